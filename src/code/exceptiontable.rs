@@ -1,0 +1,1 @@
+//! Exception table (`co_exceptiontable`) encoder and decoder.

@@ -1,0 +1,1 @@
+//! Location table (`co_linetable`) encoder and decoder.

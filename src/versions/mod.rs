@@ -1,0 +1,223 @@
+//! CPython versions and their instruction sets.
+//!
+//! Each supported version has one module holding its opcode table: the single
+//! source of truth for names, numbers, operand kinds, inline caches, jump
+//! direction and stack effects. Everything else (assembler, disassembler,
+//! analysis, completion) asks these tables and never hard-codes an opcode
+//! number. Adding a version means adding a module and its magic number here.
+
+mod v3_11;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    V3_11,
+    V3_12,
+    V3_13,
+    V3_14,
+}
+
+impl Version {
+    /// Versions this build can assemble and disassemble.
+    pub const SUPPORTED: &'static [Version] = &[Version::V3_11];
+
+    /// The magic number at the start of a `.pyc` (the first two bytes, little
+    /// endian; they are followed by `\r\n`).
+    pub fn magic(self) -> u16 {
+        match self {
+            Version::V3_11 => 3495,
+            Version::V3_12 => 3531,
+            Version::V3_13 => 3571,
+            Version::V3_14 => 3627,
+        }
+    }
+
+    pub fn from_magic(m: u16) -> Option<Version> {
+        Version::SUPPORTED.iter().copied().find(|v| v.magic() == m)
+    }
+
+    pub fn parse(s: &str) -> Option<Version> {
+        match s {
+            "3.11" => Some(Version::V3_11),
+            "3.12" => Some(Version::V3_12),
+            "3.13" => Some(Version::V3_13),
+            "3.14" => Some(Version::V3_14),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V3_11 => "3.11",
+            Version::V3_12 => "3.12",
+            Version::V3_13 => "3.13",
+            Version::V3_14 => "3.14",
+        }
+    }
+
+    pub fn is_supported(self) -> bool {
+        Version::SUPPORTED.contains(&self)
+    }
+
+    /// The opcode table of this version. Panics for a version that
+    /// `is_supported` rejects; callers check that first.
+    pub fn table(self) -> &'static OpcodeTable {
+        static T311: OnceLock<OpcodeTable> = OnceLock::new();
+        match self {
+            Version::V3_11 => T311.get_or_init(|| OpcodeTable::new(self, v3_11::OPS)),
+            _ => panic!("no opcode table for Python {}", self.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an instruction's argument means, which decides how it is written in
+/// `.pyasm` text. Every kind also accepts the raw form `#n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgKind {
+    /// The opcode takes no argument (the byte is normally 0).
+    None,
+    /// A plain number: a count, a small enum, an index without a table.
+    Int,
+    /// Index into `co_consts`.
+    Const,
+    /// Index into `co_names`.
+    Name,
+    /// 3.11 `LOAD_GLOBAL`: `(name index << 1) | push_null`.
+    GlobalName,
+    /// Index into the fast locals (`co_localsplusnames`).
+    Local,
+    /// Index into `co_localsplusnames` naming a cell or free variable.
+    Free,
+    /// Relative jump forward, counted in code units from the end of the
+    /// instruction and its caches.
+    JumpForward,
+    /// Relative jump backward, likewise.
+    JumpBackward,
+    /// `COMPARE_OP`: index into `cmp_op` (3.11).
+    Compare,
+    /// `BINARY_OP`: index into the `NB_*` operator list.
+    BinaryOp,
+    /// `MAKE_FUNCTION` flag bits: defaults, kwdefaults, annotations, closure.
+    MakeFunction,
+    /// `FORMAT_VALUE`: conversion in the low two bits, `spec` in bit 2.
+    FormatValue,
+    /// `UNPACK_EX`: `before | (after << 8)`.
+    UnpackEx,
+}
+
+impl ArgKind {
+    pub fn is_jump(self) -> bool {
+        matches!(self, ArgKind::JumpForward | ArgKind::JumpBackward)
+    }
+}
+
+/// One instruction of one version.
+#[derive(Clone, Copy, Debug)]
+pub struct OpInfo {
+    pub name: &'static str,
+    pub code: u8,
+    pub arg: ArgKind,
+    /// Inline cache entries (code units) that follow the instruction.
+    pub caches: u8,
+    /// For a specialized (adaptive) instruction, the instruction it
+    /// specializes; `dis` and marshal always show the base form.
+    pub base: Option<&'static str>,
+    /// Stack effect for an argument: `(arg, jump)` where `jump` says whether
+    /// the branch is taken. Instructions that never jump ignore it.
+    pub effect: fn(u32, bool) -> i32,
+}
+
+impl OpInfo {
+    pub fn has_arg(&self) -> bool {
+        self.arg != ArgKind::None
+    }
+    pub fn is_jump(&self) -> bool {
+        self.arg.is_jump()
+    }
+    pub fn stack_effect(&self, arg: u32, jump: bool) -> i32 {
+        (self.effect)(arg, jump)
+    }
+}
+
+/// Indexed view of one version's instruction list.
+pub struct OpcodeTable {
+    pub version: Version,
+    pub ops: &'static [OpInfo],
+    by_code: [Option<u16>; 256],
+    by_name: HashMap<&'static str, u16>,
+    /// Comparison operator symbols, by `COMPARE_OP` index.
+    pub cmp_ops: &'static [&'static str],
+    /// Binary operator symbols, by `BINARY_OP` argument.
+    pub nb_ops: &'static [&'static str],
+}
+
+impl OpcodeTable {
+    fn new(version: Version, ops: &'static [OpInfo]) -> Self {
+        let mut by_code = [None; 256];
+        let mut by_name = HashMap::new();
+        for (i, op) in ops.iter().enumerate() {
+            assert!(by_code[op.code as usize].is_none(), "duplicate opcode {}", op.code);
+            by_code[op.code as usize] = Some(i as u16);
+            by_name.insert(op.name, i as u16);
+        }
+        OpcodeTable {
+            version,
+            ops,
+            by_code,
+            by_name,
+            cmp_ops: CMP_OPS,
+            nb_ops: NB_OPS,
+        }
+    }
+
+    pub fn by_code(&self, code: u8) -> Option<&'static OpInfo> {
+        self.by_code[code as usize].map(|i| &self.ops[i as usize])
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&'static OpInfo> {
+        self.by_name.get(name).map(|&i| &self.ops[i as usize])
+    }
+
+    pub fn extended_arg(&self) -> u8 {
+        self.by_name("EXTENDED_ARG").expect("EXTENDED_ARG").code
+    }
+
+    pub fn cache(&self) -> u8 {
+        self.by_name("CACHE").expect("CACHE").code
+    }
+
+    /// Instruction names, for completion and "did you mean" suggestions.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.ops.iter().map(|o| o.name)
+    }
+}
+
+/// `opcode.cmp_op`, shared by 3.11 to 3.14.
+pub const CMP_OPS: &[&str] = &["<", "<=", "==", "!=", ">", ">="];
+
+/// `opcode._nb_ops` symbols, in argument order.
+pub const NB_OPS: &[&str] = &[
+    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^", "+=", "&=", "//=", "<<=",
+    "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
+];
+
+/// `MAKE_FUNCTION` flag names, by bit.
+pub const MAKE_FUNCTION_FLAGS: &[(u32, &str)] = &[
+    (0x01, "defaults"),
+    (0x02, "kwdefaults"),
+    (0x04, "annotations"),
+    (0x08, "closure"),
+];
+
+/// `FORMAT_VALUE` conversions (low two bits) and the spec bit.
+pub const FORMAT_CONVERSIONS: &[(u32, &str)] = &[(1, "str"), (2, "repr"), (3, "ascii")];
+pub const FORMAT_SPEC: u32 = 0x04;
