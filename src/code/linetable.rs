@@ -1,1 +1,534 @@
 //! Location table (`co_linetable`) encoder and decoder.
+//!
+//! The table gives every code unit of a code object a source position: start
+//! line, end line, start column and end column, any of which may be absent.
+//! It is a sequence of entries, each covering one to eight code units; the
+//! entry's code (bits 3-6 of its first byte) picks one of five layouts, from a
+//! one-byte "same line, narrow columns" form to a long form that can hold any
+//! position. Line numbers are stored as deltas from the line of the previous
+//! entry, the first one from `co_firstlineno`.
+//!
+//! The decoder yields exactly what `code.co_positions()` reports, one
+//! [`Position`] per code unit. The encoder makes, entry by entry, the choice
+//! CPython's compiler makes, so a table decoded and re-encoded with the same
+//! runs comes back byte for byte. This module knows nothing of instructions:
+//! callers say which code units share an entry.
+//!
+//! Arithmetic on line numbers and columns wraps at 32 bits, as it does in the
+//! C code that reads and writes these tables; that keeps every table the
+//! decoder accepts re-encodable, whatever numbers it holds.
+
+use crate::versions::Version;
+use thiserror::Error;
+
+/// The source span of one code unit. `None` is what `co_positions()` shows
+/// for a missing value; inside the table a missing value is stored as -1, so
+/// a field that decodes to -1 is always `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Position {
+    pub line: Option<i32>,
+    pub end_line: Option<i32>,
+    pub col: Option<i32>,
+    pub end_col: Option<i32>,
+}
+
+impl Position {
+    /// The position of code with no source location at all.
+    pub const NONE: Position = Position {
+        line: None,
+        end_line: None,
+        col: None,
+        end_col: None,
+    };
+
+    /// Builds a position from the table's raw numbers, where -1 means absent.
+    fn from_raw(line: i32, end_line: i32, col: i32, end_col: i32) -> Position {
+        let opt = |v: i32| if v == -1 { None } else { Some(v) };
+        Position {
+            line: opt(line),
+            end_line: opt(end_line),
+            col: opt(col),
+            end_col: opt(end_col),
+        }
+    }
+}
+
+/// A location table that cannot be read, with the byte offset (into the
+/// table) of the entry or byte at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("location table, byte {offset}: {kind}")]
+pub struct LineTableError {
+    pub offset: usize,
+    pub kind: LineTableErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum LineTableErrorKind {
+    #[error("expected the first byte of an entry (top bit set), found {0:#04x}")]
+    NotAnEntryStart(u8),
+    #[error("byte {0:#04x} inside an entry has its top bit set, which marks an entry start")]
+    StrayEntryStart(u8),
+    #[error("the table ends in the middle of an entry")]
+    Truncated,
+    #[error("a variable-length number does not fit in 32 bits")]
+    VarintTooLarge,
+    #[error("entry covers code units {start}..{end}, but the code has only {code_units}")]
+    PastEndOfCode {
+        start: usize,
+        end: usize,
+        code_units: usize,
+    },
+    #[error("the table covers {covered} code units, but the code has {code_units}")]
+    TooShort { covered: usize, code_units: usize },
+}
+
+/// Entry codes, from bits 3-6 of an entry's first byte.
+mod form {
+    /// Codes 0 to 9: same line as the previous entry, start column below 80,
+    /// width below 16; the code is the start column divided by 8.
+    pub const SHORT_LAST: u8 = 9;
+    /// Codes 10 to 12: the line advances by 0, 1 or 2; both columns < 128.
+    pub const ONE_LINE: u8 = 10;
+    /// Line delta only; end line equals the line, no columns.
+    pub const NO_COLUMNS: u8 = 13;
+    /// Line delta, end-line delta, start column + 1, end column + 1.
+    pub const LONG: u8 = 14;
+    /// No position at all.
+    pub const NONE: u8 = 15;
+}
+
+/// Most code units one entry may cover.
+const MAX_ENTRY_UNITS: u32 = 8;
+
+struct Reader<'a> {
+    table: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn error(&self, offset: usize, kind: LineTableErrorKind) -> LineTableError {
+        LineTableError { offset, kind }
+    }
+
+    /// A byte inside an entry: it must exist and must not look like the start
+    /// of the next entry, or CPython's backward scans would misread the table.
+    fn inner_byte(&mut self) -> Result<u8, LineTableError> {
+        let b = *self
+            .table
+            .get(self.pos)
+            .ok_or_else(|| self.error(self.pos, LineTableErrorKind::Truncated))?;
+        if b & 0x80 != 0 {
+            return Err(self.error(self.pos, LineTableErrorKind::StrayEntryStart(b)));
+        }
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// Unsigned number: 6-bit chunks, least significant first, bit 6 set on
+    /// every chunk but the last.
+    fn varint(&mut self) -> Result<u32, LineTableError> {
+        let start = self.pos;
+        let mut b = self.inner_byte()?;
+        let mut value = u64::from(b & 63);
+        let mut shift = 0;
+        while b & 64 != 0 {
+            b = self.inner_byte()?;
+            shift += 6;
+            if shift > 30 {
+                return Err(self.error(start, LineTableErrorKind::VarintTooLarge));
+            }
+            value |= u64::from(b & 63) << shift;
+        }
+        u32::try_from(value).map_err(|_| self.error(start, LineTableErrorKind::VarintTooLarge))
+    }
+
+    /// Signed number: the magnitude shifted left once, bit 0 set if negative.
+    fn svarint(&mut self) -> Result<i32, LineTableError> {
+        let v = self.varint()?;
+        let magnitude = (v >> 1) as i32;
+        Ok(if v & 1 != 0 { -magnitude } else { magnitude })
+    }
+}
+
+/// Decodes a location table into one position per code unit: what
+/// `co_positions()` yields for a code object whose `co_code` is
+/// `2 * code_units` bytes long. The table must cover exactly that many units.
+pub fn decode(
+    table: &[u8],
+    firstlineno: i32,
+    code_units: usize,
+) -> Result<Vec<Position>, LineTableError> {
+    let mut out = Vec::with_capacity(code_units);
+    let mut r = Reader { table, pos: 0 };
+    // The line later deltas count from. An entry without a position leaves
+    // it alone; every other entry sets it to its own line.
+    let mut line = firstlineno;
+    while r.pos < table.len() {
+        let entry_start = r.pos;
+        let head = table[r.pos];
+        if head & 0x80 == 0 {
+            return Err(r.error(entry_start, LineTableErrorKind::NotAnEntryStart(head)));
+        }
+        r.pos += 1;
+        let units = usize::from(head & 7) + 1;
+        let code = (head >> 3) & 15;
+        let position = match code {
+            form::LONG => {
+                line = line.wrapping_add(r.svarint()?);
+                // The end-line delta and the columns are unsigned on disk; CPython
+                // reads them into a C `int`, so large values come back negative.
+                let end_line = line.wrapping_add(r.varint()? as i32);
+                let col = (r.varint()? as i32).wrapping_sub(1);
+                let end_col = (r.varint()? as i32).wrapping_sub(1);
+                Position::from_raw(line, end_line, col, end_col)
+            }
+            form::NO_COLUMNS => {
+                line = line.wrapping_add(r.svarint()?);
+                Position::from_raw(line, line, -1, -1)
+            }
+            form::ONE_LINE..=12 => {
+                line = line.wrapping_add(i32::from(code - form::ONE_LINE));
+                let col = i32::from(r.inner_byte()?);
+                let end_col = i32::from(r.inner_byte()?);
+                Position::from_raw(line, line, col, end_col)
+            }
+            0..=form::SHORT_LAST => {
+                let b = r.inner_byte()?;
+                let col = i32::from(code) * 8 + i32::from((b >> 4) & 7);
+                Position::from_raw(line, line, col, col + i32::from(b & 15))
+            }
+            // Only 15 is left of the four bits: no position.
+            _ => Position::NONE,
+        };
+        if out.len() + units > code_units {
+            return Err(r.error(
+                entry_start,
+                LineTableErrorKind::PastEndOfCode {
+                    start: out.len(),
+                    end: out.len() + units,
+                    code_units,
+                },
+            ));
+        }
+        out.extend(std::iter::repeat_n(position, units));
+    }
+    if out.len() != code_units {
+        return Err(r.error(
+            table.len(),
+            LineTableErrorKind::TooShort {
+                covered: out.len(),
+                code_units,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+struct Writer {
+    out: Vec<u8>,
+    /// Line of the last entry that moved it; what the next delta counts from.
+    prev_line: i32,
+}
+
+impl Writer {
+    fn head(&mut self, code: u8, units: u32) {
+        debug_assert!((1..=MAX_ENTRY_UNITS).contains(&units));
+        self.out.push(0x80 | (code << 3) | (units - 1) as u8);
+    }
+
+    fn varint(&mut self, mut v: u32) {
+        while v >= 64 {
+            self.out.push(64 | (v & 63) as u8);
+            v >>= 6;
+        }
+        self.out.push(v as u8);
+    }
+
+    fn svarint(&mut self, v: i32) {
+        let u = if v < 0 {
+            (v.unsigned_abs() << 1) | 1
+        } else {
+            (v as u32) << 1
+        };
+        self.varint(u);
+    }
+
+    /// One run of code units sharing a position, split into entries of at
+    /// most eight units; each piece is encoded on its own, so the pieces
+    /// after the first see a line delta of zero.
+    fn run(&mut self, p: Position, mut units: u32) {
+        while units > MAX_ENTRY_UNITS {
+            self.entry(p, MAX_ENTRY_UNITS);
+            units -= MAX_ENTRY_UNITS;
+        }
+        if units > 0 {
+            self.entry(p, units);
+        }
+    }
+
+    /// One entry, in the form CPython's compiler would pick.
+    fn entry(&mut self, p: Position, units: u32) {
+        if p == Position::NONE {
+            self.head(form::NONE, units);
+            return;
+        }
+        // The compiler works on raw numbers with -1 for "absent"; so does
+        // this choice, which is what makes its output match byte for byte.
+        let raw = |v: Option<i32>| v.unwrap_or(-1);
+        let (line, end_line, col, end_col) =
+            (raw(p.line), raw(p.end_line), raw(p.col), raw(p.end_col));
+        let delta = line.wrapping_sub(self.prev_line);
+        if col < 0 || end_col < 0 {
+            if end_line == line || end_line == -1 {
+                self.head(form::NO_COLUMNS, units);
+                self.svarint(delta);
+                self.prev_line = line;
+                return;
+            }
+        } else if end_line == line {
+            if delta == 0 && col < 80 && end_col >= col && end_col - col < 16 {
+                // Line unchanged, so there is no need to update prev_line.
+                self.head((col / 8) as u8, units);
+                self.out.push((((col % 8) << 4) | (end_col - col)) as u8);
+                return;
+            }
+            if (0..3).contains(&delta) && col < 128 && end_col < 128 {
+                self.head(form::ONE_LINE + delta as u8, units);
+                self.out.push(col as u8);
+                self.out.push(end_col as u8);
+                self.prev_line = line;
+                return;
+            }
+        }
+        self.head(form::LONG, units);
+        self.svarint(delta);
+        self.varint(end_line.wrapping_sub(line) as u32);
+        // An absent column (-1) is written as 0.
+        self.varint((col as u32).wrapping_add(1));
+        self.varint((end_col as u32).wrapping_add(1));
+        self.prev_line = line;
+    }
+}
+
+/// Encodes runs of `(position, length in code units)` the way `version`'s
+/// compiler does.
+///
+/// 3.11 writes one entry per run and never merges neighbours, so its caller
+/// passes one run per instruction (EXTENDED_ARG prefixes and inline caches
+/// included) to get the compiler's bytes. 3.12 and later first merge
+/// consecutive runs with equal positions. Either way a run longer than eight
+/// units is split into eight-unit entries plus a remainder, and empty runs
+/// write nothing.
+///
+/// Of the forms that can carry a position, the compiler takes the first that
+/// fits:
+/// - no columns (13): a column is absent and the end line equals the line or
+///   is absent; it decodes with the end line equal to the line;
+/// - short (0-9): end line equal to the line, line delta 0, start column
+///   below 80, width 0 to 15;
+/// - one line (10-12): end line equal to the line, line delta 0 to 2, both
+///   columns below 128;
+/// - long (14) otherwise, with absent columns written as 0.
+///
+/// A position with every field absent gets the no-location form (15), which
+/// leaves the line deltas count from unchanged, as does the short form.
+pub fn encode(version: Version, firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+    let mut w = Writer {
+        out: Vec::with_capacity(runs.len() * 2),
+        prev_line: firstlineno,
+    };
+    if version == Version::V3_11 {
+        for &(p, units) in runs {
+            w.run(p, units);
+        }
+    } else {
+        let mut pending: Option<(Position, u32)> = None;
+        for &(p, units) in runs {
+            pending = match pending {
+                Some((q, n)) if q == p => match n.checked_add(units) {
+                    Some(total) => Some((q, total)),
+                    None => {
+                        w.run(q, n);
+                        Some((p, units))
+                    }
+                },
+                Some((q, n)) => {
+                    w.run(q, n);
+                    Some((p, units))
+                }
+                None => Some((p, units)),
+            };
+        }
+        if let Some((q, n)) = pending {
+            w.run(q, n);
+        }
+    }
+    w.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: i32, end_line: i32, col: i32, end_col: i32) -> Position {
+        Position::from_raw(line, end_line, col, end_col)
+    }
+
+    fn roundtrip(version: Version, first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+        let bytes = encode(version, first, runs);
+        let units: u32 = runs.iter().map(|r| r.1).sum();
+        let decoded = decode(&bytes, first, units as usize).unwrap();
+        let expected: Vec<Position> = runs
+            .iter()
+            .flat_map(|&(p, n)| std::iter::repeat_n(p, n as usize))
+            .collect();
+        assert_eq!(decoded, expected);
+        bytes
+    }
+
+    #[test]
+    fn matches_python_3_11_small_function() {
+        // `def f(): return 1` compiled at line 2 by python3.11:
+        // RESUME at (2, 2, 0, 0), then LOAD_CONST and RETURN_VALUE at (2, 2, 16, 17).
+        let table = [0x80, 0x00, 0x90, 0x01, 0x90, 0x01];
+        let got = decode(&table, 2, 3).unwrap();
+        assert_eq!(
+            got,
+            vec![pos(2, 2, 0, 0), pos(2, 2, 16, 17), pos(2, 2, 16, 17)]
+        );
+        let runs: Vec<_> = got.iter().map(|&p| (p, 1)).collect();
+        assert_eq!(encode(Version::V3_11, 2, &runs), table);
+    }
+
+    #[test]
+    fn version_3_11_does_not_merge_but_3_12_does() {
+        let p = pos(2, 2, 1, 5);
+        let runs = [(p, 1), (p, 1), (p, 1)];
+        let old = roundtrip(Version::V3_11, 2, &runs);
+        assert_eq!(old.len(), 6);
+        let new = roundtrip(Version::V3_12, 2, &runs);
+        assert_eq!(new, [0x80 | 2, 0x14]);
+    }
+
+    #[test]
+    fn long_runs_split_at_eight() {
+        let p = pos(300, 300, 4, 9);
+        let bytes = roundtrip(Version::V3_11, 1, &[(p, 19)]);
+        // Long form for the first 8 (delta 299), then short forms of 8 and 3.
+        assert_eq!(bytes[0], 0x80 | (14 << 3) | 7);
+        assert_eq!(&bytes[bytes.len() - 4..], [0x80 | 7, 0x45, 0x80 | 2, 0x45]);
+    }
+
+    #[test]
+    fn each_form_is_chosen_and_roundtrips() {
+        let cases = [
+            (pos(10, 10, 79, 94), form::SHORT_LAST),
+            (pos(10, 10, 80, 81), form::ONE_LINE),
+            (pos(10, 10, 5, 21), form::ONE_LINE),
+            (pos(12, 12, 127, 127), form::ONE_LINE + 2),
+            (pos(13, 13, 127, 128), form::LONG),
+            (pos(16, 16, 0, 1), form::LONG),
+            (pos(9, 9, 0, 1), form::LONG),
+            (pos(10, 11, 0, 1), form::LONG),
+            (pos(10, 10, 6, 3), form::ONE_LINE),
+            (pos(10, 12, -1, -1), form::LONG),
+            (pos(15, 15, -1, -1), form::NO_COLUMNS),
+            (pos(15, -1, -1, -1), form::NO_COLUMNS),
+            (Position::NONE, form::NONE),
+        ];
+        for (p, code) in cases {
+            let bytes = encode(Version::V3_11, 10, &[(p, 1)]);
+            assert_eq!((bytes[0] >> 3) & 15, code, "{p:?}");
+            let back = decode(&bytes, 10, 1).unwrap()[0];
+            if code == form::NO_COLUMNS {
+                assert_eq!(back, pos(p.line.unwrap(), p.line.unwrap(), -1, -1));
+            } else {
+                assert_eq!(back, p, "{p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_location_keeps_previous_line() {
+        let runs = [
+            (pos(5, 5, 0, 4), 1),
+            (Position::NONE, 1),
+            (pos(5, 5, 0, 4), 1),
+        ];
+        let bytes = roundtrip(Version::V3_11, 3, &runs);
+        // One-line (delta 2), no-location, then short form (delta 0 from 5).
+        assert_eq!(
+            bytes,
+            [0x80 | (12 << 3), 0, 4, 0x80 | (15 << 3), 0x80, 0x04]
+        );
+    }
+
+    #[test]
+    fn odd_positions_roundtrip() {
+        let runs = [
+            (pos(-1, 2, 5, 7), 1),
+            (pos(7, -1, 3, 4), 2),
+            (pos(7, 8, 3, -1), 1),
+            (pos(i32::MAX, i32::MIN, 1_000_000, -2), 3),
+            (pos(-50, -50, 0, 0), 1),
+            (pos(0, 0, 0, 0), 1),
+        ];
+        roundtrip(Version::V3_11, 1, &runs);
+        roundtrip(Version::V3_13, 1, &runs);
+    }
+
+    #[test]
+    fn end_line_delta_is_read_as_signed() {
+        // Long form, delta 0, end-line delta 2**32 - 1 (that is, -1), columns 5 and 7.
+        let table = [0xf2, 0x00, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x03, 0x06, 0x08];
+        assert_eq!(decode(&table, 2, 3).unwrap(), vec![pos(2, 1, 5, 7); 3]);
+    }
+
+    #[test]
+    fn malformed_tables_are_errors() {
+        let err = |t: &[u8], units| decode(t, 1, units).unwrap_err();
+        assert_eq!(err(&[0x00], 1).kind, LineTableErrorKind::NotAnEntryStart(0));
+        assert_eq!(err(&[0x80], 1).kind, LineTableErrorKind::Truncated);
+        assert_eq!(err(&[0x80, 0x01, 0xf0], 2).offset, 3);
+        assert_eq!(
+            err(&[0xd0, 0x01, 0x80], 1).kind,
+            LineTableErrorKind::StrayEntryStart(0x80)
+        );
+        assert!(matches!(
+            err(&[0x81, 0x01], 1).kind,
+            LineTableErrorKind::PastEndOfCode { .. }
+        ));
+        let short = err(&[0x80, 0x01], 2);
+        assert_eq!(short.offset, 2);
+        assert!(matches!(short.kind, LineTableErrorKind::TooShort { .. }));
+        let huge = [0xe8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00];
+        assert_eq!(err(&huge, 1).kind, LineTableErrorKind::VarintTooLarge);
+        assert_eq!(err(&huge, 1).offset, 1);
+        let big = [0xe8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x04];
+        assert_eq!(err(&big, 1).kind, LineTableErrorKind::VarintTooLarge);
+        assert!(err(&[0xe8, 0x40], 1).to_string().contains("byte 2"));
+    }
+
+    #[test]
+    fn decode_never_panics_on_short_prefixes() {
+        let runs = [
+            (pos(1, 4, 0, 300), 9),
+            (pos(2, 2, 3, 4), 1),
+            (Position::NONE, 1),
+        ];
+        let bytes = encode(Version::V3_11, 1, &runs);
+        for cut in 0..bytes.len() {
+            for units in 0..12 {
+                let _ = decode(&bytes[..cut], 1, units);
+            }
+        }
+        assert!(decode(&bytes, 1, 11).is_ok());
+    }
+
+    #[test]
+    fn empty_table_for_empty_code() {
+        assert_eq!(decode(&[], 1, 0).unwrap(), vec![]);
+        assert!(encode(Version::V3_11, 1, &[]).is_empty());
+        assert!(encode(Version::V3_12, 1, &[(pos(1, 1, 0, 0), 0)]).is_empty());
+    }
+}
