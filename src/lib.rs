@@ -3,4 +3,5 @@
 //! See `docs/ARCHITECTURE.md` for the map of modules and the invariants.
 
 pub mod code;
+pub mod syntax;
 pub mod versions;

@@ -1,0 +1,144 @@
+/**
+ * Tree-sitter grammar for pyasm, a line-oriented text format for CPython
+ * bytecode.
+ *
+ * Every line is empty, a directive (`.code f`), a label (`loop:`) or an
+ * instruction (`1:0-5 LOAD_CONST 'x'`). Newlines are tokens, so a broken line
+ * cannot swallow the lines after it. There is no node for a code block: a
+ * block is simply the run of lines between two `.code` directives.
+ *
+ * This file must stay free of `require` so that `tree-sitter generate` works
+ * without `npm install`.
+ */
+
+// A list of values separated by commas, with an optional trailing comma. The
+// commas stay in the tree as anonymous children, which is how `(1)` and `(1,)`
+// are told apart.
+function commaList(item) {
+  return optional(seq(item, repeat(seq(',', item)), optional(',')));
+}
+
+// A run of values where commas between them are optional: `UNPACK_EX 1, 2`
+// and `UNPACK_EX 1 2` mean the same.
+function looseList(item) {
+  return optional(seq(item, repeat(seq(optional(','), item))));
+}
+
+const OPERATORS = [
+  '->',
+  '**=', '//=', '<<=', '>>=',
+  '<=', '==', '!=', '>=', '//', '**', '<<', '>>',
+  '+=', '-=', '*=', '/=', '%=', '@=', '&=', '|=', '^=',
+  '<', '>', '+', '-', '*', '/', '%', '@', '&', '|', '^', '~',
+];
+
+const DIGITS = /[0-9][0-9_]*/.source;
+const EXPONENT = `[eE][+-]?${DIGITS}`;
+
+module.exports = grammar({
+  name: 'pyasm',
+
+  // Blanks between tokens. A carriage return counts as one, which covers the
+  // `\r` of a CRLF line end (and makes a lone `\r` plain whitespace).
+  extras: $ => [/[ \t\f\r]/, $.comment],
+
+  word: $ => $.identifier,
+
+  rules: {
+    source_file: $ => seq(
+      repeat(seq(optional($._item), $._newline)),
+      optional($._item),
+    ),
+
+    _item: $ => choice($.directive, $.label, $.instruction),
+
+    _newline: _ => /\r?\n/,
+
+    directive: $ => seq(
+      field('name', $.directive_name),
+      looseList(field('argument', $._value)),
+    ),
+
+    directive_name: _ => /\.[A-Za-z_][A-Za-z0-9_]*/,
+
+    label: $ => seq(field('name', $.identifier), ':'),
+
+    instruction: $ => seq(
+      optional(field('position', $.position)),
+      field('opcode', $.identifier),
+      looseList(field('operand', $._value)),
+    ),
+
+    _value: $ => choice(
+      $.integer,
+      $.float,
+      $.string,
+      $.identifier,
+      $.code_ref,
+      $.index,
+      $.operator,
+      $.ellipsis,
+      $.tuple,
+      $.list,
+      $.set,
+      $.call,
+    ),
+
+    integer: _ => /[+-]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)/,
+
+    float: _ => token(seq(
+      optional(/[+-]/),
+      choice(
+        new RegExp(`${DIGITS}\\.([0-9][0-9_]*)?(${EXPONENT})?`),
+        new RegExp(`\\.${DIGITS}(${EXPONENT})?`),
+        new RegExp(`${DIGITS}${EXPONENT}`),
+      ),
+    )),
+
+    // Escapes are only delimited here; lowering decodes them.
+    string: _ => token(seq(
+      optional(/[bB]/),
+      choice(
+        /'([^'\\\r\n]|\\[^\r\n])*'/,
+        /"([^"\\\r\n]|\\[^\r\n])*"/,
+      ),
+    )),
+
+    identifier: _ => /[A-Za-z_][A-Za-z0-9_]*/,
+
+    code_ref: _ => /@[A-Za-z_][A-Za-z0-9_]*/,
+
+    index: _ => /#[0-9]+/,
+
+    operator: _ => choice(...OPERATORS),
+
+    ellipsis: _ => '...',
+
+    tuple: $ => seq('(', commaList($._value), ')'),
+
+    list: $ => seq('[', commaList($._value), ']'),
+
+    set: $ => seq('{', commaList($._value), '}'),
+
+    // The `(` must touch the name: `frozenset({1})` is a call, while
+    // `x (1,)` is an identifier followed by a tuple.
+    call: $ => seq(
+      field('function', $.identifier),
+      token.immediate('('),
+      commaList(field('argument', $._value)),
+      ')',
+    ),
+
+    // `-` (no location), `L`, `L-L2`, `L:C-E` or `L:C-L2:E`; a column may be
+    // `?` when it is unknown. Only valid at the start of an instruction, so a
+    // leading `12` is a position while `12` after the opcode is an integer.
+    position: _ => token(choice(
+      '-',
+      /[0-9]+(-[0-9]+)?/,
+      /[0-9]+:([0-9]+|\?)-([0-9]+:)?([0-9]+|\?)/,
+    )),
+
+    // `#` followed by a digit is an index operand, never a comment.
+    comment: _ => /#([^0-9\r\n][^\r\n]*)?/,
+  },
+});

@@ -1,0 +1,227 @@
+//! The concrete syntax of `.pyasm` text: the tree-sitter parser generated from
+//! `grammar/grammar.js`, and the syntax errors found in its trees.
+//!
+//! Parsing never fails: text that does not fit the grammar still yields a
+//! tree, with `ERROR` and `MISSING` nodes where it went wrong.
+//! [`syntax_errors`] turns those into messages. Lowering a tree with errors
+//! into code objects is the caller's business; this module knows nothing of
+//! what the directives and opcodes mean.
+//!
+//! Shape of the tree (see `grammar/grammar.js`): a `source_file` holds one
+//! `directive`, `label` or `instruction` per line, plus `comment`s. A code
+//! block has no node of its own; it is the run of lines that follows a `.code`
+//! directive.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use tree_sitter::{Language, Node, Parser, Tree};
+use tree_sitter_language::LanguageFn;
+
+extern "C" {
+    fn tree_sitter_pyasm() -> *const ();
+}
+
+/// The generated parser, in the form the tree-sitter runtime accepts.
+// SAFETY: `tree_sitter_pyasm` is the language function that `tree-sitter
+// generate` wrote into grammar/src/parser.c, which build.rs compiles and links.
+pub const LANGUAGE: LanguageFn = unsafe { LanguageFn::from_raw(tree_sitter_pyasm) };
+
+/// The highlighting query (`grammar/queries/highlights.scm`).
+pub const HIGHLIGHTS_QUERY: &str = include_str!("../../grammar/queries/highlights.scm");
+
+/// The folding query (`grammar/queries/folds.scm`). Code blocks have no node,
+/// so their folding ranges are not in it.
+pub const FOLDS_QUERY: &str = include_str!("../../grammar/queries/folds.scm");
+
+/// Names of the node kinds in the grammar.
+pub mod kind {
+    pub const SOURCE_FILE: &str = "source_file";
+    pub const DIRECTIVE: &str = "directive";
+    pub const DIRECTIVE_NAME: &str = "directive_name";
+    pub const LABEL: &str = "label";
+    pub const INSTRUCTION: &str = "instruction";
+    pub const POSITION: &str = "position";
+    pub const IDENTIFIER: &str = "identifier";
+    pub const INTEGER: &str = "integer";
+    pub const FLOAT: &str = "float";
+    pub const STRING: &str = "string";
+    pub const CODE_REF: &str = "code_ref";
+    pub const INDEX: &str = "index";
+    pub const OPERATOR: &str = "operator";
+    pub const ELLIPSIS: &str = "ellipsis";
+    pub const TUPLE: &str = "tuple";
+    pub const LIST: &str = "list";
+    pub const SET: &str = "set";
+    pub const CALL: &str = "call";
+    pub const COMMENT: &str = "comment";
+}
+
+/// Names of the fields in the grammar.
+pub mod field {
+    /// The `directive_name` of a directive, the `identifier` of a label.
+    pub const NAME: &str = "name";
+    /// Each value after a directive's name, and each argument of a call.
+    pub const ARGUMENT: &str = "argument";
+    /// The optional `position` that starts an instruction.
+    pub const POSITION: &str = "position";
+    /// The `identifier` naming an instruction's opcode.
+    pub const OPCODE: &str = "opcode";
+    /// Each value after an instruction's opcode.
+    pub const OPERAND: &str = "operand";
+    /// The `identifier` before a call's parenthesis.
+    pub const FUNCTION: &str = "function";
+}
+
+/// The pyasm grammar as a tree-sitter [`Language`].
+pub fn language() -> Language {
+    LANGUAGE.into()
+}
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new(new_parser());
+}
+
+fn new_parser() -> Parser {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&language())
+        .expect("grammar/src/parser.c was generated for another tree-sitter ABI");
+    parser
+}
+
+/// Parses `text`. Never fails: syntax errors become `ERROR` and `MISSING`
+/// nodes (see [`syntax_errors`]).
+///
+/// `old` is a tree of an earlier version of the same text, already updated
+/// with [`Tree::edit`] to describe the changes since; the parser reuses its
+/// unchanged parts.
+///
+/// # Panics
+///
+/// Only if the generated parser and the tree-sitter runtime disagree on the
+/// ABI version, which the crate's tests would catch.
+pub fn parse(text: &str, old: Option<&Tree>) -> Tree {
+    PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        // `parse` returns None only without a language, or after a timeout or
+        // cancellation, none of which this parser is ever given.
+        parser
+            .parse(text, old)
+            .expect("a parser with a language and no time limit always returns a tree")
+    })
+}
+
+/// A piece of text the grammar could not account for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Where the problem starts, as a byte offset into the text.
+    pub start_byte: usize,
+    /// Where it ends (exclusive). Equal to `start_byte` for something missing.
+    pub end_byte: usize,
+    /// What is wrong, e.g. "unexpected `)`" or "missing `)`".
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Every syntax error in `tree` (parsed from `text`), in text order: one per
+/// outermost `ERROR` node (skipped text) and one per `MISSING` node (a token
+/// the parser had to assume).
+pub fn syntax_errors(tree: &Tree, text: &str) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
+    let root = tree.root_node();
+    if !root.has_error() {
+        return errors;
+    }
+    // A walk with a cursor rather than recursion: nesting depth is unbounded.
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        let report = if node.is_error() {
+            Some(unexpected(node, text))
+        } else if node.is_missing() {
+            Some(missing(node))
+        } else {
+            None
+        };
+        let descend = report.is_none() && node.has_error();
+        errors.extend(report);
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    errors
+}
+
+/// The message for text the parser skipped.
+fn unexpected(node: Node<'_>, text: &str) -> SyntaxError {
+    let skipped = text.get(node.start_byte()..node.end_byte()).unwrap_or("");
+    let skipped = skipped.trim();
+    let message = if skipped.is_empty() {
+        // The parser skipped a line break: the line ended too early.
+        let after_position = node
+            .prev_sibling()
+            .is_some_and(|prev| prev.kind() == kind::POSITION);
+        if after_position {
+            "expected an opcode after the position".to_string()
+        } else {
+            "unexpected end of line".to_string()
+        }
+    } else if is_unterminated_string(node, skipped) {
+        "unterminated string".to_string()
+    } else {
+        format!("unexpected `{}`", excerpt(skipped))
+    };
+    SyntaxError {
+        start_byte: node.start_byte(),
+        end_byte: node.end_byte(),
+        message,
+    }
+}
+
+/// Whether the skipped text opens a string that its line never closes. (A
+/// complete string out of place is a `string` node inside the error.)
+fn is_unterminated_string(node: Node<'_>, skipped: &str) -> bool {
+    let quoted = skipped.strip_prefix(['b', 'B']).unwrap_or(skipped);
+    let opens_string = quoted.starts_with(['\'', '"']);
+    let first_is_string = node
+        .child(0)
+        .is_some_and(|child| child.kind() == kind::STRING);
+    opens_string && !first_is_string
+}
+
+/// The first line of `skipped`, shortened if long.
+fn excerpt(skipped: &str) -> String {
+    const LIMIT: usize = 40;
+    let line = skipped.lines().next().unwrap_or("").trim_end();
+    let mut chars = line.chars();
+    let mut out: String = chars.by_ref().take(LIMIT).collect();
+    if chars.next().is_some() || line.len() < skipped.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The message for a token the parser assumed.
+fn missing(node: Node<'_>) -> SyntaxError {
+    let what = match node.kind() {
+        "_newline" => "end of line".to_string(),
+        name if node.is_named() => name.replace('_', " "),
+        token => format!("`{token}`"),
+    };
+    SyntaxError {
+        start_byte: node.start_byte(),
+        end_byte: node.end_byte(),
+        message: format!("missing {what}"),
+    }
+}
