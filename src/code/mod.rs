@@ -146,6 +146,10 @@ pub enum Obj {
     /// `slice(start, stop, step)`; 3.14 stores these as constants.
     Slice(Box<(Obj, Obj, Obj)>),
     Code(Box<Code>),
+    /// A reference to a code block by name (`@name` in text). It exists only
+    /// between text and assembly: the assembler replaces every one with the
+    /// built code object, so marshal never sees it.
+    CodeRef(String),
 }
 
 impl Obj {
@@ -177,7 +181,7 @@ impl Obj {
             Obj::Set(_) => "set",
             Obj::FrozenSet(_) => "frozenset",
             Obj::Slice(_) => "slice",
-            Obj::Code(_) => "code",
+            Obj::Code(_) | Obj::CodeRef(_) => "code",
         }
     }
 }

@@ -35,6 +35,9 @@ pub const HIGHLIGHTS_QUERY: &str = include_str!("../../grammar/queries/highlight
 pub const FOLDS_QUERY: &str = include_str!("../../grammar/queries/folds.scm");
 
 /// Names of the node kinds in the grammar.
+pub mod literal;
+pub mod lower;
+
 pub mod kind {
     pub const SOURCE_FILE: &str = "source_file";
     pub const DIRECTIVE: &str = "directive";

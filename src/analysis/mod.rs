@@ -1,0 +1,3 @@
+//! Analyses over assembled code: stack depths now, the verifier later.
+
+pub mod stack;

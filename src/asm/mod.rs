@@ -1,0 +1,718 @@
+//! The assembler: a `Module` in, code objects out.
+//!
+//! For each block it builds the tables, resolves operands to arguments, lays
+//! out the instructions (EXTENDED_ARG prefixes and inline caches included,
+//! iterating until jump arguments settle at the smallest encoding), computes
+//! handler depths and the stack size when they are not given, and encodes the
+//! location and exception tables by the target version's rules.
+//! It never panics on any model; every problem becomes a `Diag` with a span.
+
+pub mod tables;
+
+use crate::analysis::stack::{self, FlowExcept, FlowInstr};
+use crate::code::exceptiontable::{self, ExceptEntry};
+use crate::code::linetable::{self, Position};
+use crate::code::{kind, Code, Obj, PyStr};
+use crate::diag::Diag;
+use crate::model::{Arg, Block, Module, NameRef, Span, Stmt};
+use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
+use std::collections::HashMap;
+use tables::Tables;
+
+/// Assembles every block reachable from the module's first one and returns
+/// the module's code object.
+pub fn assemble(module: &Module) -> Result<Code, Vec<Diag>> {
+    let mut diags = Vec::new();
+    if module.blocks.is_empty() {
+        diags.push(Diag::error(
+            "empty-module",
+            0..0,
+            "no code block: a module needs at least one `.code` block",
+        ));
+        return Err(diags);
+    }
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, b) in module.blocks.iter().enumerate() {
+        if let Some(&first) = by_name.get(b.name.as_str()) {
+            diags.push(
+                Diag::error(
+                    "duplicate-block",
+                    b.span.clone(),
+                    format!("code block `{}` is defined more than once", b.name),
+                )
+                .note(module.blocks[first].span.clone(), "first defined here"),
+            );
+        } else {
+            by_name.insert(&b.name, i);
+        }
+    }
+    let root_filename = module.blocks[0].filename.clone().unwrap_or_default();
+    let mut builder = Builder {
+        module,
+        by_name,
+        built: vec![None; module.blocks.len()],
+        state: vec![Visit::No; module.blocks.len()],
+        root_filename,
+        diags,
+    };
+    let root = builder.build(0, None);
+    for (i, b) in module.blocks.iter().enumerate() {
+        if i > 0 && builder.state[i] == Visit::No {
+            builder.diags.push(Diag::warning(
+                "unused-block",
+                b.span.clone(),
+                format!("code block `{}` is never referenced", b.name),
+            ));
+            // Still check it, so its errors are reported.
+            builder.build(i, None);
+        }
+    }
+    let errors = builder.diags.iter().any(|d| d.is_error());
+    match root {
+        Some(code) if !errors => Ok(code),
+        _ => Err(builder.diags),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    No,
+    InProgress,
+    Done,
+}
+
+struct Builder<'m> {
+    module: &'m Module,
+    by_name: HashMap<&'m str, usize>,
+    built: Vec<Option<Code>>,
+    state: Vec<Visit>,
+    root_filename: PyStr,
+    diags: Vec<Diag>,
+}
+
+impl Builder<'_> {
+    fn build(&mut self, i: usize, from: Option<&Span>) -> Option<Code> {
+        match self.state[i] {
+            Visit::Done => return self.built[i].clone(),
+            Visit::InProgress => {
+                let b = &self.module.blocks[i];
+                let mut d = Diag::error(
+                    "cyclic-code",
+                    from.cloned().unwrap_or(b.span.clone()),
+                    format!("code block `{}` contains itself", b.name),
+                );
+                d = d.note(b.span.clone(), "block defined here");
+                self.diags.push(d);
+                return None;
+            }
+            Visit::No => {}
+        }
+        self.state[i] = Visit::InProgress;
+        let block = &self.module.blocks[i];
+        // Build the children first so constants can embed them.
+        let mut children: HashMap<String, Option<Code>> = HashMap::new();
+        let mut refs = Vec::new();
+        collect_refs(block, &mut refs);
+        for (name, span) in refs {
+            if children.contains_key(&name) {
+                continue;
+            }
+            let built = match self.by_name.get(name.as_str()) {
+                Some(&j) => self.build(j, Some(&span)),
+                None => {
+                    self.diags.push(Diag::error(
+                        "undefined-code",
+                        span.clone(),
+                        format!("no code block named `{name}`"),
+                    ));
+                    None
+                }
+            };
+            children.insert(name, built);
+        }
+        let ctx = BlockContext {
+            version: self.module.version,
+            is_root: i == 0,
+            root_filename: &self.root_filename,
+        };
+        let resolve = |n: &str| children.get(n).cloned().flatten();
+        let result = assemble_block(&ctx, block, &resolve);
+        self.state[i] = Visit::Done;
+        match result {
+            Ok((code, _)) => {
+                self.built[i] = Some(code.clone());
+                Some(code)
+            }
+            Err(mut ds) => {
+                self.diags.append(&mut ds);
+                None
+            }
+        }
+    }
+}
+
+fn collect_refs(block: &Block, out: &mut Vec<(String, Span)>) {
+    fn walk(o: &Obj, span: &Span, out: &mut Vec<(String, Span)>) {
+        match o {
+            Obj::CodeRef(n) => out.push((n.clone(), span.clone())),
+            Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
+                v.iter().for_each(|x| walk(x, span, out))
+            }
+            Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
+                walk(k, span, out);
+                walk(v, span, out)
+            }),
+            Obj::Slice(s) => {
+                walk(&s.0, span, out);
+                walk(&s.1, span, out);
+                walk(&s.2, span, out)
+            }
+            _ => {}
+        }
+    }
+    let span = block.field_span("consts");
+    for c in &block.consts {
+        walk(c, &span, out);
+    }
+    for s in &block.body {
+        if let Stmt::Instr(ins) = s {
+            if let Arg::Const(c) = &ins.arg {
+                walk(c, &ins.arg_span, out);
+            }
+        }
+    }
+}
+
+/// What a block needs to know about the module around it.
+pub struct BlockContext<'a> {
+    pub version: Version,
+    pub is_root: bool,
+    pub root_filename: &'a PyStr,
+}
+
+/// Facts about an assembled block that editors and the disassembler use.
+#[derive(Debug, Default)]
+pub struct BlockInfo {
+    /// Offset (code units) and size of each instruction, in body order.
+    pub layout: Vec<(u32, u32)>,
+    /// Stack depth before each instruction, when reachable.
+    pub depths: Vec<Option<i32>>,
+    pub computed_stacksize: u32,
+    pub computed_handler_depths: Vec<Option<u32>>,
+}
+
+pub fn default_flags(is_root: bool) -> u32 {
+    if is_root {
+        0
+    } else {
+        0x3
+    }
+}
+
+pub fn default_name(block: &Block, is_root: bool) -> PyStr {
+    if is_root {
+        PyStr::new("<module>")
+    } else {
+        PyStr::new(&block.name)
+    }
+}
+
+/// The first positive line any instruction of the block is placed on, else
+/// 1. (A module's first instruction sits on line 0.)
+pub fn default_firstlineno(block: &Block) -> i32 {
+    block
+        .body
+        .iter()
+        .find_map(|s| match s {
+            Stmt::Instr(i) => i.pos.line.filter(|&l| l > 0),
+            _ => None,
+        })
+        .unwrap_or(1)
+}
+
+fn ext_count(arg: u32) -> u32 {
+    match arg {
+        0..=0xFF => 0,
+        0x100..=0xFFFF => 1,
+        0x1_0000..=0xFF_FFFF => 2,
+        _ => 3,
+    }
+}
+
+enum Operand {
+    Fixed(u32),
+    Jump { label: usize, backward: bool },
+}
+
+/// Assembles one block. `resolve_code` gives the built code object of a
+/// referenced block.
+pub fn assemble_block(
+    ctx: &BlockContext,
+    block: &Block,
+    resolve_code: &dyn Fn(&str) -> Option<Code>,
+) -> Result<(Code, BlockInfo), Vec<Diag>> {
+    let table = ctx.version.table();
+    let mut diags = Vec::new();
+    let tabs = tables::build(table, block);
+
+    // Declared locals: no duplicates.
+    check_vars(block, &mut diags);
+
+    // Labels.
+    let mut labels: HashMap<&str, (usize, Span)> = HashMap::new();
+    let mut ninstr = 0usize;
+    for s in &block.body {
+        match s {
+            Stmt::Label(name, span) => {
+                if let Some((_, first)) = labels.get(name.as_str()) {
+                    diags.push(
+                        Diag::error(
+                            "duplicate-label",
+                            span.clone(),
+                            format!("label `{name}` is defined more than once"),
+                        )
+                        .note(first.clone(), "first defined here"),
+                    );
+                } else {
+                    labels.insert(name, (ninstr, span.clone()));
+                }
+            }
+            Stmt::Instr(_) => ninstr += 1,
+        }
+    }
+    let instrs: Vec<&crate::model::Instr> = block
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Instr(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+
+    // Resolve operands.
+    let mut ops: Vec<(Option<&'static OpInfo>, Operand)> = Vec::with_capacity(instrs.len());
+    for (idx, ins) in instrs.iter().enumerate() {
+        let info = table.by_code(ins.opcode);
+        let operand = match resolve_operand(table, info, ins, idx, &tabs, &labels) {
+            Ok(o) => o,
+            Err(d) => {
+                diags.push(d);
+                Operand::Fixed(0)
+            }
+        };
+        ops.push((info, operand));
+    }
+
+    // Lay out: start every jump at its smallest size and grow until stable.
+    let verbatim = block.verbatim;
+    let ext_count = |arg: u32| if verbatim { 0 } else { ext_count(arg) };
+    let caches: Vec<u32> = ops
+        .iter()
+        .map(|(i, _)| match i {
+            Some(i) if !verbatim => i.caches as u32,
+            _ => 0,
+        })
+        .collect();
+    let mut args: Vec<u32> = ops
+        .iter()
+        .map(|(_, o)| match o {
+            Operand::Fixed(v) => *v,
+            Operand::Jump { .. } => 0,
+        })
+        .collect();
+    let mut sizes: Vec<u32> = (0..ops.len())
+        .map(|i| 1 + caches[i] + ext_count(args[i]))
+        .collect();
+    let mut offsets = vec![0u32; ops.len() + 1];
+    loop {
+        let mut total = 0u32;
+        for i in 0..ops.len() {
+            offsets[i] = total;
+            total = total.saturating_add(sizes[i]);
+        }
+        offsets[ops.len()] = total;
+        let mut changed = false;
+        for (i, (_, o)) in ops.iter().enumerate() {
+            if let Operand::Jump { label, backward } = o {
+                let end = offsets[i] + sizes[i];
+                let target = offsets[*label];
+                let arg = if *backward {
+                    end.saturating_sub(target)
+                } else {
+                    target.saturating_sub(end)
+                };
+                args[i] = arg;
+                let size = 1 + caches[i] + ext_count(arg);
+                if size != sizes[i] {
+                    sizes[i] = size;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    if verbatim {
+        for (i, ins) in instrs.iter().enumerate() {
+            if args[i] > 0xFF {
+                diags.push(Diag::error(
+                    "arg-too-large",
+                    ins.arg_span.clone(),
+                    format!(
+                        "argument {} does not fit in one byte; in a `.verbatim` block write the EXTENDED_ARG prefixes yourself",
+                        args[i]
+                    ),
+                ));
+            }
+        }
+    }
+    let total_units = offsets[ops.len()];
+    if total_units as u64 * 2 > i32::MAX as u64 {
+        diags.push(Diag::error(
+            "too-large",
+            block.span.clone(),
+            "the code is too large for a code object",
+        ));
+    }
+
+    // Exception entries.
+    let mut flow_excepts = Vec::new();
+    for e in &block.excepts {
+        let mut get = |name: &str| match labels.get(name) {
+            Some((i, _)) => Some(*i),
+            None => {
+                diags.push(Diag::error(
+                    "undefined-label",
+                    e.span.clone(),
+                    format!("no label named `{name}` in this block"),
+                ));
+                None
+            }
+        };
+        let (s, en, h) = (get(&e.start), get(&e.end), get(&e.handler));
+        if let (Some(s), Some(en), Some(h)) = (s, en, h) {
+            if offsets[en] <= offsets[s] {
+                diags.push(Diag::error(
+                    "empty-except-range",
+                    e.span.clone(),
+                    format!(
+                        "the protected range `{}` .. `{}` is empty or reversed",
+                        e.start, e.end
+                    ),
+                ));
+                continue;
+            }
+            flow_excepts.push(FlowExcept {
+                start: s,
+                end: en,
+                handler: h,
+                depth: e.depth,
+                lasti: e.lasti,
+            });
+        }
+    }
+
+    if diags.iter().any(|d| d.is_error()) {
+        return Err(diags);
+    }
+
+    // Stack analysis.
+    let flow: Vec<FlowInstr> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, (info, o))| FlowInstr {
+            op: *info,
+            arg: args[i],
+            target: match o {
+                Operand::Jump { label, .. } => Some(*label),
+                Operand::Fixed(_) => None,
+            },
+        })
+        .collect();
+    let analysis = stack::analyze(table, &flow, &flow_excepts);
+
+    // Encode the instructions.
+    let mut code = Vec::with_capacity(total_units as usize * 2);
+    let ext = table.extended_arg();
+    for (i, ins) in instrs.iter().enumerate() {
+        let arg = args[i];
+        let n = ext_count(arg);
+        for k in (1..=n).rev() {
+            code.push(ext);
+            code.push((arg >> (8 * k)) as u8);
+        }
+        code.push(ins.opcode);
+        code.push(arg as u8);
+        for _ in 0..caches[i] {
+            code.push(0);
+            code.push(0);
+        }
+    }
+
+    let linetable = match &block.linetable {
+        Some(raw) => raw.clone(),
+        None => {
+            let firstlineno = block
+                .firstlineno
+                .unwrap_or_else(|| default_firstlineno(block));
+            let runs: Vec<(Position, u32)> = instrs
+                .iter()
+                .enumerate()
+                .map(|(i, ins)| (ins.pos, sizes[i]))
+                .collect();
+            linetable::encode(ctx.version, firstlineno, &runs)
+        }
+    };
+
+    let mut handler_depths = Vec::new();
+    let exceptiontable = match &block.exceptiontable {
+        Some(raw) => raw.clone(),
+        None => {
+            let mut entries = Vec::new();
+            for (k, e) in flow_excepts.iter().enumerate() {
+                let depth = e.depth.or(analysis.handler_depths[k]).unwrap_or_default();
+                handler_depths.push(analysis.handler_depths[k]);
+                entries.push(ExceptEntry {
+                    start: offsets[e.start],
+                    end: offsets[e.end],
+                    target: offsets[e.handler],
+                    depth,
+                    lasti: e.lasti,
+                });
+            }
+            exceptiontable::encode(&entries)
+        }
+    };
+
+    let consts = tabs
+        .consts
+        .iter()
+        .map(|c| resolve_const(c, resolve_code))
+        .collect::<Option<Vec<_>>>();
+    let Some(consts) = consts else {
+        // A referenced block failed; its own errors were reported.
+        return Err(diags);
+    };
+    let name = block
+        .name_field
+        .clone()
+        .unwrap_or_else(|| default_name(block, ctx.is_root));
+    let code_obj = Code {
+        argcount: block.argcount.unwrap_or(0),
+        posonlyargcount: block.posonlyargcount.unwrap_or(0),
+        kwonlyargcount: block.kwonlyargcount.unwrap_or(0),
+        stacksize: block.stacksize.unwrap_or(analysis.max_depth),
+        flags: block.flags.unwrap_or(default_flags(ctx.is_root)),
+        code,
+        consts,
+        names: tabs.names.clone(),
+        localsplusnames: tabs.vars.iter().map(|(n, _)| n.clone()).collect(),
+        localspluskinds: tabs.vars.iter().map(|(_, k)| *k).collect(),
+        filename: block
+            .filename
+            .clone()
+            .unwrap_or_else(|| ctx.root_filename.clone()),
+        qualname: block.qualname.clone().unwrap_or_else(|| name.clone()),
+        name,
+        firstlineno: block
+            .firstlineno
+            .unwrap_or_else(|| default_firstlineno(block)),
+        linetable,
+        exceptiontable,
+    };
+    let info = BlockInfo {
+        layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
+        depths: analysis.depths,
+        computed_stacksize: analysis.max_depth,
+        computed_handler_depths: handler_depths,
+    };
+    Ok((code_obj, info))
+}
+
+fn check_vars(block: &Block, diags: &mut Vec<Diag>) {
+    let mut seen: HashMap<&PyStr, &Span> = HashMap::new();
+    for v in &block.vars {
+        if let Some(first) = seen.get(&v.name) {
+            diags.push(
+                Diag::warning(
+                    "duplicate-local",
+                    v.span.clone(),
+                    format!("local {:?} is declared more than once", v.name),
+                )
+                .note((*first).clone(), "first declared here"),
+            );
+        } else {
+            seen.insert(&v.name, &v.span);
+        }
+    }
+}
+
+fn resolve_const(c: &Obj, resolve_code: &dyn Fn(&str) -> Option<Code>) -> Option<Obj> {
+    let map = |v: &[Obj]| -> Option<Vec<Obj>> {
+        v.iter().map(|x| resolve_const(x, resolve_code)).collect()
+    };
+    Some(match c {
+        Obj::CodeRef(n) => Obj::Code(Box::new(resolve_code(n)?)),
+        Obj::Tuple(v) => Obj::Tuple(map(v)?),
+        Obj::List(v) => Obj::List(map(v)?),
+        Obj::Set(v) => Obj::Set(map(v)?),
+        Obj::FrozenSet(v) => Obj::FrozenSet(map(v)?),
+        Obj::Dict(kv) => Obj::Dict(
+            kv.iter()
+                .map(|(k, v)| {
+                    Some((
+                        resolve_const(k, resolve_code)?,
+                        resolve_const(v, resolve_code)?,
+                    ))
+                })
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Obj::Slice(s) => Obj::Slice(Box::new((
+            resolve_const(&s.0, resolve_code)?,
+            resolve_const(&s.1, resolve_code)?,
+            resolve_const(&s.2, resolve_code)?,
+        ))),
+        other => other.clone(),
+    })
+}
+
+fn resolve_operand(
+    table: &OpcodeTable,
+    info: Option<&'static OpInfo>,
+    ins: &crate::model::Instr,
+    idx: usize,
+    tabs: &Tables,
+    labels: &HashMap<&str, (usize, Span)>,
+) -> Result<Operand, Diag> {
+    let span = ins.arg_span.clone();
+    let Some(info) = info else {
+        // An opcode the table does not know takes a raw argument only.
+        return match &ins.arg {
+            Arg::None => Ok(Operand::Fixed(0)),
+            Arg::Value(v) => Ok(Operand::Fixed(*v)),
+            _ => Err(Diag::error(
+                "bad-operand",
+                span,
+                "an unknown opcode takes only a number as its argument",
+            )),
+        };
+    };
+    let kind_name = |k: ArgKind| match k {
+        ArgKind::Const => "a constant",
+        ArgKind::Name | ArgKind::GlobalName => "a name",
+        ArgKind::Local => "a local variable",
+        ArgKind::Free => "a cell or free variable",
+        ArgKind::JumpForward | ArgKind::JumpBackward => "a label",
+        _ => "a number",
+    };
+    let fixed = |v: u32| Ok(Operand::Fixed(v));
+    match (&ins.arg, info.arg) {
+        (Arg::Value(v), _) if !info.arg.is_jump() && info.arg != ArgKind::GlobalName => fixed(*v),
+        (Arg::Value(v), ArgKind::GlobalName) => fixed(v.saturating_mul(2)),
+        (Arg::Value(v), _) => fixed(*v),
+        (Arg::None, ArgKind::None) => fixed(0),
+        (Arg::None, k) => Err(Diag::error(
+            "missing-operand",
+            ins.span.clone(),
+            format!("{} takes {} as its operand", info.name, kind_name(k)),
+        )),
+        (Arg::Const(v), ArgKind::Const) => match tabs.const_index(v) {
+            Some(i) => fixed(i),
+            None => Err(Diag::error("internal", span, "constant missing from table")),
+        },
+        (Arg::Name(n), ArgKind::Name) => fixed(tabs.name_index(n).unwrap_or(0)),
+        (Arg::Name(n), ArgKind::GlobalName) => fixed(tabs.name_index(n).unwrap_or(0) * 2),
+        (Arg::Global { null, name }, ArgKind::GlobalName) => {
+            let i = match name {
+                NameRef::Index(i) => *i,
+                NameRef::Name(n) => tabs.name_index(n).unwrap_or(0),
+            };
+            fixed(i.saturating_mul(2) | *null as u32)
+        }
+        (Arg::Name(n), ArgKind::Local) => fixed(tabs.var_index(n).unwrap_or(0)),
+        (Arg::Name(n), ArgKind::Free) => match tabs.var_index(n) {
+            Some(i) if tabs.vars[i as usize].1 & (kind::CELL | kind::FREE) != 0 => fixed(i),
+            Some(_) => Err(Diag::error(
+                "not-a-cell",
+                span,
+                format!(
+                    "{n:?} is a plain local, but {} needs a cell or free variable",
+                    info.name
+                ),
+            )
+            .help(format!(
+                "declare it with `.var {} cell` or `.var {} free`",
+                show(n),
+                show(n)
+            ))),
+            None => Err(Diag::error(
+                "undefined-name",
+                span,
+                format!("no cell or free variable named {n:?}"),
+            )
+            .help(format!(
+                "declare it with `.var {} cell` or `.var {} free`",
+                show(n),
+                show(n)
+            ))),
+        },
+        (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
+            let Some((li, lspan)) = labels.get(l.as_str()) else {
+                return Err(Diag::error(
+                    "undefined-label",
+                    span,
+                    format!("no label named `{l}` in this block"),
+                ));
+            };
+            let backward = k == ArgKind::JumpBackward;
+            if backward && *li > idx + 1 {
+                return Err(Diag::error(
+                    "bad-jump-direction",
+                    span,
+                    format!("{} jumps backward, but `{l}` comes after it", info.name),
+                )
+                .note(lspan.clone(), "label defined here")
+                .help(suggest_direction(table, info.name)));
+            }
+            if !backward && *li <= idx {
+                return Err(Diag::error(
+                    "bad-jump-direction",
+                    span,
+                    format!("{} jumps forward, but `{l}` comes before it", info.name),
+                )
+                .note(lspan.clone(), "label defined here")
+                .help(suggest_direction(table, info.name)));
+            }
+            Ok(Operand::Jump {
+                label: *li,
+                backward,
+            })
+        }
+        (_, k) => Err(Diag::error(
+            "bad-operand",
+            span,
+            format!("{} takes {} as its operand", info.name, kind_name(k)),
+        )),
+    }
+}
+
+fn show(n: &PyStr) -> String {
+    match n.as_str() {
+        Some(s) if n.is_ascii_identifier() => s.to_string(),
+        _ => format!("{n:?}"),
+    }
+}
+
+fn suggest_direction(table: &OpcodeTable, name: &str) -> String {
+    let other = if name.contains("FORWARD") {
+        name.replace("FORWARD", "BACKWARD")
+    } else {
+        name.replace("BACKWARD", "FORWARD")
+    };
+    if other != name && table.by_name(&other).is_some() {
+        format!("use {other}")
+    } else {
+        "move the label, or jump through another instruction".to_string()
+    }
+}

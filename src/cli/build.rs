@@ -1,0 +1,57 @@
+//! `pyasm build`: .pyasm to .pyc. Nothing is written when there are errors.
+
+use super::walk;
+use crate::fsutil::write_atomic;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
+    if input.is_dir() {
+        return walk::run_dir(input, output, "pyasm", "pyc", build_file);
+    }
+    let target = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| input.with_extension("pyc"));
+    match build_file(input, &target) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{e}");
+            if !e.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_file(input: &Path, output: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not UTF-8 text (at byte {})",
+            input.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let built = crate::assemble_text(&text);
+    let color = std::io::stderr().is_terminal();
+    let path = input.display().to_string();
+    match built.pyc {
+        Some(pyc) => {
+            if !built.diags.is_empty() {
+                eprint!("{}", crate::diag::render(&path, &text, &built.diags, color));
+            }
+            write_atomic(output, &pyc).map_err(|e| format!("{}: {e}", output.display()))
+        }
+        None => {
+            let n = built.diags.iter().filter(|d| d.is_error()).count();
+            Err(format!(
+                "{}error: {} not built: {n} error{}",
+                crate::diag::render(&path, &text, &built.diags, color),
+                input.display(),
+                if n == 1 { "" } else { "s" }
+            ))
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `pyasm dis`: .pyc to .pyasm.
+
+use super::walk;
+use crate::fsutil::write_atomic;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
+    if input.is_dir() {
+        return walk::run_dir(input, output, "pyc", "pyasm", |i, o| {
+            let text = dis_file(i)?;
+            write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display()))
+        });
+    }
+    let text = match dis_file(input) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let r = match output {
+        Some(o) => write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("stdout: {e}")),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dis_file(path: &Path) -> Result<String, String> {
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::disassemble_pyc(&data).map_err(|e| format!("{}: {e}", path.display()))
+}

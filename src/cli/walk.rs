@@ -1,0 +1,73 @@
+//! Directory mode shared by the subcommands: find inputs recursively, map
+//! each to an output path mirroring its place in the tree, process them in
+//! parallel, show a progress bar on a terminal, and report failures.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Runs `job(input, output)` for every file under `dir` whose name ends in
+/// `.{from}`, writing `.{to}` files into `out` (or beside the inputs).
+/// `job` returns an error message to print, or Ok.
+pub fn run_dir(
+    dir: &Path,
+    out: Option<&Path>,
+    from: &str,
+    to: &str,
+    job: impl Fn(&Path, &Path) -> Result<(), String> + Sync,
+) -> ExitCode {
+    let mut inputs: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == from))
+        .collect();
+    inputs.sort();
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(inputs.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let failures: Vec<String> = inputs
+        .par_iter()
+        .filter_map(|input| {
+            let rel = input.strip_prefix(dir).unwrap_or(input);
+            let target = match out {
+                Some(o) => o.join(rel),
+                None => input.to_path_buf(),
+            }
+            .with_extension(to);
+            let r = job(input, &target);
+            bar.inc(1);
+            r.err()
+        })
+        .collect();
+    bar.finish_and_clear();
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    eprintln!(
+        "pyasm: {} of {} files done{}",
+        inputs.len() - failures.len(),
+        inputs.len(),
+        if failures.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", failures.len())
+        }
+    );
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,110 @@
+//! Diagnostics on `.pyasm` text: a message, a span, secondary notes, and a
+//! stable code. Rendering follows rustc's layout through codespan-reporting.
+//! The language server maps the same values onto LSP diagnostics, with the
+//! notes as `relatedInformation`.
+
+use crate::model::Span;
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diag {
+    pub severity: Severity,
+    /// Stable identifier, such as `syntax`, `unknown-opcode`, `bad-jump-target`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    /// Secondary locations ("label defined here").
+    pub notes: Vec<(Span, String)>,
+    /// Free-standing help text.
+    pub help: Option<String>,
+}
+
+impl Diag {
+    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diag {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Self {
+        Diag {
+            severity: Severity::Warning,
+            ..Diag::error(code, span, message)
+        }
+    }
+    pub fn note(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.notes.push((span, message.into()));
+        self
+    }
+    pub fn help(mut self, message: impl Into<String>) -> Self {
+        self.help = Some(message.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Renders diagnostics like rustc does, into a string.
+pub fn render(path: &str, text: &str, diags: &[Diag], color: bool) -> String {
+    let file = SimpleFile::new(path, text);
+    let config = term::Config::default();
+    let mut buf = if color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    for d in diags {
+        let clamp = |s: &Span| {
+            let a = floor_char_boundary(text, s.start.min(text.len()));
+            let b = floor_char_boundary(text, s.end.min(text.len())).max(a);
+            a..b
+        };
+        let mut labels = vec![Label::primary((), clamp(&d.span))];
+        for (s, m) in &d.notes {
+            labels.push(Label::secondary((), clamp(s)).with_message(m.clone()));
+        }
+        let base = match d.severity {
+            Severity::Error => Diagnostic::error(),
+            Severity::Warning => Diagnostic::warning(),
+        };
+        let mut diag = base
+            .with_message(d.message.clone())
+            .with_code(d.code)
+            .with_labels(labels);
+        if let Some(h) = &d.help {
+            diag = diag.with_notes(vec![format!("help: {h}")]);
+        }
+        let _ = term::emit(&mut buf, &config, &file, &diag);
+    }
+    String::from_utf8_lossy(buf.as_slice()).into_owned()
+}

@@ -1,0 +1,569 @@
+//! The disassembler: code objects in, a `Module` out, ready for the printer.
+//!
+//! It writes symbolic operands and labels wherever they mean exactly the
+//! original argument, and leaves out every field the assembler would compute
+//! to the same value. Before returning, each block is assembled again and
+//! compared with the original; when anything differs it falls back, step by
+//! step, to raw tables and finally to a verbatim listing of code units, so the
+//! output always reassembles to an equal code object.
+
+pub mod print;
+
+use crate::asm::tables::{self, Used};
+use crate::asm::{self, BlockContext};
+use crate::code::exceptiontable;
+use crate::code::linetable::{self, Position};
+use crate::code::{kind, Code, Obj, PyStr};
+use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
+use crate::pyc::PycHeader;
+use crate::versions::{ArgKind, OpcodeTable, Version};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Disassembles a module's code object and every code object nested in it.
+pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
+    let mut d = Dis {
+        version,
+        table: version.table(),
+        used_names: HashSet::new(),
+        blocks: Vec::new(),
+        root_filename: code.filename.clone(),
+    };
+    d.block(code, true);
+    Module {
+        version,
+        header,
+        blocks: d.blocks,
+    }
+}
+
+struct Dis {
+    version: Version,
+    table: &'static OpcodeTable,
+    used_names: HashSet<String>,
+    blocks: Vec<Block>,
+    root_filename: PyStr,
+}
+
+/// One decoded instruction: where it starts (its first EXTENDED_ARG), its
+/// opcode and full argument, and its size in code units.
+struct Decoded {
+    start: u32,
+    opcode: u8,
+    arg: u32,
+    size: u32,
+}
+
+fn ext_count(arg: u32) -> u32 {
+    match arg {
+        0..=0xFF => 0,
+        0x100..=0xFFFF => 1,
+        0x1_0000..=0xFF_FFFF => 2,
+        _ => 3,
+    }
+}
+
+/// Splits `code` into instructions the assembler would produce again:
+/// minimal EXTENDED_ARG prefixes and zeroed caches. `None` when the bytes are
+/// not of that shape.
+fn decode_structured(table: &OpcodeTable, code: &[u8]) -> Option<Vec<Decoded>> {
+    if code.len() % 2 != 0 {
+        return None;
+    }
+    let units = code.len() / 2;
+    let ext = table.extended_arg();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i < units {
+        let start = i;
+        let mut arg: u32 = 0;
+        let mut prefixes = 0u32;
+        while i < units && code[2 * i] == ext {
+            arg = arg.checked_mul(256)? | code[2 * i + 1] as u32;
+            prefixes += 1;
+            i += 1;
+        }
+        if i >= units || prefixes > 3 {
+            return None;
+        }
+        let opcode = code[2 * i];
+        arg = (arg << 8) | code[2 * i + 1] as u32;
+        if ext_count(arg) != prefixes {
+            return None;
+        }
+        let info = table.by_code(opcode);
+        let caches = info.map(|i| i.caches as usize).unwrap_or(0);
+        i += 1;
+        if i + caches > units || code[2 * i..2 * (i + caches)].iter().any(|&b| b != 0) {
+            return None;
+        }
+        i += caches;
+        out.push(Decoded {
+            start: start as u32,
+            opcode,
+            arg,
+            size: (i - start) as u32,
+        });
+    }
+    Some(out)
+}
+
+/// Every code unit on its own, for code the structured form cannot express.
+fn decode_verbatim(code: &[u8]) -> Vec<Decoded> {
+    code.chunks(2)
+        .enumerate()
+        .map(|(i, c)| Decoded {
+            start: i as u32,
+            opcode: c[0],
+            arg: *c.get(1).unwrap_or(&0) as u32,
+            size: 1,
+        })
+        .collect()
+}
+
+fn sanitize(name: &PyStr) -> String {
+    let s: String = String::from_utf8_lossy(&name.0)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_");
+    match s.chars().next() {
+        None => "code".to_string(),
+        Some(c) if c.is_ascii_digit() => format!("c{s}"),
+        _ => s,
+    }
+}
+
+impl Dis {
+    fn fresh_name(&mut self, code: &Code, is_root: bool) -> String {
+        let base = if is_root {
+            "module".to_string()
+        } else {
+            sanitize(&code.name)
+        };
+        let mut name = base.clone();
+        let mut k = 2;
+        while !self.used_names.insert(name.clone()) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        name
+    }
+
+    /// Replaces nested code objects by references, disassembling each.
+    fn convert_const(&mut self, o: &Obj, children: &mut HashMap<String, Code>) -> Obj {
+        let mut conv = |v: &[Obj], s: &mut Self| -> Vec<Obj> {
+            v.iter().map(|x| s.convert_const(x, children)).collect()
+        };
+        match o {
+            Obj::Code(c) => {
+                let name = self.block(c, false);
+                children.insert(name.clone(), (**c).clone());
+                Obj::CodeRef(name)
+            }
+            Obj::Tuple(v) => Obj::Tuple(conv(v, self)),
+            Obj::List(v) => Obj::List(conv(v, self)),
+            Obj::Set(v) => Obj::Set(conv(v, self)),
+            Obj::FrozenSet(v) => Obj::FrozenSet(conv(v, self)),
+            Obj::Dict(kv) => Obj::Dict(
+                kv.iter()
+                    .map(|(k, v)| {
+                        (
+                            self.convert_const(k, children),
+                            self.convert_const(v, children),
+                        )
+                    })
+                    .collect(),
+            ),
+            Obj::Slice(s) => Obj::Slice(Box::new((
+                self.convert_const(&s.0, children),
+                self.convert_const(&s.1, children),
+                self.convert_const(&s.2, children),
+            ))),
+            other => other.clone(),
+        }
+    }
+
+    /// Disassembles `code` into a new block (and its children after it) and
+    /// returns the block's name.
+    fn block(&mut self, code: &Code, is_root: bool) -> String {
+        let name = self.fresh_name(code, is_root);
+        let slot = self.blocks.len();
+        self.blocks.push(Block::default());
+        let mut children = HashMap::new();
+        let consts: Vec<Obj> = code
+            .consts
+            .iter()
+            .map(|c| self.convert_const(c, &mut children))
+            .collect();
+        let ctx = BlockContext {
+            version: self.version,
+            is_root,
+            root_filename: &self.root_filename,
+        };
+        let resolve = |n: &str| children.get(n).cloned();
+        let attempts = [
+            Mode::Structured { raw_tables: false },
+            Mode::Structured { raw_tables: true },
+            Mode::Verbatim,
+        ];
+        let mut chosen = None;
+        for mode in attempts {
+            let Some(full) = self.explicit_block(code, &consts, &name, mode) else {
+                continue;
+            };
+            if let Some(b) = minimize(&ctx, self.table, full, code, &resolve) {
+                chosen = Some(b);
+                break;
+            }
+        }
+        // Verbatim with raw tables and every field written cannot fail to
+        // reproduce the bytes; if it somehow does, keep it anyway so the
+        // output still shows everything.
+        let block = chosen.unwrap_or_else(|| {
+            self.explicit_block(code, &consts, &name, Mode::Verbatim)
+                .expect("verbatim always decodes")
+        });
+        self.blocks[slot] = block;
+        name
+    }
+
+    fn explicit_block(&self, code: &Code, consts: &[Obj], name: &str, mode: Mode) -> Option<Block> {
+        let table = self.table;
+        let (decoded, verbatim, raw_tables) = match mode {
+            Mode::Structured { raw_tables } => {
+                (decode_structured(table, &code.code)?, false, raw_tables)
+            }
+            Mode::Verbatim => (decode_verbatim(&code.code), true, true),
+        };
+        let total = (code.code.len() / 2) as u32;
+        let starts: HashMap<u32, usize> = decoded
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.start, i))
+            .collect();
+        let is_boundary = |off: u32| off == total || starts.contains_key(&off);
+
+        // Exception table: entries on instruction boundaries become labels.
+        let mut label_offsets: BTreeSet<u32> = BTreeSet::new();
+        let mut entries = None;
+        if !raw_tables {
+            if let Ok(es) = exceptiontable::decode(&code.exceptiontable) {
+                if es
+                    .iter()
+                    .all(|e| is_boundary(e.start) && is_boundary(e.end) && is_boundary(e.target))
+                {
+                    for e in &es {
+                        label_offsets.extend([e.start, e.end, e.target]);
+                    }
+                    entries = Some(es);
+                }
+            }
+        }
+
+        // Jump targets.
+        let mut jumps: Vec<Option<u32>> = Vec::with_capacity(decoded.len());
+        for d in &decoded {
+            let info = table.by_code(d.opcode);
+            let target = match info.map(|i| i.arg) {
+                Some(k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) if !verbatim => {
+                    let end = d.start + d.size;
+                    let t = if k == ArgKind::JumpForward {
+                        end.checked_add(d.arg)
+                    } else {
+                        end.checked_sub(d.arg)
+                    };
+                    t.filter(|&t| is_boundary(t))
+                }
+                _ => None,
+            };
+            if let Some(t) = target {
+                label_offsets.insert(t);
+            }
+            jumps.push(target);
+        }
+        let label_name: HashMap<u32, String> = label_offsets
+            .iter()
+            .enumerate()
+            .map(|(i, &off)| (off, format!("L{}", i + 1)))
+            .collect();
+
+        // Positions, one per instruction.
+        let mut positions: Option<Vec<Position>> = None;
+        if !raw_tables {
+            if let Ok(units) = linetable::decode(&code.linetable, code.firstlineno, total as usize)
+            {
+                let mut ok = true;
+                let mut per = Vec::with_capacity(decoded.len());
+                for d in &decoded {
+                    let s = d.start as usize;
+                    let e = (d.start + d.size) as usize;
+                    let p = units.get(s).copied().unwrap_or_default();
+                    if units.get(s..e).is_none_or(|u| u.iter().any(|x| *x != p)) {
+                        ok = false;
+                        break;
+                    }
+                    per.push(p);
+                }
+                if ok {
+                    positions = Some(per);
+                }
+            }
+        }
+
+        // Operands.
+        let first_const: HashMap<&Obj, u32> = first_index(consts.iter());
+        let first_name: HashMap<&PyStr, u32> = first_index(code.names.iter());
+        let first_var: HashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
+        let mut body = Vec::with_capacity(decoded.len() + label_offsets.len());
+        for (i, d) in decoded.iter().enumerate() {
+            if let Some(l) = label_name.get(&d.start) {
+                body.push(Stmt::Label(l.clone(), 0..0));
+            }
+            let info = table.by_code(d.opcode);
+            let a = d.arg;
+            let arg = match (verbatim, info.map(|i| i.arg)) {
+                (true, _) | (false, None) => {
+                    if a == 0 && info.is_some_and(|i| !i.has_arg()) {
+                        Arg::None
+                    } else {
+                        Arg::Value(a)
+                    }
+                }
+                (false, Some(k)) => match k {
+                    ArgKind::None if a == 0 => Arg::None,
+                    ArgKind::Const => match consts.get(a as usize) {
+                        Some(v) if first_const.get(v) == Some(&a) => Arg::Const(v.clone()),
+                        _ => Arg::Value(a),
+                    },
+                    ArgKind::Name => match code.names.get(a as usize) {
+                        Some(n) if first_name.get(n) == Some(&a) => Arg::Name(n.clone()),
+                        _ => Arg::Value(a),
+                    },
+                    ArgKind::GlobalName => {
+                        let idx = a >> 1;
+                        let name = match code.names.get(idx as usize) {
+                            Some(n) if first_name.get(n) == Some(&idx) => NameRef::Name(n.clone()),
+                            _ => NameRef::Index(idx),
+                        };
+                        Arg::Global {
+                            null: a & 1 == 1,
+                            name,
+                        }
+                    }
+                    ArgKind::Local | ArgKind::Free => match code.localsplusnames.get(a as usize) {
+                        Some(n) if first_var.get(n) == Some(&a) => {
+                            let k = code.localspluskinds.get(a as usize).copied().unwrap_or(0);
+                            let deref_ok = k & (kind::CELL | kind::FREE) != 0;
+                            if info.unwrap().arg == ArgKind::Free && !deref_ok {
+                                Arg::Value(a)
+                            } else {
+                                Arg::Name(n.clone())
+                            }
+                        }
+                        _ => Arg::Value(a),
+                    },
+                    ArgKind::JumpForward | ArgKind::JumpBackward => match jumps[i] {
+                        Some(t) => Arg::Label(label_name[&t].clone()),
+                        None => Arg::Value(a),
+                    },
+                    _ => Arg::Value(a),
+                },
+            };
+            body.push(Stmt::Instr(Instr {
+                opcode: d.opcode,
+                arg,
+                pos: positions.as_ref().map(|p| p[i]).unwrap_or_default(),
+                span: 0..0,
+                arg_span: 0..0,
+            }));
+        }
+        if let Some(l) = label_name.get(&total) {
+            body.push(Stmt::Label(l.clone(), 0..0));
+        }
+
+        let excepts = entries
+            .as_ref()
+            .map(|es| {
+                es.iter()
+                    .map(|e| Except {
+                        start: label_name[&e.start].clone(),
+                        end: label_name[&e.end].clone(),
+                        handler: label_name[&e.target].clone(),
+                        depth: Some(e.depth),
+                        lasti: e.lasti,
+                        span: 0..0,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        Some(Block {
+            name: name.to_string(),
+            span: 0..0,
+            argcount: Some(code.argcount),
+            posonlyargcount: Some(code.posonlyargcount),
+            kwonlyargcount: Some(code.kwonlyargcount),
+            stacksize: Some(code.stacksize),
+            flags: Some(code.flags),
+            firstlineno: Some(code.firstlineno),
+            filename: Some(code.filename.clone()),
+            name_field: Some(code.name.clone()),
+            qualname: Some(code.qualname.clone()),
+            vars: code
+                .localsplusnames
+                .iter()
+                .zip(code.localspluskinds.iter().chain(std::iter::repeat(&0)))
+                .map(|(n, k)| Var {
+                    name: n.clone(),
+                    kinds: *k,
+                    span: 0..0,
+                })
+                .collect(),
+            consts: consts.to_vec(),
+            names: code.names.clone(),
+            body,
+            excepts,
+            linetable: positions.is_none().then(|| code.linetable.clone()),
+            exceptiontable: entries.is_none().then(|| code.exceptiontable.clone()),
+            verbatim,
+            field_spans: Vec::new(),
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Structured { raw_tables: bool },
+    Verbatim,
+}
+
+fn first_index<'a, T: std::hash::Hash + Eq + 'a>(
+    it: impl Iterator<Item = &'a T>,
+) -> HashMap<&'a T, u32> {
+    let mut m = HashMap::new();
+    for (i, v) in it.enumerate() {
+        m.entry(v).or_insert(i as u32);
+    }
+    m
+}
+
+/// Leaves out what the assembler computes identically; returns `None` when
+/// even the fully explicit block does not reassemble to `orig`.
+fn minimize(
+    ctx: &BlockContext,
+    table: &OpcodeTable,
+    full: Block,
+    orig: &Code,
+    resolve: &dyn Fn(&str) -> Option<Code>,
+) -> Option<Block> {
+    let mut b = full.clone();
+    // Fields whose defaults need no assembling.
+    if b.argcount == Some(0) {
+        b.argcount = None;
+    }
+    if b.posonlyargcount == Some(0) {
+        b.posonlyargcount = None;
+    }
+    if b.kwonlyargcount == Some(0) {
+        b.kwonlyargcount = None;
+    }
+    if b.flags == Some(asm::default_flags(ctx.is_root)) {
+        b.flags = None;
+    }
+    if b.filename.as_ref() == Some(ctx.root_filename) && !ctx.is_root {
+        b.filename = None;
+    }
+    if ctx.is_root && b.filename.as_ref().is_some_and(|f| f.0.is_empty()) {
+        b.filename = None;
+    }
+    if b.name_field == Some(asm::default_name(&b, ctx.is_root)) {
+        b.name_field = None;
+    }
+    if b.qualname.is_some()
+        && b.qualname
+            == Some(
+                b.name_field
+                    .clone()
+                    .unwrap_or_else(|| asm::default_name(&b, ctx.is_root)),
+            )
+    {
+        b.qualname = None;
+    }
+    if b.firstlineno == Some(asm::default_firstlineno(&b)) {
+        b.firstlineno = None;
+    }
+    // Tables: the shortest pinned prefixes.
+    let used = Used::of(table, &b);
+    let kc = tables::shortest_prefix(&b.consts, &used.consts, |c| c, |_| true);
+    b.consts.truncate(kc);
+    let kn = tables::shortest_prefix(&b.names, &used.names, |n| n, |_| true);
+    b.names.truncate(kn);
+    let kv = tables::shortest_prefix(
+        &b.vars,
+        &used.locals,
+        |v| &v.name,
+        |v| v.kinds == kind::LOCAL,
+    );
+    b.vars.truncate(kv);
+
+    // Computed fields: try leaving them all out, then put back what differs.
+    let depths: Vec<Option<u32>> = b.excepts.iter().map(|e| e.depth).collect();
+    b.stacksize = None;
+    for e in &mut b.excepts {
+        e.depth = None;
+    }
+    let try_it = |b: &Block| asm::assemble_block(ctx, b, resolve).ok().map(|(c, _)| c);
+    let c1 = try_it(&b)?;
+    if c1 == *orig {
+        return Some(b);
+    }
+    // Put back, a few at a time, the handler depths the analysis gets wrong
+    // (each one can change what the analysis sees after it).
+    let mut c = c1;
+    for _ in 0..8 {
+        if c.exceptiontable == orig.exceptiontable {
+            break;
+        }
+        let (Ok(got), Ok(want)) = (
+            exceptiontable::decode(&c.exceptiontable),
+            exceptiontable::decode(&orig.exceptiontable),
+        ) else {
+            break;
+        };
+        let mut changed = false;
+        for (k, e) in b.excepts.iter_mut().enumerate() {
+            if e.depth.is_none() && got.get(k).map(|g| g.depth) != want.get(k).map(|w| w.depth) {
+                e.depth = depths[k];
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        c = try_it(&b)?;
+    }
+    if c.exceptiontable != orig.exceptiontable {
+        for (e, d) in b.excepts.iter_mut().zip(&depths) {
+            e.depth = *d;
+        }
+        c = try_it(&b)?;
+    }
+    if c.stacksize != orig.stacksize {
+        b.stacksize = Some(orig.stacksize);
+        c = try_it(&b)?;
+    }
+    if c == *orig {
+        return Some(b);
+    }
+    // Last resort for this mode: everything explicit.
+    let c4 = try_it(&full)?;
+    (c4 == *orig).then_some(full)
+}

@@ -1,0 +1,462 @@
+//! The printer: a `Module` to `.pyasm` text.
+//!
+//! Its output parses back to the same `Module` (the round-trip tests hold it
+//! to that). Layout: directives indented by four spaces, labels at the left
+//! margin, instructions after a twelve-column position field that is filled
+//! only where the position changes.
+
+use crate::code::linetable::Position;
+use crate::code::{kind, Obj, PyStr};
+use crate::model::{Arg, Block, Module, NameRef, Stmt};
+use crate::versions::{ArgKind, OpcodeTable, FORMAT_CONVERSIONS, FORMAT_SPEC, MAKE_FUNCTION_FLAGS};
+use std::fmt::Write;
+
+pub fn print_module(m: &Module) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, ".python {}", m.version);
+    if let Some(h) = &m.header {
+        let _ = writeln!(out, ".pyc {}", header_text(h));
+    }
+    let table = m.version.table();
+    for b in &m.blocks {
+        out.push('\n');
+        print_block(&mut out, table, b);
+    }
+    out
+}
+
+fn header_text(h: &crate::pyc::PycHeader) -> String {
+    match h.flags {
+        0 => format!("mtime {} size {}", h.word2, h.word3),
+        1 | 3 => {
+            let mut bytes = h.word2.to_le_bytes().to_vec();
+            bytes.extend(h.word3.to_le_bytes());
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let check = if h.flags == 3 { "checked" } else { "unchecked" };
+            format!("hash 0x{hex} {check}")
+        }
+        f => format!("flags {f} words {} {}", h.word2, h.word3),
+    }
+}
+
+const POS_WIDTH: usize = 12;
+
+fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
+    let _ = writeln!(out, ".code {}", b.name);
+    let field = |out: &mut String, name: &str, v: String| {
+        let _ = writeln!(out, "    .{name} {v}");
+    };
+    if let Some(v) = &b.name_field {
+        field(out, "name", string_lit(v));
+    }
+    if let Some(v) = &b.qualname {
+        field(out, "qualname", string_lit(v));
+    }
+    if let Some(v) = &b.filename {
+        field(out, "filename", string_lit(v));
+    }
+    if let Some(v) = b.firstlineno {
+        field(out, "firstlineno", v.to_string());
+    }
+    if let Some(v) = b.flags {
+        field(out, "flags", flags_text(v));
+    }
+    if let Some(v) = b.argcount {
+        field(out, "argcount", v.to_string());
+    }
+    if let Some(v) = b.posonlyargcount {
+        field(out, "posonlyargcount", v.to_string());
+    }
+    if let Some(v) = b.kwonlyargcount {
+        field(out, "kwonlyargcount", v.to_string());
+    }
+    if let Some(v) = b.stacksize {
+        field(out, "stacksize", v.to_string());
+    }
+    if b.verbatim {
+        let _ = writeln!(out, "    .verbatim");
+    }
+    for v in &b.vars {
+        let _ = writeln!(
+            out,
+            "    .var {}{}",
+            name_text(&v.name),
+            kinds_text(v.kinds)
+        );
+    }
+    for c in &b.consts {
+        field(out, "consts", const_text(c));
+    }
+    for n in &b.names {
+        field(out, "names", name_text(n));
+    }
+    if let Some(t) = &b.linetable {
+        field(out, "linetable", bytes_lit(t));
+    }
+    if let Some(t) = &b.exceptiontable {
+        field(out, "exceptiontable", bytes_lit(t));
+    }
+    for e in &b.excepts {
+        let mut s = format!("    .except {} {} -> {}", e.start, e.end, e.handler);
+        if let Some(d) = e.depth {
+            let _ = write!(s, " depth {d}");
+        }
+        if e.lasti {
+            s.push_str(" lasti");
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    let mut last = Position::default();
+    let show_pos = b.linetable.is_none();
+    for s in &b.body {
+        match s {
+            Stmt::Label(l, _) => {
+                let _ = writeln!(out, "{l}:");
+            }
+            Stmt::Instr(ins) => {
+                let pos = if show_pos && ins.pos != last {
+                    last = ins.pos;
+                    position_text(&ins.pos)
+                } else {
+                    String::new()
+                };
+                let op = table.by_code(ins.opcode);
+                let name = match op {
+                    Some(o) => o.name.to_string(),
+                    None => format!("OP_{}", ins.opcode),
+                };
+                let operand = arg_text(table, op.map(|o| o.arg), &ins.arg);
+                let line = if operand.is_empty() {
+                    format!("{pos:<POS_WIDTH$}{name}")
+                } else {
+                    format!("{pos:<POS_WIDTH$}{name} {operand}")
+                };
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// `L`, `L-L2`, `L:C-E`, `L:C-L2:E`, `-`; `?` stands for an absent column.
+pub fn position_text(p: &Position) -> String {
+    let Some(line) = p.line else {
+        return "-".to_string();
+    };
+    let col = |c: Option<i32>| c.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
+    let end_line = p.end_line.unwrap_or(line);
+    if p.col.is_none() && p.end_col.is_none() {
+        if end_line == line {
+            return line.to_string();
+        }
+        return format!("{line}-{end_line}");
+    }
+    if end_line == line {
+        format!("{line}:{}-{}", col(p.col), col(p.end_col))
+    } else {
+        format!("{line}:{}-{end_line}:{}", col(p.col), col(p.end_col))
+    }
+}
+
+fn flags_text(v: u32) -> String {
+    let mut parts = Vec::new();
+    let mut rest = v;
+    for (bit, name) in crate::code::FLAG_NAMES {
+        if v & bit != 0 {
+            parts.push(name.to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 || parts.is_empty() {
+        parts.push(format!("0x{rest:x}"));
+    }
+    parts.join(" ")
+}
+
+fn kinds_text(k: u8) -> String {
+    if k == kind::LOCAL {
+        return String::new();
+    }
+    let mut s = String::new();
+    let mut rest = k;
+    for (bit, name) in [
+        (kind::HIDDEN, "hidden"),
+        (kind::LOCAL, "local"),
+        (kind::CELL, "cell"),
+        (kind::FREE, "free"),
+    ] {
+        if k & bit != 0 {
+            s.push(' ');
+            s.push_str(name);
+            rest &= !bit;
+        }
+    }
+    if rest != 0 || k == 0 {
+        let _ = write!(s, " 0x{rest:02x}");
+    }
+    s
+}
+
+/// Identifiers that mean something in operand position; names spelled like
+/// them are quoted.
+const RESERVED: &[&str] = &[
+    "None",
+    "True",
+    "False",
+    "NULL",
+    "inf",
+    "nan",
+    "StopIteration",
+];
+
+pub fn name_text(n: &PyStr) -> String {
+    match n.as_str() {
+        Some(s) if n.is_ascii_identifier() && !RESERVED.contains(&s) => s.to_string(),
+        _ => string_lit(n),
+    }
+}
+
+fn arg_text(table: &OpcodeTable, kind: Option<ArgKind>, arg: &Arg) -> String {
+    match arg {
+        Arg::None => String::new(),
+        Arg::Const(c) => const_text(c),
+        Arg::Name(n) => name_text(n),
+        Arg::Label(l) => l.clone(),
+        Arg::Global { null, name } => {
+            let n = match name {
+                NameRef::Index(i) => format!("#{i}"),
+                NameRef::Name(n) => name_text(n),
+            };
+            if *null {
+                format!("NULL + {n}")
+            } else {
+                n
+            }
+        }
+        Arg::Value(v) => value_text(table, kind, *v),
+    }
+}
+
+fn value_text(table: &OpcodeTable, kind: Option<ArgKind>, v: u32) -> String {
+    match kind {
+        Some(ArgKind::Int) | None => v.to_string(),
+        Some(ArgKind::Compare) => match table.cmp_ops.get(v as usize) {
+            Some(s) => s.to_string(),
+            None => format!("#{v}"),
+        },
+        Some(ArgKind::BinaryOp) => match table.nb_ops.get(v as usize) {
+            Some(s) => s.to_string(),
+            None => format!("#{v}"),
+        },
+        Some(ArgKind::MakeFunction) => {
+            let mut parts = Vec::new();
+            let mut rest = v;
+            for (bit, name) in MAKE_FUNCTION_FLAGS {
+                if v & bit != 0 {
+                    parts.push(*name);
+                    rest &= !bit;
+                }
+            }
+            if rest != 0 || parts.is_empty() {
+                return format!("#{v}");
+            }
+            parts.join(" ")
+        }
+        Some(ArgKind::FormatValue) => {
+            if v == 0 || v & !(FORMAT_SPEC | 3) != 0 {
+                return format!("#{v}");
+            }
+            let mut parts = Vec::new();
+            if let Some((_, n)) = FORMAT_CONVERSIONS.iter().find(|(c, _)| *c == v & 3) {
+                parts.push(*n);
+            }
+            if v & FORMAT_SPEC != 0 {
+                parts.push("spec");
+            }
+            parts.join(" ")
+        }
+        Some(ArgKind::UnpackEx) => {
+            if v > 0xFFFF {
+                format!("#{v}")
+            } else {
+                format!("{}, {}", v & 0xFF, v >> 8)
+            }
+        }
+        Some(_) => format!("#{v}"),
+    }
+}
+
+pub fn const_text(o: &Obj) -> String {
+    let mut s = String::new();
+    write_const(&mut s, o);
+    s
+}
+
+fn write_seq(out: &mut String, open: &str, items: &[Obj], close: &str, one_comma: bool) {
+    out.push_str(open);
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_const(out, x);
+    }
+    if one_comma && items.len() == 1 {
+        out.push(',');
+    }
+    out.push_str(close);
+}
+
+fn write_const(out: &mut String, o: &Obj) {
+    match o {
+        Obj::Null => out.push_str("NULL"),
+        Obj::None => out.push_str("None"),
+        Obj::False => out.push_str("False"),
+        Obj::True => out.push_str("True"),
+        Obj::StopIteration => out.push_str("StopIteration"),
+        Obj::Ellipsis => out.push_str("..."),
+        Obj::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Obj::Float(bits) => out.push_str(&float_text(*bits)),
+        Obj::Complex(re, im) => {
+            let _ = write!(out, "complex({}, {})", float_text(*re), float_text(*im));
+        }
+        Obj::Str(s) => out.push_str(&string_lit(s)),
+        Obj::Bytes(b) => out.push_str(&bytes_lit(b)),
+        Obj::Tuple(v) => write_seq(out, "(", v, ")", true),
+        Obj::List(v) => write_seq(out, "[", v, "]", false),
+        Obj::Set(v) if v.is_empty() => out.push_str("set()"),
+        Obj::Set(v) => write_seq(out, "{", v, "}", false),
+        Obj::FrozenSet(v) if v.is_empty() => out.push_str("frozenset()"),
+        Obj::FrozenSet(v) => write_seq(out, "frozenset({", v, "})", false),
+        Obj::Dict(kv) => {
+            out.push_str("dict(");
+            for (i, (k, v)) in kv.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('(');
+                write_const(out, k);
+                out.push_str(", ");
+                write_const(out, v);
+                out.push(')');
+            }
+            out.push(')');
+        }
+        Obj::Slice(s) => {
+            out.push_str("slice(");
+            write_const(out, &s.0);
+            out.push_str(", ");
+            write_const(out, &s.1);
+            out.push_str(", ");
+            write_const(out, &s.2);
+            out.push(')');
+        }
+        Obj::Code(c) => {
+            // The disassembler always replaces code objects by references.
+            let _ = write!(out, "@{}", String::from_utf8_lossy(&c.name.0));
+        }
+        Obj::CodeRef(n) => {
+            let _ = write!(out, "@{n}");
+        }
+    }
+}
+
+/// A float literal that reads back to the same bits.
+pub fn float_text(bits: u64) -> String {
+    let v = f64::from_bits(bits);
+    if v.is_nan() {
+        if bits == f64::NAN.to_bits() {
+            return "float('nan')".to_string();
+        }
+        return format!("f64(0x{bits:016x})");
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "float('inf')".to_string()
+        } else {
+            "float('-inf')".to_string()
+        };
+    }
+    // Rust's shortest round-trip form; make sure it reads as a float.
+    let s = format!("{v:?}");
+    if s.contains('.') || s.contains('e') || s.contains("inf") {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// A Python string literal for `s`, escaping what an editor would hide or
+/// mangle, and lone surrogates (which UTF-8 text cannot carry).
+pub fn string_lit(s: &PyStr) -> String {
+    let cps = s
+        .chars()
+        .unwrap_or_else(|| s.0.iter().map(|&b| b as u32).collect());
+    let has_single = cps.contains(&('\'' as u32));
+    let has_double = cps.contains(&('"' as u32));
+    let quote = if has_single && !has_double { '"' } else { '\'' };
+    let mut out = String::with_capacity(cps.len() + 2);
+    out.push(quote);
+    for c in cps {
+        match c {
+            0x5C => out.push_str("\\\\"),
+            0x0A => out.push_str("\\n"),
+            0x0D => out.push_str("\\r"),
+            0x09 => out.push_str("\\t"),
+            c if c == quote as u32 => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x00..=0x1F | 0x7F..=0x9F => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+            0xD800..=0xDFFF | 0x2028 | 0x2029 | 0xFEFF | 0xFFF9..=0xFFFF => {
+                let _ = write!(out, "\\u{c:04x}");
+            }
+            c => match char::from_u32(c) {
+                Some(ch) if !ch.is_control() => out.push(ch),
+                _ if c <= 0xFFFF => {
+                    let _ = write!(out, "\\u{c:04x}");
+                }
+                _ => {
+                    let _ = write!(out, "\\U{c:08x}");
+                }
+            },
+        }
+    }
+    out.push(quote);
+    out
+}
+
+pub fn bytes_lit(b: &[u8]) -> String {
+    let has_single = b.contains(&b'\'');
+    let has_double = b.contains(&b'"');
+    let quote = if has_single && !has_double {
+        b'"'
+    } else {
+        b'\''
+    };
+    let mut out = String::with_capacity(b.len() + 3);
+    out.push('b');
+    out.push(quote as char);
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7E => out.push(c as char),
+            c => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+        }
+    }
+    out.push(quote as char);
+    out
+}

@@ -1,0 +1,134 @@
+//! The meaning of a `.pyasm` file, between text and bytes.
+//!
+//! Lowering turns a syntax tree into a `Module`; the disassembler turns code
+//! objects into one; the assembler turns one into code objects and the printer
+//! into text. Everything the text can say is representable here, and every
+//! optional field is an `Option` whose `None` means "let the assembler work it
+//! out". Spans are byte ranges in the source text (empty for values that did
+//! not come from text).
+
+use crate::code::linetable::Position;
+use crate::code::{Obj, PyStr};
+use crate::pyc::PycHeader;
+use crate::versions::Version;
+use std::ops::Range;
+
+pub type Span = Range<usize>;
+
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub version: Version,
+    /// The `.pyc` header to write; `None` writes a timestamp header of zeros.
+    pub header: Option<PycHeader>,
+    /// `blocks[0]` is the module's own code object; the others are reached
+    /// through `@name` constants, in any order.
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub name: String,
+    pub span: Span,
+    pub argcount: Option<u32>,
+    pub posonlyargcount: Option<u32>,
+    pub kwonlyargcount: Option<u32>,
+    pub stacksize: Option<u32>,
+    pub flags: Option<u32>,
+    pub firstlineno: Option<i32>,
+    pub filename: Option<PyStr>,
+    pub name_field: Option<PyStr>,
+    pub qualname: Option<PyStr>,
+    /// Declared fast locals, in order. Locals used by `LOAD_FAST`-style
+    /// instructions but not declared are appended after these.
+    pub vars: Vec<Var>,
+    /// Pinned start of `co_consts`; constants first used by instructions
+    /// follow in order of first use.
+    pub consts: Vec<Obj>,
+    /// Pinned start of `co_names`, likewise.
+    pub names: Vec<PyStr>,
+    pub body: Vec<Stmt>,
+    pub excepts: Vec<Except>,
+    /// A location table given as raw bytes, replacing the per-instruction
+    /// positions.
+    pub linetable: Option<Vec<u8>>,
+    /// An exception table given as raw bytes, replacing `.except` entries.
+    pub exceptiontable: Option<Vec<u8>>,
+    /// `.verbatim`: each instruction is exactly one code unit, with no
+    /// EXTENDED_ARG or cache entries added (for code the structured form
+    /// cannot express).
+    pub verbatim: bool,
+    /// Spans of directives, for diagnostics that point at a field.
+    pub field_spans: Vec<(&'static str, Span)>,
+}
+
+impl Block {
+    pub fn field_span(&self, field: &str) -> Span {
+        self.field_spans
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| self.span.clone())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Var {
+    pub name: PyStr,
+    pub kinds: u8,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Label(String, Span),
+    Instr(Instr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Instr {
+    pub opcode: u8,
+    pub arg: Arg,
+    /// Source position; positions are sticky in the text, so lowering has
+    /// already filled in the inherited ones.
+    pub pos: Position,
+    pub span: Span,
+    /// Span of the operand(s), for diagnostics.
+    pub arg_span: Span,
+}
+
+/// An operand, as written. Table operands are either symbolic (a value or
+/// name looked up in the table) or an exact index (`#n`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    /// Nothing written: the argument is 0.
+    None,
+    /// An exact argument: `#n`, a number, or a symbolic form of a packed
+    /// argument (operators, flag words) already converted to its value.
+    /// For table kinds it is the table index.
+    Value(u32),
+    /// A constant, looked up in (or added to) `co_consts`.
+    Const(Obj),
+    /// A name, looked up in `co_names` or the fast locals depending on the
+    /// instruction.
+    Name(PyStr),
+    /// 3.11 `LOAD_GLOBAL`: optional NULL push and a name.
+    Global { null: bool, name: NameRef },
+    /// A jump target.
+    Label(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NameRef {
+    Index(u32),
+    Name(PyStr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Except {
+    pub start: String,
+    pub end: String,
+    pub handler: String,
+    pub depth: Option<u32>,
+    pub lasti: bool,
+    pub span: Span,
+}

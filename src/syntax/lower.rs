@@ -1,0 +1,1010 @@
+//! Lowering: a tree-sitter tree of a `.pyasm` file to a `Module`.
+//!
+//! Lowering never stops at the first problem: it reports every error it can
+//! find with its span, skips lines that contain syntax errors, and still
+//! returns a `Module` holding everything that made sense, so an editor
+//! always has something to show.
+
+use super::literal::{self, StrLit};
+use crate::code::linetable::Position;
+use crate::code::{flag_by_name, kind, Obj, PyStr};
+use crate::diag::Diag;
+use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Span, Stmt, Var};
+use crate::pyc::PycHeader;
+use crate::versions::{
+    ArgKind, OpInfo, OpcodeTable, Version, FORMAT_CONVERSIONS, FORMAT_SPEC, MAKE_FUNCTION_FLAGS,
+};
+use tree_sitter::{Node, Tree};
+
+pub struct Lowered {
+    pub module: Module,
+    pub diags: Vec<Diag>,
+}
+
+/// Lowers a parsed file. Syntax errors in the tree are reported as
+/// diagnostics along with everything lowering itself finds.
+pub fn lower(text: &str, tree: &Tree, default_version: Version) -> Lowered {
+    let mut lw = Lowerer {
+        src: text.as_bytes(),
+        version: default_version,
+        version_span: None,
+        header: None,
+        blocks: Vec::new(),
+        cur: None,
+        last_pos: Position::default(),
+        diags: Vec::new(),
+    };
+    for e in super::syntax_errors(tree, text) {
+        lw.diags
+            .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
+    }
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for item in root.named_children(&mut cursor) {
+        if item.has_error() || item.is_error() || item.kind() == "comment" {
+            continue;
+        }
+        match item.kind() {
+            "directive" => lw.directive(item),
+            "label" => lw.label(item),
+            "instruction" => lw.instruction(item),
+            _ => {}
+        }
+    }
+    lw.finish_block();
+    Lowered {
+        module: Module {
+            version: lw.version,
+            header: lw.header,
+            blocks: lw.blocks,
+        },
+        diags: lw.diags,
+    }
+}
+
+struct Lowerer<'a> {
+    src: &'a [u8],
+    version: Version,
+    version_span: Option<Span>,
+    header: Option<PycHeader>,
+    blocks: Vec<Block>,
+    cur: Option<Block>,
+    last_pos: Position,
+    diags: Vec<Diag>,
+}
+
+fn span(n: Node) -> Span {
+    n.start_byte()..n.end_byte()
+}
+
+type R<T> = Result<T, Diag>;
+
+impl<'a> Lowerer<'a> {
+    fn text(&self, n: Node) -> &'a str {
+        std::str::from_utf8(&self.src[n.start_byte()..n.end_byte()]).unwrap_or("")
+    }
+
+    fn table(&self) -> &'static OpcodeTable {
+        self.version.table()
+    }
+
+    fn err(&mut self, d: Diag) {
+        self.diags.push(d);
+    }
+
+    fn finish_block(&mut self) {
+        if let Some(b) = self.cur.take() {
+            self.blocks.push(b);
+        }
+    }
+
+    fn block_or_err(&mut self, n: Node, what: &str) -> bool {
+        if self.cur.is_none() {
+            self.err(
+                Diag::error(
+                    "outside-block",
+                    span(n),
+                    format!("{what} must be inside a code block"),
+                )
+                .help("start a block with `.code NAME`"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn args<'t>(&self, n: Node<'t>) -> Vec<Node<'t>> {
+        let mut c = n.walk();
+        n.children_by_field_name("argument", &mut c).collect()
+    }
+
+    fn directive(&mut self, n: Node) {
+        let Some(name_node) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text(name_node);
+        let args = self.args(n);
+        let sp = span(n);
+        let r = match name {
+            ".python" => self.dir_python(n, &args),
+            ".pyc" => self.dir_pyc(n, &args),
+            ".code" => self.dir_code(n, &args),
+            _ => {
+                if !self.block_or_err(n, &format!("`{name}`")) {
+                    return;
+                }
+                self.block_directive(name, n, &args)
+            }
+        };
+        if let Err(d) = r {
+            self.err(d);
+        }
+        if let Some(b) = self.cur.as_mut() {
+            if let Some(f) = FIELD_NAMES.iter().find(|f| name.get(1..) == Some(**f)) {
+                b.field_spans.push((f, sp));
+            }
+        }
+    }
+
+    fn one<'t>(&self, n: Node, args: &[Node<'t>], what: &str) -> R<Node<'t>> {
+        match args {
+            [a] => Ok(*a),
+            [] => Err(Diag::error(
+                "missing-operand",
+                span(n),
+                format!(
+                    "`{}` takes {what}",
+                    self.text(n.child_by_field_name("name").unwrap_or(n))
+                ),
+            )),
+            [_, extra, ..] => Err(Diag::error(
+                "extra-operand",
+                extra.start_byte()
+                    ..args
+                        .last()
+                        .map(|a| a.end_byte())
+                        .unwrap_or(extra.end_byte()),
+                "unexpected extra operand",
+            )),
+        }
+    }
+
+    fn dir_python(&mut self, n: Node, args: &[Node]) -> R<()> {
+        let a = self.one(n, args, "a version such as 3.11")?;
+        let t = self.text(a);
+        let v = Version::parse(t).ok_or_else(|| {
+            Diag::error(
+                "bad-version",
+                span(a),
+                format!("unknown Python version `{t}`"),
+            )
+            .help(supported_help())
+        })?;
+        if !v.is_supported() {
+            return Err(Diag::error(
+                "unsupported-version",
+                span(a),
+                format!("Python {v} is not supported by this build of pyasm"),
+            )
+            .help(supported_help()));
+        }
+        if !self.blocks.is_empty() || self.cur.is_some() {
+            return Err(Diag::error(
+                "late-version",
+                span(n),
+                "`.python` must come before the first `.code` block",
+            ));
+        }
+        if let Some(prev) = &self.version_span {
+            return Err(
+                Diag::error("duplicate-version", span(n), "`.python` is given twice")
+                    .note(prev.clone(), "first given here"),
+            );
+        }
+        self.version = v;
+        self.version_span = Some(span(n));
+        Ok(())
+    }
+
+    fn dir_pyc(&mut self, n: Node, args: &[Node]) -> R<()> {
+        let words: Vec<&str> = args.iter().map(|a| self.text(*a)).collect();
+        let bad = || {
+            Diag::error(
+                "bad-header",
+                span(n),
+                "expected `.pyc mtime N size N`, `.pyc hash 0x<16 hex digits> checked|unchecked` or `.pyc flags N words N N`",
+            )
+        };
+        let num = |i: usize| -> R<u32> {
+            literal::parse_u32(words.get(i).ok_or_else(bad)?)
+                .map_err(|m| Diag::error("bad-header", span(args[i]), m))
+        };
+        let (flags, w2, w3) = match words.first().copied() {
+            Some("mtime") if words.len() == 4 && words[2] == "size" => (0, num(1)?, num(3)?),
+            Some("hash") if words.len() == 3 => {
+                let hex = words[1].strip_prefix("0x").ok_or_else(bad)?;
+                if hex.len() != 16 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(bad());
+                }
+                let bytes: Vec<u8> = (0..8)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0))
+                    .collect();
+                let flags = match words[2] {
+                    "checked" => 3,
+                    "unchecked" => 1,
+                    _ => return Err(bad()),
+                };
+                (
+                    flags,
+                    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+                    u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+                )
+            }
+            Some("flags") if words.len() == 5 && words[2] == "words" => (num(1)?, num(3)?, num(4)?),
+            _ => return Err(bad()),
+        };
+        self.header = Some(PycHeader {
+            version: self.version,
+            flags,
+            word2: w2,
+            word3: w3,
+        });
+        Ok(())
+    }
+
+    fn dir_code(&mut self, n: Node, args: &[Node]) -> R<()> {
+        let a = self.one(n, args, "a block name")?;
+        if a.kind() != "identifier" {
+            return Err(Diag::error(
+                "bad-operand",
+                span(a),
+                "a code block's name must be an identifier",
+            ));
+        }
+        self.finish_block();
+        self.cur = Some(Block {
+            name: self.text(a).to_string(),
+            span: span(a),
+            ..Block::default()
+        });
+        self.last_pos = Position::default();
+        Ok(())
+    }
+
+    fn block_directive(&mut self, name: &str, n: Node, args: &[Node]) -> R<()> {
+        let sp = span(n);
+        match name {
+            ".name" | ".qualname" | ".filename" => {
+                let a = self.one(n, args, "a string")?;
+                let s = self.pystr(a)?;
+                let b = self.cur.as_mut().unwrap();
+                match name {
+                    ".name" => b.name_field = Some(s),
+                    ".qualname" => b.qualname = Some(s),
+                    _ => b.filename = Some(s),
+                }
+            }
+            ".firstlineno" => {
+                let a = self.one(n, args, "a line number")?;
+                let v = literal::parse_i32(self.int_text(a)?)
+                    .map_err(|m| Diag::error("bad-operand", span(a), m))?;
+                self.cur.as_mut().unwrap().firstlineno = Some(v);
+            }
+            ".argcount" | ".posonlyargcount" | ".kwonlyargcount" | ".stacksize" => {
+                let a = self.one(n, args, "a number")?;
+                let v = literal::parse_u32(self.int_text(a)?)
+                    .map_err(|m| Diag::error("bad-operand", span(a), m))?;
+                let b = self.cur.as_mut().unwrap();
+                match name {
+                    ".argcount" => b.argcount = Some(v),
+                    ".posonlyargcount" => b.posonlyargcount = Some(v),
+                    ".kwonlyargcount" => b.kwonlyargcount = Some(v),
+                    _ => b.stacksize = Some(v),
+                }
+            }
+            ".flags" => {
+                let mut v = 0u32;
+                for a in args {
+                    let t = self.text(*a);
+                    match a.kind() {
+                        "identifier" => match flag_by_name(t) {
+                            Some(f) => v |= f,
+                            None => {
+                                let names: Vec<&str> =
+                                    crate::code::FLAG_NAMES.iter().map(|(_, n)| *n).collect();
+                                let mut d = Diag::error(
+                                    "bad-flag",
+                                    span(*a),
+                                    format!("unknown flag `{t}`"),
+                                );
+                                if let Some(s) = nearest(t, names.iter().copied()) {
+                                    d = d.help(format!("did you mean `{s}`?"));
+                                }
+                                return Err(d);
+                            }
+                        },
+                        "integer" => {
+                            v |= literal::parse_u32(t)
+                                .map_err(|m| Diag::error("bad-operand", span(*a), m))?
+                        }
+                        _ => {
+                            return Err(Diag::error(
+                                "bad-flag",
+                                span(*a),
+                                "expected a flag name or a number",
+                            ))
+                        }
+                    }
+                }
+                self.cur.as_mut().unwrap().flags = Some(v);
+            }
+            ".var" => {
+                let Some((first, rest)) = args.split_first() else {
+                    return Err(Diag::error(
+                        "missing-operand",
+                        sp,
+                        "`.var` takes a name and optional kinds",
+                    ));
+                };
+                let nm = self.name_of(*first)?;
+                let mut k = 0u8;
+                for a in rest {
+                    let t = self.text(*a);
+                    k |= match (a.kind(), t) {
+                        ("identifier", "local") => kind::LOCAL,
+                        ("identifier", "cell") => kind::CELL,
+                        ("identifier", "free") => kind::FREE,
+                        ("identifier", "hidden") => kind::HIDDEN,
+                        ("integer", _) => {
+                            let v = literal::parse_u32(t)
+                                .map_err(|m| Diag::error("bad-operand", span(*a), m))?;
+                            u8::try_from(v).map_err(|_| {
+                                Diag::error("bad-operand", span(*a), "a kind byte is at most 0xff")
+                            })?
+                        }
+                        _ => {
+                            return Err(Diag::error(
+                                "bad-kind",
+                                span(*a),
+                                format!("unknown variable kind `{t}`"),
+                            )
+                            .help("kinds are `local`, `cell`, `free`, `hidden` or a number"))
+                        }
+                    };
+                }
+                if rest.is_empty() {
+                    k = kind::LOCAL;
+                }
+                self.cur.as_mut().unwrap().vars.push(Var {
+                    name: nm,
+                    kinds: k,
+                    span: sp,
+                });
+            }
+            ".consts" => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.value(*a)?);
+                }
+                self.cur.as_mut().unwrap().consts.extend(vals);
+            }
+            ".names" => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.name_of(*a)?);
+                }
+                self.cur.as_mut().unwrap().names.extend(vals);
+            }
+            ".linetable" | ".exceptiontable" => {
+                let a = self.one(n, args, "a bytes literal")?;
+                let v = match self.value(a)? {
+                    Obj::Bytes(b) => b,
+                    _ => {
+                        return Err(Diag::error(
+                            "bad-operand",
+                            span(a),
+                            "expected a bytes literal such as b'\\x00'",
+                        ))
+                    }
+                };
+                let b = self.cur.as_mut().unwrap();
+                if name == ".linetable" {
+                    b.linetable = Some(v);
+                } else {
+                    b.exceptiontable = Some(v);
+                }
+            }
+            ".verbatim" => {
+                if let Some(a) = args.first() {
+                    return Err(Diag::error(
+                        "extra-operand",
+                        span(*a),
+                        "`.verbatim` takes no operand",
+                    ));
+                }
+                self.cur.as_mut().unwrap().verbatim = true;
+            }
+            ".except" => {
+                let e = self.dir_except(n, args)?;
+                self.cur.as_mut().unwrap().excepts.push(e);
+            }
+            other => {
+                let known = [".python", ".pyc", ".code"]
+                    .iter()
+                    .copied()
+                    .chain(BLOCK_DIRECTIVES.iter().copied());
+                let mut d = Diag::error(
+                    "unknown-directive",
+                    sp,
+                    format!("unknown directive `{other}`"),
+                );
+                if let Some(s) = nearest(other, known) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                return Err(d);
+            }
+        }
+        Ok(())
+    }
+
+    fn dir_except(&mut self, n: Node, args: &[Node]) -> R<Except> {
+        let bad = |s: Span| {
+            Diag::error(
+                "bad-except",
+                s,
+                "expected `.except START END -> HANDLER [depth N] [lasti]`",
+            )
+        };
+        let t: Vec<&str> = args.iter().map(|a| self.text(*a)).collect();
+        let label = |i: usize| -> R<String> {
+            match args.get(i) {
+                Some(a) if a.kind() == "identifier" => Ok(t[i].to_string()),
+                Some(a) => Err(bad(span(*a))),
+                None => Err(bad(span(n))),
+            }
+        };
+        let start = label(0)?;
+        let end = label(1)?;
+        if t.get(2) != Some(&"->") {
+            return Err(bad(args.get(2).map(|a| span(*a)).unwrap_or(span(n))));
+        }
+        let handler = label(3)?;
+        let mut depth = None;
+        let mut lasti = false;
+        let mut i = 4;
+        while i < args.len() {
+            match t[i] {
+                "depth" => {
+                    let a = args.get(i + 1).ok_or_else(|| bad(span(args[i])))?;
+                    depth = Some(
+                        literal::parse_u32(t[i + 1])
+                            .map_err(|m| Diag::error("bad-operand", span(*a), m))?,
+                    );
+                    i += 2;
+                }
+                "lasti" => {
+                    lasti = true;
+                    i += 1;
+                }
+                _ => return Err(bad(span(args[i]))),
+            }
+        }
+        Ok(Except {
+            start,
+            end,
+            handler,
+            depth,
+            lasti,
+            span: span(n),
+        })
+    }
+
+    fn int_text(&self, n: Node) -> R<&'a str> {
+        if n.kind() == "integer" {
+            Ok(self.text(n))
+        } else {
+            Err(Diag::error("bad-operand", span(n), "expected an integer"))
+        }
+    }
+
+    fn pystr(&self, n: Node) -> R<PyStr> {
+        match self.value(n)? {
+            Obj::Str(s) => Ok(s),
+            _ => Err(Diag::error(
+                "bad-operand",
+                span(n),
+                "expected a string literal",
+            )),
+        }
+    }
+
+    /// A name operand: an identifier, or a string for names that are not.
+    fn name_of(&self, n: Node) -> R<PyStr> {
+        match n.kind() {
+            "identifier" => Ok(PyStr::new(self.text(n))),
+            "string" => self.pystr(n),
+            _ => Err(Diag::error(
+                "bad-operand",
+                span(n),
+                "expected a name (an identifier or a string)",
+            )),
+        }
+    }
+
+    /// A constant value.
+    fn value(&self, n: Node) -> R<Obj> {
+        let t = self.text(n);
+        let sp = span(n);
+        let bad = |m: String| Diag::error("bad-literal", sp.clone(), m);
+        Ok(match n.kind() {
+            "integer" => Obj::Int(literal::parse_int(t).map_err(bad)?),
+            "float" => Obj::Float(literal::parse_float(t).map_err(bad)?.to_bits()),
+            "string" => match literal::parse_string(t).map_err(bad)? {
+                StrLit::Str(s) => Obj::Str(s),
+                StrLit::Bytes(b) => Obj::Bytes(b),
+            },
+            "ellipsis" => Obj::Ellipsis,
+            "code_ref" => Obj::CodeRef(t[1..].to_string()),
+            "identifier" => match t {
+                "None" => Obj::None,
+                "True" => Obj::True,
+                "False" => Obj::False,
+                "NULL" => Obj::Null,
+                "StopIteration" => Obj::StopIteration,
+                "Ellipsis" => Obj::Ellipsis,
+                "inf" => Obj::Float(f64::INFINITY.to_bits()),
+                "nan" => Obj::Float(f64::NAN.to_bits()),
+                _ => {
+                    return Err(
+                        Diag::error("bad-literal", sp, format!("`{t}` is not a constant")).help(
+                            format!("write `'{t}'` for a string, or `@{t}` for a code block"),
+                        ),
+                    )
+                }
+            },
+            "tuple" | "list" | "set" => {
+                let items = self.items(n)?;
+                match n.kind() {
+                    "tuple" => {
+                        if items.len() == 1 && !self.has_trailing_comma(n) {
+                            return Err(Diag::error(
+                                "bad-literal",
+                                sp,
+                                "a one-element tuple needs a trailing comma: `(x,)`",
+                            ));
+                        }
+                        Obj::Tuple(items)
+                    }
+                    "list" => Obj::List(items),
+                    _ => Obj::Set(items),
+                }
+            }
+            "call" => self.call(n)?,
+            _ => return Err(bad(format!("`{t}` is not a constant"))),
+        })
+    }
+
+    fn items(&self, n: Node) -> R<Vec<Obj>> {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n
+            .named_children(&mut c)
+            .filter(|k| k.kind() != "comment")
+            .collect();
+        kids.into_iter().map(|k| self.value(k)).collect()
+    }
+
+    fn has_trailing_comma(&self, n: Node) -> bool {
+        let mut c = n.walk();
+        let kids: Vec<Node> = n.children(&mut c).collect();
+        kids.len() >= 2 && kids[kids.len() - 2].kind() == ","
+    }
+
+    fn call(&self, n: Node) -> R<Obj> {
+        let f = n
+            .child_by_field_name("function")
+            .map(|f| self.text(f))
+            .unwrap_or("");
+        let mut c = n.walk();
+        let args: Vec<Node> = n.children_by_field_name("argument", &mut c).collect();
+        let sp = span(n);
+        let bad = |m: &str| Diag::error("bad-literal", sp.clone(), m.to_string());
+        let float_of = |a: Node| -> R<u64> {
+            match self.value(a)? {
+                Obj::Float(b) => Ok(b),
+                Obj::Int(i) => Ok((i.to_string().parse::<f64>().unwrap_or(f64::NAN)).to_bits()),
+                _ => Err(Diag::error("bad-literal", span(a), "expected a number")),
+            }
+        };
+        Ok(match (f, args.as_slice()) {
+            ("frozenset", []) => Obj::FrozenSet(vec![]),
+            ("set", []) => Obj::Set(vec![]),
+            ("frozenset", [a]) => match self.value(*a)? {
+                Obj::Set(v) | Obj::List(v) | Obj::Tuple(v) => Obj::FrozenSet(v),
+                _ => return Err(bad("frozenset() takes a set literal: frozenset({1, 2})")),
+            },
+            ("complex", [re, im]) => Obj::Complex(float_of(*re)?, float_of(*im)?),
+            ("float", [a]) => match self.value(*a)? {
+                Obj::Str(s) => match s.as_str() {
+                    Some("nan") => Obj::Float(f64::NAN.to_bits()),
+                    Some("inf") | Some("+inf") => Obj::Float(f64::INFINITY.to_bits()),
+                    Some("-inf") => Obj::Float(f64::NEG_INFINITY.to_bits()),
+                    Some(other) => Obj::Float(literal::parse_float(other).map_err(|m| bad(&m))?.to_bits()),
+                    None => return Err(bad("not a float")),
+                },
+                Obj::Float(b) => Obj::Float(b),
+                _ => return Err(bad("float() takes a string such as 'nan' or '-inf'")),
+            },
+            ("f64", [a]) => {
+                let v = literal::parse_int(self.text(*a)).map_err(|m| bad(&m))?;
+                let bits = u64::try_from(&v).map_err(|_| bad("f64() takes the 64 bits of a float"))?;
+                Obj::Float(bits)
+            }
+            ("slice", [a, b, s]) => Obj::Slice(Box::new((self.value(*a)?, self.value(*b)?, self.value(*s)?))),
+            ("dict", pairs) => {
+                let mut kv = Vec::new();
+                for p in pairs {
+                    match self.value(*p)? {
+                        Obj::Tuple(v) if v.len() == 2 => {
+                            let mut it = v.into_iter();
+                            kv.push((it.next().unwrap(), it.next().unwrap()));
+                        }
+                        _ => return Err(Diag::error("bad-literal", span(*p), "dict() takes (key, value) pairs")),
+                    }
+                }
+                Obj::Dict(kv)
+            }
+            _ => {
+                return Err(bad(&format!(
+                    "unknown constructor `{f}`; known: frozenset, set, complex, float, f64, slice, dict"
+                )))
+            }
+        })
+    }
+
+    fn label(&mut self, n: Node) {
+        if !self.block_or_err(n, "a label") {
+            return;
+        }
+        let Some(nm) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = self.text(nm).to_string();
+        self.cur
+            .as_mut()
+            .unwrap()
+            .body
+            .push(Stmt::Label(name, span(nm)));
+    }
+
+    fn instruction(&mut self, n: Node) {
+        if !self.block_or_err(n, "an instruction") {
+            return;
+        }
+        let pos = match n.child_by_field_name("position") {
+            Some(p) => match parse_position(self.text(p)) {
+                Some(pos) => pos,
+                None => {
+                    self.err(Diag::error(
+                        "bad-position",
+                        span(p),
+                        "malformed position; expected L, L-L2, L:C-E or L:C-L2:E",
+                    ));
+                    self.last_pos
+                }
+            },
+            None => self.last_pos,
+        };
+        self.last_pos = pos;
+        let Some(opn) = n.child_by_field_name("opcode") else {
+            return;
+        };
+        let opname = self.text(opn);
+        let table = self.table();
+        let mut c = n.walk();
+        let operands: Vec<Node> = n.children_by_field_name("operand", &mut c).collect();
+        let arg_span = match (operands.first(), operands.last()) {
+            (Some(a), Some(b)) => a.start_byte()..b.end_byte(),
+            _ => opn.end_byte()..opn.end_byte(),
+        };
+        let (opcode, info) = match table.by_name(opname) {
+            Some(info) => (info.code, Some(info)),
+            None => match opname
+                .strip_prefix("OP_")
+                .and_then(|d| d.parse::<u8>().ok())
+            {
+                Some(code) => (code, table.by_code(code)),
+                None => {
+                    let mut d = Diag::error(
+                        "unknown-opcode",
+                        span(opn),
+                        format!(
+                            "`{opname}` is not an instruction in Python {}",
+                            self.version
+                        ),
+                    );
+                    if let Some(s) = nearest(opname, table.names()) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.err(d);
+                    return;
+                }
+            },
+        };
+        let arg = match self.operand(info, &operands, &arg_span) {
+            Ok(a) => a,
+            Err(d) => {
+                self.err(d);
+                Arg::None
+            }
+        };
+        self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
+            opcode,
+            arg,
+            pos,
+            span: span(n),
+            arg_span,
+        }));
+    }
+
+    fn operand(&self, info: Option<&'static OpInfo>, ops: &[Node], all: &Span) -> R<Arg> {
+        let texts: Vec<&str> = ops.iter().map(|o| self.text(*o)).collect();
+        let kinds: Vec<&str> = ops.iter().map(|o| o.kind()).collect();
+        let bad = |m: String| Diag::error("bad-operand", all.clone(), m);
+        let index = |i: usize| -> R<u32> {
+            literal::parse_u32(&texts[i][1..])
+                .map_err(|m| Diag::error("bad-operand", span(ops[i]), m))
+        };
+        let int = |i: usize| -> R<u32> {
+            literal::parse_u32(texts[i]).map_err(|m| Diag::error("bad-operand", span(ops[i]), m))
+        };
+        let name = info.map(|i| i.name).unwrap_or("this instruction");
+        if ops.is_empty() {
+            return Ok(Arg::None);
+        }
+        // The exact form works everywhere.
+        if ops.len() == 1 && kinds[0] == "index" {
+            return Ok(Arg::Value(index(0)?));
+        }
+        let Some(info) = info else {
+            if ops.len() == 1 && kinds[0] == "integer" {
+                return Ok(Arg::Value(int(0)?));
+            }
+            return Err(bad(
+                "an unknown opcode takes a number as its argument".into()
+            ));
+        };
+        let single = || -> R<Node> {
+            if ops.len() == 1 {
+                Ok(ops[0])
+            } else {
+                Err(Diag::error(
+                    "extra-operand",
+                    ops[1].start_byte()..all.end,
+                    format!("{name} takes one operand"),
+                ))
+            }
+        };
+        match info.arg {
+            ArgKind::None => Err(bad(format!("{name} takes no operand"))),
+            ArgKind::Int => {
+                let o = single()?;
+                if o.kind() != "integer" {
+                    return Err(bad(format!("{name} takes a number")));
+                }
+                Ok(Arg::Value(int(0)?))
+            }
+            ArgKind::Const => Ok(Arg::Const(self.value(single()?)?)),
+            ArgKind::Name | ArgKind::Local | ArgKind::Free => {
+                Ok(Arg::Name(self.name_of(single()?)?))
+            }
+            ArgKind::GlobalName => {
+                let (null, rest) = if ops.len() == 3 && texts[0] == "NULL" && texts[1] == "+" {
+                    (true, ops[2])
+                } else {
+                    (false, single()?)
+                };
+                let name = if rest.kind() == "index" {
+                    NameRef::Index(
+                        literal::parse_u32(&self.text(rest)[1..])
+                            .map_err(|m| Diag::error("bad-operand", span(rest), m))?,
+                    )
+                } else {
+                    NameRef::Name(self.name_of(rest)?)
+                };
+                Ok(Arg::Global { null, name })
+            }
+            ArgKind::JumpForward | ArgKind::JumpBackward => {
+                let o = single()?;
+                if o.kind() != "identifier" {
+                    return Err(bad(format!("{name} takes a label")));
+                }
+                Ok(Arg::Label(texts[0].to_string()))
+            }
+            ArgKind::Compare | ArgKind::BinaryOp => {
+                let o = single()?;
+                if o.kind() == "integer" {
+                    return Ok(Arg::Value(int(0)?));
+                }
+                let list = if info.arg == ArgKind::Compare {
+                    self.table().cmp_ops
+                } else {
+                    self.table().nb_ops
+                };
+                match list.iter().position(|s| *s == texts[0]) {
+                    Some(i) => Ok(Arg::Value(i as u32)),
+                    None => Err(bad(format!("{name} takes one of: {}", list.join(" ")))),
+                }
+            }
+            ArgKind::MakeFunction | ArgKind::FormatValue => {
+                if ops.len() == 1 && kinds[0] == "integer" {
+                    return Ok(Arg::Value(int(0)?));
+                }
+                let mut v = 0u32;
+                for (i, t) in texts.iter().enumerate() {
+                    let bit = if info.arg == ArgKind::MakeFunction {
+                        MAKE_FUNCTION_FLAGS
+                            .iter()
+                            .find(|(_, n)| n == t)
+                            .map(|(b, _)| *b)
+                    } else if *t == "spec" {
+                        Some(FORMAT_SPEC)
+                    } else {
+                        FORMAT_CONVERSIONS
+                            .iter()
+                            .find(|(_, n)| n == t)
+                            .map(|(b, _)| *b)
+                    };
+                    match bit {
+                        Some(b) => v |= b,
+                        None => {
+                            let words: Vec<&str> = if info.arg == ArgKind::MakeFunction {
+                                MAKE_FUNCTION_FLAGS.iter().map(|(_, n)| *n).collect()
+                            } else {
+                                vec!["str", "repr", "ascii", "spec"]
+                            };
+                            return Err(Diag::error(
+                                "bad-operand",
+                                span(ops[i]),
+                                format!(
+                                    "{name} takes flag words ({}) or a number",
+                                    words.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Ok(Arg::Value(v))
+            }
+            ArgKind::UnpackEx => match ops.len() {
+                1 => Ok(Arg::Value(int(0)?)),
+                2 => {
+                    let (a, b) = (int(0)?, int(1)?);
+                    if a > 0xFF {
+                        return Err(Diag::error(
+                            "bad-operand",
+                            span(ops[0]),
+                            "at most 255 targets before the starred one",
+                        ));
+                    }
+                    Ok(Arg::Value(a | b.saturating_mul(256)))
+                }
+                _ => Err(bad("UNPACK_EX takes `BEFORE, AFTER`".into())),
+            },
+        }
+    }
+}
+
+const FIELD_NAMES: &[&str] = &[
+    "name",
+    "qualname",
+    "filename",
+    "firstlineno",
+    "argcount",
+    "posonlyargcount",
+    "kwonlyargcount",
+    "stacksize",
+    "flags",
+    "consts",
+    "names",
+    "linetable",
+    "exceptiontable",
+];
+
+const BLOCK_DIRECTIVES: &[&str] = &[
+    ".name",
+    ".qualname",
+    ".filename",
+    ".firstlineno",
+    ".argcount",
+    ".posonlyargcount",
+    ".kwonlyargcount",
+    ".stacksize",
+    ".flags",
+    ".var",
+    ".consts",
+    ".names",
+    ".linetable",
+    ".exceptiontable",
+    ".verbatim",
+    ".except",
+];
+
+fn supported_help() -> String {
+    let v: Vec<&str> = Version::SUPPORTED.iter().map(|v| v.as_str()).collect();
+    format!("supported versions: {}", v.join(", "))
+}
+
+/// `-`, `L`, `L-L2`, `L:C-E`, `L:C-L2:E`, with `?` for an absent column.
+pub fn parse_position(t: &str) -> Option<Position> {
+    if t == "-" {
+        return Some(Position::default());
+    }
+    let col = |s: &str| -> Option<Option<i32>> {
+        if s == "?" {
+            Some(None)
+        } else {
+            s.parse().ok().map(Some)
+        }
+    };
+    match t.split_once(':') {
+        None => {
+            let (a, b) = match t.split_once('-') {
+                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                None => {
+                    let l = t.parse().ok()?;
+                    (l, l)
+                }
+            };
+            Some(Position {
+                line: Some(a),
+                end_line: Some(b),
+                col: None,
+                end_col: None,
+            })
+        }
+        Some((line, rest)) => {
+            let line: i32 = line.parse().ok()?;
+            let (c, rest) = rest.split_once('-')?;
+            let (end_line, e) = match rest.split_once(':') {
+                Some((l, e)) => (l.parse().ok()?, e),
+                None => (line, rest),
+            };
+            Some(Position {
+                line: Some(line),
+                end_line: Some(end_line),
+                col: col(c)?,
+                end_col: col(e)?,
+            })
+        }
+    }
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a
+/// plausible typo.
+pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    let w = word.to_ascii_uppercase();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(&w, &c.to_ascii_uppercase());
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.filter(|(d, _)| *d <= (word.len() / 3).max(2))
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
