@@ -31,46 +31,39 @@ pub fn assemble_text(text: &str) -> Built {
     let tree = syntax::parse(text, None);
     let lowered = syntax::lower::lower(text, &tree, Version::V3_11);
     let mut diags = lowered.diags;
+    let module = lowered.module;
+    // Assemble even after lowering errors: lines that failed to lower are
+    // left out, and the assembler still finds the problems of the rest.
+    let result = asm::assemble(&module);
+    let code = match result {
+        Ok(code) => Some(code),
+        Err(mut ds) => {
+            diags.append(&mut ds);
+            None
+        }
+    };
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.dedup_by(|a, b| a.span == b.span && a.code == b.code);
     if diags.iter().any(|d| d.is_error()) {
-        diags.sort_by_key(|d| d.span.start);
         return Built {
             pyc: None,
             code: None,
             diags,
         };
     }
-    let module = lowered.module;
-    match asm::assemble(&module) {
-        Ok(code) => {
-            let header = module
-                .header
-                .map(|h| pyc::PycHeader {
-                    version: module.version,
-                    ..h
-                })
-                .unwrap_or(pyc::PycHeader {
-                    version: module.version,
-                    flags: 0,
-                    word2: 0,
-                    word3: 0,
-                });
-            let bytes = pyc::write_pyc(&header, &code);
-            Built {
-                pyc: Some(bytes),
-                code: Some(code),
-                diags,
-            }
-        }
-        Err(mut ds) => {
-            diags.append(&mut ds);
-            diags.sort_by_key(|d| d.span.start);
-            let failed = diags.iter().any(|d| d.is_error());
-            Built {
-                pyc: None,
-                code: None,
-                diags: if failed { diags } else { diags },
-            }
-        }
+    let code = code.expect("no errors means the module assembled");
+    let header = module
+        .header
+        .map(|h| pyc::PycHeader {
+            version: module.version,
+            ..h
+        })
+        .unwrap_or(pyc::PycHeader::timestamp(module.version, 0, 0));
+    let bytes = pyc::write_pyc(&header, &code);
+    Built {
+        pyc: Some(bytes),
+        code: Some(code),
+        diags,
     }
 }
 

@@ -66,7 +66,7 @@ fn ext_count(arg: u32) -> u32 {
 /// minimal EXTENDED_ARG prefixes and zeroed caches. `None` when the bytes are
 /// not of that shape.
 fn decode_structured(table: &OpcodeTable, code: &[u8]) -> Option<Vec<Decoded>> {
-    if code.len() % 2 != 0 {
+    if !code.len().is_multiple_of(2) {
         return None;
     }
     let units = code.len() / 2;
@@ -330,6 +330,10 @@ impl Dis {
             let info = table.by_code(d.opcode);
             let a = d.arg;
             let arg = match (verbatim, info.map(|i| i.arg)) {
+                (_, Some(ArgKind::GlobalName)) if verbatim => Arg::Global {
+                    null: a & 1 == 1,
+                    name: NameRef::Index(a >> 1),
+                },
                 (true, _) | (false, None) => {
                     if a == 0 && info.is_some_and(|i| !i.has_arg()) {
                         Arg::None

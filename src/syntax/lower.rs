@@ -730,11 +730,13 @@ impl<'a> Lowerer<'a> {
                 }
             },
         };
+        // An instruction whose operand is wrong is left out, so the
+        // assembler does not report it a second time.
         let arg = match self.operand(info, &operands, &arg_span) {
             Ok(a) => a,
             Err(d) => {
                 self.err(d);
-                Arg::None
+                return;
             }
         };
         self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
