@@ -3,4 +3,6 @@
 //! See `docs/ARCHITECTURE.md` for the map of modules and the invariants.
 
 pub mod code;
+pub mod marshal;
+pub mod pyc;
 pub mod versions;

@@ -165,7 +165,11 @@ impl OpcodeTable {
         let mut by_code = [None; 256];
         let mut by_name = HashMap::new();
         for (i, op) in ops.iter().enumerate() {
-            assert!(by_code[op.code as usize].is_none(), "duplicate opcode {}", op.code);
+            assert!(
+                by_code[op.code as usize].is_none(),
+                "duplicate opcode {}",
+                op.code
+            );
             by_code[op.code as usize] = Some(i as u16);
             by_name.insert(op.name, i as u16);
         }
