@@ -1,0 +1,120 @@
+//! CPython's `marshal` format: the bytes that follow a `.pyc` header.
+//!
+//! `reader` turns bytes into the object model of [`crate::code`] and `writer`
+//! turns it back into bytes. They mirror each other: one function per type
+//! code on each side, so a change to one shows where the other needs it.
+//!
+//! The reader is fed untrusted files. It never panics and never recurses
+//! (nesting costs heap, not machine stack, and is limited as CPython limits
+//! it), checks every length against the bytes that are really there before
+//! it allocates, and bounds how much a chain of back-references can copy.
+//! Every error names the byte offset where reading went wrong and what was
+//! expected there.
+//!
+//! The writer emits no back-references at all. CPython itself decides which
+//! objects to share from reference counts at dump time, so no writer can
+//! reproduce its bytes exactly; what is promised instead is that CPython loads
+//! the output into objects equal, field by field, to the ones written.
+//!
+//! This module knows nothing of `.pyc` headers (see [`crate::pyc`]) or of text.
+
+pub mod reader;
+pub mod writer;
+
+use crate::code::Obj;
+use crate::versions::Version;
+
+/// The one-byte type codes, as `Python/marshal.c` names them.
+pub mod type_code {
+    pub const NULL: u8 = b'0';
+    pub const NONE: u8 = b'N';
+    pub const FALSE: u8 = b'F';
+    pub const TRUE: u8 = b'T';
+    pub const STOPITER: u8 = b'S';
+    pub const ELLIPSIS: u8 = b'.';
+    pub const INT: u8 = b'i';
+    /// Only read: no CPython 3 writes it any more.
+    pub const INT64: u8 = b'I';
+    /// A float as `repr` text; written by marshal versions 0 and 1 only.
+    pub const FLOAT: u8 = b'f';
+    pub const BINARY_FLOAT: u8 = b'g';
+    pub const COMPLEX: u8 = b'x';
+    pub const BINARY_COMPLEX: u8 = b'y';
+    pub const LONG: u8 = b'l';
+    /// A `bytes` object, whatever the name says.
+    pub const STRING: u8 = b's';
+    pub const INTERNED: u8 = b't';
+    pub const REF: u8 = b'r';
+    pub const TUPLE: u8 = b'(';
+    pub const SMALL_TUPLE: u8 = b')';
+    pub const LIST: u8 = b'[';
+    pub const DICT: u8 = b'{';
+    pub const CODE: u8 = b'c';
+    pub const UNICODE: u8 = b'u';
+    pub const SET: u8 = b'<';
+    pub const FROZENSET: u8 = b'>';
+    pub const ASCII: u8 = b'a';
+    pub const ASCII_INTERNED: u8 = b'A';
+    pub const SHORT_ASCII: u8 = b'z';
+    pub const SHORT_ASCII_INTERNED: u8 = b'Z';
+    /// Marshal version 5 (Python 3.14) and later.
+    pub const SLICE: u8 = b':';
+    /// Or-ed into a type code: remember the object for later `REF`s.
+    pub const FLAG_REF: u8 = 0x80;
+}
+
+/// How deeply objects may nest, counting every object on the path from the
+/// outermost one. CPython uses the same limit (on platforms other than
+/// Windows) in both directions.
+pub const MAX_DEPTH: usize = 2000;
+
+/// How many objects one `loads` may produce, counting each copy made for a
+/// back-reference. A few hundred bytes of `REF`s can otherwise describe a tree
+/// of exponential size, since CPython shares where this model copies. For
+/// scale: the largest `.pyc` of 3.11's standard library (`test_typing`, 760
+/// KB) holds about 32,000 objects and 0.9 MB of payload, copies included.
+pub const MAX_OBJECTS: u64 = 10_000_000;
+
+/// How many bytes of `str`, `bytes` and `int` payload one `loads` may
+/// produce, copies included, for the same reason.
+pub const MAX_PAYLOAD_BYTES: u64 = 256 << 20;
+
+/// Malformed or hostile marshal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at byte {offset}: {message}")]
+pub struct MarshalError {
+    /// Counted from the start of the data handed to the reader (for a
+    /// `.pyc`, [`crate::pyc`] re-counts it from the start of the file).
+    pub offset: usize,
+    pub message: String,
+}
+
+impl MarshalError {
+    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+        MarshalError {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads one object from the start of `data`. Bytes after it are ignored, as
+/// CPython's `marshal.loads` ignores them.
+pub fn loads(data: &[u8], version: Version) -> Result<Obj, MarshalError> {
+    loads_prefix(data, version).map(|(obj, _)| obj)
+}
+
+/// Reads one object from the start of `data` and says how many bytes it took.
+pub fn loads_prefix(data: &[u8], version: Version) -> Result<(Obj, usize), MarshalError> {
+    let mut r = reader::Reader::new(data, version);
+    let obj = r.read_object()?;
+    Ok((obj, r.position()))
+}
+
+/// Serializes `obj` the way `version`'s `marshal.dumps` would, minus the
+/// back-references.
+pub fn dumps(obj: &Obj, version: Version) -> Vec<u8> {
+    let mut w = writer::Writer::new(version);
+    w.write_object(obj);
+    w.into_bytes()
+}

@@ -1,0 +1,223 @@
+//! `.pyc` files: a 16-byte header, then one marshalled code object.
+//!
+//! The header is four little-endian 32-bit words: the magic number (which
+//! names the bytecode version; its last two bytes are always `\r\n`), flags,
+//! and two words whose meaning the flags choose. With flag bit 0 clear they
+//! are the source's modification time and size; with it set they are an
+//! 8-byte hash of the source, and bit 1 says whether the importer checks that
+//! hash. The importer rejects any other flag bit, and so does this module.
+
+use crate::code::{Code, Obj};
+use crate::marshal::{self, MarshalError};
+use crate::versions::Version;
+
+/// Length of the header, in bytes.
+pub const HEADER_LEN: usize = 16;
+
+/// Every version whose magic number is known, supported by this build or not,
+/// so that an error can name the version a file was made for.
+const KNOWN_VERSIONS: [Version; 4] = [
+    Version::V3_11,
+    Version::V3_12,
+    Version::V3_13,
+    Version::V3_14,
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PycHeader {
+    pub version: Version,
+    pub flags: u32,
+    /// The source's mtime, or the first half of the source hash.
+    pub word2: u32,
+    /// The source's size, or the second half of the source hash.
+    pub word3: u32,
+}
+
+impl PycHeader {
+    /// Flag bit 0: words 2 and 3 are a source hash.
+    pub const FLAG_HASH_BASED: u32 = 0x1;
+    /// Flag bit 1: the importer checks the hash against the source.
+    pub const FLAG_CHECK_SOURCE: u32 = 0x2;
+
+    /// A header that the importer validates by the source's mtime and size
+    /// (what `py_compile` writes by default).
+    pub fn timestamp(version: Version, mtime: u32, source_size: u32) -> Self {
+        PycHeader {
+            version,
+            flags: 0,
+            word2: mtime,
+            word3: source_size,
+        }
+    }
+
+    /// A header carrying an 8-byte source hash (`importlib.util.source_hash`).
+    pub fn hash_based(version: Version, hash: [u8; 8], check_source: bool) -> Self {
+        let mut flags = Self::FLAG_HASH_BASED;
+        if check_source {
+            flags |= Self::FLAG_CHECK_SOURCE;
+        }
+        PycHeader {
+            version,
+            flags,
+            word2: u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]),
+            word3: u32::from_le_bytes([hash[4], hash[5], hash[6], hash[7]]),
+        }
+    }
+
+    pub fn is_hash_based(&self) -> bool {
+        self.flags & Self::FLAG_HASH_BASED != 0
+    }
+
+    /// Whether the importer checks the hash; meaningless without one.
+    pub fn check_source(&self) -> bool {
+        self.is_hash_based() && self.flags & Self::FLAG_CHECK_SOURCE != 0
+    }
+
+    /// The source's modification time, for a timestamp-based header.
+    pub fn mtime(&self) -> Option<u32> {
+        (!self.is_hash_based()).then_some(self.word2)
+    }
+
+    /// The source's size in bytes (modulo 2**32), for a timestamp-based header.
+    pub fn source_size(&self) -> Option<u32> {
+        (!self.is_hash_based()).then_some(self.word3)
+    }
+
+    /// The source hash, for a hash-based header.
+    pub fn hash(&self) -> Option<[u8; 8]> {
+        self.is_hash_based().then(|| self.hash_bytes())
+    }
+
+    /// Words 2 and 3 as the eight bytes they occupy on disk, whatever they
+    /// mean.
+    pub fn hash_bytes(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out[..4].copy_from_slice(&self.word2.to_le_bytes());
+        out[4..].copy_from_slice(&self.word3.to_le_bytes());
+        out
+    }
+
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..2].copy_from_slice(&self.version.magic().to_le_bytes());
+        out[2..4].copy_from_slice(b"\r\n");
+        out[4..8].copy_from_slice(&self.flags.to_le_bytes());
+        out[8..12].copy_from_slice(&self.word2.to_le_bytes());
+        out[12..16].copy_from_slice(&self.word3.to_le_bytes());
+        out
+    }
+
+    /// Parses and checks the first 16 bytes of `data`.
+    pub fn parse(data: &[u8]) -> Result<PycHeader, PycError> {
+        if data.len() < HEADER_LEN {
+            return Err(PycError::Truncated { len: data.len() });
+        }
+        let word = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
+        let magic = [data[0], data[1], data[2], data[3]];
+        let version = match Version::from_magic(u16::from_le_bytes([data[0], data[1]])) {
+            Some(v) if &magic[2..] == b"\r\n" => v,
+            _ => return Err(PycError::BadMagic { found: magic }),
+        };
+        let flags = word(4);
+        if flags & !(Self::FLAG_HASH_BASED | Self::FLAG_CHECK_SOURCE) != 0 {
+            return Err(PycError::BadFlags { flags });
+        }
+        Ok(PycHeader {
+            version,
+            flags,
+            word2: word(8),
+            word3: word(12),
+        })
+    }
+}
+
+/// A `.pyc` file that cannot be read. Every variant knows the byte offset,
+/// counted from the start of the file, where reading stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PycError {
+    #[error(
+        "at byte {len}: expected a {HEADER_LEN}-byte .pyc header, but the file ends after {len} bytes"
+    )]
+    Truncated { len: usize },
+    #[error("at byte 0: {}", magic_message(.found))]
+    BadMagic { found: [u8; 4] },
+    #[error("at byte 4: expected header flags between 0 and 3, found {flags:#x}")]
+    BadFlags { flags: u32 },
+    #[error("at byte {offset}: expected a code object after the header, found {found}")]
+    NotCode { offset: usize, found: &'static str },
+    /// The marshal data after the header is malformed; the offset has been
+    /// moved to count from the start of the file.
+    #[error(transparent)]
+    Marshal(MarshalError),
+}
+
+impl PycError {
+    pub fn offset(&self) -> usize {
+        match self {
+            PycError::Truncated { len } => *len,
+            PycError::BadMagic { .. } => 0,
+            PycError::BadFlags { .. } => 4,
+            PycError::NotCode { offset, .. } => *offset,
+            PycError::Marshal(e) => e.offset,
+        }
+    }
+}
+
+fn magic_message(found: &[u8; 4]) -> String {
+    let expected: Vec<String> = Version::SUPPORTED
+        .iter()
+        .map(|v| format!("{} (Python {v})", v.magic()))
+        .collect();
+    let expected = match expected.len() {
+        1 => expected[0].clone(),
+        _ => format!("one of {}", expected.join(", ")),
+    };
+    let hex = found
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if &found[2..] != b"\r\n" {
+        return format!(
+            "expected a .pyc magic number, {expected}, followed by \\r\\n; found bytes {hex}, \
+             which is not a .pyc file of Python 3"
+        );
+    }
+    let number = u16::from_le_bytes([found[0], found[1]]);
+    let what = match KNOWN_VERSIONS.iter().find(|v| v.magic() == number) {
+        Some(v) => format!("the magic number of Python {v}, which this build does not support"),
+        None => "not the magic number of any Python version this build knows".to_string(),
+    };
+    format!("expected magic number {expected}, found {number} (bytes {hex}), {what}")
+}
+
+/// Reads a whole `.pyc` file: its header and the code object after it.
+/// Bytes after the code object are ignored, as the importer ignores them.
+pub fn read_pyc(data: &[u8]) -> Result<(PycHeader, Code), PycError> {
+    let header = PycHeader::parse(data)?;
+    let body = &data[HEADER_LEN..];
+    let obj = marshal::loads(body, header.version).map_err(|e| {
+        PycError::Marshal(MarshalError {
+            offset: e.offset + HEADER_LEN,
+            message: e.message,
+        })
+    })?;
+    match obj {
+        Obj::Code(code) => Ok((header, *code)),
+        other => Err(PycError::NotCode {
+            offset: HEADER_LEN,
+            found: other.type_name(),
+        }),
+    }
+}
+
+/// Writes a `.pyc` file: `header`, then `code` marshalled for its version.
+pub fn write_pyc(header: &PycHeader, code: &Code) -> Vec<u8> {
+    let mut w = marshal::writer::Writer::new(header.version);
+    w.write_code(code);
+    let body = w.into_bytes();
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(&header.to_bytes());
+    out.extend_from_slice(&body);
+    out
+}
