@@ -42,9 +42,17 @@ fn every_pyasm_error_is_reported_with_line_and_column() {
         (9, 1, "duplicate-label"),
     ];
     assert_eq!(found, expected);
-    let unknown = built.diags.iter().find(|d| d.code == "unknown-opcode").unwrap();
+    let unknown = built
+        .diags
+        .iter()
+        .find(|d| d.code == "unknown-opcode")
+        .unwrap();
     assert_eq!(unknown.help.as_deref(), Some("did you mean `LOAD_NAME`?"));
-    let dup = built.diags.iter().find(|d| d.code == "duplicate-label").unwrap();
+    let dup = built
+        .diags
+        .iter()
+        .find(|d| d.code == "duplicate-label")
+        .unwrap();
     assert_eq!(dup.notes.len(), 1, "points at the first definition");
 }
 
@@ -55,23 +63,37 @@ fn failed_build_writes_nothing_and_keeps_the_old_output() {
     let out = tmp.path().join("bad.pyc");
     std::fs::write(&src, BAD).unwrap();
     std::fs::write(&out, b"previous good output").unwrap();
-    let r = pyasm().arg("build").arg(&src).arg("-o").arg(&out).output().unwrap();
+    let r = pyasm()
+        .arg("build")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!r.status.success());
     let stderr = String::from_utf8_lossy(&r.stderr);
-    assert!(stderr.contains("bad.pyasm:4:9"), "rendered with line:column: {stderr}");
+    assert!(
+        stderr.contains("bad.pyasm:4:9"),
+        "rendered with line:column: {stderr}"
+    );
     assert!(stderr.contains("6 errors"), "{stderr}");
     assert_eq!(std::fs::read(&out).unwrap(), b"previous good output");
     // No temporary file is left behind either.
-    let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
 #[test]
 fn malformed_pyc_errors_name_the_byte_offset() {
     let tmp = tempfile::tempdir().unwrap();
-    let good = pyasm::assemble_text(".python 3.11\n.code module\n    LOAD_CONST (1, 'two', 3.0)\n    RETURN_VALUE\n")
-        .pyc
-        .unwrap();
+    let good = pyasm::assemble_text(
+        ".python 3.11\n.code module\n    LOAD_CONST (1, 'two', 3.0)\n    RETURN_VALUE\n",
+    )
+    .pyc
+    .unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", vec![], "byte 0"),
         ("bad-magic", b"abcdabcdabcdabcdxxxx".to_vec(), "magic"),

@@ -88,10 +88,20 @@ fn hand_made_oddities_round_trip() {
     let text = tmp.path().join("text");
     let rebuilt = tmp.path().join("rebuilt");
     let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py");
-    run(Command::new(&py).arg(scripts.join("weird_pyc.py")).arg(&orig));
+    run(Command::new(&py)
+        .arg(scripts.join("weird_pyc.py"))
+        .arg(&orig));
     let pyasm = env!("CARGO_BIN_EXE_pyasm");
-    run(Command::new(pyasm).arg("dis").arg(&orig).arg("-o").arg(&text));
-    run(Command::new(pyasm).arg("build").arg(&text).arg("-o").arg(&rebuilt));
+    run(Command::new(pyasm)
+        .arg("dis")
+        .arg(&orig)
+        .arg("-o")
+        .arg(&text));
+    run(Command::new(pyasm)
+        .arg("build")
+        .arg(&text)
+        .arg("-o")
+        .arg(&rebuilt));
     let report = run(Command::new(&py)
         .arg(scripts.join("compare_pyc.py"))
         .arg(&orig)

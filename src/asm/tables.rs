@@ -117,10 +117,8 @@ impl Used {
                 continue;
             };
             match (&ins.arg, op.arg) {
-                (Arg::Const(v), ArgKind::Const) => {
-                    if seen_c.insert(v) {
-                        u.consts.push(v.clone());
-                    }
+                (Arg::Const(v), ArgKind::Const) if seen_c.insert(v) => {
+                    u.consts.push(v.clone());
                 }
                 (Arg::Name(n), ArgKind::Name)
                 | (
@@ -130,15 +128,13 @@ impl Used {
                     },
                     ArgKind::GlobalName,
                 )
-                | (Arg::Name(n), ArgKind::GlobalName) => {
-                    if seen_n.insert(n) {
-                        u.names.push(n.clone());
-                    }
+                | (Arg::Name(n), ArgKind::GlobalName)
+                    if seen_n.insert(n) =>
+                {
+                    u.names.push(n.clone());
                 }
-                (Arg::Name(n), ArgKind::Local) => {
-                    if seen_l.insert(n) {
-                        u.locals.push(n.clone());
-                    }
+                (Arg::Name(n), ArgKind::Local) if seen_l.insert(n) => {
+                    u.locals.push(n.clone());
                 }
                 _ => {}
             }

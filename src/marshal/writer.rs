@@ -81,6 +81,12 @@ impl Writer {
             Obj::FrozenSet(items) => self.write_set(true, items),
             Obj::Slice(parts) => self.write_slice(parts),
             Obj::Code(code) => self.write_code(code),
+            // The assembler resolves every reference before marshal sees an
+            // object; writing None keeps the writer total if one slips by.
+            Obj::CodeRef(_) => {
+                debug_assert!(false, "unresolved code reference reached marshal");
+                self.byte(tc::NONE)
+            }
         }
     }
 

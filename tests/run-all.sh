@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every check CI runs, after installing what they need on a fresh
+# machine: CPython 3.11 (the reference interpreter), the tree-sitter CLI that
+# generated grammar/src/parser.c, and the Rust components fmt and clippy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "installing what the tests need"
+if ! command -v python3.11 >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3.11
+fi
+python3.11 --version
+TS_VERSION=0.27.1
+if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
+    cargo install tree-sitter-cli --version "$TS_VERSION" --locked
+fi
+tree-sitter --version
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings denied)"
+cargo clippy --all-targets -- -D warnings
+
+step "grammar: committed parser is up to date, corpus tests pass"
+(
+    cd grammar
+    tree-sitter generate
+    git diff --exit-code -- src/ || { echo "grammar/src is stale: run tree-sitter generate in grammar/"; exit 1; }
+    tree-sitter test
+)
+
+step "cargo test"
+cargo test --all-targets -- --nocapture
