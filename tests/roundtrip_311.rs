@@ -112,6 +112,9 @@ fn hand_made_oddities_round_trip() {
     assert!(read("nonminimal_extended_arg.pyasm").contains(".verbatim"));
     assert!(read("garbage_linetable.pyasm").contains(".linetable b'"));
     assert!(read("exception_entry_inside_instruction.pyasm").contains(".exceptiontable b'"));
+    assert!(read("nonzero_cache.pyasm").contains(".verbatim"));
     assert!(read("unknown_opcode.pyasm").contains("OP_238"));
+    assert!(read("hash_checked.pyasm").contains(".pyc hash 0x0123456789abcdef checked"));
+    assert!(read("hash_unchecked.pyasm").contains(".pyc hash 0x0123456789abcdef unchecked"));
     assert!(read("constants.pyasm").contains("'\\ud800'"));
 }

@@ -258,13 +258,19 @@ fn value_text(table: &OpcodeTable, kind: Option<ArgKind>, v: u32) -> String {
                     rest &= !bit;
                 }
             }
-            if rest != 0 || parts.is_empty() {
+            if v == 0 {
+                return "0".to_string();
+            }
+            if rest != 0 {
                 return format!("#{v}");
             }
             parts.join(" ")
         }
         Some(ArgKind::FormatValue) => {
-            if v == 0 || v & !(FORMAT_SPEC | 3) != 0 {
+            if v == 0 {
+                return "0".to_string();
+            }
+            if v & !(FORMAT_SPEC | 3) != 0 {
                 return format!("#{v}");
             }
             let mut parts = Vec::new();

@@ -40,6 +40,19 @@ def with_f(name, **changes):
     save(name, mod.replace(co_consts=consts))
 
 
+def patched_f(name, patches):
+    """CPython's marshal writes co_code deoptimized (unknown opcodes become
+    CACHE, caches become zero), so these oddities are patched into the
+    marshalled bytes of f's co_code after the fact."""
+    data = bytearray(ext._code_to_timestamp_pyc(mod, 0, 0))
+    at = data.find(f.co_code)
+    assert at > 0 and data.find(f.co_code, at + 1) < 0
+    for offset, value in patches:
+        data[at + offset] = value
+    with open(os.path.join(OUT, name + ".pyc"), "wb") as out:
+        out.write(data)
+
+
 def find(code, name):
     op = opcode.opmap[name]
     for i in range(0, len(code), 2):
@@ -51,16 +64,11 @@ def find(code, name):
 code = bytearray(f.co_code)
 
 # A cache entry that is not zero.
-c = bytearray(code)
-i = find(c, "BINARY_OP")
-c[i + 2], c[i + 3] = 0x12, 0x34
-with_f("nonzero_cache", co_code=bytes(c))
+i = find(code, "BINARY_OP")
+patched_f("nonzero_cache", [(i + 2, 0x12), (i + 3, 0x34)])
 
 # An opcode byte 3.11 does not define.
-c = bytearray(code)
-i = find(c, "NOP") if opcode.opmap["NOP"] in c[0::2] else find(c, "POP_TOP")
-c[i] = 0xEE
-with_f("unknown_opcode", co_code=bytes(c))
+patched_f("unknown_opcode", [(find(code, "NOP"), 0xEE)])
 
 # A constant index past the end of co_consts, and a name index too.
 c = bytearray(code)
@@ -121,5 +129,11 @@ save("empty_code", mod.replace(co_code=b"", co_linetable=b"", co_exceptiontable=
 # Large arguments: many constants force EXTENDED_ARG.
 big = "x = [" + ", ".join(f"'c{i}'" for i in range(70000)) + "]\n"
 save("many_constants", compile(big, "big.py", "exec"))
+
+# Hash-based headers, checked and unchecked.
+for name, checked in (("hash_checked", True), ("hash_unchecked", False)):
+    data = ext._code_to_hash_pyc(mod, b"\x01\x23\x45\x67\x89\xab\xcd\xef", checked)
+    with open(os.path.join(OUT, name + ".pyc"), "wb") as out:
+        out.write(data)
 
 print(len(os.listdir(OUT)), "files")
