@@ -892,6 +892,7 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => Err(bad("UNPACK_EX takes `BEFORE, AFTER`".into())),
             },
+            _ => Err(bad(format!("{name}: this operand kind is not written symbolically yet; use #n"))),
         }
     }
 }

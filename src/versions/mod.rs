@@ -7,6 +7,9 @@
 //! number. Adding a version means adding a module and its magic number here.
 
 mod v3_11;
+mod v3_12;
+mod v3_13;
+mod v3_14;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -62,13 +65,17 @@ impl Version {
         Version::SUPPORTED.contains(&self)
     }
 
-    /// The opcode table of this version. Panics for a version that
-    /// `is_supported` rejects; callers check that first.
+    /// The opcode table of this version.
     pub fn table(self) -> &'static OpcodeTable {
         static T311: OnceLock<OpcodeTable> = OnceLock::new();
+        static T312: OnceLock<OpcodeTable> = OnceLock::new();
+        static T313: OnceLock<OpcodeTable> = OnceLock::new();
+        static T314: OnceLock<OpcodeTable> = OnceLock::new();
         match self {
-            Version::V3_11 => T311.get_or_init(|| OpcodeTable::new(self, v3_11::OPS)),
-            _ => panic!("no opcode table for Python {}", self.as_str()),
+            Version::V3_11 => T311.get_or_init(|| OpcodeTable::new(self, &v3_11::SPEC)),
+            Version::V3_12 => T312.get_or_init(|| OpcodeTable::new(self, &v3_12::SPEC)),
+            Version::V3_13 => T313.get_or_init(|| OpcodeTable::new(self, &v3_13::SPEC)),
+            Version::V3_14 => T314.get_or_init(|| OpcodeTable::new(self, &v3_14::SPEC)),
         }
     }
 }
@@ -112,6 +119,25 @@ pub enum ArgKind {
     FormatValue,
     /// `UNPACK_EX`: `before | (after << 8)`.
     UnpackEx,
+    /// 3.12+ `LOAD_ATTR`: `(name index << 1) | method`, where `method`
+    /// pushes `NULL|self` for a method call.
+    AttrName,
+    /// 3.12+ `LOAD_SUPER_ATTR`: `(name index << 2) | (two_arg << 1) | method`.
+    SuperAttr,
+    /// 3.13+ `LOAD_FAST_LOAD_FAST` and kin: two locals, `(first << 4) | second`.
+    LocalPair,
+    /// `CALL_INTRINSIC_1`: index into the version's unary intrinsics.
+    Intrinsic1,
+    /// `CALL_INTRINSIC_2`: index into the version's binary intrinsics.
+    Intrinsic2,
+    /// 3.14 `LOAD_COMMON_CONSTANT`: index into the common constants.
+    CommonConstant,
+    /// 3.14 `LOAD_SPECIAL`: index into the special method names.
+    Special,
+    /// 3.13+ `SET_FUNCTION_ATTRIBUTE`: one function-attribute flag.
+    FunctionAttr,
+    /// 3.13+ `CONVERT_VALUE`: 1 `str`, 2 `repr`, 3 `ascii`.
+    Conversion,
 }
 
 impl ArgKind {
@@ -148,6 +174,39 @@ impl OpInfo {
     }
 }
 
+/// How `COMPARE_OP` packs its argument in a version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareEncoding {
+    /// 3.11: the index into `cmp_op`.
+    Index,
+    /// 3.12: `(index << 4) | mask`, the mask being the comparison's
+    /// outcome bits (`COMPARE_MASKS`).
+    Masked,
+    /// 3.13+: `(index << 5) | (to_bool << 4) | mask`.
+    MaskedBool,
+}
+
+/// Outcome bits CPython 3.12+ stores beside each comparison, by `cmp_op`
+/// index: `<` `<=` `==` `!=` `>` `>=`.
+pub const COMPARE_MASKS: [u32; 6] = [2, 10, 8, 7, 4, 12];
+
+/// Everything one version module provides.
+pub struct VersionSpec {
+    pub ops: &'static [OpInfo],
+    /// Binary operator symbols, by `BINARY_OP` argument.
+    pub nb_ops: &'static [&'static str],
+    pub compare: CompareEncoding,
+    /// Names of `CALL_INTRINSIC_1` / `_2` arguments (empty before 3.12).
+    pub intrinsic1: &'static [&'static str],
+    pub intrinsic2: &'static [&'static str],
+    /// `LOAD_COMMON_CONSTANT` names (3.14).
+    pub common_constants: &'static [&'static str],
+    /// `LOAD_SPECIAL` names (3.14).
+    pub special_methods: &'static [&'static str],
+    /// `SET_FUNCTION_ATTRIBUTE` / `MAKE_FUNCTION` flag names, by bit.
+    pub function_flags: &'static [(u32, &'static str)],
+}
+
 /// Indexed view of one version's instruction list.
 pub struct OpcodeTable {
     pub version: Version,
@@ -158,10 +217,17 @@ pub struct OpcodeTable {
     pub cmp_ops: &'static [&'static str],
     /// Binary operator symbols, by `BINARY_OP` argument.
     pub nb_ops: &'static [&'static str],
+    pub compare: CompareEncoding,
+    pub intrinsic1: &'static [&'static str],
+    pub intrinsic2: &'static [&'static str],
+    pub common_constants: &'static [&'static str],
+    pub special_methods: &'static [&'static str],
+    pub function_flags: &'static [(u32, &'static str)],
 }
 
 impl OpcodeTable {
-    fn new(version: Version, ops: &'static [OpInfo]) -> Self {
+    fn new(version: Version, spec: &'static VersionSpec) -> Self {
+        let ops = spec.ops;
         let mut by_code = [None; 256];
         let mut by_name = HashMap::new();
         for (i, op) in ops.iter().enumerate() {
@@ -179,7 +245,13 @@ impl OpcodeTable {
             by_code,
             by_name,
             cmp_ops: CMP_OPS,
-            nb_ops: NB_OPS,
+            nb_ops: spec.nb_ops,
+            compare: spec.compare,
+            intrinsic1: spec.intrinsic1,
+            intrinsic2: spec.intrinsic2,
+            common_constants: spec.common_constants,
+            special_methods: spec.special_methods,
+            function_flags: spec.function_flags,
         }
     }
 

@@ -18,7 +18,7 @@
 //! doing the arithmetic on a C `int`; `tests/opcodes_311.rs` checks the whole
 //! table against a live `python3.11`.
 
-use super::{ArgKind, OpInfo};
+use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
 
 /// Builds one `OpInfo` constant per line and the table listing them all.
 /// Every instruction becomes a constant of its own name so that a
@@ -247,3 +247,14 @@ instructions! {
     UNPACK_SEQUENCE_TUPLE         = 179  => UNPACK_SEQUENCE;
     UNPACK_SEQUENCE_TWO_TUPLE     = 180  => UNPACK_SEQUENCE;
 }
+
+pub(super) static SPEC: VersionSpec = VersionSpec {
+    ops: OPS,
+    nb_ops: NB_OPS,
+    compare: CompareEncoding::Index,
+    intrinsic1: &[],
+    intrinsic2: &[],
+    common_constants: &[],
+    special_methods: &[],
+    function_flags: MAKE_FUNCTION_FLAGS,
+};
