@@ -111,8 +111,12 @@ pub enum Arg {
     /// A name, looked up in `co_names` or the fast locals depending on the
     /// instruction.
     Name(PyStr),
-    /// 3.11 `LOAD_GLOBAL`: optional NULL push and a name.
-    Global { null: bool, name: NameRef },
+    /// A name with flag bits packed beside it: `LOAD_GLOBAL` (bit 0: push
+    /// NULL), 3.12+ `LOAD_ATTR` (bit 0: method, pushes `NULL|self`) and
+    /// `LOAD_SUPER_ATTR` (bit 0: method, bit 1: two-argument `super`).
+    NameFlags { flags: u32, name: NameRef },
+    /// Two fast locals packed in one argument (3.13+ `LOAD_FAST_LOAD_FAST`).
+    Pair(NameRef, NameRef),
     /// A jump target.
     Label(String),
 }

@@ -600,7 +600,8 @@ fn resolve_operand(
     };
     let kind_name = |k: ArgKind| match k {
         ArgKind::Const => "a constant",
-        ArgKind::Name | ArgKind::GlobalName => "a name",
+        ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => "a name",
+        ArgKind::LocalPair => "two local variables",
         ArgKind::Local => "a local variable",
         ArgKind::Free => "a cell or free variable",
         ArgKind::JumpForward | ArgKind::JumpBackward => "a label",
@@ -608,9 +609,17 @@ fn resolve_operand(
     };
     let fixed = |v: u32| Ok(Operand::Fixed(v));
     match (&ins.arg, info.arg) {
-        (Arg::Value(v), _) if !info.arg.is_jump() && info.arg != ArgKind::GlobalName => fixed(*v),
-        (Arg::Value(v), ArgKind::GlobalName) => fixed(v.saturating_mul(2)),
-        (Arg::Value(v), _) => fixed(*v),
+        (Arg::Value(v), k) => match k.name_shift() {
+            Some(shift) => match v.checked_mul(1 << shift) {
+                Some(a) => fixed(a),
+                None => Err(Diag::error(
+                    "arg-too-large",
+                    span,
+                    "the name index is too large",
+                )),
+            },
+            None => fixed(*v),
+        },
         (Arg::None, ArgKind::None) => fixed(0),
         (Arg::None, k) => Err(Diag::error(
             "missing-operand",
@@ -622,13 +631,43 @@ fn resolve_operand(
             None => Err(Diag::error("internal", span, "constant missing from table")),
         },
         (Arg::Name(n), ArgKind::Name) => fixed(tabs.name_index(n).unwrap_or(0)),
-        (Arg::Name(n), ArgKind::GlobalName) => fixed(tabs.name_index(n).unwrap_or(0) * 2),
-        (Arg::Global { null, name }, ArgKind::GlobalName) => {
+        (Arg::NameFlags { flags, name }, k) if k.name_shift().is_some() => {
+            let shift = k.name_shift().unwrap_or(0);
             let i = match name {
                 NameRef::Index(i) => *i,
                 NameRef::Name(n) => tabs.name_index(n).unwrap_or(0),
             };
-            fixed(i.saturating_mul(2) | *null as u32)
+            match i.checked_mul(1 << shift) {
+                Some(a) => fixed(a | (flags & ((1 << shift) - 1))),
+                None => Err(Diag::error(
+                    "arg-too-large",
+                    span,
+                    "the name index is too large",
+                )),
+            }
+        }
+        (Arg::Pair(a, b), ArgKind::LocalPair) => {
+            let mut idx = [0u32; 2];
+            for (k, r) in [a, b].into_iter().enumerate() {
+                let i = match r {
+                    NameRef::Index(i) => *i,
+                    NameRef::Name(n) => tabs.var_index(n).unwrap_or(0),
+                };
+                if i > 15 {
+                    return Err(Diag::error(
+                        "arg-too-large",
+                        span,
+                        format!(
+                            "{} packs two locals numbered below 16, but local {} is #{i}",
+                            info.name,
+                            k + 1
+                        ),
+                    )
+                    .help("use two separate instructions"));
+                }
+                idx[k] = i;
+            }
+            fixed((idx[0] << 4) | idx[1])
         }
         (Arg::Name(n), ArgKind::Local) => fixed(tabs.var_index(n).unwrap_or(0)),
         (Arg::Name(n), ArgKind::Free) => match tabs.var_index(n) {

@@ -120,18 +120,24 @@ impl Used {
                 (Arg::Const(v), ArgKind::Const) if seen_c.insert(v) => {
                     u.consts.push(v.clone());
                 }
-                (Arg::Name(n), ArgKind::Name)
+                (Arg::Name(n), k)
                 | (
-                    Arg::Global {
+                    Arg::NameFlags {
                         name: NameRef::Name(n),
                         ..
                     },
-                    ArgKind::GlobalName,
-                )
-                | (Arg::Name(n), ArgKind::GlobalName)
-                    if seen_n.insert(n) =>
-                {
+                    k,
+                ) if k.uses_names() && seen_n.insert(n) => {
                     u.names.push(n.clone());
+                }
+                (Arg::Pair(a, b), ArgKind::LocalPair) => {
+                    for n in [a, b] {
+                        if let NameRef::Name(n) = n {
+                            if seen_l.insert(n) {
+                                u.locals.push(n.clone());
+                            }
+                        }
+                    }
                 }
                 (Arg::Name(n), ArgKind::Local) if seen_l.insert(n) => {
                     u.locals.push(n.clone());

@@ -330,10 +330,13 @@ impl Dis {
             let info = table.by_code(d.opcode);
             let a = d.arg;
             let arg = match (verbatim, info.map(|i| i.arg)) {
-                (_, Some(ArgKind::GlobalName)) if verbatim => Arg::Global {
-                    null: a & 1 == 1,
-                    name: NameRef::Index(a >> 1),
-                },
+                (true, Some(k)) if k.name_shift().is_some() => {
+                    let shift = k.name_shift().unwrap_or(0);
+                    Arg::NameFlags {
+                        flags: a & ((1 << shift) - 1),
+                        name: NameRef::Index(a >> shift),
+                    }
+                }
                 (true, _) | (false, None) => {
                     if a == 0 && info.is_some_and(|i| !i.has_arg()) {
                         Arg::None
@@ -351,16 +354,24 @@ impl Dis {
                         Some(n) if first_name.get(n) == Some(&a) => Arg::Name(n.clone()),
                         _ => Arg::Value(a),
                     },
-                    ArgKind::GlobalName => {
-                        let idx = a >> 1;
+                    k if k.name_shift().is_some() => {
+                        let shift = k.name_shift().unwrap_or(0);
+                        let idx = a >> shift;
                         let name = match code.names.get(idx as usize) {
                             Some(n) if first_name.get(n) == Some(&idx) => NameRef::Name(n.clone()),
                             _ => NameRef::Index(idx),
                         };
-                        Arg::Global {
-                            null: a & 1 == 1,
+                        Arg::NameFlags {
+                            flags: a & ((1 << shift) - 1),
                             name,
                         }
+                    }
+                    ArgKind::LocalPair if a <= 0xFF => {
+                        let local = |i: u32| match code.localsplusnames.get(i as usize) {
+                            Some(n) if first_var.get(n) == Some(&i) => NameRef::Name(n.clone()),
+                            _ => NameRef::Index(i),
+                        };
+                        Arg::Pair(local(a >> 4), local(a & 15))
                     }
                     ArgKind::Local | ArgKind::Free => match code.localsplusnames.get(a as usize) {
                         Some(n) if first_var.get(n) == Some(&a) => {

@@ -8,7 +8,9 @@
 use crate::code::linetable::Position;
 use crate::code::{kind, Obj, PyStr};
 use crate::model::{Arg, Block, Module, NameRef, Stmt};
-use crate::versions::{ArgKind, OpcodeTable, FORMAT_CONVERSIONS, FORMAT_SPEC, MAKE_FUNCTION_FLAGS};
+use crate::versions::{
+    ArgKind, CompareEncoding, OpcodeTable, COMPARE_MASKS, FORMAT_CONVERSIONS, FORMAT_SPEC,
+};
 use std::fmt::Write;
 
 pub fn print_module(m: &Module) -> String {
@@ -223,28 +225,82 @@ fn arg_text(table: &OpcodeTable, kind: Option<ArgKind>, arg: &Arg) -> String {
         Arg::Const(c) => const_text(c),
         Arg::Name(n) => name_text(n),
         Arg::Label(l) => l.clone(),
-        Arg::Global { null, name } => {
-            let n = match name {
-                NameRef::Index(i) => format!("#{i}"),
-                NameRef::Name(n) => name_text(n),
-            };
-            if *null {
-                format!("NULL + {n}")
-            } else {
-                n
+        Arg::NameFlags { flags, name } => {
+            let n = name_ref_text(name);
+            match kind {
+                Some(ArgKind::GlobalName) if flags & 1 == 1 => format!("NULL + {n}"),
+                Some(ArgKind::AttrName | ArgKind::SuperAttr) => {
+                    let mut s = String::new();
+                    if kind == Some(ArgKind::SuperAttr) && flags & 2 == 2 {
+                        s.push_str("two_arg ");
+                    }
+                    if flags & 1 == 1 {
+                        s.push_str("NULL|self + ");
+                    }
+                    s.push_str(&n);
+                    s
+                }
+                _ => n,
             }
         }
+        Arg::Pair(a, b) => format!("{}, {}", name_ref_text(a), name_ref_text(b)),
         Arg::Value(v) => value_text(table, kind, *v),
     }
 }
 
+fn name_ref_text(n: &NameRef) -> String {
+    match n {
+        NameRef::Index(i) => format!("#{i}"),
+        NameRef::Name(n) => name_text(n),
+    }
+}
+
+/// The symbol for a `COMPARE_OP` argument, when the argument is exactly what
+/// CPython's compiler writes for it.
+pub fn compare_text(table: &OpcodeTable, v: u32) -> Option<String> {
+    let ops = table.cmp_ops;
+    match table.compare {
+        CompareEncoding::Index => ops.get(v as usize).map(|s| s.to_string()),
+        CompareEncoding::Masked => {
+            let i = (v >> 4) as usize;
+            let sym = ops.get(i)?;
+            (v & 15 == COMPARE_MASKS[i]).then(|| sym.to_string())
+        }
+        CompareEncoding::MaskedBool => {
+            let i = (v >> 5) as usize;
+            let sym = ops.get(i)?;
+            if v & 15 != COMPARE_MASKS[i] {
+                return None;
+            }
+            Some(if v & 16 != 0 {
+                format!("bool({sym})")
+            } else {
+                sym.to_string()
+            })
+        }
+    }
+}
+
 fn value_text(table: &OpcodeTable, kind: Option<ArgKind>, v: u32) -> String {
+    let listed = |list: &[&str]| match list.get(v as usize) {
+        Some(s) => s.to_string(),
+        None => format!("#{v}"),
+    };
     match kind {
-        Some(ArgKind::Int) | None => v.to_string(),
-        Some(ArgKind::Compare) => match table.cmp_ops.get(v as usize) {
-            Some(s) => s.to_string(),
+        Some(ArgKind::Compare) => compare_text(table, v).unwrap_or_else(|| format!("#{v}")),
+        Some(ArgKind::Intrinsic1) => listed(table.intrinsic1),
+        Some(ArgKind::Intrinsic2) => listed(table.intrinsic2),
+        Some(ArgKind::CommonConstant) => listed(table.common_constants),
+        Some(ArgKind::Special) => listed(table.special_methods),
+        Some(ArgKind::FunctionAttr) => match table.function_flags.iter().find(|(b, _)| *b == v) {
+            Some((_, n)) => n.to_string(),
             None => format!("#{v}"),
         },
+        Some(ArgKind::Conversion) => match FORMAT_CONVERSIONS.iter().find(|(c, _)| *c == v) {
+            Some((_, n)) => n.to_string(),
+            None => format!("#{v}"),
+        },
+        Some(ArgKind::Int) | None => v.to_string(),
         Some(ArgKind::BinaryOp) => match table.nb_ops.get(v as usize) {
             Some(s) => s.to_string(),
             None => format!("#{v}"),
@@ -252,7 +308,7 @@ fn value_text(table: &OpcodeTable, kind: Option<ArgKind>, v: u32) -> String {
         Some(ArgKind::MakeFunction) => {
             let mut parts = Vec::new();
             let mut rest = v;
-            for (bit, name) in MAKE_FUNCTION_FLAGS {
+            for (bit, name) in table.function_flags {
                 if v & bit != 0 {
                     parts.push(*name);
                     rest &= !bit;

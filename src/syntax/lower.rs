@@ -12,7 +12,8 @@ use crate::diag::Diag;
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Span, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{
-    ArgKind, OpInfo, OpcodeTable, Version, FORMAT_CONVERSIONS, FORMAT_SPEC, MAKE_FUNCTION_FLAGS,
+    ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
+    FORMAT_SPEC,
 };
 use tree_sitter::{Node, Tree};
 
@@ -799,21 +800,106 @@ impl<'a> Lowerer<'a> {
             ArgKind::Name | ArgKind::Local | ArgKind::Free => {
                 Ok(Arg::Name(self.name_of(single()?)?))
             }
-            ArgKind::GlobalName => {
-                let (null, rest) = if ops.len() == 3 && texts[0] == "NULL" && texts[1] == "+" {
-                    (true, ops[2])
+            k @ (ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr) => {
+                // `[two_arg] [NULL + | NULL|self +] NAME`, or `#n` alone.
+                let mut flags = 0u32;
+                let mut at = 0usize;
+                if k == ArgKind::SuperAttr && texts.first() == Some(&"two_arg") {
+                    flags |= 2;
+                    at = 1;
+                }
+                let rest = &texts[at..];
+                if rest.len() >= 3 && rest[0] == "NULL" && rest[1] == "+" {
+                    flags |= 1;
+                    at += 2;
+                } else if rest.len() >= 5
+                    && rest[0] == "NULL"
+                    && rest[1] == "|"
+                    && rest[2] == "self"
+                    && rest[3] == "+"
+                {
+                    flags |= 1;
+                    at += 4;
+                }
+                if ops.len() != at + 1 {
+                    let form = match k {
+                        ArgKind::GlobalName => "`NAME` or `NULL + NAME`",
+                        ArgKind::AttrName => "`NAME` or `NULL|self + NAME`",
+                        _ => "`[two_arg] [NULL|self +] NAME`",
+                    };
+                    return Err(bad(format!("{name} takes {form}")));
+                }
+                let last = ops[at];
+                let name = if last.kind() == "index" {
+                    NameRef::Index(index(at)?)
                 } else {
-                    (false, single()?)
+                    NameRef::Name(self.name_of(last)?)
                 };
-                let name = if rest.kind() == "index" {
-                    NameRef::Index(
-                        literal::parse_u32(&self.text(rest)[1..])
-                            .map_err(|m| Diag::error("bad-operand", span(rest), m))?,
-                    )
+                Ok(Arg::NameFlags { flags, name })
+            }
+            ArgKind::LocalPair => {
+                if ops.len() != 2 {
+                    return Err(bad(format!("{name} takes two locals: `{name} a, b`")));
+                }
+                let one = |i: usize| -> R<NameRef> {
+                    if kinds[i] == "index" {
+                        Ok(NameRef::Index(index(i)?))
+                    } else {
+                        Ok(NameRef::Name(self.name_of(ops[i])?))
+                    }
+                };
+                Ok(Arg::Pair(one(0)?, one(1)?))
+            }
+            ArgKind::Intrinsic1
+            | ArgKind::Intrinsic2
+            | ArgKind::CommonConstant
+            | ArgKind::Special => {
+                let o = single()?;
+                if o.kind() == "integer" {
+                    return Ok(Arg::Value(int(0)?));
+                }
+                let t = self.table();
+                let list = match info.arg {
+                    ArgKind::Intrinsic1 => t.intrinsic1,
+                    ArgKind::Intrinsic2 => t.intrinsic2,
+                    ArgKind::CommonConstant => t.common_constants,
+                    _ => t.special_methods,
+                };
+                match list.iter().position(|s| *s == texts[0]) {
+                    Some(i) => Ok(Arg::Value(i as u32)),
+                    None => {
+                        let mut d = Diag::error(
+                            "bad-operand",
+                            span(o),
+                            format!(
+                                "`{}` is not an operand of {name} in Python {}",
+                                texts[0], self.version
+                            ),
+                        );
+                        if let Some(s) = nearest(texts[0], list.iter().copied()) {
+                            d = d.help(format!("did you mean `{s}`?"));
+                        }
+                        Err(d)
+                    }
+                }
+            }
+            ArgKind::FunctionAttr | ArgKind::Conversion => {
+                let o = single()?;
+                if o.kind() == "integer" {
+                    return Ok(Arg::Value(int(0)?));
+                }
+                let list: &[(u32, &str)] = if info.arg == ArgKind::FunctionAttr {
+                    self.table().function_flags
                 } else {
-                    NameRef::Name(self.name_of(rest)?)
+                    FORMAT_CONVERSIONS
                 };
-                Ok(Arg::Global { null, name })
+                match list.iter().find(|(_, n)| *n == texts[0]) {
+                    Some((v, _)) => Ok(Arg::Value(*v)),
+                    None => {
+                        let words: Vec<&str> = list.iter().map(|(_, n)| *n).collect();
+                        Err(bad(format!("{name} takes one of: {}", words.join(", "))))
+                    }
+                }
             }
             ArgKind::JumpForward | ArgKind::JumpBackward => {
                 let o = single()?;
@@ -822,20 +908,63 @@ impl<'a> Lowerer<'a> {
                 }
                 Ok(Arg::Label(texts[0].to_string()))
             }
-            ArgKind::Compare | ArgKind::BinaryOp => {
+            ArgKind::BinaryOp => {
                 let o = single()?;
                 if o.kind() == "integer" {
                     return Ok(Arg::Value(int(0)?));
                 }
-                let list = if info.arg == ArgKind::Compare {
-                    self.table().cmp_ops
-                } else {
-                    self.table().nb_ops
-                };
-                match list.iter().position(|s| *s == texts[0]) {
+                // `[]` (3.14's subscript) lexes as an empty list.
+                let sym: String = texts[0].chars().filter(|c| !c.is_whitespace()).collect();
+                let list = self.table().nb_ops;
+                match list.iter().position(|s| *s == sym) {
                     Some(i) => Ok(Arg::Value(i as u32)),
                     None => Err(bad(format!("{name} takes one of: {}", list.join(" ")))),
                 }
+            }
+            ArgKind::Compare => {
+                let o = single()?;
+                if o.kind() == "integer" {
+                    return Ok(Arg::Value(int(0)?));
+                }
+                let t = self.table();
+                // `bool(<)` (3.13+) asks for the result converted to bool.
+                let (sym, to_bool) = match o.kind() {
+                    "call"
+                        if o.child_by_field_name("function").map(|f| self.text(f))
+                            == Some("bool") =>
+                    {
+                        let mut c = o.walk();
+                        let inner: Vec<Node> =
+                            o.children_by_field_name("argument", &mut c).collect();
+                        match inner.as_slice() {
+                            [x] => (self.text(*x), true),
+                            _ => {
+                                return Err(bad(format!(
+                                    "{name} takes `bool(OP)` with one operator"
+                                )))
+                            }
+                        }
+                    }
+                    _ => (texts[0], false),
+                };
+                let Some(i) = t.cmp_ops.iter().position(|s| *s == sym) else {
+                    return Err(bad(format!("{name} takes one of: {}", t.cmp_ops.join(" "))));
+                };
+                let i = i as u32;
+                let v = match t.compare {
+                    CompareEncoding::Index if !to_bool => i,
+                    CompareEncoding::Masked if !to_bool => (i << 4) | COMPARE_MASKS[i as usize],
+                    CompareEncoding::MaskedBool => {
+                        (i << 5) | ((to_bool as u32) << 4) | COMPARE_MASKS[i as usize]
+                    }
+                    _ => {
+                        return Err(bad(format!(
+                            "`bool(...)` comparisons exist from Python 3.13 on, not in {}",
+                            self.version
+                        )))
+                    }
+                };
+                Ok(Arg::Value(v))
             }
             ArgKind::MakeFunction | ArgKind::FormatValue => {
                 if ops.len() == 1 && kinds[0] == "integer" {
@@ -844,7 +973,8 @@ impl<'a> Lowerer<'a> {
                 let mut v = 0u32;
                 for (i, t) in texts.iter().enumerate() {
                     let bit = if info.arg == ArgKind::MakeFunction {
-                        MAKE_FUNCTION_FLAGS
+                        self.table()
+                            .function_flags
                             .iter()
                             .find(|(_, n)| n == t)
                             .map(|(b, _)| *b)
@@ -860,7 +990,11 @@ impl<'a> Lowerer<'a> {
                         Some(b) => v |= b,
                         None => {
                             let words: Vec<&str> = if info.arg == ArgKind::MakeFunction {
-                                MAKE_FUNCTION_FLAGS.iter().map(|(_, n)| *n).collect()
+                                self.table()
+                                    .function_flags
+                                    .iter()
+                                    .map(|(_, n)| *n)
+                                    .collect()
                             } else {
                                 vec!["str", "repr", "ascii", "spec"]
                             };
@@ -892,7 +1026,6 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => Err(bad("UNPACK_EX takes `BEFORE, AFTER`".into())),
             },
-            _ => Err(bad(format!("{name}: this operand kind is not written symbolically yet; use #n"))),
         }
     }
 }

@@ -144,6 +144,20 @@ impl ArgKind {
     pub fn is_jump(self) -> bool {
         matches!(self, ArgKind::JumpForward | ArgKind::JumpBackward)
     }
+
+    /// For kinds that pack flag bits below a `co_names` index, how many.
+    pub fn name_shift(self) -> Option<u32> {
+        match self {
+            ArgKind::GlobalName | ArgKind::AttrName => Some(1),
+            ArgKind::SuperAttr => Some(2),
+            _ => None,
+        }
+    }
+
+    /// Kinds whose symbolic operand is a name in `co_names`.
+    pub fn uses_names(self) -> bool {
+        self == ArgKind::Name || self.name_shift().is_some()
+    }
 }
 
 /// One instruction of one version.
