@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, after installing what they need on a fresh
-# machine: CPython 3.11 (the reference interpreter), the tree-sitter CLI that
-# generated grammar/src/parser.c, and the Rust components fmt and clippy.
+# machine: CPython 3.11 (the reference interpreter), CPython 3.12-3.14 as
+# pyodide packages for Node, the tree-sitter CLI that generated
+# grammar/src/parser.c, and the Rust components fmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -19,6 +20,12 @@ if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
 fi
 tree-sitter --version
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! command -v node >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+node --version
+# Real CPython 3.12, 3.13 and 3.14 (pyodide builds), pinned by tests/package-lock.json.
+npm ci --prefix tests --no-audit --no-fund
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

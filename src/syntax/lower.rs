@@ -723,6 +723,17 @@ impl<'a> Lowerer<'a> {
                             self.version
                         ),
                     );
+                    let elsewhere: Vec<&str> = Version::ALL
+                        .iter()
+                        .filter(|v| **v != self.version && v.table().by_name(opname).is_some())
+                        .map(|v| v.as_str())
+                        .collect();
+                    if !elsewhere.is_empty() {
+                        d = d.note(
+                            span(opn),
+                            format!("`{opname}` exists in Python {}", elsewhere.join(", ")),
+                        );
+                    }
                     if let Some(s) = nearest(opname, table.names()) {
                         d = d.help(format!("did you mean `{s}`?"));
                     }

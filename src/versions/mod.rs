@@ -24,6 +24,14 @@ pub enum Version {
 }
 
 impl Version {
+    /// Every version pyasm knows of, supported or not.
+    pub const ALL: &'static [Version] = &[
+        Version::V3_11,
+        Version::V3_12,
+        Version::V3_13,
+        Version::V3_14,
+    ];
+
     /// Versions this build can assemble and disassemble.
     pub const SUPPORTED: &'static [Version] = &[Version::V3_11];
 

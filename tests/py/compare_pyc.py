@@ -2,7 +2,10 @@
 ORIG must have a counterpart in NEW whose header is equal and whose code
 object is equal to the original in every field, recursively and
 type-exactly (floats and complex numbers by bit pattern, so -0.0 and NaN
-payloads count).
+payloads count). As a second, byte-level check the two code objects must
+also marshal to the same bytes with format version 2 (no back-references,
+so the bytes depend only on the objects); that covers co_localspluskinds,
+which Python code cannot read.
 
 usage: compare_pyc.py ORIG NEW
 Prints `identical N/M` and the first differences; exits 1 unless N == M.
@@ -86,6 +89,20 @@ def diff(a, b, path):
     return None
 
 
+def bytes_diff(x, y):
+    """None when both marshal to the same bytes without references."""
+    try:
+        bx, by = marshal.dumps(x, 2), marshal.dumps(y, 2)
+    except ValueError:
+        # Objects format 2 cannot hold (3.14's slice constants): the field
+        # comparison above has to do.
+        return None
+    if bx != by:
+        at = next(i for i in range(min(len(bx), len(by))) if bx[i] != by[i]) if bx[:1] else 0
+        return f"fields equal but marshal bytes differ at byte {at} (localspluskinds?)"
+    return None
+
+
 def main():
     orig, new = sys.argv[1], sys.argv[2]
     total = same = 0
@@ -109,7 +126,10 @@ def main():
                 problems.append(f"{p}: header {a[:16].hex()} != {b[:16].hex()}")
                 continue
             try:
-                d = diff(marshal.loads(a[16:]), marshal.loads(b[16:]), "<module>")
+                x, y = marshal.loads(a[16:]), marshal.loads(b[16:])
+                d = diff(x, y, "<module>")
+                if d is None:
+                    d = bytes_diff(x, y)
             except Exception as e:  # a load failure is a difference too
                 d = f"load failed: {e!r}"
             if d:
