@@ -56,7 +56,7 @@ fn jumps_get_extended_args_and_settle() {
 fn stack_size_and_handler_depth_are_computed() {
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/try_except.pyasm"
+        "/examples/3.11/try_except.pyasm"
     ))
     .unwrap();
     let code = pyasm::assemble_text(&src).code.unwrap();

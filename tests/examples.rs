@@ -1,93 +1,90 @@
-//! Every hand-written program in `examples/` builds with `pyasm build`, runs
-//! in python3.11, and prints exactly what its `.out` file says. Each one's
-//! disassembly also builds back to an identical code object.
+//! Every hand-written program in `examples/<version>/` builds with
+//! `pyasm build` for that version, runs in that version's real interpreter
+//! (python3.11 natively; 3.12 to 3.14 in pyodide under Node), and prints
+//! exactly what `examples/<name>.out` says. Each one's disassembly also
+//! builds back to the same bytes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn python() -> String {
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python311() -> String {
     std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".to_string())
 }
 
-fn examples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
-        .collect();
-    v.sort();
-    v
+/// Runs a .pyc in the interpreter of `version` and returns its stdout.
+fn run_pyc(version: &str, pyc: &Path) -> String {
+    let out = if version == "3.11" {
+        Command::new(python311()).arg(pyc).output()
+    } else {
+        Command::new("node")
+            .arg(root().join("tests/pyodide/run.mjs"))
+            .arg(version)
+            .arg(root().join("tests/py/run_pyc.py"))
+            .arg(pyc)
+            .output()
+    }
+    .unwrap_or_else(|e| panic!("cannot run the {version} interpreter: {e}"));
+    assert!(
+        out.status.success(),
+        "{version} {}: the interpreter failed:\n{}",
+        pyc.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pyasm(args: &[&std::ffi::OsStr]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pyasm")).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "pyasm {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
-fn examples_build_and_run() {
-    let pyasm = env!("CARGO_BIN_EXE_pyasm");
+fn examples_build_and_run_in_every_version() {
     let tmp = tempfile::tempdir().unwrap();
-    let all = examples();
-    assert!(all.len() >= 6, "expected at least six examples");
+    let dir = root().join("examples");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    versions.sort();
     let mut passed = 0;
-    for src in &all {
-        let stem = src.file_stem().unwrap().to_string_lossy().to_string();
-        let pyc = tmp.path().join(format!("{stem}.pyc"));
-        let out = Command::new(pyasm)
-            .arg("build")
-            .arg(src)
-            .arg("-o")
-            .arg(&pyc)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{stem}: build failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let run = Command::new(python()).arg(&pyc).output().unwrap();
-        let expected = std::fs::read_to_string(src.with_extension("out")).unwrap();
-        assert!(
-            run.status.success(),
-            "{stem}: python3.11 failed:\n{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&run.stdout),
-            expected,
-            "{stem}: wrong output"
-        );
+    for vdir in &versions {
+        let version = vdir.file_name().unwrap().to_string_lossy().to_string();
+        let mut sources: Vec<PathBuf> = std::fs::read_dir(vdir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
+            .collect();
+        sources.sort();
+        assert!(sources.len() >= 6, "{version}: expected the six examples");
+        for src in sources {
+            let stem = src.file_stem().unwrap().to_string_lossy().to_string();
+            let name = format!("{version}-{stem}");
+            let pyc = tmp.path().join(format!("{name}.pyc"));
+            pyasm(&["build".as_ref(), src.as_os_str(), "-o".as_ref(), pyc.as_os_str()]);
+            let expected = std::fs::read_to_string(dir.join(format!("{stem}.out"))).unwrap();
+            assert_eq!(run_pyc(&version, &pyc), expected, "{name}: wrong output");
 
-        // Disassemble what we built and build it again: same bytes.
-        let text = tmp.path().join(format!("{stem}.pyasm"));
-        let again = tmp.path().join(format!("{stem}.again.pyc"));
-        let d = Command::new(pyasm)
-            .arg("dis")
-            .arg(&pyc)
-            .arg("-o")
-            .arg(&text)
-            .output()
-            .unwrap();
-        assert!(
-            d.status.success(),
-            "{stem}: dis failed: {}",
-            String::from_utf8_lossy(&d.stderr)
-        );
-        let b = Command::new(pyasm)
-            .arg("build")
-            .arg(&text)
-            .arg("-o")
-            .arg(&again)
-            .output()
-            .unwrap();
-        assert!(
-            b.status.success(),
-            "{stem}: rebuild failed: {}",
-            String::from_utf8_lossy(&b.stderr)
-        );
-        assert_eq!(
-            std::fs::read(&pyc).unwrap(),
-            std::fs::read(&again).unwrap(),
-            "{stem}: dis/build changed the file"
-        );
-        passed += 1;
+            let text = tmp.path().join(format!("{name}.pyasm"));
+            let again = tmp.path().join(format!("{name}.again.pyc"));
+            pyasm(&["dis".as_ref(), pyc.as_os_str(), "-o".as_ref(), text.as_os_str()]);
+            pyasm(&["build".as_ref(), text.as_os_str(), "-o".as_ref(), again.as_os_str()]);
+            assert_eq!(
+                std::fs::read(&pyc).unwrap(),
+                std::fs::read(&again).unwrap(),
+                "{name}: dis/build changed the file"
+            );
+            passed += 1;
+        }
     }
     println!("examples: {passed} passed, 0 failed");
 }
