@@ -53,6 +53,9 @@ macro_rules! instructions {
     };
 }
 
+// The later tables are written with the same macro.
+pub(super) use instructions;
+
 /// The argument as 3.11's `stack_effect` sees it: a C `int`, so an argument
 /// of 2**31 or more counts as negative and arithmetic wraps.
 fn int(arg: u32) -> i32 {

@@ -1,0 +1,173 @@
+"""Prints what the running interpreter knows about its own instruction set,
+for the `tests/opcodes_3*.rs` checks of pyasm's opcode tables.
+
+Runs under CPython 3.11 to 3.14 (natively or in pyodide). Anything the
+host prints first (pyodide's package loading, say) is ignored by the
+reader: the output proper is the line MARKER followed by one JSON object
+on a single line.
+
+The object holds
+  version              sys.version
+  opmap                real instructions (number < 256) by name
+  pseudo               names of the pseudo-instructions left out of opmap
+  specialized          specialized instructions by name
+  deopt                specialized instruction -> the instruction it stands in for
+  caches               inline cache entries, by name of every opmap entry
+  kinds                the operand kind of every opmap entry, worked out from
+                       the dis lists by the rules in `kind` below
+  cmp_op, nb_ops, intrinsic1, intrinsic2, common_constants,
+  special_methods      the operand lists dis prints arguments with
+  function_flags       [bit, name] pairs of MAKE_FUNCTION (to 3.12) or
+                       SET_FUNCTION_ATTRIBUTE (3.13+)
+  compare_args         [cmp_op index, COMPARE_OP argument] as the compiler
+                       writes them for plain and branching comparisons
+  args                 the arguments stack effects were asked for
+  effects              name -> [[jump, no_jump], ...] with one pair per entry
+                       of `args`, or a single pair (for the call without an
+                       argument) when the interpreter insists on that form;
+                       null where dis.stack_effect refuses. Names for which it
+                       refuses everything are left out.
+"""
+import dis
+import json
+import opcode
+import sys
+
+MARKER = "--- pyasm opcode dump ---"
+VERSION = sys.version_info[:2]
+ARGS = list(range(1101)) + [65535, 65536, 2**20, 2**24 - 1, 2**31 - 1, 2**31, 2**32 - 1]
+
+opmap = {name: op for name, op in opcode.opmap.items() if op < 256}
+pseudo = sorted(name for name, op in opcode.opmap.items() if op >= 256)
+
+if hasattr(opcode, "_specialized_opmap"):
+    specialized = dict(opcode._specialized_opmap)
+else:
+    specialized = {name: dis._all_opmap[name] for name in opcode._specialized_instructions}
+deopt = {s: base for base, family in opcode._specializations.items() for s in family}
+
+if isinstance(opcode._inline_cache_entries, dict):
+    caches = {name: opcode._inline_cache_entries.get(name, 0) for name in opmap}
+else:
+    caches = {name: opcode._inline_cache_entries[op] for name, op in opmap.items()}
+
+HASARG = set(getattr(opcode, "hasarg", range(opcode.HAVE_ARGUMENT, 256)))
+LOCAL_PAIRS = {
+    "LOAD_FAST_LOAD_FAST",
+    "STORE_FAST_LOAD_FAST",
+    "STORE_FAST_STORE_FAST",
+    "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
+}
+CELLS = {
+    "MAKE_CELL",
+    "LOAD_CLOSURE",
+    "LOAD_DEREF",
+    "STORE_DEREF",
+    "DELETE_DEREF",
+    "LOAD_FROM_DICT_OR_DEREF",
+    "LOAD_CLASSDEREF",
+}
+BY_NAME = {
+    "COMPARE_OP": "Compare",
+    "BINARY_OP": "BinaryOp",
+    "MAKE_FUNCTION": "MakeFunction",
+    "FORMAT_VALUE": "FormatValue",
+    "UNPACK_EX": "UnpackEx",
+    "CALL_INTRINSIC_1": "Intrinsic1",
+    "CALL_INTRINSIC_2": "Intrinsic2",
+    "LOAD_COMMON_CONSTANT": "CommonConstant",
+    "LOAD_SPECIAL": "Special",
+    "SET_FUNCTION_ATTRIBUTE": "FunctionAttr",
+    "CONVERT_VALUE": "Conversion",
+}
+
+
+def kind(name, op):
+    """The ArgKind pyasm should give a real instruction (by variant name)."""
+    if op not in HASARG or op < opcode.HAVE_ARGUMENT:
+        return "None"
+    if name == "LOAD_GLOBAL":
+        return "GlobalName"
+    if name == "LOAD_ATTR" and VERSION >= (3, 12):
+        return "AttrName"
+    if name in ("LOAD_SUPER_ATTR", "INSTRUMENTED_LOAD_SUPER_ATTR"):
+        return "SuperAttr"
+    if name in LOCAL_PAIRS:
+        return "LocalPair"
+    if name in CELLS or op in opcode.hasfree:
+        return "Free"
+    if op in opcode.hasconst:
+        return "Const"
+    if op in opcode.hasname:
+        return "Name"
+    if op in opcode.haslocal:
+        return "Local"
+    if op in opcode.hasjrel:
+        return "JumpBackward" if dis._is_backward_jump(op) else "JumpForward"
+    if op in opcode.hasjabs:
+        return "AbsoluteJump"
+    if op in opcode.hascompare:
+        return "Compare"
+    return BY_NAME.get(name, "Int")
+
+
+def effect(op, arg, jump):
+    try:
+        if arg is None:
+            return dis.stack_effect(op, jump=jump)
+        return dis.stack_effect(op, arg, jump=jump)
+    except (ValueError, OverflowError):
+        return None
+
+
+def effects_of(op, with_arg):
+    # Up to 3.12 stack_effect takes an argument exactly when the
+    # instruction has one; from 3.13 it accepts (and ignores) one always.
+    forms = ARGS if with_arg or VERSION >= (3, 13) else [None]
+    return [[effect(op, a, True), effect(op, a, False)] for a in forms]
+
+
+effects = {}
+for name, op in list(opmap.items()) + list(specialized.items()):
+    base = deopt.get(name, name)
+    got = effects_of(op, opmap[base] in HASARG and opmap[base] >= opcode.HAVE_ARGUMENT)
+    if any(v is not None for pair in got for v in pair):
+        effects[name] = got
+
+if VERSION >= (3, 13):
+    flag_names = dis.FUNCTION_ATTR_FLAGS
+else:
+    flag_names = dis.MAKE_FUNCTION_FLAGS
+
+
+def compare_args():
+    """COMPARE_OP arguments as the compiler writes them."""
+    found = set()
+    for i, symbol in enumerate(opcode.cmp_op):
+        for src in (f"x = a {symbol} b", f"if a {symbol} b: pass"):
+            for ins in dis.get_instructions(compile(src, "<cmp>", "exec")):
+                if ins.opname == "COMPARE_OP":
+                    found.add((i, ins.arg))
+    return sorted(found)
+
+
+print(MARKER)
+print(json.dumps({
+    "version": sys.version,
+    "opmap": opmap,
+    "pseudo": pseudo,
+    "specialized": specialized,
+    "deopt": deopt,
+    "caches": caches,
+    "kinds": {name: kind(name, op) for name, op in opmap.items()},
+    "cmp_op": list(opcode.cmp_op),
+    "nb_ops": [symbol for _, symbol in opcode._nb_ops],
+    "intrinsic1": list(getattr(dis, "_intrinsic_1_descs", [])),
+    "intrinsic2": list(getattr(dis, "_intrinsic_2_descs", [])),
+    "common_constants": [c.__name__ for c in getattr(dis, "_common_constants", [])],
+    "special_methods": list(getattr(dis, "_special_method_names", [])),
+    "function_flags": [[1 << i, n] for i, n in enumerate(flag_names)],
+    "compare_args": compare_args(),
+    "args": ARGS,
+    "effects": effects,
+}, separators=(",", ":")))
