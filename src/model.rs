@@ -94,6 +94,9 @@ pub struct Instr {
     pub span: Span,
     /// Span of the operand(s), for diagnostics.
     pub arg_span: Span,
+    /// At least this many EXTENDED_ARG prefixes, even where fewer would
+    /// hold the argument (written as bare `EXTENDED_ARG` lines before it).
+    pub min_ext: u8,
 }
 
 /// An operand, as written. Table operands are either symbolic (a value or

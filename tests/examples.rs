@@ -38,7 +38,10 @@ fn run_pyc(version: &str, pyc: &Path) -> String {
 }
 
 fn pyasm(args: &[&std::ffi::OsStr]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyasm")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pyasm"))
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "pyasm {args:?} failed:\n{}",
@@ -70,14 +73,29 @@ fn examples_build_and_run_in_every_version() {
             let stem = src.file_stem().unwrap().to_string_lossy().to_string();
             let name = format!("{version}-{stem}");
             let pyc = tmp.path().join(format!("{name}.pyc"));
-            pyasm(&["build".as_ref(), src.as_os_str(), "-o".as_ref(), pyc.as_os_str()]);
+            pyasm(&[
+                "build".as_ref(),
+                src.as_os_str(),
+                "-o".as_ref(),
+                pyc.as_os_str(),
+            ]);
             let expected = std::fs::read_to_string(dir.join(format!("{stem}.out"))).unwrap();
             assert_eq!(run_pyc(&version, &pyc), expected, "{name}: wrong output");
 
             let text = tmp.path().join(format!("{name}.pyasm"));
             let again = tmp.path().join(format!("{name}.again.pyc"));
-            pyasm(&["dis".as_ref(), pyc.as_os_str(), "-o".as_ref(), text.as_os_str()]);
-            pyasm(&["build".as_ref(), text.as_os_str(), "-o".as_ref(), again.as_os_str()]);
+            pyasm(&[
+                "dis".as_ref(),
+                pyc.as_os_str(),
+                "-o".as_ref(),
+                text.as_os_str(),
+            ]);
+            pyasm(&[
+                "build".as_ref(),
+                text.as_os_str(),
+                "-o".as_ref(),
+                again.as_os_str(),
+            ]);
             assert_eq!(
                 std::fs::read(&pyc).unwrap(),
                 std::fs::read(&again).unwrap(),

@@ -467,17 +467,22 @@ fn pyc_header_errors() {
         "{e}"
     );
 
-    // Magic numbers: another known version, an unknown one, not a pyc.
+    // Magic numbers: every supported version reads; an unknown one and a
+    // file that is not a pyc are errors naming what was found.
     let mut other = file.clone();
-    other[..2].copy_from_slice(&3531u16.to_le_bytes());
+    for v in pyasm::versions::Version::SUPPORTED {
+        other[..2].copy_from_slice(&v.magic().to_le_bytes());
+        assert_eq!(read_pyc(&other).unwrap().0.version, *v);
+    }
+    other[..2].copy_from_slice(&3550u16.to_le_bytes());
     let e = read_pyc(&other).unwrap_err();
     let text = e.to_string();
     assert_eq!(e.offset(), 0);
     assert!(
-        text.contains("found 3531") && text.contains("3495"),
+        text.contains("found 3550") && text.contains("3495"),
         "{text}"
     );
-    assert!(text.contains("Python 3.12"), "{text}");
+    assert!(text.contains("3627 (Python 3.14)"), "{text}");
     other[..2].copy_from_slice(&1234u16.to_le_bytes());
     let text = read_pyc(&other).unwrap_err().to_string();
     assert!(

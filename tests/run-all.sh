@@ -42,4 +42,4 @@ step "grammar: committed parser is up to date, corpus tests pass"
 )
 
 step "cargo test"
-cargo test --all-targets -- --nocapture
+cargo test --all-targets --no-fail-fast -- --nocapture

@@ -305,7 +305,14 @@ pub fn assemble_block(
 
     // Lay out: start every jump at its smallest size and grow until stable.
     let verbatim = block.verbatim;
-    let ext_count = |arg: u32| if verbatim { 0 } else { ext_count(arg) };
+    let min_ext: Vec<u32> = instrs.iter().map(|i| i.min_ext as u32).collect();
+    let ext_for = |i: usize, arg: u32| {
+        if verbatim {
+            0
+        } else {
+            ext_count(arg).max(min_ext[i])
+        }
+    };
     let caches: Vec<u32> = ops
         .iter()
         .map(|(i, _)| match i {
@@ -321,7 +328,7 @@ pub fn assemble_block(
         })
         .collect();
     let mut sizes: Vec<u32> = (0..ops.len())
-        .map(|i| 1 + caches[i] + ext_count(args[i]))
+        .map(|i| 1 + caches[i] + ext_for(i, args[i]))
         .collect();
     let mut offsets = vec![0u32; ops.len() + 1];
     loop {
@@ -342,7 +349,7 @@ pub fn assemble_block(
                     target.saturating_sub(end)
                 };
                 args[i] = arg;
-                let size = 1 + caches[i] + ext_count(arg);
+                let size = 1 + caches[i] + ext_for(i, arg);
                 if size != sizes[i] {
                     sizes[i] = size;
                     changed = true;
@@ -437,7 +444,7 @@ pub fn assemble_block(
     let ext = table.extended_arg();
     for (i, ins) in instrs.iter().enumerate() {
         let arg = args[i];
-        let n = ext_count(arg);
+        let n = ext_for(i, arg);
         for k in (1..=n).rev() {
             code.push(ext);
             code.push((arg >> (8 * k)) as u8);

@@ -51,6 +51,8 @@ struct Decoded {
     opcode: u8,
     arg: u32,
     size: u32,
+    /// EXTENDED_ARG prefixes in front of it.
+    prefixes: u32,
 }
 
 fn ext_count(arg: u32) -> u32 {
@@ -62,9 +64,10 @@ fn ext_count(arg: u32) -> u32 {
     }
 }
 
-/// Splits `code` into instructions the assembler would produce again:
-/// minimal EXTENDED_ARG prefixes and zeroed caches. `None` when the bytes are
-/// not of that shape.
+/// Splits `code` into instructions the assembler can produce again: at most
+/// three EXTENDED_ARG prefixes (more than needed is fine; they are kept as
+/// reserved prefixes) and zeroed caches. `None` when the bytes are not of
+/// that shape.
 fn decode_structured(table: &OpcodeTable, code: &[u8]) -> Option<Vec<Decoded>> {
     if !code.len().is_multiple_of(2) {
         return None;
@@ -87,9 +90,6 @@ fn decode_structured(table: &OpcodeTable, code: &[u8]) -> Option<Vec<Decoded>> {
         }
         let opcode = code[2 * i];
         arg = (arg << 8) | code[2 * i + 1] as u32;
-        if ext_count(arg) != prefixes {
-            return None;
-        }
         let info = table.by_code(opcode);
         let caches = info.map(|i| i.caches as usize).unwrap_or(0);
         i += 1;
@@ -102,6 +102,7 @@ fn decode_structured(table: &OpcodeTable, code: &[u8]) -> Option<Vec<Decoded>> {
             opcode,
             arg,
             size: (i - start) as u32,
+            prefixes,
         });
     }
     Some(out)
@@ -116,6 +117,7 @@ fn decode_verbatim(code: &[u8]) -> Vec<Decoded> {
             opcode: c[0],
             arg: *c.get(1).unwrap_or(&0) as u32,
             size: 1,
+            prefixes: 0,
         })
         .collect()
 }
@@ -210,8 +212,18 @@ impl Dis {
         };
         let resolve = |n: &str| children.get(n).cloned();
         let attempts = [
-            Mode::Structured { raw_tables: false },
-            Mode::Structured { raw_tables: true },
+            Mode::Structured {
+                raw_tables: false,
+                widen_jumps: false,
+            },
+            Mode::Structured {
+                raw_tables: false,
+                widen_jumps: true,
+            },
+            Mode::Structured {
+                raw_tables: true,
+                widen_jumps: true,
+            },
             Mode::Verbatim,
         ];
         let mut chosen = None;
@@ -237,11 +249,17 @@ impl Dis {
 
     fn explicit_block(&self, code: &Code, consts: &[Obj], name: &str, mode: Mode) -> Option<Block> {
         let table = self.table;
-        let (decoded, verbatim, raw_tables) = match mode {
-            Mode::Structured { raw_tables } => {
-                (decode_structured(table, &code.code)?, false, raw_tables)
-            }
-            Mode::Verbatim => (decode_verbatim(&code.code), true, true),
+        let (decoded, verbatim, raw_tables, widen_jumps) = match mode {
+            Mode::Structured {
+                raw_tables,
+                widen_jumps,
+            } => (
+                decode_structured(table, &code.code)?,
+                false,
+                raw_tables,
+                widen_jumps,
+            ),
+            Mode::Verbatim => (decode_verbatim(&code.code), true, true, false),
         };
         let total = (code.code.len() / 2) as u32;
         let starts: HashMap<u32, usize> = decoded
@@ -392,7 +410,14 @@ impl Dis {
                     _ => Arg::Value(a),
                 },
             };
+            let is_jump = info.is_some_and(|i| i.is_jump());
+            let min_ext = if d.prefixes > ext_count(d.arg) || (widen_jumps && is_jump) {
+                d.prefixes as u8
+            } else {
+                0
+            };
             body.push(Stmt::Instr(Instr {
+                min_ext,
                 opcode: d.opcode,
                 arg,
                 pos: positions.as_ref().map(|p| p[i]).unwrap_or_default(),
@@ -456,7 +481,13 @@ impl Dis {
 
 #[derive(Clone, Copy)]
 enum Mode {
-    Structured { raw_tables: bool },
+    /// `widen_jumps` keeps every jump's prefixes as found: CPython 3.13+
+    /// sometimes settles on a layout with more prefixes than the smallest
+    /// one the assembler finds.
+    Structured {
+        raw_tables: bool,
+        widen_jumps: bool,
+    },
     Verbatim,
 }
 
@@ -580,5 +611,25 @@ fn minimize(
     }
     // Last resort for this mode: everything explicit.
     let c4 = try_it(&full)?;
+    if std::env::var_os("PYASM_DEBUG_DIS").is_some() && c4 != *orig {
+        let f = |c: &Code| {
+            (
+                c.code.len(),
+                c.linetable.len(),
+                c.exceptiontable.len(),
+                c.stacksize,
+            )
+        };
+        eprintln!(
+            "dis fallback in {:?}: rebuilt {:?} vs original {:?}",
+            orig.qualname,
+            f(&c4),
+            f(orig)
+        );
+        if c4.code != orig.code {
+            let at = c4.code.iter().zip(&orig.code).position(|(a, b)| a != b);
+            eprintln!("  code differs at byte {at:?}");
+        }
+    }
     (c4 == *orig).then_some(full)
 }

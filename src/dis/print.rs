@@ -117,6 +117,9 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
                 let _ = writeln!(out, "{l}:");
             }
             Stmt::Instr(ins) => {
+                for _ in 0..ins.min_ext {
+                    let _ = writeln!(out, "{:POS_WIDTH$}EXTENDED_ARG", "");
+                }
                 let pos = if show_pos && ins.pos != last {
                     last = ins.pos;
                     position_text(&ins.pos)

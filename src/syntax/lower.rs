@@ -33,6 +33,7 @@ pub fn lower(text: &str, tree: &Tree, default_version: Version) -> Lowered {
         blocks: Vec::new(),
         cur: None,
         last_pos: Position::default(),
+        reserved_ext: 0,
         diags: Vec::new(),
     };
     for e in super::syntax_errors(tree, text) {
@@ -71,6 +72,8 @@ struct Lowerer<'a> {
     blocks: Vec<Block>,
     cur: Option<Block>,
     last_pos: Position,
+    /// Bare `EXTENDED_ARG` lines seen since the last instruction.
+    reserved_ext: u8,
     diags: Vec<Diag>,
 }
 
@@ -707,6 +710,21 @@ impl<'a> Lowerer<'a> {
             (Some(a), Some(b)) => a.start_byte()..b.end_byte(),
             _ => opn.end_byte()..opn.end_byte(),
         };
+        // A bare EXTENDED_ARG reserves a prefix for the next instruction.
+        let verbatim = self.cur.as_ref().is_some_and(|b| b.verbatim);
+        if opname == "EXTENDED_ARG" && operands.is_empty() && !verbatim {
+            if self.reserved_ext >= 3 {
+                self.err(Diag::error(
+                    "too-many-prefixes",
+                    span(n),
+                    "an instruction takes at most three EXTENDED_ARG prefixes",
+                ));
+            } else {
+                self.reserved_ext += 1;
+            }
+            return;
+        }
+        let min_ext = std::mem::take(&mut self.reserved_ext);
         let (opcode, info) = match table.by_name(opname) {
             Some(info) => (info.code, Some(info)),
             None => match opname
@@ -757,6 +775,7 @@ impl<'a> Lowerer<'a> {
             pos,
             span: span(n),
             arg_span,
+            min_ext,
         }));
     }
 

@@ -33,7 +33,7 @@ impl Version {
     ];
 
     /// Versions this build can assemble and disassemble.
-    pub const SUPPORTED: &'static [Version] = &[Version::V3_11];
+    pub const SUPPORTED: &'static [Version] = Version::ALL;
 
     /// The magic number at the start of a `.pyc` (the first two bytes, little
     /// endian; they are followed by `\r\n`).

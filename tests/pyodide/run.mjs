@@ -50,4 +50,12 @@ sys.stdout.flush(); sys.stderr.flush()
   process.stderr.write(String(e.message || e) + "\n");
   code = 1;
 }
-process.exit(code);
+// Exit only once everything written has been flushed: a pipe takes 64 KiB
+// at a time, and process.exit() would drop the rest.
+process.exitCode = code;
+const done = () => process.exit(code);
+if (process.stdout.writableNeedDrain) {
+  process.stdout.once("drain", () => process.stderr.write("", done));
+} else {
+  process.stdout.write("", () => process.stderr.write("", done));
+}
