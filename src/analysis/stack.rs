@@ -157,38 +157,41 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
             }
         }
         let mut progressed = false;
-        // Give handlers their depth from the earliest reached region start.
-        for &k in &order {
+        // Give each handler the lowest depth seen anywhere in its regions:
+        // a protected body never goes below the level its try started at,
+        // and the instruction after the (removed) SETUP sits exactly there.
+        // For a `with`, that lowest point is after the entered value is
+        // popped, which is also what CPython records.
+        for k in 0..excepts.len() {
             if handler_depths[k].is_some() {
                 continue;
             }
-            let e = &excepts[k];
-            if let Some(d) = depths.get(e.start).copied().flatten() {
-                // A `with` handler's level excludes the value `__enter__`
-                // returned, which is still on the stack where the region
-                // starts.
-                let d = (d - with_handler(instrs, e.handler) as i32).max(0) as u32;
+            let h = excepts[k].handler;
+            let lowest = if with_handler(instrs, h) {
+                // A `with` region starts right after BEFORE_WITH, with the
+                // entered value still on the stack; the level is below it.
+                excepts
+                    .iter()
+                    .filter(|e| e.handler == h)
+                    .min_by_key(|e| e.start)
+                    .and_then(|e| depths.get(e.start).copied().flatten())
+                    .map(|d| d - 1)
+            } else {
+                excepts
+                    .iter()
+                    .filter(|e| e.handler == h)
+                    .flat_map(|e| e.start..e.end.min(n))
+                    .filter_map(|i| depths[i])
+                    .min()
+            };
+            if let Some(m) = lowest {
+                let m = m.max(0) as u32;
                 for (j, other) in excepts.iter().enumerate() {
-                    if other.handler == e.handler && handler_depths[j].is_none() {
-                        handler_depths[j] = Some(d);
+                    if other.handler == h && handler_depths[j].is_none() {
+                        handler_depths[j] = Some(m);
                     }
                 }
                 progressed = true;
-            }
-        }
-        // Regions whose start is never reached but whose inside is: the
-        // smallest depth seen inside.
-        if !progressed {
-            for &k in &order {
-                if handler_depths[k].is_some() {
-                    continue;
-                }
-                let e = &excepts[k];
-                if let Some(m) = (e.start..e.end.min(n)).filter_map(|i| depths[i]).min() {
-                    handler_depths[k] = Some(m.max(0) as u32);
-                    progressed = true;
-                    break;
-                }
             }
         }
         // Enter each handler whose region is reached.
