@@ -28,15 +28,23 @@ pub struct Built {
 
 /// Parses, lowers and assembles `.pyasm` text into `.pyc` bytes.
 pub fn assemble_text(text: &str) -> Built {
+    assemble_text_with(text, asm::Options::default())
+}
+
+/// `assemble_text` with options (verification, recomputed stack fields).
+pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
     let tree = syntax::parse(text, None);
     let lowered = syntax::lower::lower(text, &tree, Version::V3_11);
     let mut diags = lowered.diags;
     let module = lowered.module;
     // Assemble even after lowering errors: lines that failed to lower are
     // left out, and the assembler still finds the problems of the rest.
-    let result = asm::assemble(&module);
+    let result = asm::assemble_with(&module, opts);
     let code = match result {
-        Ok(code) => Some(code),
+        Ok((code, mut warnings)) => {
+            diags.append(&mut warnings);
+            Some(code)
+        }
         Err(mut ds) => {
             diags.append(&mut ds);
             None
@@ -65,6 +73,11 @@ pub fn assemble_text(text: &str) -> Built {
         code: Some(code),
         diags,
     }
+}
+
+/// Every diagnostic for `.pyasm` text, without building anything.
+pub fn check_text(text: &str) -> Vec<Diag> {
+    assemble_text(text).diags
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

@@ -36,9 +36,9 @@ fn every_pyasm_error_is_reported_with_line_and_column() {
     let expected = [
         (3, 25, "syntax"),
         (4, 9, "unknown-opcode"),
-        (5, 22, "undefined-label"),
-        (6, 9, "missing-operand"),
-        (7, 21, "extra-operand"),
+        (5, 22, "bad-jump-target"),
+        (6, 9, "invalid-operand"),
+        (7, 21, "invalid-operand"),
         (9, 1, "duplicate-label"),
     ];
     assert_eq!(found, expected);

@@ -13,8 +13,14 @@ fn root() -> PathBuf {
 /// version's `dis` says of each instruction: (opname, arg, argrepr).
 fn decoded(version: &str, vars: &str, body: &str) -> Vec<(String, u32, String)> {
     let text = format!(".python {version}\n.code module\n{vars}{body}");
-    let built = pyasm::assemble_text(&text);
-    assert!(built.diags.is_empty(), "{version}: {:?}", built.diags);
+    // A list of instructions, not a program: the verifier would rightly
+    // reject it, and this test is about encodings only.
+    let opts = pyasm::asm::Options {
+        verify: false,
+        recompute_stack: false,
+    };
+    let built = pyasm::assemble_text_with(&text, opts);
+    assert!(built.pyc.is_some(), "{version}: {:?}", built.diags);
     let tmp = tempfile::tempdir().unwrap();
     let pyc = tmp.path().join("forms.pyc");
     std::fs::write(&pyc, built.pyc.unwrap()).unwrap();

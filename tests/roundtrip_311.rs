@@ -97,8 +97,27 @@ fn hand_made_oddities_round_trip() {
         .arg(&orig)
         .arg("-o")
         .arg(&text));
-    run(Command::new(pyasm)
+    // Several oddities are invalid on purpose (indexes past their tables,
+    // jumps outside the code): the verifier rejects them, and --no-verify
+    // builds them anyway, exactly.
+    let refused = Command::new(pyasm)
         .arg("build")
+        .arg(&text)
+        .arg("-o")
+        .arg(tmp.path().join("checked"))
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "the verifier should reject some oddities"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("undefined-name") && stderr.contains("bad-jump-target"),
+        "{stderr}"
+    );
+    run(Command::new(pyasm)
+        .args(["build", "--no-verify"])
         .arg(&text)
         .arg("-o")
         .arg(&rebuilt));

@@ -1,3 +1,4 @@
 //! Analyses over assembled code: stack depths now, the verifier later.
 
 pub mod stack;
+pub mod verify;

@@ -43,6 +43,10 @@ pub struct StackResult {
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
     pub problems: Vec<Problem>,
+    /// For each reached instruction, the one it was first reached from
+    /// (`None` for the entry and for handler entries): a path to explain
+    /// a depth.
+    pub pred: Vec<Option<usize>>,
 }
 
 /// How control leaves an instruction.
@@ -59,6 +63,9 @@ pub enum Flow {
 
 pub fn flow_of(op: &OpInfo) -> Flow {
     match op.base.unwrap_or(op.name) {
+        // 3.14 gives END_ASYNC_FOR a target to find its SEND, but it never
+        // jumps there: it falls through.
+        "END_ASYNC_FOR" | "INSTRUMENTED_END_ASYNC_FOR" => Flow::Next,
         "JUMP_FORWARD" | "JUMP_BACKWARD" | "JUMP_BACKWARD_NO_INTERRUPT" | "JUMP" => Flow::Jump,
         "RETURN_VALUE" | "RETURN_CONST" | "RAISE_VARARGS" | "RERAISE" => Flow::Stop,
         _ if op.is_jump() => Flow::Branch,
@@ -66,16 +73,24 @@ pub fn flow_of(op: &OpInfo) -> Flow {
     }
 }
 
-fn set(
-    at: usize,
-    d: i32,
-    work: &mut Vec<usize>,
-    problems: &mut Vec<Problem>,
-    depths: &mut [Option<i32>],
-) {
+struct Walk {
+    work: Vec<usize>,
+    problems: Vec<Problem>,
+    depths: Vec<Option<i32>>,
+    pred: Vec<Option<usize>>,
+}
+
+fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
+    let Walk {
+        work,
+        problems,
+        depths,
+        pred,
+    } = w;
     match depths[at] {
         None => {
             depths[at] = Some(d);
+            pred[at] = from;
             work.push(at);
         }
         Some(old) if old != d => problems.push(Problem::Mismatch {
@@ -101,9 +116,13 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
 
 pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
     let n = instrs.len();
-    let mut depths: Vec<Option<i32>> = vec![None; n + 1];
+    let mut w = Walk {
+        work: Vec::new(),
+        problems: Vec::new(),
+        depths: vec![None; n + 1],
+        pred: vec![None; n + 1],
+    };
     let mut handler_depths: Vec<Option<u32>> = excepts.iter().map(|e| e.depth).collect();
-    let mut problems = Vec::new();
     let mut max: i64 = 0;
     // A depth belongs to a handler, not to a region: every region that
     // jumps to the same handler records the same depth. Regions without a
@@ -120,40 +139,48 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
         }
     }
     let mut handler_pushed = vec![false; excepts.len()];
-    let mut work: Vec<usize> = Vec::new();
     if n > 0 {
-        set(0, 0, &mut work, &mut problems, &mut depths);
+        set(0, 0, None, &mut w);
     }
     loop {
-        while let Some(i) = work.pop() {
+        while let Some(i) = w.work.pop() {
             if i >= n {
                 continue;
             }
-            let d = depths[i].unwrap_or(0);
+            let d = w.depths[i].unwrap_or(0);
             max = max.max(d as i64);
             let ins = &instrs[i];
             let Some(op) = ins.op else {
-                set(i + 1, d, &mut work, &mut problems, &mut depths);
+                set(i + 1, d, Some(i), &mut w);
                 continue;
             };
             let flow = flow_of(op);
-            let next = d + op.stack_effect(ins.arg, false);
+            let mut next = d + op.stack_effect(ins.arg, false);
             max = max.max(next as i64);
+            // A generator resumes after RETURN_GENERATOR with the value it
+            // was sent on the stack. 3.11 and 3.12 count RETURN_GENERATOR as
+            // 0 (their compiler adds it after computing the stack size), so
+            // the value is added here without counting towards the size.
+            if op.base.unwrap_or(op.name) == "RETURN_GENERATOR"
+                && op.stack_effect(ins.arg, false) == 0
+            {
+                next += 1;
+            }
             if next < 0 || d + op.stack_effect(ins.arg, true) < 0 {
-                problems.push(Problem::Underflow { at: i, depth: d });
+                w.problems.push(Problem::Underflow { at: i, depth: d });
             }
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let Some(t) = ins.target {
                     let td = d + op.stack_effect(ins.arg, true);
                     max = max.max(td as i64);
-                    set(t, td.max(0), &mut work, &mut problems, &mut depths);
+                    set(t, td.max(0), Some(i), &mut w);
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
                 if i + 1 == n {
-                    problems.push(Problem::FallsOffEnd { at: i });
+                    w.problems.push(Problem::FallsOffEnd { at: i });
                 }
-                set(i + 1, next.max(0), &mut work, &mut problems, &mut depths);
+                set(i + 1, next.max(0), Some(i), &mut w);
             }
         }
         let mut progressed = false;
@@ -174,14 +201,14 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
                     .iter()
                     .filter(|e| e.handler == h)
                     .min_by_key(|e| e.start)
-                    .and_then(|e| depths.get(e.start).copied().flatten())
+                    .and_then(|e| w.depths.get(e.start).copied().flatten())
                     .map(|d| d - 1)
             } else {
                 excepts
                     .iter()
                     .filter(|e| e.handler == h)
                     .flat_map(|e| e.start..e.end.min(n))
-                    .filter_map(|i| depths[i])
+                    .filter_map(|i| w.depths[i])
                     .min()
             };
             if let Some(m) = lowest {
@@ -197,12 +224,12 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
         // Enter each handler whose region is reached.
         for (k, e) in excepts.iter().enumerate() {
             if let (Some(hd), false) = (handler_depths[k], handler_pushed[k]) {
-                if (e.start..e.end.min(n)).any(|i| depths[i].is_some()) {
+                if (e.start..e.end.min(n)).any(|i| w.depths[i].is_some()) {
                     handler_pushed[k] = true;
                     let entry = hd as i32 + 1 + e.lasti as i32;
                     max = max.max(entry as i64);
                     if e.handler < n {
-                        set(e.handler, entry, &mut work, &mut problems, &mut depths);
+                        set(e.handler, entry, None, &mut w);
                     }
                     progressed = true;
                 }
@@ -212,11 +239,13 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
             break;
         }
     }
-    depths.truncate(n);
+    w.depths.truncate(n);
+    w.pred.truncate(n);
     StackResult {
         max_depth: max.clamp(0, u32::MAX as i64) as u32,
-        depths,
+        depths: w.depths,
         handler_depths,
-        problems,
+        problems: w.problems,
+        pred: w.pred,
     }
 }

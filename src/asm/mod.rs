@@ -19,9 +19,46 @@ use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
 use std::collections::HashMap;
 use tables::Tables;
 
+/// How to assemble.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Report the verifier's findings (errors block the output).
+    pub verify: bool,
+    /// Ignore stack sizes and handler depths written in the file.
+    pub recompute_stack: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            verify: true,
+            recompute_stack: false,
+        }
+    }
+}
+
 /// Assembles every block reachable from the module's first one and returns
-/// the module's code object.
+/// the module's code object, with every warning beside it.
 pub fn assemble(module: &Module) -> Result<Code, Vec<Diag>> {
+    assemble_with(module, Options::default()).map(|(c, _)| c)
+}
+
+/// `assemble`, with options; on success also returns the warnings.
+pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
+    if opts.recompute_stack {
+        let mut m = module.clone();
+        for b in &mut m.blocks {
+            b.stacksize = None;
+            for e in &mut b.excepts {
+                e.depth = None;
+            }
+        }
+        return assemble_inner(&m, opts);
+    }
+    assemble_inner(module, opts)
+}
+
+fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
     let mut diags = Vec::new();
     if module.blocks.is_empty() {
         diags.push(Diag::error(
@@ -54,6 +91,7 @@ pub fn assemble(module: &Module) -> Result<Code, Vec<Diag>> {
         state: vec![Visit::No; module.blocks.len()],
         root_filename,
         diags,
+        verify: opts.verify,
     };
     let root = builder.build(0, None);
     for (i, b) in module.blocks.iter().enumerate() {
@@ -69,7 +107,7 @@ pub fn assemble(module: &Module) -> Result<Code, Vec<Diag>> {
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
-        Some(code) if !errors => Ok(code),
+        Some(code) if !errors => Ok((code, builder.diags)),
         _ => Err(builder.diags),
     }
 }
@@ -88,6 +126,7 @@ struct Builder<'m> {
     state: Vec<Visit>,
     root_filename: PyStr,
     diags: Vec<Diag>,
+    verify: bool,
 }
 
 impl Builder<'_> {
@@ -121,7 +160,7 @@ impl Builder<'_> {
                 Some(&j) => self.build(j, Some(&span)),
                 None => {
                     self.diags.push(Diag::error(
-                        "undefined-code",
+                        "undefined-name",
                         span.clone(),
                         format!("no code block named `{name}`"),
                     ));
@@ -139,7 +178,10 @@ impl Builder<'_> {
         let result = assemble_block(&ctx, block, &resolve);
         self.state[i] = Visit::Done;
         match result {
-            Ok((code, _)) => {
+            Ok((code, info)) => {
+                if self.verify {
+                    self.diags.extend(info.diags);
+                }
                 self.built[i] = Some(code.clone());
                 Some(code)
             }
@@ -199,6 +241,8 @@ pub struct BlockInfo {
     pub depths: Vec<Option<i32>>,
     pub computed_stacksize: u32,
     pub computed_handler_depths: Vec<Option<u32>>,
+    /// The verifier's findings; the block was assembled regardless.
+    pub diags: Vec<Diag>,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -364,7 +408,7 @@ pub fn assemble_block(
         for (i, ins) in instrs.iter().enumerate() {
             if args[i] > 0xFF {
                 diags.push(Diag::error(
-                    "arg-too-large",
+                    "invalid-operand",
                     ins.arg_span.clone(),
                     format!(
                         "argument {} does not fit in one byte; in a `.verbatim` block write the EXTENDED_ARG prefixes yourself",
@@ -390,7 +434,7 @@ pub fn assemble_block(
             Some((i, _)) => Some(*i),
             None => {
                 diags.push(Diag::error(
-                    "undefined-label",
+                    "undefined-name",
                     e.span.clone(),
                     format!("no label named `{name}` in this block"),
                 ));
@@ -438,6 +482,23 @@ pub fn assemble_block(
         })
         .collect();
     let analysis = stack::analyze(table, &flow, &flow_excepts);
+    let infos: Vec<Option<&'static OpInfo>> = ops.iter().map(|(i, _)| *i).collect();
+    let built_flags = block.flags.unwrap_or(default_flags(ctx.is_root));
+    let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
+        table,
+        consts: &tabs.consts,
+        flags: built_flags,
+        block,
+        instrs: &instrs,
+        infos: &infos,
+        args: &args,
+        offsets: &offsets,
+        sizes: &sizes,
+        analysis: &analysis,
+        n_consts: tabs.consts.len(),
+        n_names: tabs.names.len(),
+        n_vars: tabs.vars.len(),
+    });
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -533,6 +594,7 @@ pub fn assemble_block(
         depths: analysis.depths,
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,
+        diags: verified,
     };
     Ok((code_obj, info))
 }
@@ -599,7 +661,7 @@ fn resolve_operand(
             Arg::None => Ok(Operand::Fixed(0)),
             Arg::Value(v) => Ok(Operand::Fixed(*v)),
             _ => Err(Diag::error(
-                "bad-operand",
+                "invalid-operand",
                 span,
                 "an unknown opcode takes only a number as its argument",
             )),
@@ -620,7 +682,7 @@ fn resolve_operand(
             Some(shift) => match v.checked_mul(1 << shift) {
                 Some(a) => fixed(a),
                 None => Err(Diag::error(
-                    "arg-too-large",
+                    "invalid-operand",
                     span,
                     "the name index is too large",
                 )),
@@ -629,7 +691,7 @@ fn resolve_operand(
         },
         (Arg::None, ArgKind::None) => fixed(0),
         (Arg::None, k) => Err(Diag::error(
-            "missing-operand",
+            "invalid-operand",
             ins.span.clone(),
             format!("{} takes {} as its operand", info.name, kind_name(k)),
         )),
@@ -647,7 +709,7 @@ fn resolve_operand(
             match i.checked_mul(1 << shift) {
                 Some(a) => fixed(a | (flags & ((1 << shift) - 1))),
                 None => Err(Diag::error(
-                    "arg-too-large",
+                    "invalid-operand",
                     span,
                     "the name index is too large",
                 )),
@@ -662,7 +724,7 @@ fn resolve_operand(
                 };
                 if i > 15 {
                     return Err(Diag::error(
-                        "arg-too-large",
+                        "invalid-operand",
                         span,
                         format!(
                             "{} packs two locals numbered below 16, but local {} is #{i}",
@@ -680,7 +742,7 @@ fn resolve_operand(
         (Arg::Name(n), ArgKind::Free) => match tabs.var_index(n) {
             Some(i) if tabs.vars[i as usize].1 & (kind::CELL | kind::FREE) != 0 => fixed(i),
             Some(_) => Err(Diag::error(
-                "not-a-cell",
+                "invalid-operand",
                 span,
                 format!(
                     "{n:?} is a plain local, but {} needs a cell or free variable",
@@ -706,7 +768,7 @@ fn resolve_operand(
         (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
             let Some((li, lspan)) = labels.get(l.as_str()) else {
                 return Err(Diag::error(
-                    "undefined-label",
+                    "bad-jump-target",
                     span,
                     format!("no label named `{l}` in this block"),
                 ));
@@ -714,7 +776,7 @@ fn resolve_operand(
             let backward = k == ArgKind::JumpBackward;
             if backward && *li > idx + 1 {
                 return Err(Diag::error(
-                    "bad-jump-direction",
+                    "bad-jump-target",
                     span,
                     format!("{} jumps backward, but `{l}` comes after it", info.name),
                 )
@@ -723,7 +785,7 @@ fn resolve_operand(
             }
             if !backward && *li <= idx {
                 return Err(Diag::error(
-                    "bad-jump-direction",
+                    "bad-jump-target",
                     span,
                     format!("{} jumps forward, but `{l}` comes before it", info.name),
                 )
@@ -736,7 +798,7 @@ fn resolve_operand(
             })
         }
         (_, k) => Err(Diag::error(
-            "bad-operand",
+            "invalid-operand",
             span,
             format!("{} takes {} as its operand", info.name, kind_name(k)),
         )),

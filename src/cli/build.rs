@@ -6,14 +6,14 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
+pub fn run(input: &Path, output: Option<&Path>, opts: crate::asm::Options) -> ExitCode {
     if input.is_dir() {
-        return walk::run_dir(input, output, "pyasm", "pyc", build_file);
+        return walk::run_dir(input, output, "pyasm", "pyc", |i, o| build_file(i, o, opts));
     }
     let target = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| input.with_extension("pyc"));
-    match build_file(input, &target) {
+    match build_file(input, &target, opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprint!("{e}");
@@ -25,7 +25,7 @@ pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
     }
 }
 
-fn build_file(input: &Path, output: &Path) -> Result<(), String> {
+fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<(), String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -34,7 +34,7 @@ fn build_file(input: &Path, output: &Path) -> Result<(), String> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let built = crate::assemble_text(&text);
+    let built = crate::assemble_text_with(&text, opts);
     let color = std::io::stderr().is_terminal();
     let path = input.display().to_string();
     match built.pyc {

@@ -2,6 +2,7 @@
 //! Nothing here knows the formats; it calls the library and reports.
 
 mod build;
+mod check;
 mod dis;
 mod walk;
 
@@ -31,6 +32,14 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Check .pyasm files and report every problem, writing nothing.
+    Check {
+        /// A .pyasm file or a directory.
+        input: PathBuf,
+        /// `human` (rendered like rustc) or `json` (one object per line).
+        #[arg(long, value_enum, default_value = "human")]
+        format: check::Format,
+    },
     /// Assemble a .pyasm file, or every .pyasm under a directory, to .pyc.
     Build {
         /// A .pyasm file or a directory.
@@ -38,6 +47,14 @@ enum Command {
         /// Output file or directory (default: beside the input).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Ignore stack sizes and handler depths written in the file and
+        /// compute them.
+        #[arg(long)]
+        recompute_stack: bool,
+        /// Build even what the verifier rejects (for reproducing odd files
+        /// exactly; the result may crash CPython).
+        #[arg(long)]
+        no_verify: bool,
     },
 }
 
@@ -45,6 +62,19 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Dis { input, output } => dis::run(&input, output.as_deref()),
-        Command::Build { input, output } => build::run(&input, output.as_deref()),
+        Command::Build {
+            input,
+            output,
+            recompute_stack,
+            no_verify,
+        } => build::run(
+            &input,
+            output.as_deref(),
+            crate::asm::Options {
+                verify: !no_verify,
+                recompute_stack,
+            },
+        ),
+        Command::Check { input, format } => check::run(&input, format),
     }
 }

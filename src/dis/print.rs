@@ -173,7 +173,10 @@ fn flags_text(v: u32) -> String {
             rest &= !bit;
         }
     }
-    if rest != 0 || parts.is_empty() {
+    if v == 0 {
+        return "0".to_string();
+    }
+    if rest != 0 {
         parts.push(format!("0x{rest:x}"));
     }
     parts.join(" ")

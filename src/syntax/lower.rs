@@ -154,7 +154,7 @@ impl<'a> Lowerer<'a> {
         match args {
             [a] => Ok(*a),
             [] => Err(Diag::error(
-                "missing-operand",
+                "invalid-operand",
                 span(n),
                 format!(
                     "`{}` takes {what}",
@@ -162,7 +162,7 @@ impl<'a> Lowerer<'a> {
                 ),
             )),
             [_, extra, ..] => Err(Diag::error(
-                "extra-operand",
+                "invalid-operand",
                 extra.start_byte()
                     ..args
                         .last()
@@ -260,7 +260,7 @@ impl<'a> Lowerer<'a> {
         let a = self.one(n, args, "a block name")?;
         if a.kind() != "identifier" {
             return Err(Diag::error(
-                "bad-operand",
+                "invalid-operand",
                 span(a),
                 "a code block's name must be an identifier",
             ));
@@ -291,13 +291,13 @@ impl<'a> Lowerer<'a> {
             ".firstlineno" => {
                 let a = self.one(n, args, "a line number")?;
                 let v = literal::parse_i32(self.int_text(a)?)
-                    .map_err(|m| Diag::error("bad-operand", span(a), m))?;
+                    .map_err(|m| Diag::error("invalid-operand", span(a), m))?;
                 self.cur.as_mut().unwrap().firstlineno = Some(v);
             }
             ".argcount" | ".posonlyargcount" | ".kwonlyargcount" | ".stacksize" => {
                 let a = self.one(n, args, "a number")?;
                 let v = literal::parse_u32(self.int_text(a)?)
-                    .map_err(|m| Diag::error("bad-operand", span(a), m))?;
+                    .map_err(|m| Diag::error("invalid-operand", span(a), m))?;
                 let b = self.cur.as_mut().unwrap();
                 match name {
                     ".argcount" => b.argcount = Some(v),
@@ -317,7 +317,7 @@ impl<'a> Lowerer<'a> {
                                 let names: Vec<&str> =
                                     crate::code::FLAG_NAMES.iter().map(|(_, n)| *n).collect();
                                 let mut d = Diag::error(
-                                    "bad-flag",
+                                    "invalid-operand",
                                     span(*a),
                                     format!("unknown flag `{t}`"),
                                 );
@@ -329,11 +329,11 @@ impl<'a> Lowerer<'a> {
                         },
                         "integer" => {
                             v |= literal::parse_u32(t)
-                                .map_err(|m| Diag::error("bad-operand", span(*a), m))?
+                                .map_err(|m| Diag::error("invalid-operand", span(*a), m))?
                         }
                         _ => {
                             return Err(Diag::error(
-                                "bad-flag",
+                                "invalid-operand",
                                 span(*a),
                                 "expected a flag name or a number",
                             ))
@@ -345,7 +345,7 @@ impl<'a> Lowerer<'a> {
             ".var" => {
                 let Some((first, rest)) = args.split_first() else {
                     return Err(Diag::error(
-                        "missing-operand",
+                        "invalid-operand",
                         sp,
                         "`.var` takes a name and optional kinds",
                     ));
@@ -361,14 +361,18 @@ impl<'a> Lowerer<'a> {
                         ("identifier", "hidden") => kind::HIDDEN,
                         ("integer", _) => {
                             let v = literal::parse_u32(t)
-                                .map_err(|m| Diag::error("bad-operand", span(*a), m))?;
+                                .map_err(|m| Diag::error("invalid-operand", span(*a), m))?;
                             u8::try_from(v).map_err(|_| {
-                                Diag::error("bad-operand", span(*a), "a kind byte is at most 0xff")
+                                Diag::error(
+                                    "invalid-operand",
+                                    span(*a),
+                                    "a kind byte is at most 0xff",
+                                )
                             })?
                         }
                         _ => {
                             return Err(Diag::error(
-                                "bad-kind",
+                                "invalid-operand",
                                 span(*a),
                                 format!("unknown variable kind `{t}`"),
                             )
@@ -405,7 +409,7 @@ impl<'a> Lowerer<'a> {
                     Obj::Bytes(b) => b,
                     _ => {
                         return Err(Diag::error(
-                            "bad-operand",
+                            "invalid-operand",
                             span(a),
                             "expected a bytes literal such as b'\\x00'",
                         ))
@@ -421,7 +425,7 @@ impl<'a> Lowerer<'a> {
             ".verbatim" => {
                 if let Some(a) = args.first() {
                     return Err(Diag::error(
-                        "extra-operand",
+                        "invalid-operand",
                         span(*a),
                         "`.verbatim` takes no operand",
                     ));
@@ -482,7 +486,7 @@ impl<'a> Lowerer<'a> {
                     let a = args.get(i + 1).ok_or_else(|| bad(span(args[i])))?;
                     depth = Some(
                         literal::parse_u32(t[i + 1])
-                            .map_err(|m| Diag::error("bad-operand", span(*a), m))?,
+                            .map_err(|m| Diag::error("invalid-operand", span(*a), m))?,
                     );
                     i += 2;
                 }
@@ -507,7 +511,11 @@ impl<'a> Lowerer<'a> {
         if n.kind() == "integer" {
             Ok(self.text(n))
         } else {
-            Err(Diag::error("bad-operand", span(n), "expected an integer"))
+            Err(Diag::error(
+                "invalid-operand",
+                span(n),
+                "expected an integer",
+            ))
         }
     }
 
@@ -515,10 +523,20 @@ impl<'a> Lowerer<'a> {
         match self.value(n)? {
             Obj::Str(s) => Ok(s),
             _ => Err(Diag::error(
-                "bad-operand",
+                "invalid-operand",
                 span(n),
                 "expected a string literal",
             )),
+        }
+    }
+
+    fn name_or_index(&self, n: Node) -> R<NameRef> {
+        if n.kind() == "index" {
+            literal::parse_u32(&self.text(n)[1..])
+                .map(NameRef::Index)
+                .map_err(|m| Diag::error("invalid-operand", span(n), m))
+        } else {
+            Ok(NameRef::Name(self.name_of(n)?))
         }
     }
 
@@ -528,7 +546,7 @@ impl<'a> Lowerer<'a> {
             "identifier" => Ok(PyStr::new(self.text(n))),
             "string" => self.pystr(n),
             _ => Err(Diag::error(
-                "bad-operand",
+                "invalid-operand",
                 span(n),
                 "expected a name (an identifier or a string)",
             )),
@@ -539,7 +557,7 @@ impl<'a> Lowerer<'a> {
     fn value(&self, n: Node) -> R<Obj> {
         let t = self.text(n);
         let sp = span(n);
-        let bad = |m: String| Diag::error("bad-literal", sp.clone(), m);
+        let bad = |m: String| Diag::error("invalid-operand", sp.clone(), m);
         Ok(match n.kind() {
             "integer" => Obj::Int(literal::parse_int(t).map_err(bad)?),
             "float" => Obj::Float(literal::parse_float(t).map_err(bad)?.to_bits()),
@@ -559,11 +577,14 @@ impl<'a> Lowerer<'a> {
                 "inf" => Obj::Float(f64::INFINITY.to_bits()),
                 "nan" => Obj::Float(f64::NAN.to_bits()),
                 _ => {
-                    return Err(
-                        Diag::error("bad-literal", sp, format!("`{t}` is not a constant")).help(
-                            format!("write `'{t}'` for a string, or `@{t}` for a code block"),
-                        ),
+                    return Err(Diag::error(
+                        "invalid-operand",
+                        sp,
+                        format!("`{t}` is not a constant"),
                     )
+                    .help(format!(
+                        "write `'{t}'` for a string, or `@{t}` for a code block"
+                    )))
                 }
             },
             "tuple" | "list" | "set" => {
@@ -572,7 +593,7 @@ impl<'a> Lowerer<'a> {
                     "tuple" => {
                         if items.len() == 1 && !self.has_trailing_comma(n) {
                             return Err(Diag::error(
-                                "bad-literal",
+                                "invalid-operand",
                                 sp,
                                 "a one-element tuple needs a trailing comma: `(x,)`",
                             ));
@@ -611,12 +632,12 @@ impl<'a> Lowerer<'a> {
         let mut c = n.walk();
         let args: Vec<Node> = n.children_by_field_name("argument", &mut c).collect();
         let sp = span(n);
-        let bad = |m: &str| Diag::error("bad-literal", sp.clone(), m.to_string());
+        let bad = |m: &str| Diag::error("invalid-operand", sp.clone(), m.to_string());
         let float_of = |a: Node| -> R<u64> {
             match self.value(a)? {
                 Obj::Float(b) => Ok(b),
                 Obj::Int(i) => Ok((i.to_string().parse::<f64>().unwrap_or(f64::NAN)).to_bits()),
-                _ => Err(Diag::error("bad-literal", span(a), "expected a number")),
+                _ => Err(Diag::error("invalid-operand", span(a), "expected a number")),
             }
         };
         Ok(match (f, args.as_slice()) {
@@ -652,7 +673,7 @@ impl<'a> Lowerer<'a> {
                             let mut it = v.into_iter();
                             kv.push((it.next().unwrap(), it.next().unwrap()));
                         }
-                        _ => return Err(Diag::error("bad-literal", span(*p), "dict() takes (key, value) pairs")),
+                        _ => return Err(Diag::error("invalid-operand", span(*p), "dict() takes (key, value) pairs")),
                     }
                 }
                 Obj::Dict(kv)
@@ -752,7 +773,18 @@ impl<'a> Lowerer<'a> {
                             format!("`{opname}` exists in Python {}", elsewhere.join(", ")),
                         );
                     }
-                    if let Some(s) = nearest(opname, table.names()) {
+                    let replacement = match opname {
+                        "LOAD_CLOSURE" => Some("from 3.13 on, load the cell itself with `LOAD_FAST`"),
+                        "PRECALL" => Some("from 3.12 on, `CALL` alone does the call"),
+                        "RETURN_CONST" => Some("in 3.14, write `LOAD_CONST` then `RETURN_VALUE`"),
+                        "LOAD_METHOD" => Some("from 3.12 on, write `LOAD_ATTR NULL|self + name`"),
+                        "KW_NAMES" => Some("from 3.13 on, `CALL_KW` takes the names tuple from the stack"),
+                        "FORMAT_VALUE" => Some("from 3.13 on, use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`"),
+                        _ => None,
+                    };
+                    if let Some(r) = replacement {
+                        d = d.help(r);
+                    } else if let Some(s) = nearest(opname, table.names()) {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     self.err(d);
@@ -782,13 +814,14 @@ impl<'a> Lowerer<'a> {
     fn operand(&self, info: Option<&'static OpInfo>, ops: &[Node], all: &Span) -> R<Arg> {
         let texts: Vec<&str> = ops.iter().map(|o| self.text(*o)).collect();
         let kinds: Vec<&str> = ops.iter().map(|o| o.kind()).collect();
-        let bad = |m: String| Diag::error("bad-operand", all.clone(), m);
+        let bad = |m: String| Diag::error("invalid-operand", all.clone(), m);
         let index = |i: usize| -> R<u32> {
             literal::parse_u32(&texts[i][1..])
-                .map_err(|m| Diag::error("bad-operand", span(ops[i]), m))
+                .map_err(|m| Diag::error("invalid-operand", span(ops[i]), m))
         };
         let int = |i: usize| -> R<u32> {
-            literal::parse_u32(texts[i]).map_err(|m| Diag::error("bad-operand", span(ops[i]), m))
+            literal::parse_u32(texts[i])
+                .map_err(|m| Diag::error("invalid-operand", span(ops[i]), m))
         };
         let name = info.map(|i| i.name).unwrap_or("this instruction");
         if ops.is_empty() {
@@ -811,14 +844,23 @@ impl<'a> Lowerer<'a> {
                 Ok(ops[0])
             } else {
                 Err(Diag::error(
-                    "extra-operand",
+                    "invalid-operand",
                     ops[1].start_byte()..all.end,
                     format!("{name} takes one operand"),
                 ))
             }
         };
         match info.arg {
-            ArgKind::None => Err(bad(format!("{name} takes no operand"))),
+            ArgKind::None => {
+                let mut d = bad(format!(
+                    "{name} takes no operand in Python {}",
+                    self.version
+                ));
+                if name == "MAKE_FUNCTION" {
+                    d = d.help("from 3.13 on, set defaults, closures and the rest with `SET_FUNCTION_ATTRIBUTE`");
+                }
+                Err(d)
+            }
             ArgKind::Int => {
                 let o = single()?;
                 if o.kind() != "integer" {
@@ -839,6 +881,27 @@ impl<'a> Lowerer<'a> {
                     at = 1;
                 }
                 let rest = &texts[at..];
+                // `dis` of 3.13+ writes the flag after the name:
+                // `print + NULL`, `greet + NULL|self`. Accept that too.
+                if rest.len() == 3 && rest[1] == "+" && rest[2] == "NULL" {
+                    let name = self.name_or_index(ops[at])?;
+                    return Ok(Arg::NameFlags {
+                        flags: flags | 1,
+                        name,
+                    });
+                }
+                if rest.len() == 5
+                    && rest[1] == "+"
+                    && rest[2] == "NULL"
+                    && rest[3] == "|"
+                    && rest[4] == "self"
+                {
+                    let name = self.name_or_index(ops[at])?;
+                    return Ok(Arg::NameFlags {
+                        flags: flags | 1,
+                        name,
+                    });
+                }
                 if rest.len() >= 3 && rest[0] == "NULL" && rest[1] == "+" {
                     flags |= 1;
                     at += 2;
@@ -899,7 +962,7 @@ impl<'a> Lowerer<'a> {
                     Some(i) => Ok(Arg::Value(i as u32)),
                     None => {
                         let mut d = Diag::error(
-                            "bad-operand",
+                            "invalid-operand",
                             span(o),
                             format!(
                                 "`{}` is not an operand of {name} in Python {}",
@@ -1029,7 +1092,7 @@ impl<'a> Lowerer<'a> {
                                 vec!["str", "repr", "ascii", "spec"]
                             };
                             return Err(Diag::error(
-                                "bad-operand",
+                                "invalid-operand",
                                 span(ops[i]),
                                 format!(
                                     "{name} takes flag words ({}) or a number",
@@ -1047,7 +1110,7 @@ impl<'a> Lowerer<'a> {
                     let (a, b) = (int(0)?, int(1)?);
                     if a > 0xFF {
                         return Err(Diag::error(
-                            "bad-operand",
+                            "invalid-operand",
                             span(ops[0]),
                             "at most 255 targets before the starred one",
                         ));

@@ -1,0 +1,338 @@
+//! The verifier: what would make CPython misbehave, found before anything
+//! runs. It reads the assembler's layout and the stack analysis of one block
+//! and reports problems as diagnostics with stable codes. It never changes
+//! what is assembled; the caller decides whether errors block the output.
+
+use super::stack::{Problem, StackResult};
+use crate::diag::Diag;
+use crate::model::{Arg, Block, Instr, NameRef};
+use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version};
+
+/// What the verifier needs to know about one assembled block.
+pub struct Input<'a> {
+    pub table: &'static OpcodeTable,
+    pub block: &'a Block,
+    /// The block's `co_consts`, as built.
+    pub consts: &'a [crate::code::Obj],
+    /// The block's flags, as built.
+    pub flags: u32,
+    pub instrs: &'a [&'a Instr],
+    pub infos: &'a [Option<&'static OpInfo>],
+    pub args: &'a [u32],
+    /// Offset of each instruction, plus the total at the end.
+    pub offsets: &'a [u32],
+    pub sizes: &'a [u32],
+    pub analysis: &'a StackResult,
+    pub n_consts: usize,
+    pub n_names: usize,
+    pub n_vars: usize,
+}
+
+pub fn verify(inp: &Input) -> Vec<Diag> {
+    let mut out = Vec::new();
+    let name = |i: usize| inp.infos[i].map(|o| o.name).unwrap_or("this instruction");
+    let depths = &inp.analysis.depths;
+
+    for p in &inp.analysis.problems {
+        match *p {
+            Problem::Underflow { at, depth } => {
+                let ins = inp.instrs[at];
+                let mut d = Diag::error(
+                    "stack-underflow",
+                    ins.span.clone(),
+                    format!(
+                        "{} pops more than the stack holds: the stack holds {depth} here on some path",
+                        name(at)
+                    ),
+                );
+                // Walk back along the path to where the depth last was higher.
+                let mut j = inp.analysis.pred[at];
+                let mut steps = 0;
+                while let Some(p) = j {
+                    if depths[p].is_some_and(|x| x > depth) || steps > 10_000 {
+                        break;
+                    }
+                    j = inp.analysis.pred[p];
+                    steps += 1;
+                }
+                match j {
+                    Some(p) => {
+                        d = d.note(
+                            inp.instrs[p].span.clone(),
+                            format!(
+                                "the stack held {} before this; from here it drops to {depth}",
+                                depths[p].unwrap_or(0)
+                            ),
+                        )
+                    }
+                    None if depth == 0 => {
+                        d = d.note(
+                            inp.block.span.clone(),
+                            "the stack is empty where the code starts",
+                        )
+                    }
+                    None => {}
+                }
+                out.push(d);
+            }
+            Problem::Mismatch { at, first, second } => {
+                let mut d = Diag::error(
+                    "stack-mismatch",
+                    inp.instrs[at].span.clone(),
+                    format!("paths meet here with different stack depths: {first} and {second}"),
+                );
+                if let Some(p) = inp.analysis.pred[at] {
+                    d = d.note(
+                        inp.instrs[p].span.clone(),
+                        format!("a path from here arrives with {first}"),
+                    );
+                }
+                out.push(d);
+            }
+            Problem::FallsOffEnd { at } => out.push(
+                Diag::error(
+                    "falls-off-end",
+                    inp.instrs[at].span.clone(),
+                    format!("control runs past the end of the code after {}", name(at)),
+                )
+                .help("end every path with a return, a raise or a jump"),
+            ),
+        }
+    }
+
+    // Unreachable instructions, one warning per run.
+    let mut i = 0;
+    while i < inp.instrs.len() {
+        if depths[i].is_none() {
+            let start = i;
+            while i < inp.instrs.len() && depths[i].is_none() {
+                i += 1;
+            }
+            let span = inp.instrs[start].span.start..inp.instrs[i - 1].span.end;
+            let count = i - start;
+            out.push(Diag::warning(
+                "unreachable",
+                span,
+                format!(
+                    "{count} instruction{} can never run",
+                    if count == 1 { "" } else { "s" }
+                ),
+            ));
+        } else {
+            i += 1;
+        }
+    }
+
+    // A written stack size below what some path needs.
+    if let Some(written) = inp.block.stacksize {
+        if written < inp.analysis.max_depth {
+            out.push(
+                Diag::error(
+                    "stack-size-too-small",
+                    inp.block.field_span("stacksize"),
+                    format!(
+                        "the stack size is {written}, but some path needs {}",
+                        inp.analysis.max_depth
+                    ),
+                )
+                .help("leave `.stacksize` out and it is computed"),
+            );
+        }
+    }
+
+    // Immediates outside what the interpreter accepts, and instructions that
+    // reach further down the stack than their net effect shows.
+    for (i, ins) in inp.instrs.iter().enumerate() {
+        let Some(op) = inp.infos[i] else { continue };
+        let a = inp.args[i];
+        let base = op.base.unwrap_or(op.name);
+        let t = inp.table;
+        let bad_range = |what: String| {
+            Diag::error(
+                "invalid-operand",
+                ins.arg_span.clone(),
+                format!("{} {a} is out of range: {what}", op.name),
+            )
+        };
+        let problem = match (base, op.arg) {
+            ("LOAD_SMALL_INT", _) if a > 255 => Some(bad_range("it loads 0 to 255".into())),
+            (_, ArgKind::Compare) => {
+                let idx = match t.compare {
+                    CompareEncoding::Index => a,
+                    CompareEncoding::Masked => a >> 4,
+                    CompareEncoding::MaskedBool => a >> 5,
+                };
+                (idx as usize >= t.cmp_ops.len())
+                    .then(|| bad_range(format!("there are {} comparisons", t.cmp_ops.len())))
+            }
+            (_, ArgKind::BinaryOp) if a as usize >= t.nb_ops.len() => Some(bad_range(format!(
+                "there are {} binary operators",
+                t.nb_ops.len()
+            ))),
+            (_, ArgKind::Intrinsic1) if a == 0 || a as usize >= t.intrinsic1.len() => {
+                Some(bad_range(format!(
+                    "valid intrinsics are 1 to {}",
+                    t.intrinsic1.len().saturating_sub(1)
+                )))
+            }
+            (_, ArgKind::Intrinsic2) if a == 0 || a as usize >= t.intrinsic2.len() => {
+                Some(bad_range(format!(
+                    "valid intrinsics are 1 to {}",
+                    t.intrinsic2.len().saturating_sub(1)
+                )))
+            }
+            (_, ArgKind::CommonConstant) if a as usize >= t.common_constants.len() => {
+                Some(bad_range(format!(
+                    "there are {} common constants",
+                    t.common_constants.len()
+                )))
+            }
+            (_, ArgKind::Special) if a as usize >= t.special_methods.len() => Some(bad_range(
+                format!("there are {} special methods", t.special_methods.len()),
+            )),
+            (_, ArgKind::Conversion) if !(1..=3).contains(&a) => Some(bad_range(
+                "conversions are 1 (str), 2 (repr) and 3 (ascii)".into(),
+            )),
+            ("IS_OP" | "CONTAINS_OP", _) if a > 1 => {
+                Some(bad_range("it is 0 or 1 (negated)".into()))
+            }
+            ("RAISE_VARARGS", _) if a > 2 => Some(bad_range("it takes 0, 1 or 2 values".into())),
+            ("BUILD_SLICE", _) if !(2..=3).contains(&a) => {
+                Some(bad_range("a slice has 2 or 3 parts".into()))
+            }
+            ("COPY", _) if a == 0 => Some(bad_range("COPY counts from 1".into())),
+            ("SWAP", _) if a < 2 => Some(bad_range("SWAP counts from 2".into())),
+            _ => None,
+        };
+        if let Some(d) = problem {
+            out.push(d);
+        }
+        // COPY n and SWAP n reach n items down whatever their net effect.
+        if matches!(base, "COPY" | "SWAP") {
+            if let Some(d) = depths[i] {
+                if (d as i64) < a as i64 {
+                    out.push(Diag::error(
+                        "stack-underflow",
+                        ins.span.clone(),
+                        format!("{} {a} reaches {a} items down, but the stack holds {d} here on some path", op.name),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Before 3.14 a function's docstring is its first constant when that is
+    // a string; a string first loaded by code would become the docstring.
+    // Comprehensions and lambdas (`<listcomp>` ...) keep no useful __doc__.
+    let anonymous = inp
+        .block
+        .name_field
+        .as_ref()
+        .is_some_and(|n| n.0.first() == Some(&b'<'));
+    if inp.table.version < Version::V3_14 && inp.flags & 0x1 != 0 && !anonymous {
+        if let Some(crate::code::Obj::Str(s)) = inp.consts.first() {
+            let pinned = !inp.block.consts.is_empty();
+            if !pinned {
+                out.push(
+                    Diag::warning(
+                        "docstring-slot",
+                        inp.block.span.clone(),
+                        format!(
+                            "the first constant, {}, would become this function's __doc__",
+                            crate::dis::print::string_lit(s)
+                        ),
+                    )
+                    .help("pin a docstring (or None) first with `.consts`"),
+                );
+            }
+        }
+    }
+
+    // Exact operands that point past their table or outside the code.
+    let total = *inp.offsets.last().unwrap_or(&0);
+    for (i, ins) in inp.instrs.iter().enumerate() {
+        let Some(op) = inp.infos[i] else { continue };
+        let past = |what: &str, idx: u32, len: usize| {
+            Diag::error(
+                "undefined-name",
+                ins.arg_span.clone(),
+                format!(
+                    "{} refers to {what} #{idx}, but the table has {len} entr{}",
+                    op.name,
+                    if len == 1 { "y" } else { "ies" }
+                ),
+            )
+        };
+        let table_of = |k: ArgKind| match k {
+            ArgKind::Const => Some(("constant", inp.n_consts)),
+            ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => {
+                Some(("name", inp.n_names))
+            }
+            ArgKind::Local | ArgKind::Free => Some(("local", inp.n_vars)),
+            _ => None,
+        };
+        match (&ins.arg, op.arg) {
+            (Arg::Value(v), k) if table_of(k).is_some() => {
+                let (what, len) = table_of(k).unwrap_or(("", 0));
+                if *v as usize >= len {
+                    out.push(past(what, *v, len));
+                }
+            }
+            (
+                Arg::NameFlags {
+                    name: NameRef::Index(v),
+                    ..
+                },
+                _,
+            ) if *v as usize >= inp.n_names => out.push(past("name", *v, inp.n_names)),
+            (Arg::Pair(a, b), ArgKind::LocalPair) => {
+                for r in [a, b] {
+                    if let NameRef::Index(v) = r {
+                        if *v as usize >= inp.n_vars {
+                            out.push(past("local", *v, inp.n_vars));
+                        }
+                    }
+                }
+            }
+            (Arg::Value(v), ArgKind::LocalPair) => {
+                for idx in [v >> 4, v & 15] {
+                    if idx as usize >= inp.n_vars {
+                        out.push(past("local", idx, inp.n_vars));
+                    }
+                }
+            }
+            (Arg::Value(v), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
+                let end = inp.offsets[i] + inp.sizes[i];
+                let target = if k == ArgKind::JumpForward {
+                    end.checked_add(*v)
+                } else {
+                    end.checked_sub(*v)
+                };
+                let at_boundary = target.is_some_and(|t| inp.offsets.contains(&t));
+                let inside = target.is_some_and(|t| t <= total);
+                if !inside {
+                    out.push(Diag::error(
+                        "bad-jump-target",
+                        ins.arg_span.clone(),
+                        format!(
+                            "{} #{v} lands outside the code ({} code units long)",
+                            op.name, total
+                        ),
+                    ));
+                } else if !at_boundary {
+                    out.push(Diag::error(
+                        "bad-jump-target",
+                        ins.arg_span.clone(),
+                        format!(
+                            "{} #{v} lands in the middle of an instruction (code unit {})",
+                            op.name,
+                            target.unwrap_or(0)
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

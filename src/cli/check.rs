@@ -1,0 +1,116 @@
+//! `pyasm check`: report every problem in `.pyasm` files without writing
+//! anything. Exit status 0 without errors, 1 with errors, 2 when a file
+//! cannot be read (usage errors also exit 2, through clap).
+
+use crate::diag::{line_col, Diag, Severity};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(input: &Path, format: Format) -> ExitCode {
+    let files: Vec<PathBuf> = if input.is_dir() {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(input)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![input.to_path_buf()]
+    };
+    let mut errors = 0usize;
+    let mut warnings = 0usize;
+    let mut io_failed = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let color = std::io::stdout().is_terminal();
+    for path in &files {
+        let text = match std::fs::read(path).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                eprintln!(
+                    "{}: not UTF-8 text (at byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                );
+                io_failed = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                io_failed = true;
+                continue;
+            }
+        };
+        let diags = crate::check_text(&text);
+        errors += diags.iter().filter(|d| d.is_error()).count();
+        warnings += diags.iter().filter(|d| !d.is_error()).count();
+        let shown = path.display().to_string();
+        let _ = match format {
+            Format::Human => {
+                out.write_all(crate::diag::render(&shown, &text, &diags, color).as_bytes())
+            }
+            Format::Json => diags
+                .iter()
+                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, &text, d))),
+        };
+    }
+    if format == Format::Human {
+        eprintln!(
+            "pyasm check: {} file{}, {errors} error{}, {warnings} warning{}",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    if io_failed {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn json_line(path: &str, text: &str, d: &Diag) -> String {
+    let place = |span: &std::ops::Range<usize>| {
+        let (line, column) = line_col(text, span.start);
+        let (end_line, end_column) = line_col(text, span.end);
+        (line, column, end_line, end_column)
+    };
+    let (line, column, end_line, end_column) = place(&d.span);
+    let related: Vec<serde_json::Value> = d
+        .notes
+        .iter()
+        .map(|(s, m)| {
+            let (l, c, el, ec) = place(s);
+            serde_json::json!({"path": path, "line": l, "column": c, "end_line": el, "end_column": ec, "message": m})
+        })
+        .collect();
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    serde_json::json!({
+        "path": path,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "code": d.code,
+        "message": message,
+        "related": related,
+    })
+    .to_string()
+}
