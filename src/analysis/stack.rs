@@ -38,7 +38,10 @@ pub enum Problem {
 
 #[derive(Debug, Default)]
 pub struct StackResult {
+    /// `co_stacksize` as CPython computes it: dead handlers included.
     pub max_depth: u32,
+    /// The largest depth any real path reaches.
+    pub live_max_depth: u32,
     pub depths: Vec<Option<i32>>,
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
@@ -74,6 +77,13 @@ pub fn flow_of(op: &OpInfo) -> Flow {
 }
 
 struct Walk {
+    /// Set once dead handlers start being walked: which instructions were
+    /// reached before, by real paths. Problems seen only along the
+    /// estimated paths are not reported.
+    live: Option<Vec<bool>>,
+    /// Instructions also reached with a smaller depth than the one kept,
+    /// with that depth and where it came from: checked for underflow too.
+    shallower: Vec<(usize, i32, Option<usize>)>,
     work: Vec<usize>,
     problems: Vec<Problem>,
     depths: Vec<Option<i32>>,
@@ -86,18 +96,31 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
         problems,
         depths,
         pred,
+        shallower,
+        live,
     } = w;
+    let dead_path = match (live.as_ref(), from) {
+        (Some(l), Some(f)) => !l.get(f).copied().unwrap_or(false),
+        (Some(_), None) => true,
+        _ => false,
+    };
     match depths[at] {
         None => {
             depths[at] = Some(d);
             pred[at] = from;
             work.push(at);
         }
-        Some(old) if old != d => problems.push(Problem::Mismatch {
-            at,
-            first: old,
-            second: d,
-        }),
+        Some(_) if dead_path => {}
+        Some(old) if old != d => {
+            problems.push(Problem::Mismatch {
+                at,
+                first: old,
+                second: d,
+            });
+            if d < old {
+                shallower.push((at, d, from));
+            }
+        }
         _ => {}
     }
 }
@@ -117,6 +140,8 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
 pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
     let n = instrs.len();
     let mut w = Walk {
+        live: None,
+        shallower: Vec::new(),
         work: Vec::new(),
         problems: Vec::new(),
         depths: vec![None; n + 1],
@@ -124,6 +149,8 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
     };
     let mut handler_depths: Vec<Option<u32>> = excepts.iter().map(|e| e.depth).collect();
     let mut max: i64 = 0;
+    // The largest depth of real paths, before dead handlers are walked.
+    let mut max_live: i64 = -1;
     // A depth belongs to a handler, not to a region: every region that
     // jumps to the same handler records the same depth. Regions without a
     // depth take one written on another region of their handler, or else
@@ -166,7 +193,8 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
             {
                 next += 1;
             }
-            if next < 0 || d + op.stack_effect(ins.arg, true) < 0 {
+            let live_here = w.live.as_ref().is_none_or(|l| l[i]);
+            if live_here && (next < 0 || d + op.stack_effect(ins.arg, true) < 0) {
                 w.problems.push(Problem::Underflow { at: i, depth: d });
             }
             if matches!(flow, Flow::Branch | Flow::Jump) {
@@ -177,7 +205,7 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
-                if i + 1 == n {
+                if i + 1 == n && w.live.as_ref().is_none_or(|l| l[i]) {
                     w.problems.push(Problem::FallsOffEnd { at: i });
                 }
                 set(i + 1, next.max(0), Some(i), &mut w);
@@ -194,7 +222,27 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
                 continue;
             }
             let h = excepts[k].handler;
-            let lowest = if with_handler(instrs, h) {
+            // A region that starts at a cleanup block X (COPY 3;
+            // POP_EXCEPT; RERAISE 1) protects the tail of another handler
+            // G's code: X's own regions start where G is entered. Its level
+            // is that of the statement G belongs to: G's depth, less the
+            // `__exit__` a `with` keeps below its level.
+            let from_entry = excepts.iter().filter(|e| e.handler == h).find_map(|e| {
+                let x = e.start;
+                let name = instrs.get(x)?.op.map(|o| o.base.unwrap_or(o.name));
+                if name != Some("COPY") {
+                    return None;
+                }
+                excepts.iter().filter(|r| r.handler == x).find_map(|r| {
+                    let g = (0..excepts.len())
+                        .find(|&j| excepts[j].handler == r.start && handler_depths[j].is_some())?;
+                    let dg = handler_depths[g]? as i32;
+                    Some(dg - with_handler(instrs, r.start) as i32)
+                })
+            });
+            let lowest = if let Some(d) = from_entry {
+                Some(d)
+            } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.
                 excepts
@@ -235,14 +283,98 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
                 }
             }
         }
+        // A handler that nothing enters (the body of its `try` cannot
+        // raise) is still walked, as CPython's compiler walks it from its
+        // SETUP: it starts above the nearest reached depth before it, with
+        // the exception pushed. Its depths count towards the stack size.
+        if !progressed {
+            let dead = (0..n).find(|&i| {
+                w.depths[i].is_none()
+                    && instrs[i]
+                        .op
+                        .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO")
+                    && (0..i).any(|j| w.depths[j].is_some())
+            });
+            if let Some(i) = dead {
+                if w.live.is_none() {
+                    w.live = Some(w.depths.iter().map(|d| d.is_some()).collect());
+                    max_live = max;
+                }
+                let before = (0..i).rev().find_map(|j| w.depths[j]).unwrap_or(0);
+                max = max.max(before as i64 + 1);
+                set(i, before + 1, None, &mut w);
+                progressed = true;
+            }
+        }
+        // Handlers whose regions are never reached at all: estimate from the
+        // nearest reached instruction before the region, plus the exception
+        // a handler starts with.
+        if !progressed {
+            for k in 0..excepts.len() {
+                if handler_depths[k].is_some() {
+                    continue;
+                }
+                let e = &excepts[k];
+                let before = (0..e.start.min(n)).rev().find_map(|i| w.depths[i]);
+                if let Some(d) = before {
+                    let starts_handler = instrs
+                        .get(e.start)
+                        .and_then(|x| x.op)
+                        .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
+                    let d = (d + starts_handler as i32).max(0) as u32;
+                    for (j, other) in excepts.iter().enumerate() {
+                        if other.handler == e.handler && handler_depths[j].is_none() {
+                            handler_depths[j] = Some(d);
+                        }
+                    }
+                    progressed = true;
+                    break;
+                }
+            }
+        }
+        // Finally, handlers with a depth that nothing entered: walked as dead
+        // paths, as CPython's compiler walks them from their SETUP.
+        if !progressed {
+            for (k, e) in excepts.iter().enumerate() {
+                let Some(hd) = handler_depths[k] else {
+                    continue;
+                };
+                if handler_pushed[k] || e.handler >= n || w.depths[e.handler].is_some() {
+                    continue;
+                }
+                if w.live.is_none() {
+                    w.live = Some(w.depths.iter().map(|d| d.is_some()).collect());
+                    max_live = max;
+                }
+                handler_pushed[k] = true;
+                let entry = hd as i32 + 1 + e.lasti as i32;
+                max = max.max(entry as i64);
+                set(e.handler, entry, None, &mut w);
+                progressed = true;
+                break;
+            }
+        }
         if !progressed {
             break;
         }
     }
+    // Paths that arrive shallower than the depth kept: their underflows.
+    for (at, d, _) in std::mem::take(&mut w.shallower) {
+        if let Some(op) = instrs.get(at).and_then(|x| x.op) {
+            let arg = instrs[at].arg;
+            if d + op.stack_effect(arg, false) < 0 || d + op.stack_effect(arg, true) < 0 {
+                w.problems.push(Problem::Underflow { at, depth: d });
+            }
+        }
+    }
     w.depths.truncate(n);
     w.pred.truncate(n);
+    if max_live < 0 {
+        max_live = max;
+    }
     StackResult {
         max_depth: max.clamp(0, u32::MAX as i64) as u32,
+        live_max_depth: max_live.clamp(0, u32::MAX as i64) as u32,
         depths: w.depths,
         handler_depths,
         problems: w.problems,

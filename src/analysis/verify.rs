@@ -125,14 +125,14 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
 
     // A written stack size below what some path needs.
     if let Some(written) = inp.block.stacksize {
-        if written < inp.analysis.max_depth {
+        if written < inp.analysis.live_max_depth {
             out.push(
                 Diag::error(
                     "stack-size-too-small",
                     inp.block.field_span("stacksize"),
                     format!(
                         "the stack size is {written}, but some path needs {}",
-                        inp.analysis.max_depth
+                        inp.analysis.live_max_depth
                     ),
                 )
                 .help("leave `.stacksize` out and it is computed"),
