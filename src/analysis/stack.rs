@@ -137,7 +137,106 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
     name(h) == Some("PUSH_EXC_INFO") && name(h + 1) == Some("WITH_EXCEPT_START")
 }
 
-pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
+/// How many stack items an instruction reads, at least: its net effect
+/// hides items it pops and pushes back (`BINARY_OP` pops two and pushes
+/// one; 3.14's `RETURN_VALUE` has effect 0). The numbers are lower bounds,
+/// never more than CPython really pops, so real code never underflows.
+pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
+    // 3.11 accounts for a call's arguments at PRECALL, not at CALL.
+    let split_call = table.by_name("PRECALL").is_some();
+    let a = arg.min(1 << 20) as i32;
+    let n = match op.base.unwrap_or(op.name) {
+        "RETURN_VALUE"
+        | "YIELD_VALUE"
+        | "POP_TOP"
+        | "UNARY_NEGATIVE"
+        | "UNARY_NOT"
+        | "UNARY_INVERT"
+        | "UNARY_POSITIVE"
+        | "TO_BOOL"
+        | "GET_ITER"
+        | "GET_LEN"
+        | "GET_AWAITABLE"
+        | "GET_AITER"
+        | "GET_ANEXT"
+        | "GET_YIELD_FROM_ITER"
+        | "FORMAT_SIMPLE"
+        | "CONVERT_VALUE"
+        | "LOAD_ATTR"
+        | "LOAD_METHOD"
+        | "UNPACK_SEQUENCE"
+        | "UNPACK_EX"
+        | "FOR_ITER"
+        | "STORE_FAST"
+        | "STORE_NAME"
+        | "STORE_GLOBAL"
+        | "STORE_DEREF"
+        | "DELETE_ATTR"
+        | "IMPORT_FROM"
+        | "CALL_INTRINSIC_1"
+        | "MATCH_MAPPING"
+        | "MATCH_SEQUENCE"
+        | "POP_ITER"
+        | "PUSH_EXC_INFO"
+        | "POP_EXCEPT"
+        | "BEFORE_WITH"
+        | "BEFORE_ASYNC_WITH"
+        | "POP_JUMP_IF_FALSE"
+        | "POP_JUMP_IF_TRUE"
+        | "POP_JUMP_IF_NONE"
+        | "POP_JUMP_IF_NOT_NONE"
+        | "POP_JUMP_FORWARD_IF_FALSE"
+        | "POP_JUMP_FORWARD_IF_TRUE"
+        | "POP_JUMP_FORWARD_IF_NONE"
+        | "POP_JUMP_FORWARD_IF_NOT_NONE"
+        | "POP_JUMP_BACKWARD_IF_FALSE"
+        | "POP_JUMP_BACKWARD_IF_TRUE"
+        | "POP_JUMP_BACKWARD_IF_NONE"
+        | "POP_JUMP_BACKWARD_IF_NOT_NONE"
+        | "JUMP_IF_FALSE_OR_POP"
+        | "JUMP_IF_TRUE_OR_POP"
+        | "LOAD_FROM_DICT_OR_GLOBALS"
+        | "LOAD_FROM_DICT_OR_DEREF"
+        | "STORE_FAST_LOAD_FAST"
+        | "PRINT_EXPR"
+        | "IMPORT_STAR"
+        | "MAKE_FUNCTION"
+        | "STORE_FAST_MAYBE_NULL" => 1,
+        "BINARY_OP"
+        | "BINARY_SUBSCR"
+        | "COMPARE_OP"
+        | "IS_OP"
+        | "CONTAINS_OP"
+        | "STORE_ATTR"
+        | "DELETE_SUBSCR"
+        | "CHECK_EXC_MATCH"
+        | "CHECK_EG_MATCH"
+        | "IMPORT_NAME"
+        | "CALL_INTRINSIC_2"
+        | "FORMAT_WITH_SPEC"
+        | "MATCH_KEYS"
+        | "SEND"
+        | "END_SEND"
+        | "SET_FUNCTION_ATTRIBUTE"
+        | "STORE_FAST_STORE_FAST" => 2,
+        "STORE_SUBSCR" | "LOAD_SUPER_ATTR" | "MATCH_CLASS" | "CLEANUP_THROW" => 3,
+        "BUILD_TUPLE" | "BUILD_LIST" | "BUILD_SET" | "BUILD_STRING" | "RAISE_VARARGS"
+        | "BUILD_SLICE" => a,
+        "BUILD_MAP" => a.saturating_mul(2),
+        "LIST_APPEND" | "SET_ADD" | "LIST_EXTEND" | "SET_UPDATE" | "DICT_MERGE" | "DICT_UPDATE"
+        | "RERAISE" => a.saturating_add(1),
+        "MAP_ADD" => a.saturating_add(2),
+        "CALL" if !split_call => a.saturating_add(2),
+        "PRECALL" => a,
+        "CALL_KW" => a.saturating_add(3),
+        "COPY" | "SWAP" => a,
+        _ => 0,
+    };
+    n.max(-op.stack_effect(arg, false))
+        .max(-op.stack_effect(arg, true))
+}
+
+pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
     let n = instrs.len();
     let mut w = Walk {
         live: None,
@@ -194,7 +293,11 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
                 next += 1;
             }
             let live_here = w.live.as_ref().is_none_or(|l| l[i]);
-            if live_here && (next < 0 || d + op.stack_effect(ins.arg, true) < 0) {
+            if live_here
+                && (next < 0
+                    || d + op.stack_effect(ins.arg, true) < 0
+                    || d < inputs(table, op, ins.arg))
+            {
                 w.problems.push(Problem::Underflow { at: i, depth: d });
             }
             if matches!(flow, Flow::Branch | Flow::Jump) {
@@ -362,7 +465,10 @@ pub fn analyze(_table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept
     for (at, d, _) in std::mem::take(&mut w.shallower) {
         if let Some(op) = instrs.get(at).and_then(|x| x.op) {
             let arg = instrs[at].arg;
-            if d + op.stack_effect(arg, false) < 0 || d + op.stack_effect(arg, true) < 0 {
+            if d + op.stack_effect(arg, false) < 0
+                || d + op.stack_effect(arg, true) < 0
+                || d < inputs(table, op, arg)
+            {
                 w.problems.push(Problem::Underflow { at, depth: d });
             }
         }

@@ -207,18 +207,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         if let Some(d) = problem {
             out.push(d);
         }
-        // COPY n and SWAP n reach n items down whatever their net effect.
-        if matches!(base, "COPY" | "SWAP") {
-            if let Some(d) = depths[i] {
-                if (d as i64) < a as i64 {
-                    out.push(Diag::error(
-                        "stack-underflow",
-                        ins.span.clone(),
-                        format!("{} {a} reaches {a} items down, but the stack holds {d} here on some path", op.name),
-                    ));
-                }
-            }
-        }
     }
 
     // Before 3.14 a function's docstring is its first constant when that is

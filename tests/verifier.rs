@@ -1,0 +1,207 @@
+//! The verifier measured on real code, for every supported version, in
+//! that version's real interpreter:
+//! - every `.pyasm` that `pyasm dis` writes from the real corpora checks
+//!   with zero errors;
+//! - `pyasm build --recompute-stack` gives CPython's `co_stacksize` and
+//!   handler depths (the counts are printed: equal, larger, smaller);
+//! - defects injected into real code objects are reported with their code.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// A tests/py script run in the real interpreter of `version`.
+fn python(version: &str, script: &str, args: &[&Path]) -> Command {
+    let mut c = if version == "3.11" {
+        Command::new(std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into()))
+    } else {
+        let mut c = Command::new("node");
+        c.arg(root().join("tests/pyodide/run.mjs")).arg(version);
+        c
+    };
+    c.arg(root().join("tests/py").join(script));
+    c.args(args);
+    c
+}
+
+fn pyasm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pyasm"))
+}
+
+fn stdlib_311() -> String {
+    let py = std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into());
+    run(Command::new(py).args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+    ]))
+    .trim()
+    .to_string()
+}
+
+fn counts(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn measure(version: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib311 = stdlib_311();
+    let mut corpora = vec![("cpython311", lib311)];
+    if version != "3.11" {
+        corpora.insert(0, ("own", "STDLIB".to_string()));
+    }
+    for (name, src) in &corpora {
+        let orig = tmp.path().join(format!("{name}-orig"));
+        let text = tmp.path().join(format!("{name}-text"));
+        let recomputed = tmp.path().join(format!("{name}-recomputed"));
+        let excl = [
+            Path::new(src),
+            &orig,
+            Path::new("--exclude"),
+            Path::new("site-packages"),
+        ];
+        run(&mut python(version, "compile_tree.py", &excl));
+        run(pyasm().arg("dis").arg(&orig).arg("-o").arg(&text));
+
+        // No false errors.
+        let out = pyasm()
+            .args(["check", "--format", "json"])
+            .arg(&text)
+            .output()
+            .unwrap();
+        let json = String::from_utf8_lossy(&out.stdout);
+        let errors: Vec<&str> = json
+            .lines()
+            .filter(|l| l.contains("\"severity\":\"error\""))
+            .collect();
+        let warnings = json.lines().count() - errors.len();
+        println!(
+            "{version} {name}: check: {} errors, {warnings} warnings",
+            errors.len()
+        );
+        assert!(
+            errors.is_empty(),
+            "false errors:\n{}",
+            errors[..errors.len().min(10)].join("\n")
+        );
+        assert_eq!(out.status.code(), Some(0));
+
+        // Stack sizes and handler depths, recomputed. --no-verify: a wrong
+        // recomputed depth would make the verifier refuse the file, and
+        // every file must be counted.
+        run(pyasm()
+            .args(["build", "--recompute-stack", "--no-verify"])
+            .arg(&text)
+            .arg("-o")
+            .arg(&recomputed));
+        let report = run(&mut python(
+            version,
+            "compare_stack.py",
+            &[&orig, &recomputed],
+        ));
+        let lines: Vec<&str> = report.lines().collect();
+        let stack = lines
+            .iter()
+            .find(|l| l.starts_with("stacksize:"))
+            .expect("stacksize line");
+        let depths = lines
+            .iter()
+            .find(|l| l.starts_with("handler depths:"))
+            .expect("depths line");
+        println!("{version} {name}: {stack}; {depths}");
+        let s = counts(stack); // equal, larger, smaller, total
+        let h = counts(depths); // equal, total
+        assert!(s[0] as f64 >= 0.999 * s[3] as f64, "{stack}");
+        // The goal is every handler depth equal to CPython's; the misses
+        // left (about 0.3% in 3.13 and 3.14, mostly except*) are listed in
+        // the verifier issue. This bound keeps what is reached from
+        // regressing.
+        assert!(h[0] as f64 >= 0.995 * h[1] as f64, "{depths}");
+    }
+
+    // Injected defects.
+    let orig = tmp.path().join("cpython311-orig");
+    let mutants = tmp.path().join("mutants");
+    let text = tmp.path().join("mutants-text");
+    let made = run(&mut python(
+        version,
+        "inject_defects.py",
+        &[&orig, &mutants, Path::new("60")],
+    ));
+    run(pyasm().arg("dis").arg(&mutants).arg("-o").arg(&text));
+    let out = pyasm()
+        .args(["check", "--format", "json"])
+        .arg(&text)
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    let manifest = std::fs::read_to_string(mutants.join("manifest.tsv")).unwrap();
+    let mut found: HashMap<&str, (u32, u32)> = HashMap::new();
+    for line in manifest.lines() {
+        let mut p = line.split('\t');
+        let (file, kind) = (p.next().unwrap(), p.next().unwrap());
+        let path = text.join(file.replace(".pyc", ".pyasm"));
+        let needle = format!(
+            "\"path\":{}",
+            serde_json::to_string(&path.display().to_string()).unwrap()
+        );
+        let code = format!("\"code\":\"{kind}\"");
+        let hit = json
+            .lines()
+            .any(|l| l.contains(&needle) && l.contains(&code));
+        let e = found.entry(kind).or_default();
+        e.1 += 1;
+        e.0 += hit as u32;
+    }
+    let mut kinds: Vec<_> = found.into_iter().collect();
+    kinds.sort();
+    for (kind, (hit, total)) in &kinds {
+        println!("{version} injected {kind}: found {hit}/{total}");
+    }
+    assert_eq!(kinds.len(), 3, "{made}");
+    for (kind, (hit, total)) in kinds {
+        assert!(
+            total > 0 && hit == total,
+            "{version} {kind}: found {hit}/{total}"
+        );
+    }
+}
+
+#[test]
+fn verifier_311() {
+    measure("3.11");
+}
+
+#[test]
+fn verifier_312() {
+    measure("3.12");
+}
+
+#[test]
+fn verifier_313() {
+    measure("3.13");
+}
+
+#[test]
+fn verifier_314() {
+    measure("3.14");
+}
