@@ -1,4 +1,6 @@
 //! Analyses over assembled code: stack depths now, the verifier later.
 
+pub mod globals;
+pub mod locals;
 pub mod stack;
 pub mod verify;

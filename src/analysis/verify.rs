@@ -26,6 +26,9 @@ pub struct Input<'a> {
     pub n_consts: usize,
     pub n_names: usize,
     pub n_vars: usize,
+    /// Reads of locals some path leaves unassigned: (instruction, local).
+    pub unbound: &'a [(usize, u32)],
+    pub var_names: &'a [(crate::code::PyStr, u8)],
 }
 
 pub fn verify(inp: &Input) -> Vec<Diag> {
@@ -207,6 +210,40 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         if let Some(d) = problem {
             out.push(d);
         }
+    }
+
+    // Locals read before every path assigns them. 3.11's LOAD_FAST checks
+    // and raises UnboundLocalError; from 3.12 on it reads a NULL.
+    for &(i, v) in inp.unbound {
+        let ins = inp.instrs[i];
+        let var = inp
+            .var_names
+            .get(v as usize)
+            .map(|(n, _)| crate::dis::print::name_text(n))
+            .unwrap_or_else(|| format!("#{v}"));
+        let checks = inp.table.version == Version::V3_11;
+        let mut d = if checks {
+            Diag::warning(
+                "unbound-local",
+                ins.arg_span.clone(),
+                format!(
+                    "`{var}` may be unassigned here; this raises UnboundLocalError on such a path"
+                ),
+            )
+        } else {
+            Diag::error(
+                "unbound-local",
+                ins.arg_span.clone(),
+                format!(
+                    "`{var}` may be unassigned here, and {} does not check: it would read a NULL",
+                    name(i)
+                ),
+            )
+        };
+        if !checks {
+            d = d.help("use LOAD_FAST_CHECK, which raises UnboundLocalError instead");
+        }
+        out.push(d);
     }
 
     // Before 3.14 a function's docstring is its first constant when that is

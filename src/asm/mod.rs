@@ -105,6 +105,11 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
             builder.build(i, None);
         }
     }
+    if opts.verify {
+        builder
+            .diags
+            .extend(crate::analysis::globals::unknown_globals(module));
+    }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
         Some(code) if !errors => Ok((code, builder.diags)),
@@ -484,6 +489,14 @@ pub fn assemble_block(
     let analysis = stack::analyze(table, &flow, &flow_excepts);
     let infos: Vec<Option<&'static OpInfo>> = ops.iter().map(|(i, _)| *i).collect();
     let built_flags = block.flags.unwrap_or(default_flags(ctx.is_root));
+    let n_args = block.argcount.unwrap_or(0) as usize
+        + block.kwonlyargcount.unwrap_or(0) as usize
+        + (built_flags & 0x4 != 0) as usize
+        + (built_flags & 0x8 != 0) as usize;
+    let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
+    let reachable: Vec<bool> = analysis.depths.iter().map(|d| d.is_some()).collect();
+    let unbound =
+        crate::analysis::locals::unbound_reads(&flow, &flow_excepts, &kinds, n_args, &reachable);
     let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
         table,
         consts: &tabs.consts,
@@ -498,6 +511,8 @@ pub fn assemble_block(
         n_consts: tabs.consts.len(),
         n_names: tabs.names.len(),
         n_vars: tabs.vars.len(),
+        unbound: &unbound,
+        var_names: &tabs.vars,
     });
 
     // Encode the instructions.

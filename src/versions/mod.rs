@@ -6,6 +6,7 @@
 //! analysis, completion) asks these tables and never hard-codes an opcode
 //! number. Adding a version means adding a module and its magic number here.
 
+pub mod builtins;
 mod v3_11;
 mod v3_12;
 mod v3_13;

@@ -1,0 +1,211 @@
+//! One small program per verifier diagnostic: each must be reported with
+//! its stable code, severity and place, and correct code must pass clean.
+
+use pyasm::diag::{line_col, Severity};
+
+/// The (code, severity, line) of every diagnostic for `src`.
+fn diags(src: &str) -> Vec<(&'static str, Severity, usize)> {
+    pyasm::check_text(src)
+        .iter()
+        .map(|d| (d.code, d.severity, line_col(src, d.span.start).0))
+        .collect()
+}
+
+fn has(src: &str, code: &str, sev: Severity, line: usize) {
+    let got = diags(src);
+    assert!(
+        got.iter()
+            .any(|(c, s, l)| *c == code && *s == sev && *l == line),
+        "expected {code} ({sev:?}) on line {line}, got {got:?}"
+    );
+}
+
+const E: Severity = Severity::Error;
+const W: Severity = Severity::Warning;
+
+#[test]
+fn correct_code_is_clean() {
+    let src = ".python 3.12\n.code module\n  RESUME 0\n  LOAD_CONST 1\n  RETURN_VALUE\n";
+    assert_eq!(diags(src), vec![]);
+}
+
+#[test]
+fn stack_underflow() {
+    has(
+        ".python 3.12\n.code module\n  RESUME 0\n  RETURN_VALUE\n",
+        "stack-underflow",
+        E,
+        4,
+    );
+    // Net effect 0, but BINARY_OP reads two items.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  BINARY_OP +\n  RETURN_VALUE\n",
+        "stack-underflow",
+        E,
+        4,
+    );
+    // 3.14's RETURN_VALUE has effect 0 and still needs its value.
+    has(
+        ".python 3.14\n.code module\n  RESUME 0\n  RETURN_VALUE\n",
+        "stack-underflow",
+        E,
+        4,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  SWAP 2\n  RETURN_VALUE\n",
+        "stack-underflow",
+        E,
+        4,
+    );
+}
+
+#[test]
+fn bad_jump_target() {
+    has(
+        ".python 3.12\n.code module\n  JUMP_FORWARD nowhere\n",
+        "bad-jump-target",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\nback:\n  NOP\n  JUMP_FORWARD back\n",
+        "bad-jump-target",
+        E,
+        5,
+    );
+    has(
+        ".python 3.12\n.code module\n  JUMP_FORWARD #200\n  RETURN_CONST None\n",
+        "bad-jump-target",
+        E,
+        3,
+    );
+    // Into the caches of a CALL.
+    has(
+        ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_CONST 1\n  POP_JUMP_IF_TRUE #1\n  CALL 0\n  RETURN_VALUE\n",
+        "bad-jump-target",
+        E,
+        5,
+    );
+}
+
+#[test]
+fn undefined_name() {
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST #5\n  RETURN_VALUE\n",
+        "undefined-name",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_NAME #3\n  RETURN_VALUE\n",
+        "undefined-name",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code f\n  LOAD_FAST #9\n  RETURN_VALUE\n",
+        "undefined-name",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "undefined-name",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @missing\n  RETURN_VALUE\n",
+        "undefined-name",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  .except a b -> h\n  RETURN_CONST None\n",
+        "undefined-name",
+        E,
+        3,
+    );
+}
+
+#[test]
+fn stack_mismatch_and_falls_off_end() {
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST True\n  POP_JUMP_IF_TRUE join\n  LOAD_CONST 1\njoin:\n  RETURN_CONST None\n",
+        "stack-mismatch",
+        E,
+        7,
+    );
+    has(".python 3.12\n.code module\n  NOP\n", "falls-off-end", E, 3);
+}
+
+#[test]
+fn stack_size_too_small_and_unreachable() {
+    has(
+        ".python 3.12\n.code module\n  .stacksize 1\n  LOAD_CONST 1\n  LOAD_CONST 2\n  BUILD_TUPLE 2\n  RETURN_VALUE\n",
+        "stack-size-too-small",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  RETURN_CONST None\n  NOP\n",
+        "unreachable",
+        W,
+        4,
+    );
+}
+
+#[test]
+fn unbound_local() {
+    let src = ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x\n  LOAD_FAST x\n  RETURN_VALUE\n";
+    has(src, "unbound-local", E, 8);
+    // LOAD_FAST_CHECK is the safe form; 3.11's LOAD_FAST checks too.
+    let checked = src.replace("LOAD_FAST x", "LOAD_FAST_CHECK x");
+    assert!(!diags(&checked).iter().any(|(c, ..)| *c == "unbound-local"));
+    let v311 = ".python 3.11\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x\n  LOAD_FAST x\n  RETURN_VALUE\n";
+    has(v311, "unbound-local", W, 8);
+}
+
+#[test]
+fn unknown_global() {
+    let src = ".python 3.12\n.code module\n  LOAD_NAME no_such_thing\n  RETURN_VALUE\n";
+    has(src, "unknown-global", W, 3);
+    let builtin = ".python 3.12\n.code module\n  LOAD_NAME print\n  RETURN_VALUE\n";
+    assert!(diags(builtin).is_empty(), "{:?}", diags(builtin));
+    let assigned = ".python 3.12\n.code module\n  LOAD_CONST 1\n  STORE_NAME x\n  LOAD_NAME x\n  RETURN_VALUE\n";
+    assert!(diags(assigned).is_empty(), "{:?}", diags(assigned));
+}
+
+#[test]
+fn invalid_operand_and_unknown_opcode() {
+    has(
+        ".python 3.14\n.code module\n  LOAD_SMALL_INT 300\n  RETURN_VALUE\n",
+        "invalid-operand",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  LOAD_CONST 2\n  IS_OP 7\n  RETURN_VALUE\n",
+        "invalid-operand",
+        E,
+        5,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_FAST print\n  RETURN_VALUE\n",
+        "unbound-local",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LAOD_CONST 1\n",
+        "unknown-opcode",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  CALL foo\n",
+        "invalid-operand",
+        E,
+        3,
+    );
+}
