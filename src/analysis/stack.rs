@@ -42,6 +42,9 @@ pub struct StackResult {
     pub max_depth: u32,
     /// The largest depth any real path reaches.
     pub live_max_depth: u32,
+    /// Which instructions real paths reach (dead handlers that are only
+    /// walked as estimates are not).
+    pub live: Vec<bool>,
     pub depths: Vec<Option<i32>>,
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
@@ -390,12 +393,23 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         // raise) is still walked, as CPython's compiler walks it from its
         // SETUP: it starts above the nearest reached depth before it, with
         // the exception pushed. Its depths count towards the stack size.
-        if !progressed {
+        //
+        // Other code no path reaches is a dead handler too (CPython drops
+        // every block its own graph cannot reach): the name cleanup of an
+        // `except ... as e` whose body cannot raise, say. Such a cleanup is
+        // entered with `lasti` and the exception on top of its level, so it
+        // is seeded two above; over-estimating here is safe, under-
+        // estimating is not.
+        for general in [false, true] {
+            if progressed || (general && !handler_pushed.iter().all(|&p| p)) {
+                break;
+            }
             let dead = (0..n).find(|&i| {
                 w.depths[i].is_none()
-                    && instrs[i]
-                        .op
-                        .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO")
+                    && (general
+                        || instrs[i]
+                            .op
+                            .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO"))
                     && (0..i).any(|j| w.depths[j].is_some())
             });
             if let Some(i) = dead {
@@ -403,9 +417,32 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     w.live = Some(w.depths.iter().map(|d| d.is_some()).collect());
                     max_live = max;
                 }
+                let starts_handler = instrs[i]
+                    .op
+                    .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
                 let before = (0..i).rev().find_map(|j| w.depths[j]).unwrap_or(0);
-                max = max.max(before as i64 + 1);
-                set(i, before + 1, None, &mut w);
+                // The cleanup of `except ... as x` (LOAD_CONST None;
+                // STORE_FAST x; DELETE_FAST x ...) protects the body after
+                // the STORE_FAST that bound x: its level is the depth there.
+                let name_cleanup = || {
+                    let name = |k: usize| instrs.get(k)?.op.map(|o| o.base.unwrap_or(o.name));
+                    if name(i)? != "LOAD_CONST" || name(i + 1)? != "STORE_FAST" {
+                        return None;
+                    }
+                    let x = instrs[i + 1].arg;
+                    (0..i).rev().find_map(|j| {
+                        (name(j) == Some("STORE_FAST") && instrs[j].arg == x)
+                            .then(|| w.depths[j])
+                            .flatten()
+                    })
+                };
+                let seed = match (starts_handler, name_cleanup()) {
+                    (true, _) => before + 1,
+                    (false, Some(d)) => d - 1 + 2,
+                    (false, None) => before + 2,
+                };
+                max = max.max(seed as i64);
+                set(i, seed, None, &mut w);
                 progressed = true;
             }
         }
@@ -475,12 +512,17 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     }
     w.depths.truncate(n);
     w.pred.truncate(n);
+    let live: Vec<bool> = match &w.live {
+        Some(l) => l.iter().take(n).copied().collect(),
+        None => w.depths.iter().map(|d| d.is_some()).collect(),
+    };
     if max_live < 0 {
         max_live = max;
     }
     StackResult {
         max_depth: max.clamp(0, u32::MAX as i64) as u32,
         live_max_depth: max_live.clamp(0, u32::MAX as i64) as u32,
+        live,
         depths: w.depths,
         handler_depths,
         problems: w.problems,

@@ -104,11 +104,13 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     }
 
     // Unreachable instructions, one warning per run.
+    let live = &inp.analysis.live;
+    let dead = |i: usize| !live.get(i).copied().unwrap_or(false);
     let mut i = 0;
     while i < inp.instrs.len() {
-        if depths[i].is_none() {
+        if dead(i) {
             let start = i;
-            while i < inp.instrs.len() && depths[i].is_none() {
+            while i < inp.instrs.len() && dead(i) {
                 i += 1;
             }
             let span = inp.instrs[start].span.start..inp.instrs[i - 1].span.end;
