@@ -209,3 +209,30 @@ fn invalid_operand_and_unknown_opcode() {
         3,
     );
 }
+
+#[test]
+fn stack_null() {
+    // Returning the NULL placeholder.
+    has(
+        ".python 3.12\n.code module\n  PUSH_NULL\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    // 3.13 wants the callable below the NULL; NULL first calls NULL.
+    let wrong = ".python 3.13\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  LOAD_CONST 1\n  CALL 1\n  RETURN_VALUE\n";
+    has(wrong, "stack-null", E, 6);
+    let right = ".python 3.13\n.code module\n  LOAD_NAME print\n  PUSH_NULL\n  LOAD_CONST 1\n  CALL 1\n  RETURN_VALUE\n";
+    assert!(diags(right).is_empty(), "{:?}", diags(right));
+    // ...and 3.12 wants it the other way round.
+    let right_312 = ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  LOAD_CONST 1\n  CALL 1\n  RETURN_VALUE\n";
+    assert!(diags(right_312).is_empty(), "{:?}", diags(right_312));
+    has(&right_312.replace("3.12", "3.14"), "stack-null", E, 6);
+    // A NULL passed as an argument.
+    has(
+        ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  PUSH_NULL\n  CALL 1\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        6,
+    );
+}

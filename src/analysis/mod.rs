@@ -2,5 +2,6 @@
 
 pub mod globals;
 pub mod locals;
+pub mod nulls;
 pub mod stack;
 pub mod verify;

@@ -28,6 +28,8 @@ pub struct Input<'a> {
     pub n_vars: usize,
     /// Reads of locals some path leaves unassigned: (instruction, local).
     pub unbound: &'a [(usize, u32)],
+    /// NULL placeholders that reach an instruction that would use them.
+    pub nulls: &'a [super::nulls::Misuse],
     pub var_names: &'a [(crate::code::PyStr, u8)],
 }
 
@@ -246,6 +248,24 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             d = d.help("use LOAD_FAST_CHECK, which raises UnboundLocalError instead");
         }
         out.push(d);
+    }
+
+    for m in inp.nulls {
+        out.push(
+            Diag::error(
+                "stack-null",
+                inp.instrs[m.at].span.clone(),
+                format!(
+                    "{} {} a NULL placeholder: CPython would crash here",
+                    name(m.at),
+                    m.what
+                ),
+            )
+            .note(
+                inp.instrs[m.origin].span.clone(),
+                format!("the NULL is pushed here by {}", name(m.origin)),
+            ),
+        );
     }
 
     // Before 3.14 a function's docstring is its first constant when that is

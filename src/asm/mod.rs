@@ -497,6 +497,14 @@ pub fn assemble_block(
     let reachable: Vec<bool> = analysis.depths.iter().map(|d| d.is_some()).collect();
     let unbound =
         crate::analysis::locals::unbound_reads(&flow, &flow_excepts, &kinds, n_args, &reachable);
+    let nulls = crate::analysis::nulls::null_misuses(
+        table,
+        &flow,
+        &flow_excepts,
+        &analysis.depths,
+        &analysis.live,
+        &analysis.handler_depths,
+    );
     let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
         table,
         consts: &tabs.consts,
@@ -512,6 +520,7 @@ pub fn assemble_block(
         n_names: tabs.names.len(),
         n_vars: tabs.vars.len(),
         unbound: &unbound,
+        nulls: &nulls,
         var_names: &tabs.vars,
     });
 
