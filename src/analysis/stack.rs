@@ -436,10 +436,51 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                             .flatten()
                     })
                 };
-                let seed = match (starts_handler, name_cleanup()) {
-                    (true, _) => before + 1,
-                    (false, Some(d)) => d - 1 + 2,
-                    (false, None) => before + 2,
+                // Best of all: the dead code rejoins live code (an except
+                // body ends `POP_EXCEPT; JUMP ...` back into the function),
+                // and the depth there pins the entry depth exactly.
+                let rejoin = || {
+                    let mut rel: Vec<Option<i32>> = vec![None; n + 1];
+                    rel[i] = Some(0);
+                    let mut todo = vec![i];
+                    let mut steps = 0;
+                    while let Some(k) = todo.pop() {
+                        steps += 1;
+                        if steps > 4 * n + 16 || k >= n {
+                            break;
+                        }
+                        let r = rel[k]?;
+                        let op = instrs[k].op?;
+                        let arg = instrs[k].arg;
+                        let flow = flow_of(op);
+                        let mut edges = Vec::new();
+                        if matches!(flow, Flow::Branch | Flow::Jump) {
+                            if let Some(t) = instrs[k].target {
+                                edges.push((t, r + op.stack_effect(arg, true)));
+                            }
+                        }
+                        if matches!(flow, Flow::Next | Flow::Branch) {
+                            edges.push((k + 1, r + op.stack_effect(arg, false)));
+                        }
+                        for (t, rt) in edges {
+                            if t < n && w.live.as_ref().is_some_and(|l| l[t]) {
+                                if let Some(dt) = w.depths[t] {
+                                    return Some(dt - rt);
+                                }
+                            }
+                            if t < n && rel[t].is_none() && w.depths[t].is_none() {
+                                rel[t] = Some(rt);
+                                todo.push(t);
+                            }
+                        }
+                    }
+                    None
+                };
+                let seed = match (rejoin(), starts_handler, name_cleanup()) {
+                    (Some(d), _, _) if d >= 0 => d,
+                    (_, true, _) => before + 1,
+                    (_, false, Some(d)) => d - 1 + 2,
+                    (_, false, None) => before + 2,
                 };
                 max = max.max(seed as i64);
                 set(i, seed, None, &mut w);
