@@ -3,23 +3,16 @@
 //! handler depths and stack sizes computed for hand-written code, all run in
 //! python3.11.
 
-use std::process::Command;
+mod common;
 
-fn python() -> String {
-    std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".to_string())
-}
+use common::interp::{python311, run};
+use std::process::Command;
 
 fn run_pyc(pyc: &[u8]) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("t.pyc");
     std::fs::write(&p, pyc).unwrap();
-    let out = Command::new(python()).arg(&p).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run(Command::new(python311()).arg(&p))
 }
 
 /// A loop whose body is `n` NOPs long, so both its forward exit and its
@@ -61,7 +54,7 @@ fn stack_size_and_handler_depth_are_computed() {
     .unwrap();
     let code = pyasm::assemble_text(&src).code.unwrap();
     // What python3.11 computes for the same source.
-    let out = Command::new(python())
+    let out = Command::new(python311())
         .args(["-c", "import sys\nco = compile(sys.argv[1], 'try_except.py', 'exec')\nprint(co.co_stacksize, co.co_exceptiontable.hex())"])
         .arg("try:\n    x = 1 / 0\nexcept ZeroDivisionError:\n    print(\"caught\")\nfinally:\n    print(\"finally\")\n")
         .output()

@@ -4,44 +4,23 @@
 //! exactly what `examples/<name>.out` says. Each one's disassembly also
 //! builds back to the same bytes.
 
+mod common;
+
+use common::interp::{py_script, root, run};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python311() -> String {
-    std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".to_string())
-}
 
 /// Runs a .pyc in the interpreter of `version` and returns its stdout.
 fn run_pyc(version: &str, pyc: &Path) -> String {
-    let out = if version == "3.11" {
-        Command::new(python311()).arg(pyc).output()
+    // python3.11 runs a .pyc itself; the pyodide builds have no command line.
+    if version == "3.11" {
+        run(std::process::Command::new(common::interp::python311()).arg(pyc))
     } else {
-        Command::new("node")
-            .arg(root().join("tests/pyodide/run.mjs"))
-            .arg(version)
-            .arg(root().join("tests/py/run_pyc.py"))
-            .arg(pyc)
-            .output()
+        run(&mut py_script(version, "run_pyc.py", &[pyc]))
     }
-    .unwrap_or_else(|e| panic!("cannot run the {version} interpreter: {e}"));
-    assert!(
-        out.status.success(),
-        "{version} {}: the interpreter failed:\n{}",
-        pyc.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn pyasm(args: &[&std::ffi::OsStr]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyasm"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::interp::pyasm().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "pyasm {args:?} failed:\n{}",

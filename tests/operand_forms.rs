@@ -2,12 +2,9 @@
 //! own `dis` reads back: pyasm builds a module using them, and the real
 //! interpreter of the version decodes the instructions.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::interp::{py_script, run};
 
 /// Builds `body` (instruction lines) for `version` and returns what that
 /// version's `dis` says of each instruction: (opname, arg, argrepr).
@@ -24,25 +21,8 @@ fn decoded(version: &str, vars: &str, body: &str) -> Vec<(String, u32, String)> 
     let tmp = tempfile::tempdir().unwrap();
     let pyc = tmp.path().join("forms.pyc");
     std::fs::write(&pyc, built.pyc.unwrap()).unwrap();
-    let script = root().join("tests/py/dump_args.py");
-    let out = if version == "3.11" {
-        let py = std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into());
-        Command::new(py).arg(&script).arg(&pyc).output().unwrap()
-    } else {
-        Command::new("node")
-            .arg(root().join("tests/pyodide/run.mjs"))
-            .arg(version)
-            .arg(&script)
-            .arg(&pyc)
-            .output()
-            .unwrap()
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    let stdout = run(&mut py_script(version, "dump_args.py", &[&pyc]));
+    stdout
         .lines()
         .filter_map(|l| {
             let mut p = l.splitn(3, '|');

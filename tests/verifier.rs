@@ -6,54 +6,11 @@
 //!   handler depths (the counts are printed: equal, larger, smaller);
 //! - defects injected into real code objects are reported with their code.
 
+mod common;
+
+use common::interp::{py_script, pyasm, run, stdlib_311};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// A tests/py script run in the real interpreter of `version`.
-fn python(version: &str, script: &str, args: &[&Path]) -> Command {
-    let mut c = if version == "3.11" {
-        Command::new(std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into()))
-    } else {
-        let mut c = Command::new("node");
-        c.arg(root().join("tests/pyodide/run.mjs")).arg(version);
-        c
-    };
-    c.arg(root().join("tests/py").join(script));
-    c.args(args);
-    c
-}
-
-fn pyasm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pyasm"))
-}
-
-fn stdlib_311() -> String {
-    let py = std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into());
-    run(Command::new(py).args([
-        "-c",
-        "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-    ]))
-    .trim()
-    .to_string()
-}
+use std::path::Path;
 
 fn counts(line: &str) -> Vec<u64> {
     line.split(|c: char| !c.is_ascii_digit())
@@ -79,7 +36,7 @@ fn measure(version: &str) {
             Path::new("--exclude"),
             Path::new("site-packages"),
         ];
-        run(&mut python(version, "compile_tree.py", &excl));
+        run(&mut py_script(version, "compile_tree.py", &excl));
         run(pyasm().arg("dis").arg(&orig).arg("-o").arg(&text));
 
         // No false errors.
@@ -113,7 +70,7 @@ fn measure(version: &str) {
             .arg(&text)
             .arg("-o")
             .arg(&recomputed));
-        let report = run(&mut python(
+        let report = run(&mut py_script(
             version,
             "compare_stack.py",
             &[&orig, &recomputed],
@@ -147,7 +104,7 @@ fn measure(version: &str) {
     let orig = tmp.path().join("cpython311-orig");
     let mutants = tmp.path().join("mutants");
     let text = tmp.path().join("mutants-text");
-    let made = run(&mut python(
+    let made = run(&mut py_script(
         version,
         "inject_defects.py",
         &[&orig, &mutants, Path::new("60")],

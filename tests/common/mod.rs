@@ -13,6 +13,8 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
+pub mod interp;
+
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
