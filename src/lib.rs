@@ -33,14 +33,38 @@ pub fn assemble_text(text: &str) -> Built {
 
 /// `assemble_text` with options (verification, recomputed stack fields).
 pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
+    let (module, code, diags) = compile_text(text, opts);
+    let Some(code) = code else {
+        return Built {
+            pyc: None,
+            code: None,
+            diags,
+        };
+    };
+    let header = module
+        .header
+        .map(|h| pyc::PycHeader {
+            version: module.version,
+            ..h
+        })
+        .unwrap_or(pyc::PycHeader::timestamp(module.version, 0, 0));
+    Built {
+        pyc: Some(pyc::write_pyc(&header, &code)),
+        code: Some(code),
+        diags,
+    }
+}
+
+/// Parses, lowers and assembles: the module, its code object when there
+/// were no errors, and every diagnostic, sorted by place.
+fn compile_text(text: &str, opts: asm::Options) -> (model::Module, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
     let lowered = syntax::lower::lower(text, &tree, Version::V3_11);
     let mut diags = lowered.diags;
     let module = lowered.module;
     // Assemble even after lowering errors: lines that failed to lower are
     // left out, and the assembler still finds the problems of the rest.
-    let result = asm::assemble_with(&module, opts);
-    let code = match result {
+    let code = match asm::assemble_with(&module, opts) {
         Ok((code, mut warnings)) => {
             diags.append(&mut warnings);
             Some(code)
@@ -52,32 +76,13 @@ pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
     };
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags.dedup_by(|a, b| a.span == b.span && a.code == b.code);
-    if diags.iter().any(|d| d.is_error()) {
-        return Built {
-            pyc: None,
-            code: None,
-            diags,
-        };
-    }
-    let code = code.expect("no errors means the module assembled");
-    let header = module
-        .header
-        .map(|h| pyc::PycHeader {
-            version: module.version,
-            ..h
-        })
-        .unwrap_or(pyc::PycHeader::timestamp(module.version, 0, 0));
-    let bytes = pyc::write_pyc(&header, &code);
-    Built {
-        pyc: Some(bytes),
-        code: Some(code),
-        diags,
-    }
+    let code = code.filter(|_| !diags.iter().any(|d| d.is_error()));
+    (module, code, diags)
 }
 
 /// Every diagnostic for `.pyasm` text, without building anything.
 pub fn check_text(text: &str) -> Vec<Diag> {
-    assemble_text(text).diags
+    compile_text(text, asm::Options::default()).2
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

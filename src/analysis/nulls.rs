@@ -131,7 +131,7 @@ pub fn null_misuses(
                         vec![Tag::Maybe, Tag::Value]
                     });
                 }
-                "CALL" | "CALL_KW" if !(name == "CALL" && table.by_name("PRECALL").is_some()) => {
+                "CALL" | "CALL_KW" if !(name == "CALL" && table.args_at_precall) => {
                     // [callable, self_or_null, args] from 3.13;
                     // [null_or_method, callable, args] in 3.12.
                     let k = argc + 2 + (name == "CALL_KW") as usize;

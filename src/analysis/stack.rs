@@ -145,8 +145,7 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
 /// one; 3.14's `RETURN_VALUE` has effect 0). The numbers are lower bounds,
 /// never more than CPython really pops, so real code never underflows.
 pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
-    // 3.11 accounts for a call's arguments at PRECALL, not at CALL.
-    let split_call = table.by_name("PRECALL").is_some();
+    let split_call = table.args_at_precall;
     let a = arg.min(1 << 20) as i32;
     let n = match op.base.unwrap_or(op.name) {
         "RETURN_VALUE"

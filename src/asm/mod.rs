@@ -279,7 +279,8 @@ pub fn default_firstlineno(block: &Block) -> i32 {
         .unwrap_or(1)
 }
 
-fn ext_count(arg: u32) -> u32 {
+/// EXTENDED_ARG prefixes needed to hold `arg`: the fewest that fit.
+pub fn ext_count(arg: u32) -> u32 {
     match arg {
         0..=0xFF => 0,
         0x100..=0xFFFF => 1,
@@ -494,9 +495,13 @@ pub fn assemble_block(
         + (built_flags & 0x4 != 0) as usize
         + (built_flags & 0x8 != 0) as usize;
     let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
-    let reachable: Vec<bool> = analysis.depths.iter().map(|d| d.is_some()).collect();
-    let unbound =
-        crate::analysis::locals::unbound_reads(&flow, &flow_excepts, &kinds, n_args, &reachable);
+    let unbound = crate::analysis::locals::unbound_reads(
+        &flow,
+        &flow_excepts,
+        &kinds,
+        n_args,
+        &analysis.live,
+    );
     let nulls = crate::analysis::nulls::null_misuses(
         table,
         &flow,

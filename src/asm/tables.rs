@@ -47,36 +47,19 @@ impl Tables {
     }
 }
 
-/// Builds the tables of `block` as the assembler will.
+/// Builds the tables of `block` as the assembler will: the pinned entries,
+/// then every symbolic operand not yet present, in order of first use.
 pub fn build(table: &OpcodeTable, block: &Block) -> Tables {
-    build_with(
-        table,
-        block,
-        &block.consts,
-        &block.names,
-        &block.vars_pairs(),
-    )
-}
-
-/// Builds the tables with other pinned prefixes (used by the disassembler to
-/// find the shortest prefix that reproduces the real tables).
-pub fn build_with(
-    table: &OpcodeTable,
-    block: &Block,
-    consts: &[Obj],
-    names: &[PyStr],
-    vars: &[(PyStr, u8)],
-) -> Tables {
     let used = Used::of(table, block);
     let mut t = Tables::default();
-    for c in consts {
+    for c in &block.consts {
         t.push_const(c.clone());
     }
-    for n in names {
+    for n in &block.names {
         t.push_name(n.clone());
     }
-    for (n, k) in vars {
-        t.push_var(n.clone(), *k);
+    for v in &block.vars {
+        t.push_var(v.name.clone(), v.kinds);
     }
     for v in used.consts {
         if t.const_index(&v).is_none() {
@@ -181,13 +164,4 @@ pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
         }
     }
     n
-}
-
-impl Block {
-    pub fn vars_pairs(&self) -> Vec<(PyStr, u8)> {
-        self.vars
-            .iter()
-            .map(|v| (v.name.clone(), v.kinds))
-            .collect()
-    }
 }

@@ -15,15 +15,7 @@ pub enum Format {
 
 pub fn run(input: &Path, format: Format) -> ExitCode {
     let files: Vec<PathBuf> = if input.is_dir() {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(input)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file())
-            .map(|e| e.into_path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
-            .collect();
-        v.sort();
-        v
+        super::walk::find(input, "pyasm")
     } else {
         vec![input.to_path_buf()]
     };

@@ -8,6 +8,19 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Every file under `dir` whose name ends in `.{ext}`, sorted.
+pub fn find(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    found.sort();
+    found
+}
+
 /// Runs `job(input, output)` for every file under `dir` whose name ends in
 /// `.{from}`, writing `.{to}` files into `out` (or beside the inputs).
 /// `job` returns an error message to print, or Ok.
@@ -18,15 +31,7 @@ pub fn run_dir(
     to: &str,
     job: impl Fn(&Path, &Path) -> Result<(), String> + Sync,
 ) -> ExitCode {
-    let mut inputs: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == from))
-        .collect();
-    inputs.sort();
+    let inputs = find(dir, from);
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new(inputs.len() as u64);
         b.set_style(

@@ -10,7 +10,7 @@
 pub mod print;
 
 use crate::asm::tables::{self, Used};
-use crate::asm::{self, BlockContext};
+use crate::asm::{self, ext_count, BlockContext};
 use crate::code::exceptiontable;
 use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
@@ -53,15 +53,6 @@ struct Decoded {
     size: u32,
     /// EXTENDED_ARG prefixes in front of it.
     prefixes: u32,
-}
-
-fn ext_count(arg: u32) -> u32 {
-    match arg {
-        0..=0xFF => 0,
-        0x100..=0xFFFF => 1,
-        0x1_0000..=0xFF_FFFF => 2,
-        _ => 3,
-    }
 }
 
 /// Splits `code` into instructions the assembler can produce again: at most

@@ -228,6 +228,9 @@ pub struct VersionSpec {
     pub special_methods: &'static [&'static str],
     /// `SET_FUNCTION_ATTRIBUTE` / `MAKE_FUNCTION` flag names, by bit.
     pub function_flags: &'static [(u32, &'static str)],
+    /// 3.11 accounts for a call's arguments at `PRECALL`; `CALL` then
+    /// takes only the callable and its NULL or self.
+    pub args_at_precall: bool,
 }
 
 /// Indexed view of one version's instruction list.
@@ -246,6 +249,7 @@ pub struct OpcodeTable {
     pub common_constants: &'static [&'static str],
     pub special_methods: &'static [&'static str],
     pub function_flags: &'static [(u32, &'static str)],
+    pub args_at_precall: bool,
 }
 
 impl OpcodeTable {
@@ -275,6 +279,7 @@ impl OpcodeTable {
             common_constants: spec.common_constants,
             special_methods: spec.special_methods,
             function_flags: spec.function_flags,
+            args_at_precall: spec.args_at_precall,
         }
     }
 

@@ -260,4 +260,5 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     common_constants: &[],
     special_methods: &[],
     function_flags: MAKE_FUNCTION_FLAGS,
+    args_at_precall: true,
 };

@@ -286,4 +286,5 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     common_constants: &[],
     special_methods: &[],
     function_flags: FUNCTION_ATTR_FLAGS,
+    args_at_precall: false,
 };

@@ -312,4 +312,5 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     common_constants: COMMON_CONSTANTS,
     special_methods: SPECIAL_METHODS,
     function_flags: FUNCTION_ATTR_FLAGS,
+    args_at_precall: false,
 };
