@@ -228,6 +228,20 @@ fn stack_null() {
     let right_312 = ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  LOAD_CONST 1\n  CALL 1\n  RETURN_VALUE\n";
     assert!(diags(right_312).is_empty(), "{:?}", diags(right_312));
     has(&right_312.replace("3.12", "3.14"), "stack-null", E, 6);
+    // Popped or copied: POP_TOP drops a reference and COPY takes one, and
+    // python3.11 dies of a segfault on PUSH_NULL; POP_TOP.
+    has(
+        ".python 3.11\n.code module\n  PUSH_NULL\n  POP_TOP\n  LOAD_CONST None\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    has(
+        ".python 3.13\n.code module\n  PUSH_NULL\n  COPY 1\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
     // A NULL passed as an argument.
     has(
         ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  PUSH_NULL\n  CALL 1\n  RETURN_VALUE\n",

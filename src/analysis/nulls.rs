@@ -102,9 +102,19 @@ pub fn null_misuses(
             let argc = a as usize;
             match name {
                 "PUSH_NULL" => pushed = Some(vec![Tag::Null(i)]),
-                "POP_TOP" | "NOP" | "RESUME" | "CACHE" | "EXTENDED_ARG" | "NOT_TAKEN" => {}
+                "NOP" | "RESUME" | "CACHE" | "EXTENDED_ARG" | "NOT_TAKEN" => {}
+                // COPY takes a new reference to what it copies, and
+                // POP_TOP drops one: both dereference a NULL (python3.11
+                // dies of a segfault on PUSH_NULL; POP_TOP).
                 "COPY" if (1..=d).contains(&argc) => {
                     let t = st[d - argc];
+                    if let Tag::Null(origin) = t {
+                        found = Some(Misuse {
+                            at: i,
+                            origin,
+                            what: "copies",
+                        });
+                    }
                     st.push(t);
                     pushed = Some(vec![]);
                 }

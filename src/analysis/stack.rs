@@ -140,6 +140,68 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
     name(h) == Some("PUSH_EXC_INFO") && name(h + 1) == Some("WITH_EXCEPT_START")
 }
 
+/// The entry a reached instruction's depth came from: 0, a handler, or a
+/// seeded dead block (the first path that reached each instruction).
+fn origin(w: &Walk, mut j: usize) -> usize {
+    for _ in 0..w.pred.len() {
+        match w.pred[j] {
+            Some(p) => j = p,
+            None => break,
+        }
+    }
+    j
+}
+
+/// The stack level of the statement that instruction `j` (reached) is
+/// part of, as its next statement starts there. In main code, the depth
+/// after `j`. In a handler's code, the depth the handler records (less
+/// the `__exit__` a `with` keeps); a cleanup block (COPY 3; POP_EXCEPT;
+/// RERAISE 1) belongs to the statement of the handler whose code it
+/// protects. In seeded dead code, the seed less the exception.
+fn statement_level(
+    table: &OpcodeTable,
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    handler_depths: &[Option<u32>],
+    seeds: &[(usize, i32)],
+    w: &Walk,
+    j: usize,
+) -> i32 {
+    // A return or raise leaves the level below what it reads (3.14 counts
+    // RETURN_VALUE's effect as 0: the value goes to the caller's frame).
+    let after = || {
+        let d = w.depths[j].unwrap_or(0);
+        match instrs[j].op {
+            Some(op) if flow_of(op) == Flow::Stop => d - inputs(table, op, instrs[j].arg),
+            Some(op) => d + op.stack_effect(instrs[j].arg, false),
+            None => d,
+        }
+    };
+    let mut o = origin(w, j);
+    for _ in 0..8 {
+        if let Some(&(_, s)) = seeds.iter().find(|(at, _)| *at == o) {
+            return s - 1;
+        }
+        let Some(k) =
+            (0..excepts.len()).find(|&k| excepts[k].handler == o && handler_depths[k].is_some())
+        else {
+            return after();
+        };
+        let is_cleanup = instrs[o]
+            .op
+            .is_some_and(|op| op.base.unwrap_or(op.name) == "COPY");
+        if !is_cleanup {
+            return handler_depths[k].unwrap_or(0) as i32 - with_handler(instrs, o) as i32;
+        }
+        let inner = excepts[k].start;
+        if inner >= w.depths.len() || w.depths[inner].is_none() {
+            return after();
+        }
+        o = origin(w, inner);
+    }
+    after()
+}
+
 /// How many stack items an instruction reads, at least: its net effect
 /// hides items it pops and pushes back (`BINARY_OP` pops two and pushes
 /// one; 3.14's `RETURN_VALUE` has effect 0). The numbers are lower bounds,
@@ -267,6 +329,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         }
     }
     let mut handler_pushed = vec![false; excepts.len()];
+    // Dead code walked from an estimated depth: (instruction, depth).
+    let mut seeds: Vec<(usize, i32)> = Vec::new();
     if n > 0 {
         set(0, 0, None, &mut w);
     }
@@ -327,22 +391,25 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 continue;
             }
             let h = excepts[k].handler;
-            // A region that starts at a cleanup block X (COPY 3;
-            // POP_EXCEPT; RERAISE 1) protects the tail of another handler
-            // G's code: X's own regions start where G is entered. Its level
+            // A region that holds a cleanup block X (COPY 3; POP_EXCEPT;
+            // RERAISE 1) encloses another handler G's code: X's own regions
+            // start where G is entered. The `try` whose handler this is
+            // contains G's statement (an except* exit, nested cleanups). Its level
             // is that of the statement G belongs to: G's depth, less the
             // `__exit__` a `with` keeps below its level.
             let from_entry = excepts.iter().filter(|e| e.handler == h).find_map(|e| {
-                let x = e.start;
-                let name = instrs.get(x)?.op.map(|o| o.base.unwrap_or(o.name));
-                if name != Some("COPY") {
-                    return None;
-                }
-                excepts.iter().filter(|r| r.handler == x).find_map(|r| {
-                    let g = (0..excepts.len())
-                        .find(|&j| excepts[j].handler == r.start && handler_depths[j].is_some())?;
-                    let dg = handler_depths[g]? as i32;
-                    Some(dg - with_handler(instrs, r.start) as i32)
+                (e.start..e.end.min(n)).find_map(|x| {
+                    let name = instrs[x].op.map(|o| o.base.unwrap_or(o.name));
+                    if name != Some("COPY") {
+                        return None;
+                    }
+                    excepts.iter().filter(|r| r.handler == x).find_map(|r| {
+                        let g = (0..excepts.len()).find(|&j| {
+                            excepts[j].handler == r.start && handler_depths[j].is_some()
+                        })?;
+                        let dg = handler_depths[g]? as i32;
+                        Some(dg - with_handler(instrs, r.start) as i32)
+                    })
                 })
             });
             let lowest = if let Some(d) = from_entry {
@@ -420,6 +487,17 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     .op
                     .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
                 let before = (0..i).rev().find_map(|j| w.depths[j]).unwrap_or(0);
+                // The statement before ends at the level this one starts
+                // at. Main code ends by returning or jumping away at that
+                // level; handler code belongs to its statement's level.
+                let after = (0..i)
+                    .rev()
+                    .find(|&j| w.depths[j].is_some())
+                    .map(|j| {
+                        statement_level(table, instrs, excepts, &handler_depths, &seeds, &w, j)
+                    })
+                    .unwrap_or(0)
+                    .max(0);
                 // The cleanup of `except ... as x` (LOAD_CONST None;
                 // STORE_FAST x; DELETE_FAST x ...) protects the body after
                 // the STORE_FAST that bound x: its level is the depth there.
@@ -477,11 +555,12 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 };
                 let seed = match (rejoin(), starts_handler, name_cleanup()) {
                     (Some(d), _, _) if d >= 0 => d,
-                    (_, true, _) => before + 1,
+                    (_, true, _) => after + 1,
                     (_, false, Some(d)) => d - 1 + 2,
                     (_, false, None) => before + 2,
                 };
                 max = max.max(seed as i64);
+                seeds.push((i, seed));
                 set(i, seed, None, &mut w);
                 progressed = true;
             }
