@@ -9,6 +9,8 @@ pub mod code;
 pub mod diag;
 pub mod dis;
 pub mod fsutil;
+pub mod ide;
+pub mod lsp;
 pub mod marshal;
 pub mod model;
 pub mod pyc;
@@ -33,7 +35,13 @@ pub fn assemble_text(text: &str) -> Built {
 
 /// `assemble_text` with options (verification, recomputed stack fields).
 pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
-    let (module, code, diags) = compile_text(text, opts);
+    assemble_text_in(text, Version::V3_11, opts)
+}
+
+/// `assemble_text_with`, for files without a `.python` line taken to be
+/// `default_version`.
+pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options) -> Built {
+    let (module, code, diags) = compile_text(text, default_version, opts);
     let Some(code) = code else {
         return Built {
             pyc: None,
@@ -56,33 +64,34 @@ pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
 }
 
 /// Parses, lowers and assembles: the module, its code object when there
-/// were no errors, and every diagnostic, sorted by place.
-fn compile_text(text: &str, opts: asm::Options) -> (model::Module, Option<code::Code>, Vec<Diag>) {
+/// were no errors, and every diagnostic, sorted by place. The diagnostics
+/// are the file analysis's, the same the language server shows.
+fn compile_text(
+    text: &str,
+    default_version: Version,
+    opts: asm::Options,
+) -> (model::Module, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let lowered = syntax::lower::lower(text, &tree, Version::V3_11);
-    let mut diags = lowered.diags;
-    let module = lowered.module;
-    // Assemble even after lowering errors: lines that failed to lower are
-    // left out, and the assembler still finds the problems of the rest.
+    let analysis = ide::FileAnalysis::new(&tree, &text, default_version, opts);
+    let mut diags = analysis.diagnostics();
+    let module = analysis.module();
+    if diags.iter().any(|d| d.is_error()) {
+        return (module, None, diags);
+    }
+    // The assembler repeats the checks; it can only agree, but whatever it
+    // says is kept rather than trusted away.
     let code = match asm::assemble_with(&module, opts) {
-        Ok((code, mut warnings)) => {
-            diags.append(&mut warnings);
-            Some(code)
-        }
-        Err(mut ds) => {
-            diags.append(&mut ds);
+        Ok((code, _)) => Some(code),
+        Err(ds) => {
+            diags.extend(ds.into_iter().filter(|d| d.is_error()));
             None
         }
     };
-    diags.sort_by_key(|d| (d.span.start, d.span.end));
-    diags.dedup_by(|a, b| a.span == b.span && a.code == b.code);
-    let code = code.filter(|_| !diags.iter().any(|d| d.is_error()));
     (module, code, diags)
 }
 
-/// Every diagnostic for `.pyasm` text, without building anything.
 pub fn check_text(text: &str) -> Vec<Diag> {
-    compile_text(text, asm::Options::default()).2
+    compile_text(text, Version::V3_11, asm::Options::default()).2
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

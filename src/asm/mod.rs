@@ -59,29 +59,19 @@ pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>)
 }
 
 fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
-    let mut diags = Vec::new();
+    let facts: Vec<_> = module
+        .blocks
+        .iter()
+        .map(|b| crate::analysis::module::facts(b, module.version))
+        .collect();
+    let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
+    let diags = crate::analysis::module::module_checks(module.version, &with_shift, opts.verify);
     if module.blocks.is_empty() {
-        diags.push(Diag::error(
-            "empty-module",
-            0..0,
-            "no code block: a module needs at least one `.code` block",
-        ));
         return Err(diags);
     }
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     for (i, b) in module.blocks.iter().enumerate() {
-        if let Some(&first) = by_name.get(b.name.as_str()) {
-            diags.push(
-                Diag::error(
-                    "duplicate-block",
-                    b.span.clone(),
-                    format!("code block `{}` is defined more than once", b.name),
-                )
-                .note(module.blocks[first].span.clone(), "first defined here"),
-            );
-        } else {
-            by_name.insert(&b.name, i);
-        }
+        by_name.entry(&b.name).or_insert(i);
     }
     let root_filename = module.blocks[0].filename.clone().unwrap_or_default();
     let mut builder = Builder {
@@ -93,22 +83,12 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         diags,
         verify: opts.verify,
     };
-    let root = builder.build(0, None);
-    for (i, b) in module.blocks.iter().enumerate() {
-        if i > 0 && builder.state[i] == Visit::No {
-            builder.diags.push(Diag::warning(
-                "unused-block",
-                b.span.clone(),
-                format!("code block `{}` is never referenced", b.name),
-            ));
-            // Still check it, so its errors are reported.
-            builder.build(i, None);
+    let root = builder.build(0);
+    // Blocks nothing references are still checked, so their errors show.
+    for i in 1..module.blocks.len() {
+        if builder.state[i] == Visit::No {
+            builder.build(i);
         }
-    }
-    if opts.verify {
-        builder
-            .diags
-            .extend(crate::analysis::globals::unknown_globals(module));
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
@@ -135,42 +115,25 @@ struct Builder<'m> {
 }
 
 impl Builder<'_> {
-    fn build(&mut self, i: usize, from: Option<&Span>) -> Option<Code> {
+    /// Builds block `i` after the blocks it references. Missing and cyclic
+    /// references make it fail quietly: `module_checks` reports them.
+    fn build(&mut self, i: usize) -> Option<Code> {
         match self.state[i] {
             Visit::Done => return self.built[i].clone(),
-            Visit::InProgress => {
-                let b = &self.module.blocks[i];
-                let mut d = Diag::error(
-                    "cyclic-code",
-                    from.cloned().unwrap_or(b.span.clone()),
-                    format!("code block `{}` contains itself", b.name),
-                );
-                d = d.note(b.span.clone(), "block defined here");
-                self.diags.push(d);
-                return None;
-            }
+            Visit::InProgress => return None,
             Visit::No => {}
         }
         self.state[i] = Visit::InProgress;
         let block = &self.module.blocks[i];
         // Build the children first so constants can embed them.
         let mut children: HashMap<String, Option<Code>> = HashMap::new();
-        let mut refs = Vec::new();
-        collect_refs(block, &mut refs);
-        for (name, span) in refs {
+        for (name, _) in crate::analysis::module::code_refs(block) {
             if children.contains_key(&name) {
                 continue;
             }
             let built = match self.by_name.get(name.as_str()) {
-                Some(&j) => self.build(j, Some(&span)),
-                None => {
-                    self.diags.push(Diag::error(
-                        "undefined-name",
-                        span.clone(),
-                        format!("no code block named `{name}`"),
-                    ));
-                    None
-                }
+                Some(&j) => self.build(j),
+                None => None,
             };
             children.insert(name, built);
         }
@@ -193,38 +156,6 @@ impl Builder<'_> {
             Err(mut ds) => {
                 self.diags.append(&mut ds);
                 None
-            }
-        }
-    }
-}
-
-fn collect_refs(block: &Block, out: &mut Vec<(String, Span)>) {
-    fn walk(o: &Obj, span: &Span, out: &mut Vec<(String, Span)>) {
-        match o {
-            Obj::CodeRef(n) => out.push((n.clone(), span.clone())),
-            Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
-                v.iter().for_each(|x| walk(x, span, out))
-            }
-            Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
-                walk(k, span, out);
-                walk(v, span, out)
-            }),
-            Obj::Slice(s) => {
-                walk(&s.0, span, out);
-                walk(&s.1, span, out);
-                walk(&s.2, span, out)
-            }
-            _ => {}
-        }
-    }
-    let span = block.field_span("consts");
-    for c in &block.consts {
-        walk(c, &span, out);
-    }
-    for s in &block.body {
-        if let Stmt::Instr(ins) = s {
-            if let Arg::Const(c) = &ins.arg {
-                walk(c, &ins.arg_span, out);
             }
         }
     }

@@ -40,6 +40,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: check::Format,
     },
+    /// Run the language server on stdin and stdout (LSP 3.17).
+    Lsp,
     /// Assemble a .pyasm file, or every .pyasm under a directory, to .pyc.
     Build {
         /// A .pyasm file or a directory.
@@ -76,5 +78,12 @@ pub fn main() -> ExitCode {
             },
         ),
         Command::Check { input, format } => check::run(&input, format),
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pyasm lsp: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }

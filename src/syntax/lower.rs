@@ -24,10 +24,96 @@ pub struct Lowered {
 
 /// Lowers a parsed file. Syntax errors in the tree are reported as
 /// diagnostics along with everything lowering itself finds.
+///
+/// The file is lowered segment by segment (see [`segments`]), exactly as
+/// the language server lowers the segments an edit touched: the preamble
+/// first, for the version, then each code block on its own.
 pub fn lower(text: &str, tree: &Tree, default_version: Version) -> Lowered {
-    let mut lw = Lowerer {
-        src: text.as_bytes(),
+    let root = tree.root_node();
+    let nodes = top_level(root);
+    let segs = segments(&nodes, &|r| text.get(r).unwrap_or("").to_string());
+    let mut diags = Vec::new();
+    let mut blocks = Vec::new();
+    let mut pre = Preamble {
         version: default_version,
+        header: None,
+    };
+    for (k, range) in segs.iter().enumerate() {
+        let seg = lower_segment(text, 0, &nodes[range.clone()], pre.version, k == 0);
+        diags.extend(seg.diags);
+        if let Some(p) = seg.preamble {
+            pre = p;
+        }
+        blocks.extend(seg.block);
+    }
+    Lowered {
+        module: Module {
+            version: pre.version,
+            header: pre.header,
+            blocks,
+        },
+        diags,
+    }
+}
+
+/// Every top-level node of a tree, anonymous ones included.
+pub fn top_level(root: Node) -> Vec<Node> {
+    let mut c = root.walk();
+    root.children(&mut c).collect()
+}
+
+/// Whether a top-level node is a `.code` directive (even a malformed
+/// one): each starts a segment.
+pub fn starts_block(n: Node, text: &dyn Fn(Span) -> String) -> bool {
+    n.kind() == "directive"
+        && n.child_by_field_name("name")
+            .is_some_and(|d| text(d.start_byte()..d.end_byte()) == ".code")
+}
+
+/// Cuts top-level nodes into segments: the preamble (possibly empty), then
+/// one per `.code` directive, up to the next. Ranges index `nodes`.
+pub fn segments(nodes: &[Node], text: &dyn Fn(Span) -> String) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, n) in nodes.iter().enumerate() {
+        if starts_block(*n, text) {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    out.push(start..nodes.len());
+    out
+}
+
+/// What the preamble (the lines before the first `.code`) says of the
+/// whole module.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preamble {
+    pub version: Version,
+    pub header: Option<PycHeader>,
+}
+
+/// One lowered segment: the preamble's module facts, or one block.
+pub struct Segment {
+    pub preamble: Option<Preamble>,
+    pub block: Option<Block>,
+    pub diags: Vec<Diag>,
+}
+
+/// Lowers one segment: `nodes` are its top-level nodes, `src` holds the
+/// text from byte `base` of the file on (spans stay file offsets).
+/// `version` is the module's, from the preamble.
+pub fn lower_segment(
+    src: &str,
+    base: usize,
+    nodes: &[Node],
+    version: Version,
+    preamble: bool,
+) -> Segment {
+    let mut lw = Lowerer {
+        src: src.as_bytes(),
+        base,
+        version,
         version_span: None,
         header: None,
         blocks: Vec::new(),
@@ -36,36 +122,47 @@ pub fn lower(text: &str, tree: &Tree, default_version: Version) -> Lowered {
         reserved_ext: 0,
         diags: Vec::new(),
     };
-    for e in super::syntax_errors(tree, text) {
-        lw.diags
-            .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
-    }
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for item in root.named_children(&mut cursor) {
-        if item.has_error() || item.is_error() || item.kind() == "comment" {
-            continue;
+    for n in nodes {
+        for e in super::syntax_errors_in(*n, src, base) {
+            lw.diags
+                .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
         }
-        match item.kind() {
-            "directive" => lw.directive(item),
-            "label" => lw.label(item),
-            "instruction" => lw.instruction(item),
-            _ => {}
+    }
+    for (i, item) in nodes.iter().enumerate() {
+        let item = *item;
+        if !(item.has_error() || item.is_error() || item.kind() == "comment") {
+            match item.kind() {
+                "directive" => lw.directive(item),
+                "label" => lw.label(item),
+                "instruction" => lw.instruction(item),
+                _ => {}
+            }
+        }
+        // A malformed `.code` line still opens its block, nameless, so the
+        // lines under it are checked as code rather than reported as
+        // outside any block.
+        if i == 0 && !preamble && lw.cur.is_none() {
+            lw.cur = Some(Block {
+                span: span(item),
+                ..Block::default()
+            });
         }
     }
     lw.finish_block();
-    Lowered {
-        module: Module {
+    Segment {
+        preamble: preamble.then_some(Preamble {
             version: lw.version,
             header: lw.header,
-            blocks: lw.blocks,
-        },
+        }),
+        block: lw.blocks.pop(),
         diags: lw.diags,
     }
 }
 
 struct Lowerer<'a> {
+    /// The text from byte `base` of the file on.
     src: &'a [u8],
+    base: usize,
     version: Version,
     version_span: Option<Span>,
     header: Option<PycHeader>,
@@ -85,7 +182,8 @@ type R<T> = Result<T, Diag>;
 
 impl<'a> Lowerer<'a> {
     fn text(&self, n: Node) -> &'a str {
-        std::str::from_utf8(&self.src[n.start_byte()..n.end_byte()]).unwrap_or("")
+        let (a, b) = (n.start_byte() - self.base, n.end_byte() - self.base);
+        std::str::from_utf8(self.src.get(a..b).unwrap_or(b"")).unwrap_or("")
     }
 
     fn table(&self) -> &'static OpcodeTable {
@@ -211,6 +309,13 @@ impl<'a> Lowerer<'a> {
     }
 
     fn dir_pyc(&mut self, n: Node, args: &[Node]) -> R<()> {
+        if !self.blocks.is_empty() || self.cur.is_some() {
+            return Err(Diag::error(
+                "late-header",
+                span(n),
+                "`.pyc` must come before the first `.code` block",
+            ));
+        }
         let words: Vec<&str> = args.iter().map(|a| self.text(*a)).collect();
         let bad = || {
             Diag::error(

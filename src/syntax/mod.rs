@@ -115,6 +115,20 @@ pub fn parse(text: &str, old: Option<&Tree>) -> Tree {
     })
 }
 
+/// [`parse`], reading the text in pieces: `read(byte, point)` returns the
+/// text from `byte` on (any amount; empty at the end).
+pub fn parse_with<T: AsRef<[u8]>, F: FnMut(usize, tree_sitter::Point) -> T>(
+    read: &mut F,
+    old: Option<&Tree>,
+) -> Tree {
+    PARSER.with(|parser| {
+        parser
+            .borrow_mut()
+            .parse_with_options(read, old, None)
+            .expect("a parser with a language and no time limit always returns a tree")
+    })
+}
+
 /// A piece of text the grammar could not account for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -136,17 +150,22 @@ impl fmt::Display for SyntaxError {
 /// outermost `ERROR` node (skipped text) and one per `MISSING` node (a token
 /// the parser had to assume).
 pub fn syntax_errors(tree: &Tree, text: &str) -> Vec<SyntaxError> {
+    syntax_errors_in(tree.root_node(), text, 0)
+}
+
+/// The syntax errors inside `node`; `text` holds the file from byte `base`
+/// on (offsets in the errors are file offsets).
+pub fn syntax_errors_in(node: Node<'_>, text: &str, base: usize) -> Vec<SyntaxError> {
     let mut errors = Vec::new();
-    let root = tree.root_node();
-    if !root.has_error() {
+    if !node.has_error() {
         return errors;
     }
     // A walk with a cursor rather than recursion: nesting depth is unbounded.
-    let mut cursor = root.walk();
+    let mut cursor = node.walk();
     'walk: loop {
         let node = cursor.node();
         let report = if node.is_error() {
-            Some(unexpected(node, text))
+            Some(unexpected(node, text, base))
         } else if node.is_missing() {
             Some(missing(node))
         } else {
@@ -157,18 +176,26 @@ pub fn syntax_errors(tree: &Tree, text: &str) -> Vec<SyntaxError> {
         if descend && cursor.goto_first_child() {
             continue;
         }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
+        // Never past `node` itself: the cursor would walk on to its
+        // siblings.
+        loop {
+            if cursor.depth() == 0 {
                 break 'walk;
             }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
         }
     }
     errors
 }
 
 /// The message for text the parser skipped.
-fn unexpected(node: Node<'_>, text: &str) -> SyntaxError {
-    let skipped = text.get(node.start_byte()..node.end_byte()).unwrap_or("");
+fn unexpected(node: Node<'_>, text: &str, base: usize) -> SyntaxError {
+    let skipped = text
+        .get(node.start_byte() - base..node.end_byte() - base)
+        .unwrap_or("");
     let skipped = skipped.trim();
     let message = if skipped.is_empty() {
         // The parser skipped a line break: the line ended too early.

@@ -1,0 +1,257 @@
+//! Module-wide checks, over what each block says about itself: blocks that
+//! share a name, references to blocks that do not exist, blocks that contain
+//! themselves, blocks nothing references, and globals nothing defines.
+//!
+//! They work on [`BlockFacts`], small summaries taken once per block, so an
+//! editor that re-lowers one block recomputes them without walking the
+//! others' instructions.
+
+use crate::code::{Obj, PyStr};
+use crate::diag::Diag;
+use crate::model::{Arg, Block, NameRef, Span, Stmt};
+use crate::versions::builtins::is_builtin;
+use crate::versions::Version;
+use std::collections::{HashMap, HashSet};
+
+/// What the module-wide checks need to know of one block.
+#[derive(Clone, Debug, Default)]
+pub struct BlockFacts {
+    pub name: String,
+    pub span: Span,
+    /// `@NAME` constants, with where each is written.
+    pub refs: Vec<(String, Span)>,
+    /// `from m import *` somewhere in the block: it can define anything.
+    pub import_star: bool,
+    /// Globals the block assigns or deletes.
+    pub defines: Vec<PyStr>,
+    /// Globals the block reads: the name, its span, and whether it is a
+    /// `LOAD_NAME` (a global read only in the module's own block).
+    pub reads: Vec<(PyStr, Span, bool)>,
+}
+
+fn name_of(arg: &Arg) -> Option<&PyStr> {
+    match arg {
+        Arg::Name(n)
+        | Arg::NameFlags {
+            name: NameRef::Name(n),
+            ..
+        } => Some(n),
+        _ => None,
+    }
+}
+
+/// Every `@NAME` a block's constants mention.
+pub fn code_refs(block: &Block) -> Vec<(String, Span)> {
+    fn walk(o: &Obj, span: &Span, out: &mut Vec<(String, Span)>) {
+        match o {
+            Obj::CodeRef(n) => out.push((n.clone(), span.clone())),
+            Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
+                v.iter().for_each(|x| walk(x, span, out))
+            }
+            Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
+                walk(k, span, out);
+                walk(v, span, out)
+            }),
+            Obj::Slice(s) => {
+                walk(&s.0, span, out);
+                walk(&s.1, span, out);
+                walk(&s.2, span, out)
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let span = block.field_span("consts");
+    for c in &block.consts {
+        walk(c, &span, &mut out);
+    }
+    for s in &block.body {
+        if let Stmt::Instr(ins) = s {
+            if let Arg::Const(c) = &ins.arg {
+                walk(c, &ins.arg_span, &mut out);
+            }
+        }
+    }
+    out
+}
+
+pub fn facts(block: &Block, version: Version) -> BlockFacts {
+    let table = version.table();
+    let mut f = BlockFacts {
+        name: block.name.clone(),
+        span: block.span.clone(),
+        refs: code_refs(block),
+        ..BlockFacts::default()
+    };
+    for s in &block.body {
+        let Stmt::Instr(ins) = s else { continue };
+        let op = table.by_code(ins.opcode).map(|o| o.base.unwrap_or(o.name));
+        match op {
+            Some("IMPORT_STAR") => f.import_star = true,
+            Some("CALL_INTRINSIC_1")
+                if ins.arg == Arg::Value(2)
+                    && table.intrinsic1.get(2) == Some(&"INTRINSIC_IMPORT_STAR") =>
+            {
+                f.import_star = true
+            }
+            Some("STORE_NAME" | "STORE_GLOBAL" | "DELETE_NAME" | "DELETE_GLOBAL") => {
+                f.defines.extend(name_of(&ins.arg).cloned());
+            }
+            Some(o @ ("LOAD_GLOBAL" | "LOAD_FROM_DICT_OR_GLOBALS" | "LOAD_NAME")) => {
+                if let Some(n) = name_of(&ins.arg) {
+                    f.reads
+                        .push((n.clone(), ins.arg_span.clone(), o == "LOAD_NAME"));
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+/// Names every module has.
+const MODULE_NAMES: &[&str] = &[
+    "__name__",
+    "__file__",
+    "__doc__",
+    "__builtins__",
+    "__spec__",
+    "__loader__",
+    "__package__",
+    "__path__",
+    "__cached__",
+    "__annotations__",
+    "__dict__",
+];
+
+/// The module-wide diagnostics. `blocks` are in file order, each with the
+/// amount to add to its spans (an editor shifts blocks after an edit
+/// without re-lowering them). `unknown-global` is a verifier finding, left
+/// out when `verify` is false.
+pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: bool) -> Vec<Diag> {
+    let mut out = Vec::new();
+    if blocks.is_empty() {
+        out.push(Diag::error(
+            "empty-module",
+            0..0,
+            "no code block: a module needs at least one `.code` block",
+        ));
+        return out;
+    }
+    let at = |s: &Span, d: isize| -> Span {
+        (s.start as isize + d).max(0) as usize..(s.end as isize + d).max(0) as usize
+    };
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, (b, d)) in blocks.iter().enumerate() {
+        // A malformed `.code` line (already an error) opens a nameless block.
+        if b.name.is_empty() {
+            continue;
+        }
+        if let Some(&first) = by_name.get(b.name.as_str()) {
+            let (f, fd) = blocks[first];
+            out.push(
+                Diag::error(
+                    "duplicate-block",
+                    at(&b.span, *d),
+                    format!("code block `{}` is defined more than once", b.name),
+                )
+                .note(at(&f.span, fd), "first defined here"),
+            );
+        } else {
+            by_name.insert(&b.name, i);
+        }
+    }
+    for (b, d) in blocks {
+        let mut seen = HashSet::new();
+        for (name, span) in &b.refs {
+            if !by_name.contains_key(name.as_str()) && seen.insert(name) {
+                out.push(Diag::error(
+                    "undefined-name",
+                    at(span, *d),
+                    format!("no code block named `{name}`"),
+                ));
+            }
+        }
+    }
+    // Depth-first from the module's block, then from each block left over
+    // (reported unused, and still searched for cycles).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Visit {
+        No,
+        Open,
+        Done,
+    }
+    let mut state = vec![Visit::No; blocks.len()];
+    for root in 0..blocks.len() {
+        if state[root] != Visit::No {
+            continue;
+        }
+        if root > 0 {
+            let (b, d) = blocks[root];
+            out.push(Diag::warning(
+                "unused-block",
+                at(&b.span, d),
+                format!("code block `{}` is never referenced", b.name),
+            ));
+        }
+        // An explicit stack of (block, next reference to follow).
+        let mut stack = vec![(root, 0usize)];
+        state[root] = Visit::Open;
+        while let Some(&mut (i, ref mut k)) = stack.last_mut() {
+            let (b, d) = blocks[i];
+            let Some((name, span)) = b.refs.get(*k) else {
+                state[i] = Visit::Done;
+                stack.pop();
+                continue;
+            };
+            *k += 1;
+            let Some(&j) = by_name.get(name.as_str()) else {
+                continue;
+            };
+            match state[j] {
+                Visit::No => {
+                    state[j] = Visit::Open;
+                    stack.push((j, 0));
+                }
+                Visit::Open => {
+                    let (t, td) = blocks[j];
+                    out.push(
+                        Diag::error(
+                            "cyclic-code",
+                            at(span, d),
+                            format!("code block `{}` contains itself", t.name),
+                        )
+                        .note(at(&t.span, td), "block defined here"),
+                    );
+                }
+                Visit::Done => {}
+            }
+        }
+    }
+    if verify && !blocks.iter().any(|(b, _)| b.import_star) {
+        let defined: HashSet<&PyStr> = blocks.iter().flat_map(|(b, _)| &b.defines).collect();
+        for (bi, (b, d)) in blocks.iter().enumerate() {
+            for (n, span, load_name) in &b.reads {
+                // LOAD_NAME outside the module block reads class namespaces.
+                if *load_name && bi > 0 {
+                    continue;
+                }
+                let text = n.as_str().unwrap_or("");
+                if defined.contains(n) || is_builtin(version, text) || MODULE_NAMES.contains(&text)
+                {
+                    continue;
+                }
+                out.push(Diag::warning(
+                    "unknown-global",
+                    at(span, *d),
+                    format!(
+                        "`{}` is not a builtin of Python {} and no block of this module assigns it",
+                        crate::dis::print::name_text(n),
+                        version
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}

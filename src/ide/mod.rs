@@ -1,0 +1,401 @@
+//! The analysis of one `.pyasm` file, kept up to date edit by edit: the one
+//! engine behind `pyasm check`, `pyasm build` and the language server.
+//!
+//! A file is cut into segments at its `.code` lines (the preamble before the
+//! first, then one per block; see [`crate::syntax::lower::segments`]). Each
+//! segment is lowered and verified on its own, and the module-wide checks
+//! run over small per-block summaries. After an edit only the segments the
+//! edit or the reparse touched are lowered again; the others keep their
+//! results and move by the edit's length.
+//!
+//! This module knows nothing of editors or LSP: text comes through
+//! [`Source`], edits as tree-sitter `InputEdit`s, and results are [`Diag`]s
+//! with byte spans.
+
+use crate::analysis::module::{self, BlockFacts};
+use crate::asm::{self, BlockContext, BlockInfo, Options};
+use crate::code::{Code, PyStr};
+use crate::diag::Diag;
+use crate::model::{Block, Span};
+use crate::syntax::lower::{self, Preamble};
+use crate::versions::Version;
+use std::borrow::Cow;
+use std::ops::Range;
+use tree_sitter::{InputEdit, Node, Tree};
+
+/// Read access to the text of a file, by byte range. A `&str` is one; the
+/// language server's rope is another.
+pub trait Source {
+    fn len(&self) -> usize;
+    fn slice(&self, r: Range<usize>) -> Cow<'_, str>;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Source for &str {
+    fn len(&self) -> usize {
+        str::len(self)
+    }
+    fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
+        Cow::Borrowed(self.get(r).unwrap_or(""))
+    }
+}
+
+/// One segment and what was found in it. Spans inside are file offsets as
+/// they were when the segment was analysed; [`Seg::shift`] moves them to
+/// where the segment is now.
+#[derive(Debug, Default)]
+pub struct Seg {
+    /// Where the segment is now (bytes).
+    pub start: usize,
+    pub end: usize,
+    /// `start` when it was analysed.
+    at: usize,
+    dirty: bool,
+    /// Analysed as the module's own block (the first one).
+    as_root: bool,
+    /// The block lowered from this segment (none for the preamble).
+    pub block: Option<Block>,
+    /// Layout and stack depths, when the block assembled.
+    pub info: Option<BlockInfo>,
+    diags: Vec<Diag>,
+    facts: BlockFacts,
+}
+
+impl Seg {
+    /// How far the segment moved since it was analysed.
+    pub fn delta(&self) -> isize {
+        self.start as isize - self.at as isize
+    }
+
+    /// A span recorded at analysis, where it is now.
+    pub fn shift(&self, s: &Span) -> Span {
+        let d = self.delta();
+        let f = |x: usize| (x as isize + d).max(0) as usize;
+        f(s.start)..f(s.end)
+    }
+
+    /// A position now, as it was at analysis.
+    pub fn unshift(&self, x: usize) -> usize {
+        (x as isize - self.delta()).max(0) as usize
+    }
+}
+
+pub struct FileAnalysis {
+    default_version: Version,
+    opts: Options,
+    /// Contiguous, covering the file; `segments[0]` is the preamble.
+    pub segments: Vec<Seg>,
+    pub preamble: Preamble,
+    module_diags: Vec<Diag>,
+    /// Segments analysed by the last update (for measurements and tests).
+    pub reanalysed: usize,
+}
+
+/// The top-level nodes that start in `range`, and the first node that
+/// starts at or after its end.
+fn nodes_in<'t>(tree: &'t Tree, range: &Range<usize>) -> (Vec<Node<'t>>, Option<Node<'t>>) {
+    let root = tree.root_node();
+    let mut out = Vec::new();
+    let mut n = root.first_child_for_byte(range.start);
+    // A node that straddles `range.start` starts before it.
+    if let Some(x) = n {
+        if x.start_byte() < range.start {
+            n = x.next_sibling();
+        }
+    }
+    while let Some(x) = n {
+        if x.start_byte() >= range.end {
+            return (out, Some(x));
+        }
+        out.push(x);
+        n = x.next_sibling();
+    }
+    (out, None)
+}
+
+impl FileAnalysis {
+    /// Analyses a whole file.
+    pub fn new(tree: &Tree, src: &dyn Source, default_version: Version, opts: Options) -> Self {
+        let mut fa = FileAnalysis {
+            default_version,
+            opts,
+            segments: vec![Seg {
+                start: 0,
+                end: src.len(),
+                dirty: true,
+                ..Seg::default()
+            }],
+            preamble: Preamble {
+                version: default_version,
+                header: None,
+            },
+            module_diags: Vec::new(),
+            reanalysed: 0,
+        };
+        fa.update(tree, &[], src);
+        fa
+    }
+
+    /// Forgets every result and analyses the whole text again (after the
+    /// text was replaced as a whole).
+    pub fn reset(&mut self, tree: &Tree, src: &dyn Source) {
+        self.segments = vec![Seg {
+            start: 0,
+            end: src.len(),
+            dirty: true,
+            ..Seg::default()
+        }];
+        self.update(tree, &[], src);
+    }
+
+    /// Changes the settings; everything is analysed again at the next
+    /// update.
+    pub fn configure(&mut self, default_version: Version, opts: Options) {
+        self.default_version = default_version;
+        self.opts = opts;
+        for s in &mut self.segments {
+            s.dirty = true;
+        }
+    }
+
+    /// Records an edit (before reparsing): segments after it move, the ones
+    /// it touches are marked for analysis.
+    pub fn edit(&mut self, e: &InputEdit) {
+        let (s, old_end, new_end) = (e.start_byte, e.old_end_byte, e.new_end_byte);
+        let map = |p: usize| {
+            if p <= s {
+                p
+            } else if p >= old_end {
+                (p as isize + new_end as isize - old_end as isize) as usize
+            } else {
+                new_end
+            }
+        };
+        for seg in &mut self.segments {
+            if seg.end >= s && seg.start <= old_end {
+                seg.dirty = true;
+            }
+            seg.start = map(seg.start);
+            seg.end = map(seg.end);
+        }
+    }
+
+    /// Brings the analysis up to date with `tree` (reparsed after the edits
+    /// given to [`FileAnalysis::edit`]); `changed` are the ranges the
+    /// reparse changed beyond them (`Tree::changed_ranges`).
+    pub fn update(&mut self, tree: &Tree, changed: &[tree_sitter::Range], src: &dyn Source) {
+        let len = src.len();
+        if let Some(last) = self.segments.last_mut() {
+            if last.end != len {
+                last.end = len;
+                last.dirty = true;
+            }
+        }
+        for r in changed {
+            for seg in &mut self.segments {
+                if seg.end >= r.start_byte && seg.start <= r.end_byte {
+                    seg.dirty = true;
+                }
+            }
+        }
+        self.resegment(tree, src);
+        self.reanalysed = 0;
+        // The preamble first: the version and header concern every block.
+        if self.segments[0].dirty {
+            let old = self.preamble.clone();
+            self.analyse(0, tree, src);
+            if self.preamble != old {
+                for s in &mut self.segments {
+                    s.dirty = true;
+                }
+            }
+        }
+        for i in 1..self.segments.len() {
+            if self.segments[i].dirty || self.segments[i].as_root != (i == 1) {
+                self.analyse(i, tree, src);
+            }
+        }
+        let facts: Vec<(&BlockFacts, isize)> = self.segments[1..]
+            .iter()
+            .map(|s| (&s.facts, s.delta()))
+            .collect();
+        self.module_diags = module::module_checks(self.preamble.version, &facts, self.opts.verify);
+    }
+
+    /// Cuts the dirty runs of segments again from the tree's top-level
+    /// nodes, widening a run until both its ends sit on segment boundaries
+    /// that the tree agrees with.
+    fn resegment(&mut self, tree: &Tree, src: &dyn Source) {
+        let name = |r: Span| src.slice(r).into_owned();
+        let mut i = 0;
+        while i < self.segments.len() {
+            if !self.segments[i].dirty {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j + 1 < self.segments.len() && self.segments[j + 1].dirty {
+                j += 1;
+            }
+            let (nodes, next) = loop {
+                let range = self.segments[i].start..self.segments[j].end;
+                let root = tree.root_node();
+                let (nodes, next) = nodes_in(tree, &range);
+                let straddles_start = root
+                    .first_child_for_byte(range.start)
+                    .is_some_and(|x| x.start_byte() < range.start);
+                let good_start = i == 0
+                    || (!straddles_start
+                        && nodes.first().is_some_and(|n| {
+                            n.start_byte() == range.start && lower::starts_block(*n, &name)
+                        }));
+                if !good_start {
+                    i -= 1;
+                    continue;
+                }
+                let straddles_end = nodes.last().is_some_and(|n| n.end_byte() > range.end);
+                let good_end = j + 1 == self.segments.len()
+                    || (!straddles_end
+                        && next.is_some_and(|n| {
+                            n.start_byte() == self.segments[j + 1].start
+                                && lower::starts_block(n, &name)
+                        }));
+                if !good_end {
+                    j += 1;
+                    continue;
+                }
+                break (nodes, next);
+            };
+            let _ = next;
+            let lo = self.segments[i].start;
+            let hi = self.segments[j].end;
+            let mut starts: Vec<usize> = Vec::new();
+            if i == 0 {
+                starts.push(0);
+            }
+            for n in &nodes {
+                if lower::starts_block(*n, &name) {
+                    starts.push(n.start_byte());
+                }
+            }
+            if starts.is_empty() || starts[0] != lo {
+                // Only possible for i == 0, which always starts at 0.
+                starts.insert(0, lo);
+            }
+            let fresh: Vec<Seg> = starts
+                .iter()
+                .enumerate()
+                .map(|(k, &a)| Seg {
+                    start: a,
+                    end: starts.get(k + 1).copied().unwrap_or(hi),
+                    dirty: true,
+                    ..Seg::default()
+                })
+                .collect();
+            let n = fresh.len();
+            self.segments.splice(i..=j, fresh);
+            i += n;
+        }
+    }
+
+    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source) {
+        self.reanalysed += 1;
+        let version = self.preamble.version;
+        let (start, end) = (self.segments[i].start, self.segments[i].end);
+        let text = src.slice(start..end);
+        let (nodes, _) = nodes_in(tree, &(start..end));
+        let pre = i == 0;
+        let lowered = lower::lower_segment(
+            &text,
+            start,
+            &nodes,
+            if pre { self.default_version } else { version },
+            pre,
+        );
+        let mut diags = lowered.diags;
+        if let Some(p) = lowered.preamble {
+            self.preamble = p;
+        }
+        let mut facts = BlockFacts::default();
+        let mut info = None;
+        let mut block = lowered.block;
+        if let Some(b) = block.as_mut() {
+            if self.opts.recompute_stack {
+                b.stacksize = None;
+                for e in &mut b.excepts {
+                    e.depth = None;
+                }
+            }
+            facts = module::facts(b, version);
+            let ctx = BlockContext {
+                version,
+                is_root: i == 1,
+                root_filename: &PyStr::default(),
+            };
+            // Referenced blocks stand in as empty code objects: a block's
+            // findings do not depend on what its constants hold.
+            match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
+                Ok((_, mut bi)) => {
+                    if self.opts.verify {
+                        diags.append(&mut bi.diags);
+                    } else {
+                        bi.diags.clear();
+                    }
+                    info = Some(bi);
+                }
+                Err(mut ds) => diags.append(&mut ds),
+            }
+        }
+        let seg = &mut self.segments[i];
+        seg.at = start;
+        seg.dirty = false;
+        seg.as_root = i == 1;
+        seg.block = block;
+        seg.info = info;
+        seg.diags = diags;
+        seg.facts = facts;
+    }
+
+    /// Every diagnostic of the file, in text order.
+    pub fn diagnostics(&self) -> Vec<Diag> {
+        let mut out: Vec<Diag> = Vec::new();
+        for s in &self.segments {
+            for d in &s.diags {
+                let mut d = d.clone();
+                d.span = s.shift(&d.span);
+                for n in &mut d.notes {
+                    n.0 = s.shift(&n.0);
+                }
+                out.push(d);
+            }
+        }
+        out.extend(self.module_diags.iter().cloned());
+        out.sort_by_key(|d| (d.span.start, d.span.end));
+        out.dedup_by(|a, b| a.span == b.span && a.code == b.code);
+        out
+    }
+
+    /// The module as the assembler takes it (spans as of each block's
+    /// analysis, which is the text's when nothing was edited since).
+    pub fn module(&self) -> crate::model::Module {
+        crate::model::Module {
+            version: self.preamble.version,
+            header: self.preamble.header,
+            blocks: self
+                .segments
+                .iter()
+                .filter_map(|s| s.block.clone())
+                .collect(),
+        }
+    }
+
+    /// The segment holding byte `pos`.
+    pub fn segment_at(&self, pos: usize) -> Option<&Seg> {
+        let k = self.segments.partition_point(|s| s.end <= pos);
+        self.segments
+            .get(k)
+            .or_else(|| self.segments.last().filter(|s| s.end == pos))
+    }
+}

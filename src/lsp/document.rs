@@ -1,0 +1,210 @@
+//! An open document: a rope, its tree-sitter tree and its file analysis,
+//! kept in step edit by edit, and the conversions between LSP positions
+//! (UTF-8 or UTF-16 code units, as negotiated) and byte offsets.
+//!
+//! Each change is turned into a tree-sitter `InputEdit` against the text
+//! before it, then applied to the rope, the tree and the analysis; after a
+//! batch of changes the tree is reparsed incrementally and only the
+//! segments the edits or the reparse touched are analysed again.
+
+use crate::asm::Options;
+use crate::ide::{FileAnalysis, Source};
+use crate::versions::Version;
+use ropey::Rope;
+use std::borrow::Cow;
+use std::ops::Range;
+use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
+use tree_sitter::{InputEdit, Point, Tree};
+
+/// How LSP counts characters in a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16,
+}
+
+pub struct Document {
+    pub rope: Rope,
+    pub tree: Tree,
+    pub analysis: FileAnalysis,
+    pub version: i32,
+    pub encoding: Encoding,
+}
+
+/// The rope as the analysis reads it.
+pub struct RopeSource<'a>(pub &'a Rope);
+
+impl Source for RopeSource<'_> {
+    fn len(&self) -> usize {
+        self.0.len_bytes()
+    }
+    fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
+        let n = self.0.len_bytes();
+        let (a, b) = (r.start.min(n), r.end.min(n));
+        self.0.byte_slice(a..b.max(a)).into()
+    }
+}
+
+fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
+    crate::syntax::parse_with(
+        &mut |byte: usize, _: Point| -> &[u8] {
+            if byte >= rope.len_bytes() {
+                return &[];
+            }
+            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+            &chunk.as_bytes()[byte - start..]
+        },
+        old,
+    )
+}
+
+impl Document {
+    pub fn new(
+        text: &str,
+        version: i32,
+        encoding: Encoding,
+        default_version: Version,
+        opts: Options,
+    ) -> Self {
+        let rope = Rope::from_str(text);
+        let tree = parse_rope(&rope, None);
+        let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
+        Document {
+            rope,
+            tree,
+            analysis,
+            version,
+            encoding,
+        }
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+
+    /// Applies a `didChange` batch, in order, then reparses and reanalyses.
+    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32) {
+        let mut edited = false;
+        for c in changes {
+            match c.range {
+                None => {
+                    // A whole new text: nothing to reuse.
+                    self.rope = Rope::from_str(&c.text);
+                    self.tree = parse_rope(&self.rope, None);
+                    self.analysis.reset(&self.tree, &RopeSource(&self.rope));
+                    edited = false;
+                }
+                Some(r) => {
+                    let a = self.offset(r.start);
+                    let b = self.offset(r.end).max(a);
+                    self.replace(a..b, &c.text);
+                    edited = true;
+                }
+            }
+        }
+        if edited {
+            let new_tree = parse_rope(&self.rope, Some(&self.tree));
+            let changed: Vec<tree_sitter::Range> = self.tree.changed_ranges(&new_tree).collect();
+            self.tree = new_tree;
+            self.analysis
+                .update(&self.tree, &changed, &RopeSource(&self.rope));
+        }
+        self.version = version;
+    }
+
+    /// Replaces bytes `r` with `text` in the rope, and describes the change
+    /// to the tree and the analysis, measured against the text before it.
+    pub fn replace(&mut self, r: Range<usize>, text: &str) {
+        let start_position = self.point(r.start);
+        let old_end_position = self.point(r.end);
+        let mut new_end_position = start_position;
+        match text.rfind('\n') {
+            Some(last) => {
+                new_end_position.row += text.matches('\n').count();
+                new_end_position.column = text.len() - last - 1;
+            }
+            None => new_end_position.column += text.len(),
+        }
+        let edit = InputEdit {
+            start_byte: r.start,
+            old_end_byte: r.end,
+            new_end_byte: r.start + text.len(),
+            start_position,
+            old_end_position,
+            new_end_position,
+        };
+        let ca = self.rope.byte_to_char(r.start);
+        let cb = self.rope.byte_to_char(r.end);
+        self.rope.remove(ca..cb);
+        self.rope.insert(ca, text);
+        self.tree.edit(&edit);
+        self.analysis.edit(&edit);
+    }
+
+    /// Tree-sitter's point for a byte: rows end at `\n`, columns are bytes.
+    fn point(&self, byte: usize) -> Point {
+        let line = self.rope.byte_to_line(byte);
+        let start = self.rope.line_to_byte(line);
+        Point::new(line, byte - start)
+    }
+
+    /// The byte offset of an LSP position, clamped to the text: past the
+    /// end of a line is its end, inside a character is its start.
+    pub fn offset(&self, p: Position) -> usize {
+        let rope = &self.rope;
+        let line = p.line as usize;
+        if line >= rope.len_lines() {
+            return rope.len_bytes();
+        }
+        let line_slice = rope.line(line);
+        // The line without its ending.
+        let mut len_chars = line_slice.len_chars();
+        while len_chars > 0 {
+            let c = line_slice.char(len_chars - 1);
+            if c == '\n' || c == '\r' {
+                len_chars -= 1;
+            } else {
+                break;
+            }
+        }
+        let line_char = rope.line_to_char(line);
+        let char_in_line = match self.encoding {
+            Encoding::Utf8 => {
+                let len_bytes = line_slice.char_to_byte(len_chars);
+                let b = (p.character as usize).min(len_bytes);
+                line_slice.byte_to_char(b)
+            }
+            Encoding::Utf16 => {
+                let base = rope.char_to_utf16_cu(line_char);
+                let end = rope.char_to_utf16_cu(line_char + len_chars);
+                let cu = (base + p.character as usize).min(end);
+                rope.utf16_cu_to_char(cu) - line_char
+            }
+        };
+        rope.char_to_byte(line_char + char_in_line)
+    }
+
+    /// The LSP position of a byte offset.
+    pub fn position(&self, byte: usize) -> Position {
+        let rope = &self.rope;
+        let byte = byte.min(rope.len_bytes());
+        let line = rope.byte_to_line(byte);
+        let ch = rope.byte_to_char(byte);
+        let line_char = rope.line_to_char(line);
+        let character = match self.encoding {
+            Encoding::Utf8 => byte - rope.line_to_byte(line),
+            Encoding::Utf16 => rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(line_char),
+        };
+        Position::new(line as u32, character as u32)
+    }
+
+    pub fn range(&self, r: &Range<usize>) -> tower_lsp_server::ls_types::Range {
+        tower_lsp_server::ls_types::Range::new(self.position(r.start), self.position(r.end))
+    }
+
+    /// The text of a byte range.
+    pub fn slice(&self, r: Range<usize>) -> String {
+        RopeSource(&self.rope).slice(r).into_owned()
+    }
+}

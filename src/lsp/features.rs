@@ -1,0 +1,1177 @@
+//! The read-only features: hover, navigation, rename, completion, outline,
+//! folding, semantic tokens, inlay hints and formatting. Each reads the
+//! document's tree for what is under the cursor and its file analysis for
+//! what that means (tables, depths, blocks).
+
+use super::document::{Document, Encoding};
+use crate::asm::tables;
+use crate::code::{Obj, PyStr, FLAG_NAMES};
+use crate::ide::Seg;
+use crate::model::{Arg, Block, Instr, Stmt};
+use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
+use std::ops::Range;
+use tower_lsp_server::ls_types::*;
+use tree_sitter::Node;
+
+/// Semantic token types, in legend order.
+pub const TOKEN_TYPES: &[SemanticTokenType] = &[
+    SemanticTokenType::KEYWORD,     // 0 opcode
+    SemanticTokenType::MACRO,       // 1 directive
+    SemanticTokenType::ENUM_MEMBER, // 2 label
+    SemanticTokenType::VARIABLE,    // 3 local
+    SemanticTokenType::PROPERTY,    // 4 co_names entry
+    SemanticTokenType::FUNCTION,    // 5 code block
+    SemanticTokenType::NUMBER,      // 6
+    SemanticTokenType::STRING,      // 7
+    SemanticTokenType::COMMENT,     // 8
+    SemanticTokenType::OPERATOR,    // 9
+    SemanticTokenType::PARAMETER,   // 10 position
+];
+
+/// Semantic token modifiers: `declaration` marks definitions.
+pub const TOKEN_MODIFIERS: &[SemanticTokenModifier] = &[SemanticTokenModifier::DECLARATION];
+
+pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(match encoding {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec!["@".into(), ".".into(), "#".into()]),
+            ..CompletionOptions::default()
+        }),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: SemanticTokensLegend {
+                    token_types: TOKEN_TYPES.to_vec(),
+                    token_modifiers: TOKEN_MODIFIERS.to_vec(),
+                },
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![
+                super::BUILD_COMMAND.to_string(),
+                super::DISASSEMBLE_COMMAND.to_string(),
+            ],
+            ..ExecuteCommandOptions::default()
+        }),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// What a name in the text stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sym {
+    /// A label, scoped to its block (the segment's start).
+    Label(usize, String),
+    /// A code block, module-wide.
+    Block(String),
+    /// A fast local, scoped to its block.
+    Local(usize, String),
+    /// An entry of `co_names`, scoped to its block.
+    Name(usize, String),
+}
+
+/// One occurrence of a symbol: where, and whether it defines it.
+pub struct Occurrence {
+    pub range: Range<usize>,
+    pub def: bool,
+}
+
+fn text_of(doc: &Document, n: Node) -> String {
+    doc.slice(n.start_byte()..n.end_byte())
+}
+
+/// The top-level node (a line) that holds `n`.
+fn line_node(n: Node) -> Node {
+    let mut n = n;
+    while let Some(p) = n.parent() {
+        if p.parent().is_none() {
+            return n;
+        }
+        n = p;
+    }
+    n
+}
+
+fn version(doc: &Document) -> Version {
+    doc.analysis.preamble.version
+}
+
+fn op_of(doc: &Document, line: Node) -> Option<&'static OpInfo> {
+    let opn = line.child_by_field_name("opcode")?;
+    let name = text_of(doc, opn);
+    version(doc).table().by_name(&name)
+}
+
+/// What the identifier or `@name` node `n` stands for, if anything, and
+/// whether it defines it.
+pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
+    let seg_start = doc.analysis.segment_at(n.start_byte())?.start;
+    let line = line_node(n);
+    let parent = n.parent()?;
+    if n.kind() == "code_ref" {
+        return Some((Sym::Block(text_of(doc, n)[1..].to_string()), false));
+    }
+    if n.kind() != "identifier" {
+        return None;
+    }
+    let word = text_of(doc, n);
+    match line.kind() {
+        "label" if parent == line => Some((Sym::Label(seg_start, word), true)),
+        "directive" if parent == line => {
+            let name = text_of(doc, line.child_by_field_name("name")?);
+            let mut c = line.walk();
+            let args: Vec<Node> = line.children_by_field_name("argument", &mut c).collect();
+            let first = args.first() == Some(&n);
+            match name.as_str() {
+                ".code" if first => Some((Sym::Block(word), true)),
+                ".var" if first => Some((Sym::Local(seg_start, word), true)),
+                ".except" if !matches!(word.as_str(), "depth" | "lasti") => {
+                    Some((Sym::Label(seg_start, word), false))
+                }
+                _ => None,
+            }
+        }
+        "instruction" if parent == line => {
+            let op = op_of(doc, line)?;
+            let mut c = line.walk();
+            let operands: Vec<Node> = line.children_by_field_name("operand", &mut c).collect();
+            if !operands.contains(&n) {
+                return None;
+            }
+            let last_ident = operands.iter().rev().find(|o| o.kind() == "identifier") == Some(&n);
+            match op.arg {
+                ArgKind::JumpForward | ArgKind::JumpBackward => {
+                    Some((Sym::Label(seg_start, word), false))
+                }
+                ArgKind::Local | ArgKind::Free | ArgKind::LocalPair => {
+                    Some((Sym::Local(seg_start, word), false))
+                }
+                ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr
+                    if last_ident =>
+                {
+                    Some((Sym::Name(seg_start, word), false))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The symbol node under a position: an identifier or `@name`.
+fn node_at(doc: &Document, pos: Position) -> Option<Node<'_>> {
+    let b = doc.offset(pos);
+    let root = doc.tree.root_node();
+    let pick = |b: usize| {
+        root.descendant_for_byte_range(b, b)
+            .filter(|n| matches!(n.kind(), "identifier" | "code_ref" | "index"))
+    };
+    // The cursor may sit just after the word.
+    pick(b).or_else(|| b.checked_sub(1).and_then(pick))
+}
+
+/// Every occurrence of `sym`.
+pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
+    let range = match sym {
+        Sym::Block(_) => 0..doc.rope.len_bytes(),
+        Sym::Label(s, _) | Sym::Local(s, _) | Sym::Name(s, _) => {
+            let end = doc.analysis.segment_at(*s).map(|g| g.end).unwrap_or(*s);
+            *s..end
+        }
+    };
+    let mut out = Vec::new();
+    let root = doc.tree.root_node();
+    let mut cursor = root.walk();
+    let mut next = root.first_child_for_byte(range.start);
+    while let Some(top) = next {
+        if top.start_byte() >= range.end {
+            break;
+        }
+        next = top.next_sibling();
+        if top.start_byte() < range.start {
+            continue;
+        }
+        // Identifiers and references sit at most two levels down (a
+        // call's or tuple's items are values, never names).
+        cursor.reset(top);
+        let mut stack = vec![top];
+        while let Some(n) = stack.pop() {
+            if matches!(n.kind(), "identifier" | "code_ref") {
+                if let Some((s, def)) = classify(doc, n) {
+                    if &s == sym {
+                        out.push(Occurrence {
+                            range: n.start_byte()..n.end_byte(),
+                            def,
+                        });
+                    }
+                }
+                continue;
+            }
+            for i in (0..n.child_count()).rev() {
+                if let Some(c) = n.child(i) {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn definition(doc: &Document, pos: Position) -> Option<Range_> {
+    let n = node_at(doc, pos)?;
+    let (sym, _) = classify(doc, n)?;
+    let occ = occurrences(doc, &sym);
+    // Locals used without a `.var` are defined by their first use.
+    let target = occ.iter().find(|o| o.def).or(match sym {
+        Sym::Local(..) | Sym::Name(..) => occ.first(),
+        _ => None,
+    })?;
+    Some(doc.range(&target.range))
+}
+
+type Range_ = tower_lsp_server::ls_types::Range;
+
+pub fn references(doc: &Document, pos: Position, include_decl: bool) -> Option<Vec<Range_>> {
+    let n = node_at(doc, pos)?;
+    let (sym, _) = classify(doc, n)?;
+    Some(
+        occurrences(doc, &sym)
+            .iter()
+            .filter(|o| include_decl || !o.def)
+            .map(|o| doc.range(&o.range))
+            .collect(),
+    )
+}
+
+fn renamable(sym: &Sym) -> bool {
+    matches!(sym, Sym::Label(..) | Sym::Block(_) | Sym::Local(..))
+}
+
+pub fn prepare_rename(doc: &Document, pos: Position) -> Option<Range_> {
+    let n = node_at(doc, pos)?;
+    let (sym, _) = classify(doc, n)?;
+    if !renamable(&sym) {
+        return None;
+    }
+    let r = if n.kind() == "code_ref" {
+        n.start_byte() + 1..n.end_byte()
+    } else {
+        n.start_byte()..n.end_byte()
+    };
+    Some(doc.range(&r))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Edits that rename the symbol under `pos`. `Err`: why not.
+pub fn rename(
+    doc: &Document,
+    pos: Position,
+    new_name: &str,
+) -> Result<Option<Vec<TextEdit>>, String> {
+    let Some(n) = node_at(doc, pos) else {
+        return Ok(None);
+    };
+    let Some((sym, _)) = classify(doc, n) else {
+        return Ok(None);
+    };
+    if !renamable(&sym) {
+        return Err("only labels, code blocks and locals can be renamed".into());
+    }
+    if !is_identifier(new_name) {
+        return Err(format!("`{new_name}` is not an identifier"));
+    }
+    let clash = match &sym {
+        Sym::Label(s, _) => Sym::Label(*s, new_name.into()),
+        Sym::Local(s, _) => Sym::Local(*s, new_name.into()),
+        Sym::Block(_) => Sym::Block(new_name.into()),
+        Sym::Name(s, _) => Sym::Name(*s, new_name.into()),
+    };
+    if occurrences(doc, &clash).iter().any(|o| o.def) {
+        return Err(format!("`{new_name}` is already defined here"));
+    }
+    let edits = occurrences(doc, &sym)
+        .into_iter()
+        .map(|o| {
+            let mut r = o.range;
+            if doc.slice(r.clone()).starts_with('@') {
+                r.start += 1;
+            }
+            TextEdit::new(doc.range(&r), new_name.to_string())
+        })
+        .collect();
+    Ok(Some(edits))
+}
+
+/// The segment, block and instruction (index among the block's
+/// instructions) at a top-level node.
+fn instr_at<'d>(doc: &'d Document, line: Node) -> Option<(&'d Seg, &'d Block, usize, &'d Instr)> {
+    let seg = doc.analysis.segment_at(line.start_byte())?;
+    let block = seg.block.as_ref()?;
+    let at = seg.unshift(line.start_byte());
+    let mut k = 0;
+    for s in &block.body {
+        if let Stmt::Instr(i) = s {
+            if i.span.start == at {
+                return Some((seg, block, k, i));
+            }
+            k += 1;
+        }
+    }
+    None
+}
+
+fn md(s: String) -> Hover {
+    Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: s,
+        }),
+        range: None,
+    }
+}
+
+fn effect_text(op: &OpInfo, arg: u32) -> String {
+    let e = op.stack_effect(arg, false);
+    if op.is_jump() {
+        let j = op.stack_effect(arg, true);
+        if j != e {
+            return format!("{e:+} (when it jumps: {j:+})");
+        }
+    }
+    format!("{e:+}")
+}
+
+fn signature(block: &Block, version: Version) -> String {
+    let flags = block
+        .flags
+        .unwrap_or(if block.name.is_empty() { 0 } else { 3 });
+    let mut names: Vec<String> = block
+        .vars
+        .iter()
+        .map(|v| crate::dis::print::name_text(&v.name))
+        .collect();
+    let argc = block.argcount.unwrap_or(0) as usize;
+    let posonly = block.posonlyargcount.unwrap_or(0) as usize;
+    let kwonly = block.kwonlyargcount.unwrap_or(0) as usize;
+    let mut params = Vec::new();
+    let take = |names: &mut Vec<String>| {
+        if names.is_empty() {
+            "?".to_string()
+        } else {
+            names.remove(0)
+        }
+    };
+    for i in 0..argc {
+        params.push(take(&mut names));
+        if i + 1 == posonly {
+            params.push("/".into());
+        }
+    }
+    let mut kw = Vec::new();
+    for _ in 0..kwonly {
+        kw.push(take(&mut names));
+    }
+    if flags & 0x4 != 0 {
+        params.push(format!("*{}", take(&mut names)));
+    } else if kwonly > 0 {
+        params.push("*".into());
+    }
+    params.extend(kw);
+    if flags & 0x8 != 0 {
+        params.push(format!("**{}", take(&mut names)));
+    }
+    let flag_names: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    let shown = block
+        .name_field
+        .as_ref()
+        .map(crate::dis::print::name_text)
+        .unwrap_or_else(|| block.name.clone());
+    format!(
+        "```\n{shown}({})\n```\nflags: {} · Python {version}",
+        params.join(", "),
+        if flag_names.is_empty() {
+            "0".to_string()
+        } else {
+            flag_names.join(" ")
+        }
+    )
+}
+
+fn obj_text(o: &Obj) -> String {
+    let s = crate::dis::print::const_text(o);
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn label_hover(doc: &Document, seg: &Seg, name: &str) -> String {
+    let mut s = format!("label `{name}`");
+    let sym = Sym::Label(seg.start, name.to_string());
+    let occ = occurrences(doc, &sym);
+    match occ.iter().find(|o| o.def) {
+        Some(d) => s.push_str(&format!(
+            ", defined on line {}",
+            doc.position(d.range.start).line + 1
+        )),
+        None => s.push_str(", not defined in this block"),
+    }
+    let from: Vec<String> = occ
+        .iter()
+        .filter(|o| !o.def)
+        .map(|o| (doc.position(o.range.start).line + 1).to_string())
+        .collect();
+    if from.is_empty() {
+        s.push_str("\n\nnothing jumps here");
+    } else {
+        s.push_str(&format!(
+            "\n\nreferenced from line{} {}",
+            if from.len() == 1 { "" } else { "s" },
+            from.join(", ")
+        ));
+    }
+    s
+}
+
+pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
+    let b = doc.offset(pos);
+    let root = doc.tree.root_node();
+    let n = root.descendant_for_byte_range(b, b).or_else(|| {
+        b.checked_sub(1)
+            .and_then(|b| root.descendant_for_byte_range(b, b))
+    })?;
+    let line = line_node(n);
+    let seg = doc.analysis.segment_at(line.start_byte())?;
+    let v = version(doc);
+    let table = v.table();
+    let mut h = match (line.kind(), n.kind()) {
+        ("instruction", _) if line.child_by_field_name("opcode") == Some(n) => {
+            opcode_hover(doc, line, table)?
+        }
+        ("label", "identifier") => md(label_hover(doc, seg, &text_of(doc, n))),
+        (_, "code_ref") => {
+            let name = &text_of(doc, n)[1..];
+            block_hover(doc, name, v)?
+        }
+        ("directive", "identifier")
+            if line
+                .child_by_field_name("name")
+                .is_some_and(|d| text_of(doc, d) == ".code") =>
+        {
+            block_hover(doc, &text_of(doc, n), v)?
+        }
+        ("directive", "identifier") => match classify(doc, n)? {
+            (Sym::Label(_, name), _) => md(label_hover(doc, seg, &name)),
+            (Sym::Local(_, name), _) => local_hover(seg, &name, table)?,
+            _ => return None,
+        },
+        ("instruction", _) => operand_hover(doc, line, n, table)?,
+        _ => return None,
+    };
+    h.range = Some(doc.range(&(n.start_byte()..n.end_byte())));
+    Some(h)
+}
+
+fn block_hover(doc: &Document, name: &str, v: Version) -> Option<Hover> {
+    let block = doc
+        .analysis
+        .segments
+        .iter()
+        .filter_map(|s| s.block.as_ref())
+        .find(|b| b.name == name)?;
+    Some(md(format!(
+        "code block `{name}`\n\n{}",
+        signature(block, v)
+    )))
+}
+
+fn local_hover(seg: &Seg, name: &str, table: &OpcodeTable) -> Option<Hover> {
+    let block = seg.block.as_ref()?;
+    let tabs = tables::build(table, block);
+    let i = tabs.var_index(&PyStr::new(name))?;
+    let kinds = tabs.vars[i as usize].1;
+    Some(md(format!(
+        "local `{name}`: `co_localsplusnames[{i}]` (kind 0x{kinds:02x})"
+    )))
+}
+
+fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover> {
+    let op = op_of(doc, line)?;
+    let base = op.base.unwrap_or(op.name);
+    let mut s = format!(
+        "**{}** — opcode {} in Python {}",
+        op.name, op.code, table.version
+    );
+    if let Some(b) = op.base {
+        s.push_str(&format!(" (a specialized form of {b})"));
+    }
+    if let Some(d) = super::opdocs::describe(base) {
+        s.push_str("\n\n");
+        s.push_str(d);
+    }
+    let (arg, depth) = match instr_at(doc, line) {
+        Some((seg, _, k, ins)) => {
+            let arg = match &ins.arg {
+                Arg::Value(v) => *v,
+                _ => 0,
+            };
+            (
+                arg,
+                seg.info
+                    .as_ref()
+                    .and_then(|i| i.depths.get(k).copied().flatten()),
+            )
+        }
+        None => (0, None),
+    };
+    s.push_str(&format!("\n\nstack effect: {}", effect_text(op, arg)));
+    if op.caches > 0 {
+        s.push_str(&format!(" · {} cache entries", op.caches));
+    }
+    match depth {
+        Some(d) => {
+            let after = d + op.stack_effect(arg, false);
+            s.push_str(&format!("\n\nstack depth here: {d} before, {after} after"));
+        }
+        None => s.push_str("\n\nstack depth here: unknown (not reached)"),
+    }
+    Some(md(s))
+}
+
+fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Option<Hover> {
+    let op = op_of(doc, line)?;
+    let (seg, block, _, ins) = instr_at(doc, line)?;
+    if matches!(op.arg, ArgKind::JumpForward | ArgKind::JumpBackward) {
+        if let Arg::Label(l) = &ins.arg {
+            return Some(md(label_hover(doc, seg, l)));
+        }
+    }
+    if n.kind() == "code_ref" {
+        return block_hover(doc, &text_of(doc, n)[1..], table.version);
+    }
+    let tabs = tables::build(table, block);
+    let text = match (op.arg, &ins.arg) {
+        (ArgKind::Const, Arg::Const(c)) => {
+            let i = tabs.const_index(c)?;
+            format!(
+                "constant `{}` ({}) → `co_consts[{i}]`",
+                obj_text(c),
+                c.type_name()
+            )
+        }
+        (ArgKind::Const, Arg::Value(i)) => {
+            let c = tabs.consts.get(*i as usize)?;
+            format!("`co_consts[{i}]` = `{}` ({})", obj_text(c), c.type_name())
+        }
+        (ArgKind::Local | ArgKind::Free, Arg::Name(nm)) => {
+            let i = tabs.var_index(nm)?;
+            format!(
+                "local `{}` → `co_localsplusnames[{i}]` (kind 0x{:02x})",
+                crate::dis::print::name_text(nm),
+                tabs.vars[i as usize].1
+            )
+        }
+        (ArgKind::Local | ArgKind::Free, Arg::Value(i)) => {
+            let (nm, k) = tabs.vars.get(*i as usize)?;
+            format!(
+                "`co_localsplusnames[{i}]` = local `{}` (kind 0x{k:02x})",
+                crate::dis::print::name_text(nm)
+            )
+        }
+        (_, Arg::Name(nm))
+        | (
+            _,
+            Arg::NameFlags {
+                name: crate::model::NameRef::Name(nm),
+                ..
+            },
+        ) => {
+            let i = tabs.name_index(nm)?;
+            format!(
+                "name `{}` → `co_names[{i}]`",
+                crate::dis::print::name_text(nm)
+            )
+        }
+        (
+            _,
+            Arg::NameFlags {
+                name: crate::model::NameRef::Index(i),
+                ..
+            },
+        ) => {
+            let nm = tabs.names.get(*i as usize)?;
+            format!("`co_names[{i}]` = `{}`", crate::dis::print::name_text(nm))
+        }
+        (ArgKind::Name | ArgKind::GlobalName, Arg::Value(v)) => {
+            let i = if op.arg == ArgKind::GlobalName {
+                v >> 1
+            } else {
+                *v
+            };
+            let nm = tabs.names.get(i as usize)?;
+            format!("`co_names[{i}]` = `{}`", crate::dis::print::name_text(nm))
+        }
+        (_, Arg::Value(v)) => format!("argument {v} (0x{v:x})"),
+        _ => return None,
+    };
+    Some(md(text))
+}
+
+fn item(label: &str, kind: CompletionItemKind, detail: String) -> CompletionItem {
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail),
+        ..CompletionItem::default()
+    }
+}
+
+const DIRECTIVES: &[(&str, &str)] = &[
+    (".python", "the module's Python version"),
+    (".pyc", "the .pyc header"),
+    (".code", "start a code block"),
+    (".name", "co_name"),
+    (".qualname", "co_qualname"),
+    (".filename", "co_filename"),
+    (".firstlineno", "co_firstlineno"),
+    (".flags", "co_flags, by name"),
+    (".argcount", "co_argcount"),
+    (".posonlyargcount", "co_posonlyargcount"),
+    (".kwonlyargcount", "co_kwonlyargcount"),
+    (".stacksize", "co_stacksize"),
+    (".var", "declare a fast local"),
+    (".consts", "pin a co_consts entry"),
+    (".names", "pin a co_names entry"),
+    (".except", "an exception table entry"),
+    (".linetable", "raw location table"),
+    (".exceptiontable", "raw exception table"),
+    (".verbatim", "one code unit per instruction"),
+];
+
+pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> {
+    let b = doc.offset(pos);
+    let line_no = doc.rope.byte_to_line(b);
+    let line_start = doc.rope.line_to_byte(line_no);
+    let before = doc.slice(line_start..b);
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let partial = !before.ends_with(char::is_whitespace) && !before.is_empty();
+    let current = if partial {
+        words.last().copied().unwrap_or("")
+    } else {
+        ""
+    };
+    let done: Vec<&str> = if partial {
+        words[..words.len().saturating_sub(1)].to_vec()
+    } else {
+        words.clone()
+    };
+    let v = version(doc);
+    let table = v.table();
+    let seg = doc.analysis.segment_at(b);
+    let block = seg.and_then(|s| s.block.as_ref());
+    let mut out = Vec::new();
+    let blocks = || {
+        doc.analysis
+            .segments
+            .iter()
+            .filter_map(|s| s.block.as_ref())
+            .filter(|b| !b.name.is_empty())
+            .map(|b| {
+                item(
+                    &format!("@{}", b.name),
+                    CompletionItemKind::FUNCTION,
+                    "code block".into(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if current.starts_with('@') {
+        return Some(blocks());
+    }
+    let is_position = |w: &str| w == "-" || w.starts_with(|c: char| c.is_ascii_digit());
+    let rest: Vec<&str> = done
+        .iter()
+        .copied()
+        .skip_while(|w| is_position(w))
+        .collect();
+    if current.starts_with('.') || (rest.is_empty() && done.is_empty() && current.is_empty()) {
+        for (d, what) in DIRECTIVES {
+            out.push(item(d, CompletionItemKind::KEYWORD, what.to_string()));
+        }
+        if current.starts_with('.') {
+            return Some(out);
+        }
+    }
+    if rest.is_empty() {
+        // An opcode.
+        for op in table.ops {
+            let detail = if op.has_arg() {
+                format!("stack effect {:+} (argument 0)", op.stack_effect(0, false))
+            } else {
+                format!("stack effect {:+}", op.stack_effect(0, false))
+            };
+            out.push(item(op.name, CompletionItemKind::KEYWORD, detail));
+        }
+        return Some(out);
+    }
+    let labels = || -> Vec<CompletionItem> {
+        block
+            .map(|b| {
+                b.body
+                    .iter()
+                    .filter_map(|s| match s {
+                        Stmt::Label(l, _) => {
+                            Some(item(l, CompletionItemKind::REFERENCE, "label".into()))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if rest[0] == ".except" {
+        return Some(labels());
+    }
+    let Some(op) = table.by_name(rest[0]) else {
+        return Some(out);
+    };
+    let tabs = block.map(|b| tables::build(table, b));
+    match op.arg {
+        ArgKind::JumpForward | ArgKind::JumpBackward => out = labels(),
+        ArgKind::Local | ArgKind::Free | ArgKind::LocalPair => {
+            if let Some(t) = &tabs {
+                for (i, (nm, k)) in t.vars.iter().enumerate() {
+                    out.push(item(
+                        &crate::dis::print::name_text(nm),
+                        CompletionItemKind::VARIABLE,
+                        format!("local #{i} (kind 0x{k:02x})"),
+                    ));
+                }
+            }
+        }
+        ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => {
+            if let Some(t) = &tabs {
+                for (i, nm) in t.names.iter().enumerate() {
+                    out.push(item(
+                        &crate::dis::print::name_text(nm),
+                        CompletionItemKind::FIELD,
+                        format!("co_names #{i}"),
+                    ));
+                }
+            }
+            if matches!(op.arg, ArgKind::GlobalName) || rest[0] == "LOAD_GLOBAL" {
+                out.push(item(
+                    "NULL",
+                    CompletionItemKind::KEYWORD,
+                    "push NULL too".into(),
+                ));
+            }
+        }
+        ArgKind::Const => {
+            out.extend(blocks());
+            for k in ["None", "True", "False"] {
+                out.push(item(k, CompletionItemKind::CONSTANT, "constant".into()));
+            }
+            if let Some(t) = &tabs {
+                for (i, c) in t.consts.iter().enumerate() {
+                    out.push(CompletionItem {
+                        label: format!("#{i}"),
+                        kind: Some(CompletionItemKind::VALUE),
+                        detail: Some(format!("{} ({})", obj_text(c), c.type_name())),
+                        ..CompletionItem::default()
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(out)
+}
+
+pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
+    let mut out = Vec::new();
+    for (i, seg) in doc.analysis.segments.iter().enumerate().skip(1) {
+        let Some(block) = seg.block.as_ref() else {
+            continue;
+        };
+        let mut children = Vec::new();
+        for s in &block.body {
+            if let Stmt::Label(l, sp) = s {
+                let r = doc.range(&seg.shift(sp));
+                #[allow(deprecated)]
+                children.push(DocumentSymbol {
+                    name: l.clone(),
+                    detail: Some("label".into()),
+                    kind: SymbolKind::KEY,
+                    tags: None,
+                    deprecated: None,
+                    range: r,
+                    selection_range: r,
+                    children: None,
+                });
+            }
+        }
+        let range = doc.range(&(seg.start..seg.end.max(seg.start)));
+        let sel = doc.range(&seg.shift(&block.span));
+        let detail = block
+            .qualname
+            .as_ref()
+            .map(crate::dis::print::name_text)
+            .or_else(|| (i == 1).then(|| "module".to_string()));
+        #[allow(deprecated)]
+        out.push(DocumentSymbol {
+            name: if block.name.is_empty() {
+                "?".into()
+            } else {
+                block.name.clone()
+            },
+            detail,
+            kind: if i == 1 {
+                SymbolKind::MODULE
+            } else {
+                SymbolKind::FUNCTION
+            },
+            tags: None,
+            deprecated: None,
+            range,
+            selection_range: sel,
+            children: Some(children),
+        });
+    }
+    out
+}
+
+/// The last line of `r` that holds more than whitespace.
+fn last_text_line(doc: &Document, r: &Range<usize>) -> u32 {
+    let first = doc.rope.byte_to_line(r.start);
+    let mut line = doc.rope.byte_to_line(r.end.min(doc.rope.len_bytes()));
+    while line > first {
+        let l = doc.rope.line(line);
+        if l.chars().any(|c| !c.is_whitespace()) && doc.rope.line_to_byte(line) < r.end {
+            break;
+        }
+        line -= 1;
+    }
+    line as u32
+}
+
+pub fn folding(doc: &Document) -> Vec<FoldingRange> {
+    let mut out = Vec::new();
+    for seg in doc.analysis.segments.iter().skip(1) {
+        let start = doc.position(seg.start).line;
+        let end = last_text_line(doc, &(seg.start..seg.end));
+        if end > start {
+            out.push(FoldingRange {
+                start_line: start,
+                end_line: end,
+                kind: Some(FoldingRangeKind::Region),
+                ..FoldingRange::default()
+            });
+        }
+    }
+    out
+}
+
+pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
+    let root = doc.tree.root_node();
+    let mut raw: Vec<(usize, usize, u32, u32)> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        let ty: Option<(u32, u32)> = match n.kind() {
+            "directive_name" => Some((1, 0)),
+            "comment" => Some((8, 0)),
+            "string" => Some((7, 0)),
+            "integer" | "float" | "index" => Some((6, 0)),
+            "operator" | "->" => Some((9, 0)),
+            "position" => Some((10, 0)),
+            "code_ref" => Some((5, 0)),
+            "identifier" => {
+                let parent = n.parent();
+                if parent.is_some_and(|p| {
+                    p.kind() == "instruction" && p.child_by_field_name("opcode") == Some(n)
+                }) {
+                    Some((0, 0))
+                } else {
+                    classify(doc, n).map(|(s, def)| {
+                        let t = match s {
+                            Sym::Label(..) => 2,
+                            Sym::Local(..) => 3,
+                            Sym::Name(..) => 4,
+                            Sym::Block(_) => 5,
+                        };
+                        (t, def as u32)
+                    })
+                }
+            }
+            _ => None,
+        };
+        match ty {
+            Some((t, m)) if n.start_byte() < n.end_byte() => {
+                raw.push((n.start_byte(), n.end_byte(), t, m))
+            }
+            _ => {
+                for i in (0..n.child_count()).rev() {
+                    if let Some(c) = n.child(i) {
+                        stack.push(c);
+                    }
+                }
+            }
+        }
+    }
+    raw.sort_by_key(|t| t.0);
+    let mut data = Vec::with_capacity(raw.len());
+    let (mut pl, mut pc) = (0u32, 0u32);
+    for (a, b, t, m) in raw {
+        let s = doc.position(a);
+        let e = doc.position(b);
+        if e.line != s.line {
+            continue;
+        }
+        let delta_line = s.line - pl;
+        let delta_start = if delta_line == 0 {
+            s.character - pc
+        } else {
+            s.character
+        };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: e.character - s.character,
+            token_type: t,
+            token_modifiers_bitset: m,
+        });
+        pl = s.line;
+        pc = s.character;
+    }
+    SemanticTokens {
+        result_id: None,
+        data,
+    }
+}
+
+pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
+    let (a, b) = (doc.offset(range.start), doc.offset(range.end));
+    let mut out = Vec::new();
+    for seg in &doc.analysis.segments {
+        if seg.end < a || seg.start > b {
+            continue;
+        }
+        let (Some(block), Some(info)) = (seg.block.as_ref(), seg.info.as_ref()) else {
+            continue;
+        };
+        let mut k = 0;
+        for s in &block.body {
+            let Stmt::Instr(ins) = s else { continue };
+            let depth = info.depths.get(k).copied().flatten();
+            k += 1;
+            let span = seg.shift(&ins.span);
+            if span.start < a || span.start > b {
+                continue;
+            }
+            let Some(d) = depth else { continue };
+            // Before the opcode: after the position, if there is one.
+            let root = doc.tree.root_node();
+            let at = root
+                .descendant_for_byte_range(span.start, span.start)
+                .map(line_node)
+                .and_then(|l| l.child_by_field_name("opcode"))
+                .map(|o| o.start_byte())
+                .unwrap_or(span.start);
+            out.push(InlayHint {
+                position: doc.position(at),
+                label: InlayHintLabel::String(format!("[{d}]")),
+                kind: None,
+                text_edits: None,
+                tooltip: Some(InlayHintTooltip::String(format!(
+                    "stack depth before this instruction: {d}"
+                ))),
+                padding_left: None,
+                padding_right: Some(true),
+                data: None,
+            });
+        }
+    }
+    out
+}
+
+/// Width of the position column in the canonical layout (as `pyasm dis`
+/// prints it).
+const POS_WIDTH: usize = 12;
+
+/// The canonical text of one line node without errors, or `None` to leave
+/// it as it is.
+fn canonical_line(doc: &Document, n: Node) -> Option<String> {
+    if n.has_error() || n.start_position().row != n.end_position().row {
+        return None;
+    }
+    // Values after the head, one space apart, commas kept; a comment
+    // inside the node goes last.
+    let values = |from: usize| -> String {
+        let mut s = String::new();
+        let mut comment = None;
+        let mut c = n.walk();
+        for (i, ch) in n.children(&mut c).enumerate() {
+            if ch.kind() == "comment" {
+                comment = Some(text_of(doc, ch));
+                continue;
+            }
+            if i < from {
+                continue;
+            }
+            let t = text_of(doc, ch);
+            if t == "," {
+                s.push(',');
+            } else {
+                s.push(' ');
+                s.push_str(&t);
+            }
+        }
+        if let Some(cm) = comment {
+            s.push_str("  ");
+            s.push_str(&cm);
+        }
+        s
+    };
+    match n.kind() {
+        "directive" => {
+            let name = text_of(doc, n.child_by_field_name("name")?);
+            let indent = if matches!(name.as_str(), ".python" | ".pyc" | ".code") {
+                ""
+            } else {
+                "    "
+            };
+            Some(format!("{indent}{name}{}", values(1)))
+        }
+        "label" => Some(format!("{}:", text_of(doc, n.child_by_field_name("name")?))),
+        "instruction" => {
+            let pos = n.child_by_field_name("position");
+            let op = n.child_by_field_name("opcode")?;
+            let skip = if pos.is_some() { 2 } else { 1 };
+            let p = pos.map(|p| text_of(doc, p)).unwrap_or_default();
+            let head = if p.len() < POS_WIDTH {
+                format!("{p:<POS_WIDTH$}")
+            } else {
+                format!("{p} ")
+            };
+            Some(format!("{head}{}{}", text_of(doc, op), values(skip)))
+        }
+        _ => None,
+    }
+}
+
+/// The whole document in the canonical layout: directives of the module
+/// at the margin, block fields indented four, labels at the margin,
+/// instructions after a twelve-column position field, values one space
+/// apart, one blank line before each block, no trailing spaces. Lines
+/// with syntax errors are left alone. `None`: already canonical.
+pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
+    let text = doc.text();
+    let root = doc.tree.root_node();
+    let mut by_line: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
+    let mut comments: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
+    let mut c = root.walk();
+    for n in root.children(&mut c) {
+        let row = n.start_position().row;
+        if n.kind() == "comment" {
+            comments.entry(row).or_insert(n);
+        } else if n.is_named() {
+            by_line.entry(row).or_insert(n);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (row, raw) in lines.iter().enumerate() {
+        let last = row + 1 == lines.len();
+        let raw_line = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut line = match by_line.get(&row).and_then(|n| canonical_line(doc, *n)) {
+            Some(mut l) => {
+                // A comment after the code on the same line.
+                if let Some(cm) = comments.get(&row) {
+                    if by_line
+                        .get(&row)
+                        .is_some_and(|n| cm.start_byte() >= n.end_byte())
+                    {
+                        l.push_str("  ");
+                        l.push_str(&text_of(doc, *cm));
+                    }
+                }
+                l
+            }
+            None => raw_line.trim_end().to_string(),
+        };
+        if by_line.get(&row).is_some_and(|n| {
+            n.kind() == "directive"
+                && n.child_by_field_name("name")
+                    .is_some_and(|d| text_of(doc, d) == ".code")
+        }) && !out.is_empty()
+            && blank_run == 0
+        {
+            out.push('\n');
+        }
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 && !last {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        if last {
+            if !line.is_empty() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        } else {
+            line.push('\n');
+            out.push_str(&line);
+        }
+    }
+    if out == text {
+        return None;
+    }
+    let end = doc.position(doc.rope.len_bytes());
+    Some(vec![TextEdit::new(
+        Range_::new(Position::new(0, 0), end),
+        out,
+    )])
+}

@@ -1,0 +1,493 @@
+//! `pyasm lsp`: the language server, over stdio, on tower-lsp-server.
+//!
+//! Only this module knows LSP types and JSON-RPC. Documents live in
+//! [`document`]; each feature has its own file and reads a document and its
+//! [`crate::ide::FileAnalysis`], never the text directly.
+//!
+//! Ordering: tower-lsp-server runs handlers concurrently, so every change
+//! is applied, reparsed and analysed synchronously, before the handler's
+//! first `.await`. Diagnostics are published under a lock that is taken
+//! after the analysis, and only if the document is still at the version
+//! they were computed for: a stale result is never published.
+//!
+//! Nothing may print to stdout: it is the protocol channel.
+
+pub mod actions;
+pub mod commands;
+pub mod document;
+pub mod features;
+pub mod opdocs;
+pub mod settings;
+
+use crate::diag::{Diag, Severity};
+use document::{Document, Encoding};
+use settings::Settings;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+pub const BUILD_COMMAND: &str = "pyasm.build";
+pub const DISASSEMBLE_COMMAND: &str = "pyasm.disassemble";
+
+struct State {
+    docs: HashMap<Uri, Document>,
+    settings: Settings,
+    encoding: Encoding,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Mutex<State>,
+    /// Held while publishing, so results go out in the order of the
+    /// versions they belong to.
+    publishing: tokio::sync::Mutex<()>,
+}
+
+/// Runs the server on stdin and stdout until the client says exit.
+pub fn run() -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (service, socket) = LspService::new(|client| Backend {
+            client,
+            state: Mutex::new(State {
+                docs: HashMap::new(),
+                settings: Settings::default(),
+                encoding: Encoding::Utf16,
+            }),
+            publishing: tokio::sync::Mutex::new(()),
+        });
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    Ok(())
+}
+
+/// The LSP form of a diagnostic, with the severity the settings give its
+/// code (`None`: switched off).
+pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Option<Diagnostic> {
+    let default = match d.severity {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+    };
+    let severity = settings.severity(d.code, default)?;
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .notes
+        .iter()
+        .map(|(s, m)| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), doc.range(s)),
+            message: m.clone(),
+        })
+        .collect();
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(h);
+    }
+    Some(Diagnostic {
+        range: doc.range(&d.span),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some("pyasm".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..Diagnostic::default()
+    })
+}
+
+fn internal(what: &str) -> Error {
+    let mut e = Error::internal_error();
+    e.message = format!("pyasm: internal error in {what}").into();
+    e
+}
+
+impl Backend {
+    /// Runs `f` on a document; a panic inside becomes an internal error
+    /// and the server keeps serving.
+    fn with_doc<T>(
+        &self,
+        uri: &Uri,
+        what: &str,
+        f: impl FnOnce(&Document, &Settings) -> T,
+    ) -> Result<Option<T>> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(doc) = state.docs.get(uri) else {
+            return Ok(None);
+        };
+        catch_unwind(AssertUnwindSafe(|| f(doc, &state.settings)))
+            .map(Some)
+            .map_err(|_| internal(what))
+    }
+
+    /// Diagnostics for a document's current version.
+    fn diagnostics(&self, uri: &Uri) -> Option<(Vec<Diagnostic>, i32)> {
+        self.with_doc(uri, "diagnostics", |doc, settings| {
+            let ds = doc
+                .analysis
+                .diagnostics()
+                .iter()
+                .filter_map(|d| to_lsp(doc, uri, d, settings))
+                .collect();
+            (ds, doc.version)
+        })
+        .ok()
+        .flatten()
+    }
+
+    async fn publish(&self, uri: Uri, computed: Option<(Vec<Diagnostic>, i32)>) {
+        let Some((diags, version)) = computed else {
+            return;
+        };
+        let _turn = self.publishing.lock().await;
+        let current = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.docs.get(&uri).map(|d| d.version)
+        };
+        if current == Some(version) {
+            self.client
+                .publish_diagnostics(uri, diags, Some(version))
+                .await;
+        }
+    }
+
+    /// Applies new settings; every document is analysed again.
+    fn configure(&self, settings: Settings) -> Vec<Uri> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (version, opts) = (settings.default_version, settings.options());
+        state.settings = settings;
+        let mut uris = Vec::new();
+        for (uri, doc) in state.docs.iter_mut() {
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                doc.analysis.configure(version, opts);
+                doc.analysis
+                    .update(&doc.tree, &[], &document::RopeSource(&doc.rope));
+            }));
+            uris.push(uri.clone());
+        }
+        uris
+    }
+
+    async fn pull_configuration(&self) {
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("pyasm".into()),
+        }];
+        if let Ok(values) = self.client.configuration(items).await {
+            if let Some(v) = values.into_iter().next() {
+                if !v.is_null() {
+                    let merged = {
+                        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                        state.settings.merged(&v)
+                    };
+                    self.reconfigure(merged).await;
+                }
+            }
+        }
+    }
+
+    async fn reconfigure(&self, settings: Settings) {
+        for uri in self.configure(settings) {
+            let d = self.diagnostics(&uri);
+            self.publish(uri, d).await;
+        }
+        let _ = self.client.inlay_hint_refresh().await;
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        let encoding = if utf8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.encoding = encoding;
+            if let Some(opts) = &params.initialization_options {
+                state.settings = state.settings.merged(opts);
+            }
+        }
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "pyasm".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: features::capabilities(encoding),
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.pull_configuration().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let td = params.text_document;
+        let computed = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let (enc, v, opts) = (
+                state.encoding,
+                state.settings.default_version,
+                state.settings.options(),
+            );
+            let doc = catch_unwind(AssertUnwindSafe(|| {
+                Document::new(&td.text, td.version, enc, v, opts)
+            }));
+            match doc {
+                Ok(doc) => {
+                    state.docs.insert(td.uri.clone(), doc);
+                }
+                Err(_) => {
+                    state.docs.remove(&td.uri);
+                }
+            }
+            drop(state);
+            self.diagnostics(&td.uri)
+        };
+        self.publish(td.uri, computed).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let (enc, v, opts) = (
+                state.encoding,
+                state.settings.default_version,
+                state.settings.options(),
+            );
+            let Some(doc) = state.docs.get_mut(&uri) else {
+                return;
+            };
+            let ok = catch_unwind(AssertUnwindSafe(|| {
+                doc.apply(&params.content_changes, version)
+            }))
+            .is_ok();
+            if !ok {
+                // Start again from the text, whatever state the failed
+                // update left behind.
+                let text = doc.text();
+                match catch_unwind(AssertUnwindSafe(|| {
+                    Document::new(&text, version, enc, v, opts)
+                })) {
+                    Ok(fresh) => *doc = fresh,
+                    Err(_) => {
+                        state.docs.remove(&uri);
+                    }
+                }
+            }
+        }
+        let computed = self.diagnostics(&uri);
+        self.publish(uri, computed).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.docs.remove(&uri);
+        }
+        let _turn = self.publishing.lock().await;
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let section = params
+            .settings
+            .get("pyasm")
+            .cloned()
+            .unwrap_or(params.settings);
+        if section.is_object() && section.as_object().is_some_and(|o| !o.is_empty()) {
+            let merged = {
+                let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.settings.merged(&section)
+            };
+            self.reconfigure(merged).await;
+        } else {
+            self.pull_configuration().await;
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        Ok(self
+            .with_doc(&p.text_document.uri, "hover", |doc, _| {
+                features::hover(doc, p.position)
+            })?
+            .flatten())
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let uri = p.text_document.uri.clone();
+        Ok(self
+            .with_doc(&uri, "definition", |doc, _| {
+                features::definition(doc, p.position)
+                    .map(|r| GotoDefinitionResponse::Scalar(Location::new(uri.clone(), r)))
+            })?
+            .flatten())
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let uri = p.text_document.uri.clone();
+        let include = params.context.include_declaration;
+        Ok(self
+            .with_doc(&uri, "references", |doc, _| {
+                features::references(doc, p.position, include).map(|rs| {
+                    rs.into_iter()
+                        .map(|r| Location::new(uri.clone(), r))
+                        .collect()
+                })
+            })?
+            .flatten())
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        Ok(self
+            .with_doc(&params.text_document.uri, "rename", |doc, _| {
+                features::prepare_rename(doc, params.position).map(PrepareRenameResponse::Range)
+            })?
+            .flatten())
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let uri = p.text_document.uri.clone();
+        let r = self.with_doc(&uri, "rename", |doc, _| {
+            features::rename(doc, p.position, &params.new_name)
+        })?;
+        match r {
+            Some(Ok(Some(edits))) => Ok(Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(uri, edits)])),
+                ..WorkspaceEdit::default()
+            })),
+            Some(Err(msg)) => Err(Error::invalid_params(msg)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        Ok(self
+            .with_doc(&p.text_document.uri, "completion", |doc, _| {
+                features::completion(doc, p.position).map(CompletionResponse::Array)
+            })?
+            .flatten())
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.with_doc(&params.text_document.uri, "outline", |doc, _| {
+            DocumentSymbolResponse::Nested(features::outline(doc))
+        })
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.with_doc(&params.text_document.uri, "folding", |doc, _| {
+            features::folding(doc)
+        })
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
+            SemanticTokensResult::Tokens(features::semantic_tokens(doc))
+        })
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.with_doc(&params.text_document.uri, "inlay hints", |doc, settings| {
+            if settings.inlay_hints {
+                features::inlay_hints(doc, params.range)
+            } else {
+                Vec::new()
+            }
+        })
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        Ok(self
+            .with_doc(&params.text_document.uri, "formatting", |doc, _| {
+                features::format(doc)
+            })?
+            .flatten())
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        Ok(self
+            .with_doc(&uri, "code actions", |doc, _| {
+                actions::code_actions(doc, &uri, &params)
+            })?
+            .filter(|v| !v.is_empty()))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        let arg = params.arguments.first().cloned();
+        match params.command.as_str() {
+            BUILD_COMMAND => {
+                let uri = commands::uri_argument(arg)?;
+                let outcome = {
+                    let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                    let doc = state.docs.get(&uri);
+                    catch_unwind(AssertUnwindSafe(|| {
+                        commands::build(&uri, doc, &state.settings)
+                    }))
+                    .map_err(|_| internal("pyasm.build"))?
+                };
+                let (typ, text) = match &outcome {
+                    Ok(path) => (
+                        MessageType::INFO,
+                        format!("pyasm: built {}", path.display()),
+                    ),
+                    Err(msg) => (MessageType::ERROR, format!("pyasm: not built: {msg}")),
+                };
+                self.client.show_message(typ, text).await;
+                match outcome {
+                    Ok(path) => Ok(Some(serde_json::json!({
+                        "path": path.display().to_string(),
+                    }))),
+                    Err(msg) => {
+                        let mut e = Error::invalid_request();
+                        e.message = msg.into();
+                        Err(e)
+                    }
+                }
+            }
+            DISASSEMBLE_COMMAND => {
+                let text = catch_unwind(AssertUnwindSafe(|| commands::disassemble(arg)))
+                    .map_err(|_| internal("pyasm.disassemble"))??;
+                Ok(Some(LSPAny::String(text)))
+            }
+            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        }
+    }
+}
