@@ -12,6 +12,8 @@
 //! [`Source`], edits as tree-sitter `InputEdit`s, and results are [`Diag`]s
 //! with byte spans.
 
+pub mod timing;
+
 use crate::analysis::module::{self, BlockFacts};
 use crate::asm::{self, BlockContext, BlockInfo, Options};
 use crate::code::{Code, PyStr};
@@ -200,8 +202,9 @@ impl FileAnalysis {
                 }
             }
         }
-        self.resegment(tree, src);
+        timing::time("resegment", || self.resegment(tree, src));
         self.reanalysed = 0;
+        let t = timing::enabled().then(std::time::Instant::now);
         // The preamble first: the version and header concern every block.
         if self.segments[0].dirty {
             let old = self.preamble.clone();
@@ -217,11 +220,16 @@ impl FileAnalysis {
                 self.analyse(i, tree, src);
             }
         }
+        if let Some(t) = t {
+            timing::add("analysis", t.elapsed());
+        }
         let facts: Vec<(&BlockFacts, isize)> = self.segments[1..]
             .iter()
             .map(|s| (&s.facts, s.delta()))
             .collect();
-        self.module_diags = module::module_checks(self.preamble.version, &facts, self.opts.verify);
+        self.module_diags = timing::time("module_checks", || {
+            module::module_checks(self.preamble.version, &facts, self.opts.verify)
+        });
     }
 
     /// Cuts the dirty runs of segments again from the tree's top-level

@@ -8,7 +8,7 @@
 //! segments the edits or the reparse touched are analysed again.
 
 use crate::asm::Options;
-use crate::ide::{FileAnalysis, Source};
+use crate::ide::{timing, FileAnalysis, Source};
 use crate::versions::Version;
 use ropey::Rope;
 use std::borrow::Cow;
@@ -96,17 +96,22 @@ impl Document {
                     edited = false;
                 }
                 Some(r) => {
-                    let a = self.offset(r.start);
-                    let b = self.offset(r.end).max(a);
+                    let (a, b) = timing::time("offsets", || {
+                        let a = self.offset(r.start);
+                        (a, self.offset(r.end).max(a))
+                    });
                     self.replace(a..b, &c.text);
                     edited = true;
                 }
             }
         }
         if edited {
-            let new_tree = parse_rope(&self.rope, Some(&self.tree));
-            let changed: Vec<tree_sitter::Range> = self.tree.changed_ranges(&new_tree).collect();
-            self.tree = new_tree;
+            let new_tree = timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree)));
+            let changed: Vec<tree_sitter::Range> = timing::time("changed_ranges", || {
+                self.tree.changed_ranges(&new_tree).collect()
+            });
+            let old = std::mem::replace(&mut self.tree, new_tree);
+            timing::time("tree_drop", || drop(old));
             self.analysis
                 .update(&self.tree, &changed, &RopeSource(&self.rope));
         }
@@ -134,12 +139,14 @@ impl Document {
             old_end_position,
             new_end_position,
         };
-        let ca = self.rope.byte_to_char(r.start);
-        let cb = self.rope.byte_to_char(r.end);
-        self.rope.remove(ca..cb);
-        self.rope.insert(ca, text);
-        self.tree.edit(&edit);
-        self.analysis.edit(&edit);
+        timing::time("rope_edit", || {
+            let ca = self.rope.byte_to_char(r.start);
+            let cb = self.rope.byte_to_char(r.end);
+            self.rope.remove(ca..cb);
+            self.rope.insert(ca, text);
+        });
+        timing::time("tree_edit", || self.tree.edit(&edit));
+        timing::time("analysis_edit", || self.analysis.edit(&edit));
     }
 
     /// Tree-sitter's point for a byte: rows end at `\n`, columns are bytes.

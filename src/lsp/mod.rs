@@ -20,6 +20,7 @@ pub mod opdocs;
 pub mod settings;
 
 use crate::diag::{Diag, Severity};
+use crate::ide::timing;
 use document::{Document, Encoding};
 use settings::Settings;
 use std::collections::HashMap;
@@ -127,12 +128,12 @@ impl Backend {
     /// Diagnostics for a document's current version.
     fn diagnostics(&self, uri: &Uri) -> Option<(Vec<Diagnostic>, i32)> {
         self.with_doc(uri, "diagnostics", |doc, settings| {
-            let ds = doc
-                .analysis
-                .diagnostics()
-                .iter()
-                .filter_map(|d| to_lsp(doc, uri, d, settings))
-                .collect();
+            let ds = timing::time("diagnostics", || doc.analysis.diagnostics());
+            let ds = timing::time("to_lsp", || {
+                ds.iter()
+                    .filter_map(|d| to_lsp(doc, uri, d, settings))
+                    .collect()
+            });
             (ds, doc.version)
         })
         .ok()
@@ -149,10 +150,37 @@ impl Backend {
             state.docs.get(&uri).map(|d| d.version)
         };
         if current == Some(version) {
-            self.client
-                .publish_diagnostics(uri, diags, Some(version))
-                .await;
+            if timing::enabled() {
+                self.publish_timed(uri, diags, version).await;
+            } else {
+                self.client
+                    .publish_diagnostics(uri, diags, Some(version))
+                    .await;
+            }
         }
+    }
+
+    /// `publish`'s last step with timing on: also measures the JSON
+    /// serialisation of the notification (done again by the transport) and
+    /// prints the phases of this version to stderr.
+    async fn publish_timed(&self, uri: Uri, diags: Vec<Diagnostic>, version: i32) {
+        let params = PublishDiagnosticsParams::new(uri, diags, Some(version));
+        timing::time("json", || serde_json::to_vec(&params).map(|v| v.len()).ok());
+        let PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        } = params;
+        let t = std::time::Instant::now();
+        self.client
+            .publish_diagnostics(uri, diagnostics, version)
+            .await;
+        timing::add("publish", t.elapsed());
+        eprintln!(
+            "pyasm-timing version={} {}",
+            version.unwrap_or(0),
+            timing::line(&timing::take())
+        );
     }
 
     /// Applies new settings; every document is analysed again.
@@ -238,6 +266,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        timing::begin();
         let td = params.text_document;
         let computed = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -247,7 +276,7 @@ impl LanguageServer for Backend {
                 state.settings.options(),
             );
             let doc = catch_unwind(AssertUnwindSafe(|| {
-                Document::new(&td.text, td.version, enc, v, opts)
+                timing::time("open", || Document::new(&td.text, td.version, enc, v, opts))
             }));
             match doc {
                 Ok(doc) => {
@@ -264,6 +293,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        timing::begin();
         let uri = params.text_document.uri;
         let version = params.text_document.version;
         {
