@@ -2,7 +2,8 @@
 # Runs every check CI runs, after installing what they need on a fresh
 # machine: CPython 3.11 (the reference interpreter), CPython 3.12-3.14 as
 # pyodide packages for Node, the tree-sitter CLI that generated
-# grammar/src/parser.c, and the Rust components fmt and clippy.
+# grammar/src/parser.c, the Rust components fmt and clippy, and the npm
+# packages that build the VS Code extension.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -26,6 +27,10 @@ fi
 node --version
 # Real CPython 3.12, 3.13 and 3.14 (pyodide builds), pinned by tests/package-lock.json.
 npm ci --prefix tests --no-audit --no-fund
+# The VS Code extension's client library and build tools (TypeScript, vsce),
+# and vscode-textmate with vscode-oniguruma for the highlighting test, pinned
+# by editors/vscode/package-lock.json. None of them needs an install script.
+npm ci --prefix editors/vscode --no-audit --no-fund --ignore-scripts
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -40,6 +45,9 @@ step "grammar: committed parser is up to date, corpus tests pass"
     git diff --exit-code -- src/ || { echo "grammar/src is stale: run tree-sitter generate in grammar/"; exit 1; }
     tree-sitter test
 )
+
+step "VS Code extension: compile and package the .vsix (checked by tests/vscode.rs)"
+npm run --prefix editors/vscode package
 
 step "cargo test"
 cargo test --all-targets --no-fail-fast -- --nocapture

@@ -130,6 +130,20 @@ fn op_of(doc: &Document, line: Node) -> Option<&'static OpInfo> {
     version(doc).table().by_name(&name)
 }
 
+/// Which operand of an instruction whose argument is a `co_names` entry is
+/// the name, read as the assembler reads it: `[two_arg] [NULL + | NULL|self +]
+/// NAME`, or the 3.13+ `dis` forms `NAME + NULL` and `NAME + NULL|self`. The
+/// other words are flags, not names.
+fn name_operand(k: ArgKind, texts: &[&str]) -> usize {
+    let at = usize::from(k == ArgKind::SuperAttr && texts.first() == Some(&"two_arg"));
+    match &texts[at.min(texts.len())..] {
+        [_, "+", "NULL"] | [_, "+", "NULL", "|", "self"] => at,
+        ["NULL", "+", ..] => at + 2,
+        ["NULL", "|", "self", "+", ..] => at + 4,
+        _ => at,
+    }
+}
+
 /// What the identifier or `@name` node `n` stands for, if anything, and
 /// whether it defines it.
 pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
@@ -166,7 +180,6 @@ pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
             if !operands.contains(&n) {
                 return None;
             }
-            let last_ident = operands.iter().rev().find(|o| o.kind() == "identifier") == Some(&n);
             match op.arg {
                 ArgKind::JumpForward | ArgKind::JumpBackward => {
                     Some((Sym::Label(seg_start, word), false))
@@ -174,10 +187,11 @@ pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
                 ArgKind::Local | ArgKind::Free | ArgKind::LocalPair => {
                     Some((Sym::Local(seg_start, word), false))
                 }
-                ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr
-                    if last_ident =>
-                {
-                    Some((Sym::Name(seg_start, word), false))
+                k if k.uses_names() => {
+                    let texts: Vec<String> = operands.iter().map(|&o| text_of(doc, o)).collect();
+                    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    (operands.get(name_operand(k, &texts)) == Some(&n))
+                        .then_some((Sym::Name(seg_start, word), false))
                 }
                 _ => None,
             }

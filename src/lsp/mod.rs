@@ -227,6 +227,14 @@ impl Backend {
     }
 }
 
+/// Lets messages already received run first, so a `$/cancelRequest` sent
+/// right behind a request cancels it before any work is done: handlers
+/// compute without awaiting, and tower-lsp-server can only drop a request
+/// at an await.
+async fn yield_to_cancel() {
+    tokio::task::yield_now().await;
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let utf8 = params
@@ -356,6 +364,7 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        yield_to_cancel().await;
         let p = params.text_document_position_params;
         Ok(self
             .with_doc(&p.text_document.uri, "hover", |doc, _| {
@@ -368,6 +377,7 @@ impl LanguageServer for Backend {
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
+        yield_to_cancel().await;
         let p = params.text_document_position_params;
         let uri = p.text_document.uri.clone();
         Ok(self
@@ -379,6 +389,7 @@ impl LanguageServer for Backend {
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        yield_to_cancel().await;
         let p = params.text_document_position;
         let uri = p.text_document.uri.clone();
         let include = params.context.include_declaration;
@@ -397,6 +408,7 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
+        yield_to_cancel().await;
         Ok(self
             .with_doc(&params.text_document.uri, "rename", |doc, _| {
                 features::prepare_rename(doc, params.position).map(PrepareRenameResponse::Range)
@@ -405,6 +417,7 @@ impl LanguageServer for Backend {
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        yield_to_cancel().await;
         let p = params.text_document_position;
         let uri = p.text_document.uri.clone();
         let r = self.with_doc(&uri, "rename", |doc, _| {
@@ -421,6 +434,7 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        yield_to_cancel().await;
         let p = params.text_document_position;
         Ok(self
             .with_doc(&p.text_document.uri, "completion", |doc, _| {
@@ -433,12 +447,14 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
+        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "outline", |doc, _| {
             DocumentSymbolResponse::Nested(features::outline(doc))
         })
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "folding", |doc, _| {
             features::folding(doc)
         })
@@ -448,12 +464,14 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
+        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
             SemanticTokensResult::Tokens(features::semantic_tokens(doc))
         })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "inlay hints", |doc, settings| {
             if settings.inlay_hints {
                 features::inlay_hints(doc, params.range)
@@ -464,6 +482,7 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        yield_to_cancel().await;
         Ok(self
             .with_doc(&params.text_document.uri, "formatting", |doc, _| {
                 features::format(doc)
@@ -472,6 +491,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        yield_to_cancel().await;
         let uri = params.text_document.uri.clone();
         Ok(self
             .with_doc(&uri, "code actions", |doc, _| {
@@ -481,6 +501,7 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        yield_to_cancel().await;
         let arg = params.arguments.first().cloned();
         match params.command.as_str() {
             BUILD_COMMAND => {

@@ -1,0 +1,271 @@
+// The pyasm extension: starts `pyasm lsp` for .pyasm files and adds two
+// commands on top of the server's, "pyasm: Build .pyc" and "pyasm:
+// Disassemble .pyc". Highlighting before the server answers comes from the
+// TextMate grammar in syntaxes/; the server's semantic tokens refine it.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  Executable,
+  LanguageClient,
+  LanguageClientOptions,
+  ResponseError,
+  ServerOptions,
+} from 'vscode-languageclient/node';
+
+/** The commands the server executes (`workspace/executeCommand`). */
+const SERVER_BUILD = 'pyasm.build';
+const SERVER_DISASSEMBLE = 'pyasm.disassemble';
+
+let client: LanguageClient | undefined;
+let starting: Promise<LanguageClient | undefined> | undefined;
+let output: vscode.OutputChannel;
+/** This extension's README, which says how to install pyasm. */
+let readme: vscode.Uri;
+
+export function activate(context: vscode.ExtensionContext): void {
+  output = vscode.window.createOutputChannel('pyasm');
+  // vsce packages README.md as readme.md.
+  const readmeName = ['README.md', 'readme.md'].find((n) =>
+    fs.existsSync(path.join(context.extensionUri.fsPath, n)),
+  );
+  readme = vscode.Uri.joinPath(context.extensionUri, readmeName ?? 'README.md');
+  context.subscriptions.push(
+    output,
+    vscode.commands.registerCommand('pyasm.buildPyc', (uri?: vscode.Uri) => buildPyc(uri)),
+    vscode.commands.registerCommand('pyasm.disassemblePyc', (uri?: vscode.Uri) =>
+      disassemblePyc(uri),
+    ),
+    vscode.commands.registerCommand('pyasm.restartServer', () => restart()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('pyasm.server.path')) {
+        void restart();
+      }
+    }),
+  );
+  void ensureClient();
+}
+
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  starting = undefined;
+  if (c) {
+    await c.stop();
+  }
+}
+
+/** The settings the server reads (see src/lsp/settings.rs). */
+function serverSettings(): Record<string, unknown> {
+  const cfg = vscode.workspace.getConfiguration('pyasm');
+  return {
+    defaultVersion: cfg.get<string>('defaultVersion', '3.11'),
+    outputDir: cfg.get<string>('outputDir', ''),
+    inlayHints: cfg.get<boolean>('inlayHints', true),
+    severities: cfg.get<Record<string, string>>('severities', {}),
+  };
+}
+
+function expand(p: string): string {
+  let s = p.trim();
+  if (s === '~' || s.startsWith('~/') || s.startsWith('~\\')) {
+    s = path.join(os.homedir(), s.slice(1));
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (folder) {
+    s = s.replace(/\$\{workspaceFolder\}/g, folder);
+    if (!path.isAbsolute(s) && (s.includes('/') || s.includes('\\'))) {
+      s = path.join(folder, s);
+    }
+  }
+  return s;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    if (!st.isFile()) {
+      return false;
+    }
+    if (process.platform !== 'win32') {
+      fs.accessSync(p, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `name` on the PATH, as the shell would find it. */
+function onPath(name: string): string | undefined {
+  const exts =
+    process.platform === 'win32'
+      ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').concat([''])
+      : [''];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) {
+      continue;
+    }
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext.toLowerCase());
+      if (isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The `pyasm` binary to run, or why there is none. */
+function findServer(): { path: string } | { error: string } {
+  const configured = vscode.workspace.getConfiguration('pyasm').get<string>('server.path', '');
+  if (configured.trim() !== '') {
+    const p = expand(configured);
+    return isExecutable(p)
+      ? { path: p }
+      : { error: `The pyasm language server was not found at ${p} (the setting pyasm.server.path).` };
+  }
+  const found = onPath('pyasm');
+  return found
+    ? { path: found }
+    : {
+        error:
+          'The pyasm language server was not found: `pyasm` is not on the PATH. ' +
+          'Install it with `cargo install --path .` in a clone of pyasm, ' +
+          'or set pyasm.server.path to the binary.',
+      };
+}
+
+async function explainMissing(message: string): Promise<void> {
+  const install = 'Install instructions';
+  const setPath = 'Set pyasm.server.path';
+  const choice = await vscode.window.showErrorMessage(message, install, setPath);
+  if (choice === install) {
+    await vscode.commands.executeCommand('markdown.showPreview', readme);
+  } else if (choice === setPath) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'pyasm.server.path');
+  }
+}
+
+function ensureClient(): Promise<LanguageClient | undefined> {
+  if (!starting) {
+    starting = start();
+  }
+  return starting;
+}
+
+async function start(): Promise<LanguageClient | undefined> {
+  const server = findServer();
+  if ('error' in server) {
+    output.appendLine(server.error);
+    void explainMissing(server.error);
+    return undefined;
+  }
+  output.appendLine(`starting ${server.path} lsp`);
+  const run: Executable = { command: server.path, args: ['lsp'] };
+  const serverOptions: ServerOptions = { run, debug: run };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'pyasm' },
+      { scheme: 'untitled', language: 'pyasm' },
+    ],
+    initializationOptions: serverSettings(),
+    synchronize: { configurationSection: 'pyasm' },
+    outputChannel: output,
+  };
+  const c = new LanguageClient('pyasm', 'pyasm language server', serverOptions, clientOptions);
+  try {
+    await c.start();
+  } catch (e) {
+    const message = `The pyasm language server (${server.path} lsp) did not start: ${String(e)}`;
+    output.appendLine(message);
+    void explainMissing(message);
+    return undefined;
+  }
+  client = c;
+  return c;
+}
+
+async function restart(): Promise<void> {
+  const old = client;
+  client = undefined;
+  starting = undefined;
+  if (old) {
+    await old.stop().catch(() => undefined);
+  }
+  await ensureClient();
+}
+
+async function serverCommand(command: string, arg: string): Promise<unknown> {
+  const c = await starting;
+  if (!c) {
+    throw new Error('the pyasm language server is not running');
+  }
+  return c.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** "pyasm: Build .pyc": the server assembles the document (as open in the
+ *  editor, saved or not) and reports where it wrote the .pyc. */
+async function buildPyc(uri?: vscode.Uri): Promise<void> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target?.toString());
+  if (!target || (doc && doc.languageId !== 'pyasm') || (!doc && !target.path.endsWith('.pyasm'))) {
+    void vscode.window.showErrorMessage('pyasm: Build .pyc needs a .pyasm file.');
+    return;
+  }
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage('pyasm: save the file first; only files on disk can be built.');
+    return;
+  }
+  try {
+    // The server shows the outcome itself (built PATH, or the first error).
+    const result = (await serverCommand(SERVER_BUILD, target.toString())) as { path?: string } | null;
+    if (result?.path) {
+      output.appendLine(`built ${result.path}`);
+    }
+  } catch (e) {
+    output.appendLine(`build of ${target.fsPath} failed: ${errorText(e)}`);
+    // A refusal from the server was already shown by the server.
+    if (!(e instanceof ResponseError)) {
+      void vscode.window.showErrorMessage(`pyasm: not built: ${errorText(e)}`);
+    }
+  }
+}
+
+/** "pyasm: Disassemble .pyc": the server disassembles a .pyc (the one given,
+ *  or one picked) and the text opens as an untitled pyasm document. */
+async function disassemblePyc(uri?: vscode.Uri): Promise<void> {
+  let target = uri;
+  if (!target) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Disassemble',
+      filters: { 'Python bytecode': ['pyc'], 'All files': ['*'] },
+    });
+    target = picked?.[0];
+  }
+  if (!target) {
+    return;
+  }
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`pyasm: ${target.toString()} is not a local file.`);
+    return;
+  }
+  try {
+    const text = await serverCommand(SERVER_DISASSEMBLE, target.fsPath);
+    if (typeof text !== 'string') {
+      throw new Error('the server returned no text');
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: 'pyasm', content: text });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  } catch (e) {
+    void vscode.window.showErrorMessage(`pyasm: cannot disassemble ${target.fsPath}: ${errorText(e)}`);
+  }
+}

@@ -1,0 +1,185 @@
+// A stand-in for the `vscode` module, enough for the extension and
+// vscode-languageclient to activate, start the server and run commands
+// outside VS Code (which cannot be downloaded here). What the extension
+// shows and asks is recorded in `log`; `answers` picks the button clicked
+// on a message. Unknown members are harmless no-ops.
+'use strict';
+
+const path = require('path');
+
+const log = [];
+const answers = [];
+const config = {};
+
+class Disposable {
+  constructor(f) {
+    this.f = f;
+  }
+  dispose() {
+    if (this.f) this.f();
+  }
+  static from(...ds) {
+    return new Disposable(() => ds.forEach((d) => d && d.dispose && d.dispose()));
+  }
+}
+const disposable = () => new Disposable();
+
+class EventEmitter {
+  constructor() {
+    this.listeners = [];
+    this.event = (l) => {
+      this.listeners.push(l);
+      return disposable();
+    };
+  }
+  fire(e) {
+    this.listeners.forEach((l) => l(e));
+  }
+  dispose() {}
+}
+
+class Uri {
+  constructor(scheme, p) {
+    this.scheme = scheme;
+    this.authority = '';
+    this.path = p;
+    this.fsPath = p;
+    this.query = '';
+    this.fragment = '';
+  }
+  static file(p) {
+    return new Uri('file', path.resolve(p));
+  }
+  static parse(s) {
+    const m = /^([a-z][a-z0-9+.-]*):(?:\/\/)?(.*)$/i.exec(s);
+    return m ? new Uri(m[1], decodeURIComponent(m[2])) : new Uri('file', s);
+  }
+  static joinPath(u, ...parts) {
+    return new Uri(u.scheme, path.join(u.path, ...parts));
+  }
+  with() {
+    return this;
+  }
+  toString() {
+    return `${this.scheme}://${encodeURI(this.path)}`;
+  }
+  toJSON() {
+    return this.toString();
+  }
+}
+
+class CancellationTokenSource {
+  constructor() {
+    this.token = { isCancellationRequested: false, onCancellationRequested: () => disposable() };
+  }
+  cancel() {}
+  dispose() {}
+}
+
+const commands = new Map();
+
+// Any `onX`, `registerX` or `createX` member that is not defined below is a
+// function returning a disposable.
+const noop = new Proxy(function () {}, {
+  get: (t, k) => (k === 'then' ? undefined : noop),
+  apply: () => disposable(),
+});
+const permissive = (o) =>
+  new Proxy(o, {
+    get: (t, k) =>
+      k in t ? t[k] : typeof k === 'string' && /^(on|register|create)/.test(k) ? noop : undefined,
+  });
+// Classes and enums the client refers to but never needs here.
+const classes = {};
+const someClass = (name) =>
+  (classes[name] ??= new Proxy(class {}, {
+    get: (c, k) => (k in c ? c[k] : typeof k === 'string' && /^[A-Z]/.test(k) ? k : undefined),
+  }));
+
+const api = {
+  version: '1.82.0',
+  Uri,
+  Disposable,
+  EventEmitter,
+  CancellationTokenSource,
+  CancellationError: class extends Error {},
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+  env: permissive({
+    appName: 'mock',
+    language: 'en',
+    openExternal: async (u) => {
+      log.push(['openExternal', String(u)]);
+      return true;
+    },
+  }),
+  commands: permissive({
+    registerCommand(id, f) {
+      if (commands.has(id)) {
+        throw new Error(`command '${id}' already exists`);
+      }
+      commands.set(id, f);
+      return new Disposable(() => commands.delete(id));
+    },
+    async executeCommand(id, ...args) {
+      log.push(['executeCommand', id, ...args.map(String)]);
+      return commands.has(id) ? commands.get(id)(...args) : undefined;
+    },
+  }),
+  window: permissive({
+    createOutputChannel: (name) =>
+      permissive({
+        name,
+        appendLine: (s) => log.push(['output', s]),
+        append() {},
+        show() {},
+        clear() {},
+        replace() {},
+        dispose() {},
+      }),
+    async showErrorMessage(m, ...items) {
+      log.push(['error', m, ...items]);
+      return answers.shift();
+    },
+    async showWarningMessage(m, ...items) {
+      log.push(['warning', m, ...items]);
+      return answers.shift();
+    },
+    async showInformationMessage(m, ...items) {
+      log.push(['info', m, ...items]);
+      return answers.shift();
+    },
+    async showTextDocument(doc) {
+      log.push(['showTextDocument', doc.languageId]);
+    },
+    showOpenDialog: async () => undefined,
+    activeTextEditor: undefined,
+    visibleTextEditors: [],
+    tabGroups: permissive({ all: [] }),
+    withProgress: async (_, f) => f({ report() {} }, new CancellationTokenSource().token),
+  }),
+  workspace: permissive({
+    textDocuments: [],
+    notebookDocuments: [],
+    workspaceFolders: undefined,
+    getConfiguration: (section) =>
+      permissive({
+        get: (key, dflt) => {
+          const v = section === 'pyasm' ? config[key] : section ? undefined : { pyasm: config }[key];
+          return v === undefined ? dflt : v;
+        },
+        has: (key) => section === 'pyasm' && key in config,
+        inspect: () => undefined,
+        update: async () => {},
+      }),
+    async openTextDocument(options) {
+      log.push(['openTextDocument', options.language, options.content]);
+      return { languageId: options.language, getText: () => options.content };
+    },
+  }),
+  languages: permissive({ match: () => 0 }),
+};
+
+module.exports = new Proxy(api, {
+  get: (t, k) => (k in t ? t[k] : typeof k === 'string' && /^[A-Z]/.test(k) ? someClass(k) : undefined),
+});
+module.exports.__mock = { log, answers, config, commands };

@@ -1,0 +1,265 @@
+//! Thousands of random edits through the language server's document (rope,
+//! tree-sitter tree and incremental file analysis, positions in UTF-16 and
+//! UTF-8), checked against a fresh parse and a fresh analysis of the text
+//! they lead to: the same tree, the same diagnostics, the same text.
+
+use pyasm::asm::Options;
+use pyasm::ide::FileAnalysis;
+use pyasm::lsp::document::{Document, Encoding};
+use pyasm::versions::Version;
+use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
+
+mod common;
+
+/// xorshift64*: deterministic, so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Pieces an edit inserts: whole lines that start or end blocks, operands,
+/// broken syntax, line breaks, and non-ASCII text (two-, three- and
+/// four-byte UTF-8; surrogate pairs in UTF-16).
+const PIECES: &[&str] = &[
+    "\n",
+    "\r\n",
+    "x",
+    " ",
+    "#",
+    "'",
+    "é",
+    "😀",
+    "'naïve 😀 ok'",
+    "\n.code extra\n        RESUME 0\n        LOAD_CONST None\n        RETURN_VALUE\n",
+    ".code",
+    "\n.code module\n",
+    "LOAD_CONST 1\n",
+    "        POP_TOP\n",
+    "        JUMP_FORWARD L9\n",
+    "L9:\n",
+    "@extra",
+    "LOAD_FAST x",
+    "(1, 2",
+    ")",
+    ".python 3.12\n",
+    ".stacksize 1\n",
+    "    .except L9 L9 -> L9\n",
+    "// 3",
+    "# a comment 😀\n",
+];
+
+fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// A random position: usually on a line of the text and inside it, some-
+/// times past the end of a line or of the file (the server must clamp).
+fn random_position(rng: &mut Rng, text: &str, enc: Encoding) -> Position {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let line = rng.below(lines.len() + 1);
+    let len = lines
+        .get(line)
+        .map(|l| match enc {
+            Encoding::Utf16 => utf16_len(l),
+            Encoding::Utf8 => l.len(),
+        })
+        .unwrap_or(0);
+    let character = if rng.below(20) == 0 {
+        len + rng.below(5)
+    } else {
+        rng.below(len + 1)
+    };
+    Position::new(line as u32, character as u32)
+}
+
+fn fresh(text: &str) -> (String, Vec<pyasm::diag::Diag>) {
+    let tree = pyasm::syntax::parse(text, None);
+    let fa = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
+    (tree.root_node().to_sexp(), fa.diagnostics())
+}
+
+fn check(doc: &Document, context: &str) {
+    let text = doc.text();
+    let (sexp, diags) = fresh(&text);
+    assert_eq!(
+        doc.tree.root_node().to_sexp(),
+        sexp,
+        "tree differs from a fresh parse {context}"
+    );
+    let got = doc.analysis.diagnostics();
+    if got != diags {
+        let show = |ds: &[pyasm::diag::Diag]| {
+            ds.iter()
+                .map(|d| format!("{:?} {} {}", d.span, d.code, d.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "diagnostics differ from a fresh analysis {context}\nincremental:\n{}\nfresh:\n{}\ntext:\n{text}",
+            show(&got),
+            show(&diags)
+        );
+    }
+}
+
+fn run(seed: u64, base: &str, edits: usize, enc: Encoding) {
+    let mut rng = Rng(seed);
+    let mut doc = Document::new(base, 0, enc, Version::V3_11, Options::default());
+    check(&doc, "after open");
+    for k in 0..edits {
+        let text = doc.text();
+        // One to three changes per didChange, each against the text the
+        // previous one left.
+        let n = 1 + rng.below(3);
+        let mut changes = Vec::new();
+        let mut shadow = text.clone();
+        for _ in 0..n {
+            let a = random_position(&mut rng, &shadow, enc);
+            let b = if rng.below(3) == 0 {
+                a
+            } else {
+                random_position(&mut rng, &shadow, enc)
+            };
+            let (a, b) = if (a.line, a.character) <= (b.line, b.character) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let insert = if rng.below(4) == 0 {
+                String::new()
+            } else {
+                PIECES[rng.below(PIECES.len())].to_string()
+            };
+            let c = TextDocumentContentChangeEvent {
+                range: Some(Range::new(a, b)),
+                range_length: None,
+                text: insert,
+            };
+            // Keep the shadow text in step with a throwaway document so the
+            // next position is drawn from the right text.
+            let mut tmp = Document::new(&shadow, 0, enc, Version::V3_11, Options::default());
+            tmp.apply(std::slice::from_ref(&c), 0);
+            shadow = tmp.text();
+            changes.push(c);
+        }
+        doc.apply(&changes, k as i32 + 1);
+        assert_eq!(doc.text(), shadow, "text after edit {k} (seed {seed})");
+        if k % 25 == 24 || k + 1 == edits {
+            check(&doc, &format!("after edit {k} (seed {seed}, {enc:?})"));
+        }
+    }
+    // Replacing the whole text is a change too.
+    doc.apply(
+        &[TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: base.to_string(),
+        }],
+        edits as i32 + 1,
+    );
+    check(&doc, "after replacing the whole text");
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(common::interp::root().join("examples").join(name)).unwrap()
+}
+
+#[test]
+fn random_edits_utf16() {
+    let mut total = 0;
+    for (i, name) in [
+        "3.11/class.pyasm",
+        "3.11/try_except.pyasm",
+        "3.12/generator.pyasm",
+    ]
+    .iter()
+    .enumerate()
+    {
+        run(
+            0x9E37_79B9 + i as u64,
+            &example(name),
+            1500,
+            Encoding::Utf16,
+        );
+        total += 1500;
+    }
+    println!("{total} random edits (UTF-16) matched a fresh parse and analysis");
+}
+
+#[test]
+fn random_edits_utf8() {
+    let base = example("3.11/closure.pyasm");
+    run(0xC0FF_EE11, &base, 1500, Encoding::Utf8);
+    println!("1500 random edits (UTF-8) matched a fresh parse and analysis");
+}
+
+/// Many small blocks, so edits often join, split, create and delete blocks.
+#[test]
+fn random_edits_many_blocks() {
+    let mut text = String::from(".python 3.11\n");
+    for i in 0..30 {
+        text.push_str(&format!(
+            "\n.code b{i}\n1       RESUME 0\n        LOAD_CONST @b{}\n        POP_TOP\n        LOAD_CONST None\n        RETURN_VALUE\n",
+            (i + 1) % 30
+        ));
+    }
+    run(0x1234_5678, &text, 2000, Encoding::Utf16);
+    println!("2000 random edits over 30 blocks matched a fresh parse and analysis");
+}
+
+/// An edit inside one block analyses that block again and no other.
+#[test]
+fn only_the_edited_block_is_analysed_again() {
+    let mut text = String::from(".python 3.11\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "\n.code b{i}\n1       RESUME 0\n        LOAD_CONST {i}\n        POP_TOP\n        LOAD_CONST @b{}\n        RETURN_VALUE\n",
+            (i + 1) % 40
+        ));
+    }
+    let mut doc = Document::new(
+        &text,
+        0,
+        Encoding::Utf16,
+        Version::V3_11,
+        Options::default(),
+    );
+    assert_eq!(
+        doc.analysis.reanalysed, 41,
+        "the preamble and 40 blocks at open"
+    );
+    // Line of `LOAD_CONST 17` in block b17.
+    let line = text
+        .lines()
+        .position(|l| l.ends_with("LOAD_CONST 17"))
+        .unwrap() as u32;
+    let at = Position::new(line, 19);
+    let edit = |t: &str, a: Position, b: Position| TextDocumentContentChangeEvent {
+        range: Some(Range::new(a, b)),
+        range_length: None,
+        text: t.to_string(),
+    };
+    doc.apply(&[edit("5", at, at)], 1);
+    assert_eq!(doc.analysis.reanalysed, 1);
+    doc.apply(&[edit("", at, Position::new(line, 20))], 2);
+    assert_eq!(doc.analysis.reanalysed, 1);
+    check(&doc, "after the two edits");
+    // A broken operand: one block again, and its error shows.
+    doc.apply(&[edit("(", at, at)], 3);
+    assert_eq!(doc.analysis.reanalysed, 1);
+    assert!(doc
+        .analysis
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == "syntax"));
+    println!("one edit, one block analysed again (of 40)");
+}
