@@ -709,10 +709,15 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     let seg = doc.analysis.segment_at(b);
     let block = seg.and_then(|s| s.block.as_ref());
     let mut out = Vec::new();
+    // The blocks a constant here may name: not the module's own (the first
+    // segment after the preamble), nor the one being written (a block
+    // cannot contain itself).
     let blocks = || {
         doc.analysis
             .segments
             .iter()
+            .skip(2)
+            .filter(|s| !seg.is_some_and(|here| std::ptr::eq(*s, here)))
             .filter_map(|s| s.block.as_ref())
             .filter(|b| !b.name.is_empty())
             .map(|b| {
