@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, after installing what they need on a fresh
-# machine: CPython 3.11 (the reference interpreter), CPython 3.12-3.14 as
-# pyodide packages for Node, the tree-sitter CLI that generated
-# grammar/src/parser.c, the Rust components fmt and clippy, and the npm
-# packages that build the VS Code extension.
+# machine: CPython 3.11 (the reference interpreter) with pytest-lsp for the
+# language server tests, CPython 3.12-3.14 as pyodide packages for Node, the
+# tree-sitter CLI that generated grammar/src/parser.c, the Rust components
+# fmt and clippy, and the npm packages that build the VS Code extension.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -15,6 +15,14 @@ if ! command -v python3.11 >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3.11
 fi
 python3.11 --version
+# pytest-lsp and its pinned dependencies, for the language server's
+# end-to-end tests (tests/lsp.rs runs tests/lsp/). Debian's python3.11 has
+# pip in a separate package and marks itself externally managed; this is a
+# test machine, so the packages go in anyway.
+if ! python3.11 -m pip --version >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-pip
+fi
+PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/lsp/requirements.txt
 TS_VERSION=0.27.1
 if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
     cargo install tree-sitter-cli --version "$TS_VERSION" --locked

@@ -137,6 +137,11 @@ fn stack_mismatch_and_falls_off_end() {
         7,
     );
     has(".python 3.12\n.code module\n  NOP\n", "falls-off-end", E, 3);
+    // Paths that meet at a label ending the code, past the last
+    // instruction: reported on that instruction (this used to panic).
+    let end = ".python 3.12\n.code module\n  LOAD_CONST True\n  POP_JUMP_IF_TRUE end\n  LOAD_CONST 1\nend:\n";
+    has(end, "stack-mismatch", E, 5);
+    has(end, "falls-off-end", E, 5);
 }
 
 #[test]

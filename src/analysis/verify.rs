@@ -81,12 +81,21 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 out.push(d);
             }
             Problem::Mismatch { at, first, second } => {
+                // Paths may also meet past the last instruction, at a label
+                // that ends the code.
+                let (span, place) = match inp.instrs.get(at) {
+                    Some(ins) => (ins.span.clone(), "here"),
+                    None => match inp.instrs.last() {
+                        Some(last) => (last.span.clone(), "at the end of the code"),
+                        None => continue,
+                    },
+                };
                 let mut d = Diag::error(
                     "stack-mismatch",
-                    inp.instrs[at].span.clone(),
-                    format!("paths meet here with different stack depths: {first} and {second}"),
+                    span,
+                    format!("paths meet {place} with different stack depths: {first} and {second}"),
                 );
-                if let Some(p) = inp.analysis.pred[at] {
+                if let Some(p) = inp.analysis.pred.get(at).copied().flatten() {
                     d = d.note(
                         inp.instrs[p].span.clone(),
                         format!("a path from here arrives with {first}"),

@@ -551,7 +551,14 @@ pub fn assemble_block(
     };
     let info = BlockInfo {
         layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
-        depths: analysis.depths,
+        // Dead code is walked from estimated depths (for the stack size,
+        // as CPython does); those are no depth any path has.
+        depths: analysis
+            .depths
+            .iter()
+            .zip(&analysis.live)
+            .map(|(d, &live)| d.filter(|_| live))
+            .collect(),
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,
         diags: verified,

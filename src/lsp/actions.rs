@@ -103,7 +103,9 @@ pub fn code_actions(
                             .child_by_field_name("name")
                             .map(|d| doc.slice(d.start_byte()..d.end_byte()));
                         if matches!(dn.as_deref(), Some(".code" | ".var")) {
-                            at = Some(x.end_position().row as u32 + 1);
+                            // The LSP line after it (tree-sitter's rows
+                            // do not end at a lone `\r`).
+                            at = Some(doc.position(x.end_byte()).line + 1);
                         }
                     }
                     n = x.next_sibling();

@@ -723,10 +723,15 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     let seg = doc.analysis.segment_at(b);
     let block = seg.and_then(|s| s.block.as_ref());
     let mut out = Vec::new();
+    // The blocks a constant here may name: not the module's own (the first
+    // segment after the preamble), nor the one being written (a block
+    // cannot contain itself).
     let blocks = || {
         doc.analysis
             .segments
             .iter()
+            .skip(2)
+            .filter(|s| !seg.is_some_and(|here| std::ptr::eq(*s, here)))
             .filter_map(|s| s.block.as_ref())
             .filter(|b| !b.name.is_empty())
             .map(|b| {
@@ -1057,27 +1062,40 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
     if n.has_error() || n.start_position().row != n.end_position().row {
         return None;
     }
-    // Values after the head, one space apart, commas kept; a comment
-    // inside the node goes last.
+    // Values after the head, one space apart, commas kept, `NULL|self`
+    // written as one word (as `pyasm dis` writes it); a comment inside the
+    // node goes last.
     let values = |from: usize| -> String {
         let mut s = String::new();
         let mut comment = None;
         let mut c = n.walk();
-        for (i, ch) in n.children(&mut c).enumerate() {
+        let kids: Vec<Node> = n.children(&mut c).collect();
+        let ident = |k: usize| kids.get(k).is_some_and(|x| x.kind() == "identifier");
+        let mut glue = false;
+        for (i, ch) in kids.iter().enumerate() {
             if ch.kind() == "comment" {
-                comment = Some(text_of(doc, ch));
+                // A comment runs to the end of the line, trailing spaces
+                // included.
+                comment = Some(text_of(doc, *ch).trim_end().to_string());
                 continue;
             }
             if i < from {
                 continue;
             }
-            let t = text_of(doc, ch);
+            let t = text_of(doc, *ch);
             if t == "," {
                 s.push(',');
+            } else if t == "|" && i > from && ident(i - 1) && ident(i + 1) {
+                s.push('|');
+                glue = true;
+                continue;
             } else {
-                s.push(' ');
+                if !glue {
+                    s.push(' ');
+                }
                 s.push_str(&t);
             }
+            glue = false;
         }
         if let Some(cm) = comment {
             s.push_str("  ");
@@ -1122,18 +1140,50 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
     let root = doc.tree.root_node();
     let mut by_line: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
     let mut comments: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
+    // Rows left as they are, because the canonical form of their line node
+    // would drop text: those an error touches, those holding more than one
+    // line node (a statement and an ERROR after it, say) or a comment that
+    // does not come last, and those with a lone `\r` (a line break for the
+    // editor, a blank for the parser).
+    let mut keep: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (row, raw) in lines.iter().enumerate() {
+        if raw.strip_suffix('\r').unwrap_or(raw).contains('\r') {
+            keep.insert(row);
+        }
+    }
     let mut c = root.walk();
     for n in root.children(&mut c) {
         let row = n.start_position().row;
         if n.kind() == "comment" {
-            comments.entry(row).or_insert(n);
+            if comments.insert(row, n).is_some() {
+                keep.insert(row);
+            }
         } else if n.is_named() {
-            by_line.entry(row).or_insert(n);
+            if n.is_error() || n.has_error() {
+                keep.extend(row..=n.end_position().row);
+            }
+            if by_line.insert(row, n).is_some() {
+                keep.insert(row);
+            }
         }
     }
+    for (row, cm) in &comments {
+        if by_line
+            .get(row)
+            .is_some_and(|n| cm.start_byte() < n.end_byte())
+        {
+            keep.insert(*row);
+        }
+    }
+    by_line.retain(|row, _| !keep.contains(row));
     let mut out = String::with_capacity(text.len());
+    // Lines end as the document's first line does (CRLF or LF).
+    let eol = match text.find('\n') {
+        Some(i) if text[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    };
     let mut blank_run = 0;
-    let lines: Vec<&str> = text.split('\n').collect();
     for (row, raw) in lines.iter().enumerate() {
         let last = row + 1 == lines.len();
         let raw_line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -1141,13 +1191,8 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
             Some(mut l) => {
                 // A comment after the code on the same line.
                 if let Some(cm) = comments.get(&row) {
-                    if by_line
-                        .get(&row)
-                        .is_some_and(|n| cm.start_byte() >= n.end_byte())
-                    {
-                        l.push_str("  ");
-                        l.push_str(&text_of(doc, *cm));
-                    }
+                    l.push_str("  ");
+                    l.push_str(text_of(doc, *cm).trim_end());
                 }
                 l
             }
@@ -1160,7 +1205,7 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
         }) && !out.is_empty()
             && blank_run == 0
         {
-            out.push('\n');
+            out.push_str(eol);
         }
         if line.is_empty() {
             blank_run += 1;
@@ -1173,10 +1218,10 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
         if last {
             if !line.is_empty() {
                 out.push_str(&line);
-                out.push('\n');
+                out.push_str(eol);
             }
         } else {
-            line.push('\n');
+            line.push_str(eol);
             out.push_str(&line);
         }
     }

@@ -37,6 +37,10 @@ struct State {
     docs: HashMap<Uri, Document>,
     settings: Settings,
     encoding: Encoding,
+    /// The client answers `workspace/configuration`.
+    pull_config: bool,
+    /// The client accepts `workspace/inlayHint/refresh`.
+    refresh_inlay_hints: bool,
 }
 
 pub struct Backend {
@@ -59,6 +63,8 @@ pub fn run() -> std::io::Result<()> {
                 docs: HashMap::new(),
                 settings: Settings::default(),
                 encoding: Encoding::Utf16,
+                pull_config: false,
+                refresh_inlay_hints: false,
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
@@ -201,6 +207,14 @@ impl Backend {
     }
 
     async fn pull_configuration(&self) {
+        // Only a client that declares it answers the request.
+        let supported = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.pull_config
+        };
+        if !supported {
+            return;
+        }
         let items = vec![ConfigurationItem {
             scope_uri: None,
             section: Some("pyasm".into()),
@@ -223,7 +237,13 @@ impl Backend {
             let d = self.diagnostics(&uri);
             self.publish(uri, d).await;
         }
-        let _ = self.client.inlay_hint_refresh().await;
+        let refresh = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.refresh_inlay_hints
+        };
+        if refresh {
+            let _ = self.client.inlay_hint_refresh().await;
+        }
     }
 }
 
@@ -248,9 +268,17 @@ impl LanguageServer for Backend {
         } else {
             Encoding::Utf16
         };
+        let workspace = params.capabilities.workspace.as_ref();
+        let pull_config = workspace.and_then(|w| w.configuration) == Some(true);
+        let refresh_inlay_hints = workspace
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|i| i.refresh_support)
+            == Some(true);
         {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             state.encoding = encoding;
+            state.pull_config = pull_config;
+            state.refresh_inlay_hints = refresh_inlay_hints;
             if let Some(opts) = &params.initialization_options {
                 state.settings = state.settings.merged(opts);
             }
