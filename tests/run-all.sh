@@ -2,7 +2,8 @@
 # Runs every check CI runs, after installing what they need on a fresh
 # machine: CPython 3.11 (the reference interpreter), CPython 3.12-3.14 as
 # pyodide packages for Node, the tree-sitter CLI that generated
-# grammar/src/parser.c, and the Rust components fmt and clippy.
+# grammar/src/parser.c, Neovim (the editors/nvim end-to-end test), and the
+# Rust components fmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -24,6 +25,10 @@ if ! command -v node >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 node --version
+if ! command -v nvim >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq neovim
+fi
+nvim --version | sed -n 1p
 # Real CPython 3.12, 3.13 and 3.14 (pyodide builds), pinned by tests/package-lock.json.
 npm ci --prefix tests --no-audit --no-fund
 
