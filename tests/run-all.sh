@@ -2,8 +2,9 @@
 # Runs every check CI runs, after installing what they need on a fresh
 # machine: CPython 3.11 (the reference interpreter) with pytest-lsp for the
 # language server tests, CPython 3.12-3.14 as pyodide packages for Node, the
-# tree-sitter CLI that generated grammar/src/parser.c, the Rust components
-# fmt and clippy, and the npm packages that build the VS Code extension.
+# tree-sitter CLI that generated grammar/src/parser.c, Neovim (the
+# editors/nvim end-to-end test), the Rust components fmt and clippy, and the
+# npm packages that build the VS Code extension.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -33,6 +34,10 @@ if ! command -v node >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
 node --version
+if ! command -v nvim >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq neovim
+fi
+nvim --version | sed -n 1p
 # Real CPython 3.12, 3.13 and 3.14 (pyodide builds), pinned by tests/package-lock.json.
 npm ci --prefix tests --no-audit --no-fund
 # The VS Code extension's client library and build tools (TypeScript, vsce),

@@ -562,7 +562,9 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
         s.push_str("\n\n");
         s.push_str(d);
     }
-    let (arg, depth) = match instr_at(doc, line) {
+    // `analysed`: the block assembled, so a missing depth means that no
+    // path reaches the instruction; otherwise its depth was never computed.
+    let (arg, depth, analysed) = match instr_at(doc, line) {
         Some((seg, _, k, ins)) => {
             let arg = match &ins.arg {
                 Arg::Value(v) => *v,
@@ -573,9 +575,10 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
                 seg.info
                     .as_ref()
                     .and_then(|i| i.depths.get(k).copied().flatten()),
+                seg.info.is_some(),
             )
         }
-        None => (0, None),
+        None => (0, None, false),
     };
     s.push_str(&format!("\n\nstack effect: {}", effect_text(op, arg)));
     if op.caches > 0 {
@@ -586,7 +589,8 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
             let after = d + op.stack_effect(arg, false);
             s.push_str(&format!("\n\nstack depth here: {d} before, {after} after"));
         }
-        None => s.push_str("\n\nstack depth here: unknown (not reached)"),
+        None if analysed => s.push_str("\n\nstack depth here: unknown (not reached)"),
+        None => s.push_str("\n\nstack depth here: unknown until the block's errors are fixed"),
     }
     Some(md(s))
 }
@@ -1233,4 +1237,38 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
         Range_::new(Position::new(0, 0), end),
         out,
     )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::Options;
+
+    /// The hover text on the opcode of line `line` (0-based).
+    fn opcode_hover_text(text: &str, line: u32) -> String {
+        let doc = Document::new(text, 1, Encoding::Utf16, Version::V3_11, Options::default());
+        match hover(&doc, Position::new(line, 9)).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover on line {line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn opcode_hover_says_why_a_depth_is_unknown() {
+        let ok = ".python 3.11\n.code module\n1       RESUME 0\n        LOAD_CONST None\n        RETURN_VALUE\n";
+        let h = opcode_hover_text(ok, 3);
+        assert!(h.contains("0 before, 1 after"), "{h}");
+        // An undefined label: the block does not assemble, so no depth was
+        // computed for any of its instructions, reachable or not.
+        let bad = ok.replacen(
+            "        RETURN_VALUE\n",
+            "        JUMP_FORWARD nowhere\n",
+            1,
+        );
+        let h = opcode_hover_text(&bad, 3);
+        assert!(
+            h.contains("unknown until the block's errors are fixed"),
+            "{h}"
+        );
+    }
 }
