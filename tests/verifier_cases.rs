@@ -142,6 +142,13 @@ fn stack_mismatch_and_falls_off_end() {
     let end = ".python 3.12\n.code module\n  LOAD_CONST True\n  POP_JUMP_IF_TRUE end\n  LOAD_CONST 1\nend:\n";
     has(end, "stack-mismatch", E, 5);
     has(end, "falls-off-end", E, 5);
+    // A jump whose label ends the code leaves it too: reported on the jump.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST ()\n  GET_ITER\ntop:\n  FOR_ITER done\n  STORE_NAME x\n  JUMP_BACKWARD top\ndone:\n",
+        "falls-off-end",
+        E,
+        6,
+    );
 }
 
 #[test]

@@ -370,6 +370,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 if let Some(t) = ins.target {
                     let td = d + op.stack_effect(ins.arg, true);
                     max = max.max(td as i64);
+                    // A jump to a label after the last instruction runs off
+                    // the end just as falling through would.
+                    if t == n && live_here {
+                        w.problems.push(Problem::FallsOffEnd { at: i });
+                    }
                     set(t, td.max(0), Some(i), &mut w);
                 }
             }
