@@ -878,7 +878,7 @@ pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
         let detail = block
             .qualname
             .as_ref()
-            .map(crate::dis::print::name_text)
+            .map(|q| String::from_utf8_lossy(&q.0).into_owned())
             .or_else(|| (i == 1).then(|| "module".to_string()));
         #[allow(deprecated)]
         out.push(DocumentSymbol {

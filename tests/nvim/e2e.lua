@@ -156,13 +156,15 @@ local function check_treesitter(buf)
     end
   end
   local want = {
-    ['highlights:keyword'] = { '.python', '.code', '.filename' },
-    ['highlights:function'] = { 'RESUME', 'LOAD_CONST', 'RETURN_VALUE' },
+    ['highlights:keyword.directive'] = { '.python', '.code', '.filename' },
+    ['highlights:keyword'] = { 'RESUME', 'LOAD_CONST', 'RETURN_VALUE' },
+    ['highlights:function'] = { 'module' },
     ['highlights:string'] = { "'Hello, world!'", "'hello.py'" },
     ['highlights:variable'] = { 'print' },
     ['highlights:constant.builtin'] = { 'None' },
     ['highlights:number'] = { '0', '3.11' },
-    ['highlights:comment'] = { '# Hello, world: the smallest useful module.', '1' },
+    ['highlights:comment'] = { '# Hello, world: the smallest useful module.' },
+    ['highlights:variable.parameter'] = { '1' },
   }
   for key, texts in pairs(want) do
     for _, text in ipairs(texts) do
