@@ -36,12 +36,15 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     match args.first().map(String::as_str) {
-        // `cargo test --all-targets` starts every bench with no arguments
-        // (`test = false` does not keep it out); there is nothing to run
-        // without a file, and bench/run.sh gives one.
-        None => eprintln!("lsp_latency: nothing to measure without arguments; run bench/run.sh"),
         Some("make") if args.len() >= 3 => make(&args[1], &args[2..]),
         Some("run") if args.len() >= 2 => run(&args[1..]),
+        // `cargo test --all-targets` starts every bench with no arguments,
+        // or with the test harness's flags (`--nocapture`); `test = false`
+        // does not keep it out. There is nothing to run without a file, and
+        // bench/run.sh gives one.
+        _ if args.iter().all(|a| a.starts_with("--")) => {
+            eprintln!("lsp_latency: nothing to measure without a file; run bench/run.sh")
+        }
         _ => {
             eprintln!(
                 "usage: lsp_latency make OUT IN.pyasm...\n       \
