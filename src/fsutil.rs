@@ -1,6 +1,13 @@
 //! Writing outputs safely: every file is written to a temporary file in the
 //! destination folder and renamed over the target, so a failed or interrupted
 //! run never leaves a half-written file or destroys a good one.
+//!
+//! The data is not forced to disk (`fsync`) before the rename. An interrupted
+//! or killed run is covered without it; only a crash of the whole machine
+//! could leave a renamed file whose data the kernel had not written yet.
+//! CPython writes `.pyc` files the same way (a temporary file and
+//! `os.replace`, no `fsync`), and the sync cost about 4 ms per file here,
+//! 14 times the time of writing the bytes, over a directory of 1,800 files.
 
 use std::io::Write;
 use std::path::Path;
@@ -16,7 +23,6 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
