@@ -143,7 +143,7 @@ impl Builder<'_> {
             root_filename: &self.root_filename,
         };
         let resolve = |n: &str| children.get(n).cloned().flatten();
-        let result = assemble_block(&ctx, block, &resolve);
+        let result = assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify);
         self.state[i] = Visit::Done;
         match result {
             Ok((code, info)) => {
@@ -231,6 +231,31 @@ pub fn assemble_block(
     ctx: &BlockContext,
     block: &Block,
     resolve_code: &dyn Fn(&str) -> Option<Code>,
+) -> Result<(Code, BlockInfo), Vec<Diag>> {
+    assemble_block_with(ctx, block, Children::Built(resolve_code), true)
+}
+
+/// What to put in the constants where a block refers to another (`@name`).
+#[derive(Clone, Copy)]
+pub enum Children<'a> {
+    /// The referenced block's built code object; `None` if it failed.
+    Built(&'a dyn Fn(&str) -> Option<Code>),
+    /// The reference itself (`Obj::CodeRef`): the result is not a finished
+    /// code object, but everything else in it is final. The disassembler
+    /// compares such results with the code objects it started from.
+    Unresolved,
+}
+
+/// [`assemble_block`], choosing what referenced blocks become and whether
+/// the verifier's analyses (definite assignment, NULL tracking, the
+/// checks of `analysis::verify`) run; `BlockInfo::diags` is empty without
+/// them. The stack analysis always runs: it gives `co_stacksize` and the
+/// handler depths.
+pub fn assemble_block_with(
+    ctx: &BlockContext,
+    block: &Block,
+    children: Children,
+    verify: bool,
 ) -> Result<(Code, BlockInfo), Vec<Diag>> {
     let table = ctx.version.table();
     let mut diags = Vec::new();
@@ -425,40 +450,44 @@ pub fn assemble_block(
         + block.kwonlyargcount.unwrap_or(0) as usize
         + (built_flags & 0x4 != 0) as usize
         + (built_flags & 0x8 != 0) as usize;
-    let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
-    let unbound = crate::analysis::locals::unbound_reads(
-        &flow,
-        &flow_excepts,
-        &kinds,
-        n_args,
-        &analysis.live,
-    );
-    let nulls = crate::analysis::nulls::null_misuses(
-        table,
-        &flow,
-        &flow_excepts,
-        &analysis.depths,
-        &analysis.live,
-        &analysis.handler_depths,
-    );
-    let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
-        table,
-        consts: &tabs.consts,
-        flags: built_flags,
-        block,
-        instrs: &instrs,
-        infos: &infos,
-        args: &args,
-        offsets: &offsets,
-        sizes: &sizes,
-        analysis: &analysis,
-        n_consts: tabs.consts.len(),
-        n_names: tabs.names.len(),
-        n_vars: tabs.vars.len(),
-        unbound: &unbound,
-        nulls: &nulls,
-        var_names: &tabs.vars,
-    });
+    let verified = if verify {
+        let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
+        let unbound = crate::analysis::locals::unbound_reads(
+            &flow,
+            &flow_excepts,
+            &kinds,
+            n_args,
+            &analysis.live,
+        );
+        let nulls = crate::analysis::nulls::null_misuses(
+            table,
+            &flow,
+            &flow_excepts,
+            &analysis.depths,
+            &analysis.live,
+            &analysis.handler_depths,
+        );
+        crate::analysis::verify::verify(&crate::analysis::verify::Input {
+            table,
+            consts: &tabs.consts,
+            flags: built_flags,
+            block,
+            instrs: &instrs,
+            infos: &infos,
+            args: &args,
+            offsets: &offsets,
+            sizes: &sizes,
+            analysis: &analysis,
+            n_consts: tabs.consts.len(),
+            n_names: tabs.names.len(),
+            n_vars: tabs.vars.len(),
+            unbound: &unbound,
+            nulls: &nulls,
+            var_names: &tabs.vars,
+        })
+    } else {
+        Vec::new()
+    };
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -513,14 +542,25 @@ pub fn assemble_block(
         }
     };
 
-    let consts = tabs
-        .consts
-        .iter()
-        .map(|c| resolve_const(c, resolve_code))
-        .collect::<Option<Vec<_>>>();
-    let Some(consts) = consts else {
-        // A referenced block failed; its own errors were reported.
-        return Err(diags);
+    let tables::Tables {
+        consts,
+        names,
+        vars,
+        ..
+    } = tabs;
+    let consts = match children {
+        Children::Unresolved => consts,
+        Children::Built(resolve_code) => {
+            let resolved = consts
+                .iter()
+                .map(|c| resolve_const(c, resolve_code))
+                .collect::<Option<Vec<_>>>();
+            let Some(resolved) = resolved else {
+                // A referenced block failed; its own errors were reported.
+                return Err(diags);
+            };
+            resolved
+        }
     };
     let name = block
         .name_field
@@ -534,9 +574,9 @@ pub fn assemble_block(
         flags: block.flags.unwrap_or(default_flags(ctx.is_root)),
         code,
         consts,
-        names: tabs.names.clone(),
-        localsplusnames: tabs.vars.iter().map(|(n, _)| n.clone()).collect(),
-        localspluskinds: tabs.vars.iter().map(|(_, k)| *k).collect(),
+        names,
+        localspluskinds: vars.iter().map(|(_, k)| *k).collect(),
+        localsplusnames: vars.into_iter().map(|(n, _)| n).collect(),
         filename: block
             .filename
             .clone()

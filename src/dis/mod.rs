@@ -17,14 +17,15 @@ use crate::code::{kind, Code, Obj, PyStr};
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{ArgKind, OpcodeTable, Version};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeSet;
 
 /// Disassembles a module's code object and every code object nested in it.
 pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
     let mut d = Dis {
         version,
         table: version.table(),
-        used_names: HashSet::new(),
+        used_names: FxHashSet::default(),
         blocks: Vec::new(),
         root_filename: code.filename.clone(),
     };
@@ -39,7 +40,7 @@ pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> 
 struct Dis {
     version: Version,
     table: &'static OpcodeTable,
-    used_names: HashSet<String>,
+    used_names: FxHashSet<String>,
     blocks: Vec<Block>,
     root_filename: PyStr,
 }
@@ -150,15 +151,16 @@ impl Dis {
         name
     }
 
-    /// Replaces nested code objects by references, disassembling each.
-    fn convert_const(&mut self, o: &Obj, children: &mut HashMap<String, Code>) -> Obj {
-        let mut conv = |v: &[Obj], s: &mut Self| -> Vec<Obj> {
+    /// Replaces nested code objects by references, disassembling each;
+    /// `children` maps each reference to the code object it stands for.
+    fn convert_const<'c>(&mut self, o: &'c Obj, children: &mut Children<'c>) -> Obj {
+        let mut conv = |v: &'c [Obj], s: &mut Self| -> Vec<Obj> {
             v.iter().map(|x| s.convert_const(x, children)).collect()
         };
         match o {
             Obj::Code(c) => {
                 let name = self.block(c, false);
-                children.insert(name.clone(), (**c).clone());
+                children.insert(name.clone(), c);
                 Obj::CodeRef(name)
             }
             Obj::Tuple(v) => Obj::Tuple(conv(v, self)),
@@ -190,7 +192,7 @@ impl Dis {
         let name = self.fresh_name(code, is_root);
         let slot = self.blocks.len();
         self.blocks.push(Block::default());
-        let mut children = HashMap::new();
+        let mut children = Children::default();
         let consts: Vec<Obj> = code
             .consts
             .iter()
@@ -201,7 +203,6 @@ impl Dis {
             is_root,
             root_filename: &self.root_filename,
         };
-        let resolve = |n: &str| children.get(n).cloned();
         let attempts = [
             Mode::Structured {
                 raw_tables: false,
@@ -222,7 +223,7 @@ impl Dis {
             let Some(full) = self.explicit_block(code, &consts, &name, mode) else {
                 continue;
             };
-            if let Some(b) = minimize(&ctx, self.table, full, code, &resolve) {
+            if let Some(b) = minimize(&ctx, self.table, full, code, &children) {
                 chosen = Some(b);
                 break;
             }
@@ -253,7 +254,7 @@ impl Dis {
             Mode::Verbatim => (decode_verbatim(&code.code), true, true, false),
         };
         let total = (code.code.len() / 2) as u32;
-        let starts: HashMap<u32, usize> = decoded
+        let starts: FxHashMap<u32, usize> = decoded
             .iter()
             .enumerate()
             .map(|(i, d)| (d.start, i))
@@ -298,7 +299,7 @@ impl Dis {
             }
             jumps.push(target);
         }
-        let label_name: HashMap<u32, String> = label_offsets
+        let label_name: FxHashMap<u32, String> = label_offsets
             .iter()
             .enumerate()
             .map(|(i, &off)| (off, format!("L{}", i + 1)))
@@ -328,9 +329,9 @@ impl Dis {
         }
 
         // Operands.
-        let first_const: HashMap<&Obj, u32> = first_index(consts.iter());
-        let first_name: HashMap<&PyStr, u32> = first_index(code.names.iter());
-        let first_var: HashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
+        let first_const: FxHashMap<&Obj, u32> = first_index(consts.iter());
+        let first_name: FxHashMap<&PyStr, u32> = first_index(code.names.iter());
+        let first_var: FxHashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
         let mut body = Vec::with_capacity(decoded.len() + label_offsets.len());
         for (i, d) in decoded.iter().enumerate() {
             if let Some(l) = label_name.get(&d.start) {
@@ -484,12 +485,89 @@ enum Mode {
 
 fn first_index<'a, T: std::hash::Hash + Eq + 'a>(
     it: impl Iterator<Item = &'a T>,
-) -> HashMap<&'a T, u32> {
-    let mut m = HashMap::new();
+) -> FxHashMap<&'a T, u32> {
+    let mut m = FxHashMap::default();
     for (i, v) in it.enumerate() {
         m.entry(v).or_insert(i as u32);
     }
     m
+}
+
+/// The code objects a block's references (`@name`) stand for: the very
+/// objects inside the original's constants.
+type Children<'c> = FxHashMap<String, &'c Code>;
+
+/// Whether `built`, assembled with its code references left in place,
+/// equals `orig`, each reference counting as equal to the code object it
+/// was made from. (That child is checked against its own original when it
+/// is disassembled, so comparing the two whole trees would only repeat
+/// that work, and copying the children into every parent would make the
+/// cost grow with the depth of nesting.)
+fn same_code(built: &Code, orig: &Code, children: &Children) -> bool {
+    let Code {
+        argcount,
+        posonlyargcount,
+        kwonlyargcount,
+        stacksize,
+        flags,
+        code,
+        consts,
+        names,
+        localsplusnames,
+        localspluskinds,
+        filename,
+        name,
+        qualname,
+        firstlineno,
+        linetable,
+        exceptiontable,
+    } = built;
+    *argcount == orig.argcount
+        && *posonlyargcount == orig.posonlyargcount
+        && *kwonlyargcount == orig.kwonlyargcount
+        && *stacksize == orig.stacksize
+        && *flags == orig.flags
+        && *code == orig.code
+        && *names == orig.names
+        && *localsplusnames == orig.localsplusnames
+        && *localspluskinds == orig.localspluskinds
+        && *filename == orig.filename
+        && *name == orig.name
+        && *qualname == orig.qualname
+        && *firstlineno == orig.firstlineno
+        && *linetable == orig.linetable
+        && *exceptiontable == orig.exceptiontable
+        && same_objs(consts, &orig.consts, children)
+}
+
+fn same_objs(a: &[Obj], b: &[Obj], children: &Children) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_obj(x, y, children))
+}
+
+/// `Obj`'s equality, with `CodeRef(n)` equal to exactly the code object
+/// `n` was made from.
+fn same_obj(a: &Obj, b: &Obj, children: &Children) -> bool {
+    match (a, b) {
+        (Obj::CodeRef(n), Obj::Code(c)) => children
+            .get(n)
+            .is_some_and(|&child| std::ptr::eq(child, &**c)),
+        (Obj::Tuple(x), Obj::Tuple(y))
+        | (Obj::List(x), Obj::List(y))
+        | (Obj::Set(x), Obj::Set(y))
+        | (Obj::FrozenSet(x), Obj::FrozenSet(y)) => same_objs(x, y, children),
+        (Obj::Dict(x), Obj::Dict(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|((k1, v1), (k2, v2))| {
+                    same_obj(k1, k2, children) && same_obj(v1, v2, children)
+                })
+        }
+        (Obj::Slice(x), Obj::Slice(y)) => {
+            same_obj(&x.0, &y.0, children)
+                && same_obj(&x.1, &y.1, children)
+                && same_obj(&x.2, &y.2, children)
+        }
+        _ => a == b,
+    }
 }
 
 /// Leaves out what the assembler computes identically; returns `None` when
@@ -499,7 +577,7 @@ fn minimize(
     table: &OpcodeTable,
     full: Block,
     orig: &Code,
-    resolve: &dyn Fn(&str) -> Option<Code>,
+    children: &Children,
 ) -> Option<Block> {
     let mut b = full.clone();
     // Fields whose defaults need no assembling.
@@ -557,9 +635,15 @@ fn minimize(
     for e in &mut b.excepts {
         e.depth = None;
     }
-    let try_it = |b: &Block| asm::assemble_block(ctx, b, resolve).ok().map(|(c, _)| c);
+    // Only the code matters here, not the verifier's findings.
+    let try_it = |b: &Block| {
+        asm::assemble_block_with(ctx, b, asm::Children::Unresolved, false)
+            .ok()
+            .map(|(c, _)| c)
+    };
+    let same = |c: &Code| same_code(c, orig, children);
     let c1 = try_it(&b)?;
-    if c1 == *orig {
+    if same(&c1) {
         return Some(b);
     }
     // Put back, a few at a time, the handler depths the analysis gets wrong
@@ -597,12 +681,12 @@ fn minimize(
         b.stacksize = Some(orig.stacksize);
         c = try_it(&b)?;
     }
-    if c == *orig {
+    if same(&c) {
         return Some(b);
     }
     // Last resort for this mode: everything explicit.
     let c4 = try_it(&full)?;
-    if std::env::var_os("PYASM_DEBUG_DIS").is_some() && c4 != *orig {
+    if std::env::var_os("PYASM_DEBUG_DIS").is_some() && !same(&c4) {
         let f = |c: &Code| {
             (
                 c.code.len(),
@@ -622,5 +706,5 @@ fn minimize(
             eprintln!("  code differs at byte {at:?}");
         }
     }
-    (c4 == *orig).then_some(full)
+    same(&c4).then_some(full)
 }
