@@ -41,7 +41,7 @@ pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
 /// `assemble_text_with`, for files without a `.python` line taken to be
 /// `default_version`.
 pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options) -> Built {
-    let (module, code, diags) = compile_text(text, default_version, opts);
+    let (preamble, code, diags) = compile_text(text, default_version, opts, true);
     let Some(code) = code else {
         return Built {
             pyc: None,
@@ -49,13 +49,13 @@ pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options
             diags,
         };
     };
-    let header = module
+    let header = preamble
         .header
         .map(|h| pyc::PycHeader {
-            version: module.version,
+            version: preamble.version,
             ..h
         })
-        .unwrap_or(pyc::PycHeader::timestamp(module.version, 0, 0));
+        .unwrap_or(pyc::PycHeader::timestamp(preamble.version, 0, 0));
     Built {
         pyc: Some(pyc::write_pyc(&header, &code)),
         code: Some(code),
@@ -63,35 +63,44 @@ pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options
     }
 }
 
-/// Parses, lowers and assembles: the module, its code object when there
-/// were no errors, and every diagnostic, sorted by place. The diagnostics
-/// are the file analysis's, the same the language server shows.
+/// Parses, lowers and assembles: the module's version and header, its code
+/// object when there were no errors (and `build` asks for it), and every
+/// diagnostic, sorted by place. The diagnostics are the file analysis's,
+/// the same the language server shows; the code object is put together
+/// from the blocks that analysis assembled, each assembled once.
 fn compile_text(
     text: &str,
     default_version: Version,
     opts: asm::Options,
-) -> (model::Module, Option<code::Code>, Vec<Diag>) {
+    build: bool,
+) -> (syntax::lower::Preamble, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let analysis = ide::FileAnalysis::new(&tree, &text, default_version, opts);
-    let mut diags = analysis.diagnostics();
-    let module = analysis.module();
-    if diags.iter().any(|d| d.is_error()) {
-        return (module, None, diags);
-    }
-    // The assembler repeats the checks; it can only agree, but whatever it
-    // says is kept rather than trusted away.
-    let code = match asm::assemble_with(&module, opts) {
-        Ok((code, _)) => Some(code),
-        Err(ds) => {
-            diags.extend(ds.into_iter().filter(|d| d.is_error()));
-            None
-        }
+    let mut analysis = if build {
+        ide::FileAnalysis::for_build(&tree, &text, default_version, opts)
+    } else {
+        ide::FileAnalysis::new(&tree, &text, default_version, opts)
     };
-    (module, code, diags)
+    drop(tree);
+    let mut diags = analysis.diagnostics();
+    let preamble = analysis.preamble.clone();
+    if !build || diags.iter().any(|d| d.is_error()) {
+        return (preamble, None, diags);
+    }
+    let code = analysis.link();
+    if code.is_none() {
+        // Without errors every block assembled and every reference names
+        // a block; say so rather than build nothing quietly.
+        diags.push(Diag::error(
+            "internal",
+            0..0,
+            "the blocks assembled but could not be put together",
+        ));
+    }
+    (preamble, code, diags)
 }
 
 pub fn check_text(text: &str) -> Vec<Diag> {
-    compile_text(text, Version::V3_11, asm::Options::default()).2
+    compile_text(text, Version::V3_11, asm::Options::default(), false).2
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

@@ -161,6 +161,162 @@ impl Builder<'_> {
     }
 }
 
+/// One block assembled on its own, for [`link`]: its name, whether it
+/// gives its own `.filename`, and its code object with the references to
+/// other blocks (`Obj::CodeRef`) still in its constants
+/// ([`Children::Unresolved`]).
+pub struct Unlinked {
+    pub name: String,
+    pub own_filename: bool,
+    pub code: Code,
+}
+
+/// Puts blocks assembled one by one together into the module's code
+/// object, as [`assemble`] would have built it: from `blocks[0]` on, each
+/// `@name` becomes the code object of the first block of that name, and
+/// blocks without a `.filename` take the first block's. A block
+/// referenced once is moved into place, not copied. `None` when a
+/// reference names no block or leads back to a block that contains it
+/// (the module checks report both as errors).
+///
+/// The walk keeps its own stack: a long chain of nested blocks must not
+/// exhaust the thread's.
+pub fn link(blocks: Vec<Unlinked>) -> Option<Code> {
+    let root_filename = blocks.first()?.code.filename.clone();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
+    for (i, b) in blocks.iter().enumerate() {
+        by_name.entry(b.name.as_str()).or_insert(i);
+    }
+    // Which blocks each block refers to, in the order of its constants.
+    let refs: Vec<Vec<usize>> = blocks
+        .iter()
+        .map(|b| {
+            let mut names = Vec::new();
+            for c in &b.code.consts {
+                code_ref_names(c, &mut names);
+            }
+            names
+                .into_iter()
+                .map(|n| by_name.get(n).copied().unwrap_or(usize::MAX))
+                .collect()
+        })
+        .collect();
+    // Depth first from the root: the order to finish blocks in (children
+    // before parents), and how many references each block has to serve.
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Open,
+        Done,
+    }
+    let mut state = vec![State::New; blocks.len()];
+    let mut uses = vec![0usize; blocks.len()];
+    let mut order = Vec::new();
+    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+    state[0] = State::Open;
+    while let Some(&mut (i, ref mut next)) = stack.last_mut() {
+        match refs[i].get(*next) {
+            Some(&j) => {
+                *next += 1;
+                match state.get(j)? {
+                    State::Open => return None,
+                    State::Done => uses[j] += 1,
+                    State::New => {
+                        uses[j] += 1;
+                        state[j] = State::Open;
+                        stack.push((j, 0));
+                    }
+                }
+            }
+            None => {
+                state[i] = State::Done;
+                order.push(i);
+                stack.pop();
+            }
+        }
+    }
+    let mut codes: Vec<Option<Code>> = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let mut code = b.code;
+        if !b.own_filename {
+            code.filename = root_filename.clone();
+        }
+        codes.push(Some(code));
+    }
+    for i in order {
+        let mut code = codes[i].take()?;
+        let mut k = 0;
+        let consts = std::mem::take(&mut code.consts);
+        let mut give = |_: &str| -> Option<Code> {
+            let j = refs[i][k];
+            k += 1;
+            uses[j] -= 1;
+            if uses[j] == 0 {
+                codes[j].take()
+            } else {
+                codes[j].clone()
+            }
+        };
+        code.consts = consts
+            .into_iter()
+            .map(|c| fill_code_refs(c, &mut give))
+            .collect::<Option<Vec<_>>>()?;
+        codes[i] = Some(code);
+    }
+    codes[0].take()
+}
+
+/// The names of the code references in `o`, in order.
+fn code_ref_names<'o>(o: &'o Obj, out: &mut Vec<&'o str>) {
+    match o {
+        Obj::CodeRef(n) => out.push(n),
+        Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
+            v.iter().for_each(|x| code_ref_names(x, out))
+        }
+        Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
+            code_ref_names(k, out);
+            code_ref_names(v, out)
+        }),
+        Obj::Slice(s) => {
+            code_ref_names(&s.0, out);
+            code_ref_names(&s.1, out);
+            code_ref_names(&s.2, out)
+        }
+        _ => {}
+    }
+}
+
+/// `o` with each code reference replaced by what `give` returns for it,
+/// in the order of [`code_ref_names`].
+fn fill_code_refs(o: Obj, give: &mut dyn FnMut(&str) -> Option<Code>) -> Option<Obj> {
+    let map = |v: Vec<Obj>, give: &mut dyn FnMut(&str) -> Option<Code>| {
+        v.into_iter()
+            .map(|x| fill_code_refs(x, give))
+            .collect::<Option<Vec<_>>>()
+    };
+    Some(match o {
+        Obj::CodeRef(n) => Obj::Code(Box::new(give(&n)?)),
+        Obj::Tuple(v) => Obj::Tuple(map(v, give)?),
+        Obj::List(v) => Obj::List(map(v, give)?),
+        Obj::Set(v) => Obj::Set(map(v, give)?),
+        Obj::FrozenSet(v) => Obj::FrozenSet(map(v, give)?),
+        Obj::Dict(kv) => Obj::Dict(
+            kv.into_iter()
+                .map(|(k, v)| Some((fill_code_refs(k, give)?, fill_code_refs(v, give)?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Obj::Slice(s) => {
+            let (a, b, c) = *s;
+            Obj::Slice(Box::new((
+                fill_code_refs(a, give)?,
+                fill_code_refs(b, give)?,
+                fill_code_refs(c, give)?,
+            )))
+        }
+        other => other,
+    })
+}
+
 /// What a block needs to know about the module around it.
 pub struct BlockContext<'a> {
     pub version: Version,

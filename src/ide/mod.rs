@@ -61,6 +61,9 @@ pub struct Seg {
     pub block: Option<Block>,
     /// Layout and stack depths, when the block assembled.
     pub info: Option<BlockInfo>,
+    /// The assembled code object, references to other blocks unresolved,
+    /// when the analysis keeps them (see [`FileAnalysis::for_build`]).
+    code: Option<Code>,
     diags: Vec<Diag>,
     facts: BlockFacts,
 }
@@ -93,6 +96,8 @@ pub struct FileAnalysis {
     module_diags: Vec<Diag>,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
+    /// Keep each block's code object, for [`FileAnalysis::link`].
+    keep_code: bool,
 }
 
 /// The top-level nodes that start in `range`, and the first node that
@@ -166,6 +171,29 @@ impl<'t> Siblings<'t> {
 impl FileAnalysis {
     /// Analyses a whole file.
     pub fn new(tree: &Tree, src: &dyn Source, default_version: Version, opts: Options) -> Self {
+        Self::analyse_file(tree, src, default_version, opts, false)
+    }
+
+    /// Analyses a whole file and keeps the code object each block
+    /// assembled to, so that [`FileAnalysis::link`] can put the module
+    /// together without assembling anything again (what `pyasm build`
+    /// does).
+    pub fn for_build(
+        tree: &Tree,
+        src: &dyn Source,
+        default_version: Version,
+        opts: Options,
+    ) -> Self {
+        Self::analyse_file(tree, src, default_version, opts, true)
+    }
+
+    fn analyse_file(
+        tree: &Tree,
+        src: &dyn Source,
+        default_version: Version,
+        opts: Options,
+        keep_code: bool,
+    ) -> Self {
         let mut fa = FileAnalysis {
             default_version,
             opts,
@@ -181,9 +209,28 @@ impl FileAnalysis {
             },
             module_diags: Vec::new(),
             reanalysed: 0,
+            keep_code,
         };
         fa.update(tree, &[], src);
         fa
+    }
+
+    /// The module's code object, from the code objects its blocks
+    /// assembled to (see [`asm::link`]); taken out of the analysis. `None`
+    /// unless the analysis was made [`FileAnalysis::for_build`], or when a
+    /// block did not assemble or a reference cannot be resolved (each is an
+    /// error among the diagnostics).
+    pub fn link(&mut self) -> Option<Code> {
+        let mut blocks = Vec::new();
+        for s in &mut self.segments[1..] {
+            let Some(b) = &s.block else { continue };
+            blocks.push(asm::Unlinked {
+                name: b.name.clone(),
+                own_filename: b.filename.is_some(),
+                code: s.code.take()?,
+            });
+        }
+        asm::link(blocks)
     }
 
     /// Forgets every result and analyses the whole text again (after the
@@ -373,7 +420,8 @@ impl FileAnalysis {
             self.preamble = p;
         }
         let mut facts = BlockFacts::default();
-        let mut info = None;
+        let mut info: Option<BlockInfo> = None;
+        let mut code = None;
         let mut block = lowered.block;
         if let Some(b) = block.as_mut() {
             if self.opts.recompute_stack {
@@ -388,16 +436,15 @@ impl FileAnalysis {
                 is_root: i == 1,
                 root_filename: &PyStr::default(),
             };
-            // Referenced blocks stand in as empty code objects: a block's
-            // findings do not depend on what its constants hold.
-            match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
-                Ok((_, mut bi)) => {
-                    if self.opts.verify {
-                        diags.append(&mut bi.diags);
-                    } else {
-                        bi.diags.clear();
-                    }
+            // References to other blocks stay in the constants: a block's
+            // findings do not depend on what its constants hold, and
+            // `link` resolves them.
+            match asm::assemble_block_with(&ctx, b, asm::Children::Unresolved, self.opts.verify) {
+                Ok((c, bi)) => {
                     info = Some(bi);
+                    if self.keep_code {
+                        code = Some(c);
+                    }
                 }
                 Err(mut ds) => diags.append(&mut ds),
             }
@@ -407,7 +454,11 @@ impl FileAnalysis {
         seg.dirty = false;
         seg.as_root = i == 1;
         seg.block = block;
+        if let Some(bi) = info.as_mut() {
+            diags.append(&mut bi.diags);
+        }
         seg.info = info;
+        seg.code = code;
         seg.diags = diags;
         seg.facts = facts;
     }
