@@ -11,6 +11,7 @@
 
 use super::stack::{flow_of, inputs, Flow, FlowExcept, FlowInstr};
 use crate::versions::{OpcodeTable, Version};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Tag {
@@ -54,11 +55,32 @@ pub fn null_misuses(
     if n == 0 {
         return out;
     }
-    state[0] = Some(Vec::new());
-    let mut work = vec![0usize];
     // Handler entries: everything below is unknown, then lasti and the
-    // exception are values.
+    // exception are values. An entry is entered once its handler depth is
+    // known and some instruction of its range has been reached; `ready`
+    // holds those not entered yet, by index, so that no pass looks at the
+    // whole table (the passes can be as many as the entries).
+    let mut covering: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, e) in excepts.iter().enumerate() {
+        if e.handler < n && handler_depths.get(k).copied().flatten().is_some() {
+            for c in covering.iter_mut().take(e.end.min(n)).skip(e.start) {
+                c.push(k);
+            }
+        }
+    }
+    let mut ready: BTreeSet<usize> = BTreeSet::new();
     let mut entered = vec![false; excepts.len()];
+    // Called when `state[t]` is first set.
+    let reach = |t: usize, ready: &mut BTreeSet<usize>, entered: &[bool]| {
+        for &k in covering.get(t).map_or(&[][..], Vec::as_slice) {
+            if !entered[k] {
+                ready.insert(k);
+            }
+        }
+    };
+    state[0] = Some(Vec::new());
+    reach(0, &mut ready, &entered);
+    let mut work = vec![0usize];
     let mut reported = vec![false; n];
     let mut steps = 0usize;
     loop {
@@ -235,6 +257,7 @@ pub fn null_misuses(
                 match &mut state[t] {
                     None => {
                         state[t] = Some(s);
+                        reach(t, &mut ready, &entered);
                         work.push(t);
                     }
                     Some(old) if old.len() == s.len() => {
@@ -252,24 +275,25 @@ pub fn null_misuses(
                 }
             }
         }
-        // Enter handlers whose regions were reached.
+        // Enter handlers whose regions were reached, in table order; one
+        // reached by entering another comes in this pass if it comes later
+        // in the table, else in the next.
         let mut progressed = false;
-        for (k, e) in excepts.iter().enumerate() {
-            if entered[k] || e.handler >= n {
-                continue;
-            }
+        let mut next = 0usize;
+        while let Some(&k) = ready.range(next..).next() {
+            next = k + 1;
+            ready.remove(&k);
+            let e = &excepts[k];
             let Some(hd) = handler_depths.get(k).copied().flatten() else {
                 continue;
             };
-            if !(e.start..e.end.min(n)).any(|i| state[i].is_some()) {
-                continue;
-            }
             entered[k] = true;
             let mut s = vec![Tag::Maybe; hd as usize];
             s.extend(std::iter::repeat_n(Tag::Value, 1 + e.lasti as usize));
             match &mut state[e.handler] {
                 None => {
                     state[e.handler] = Some(s);
+                    reach(e.handler, &mut ready, &entered);
                     work.push(e.handler);
                 }
                 Some(old) if old.len() == s.len() => {
