@@ -26,6 +26,7 @@ pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> 
         version,
         table: version.table(),
         used_names: FxHashSet::default(),
+        next_suffix: FxHashMap::default(),
         blocks: Vec::new(),
         root_filename: code.filename.clone(),
     };
@@ -41,6 +42,8 @@ struct Dis {
     version: Version,
     table: &'static OpcodeTable,
     used_names: FxHashSet<String>,
+    /// The next suffix to try for each base name.
+    next_suffix: FxHashMap<String, usize>,
     blocks: Vec<Block>,
     root_filename: PyStr,
 }
@@ -142,12 +145,23 @@ impl Dis {
         } else {
             sanitize(&code.name)
         };
+        // `base`, else `base_2`, `base_3`, ...: the first one free. Names
+        // are never given back, so the search for a base goes on from where
+        // its last one ended (a module with thousands of `<lambda>`s would
+        // otherwise try every earlier suffix again each time).
         let mut name = base.clone();
-        let mut k = 2;
-        while !self.used_names.insert(name.clone()) {
-            name = format!("{base}_{k}");
-            k += 1;
+        let mut k = self.next_suffix.get(&base).copied().unwrap_or(2);
+        if self.used_names.contains(&name) {
+            loop {
+                name = format!("{base}_{k}");
+                k += 1;
+                if !self.used_names.contains(&name) {
+                    break;
+                }
+            }
+            self.next_suffix.insert(base, k);
         }
+        self.used_names.insert(name.clone());
         name
     }
 
