@@ -18,7 +18,6 @@ use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{ArgKind, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::BTreeSet;
 
 /// Disassembles a module's code object and every code object nested in it.
 pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
@@ -237,7 +236,8 @@ impl Dis {
             let Some(full) = self.explicit_block(code, &consts, &name, mode) else {
                 continue;
             };
-            if let Some(b) = minimize(&ctx, self.table, full, code, &children) {
+            let remake = || self.explicit_block(code, &consts, &name, mode);
+            if let Some(b) = minimize(&ctx, self.table, full, code, &children, &remake) {
                 chosen = Some(b);
                 break;
             }
@@ -268,15 +268,17 @@ impl Dis {
             Mode::Verbatim => (decode_verbatim(&code.code), true, true, false),
         };
         let total = (code.code.len() / 2) as u32;
-        let starts: FxHashMap<u32, usize> = decoded
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.start, i))
-            .collect();
-        let is_boundary = |off: u32| off == total || starts.contains_key(&off);
+        // Per code unit (and the end): whether an instruction starts there,
+        // and the number of the label placed there (0 for none).
+        let mut boundary = vec![false; total as usize + 1];
+        boundary[total as usize] = true;
+        for d in &decoded {
+            boundary[d.start as usize] = true;
+        }
+        let is_boundary = |off: u32| boundary.get(off as usize).copied().unwrap_or(false);
+        let mut label_at = vec![0u32; total as usize + 1];
 
         // Exception table: entries on instruction boundaries become labels.
-        let mut label_offsets: BTreeSet<u32> = BTreeSet::new();
         let mut entries = None;
         if !raw_tables {
             if let Ok(es) = exceptiontable::decode(&code.exceptiontable) {
@@ -285,7 +287,9 @@ impl Dis {
                     .all(|e| is_boundary(e.start) && is_boundary(e.end) && is_boundary(e.target))
                 {
                     for e in &es {
-                        label_offsets.extend([e.start, e.end, e.target]);
+                        for off in [e.start, e.end, e.target] {
+                            label_at[off as usize] = 1;
+                        }
                     }
                     entries = Some(es);
                 }
@@ -309,15 +313,17 @@ impl Dis {
                 _ => None,
             };
             if let Some(t) = target {
-                label_offsets.insert(t);
+                label_at[t as usize] = 1;
             }
             jumps.push(target);
         }
-        let label_name: FxHashMap<u32, String> = label_offsets
-            .iter()
-            .enumerate()
-            .map(|(i, &off)| (off, format!("L{}", i + 1)))
-            .collect();
+        // Labels are numbered in the order of their offsets.
+        let mut n_labels = 0u32;
+        for l in label_at.iter_mut().filter(|l| **l != 0) {
+            n_labels += 1;
+            *l = n_labels;
+        }
+        let label_name = |off: u32| format!("L{}", label_at[off as usize]);
 
         // Positions, one per instruction.
         let mut positions: Option<Vec<Position>> = None;
@@ -346,10 +352,10 @@ impl Dis {
         let first_const: FxHashMap<&Obj, u32> = first_index(consts.iter());
         let first_name: FxHashMap<&PyStr, u32> = first_index(code.names.iter());
         let first_var: FxHashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
-        let mut body = Vec::with_capacity(decoded.len() + label_offsets.len());
+        let mut body = Vec::with_capacity(decoded.len() + n_labels as usize);
         for (i, d) in decoded.iter().enumerate() {
-            if let Some(l) = label_name.get(&d.start) {
-                body.push(Stmt::Label(l.clone(), 0..0));
+            if label_at[d.start as usize] != 0 {
+                body.push(Stmt::Label(label_name(d.start), 0..0));
             }
             let info = table.by_code(d.opcode);
             let a = d.arg;
@@ -410,7 +416,7 @@ impl Dis {
                         _ => Arg::Value(a),
                     },
                     ArgKind::JumpForward | ArgKind::JumpBackward => match jumps[i] {
-                        Some(t) => Arg::Label(label_name[&t].clone()),
+                        Some(t) => Arg::Label(label_name(t)),
                         None => Arg::Value(a),
                     },
                     _ => Arg::Value(a),
@@ -431,8 +437,8 @@ impl Dis {
                 arg_span: 0..0,
             }));
         }
-        if let Some(l) = label_name.get(&total) {
-            body.push(Stmt::Label(l.clone(), 0..0));
+        if label_at[total as usize] != 0 {
+            body.push(Stmt::Label(label_name(total), 0..0));
         }
 
         let excepts = entries
@@ -440,9 +446,9 @@ impl Dis {
             .map(|es| {
                 es.iter()
                     .map(|e| Except {
-                        start: label_name[&e.start].clone(),
-                        end: label_name[&e.end].clone(),
-                        handler: label_name[&e.target].clone(),
+                        start: label_name(e.start),
+                        end: label_name(e.end),
+                        handler: label_name(e.target),
                         depth: Some(e.depth),
                         lasti: e.lasti,
                         span: 0..0,
@@ -585,15 +591,18 @@ fn same_obj(a: &Obj, b: &Obj, children: &Children) -> bool {
 }
 
 /// Leaves out what the assembler computes identically; returns `None` when
-/// even the fully explicit block does not reassemble to `orig`.
+/// even the fully explicit block does not reassemble to `orig`. `remake`
+/// makes `full` again, for the last resort (rarely needed, so `full` is
+/// not copied up front).
 fn minimize(
     ctx: &BlockContext,
     table: &OpcodeTable,
     full: Block,
     orig: &Code,
     children: &Children,
+    remake: &dyn Fn() -> Option<Block>,
 ) -> Option<Block> {
-    let mut b = full.clone();
+    let mut b = full;
     // Fields whose defaults need no assembling.
     if b.argcount == Some(0) {
         b.argcount = None;
@@ -699,6 +708,7 @@ fn minimize(
         return Some(b);
     }
     // Last resort for this mode: everything explicit.
+    let full = remake()?;
     let c4 = try_it(&full)?;
     if std::env::var_os("PYASM_DEBUG_DIS").is_some() && !same(&c4) {
         let f = |c: &Code| {
