@@ -21,6 +21,7 @@ use crate::diag::Diag;
 use crate::model::{Block, Span};
 use crate::syntax::lower::{self, Preamble};
 use crate::versions::Version;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
 use tree_sitter::{InputEdit, Node, Tree};
@@ -295,13 +296,18 @@ impl FileAnalysis {
                 }
             }
         }
-        timing::time("resegment", || self.resegment(tree, src));
+        // The top-level nodes of each segment just cut, so that analysing
+        // it does not walk the tree for them a second time.
+        let fresh = timing::time("resegment", || self.resegment(tree, src));
+        let known: FxHashMap<(usize, usize), Vec<Node>> = fresh.into_iter().collect();
+        let nodes_of = |seg: &Seg| known.get(&(seg.start, seg.end)).map(Vec::as_slice);
         self.reanalysed = 0;
         let t = timing::enabled().then(std::time::Instant::now);
         // The preamble first: the version and header concern every block.
         if self.segments[0].dirty {
             let old = self.preamble.clone();
-            self.analyse(0, tree, src);
+            let nodes = nodes_of(&self.segments[0]);
+            self.analyse(0, tree, src, nodes);
             if self.preamble != old {
                 for s in &mut self.segments {
                     s.dirty = true;
@@ -310,7 +316,8 @@ impl FileAnalysis {
         }
         for i in 1..self.segments.len() {
             if self.segments[i].dirty || self.segments[i].as_root != (i == 1) {
-                self.analyse(i, tree, src);
+                let nodes = nodes_of(&self.segments[i]);
+                self.analyse(i, tree, src, nodes);
             }
         }
         if let Some(t) = t {
@@ -327,9 +334,16 @@ impl FileAnalysis {
 
     /// Cuts the dirty runs of segments again from the tree's top-level
     /// nodes, widening a run until both its ends sit on segment boundaries
-    /// that the tree agrees with.
-    fn resegment(&mut self, tree: &Tree, src: &dyn Source) {
+    /// that the tree agrees with. Returns each new segment's range and its
+    /// top-level nodes (what `nodes_in` gives for that range).
+    #[allow(clippy::type_complexity)]
+    fn resegment<'t>(
+        &mut self,
+        tree: &'t Tree,
+        src: &dyn Source,
+    ) -> Vec<((usize, usize), Vec<Node<'t>>)> {
         let name = |r: Span| src.slice(r).into_owned();
+        let mut cut = Vec::new();
         let mut i = 0;
         while i < self.segments.len() {
             if !self.segments[i].dirty {
@@ -395,23 +409,45 @@ impl FileAnalysis {
                     ..Seg::default()
                 })
                 .collect();
+            // Nodes are in text order, and every new segment but the first
+            // starts at a node: each takes the nodes that start in it.
+            let mut rest = nodes.as_slice();
+            for seg in &fresh {
+                let k = rest.partition_point(|x| x.start_byte() < seg.end);
+                let (mine, after) = rest.split_at(k);
+                cut.push(((seg.start, seg.end), mine.to_vec()));
+                rest = after;
+            }
             let n = fresh.len();
             self.segments.splice(i..=j, fresh);
             i += n;
         }
+        cut
     }
 
-    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source) {
+    /// Lowers and assembles segment `i`; `known` are its top-level nodes
+    /// when `resegment` just found them.
+    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
         self.reanalysed += 1;
         let version = self.preamble.version;
         let (start, end) = (self.segments[i].start, self.segments[i].end);
         let text = src.slice(start..end);
-        let (nodes, _) = nodes_in(tree, &(start..end));
+        let walked;
+        let nodes = match known {
+            Some(k) => {
+                debug_assert_eq!(k, nodes_in(tree, &(start..end)).0.as_slice());
+                k
+            }
+            None => {
+                walked = nodes_in(tree, &(start..end)).0;
+                walked.as_slice()
+            }
+        };
         let pre = i == 0;
         let lowered = lower::lower_segment(
             &text,
             start,
-            &nodes,
+            nodes,
             if pre { self.default_version } else { version },
             pre,
         );
