@@ -103,18 +103,18 @@ def corpus(a):
 
     # Each setting's runs: wall seconds, CPU seconds, peak KiB.
     runs = {}
-    env_all = dict(os.environ)
-    env_all.pop("RAYON_NUM_THREADS", None)
-    env_one = dict(env_all, RAYON_NUM_THREADS="1")
-    for lab, env in [("all", env_all), ("one", env_one)]:
+    env = dict(os.environ)
+    env.pop("RAYON_NUM_THREADS", None)
+    for lab, jobs in [("all", []), ("one", ["-j", "1"])]:
         for step in ("dis", "build"):
             runs[(step, lab)] = []
         for _ in range(a.reps):
             for d in (text, rebuilt):
                 if os.path.exists(d):
                     shutil.rmtree(d)
-            runs[("dis", lab)].append(run_timed([a.pyasm, "dis", orig, "-o", text], env))
-            runs[("build", lab)].append(run_timed([a.pyasm, "build", text, "-o", rebuilt], env))
+            runs[("dis", lab)].append(run_timed([a.pyasm, "dis", orig, "-o", text, *jobs], env))
+            runs[("build", lab)].append(
+                run_timed([a.pyasm, "build", text, "-o", rebuilt, *jobs], env))
         for step in ("dis", "build"):
             show_runs(f"pyasm {step}, {LABEL[lab]}", runs[(step, lab)])
     n_text, text_bytes = tree_bytes(text, ".pyasm")
