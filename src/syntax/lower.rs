@@ -148,13 +148,19 @@ pub fn lower_segment(
                 .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
         }
     }
+    let mut cursor: Option<TreeCursor> = None;
     for (i, item) in nodes.iter().enumerate() {
         let item = *item;
         if !(item.has_error() || item.is_error()) {
             match node_kind(item) {
                 K::Directive => lw.directive(item),
                 K::Label => lw.label(item),
-                K::Instruction => lw.instruction(item),
+                K::Instruction => {
+                    // One cursor for every line: making one allocates.
+                    let c = cursor.get_or_insert_with(|| item.walk());
+                    c.reset(item);
+                    lw.instruction(item, c)
+                }
                 _ => {}
             }
         }
@@ -825,7 +831,8 @@ impl<'a> Lowerer<'a> {
             .push(Stmt::Label(name, span(nm)));
     }
 
-    fn instruction(&mut self, n: Node) {
+    /// An instruction line; `c` is a cursor on `n`.
+    fn instruction<'t>(&mut self, n: Node<'t>, c: &mut TreeCursor<'t>) {
         if !self.block_or_err(n, "an instruction") {
             return;
         }
@@ -834,7 +841,6 @@ impl<'a> Lowerer<'a> {
         let f = field_ids();
         let (mut position, mut opcode) = (None, None);
         let mut operands: Vec<Node> = Vec::new();
-        let mut c = n.walk();
         if c.goto_first_child() {
             loop {
                 match c.field_id().map(|id| id.get()) {
