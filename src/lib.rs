@@ -26,6 +26,22 @@ use versions::Version;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's number for its purge delay option (`mi_option_purge_delay`;
+/// libmimalloc-sys 0.1 builds mimalloc 3 by default); a unit test checks
+/// its default.
+const MI_OPTION_PURGE_DELAY: i32 = 15;
+
+/// For a process that stays up (the language server): memory freed goes
+/// back to the system at once instead of after a second. The batch
+/// commands keep mimalloc's default, which trades memory for speed. (On the
+/// 100,000-line benchmark file the server holds 100 MiB after opening it
+/// with this, 132 MiB without, and 87 MiB with glibc's allocator.)
+pub fn keep_memory_low() {
+    // SAFETY: setting an option is how mimalloc is meant to be configured;
+    // the purge delay is read whenever memory is freed.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 /// The result of assembling a `.pyasm` text: the `.pyc` bytes when there
 /// were no errors, and every diagnostic either way.
 pub struct Built {
@@ -114,4 +130,15 @@ pub fn disassemble_pyc(data: &[u8]) -> Result<String, pyc::PycError> {
     let (header, code) = pyc::read_pyc(data)?;
     let module = dis::disassemble(header.version, Some(header), &code);
     Ok(dis::print::print_module(&module))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_mimalloc_option_number_is_the_purge_delay() {
+        // Its default in mimalloc 3 (src/options.c) is 1000 ms.
+        // SAFETY: reading an option has no effect.
+        let purge = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(purge, 1000);
+    }
 }

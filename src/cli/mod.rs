@@ -91,12 +91,15 @@ pub fn main() -> ExitCode {
             )
         }),
         Command::Check { input, format } => check::run(&input, format),
-        Command::Lsp => match crate::lsp::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("pyasm lsp: {e}");
-                ExitCode::from(2)
+        Command::Lsp => {
+            crate::keep_memory_low();
+            match crate::lsp::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("pyasm lsp: {e}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }
