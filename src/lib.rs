@@ -72,9 +72,9 @@ fn compile_text(
     opts: asm::Options,
 ) -> (model::Module, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let analysis = ide::FileAnalysis::new(&tree, &text, default_version, opts);
+    let analysis = ide::FileAnalysis::keeping_blocks(&tree, &text, default_version, opts);
     let mut diags = analysis.diagnostics();
-    let module = analysis.module();
+    let module = analysis.module(&tree, &text);
     if diags.iter().any(|d| d.is_error()) {
         return (module, None, diags);
     }

@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 pub struct BlockFacts {
     pub name: String,
     pub span: Span,
+    /// Its `.qualname`, for display.
+    pub qualname: Option<String>,
     /// `@NAME` constants, with where each is written.
     pub refs: Vec<(String, Span)>,
     /// `from m import *` somewhere in the block: it can define anything.
@@ -80,6 +82,10 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
     let mut f = BlockFacts {
         name: block.name.clone(),
         span: block.span.clone(),
+        qualname: block
+            .qualname
+            .as_ref()
+            .map(|q| String::from_utf8_lossy(&q.0).into_owned()),
         refs: code_refs(block),
         ..BlockFacts::default()
     };

@@ -57,12 +57,15 @@ pub struct Seg {
     dirty: bool,
     /// Analysed as the module's own block (the first one).
     as_root: bool,
-    /// The block lowered from this segment (none for the preamble).
-    pub block: Option<Block>,
+    /// The block lowered from this segment, kept only by
+    /// [`FileAnalysis::keeping_blocks`]: lowered blocks are most of an
+    /// analysis' memory, and the server asks [`FileAnalysis::block`] for
+    /// the one or two it needs at a time.
+    kept: Option<Block>,
     /// Layout and stack depths, when the block assembled.
     pub info: Option<BlockInfo>,
     diags: Vec<Diag>,
-    facts: BlockFacts,
+    pub(crate) facts: BlockFacts,
 }
 
 impl Seg {
@@ -93,6 +96,7 @@ pub struct FileAnalysis {
     module_diags: Vec<Diag>,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
+    keep_blocks: bool,
 }
 
 /// The top-level nodes that start in `range`, and the first node that
@@ -166,6 +170,28 @@ impl<'t> Siblings<'t> {
 impl FileAnalysis {
     /// Analyses a whole file.
     pub fn new(tree: &Tree, src: &dyn Source, default_version: Version, opts: Options) -> Self {
+        Self::analyse_file(tree, src, default_version, opts, false)
+    }
+
+    /// [`FileAnalysis::new`], keeping every lowered block for
+    /// [`FileAnalysis::module`]: for a file analysed once and then
+    /// assembled, which would otherwise lower each block twice.
+    pub fn keeping_blocks(
+        tree: &Tree,
+        src: &dyn Source,
+        default_version: Version,
+        opts: Options,
+    ) -> Self {
+        Self::analyse_file(tree, src, default_version, opts, true)
+    }
+
+    fn analyse_file(
+        tree: &Tree,
+        src: &dyn Source,
+        default_version: Version,
+        opts: Options,
+        keep_blocks: bool,
+    ) -> Self {
         let mut fa = FileAnalysis {
             default_version,
             opts,
@@ -181,6 +207,7 @@ impl FileAnalysis {
             },
             module_diags: Vec::new(),
             reanalysed: 0,
+            keep_blocks,
         };
         fa.update(tree, &[], src);
         fa
@@ -354,34 +381,67 @@ impl FileAnalysis {
         }
     }
 
-    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source) {
-        self.reanalysed += 1;
-        let version = self.preamble.version;
+    /// Lowers segment `i` as the text and tree are now, with the settings'
+    /// changes to what is written (`recompute_stack`).
+    fn lower(&self, i: usize, tree: &Tree, src: &dyn Source) -> lower::Segment {
         let (start, end) = (self.segments[i].start, self.segments[i].end);
         let text = src.slice(start..end);
         let (nodes, _) = nodes_in(tree, &(start..end));
         let pre = i == 0;
-        let lowered = lower::lower_segment(
-            &text,
-            start,
-            &nodes,
-            if pre { self.default_version } else { version },
-            pre,
-        );
-        let mut diags = lowered.diags;
-        if let Some(p) = lowered.preamble {
-            self.preamble = p;
-        }
-        let mut facts = BlockFacts::default();
-        let mut info = None;
-        let mut block = lowered.block;
-        if let Some(b) = block.as_mut() {
+        let version = if pre {
+            self.default_version
+        } else {
+            self.preamble.version
+        };
+        let mut lowered = lower::lower_segment(&text, start, &nodes, version, pre);
+        if let Some(b) = lowered.block.as_mut() {
             if self.opts.recompute_stack {
                 b.stacksize = None;
                 for e in &mut b.excepts {
                     e.depth = None;
                 }
             }
+        }
+        lowered
+    }
+
+    /// The block of segment `seg` (one of [`FileAnalysis::segments`]), with
+    /// its spans where they are in the text now. Blocks are not kept (but
+    /// by [`FileAnalysis::keeping_blocks`]), so this lowers it again:
+    /// `tree` and `src` must be those of the last update.
+    pub fn block(&self, seg: &Seg, tree: &Tree, src: &dyn Source) -> Option<Block> {
+        let i = self.segments.iter().position(|s| std::ptr::eq(s, seg))?;
+        self.block_at(i, tree, src)
+    }
+
+    fn block_at(&self, i: usize, tree: &Tree, src: &dyn Source) -> Option<Block> {
+        let seg = &self.segments[i];
+        match &seg.kept {
+            _ if i == 0 => None,
+            Some(b) if seg.delta() == 0 => Some(b.clone()),
+            _ => self.lower(i, tree, src).block,
+        }
+    }
+
+    /// The segment of the block named `name`, the first if there are
+    /// several.
+    pub fn segment_of_block(&self, name: &str) -> Option<&Seg> {
+        self.segments[1..].iter().find(|s| s.facts.name == name)
+    }
+
+    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source) {
+        self.reanalysed += 1;
+        let version = self.preamble.version;
+        let start = self.segments[i].start;
+        let lowered = self.lower(i, tree, src);
+        let mut diags = lowered.diags;
+        if let Some(p) = lowered.preamble {
+            self.preamble = p;
+        }
+        let mut facts = BlockFacts::default();
+        let mut info = None;
+        let block = lowered.block;
+        if let Some(b) = block.as_ref() {
             facts = module::facts(b, version);
             let ctx = BlockContext {
                 version,
@@ -406,7 +466,7 @@ impl FileAnalysis {
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
-        seg.block = block;
+        seg.kept = if self.keep_blocks { block } else { None };
         seg.info = info;
         seg.diags = diags;
         seg.facts = facts;
@@ -431,16 +491,14 @@ impl FileAnalysis {
         out
     }
 
-    /// The module as the assembler takes it (spans as of each block's
-    /// analysis, which is the text's when nothing was edited since).
-    pub fn module(&self) -> crate::model::Module {
+    /// The module as the assembler takes it, its spans where they are in
+    /// the text now (`tree` and `src` are those of the last update).
+    pub fn module(&self, tree: &Tree, src: &dyn Source) -> crate::model::Module {
         crate::model::Module {
             version: self.preamble.version,
             header: self.preamble.header,
-            blocks: self
-                .segments
-                .iter()
-                .filter_map(|s| s.block.clone())
+            blocks: (1..self.segments.len())
+                .filter_map(|i| self.block_at(i, tree, src))
                 .collect(),
         }
     }

@@ -352,20 +352,21 @@ pub fn rename(
 
 /// The segment, block and instruction (index among the block's
 /// instructions) at a top-level node.
-fn instr_at<'d>(doc: &'d Document, line: Node) -> Option<(&'d Seg, &'d Block, usize, &'d Instr)> {
+fn instr_at<'d>(doc: &'d Document, line: Node) -> Option<(&'d Seg, Block, usize, Instr)> {
     let seg = doc.analysis.segment_at(line.start_byte())?;
-    let block = seg.block.as_ref()?;
-    let at = seg.unshift(line.start_byte());
-    let mut k = 0;
-    for s in &block.body {
-        if let Stmt::Instr(i) = s {
-            if i.span.start == at {
-                return Some((seg, block, k, i));
-            }
-            k += 1;
-        }
-    }
-    None
+    let block = doc.block(seg)?;
+    let at = line.start_byte();
+    let (k, ins) = block
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Instr(i) => Some(i),
+            _ => None,
+        })
+        .enumerate()
+        .find(|(_, i)| i.span.start == at)?;
+    let ins = ins.clone();
+    Some((seg, block, k, ins))
 }
 
 fn md(s: String) -> Hover {
@@ -515,7 +516,7 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
         }
         ("directive", "identifier") => match classify(doc, n)? {
             (Sym::Label(_, name), _) => md(label_hover(doc, seg, &name)),
-            (Sym::Local(_, name), _) => local_hover(seg, &name, table)?,
+            (Sym::Local(_, name), _) => local_hover(doc, seg, &name, table)?,
             _ => return None,
         },
         ("instruction", _) => operand_hover(doc, line, n, table)?,
@@ -526,21 +527,16 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
 }
 
 fn block_hover(doc: &Document, name: &str, v: Version) -> Option<Hover> {
-    let block = doc
-        .analysis
-        .segments
-        .iter()
-        .filter_map(|s| s.block.as_ref())
-        .find(|b| b.name == name)?;
+    let block = doc.block(doc.analysis.segment_of_block(name)?)?;
     Some(md(format!(
         "code block `{name}`\n\n{}",
-        signature(block, v)
+        signature(&block, v)
     )))
 }
 
-fn local_hover(seg: &Seg, name: &str, table: &OpcodeTable) -> Option<Hover> {
-    let block = seg.block.as_ref()?;
-    let tabs = tables::build(table, block);
+fn local_hover(doc: &Document, seg: &Seg, name: &str, table: &OpcodeTable) -> Option<Hover> {
+    let block = doc.block(seg)?;
+    let tabs = tables::build(table, &block);
     let i = tabs.var_index(&PyStr::new(name))?;
     let kinds = tabs.vars[i as usize].1;
     Some(md(format!(
@@ -606,7 +602,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
     if n.kind() == "code_ref" {
         return block_hover(doc, &text_of(doc, n)[1..], table.version);
     }
-    let tabs = tables::build(table, block);
+    let tabs = tables::build(table, &block);
     let text = match (op.arg, &ins.arg) {
         (ArgKind::Const, Arg::Const(c)) => {
             let i = tabs.const_index(c)?;
@@ -725,7 +721,8 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     let v = version(doc);
     let table = v.table();
     let seg = doc.analysis.segment_at(b);
-    let block = seg.and_then(|s| s.block.as_ref());
+    let block = seg.and_then(|s| doc.block(s));
+    let block = block.as_ref();
     let mut out = Vec::new();
     // The blocks a constant here may name: not the module's own (the first
     // segment after the preamble), nor the one being written (a block
@@ -736,11 +733,11 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
             .iter()
             .skip(2)
             .filter(|s| !seg.is_some_and(|here| std::ptr::eq(*s, here)))
-            .filter_map(|s| s.block.as_ref())
-            .filter(|b| !b.name.is_empty())
-            .map(|b| {
+            .map(|s| &s.facts.name)
+            .filter(|name| !name.is_empty())
+            .map(|name| {
                 item(
-                    &format!("@{}", b.name),
+                    &format!("@{name}"),
                     CompletionItemKind::FUNCTION,
                     "code block".into(),
                 )
@@ -850,42 +847,53 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     Some(out)
 }
 
+/// The code blocks and their labels. Built from the block summaries and
+/// the tree, without lowering any block again.
 pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
-    let mut out = Vec::new();
-    for (i, seg) in doc.analysis.segments.iter().enumerate().skip(1) {
-        let Some(block) = seg.block.as_ref() else {
+    let segs = &doc.analysis.segments;
+    // The labels of each segment, as lowering takes them: lines without
+    // syntax errors.
+    let mut labels: Vec<Vec<DocumentSymbol>> = vec![Vec::new(); segs.len()];
+    let mut cursor = doc.tree.root_node().walk();
+    let mut more = cursor.goto_first_child();
+    while more {
+        let n = cursor.node();
+        more = cursor.goto_next_sibling();
+        if n.kind() != "label" || n.has_error() {
+            continue;
+        }
+        let Some(name) = n.child_by_field_name("name") else {
             continue;
         };
-        let mut children = Vec::new();
-        for s in &block.body {
-            if let Stmt::Label(l, sp) = s {
-                let r = doc.range(&seg.shift(sp));
-                #[allow(deprecated)]
-                children.push(DocumentSymbol {
-                    name: l.clone(),
-                    detail: Some("label".into()),
-                    kind: SymbolKind::KEY,
-                    tags: None,
-                    deprecated: None,
-                    range: r,
-                    selection_range: r,
-                    children: None,
-                });
-            }
-        }
+        let k = segs.partition_point(|s| s.end <= n.start_byte());
+        let r = doc.range(&(name.start_byte()..name.end_byte()));
+        #[allow(deprecated)]
+        labels[k.min(segs.len() - 1)].push(DocumentSymbol {
+            name: text_of(doc, name),
+            detail: Some("label".into()),
+            kind: SymbolKind::KEY,
+            tags: None,
+            deprecated: None,
+            range: r,
+            selection_range: r,
+            children: None,
+        });
+    }
+    let mut out = Vec::new();
+    for (i, (seg, children)) in segs.iter().zip(labels).enumerate().skip(1) {
+        let facts = &seg.facts;
         let range = doc.range(&(seg.start..seg.end.max(seg.start)));
-        let sel = doc.range(&seg.shift(&block.span));
-        let detail = block
+        let sel = doc.range(&seg.shift(&facts.span));
+        let detail = facts
             .qualname
-            .as_ref()
-            .map(|q| String::from_utf8_lossy(&q.0).into_owned())
+            .clone()
             .or_else(|| (i == 1).then(|| "module".to_string()));
         #[allow(deprecated)]
         out.push(DocumentSymbol {
-            name: if block.name.is_empty() {
+            name: if facts.name.is_empty() {
                 "?".into()
             } else {
-                block.name.clone()
+                facts.name.clone()
             },
             detail,
             kind: if i == 1 {
@@ -1018,7 +1026,10 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
         if seg.end < a || seg.start > b {
             continue;
         }
-        let (Some(block), Some(info)) = (seg.block.as_ref(), seg.info.as_ref()) else {
+        let Some(info) = seg.info.as_ref() else {
+            continue;
+        };
+        let Some(block) = doc.block(seg) else {
             continue;
         };
         let mut k = 0;
@@ -1026,7 +1037,7 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
             let Stmt::Instr(ins) = s else { continue };
             let depth = info.depths.get(k).copied().flatten();
             k += 1;
-            let span = seg.shift(&ins.span);
+            let span = ins.span.clone();
             if span.start < a || span.start > b {
                 continue;
             }
