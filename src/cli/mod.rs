@@ -62,6 +62,15 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Directory runs use rayon's global pool: its threads get the same
+    // stack as the one below.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::WORK_STACK)
+        .build_global();
+    crate::with_work_stack(|| run(cli))
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Dis { input, output } => dis::run(&input, output.as_deref()),
         Command::Build {
