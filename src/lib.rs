@@ -13,6 +13,7 @@ pub mod ide;
 pub mod lsp;
 pub mod marshal;
 pub mod model;
+pub mod props;
 pub mod pyc;
 pub mod syntax;
 pub mod versions;

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod document;
 pub mod features;
 pub mod opdocs;
+pub mod selfcheck;
 pub mod settings;
 
 use crate::diag::{Diag, Severity};
