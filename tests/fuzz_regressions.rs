@@ -12,7 +12,7 @@ fn replay(target: &str, property: fn(&[u8]) -> Result<(), String>) {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && !is_readme(p))
+        .filter(|p| p.is_file() && !is_readme(p) && !is_hidden(p))
         .collect();
     files.sort();
     for f in &files {
@@ -23,6 +23,11 @@ fn replay(target: &str, property: fn(&[u8]) -> Result<(), String>) {
         }
     }
     println!("{target}: {} regression inputs pass", files.len());
+}
+
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
 fn is_readme(p: &Path) -> bool {
