@@ -81,6 +81,15 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ],
             ..ExecuteCommandOptions::default()
         }),
+        // `pyasm.build` writes only inside the workspace folders, and
+        // follows them as they change.
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }
