@@ -107,6 +107,10 @@ fn compile_text(
     let analysis = ide::FileAnalysis::new(&tree, &text, default_version, opts);
     let mut diags = analysis.diagnostics();
     let module = analysis.module();
+    // The tree and the analysis are as big as the module again: gone
+    // before the assembler starts, they are not part of its peak.
+    drop(analysis);
+    drop(tree);
     if diags.iter().any(|d| d.is_error()) {
         return (module, None, diags);
     }

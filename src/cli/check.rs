@@ -26,19 +26,10 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
     let mut out = stdout.lock();
     let color = std::io::stdout().is_terminal();
     for path in &files {
-        let text = match std::fs::read(path).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
-                eprintln!(
-                    "{}: not UTF-8 text (at byte {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                );
-                io_failed = true;
-                continue;
-            }
+        let text = match super::read_text(path) {
+            Ok(t) => t,
             Err(e) => {
-                eprintln!("{}: {e}", path.display());
+                eprintln!("{e}");
                 io_failed = true;
                 continue;
             }
