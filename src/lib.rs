@@ -13,12 +13,44 @@ pub mod ide;
 pub mod lsp;
 pub mod marshal;
 pub mod model;
+pub mod props;
 pub mod pyc;
 pub mod syntax;
 pub mod versions;
 
 use diag::Diag;
 use versions::Version;
+
+/// The machine stack that pyasm's work runs on: the command line, each
+/// thread of a directory run and the language server. Nothing recurses
+/// without bound, but constants and code objects may nest as deep as
+/// CPython's marshal allows (2000 levels), and the walks over them (clone,
+/// compare, print, disassemble) recurse once per level, which takes a few
+/// megabytes in a debug build: more than the 2 MiB of a default thread. Only
+/// the pages used are ever committed.
+pub const WORK_STACK: usize = 64 << 20;
+
+/// Runs `f` on a thread with a [`WORK_STACK`]-byte stack and returns what it
+/// returns (a panic in `f` is resumed in the caller).
+pub fn with_work_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let job = std::sync::Mutex::new(Some(f));
+    let take = || job.lock().ok().and_then(|mut j| j.take());
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("pyasm".into())
+            .stack_size(WORK_STACK)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match worker.map(|h| h.join()) {
+            Ok(Ok(Some(v))) => v,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // No thread to be had: run here, on whatever stack this is.
+            Ok(Ok(None)) | Err(_) => match take() {
+                Some(f) => f(),
+                None => unreachable!("the job runs exactly once"),
+            },
+        }
+    })
+}
 
 /// The result of assembling a `.pyasm` text: the `.pyc` bytes when there
 /// were no errors, and every diagnostic either way.
@@ -75,6 +107,10 @@ fn compile_text(
     let analysis = ide::FileAnalysis::keeping_blocks(&tree, &text, default_version, opts);
     let mut diags = analysis.diagnostics();
     let module = analysis.module(&tree, &text);
+    // The tree and the analysis are as big as the module again: gone
+    // before the assembler starts, they are not part of its peak.
+    drop(analysis);
+    drop(tree);
     if diags.iter().any(|d| d.is_error()) {
         return (module, None, diags);
     }

@@ -7,6 +7,7 @@
 //! location and exception tables by the target version's rules.
 //! It never panics on any model; every problem becomes a `Diag` with a span.
 
+mod limits;
 pub mod tables;
 
 use crate::analysis::stack::{self, FlowExcept, FlowInstr};
@@ -73,22 +74,47 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
     for (i, b) in module.blocks.iter().enumerate() {
         by_name.entry(&b.name).or_insert(i);
     }
+    // Each block's references, one per name, and how many blocks take each
+    // built block into their constants.
+    let children: Vec<Vec<(String, Option<usize>)>> = module
+        .blocks
+        .iter()
+        .map(|b| {
+            let mut seen = std::collections::HashSet::new();
+            crate::analysis::module::code_refs(b)
+                .into_iter()
+                .filter(|(n, _)| seen.insert(n.clone()))
+                .map(|(n, _)| {
+                    let j = by_name.get(n.as_str()).copied();
+                    (n, j)
+                })
+                .collect()
+        })
+        .collect();
+    let mut takers = vec![0usize; module.blocks.len()];
+    for j in children.iter().flatten().filter_map(|(_, j)| *j) {
+        takers[j] += 1;
+    }
+    // The module's own block is the result: it is never given away.
+    takers[0] = usize::MAX;
     let root_filename = module.blocks[0].filename.clone().unwrap_or_default();
+    let n = module.blocks.len();
     let mut builder = Builder {
         module,
-        by_name,
-        built: vec![None; module.blocks.len()],
-        state: vec![Visit::No; module.blocks.len()],
+        children,
+        takers,
+        built: vec![None; n],
+        costs: vec![None; n],
+        state: vec![Visit::No; n],
         root_filename,
         diags,
         verify: opts.verify,
     };
-    let root = builder.build(0);
+    builder.build_from(0);
+    let root = builder.built[0].take();
     // Blocks nothing references are still checked, so their errors show.
-    for i in 1..module.blocks.len() {
-        if builder.state[i] == Visit::No {
-            builder.build(i);
-        }
+    for i in 1..n {
+        builder.build_from(i);
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
@@ -104,10 +130,19 @@ enum Visit {
     Done,
 }
 
+/// Builds the blocks in post-order (children before the blocks whose
+/// constants embed them), without recursion: a chain of references can be
+/// as long as the file.
 struct Builder<'m> {
     module: &'m Module,
-    by_name: HashMap<&'m str, usize>,
+    /// The blocks each block references, by name, each name once.
+    children: Vec<Vec<(String, Option<usize>)>>,
+    /// How many blocks have yet to take each built block; the last one
+    /// takes it rather than a copy.
+    takers: Vec<usize>,
     built: Vec<Option<Code>>,
+    /// What each built block costs once marshalled.
+    costs: Vec<Option<limits::Cost>>,
     state: Vec<Visit>,
     root_filename: PyStr,
     diags: Vec<Diag>,
@@ -115,48 +150,95 @@ struct Builder<'m> {
 }
 
 impl Builder<'_> {
-    /// Builds block `i` after the blocks it references. Missing and cyclic
-    /// references make it fail quietly: `module_checks` reports them.
-    fn build(&mut self, i: usize) -> Option<Code> {
-        match self.state[i] {
-            Visit::Done => return self.built[i].clone(),
-            Visit::InProgress => return None,
-            Visit::No => {}
+    /// Builds block `root` and every block it reaches that is not built
+    /// yet. Missing and cyclic references make a block fail quietly:
+    /// `module_checks` reports them.
+    fn build_from(&mut self, root: usize) {
+        if self.state[root] != Visit::No {
+            return;
         }
-        self.state[i] = Visit::InProgress;
-        let block = &self.module.blocks[i];
-        // Build the children first so constants can embed them.
-        let mut children: HashMap<String, Option<Code>> = HashMap::new();
-        for (name, _) in crate::analysis::module::code_refs(block) {
-            if children.contains_key(&name) {
+        self.state[root] = Visit::InProgress;
+        let mut stack = vec![(root, 0usize)];
+        while let Some(&mut (i, ref mut k)) = stack.last_mut() {
+            if let Some((_, j)) = self.children[i].get(*k) {
+                *k += 1;
+                if let Some(j) = *j {
+                    if self.state[j] == Visit::No {
+                        self.state[j] = Visit::InProgress;
+                        stack.push((j, 0));
+                    }
+                }
                 continue;
             }
-            let built = match self.by_name.get(name.as_str()) {
-                Some(&j) => self.build(j),
-                None => None,
-            };
-            children.insert(name, built);
+            stack.pop();
+            self.finish(i);
+            self.state[i] = Visit::Done;
         }
+    }
+
+    /// Builds block `i`, whose children are all built (or failed).
+    fn finish(&mut self, i: usize) {
+        let block = &self.module.blocks[i];
+        let version = self.module.version;
         let ctx = BlockContext {
-            version: self.module.version,
+            version,
             is_root: i == 0,
             root_filename: &self.root_filename,
         };
+        // What the constants will cost with every referenced block copied
+        // in, known before anything is copied: a few lines of references
+        // to references can otherwise describe an exponential amount.
+        let child_cost = |n: &str| {
+            let (_, j) = self.children[i].iter().find(|(m, _)| m == n)?;
+            self.costs[(*j)?]
+        };
+        let consts = tables::build(version.table(), block).consts;
+        let over = limits::consts_cost(&consts, &child_cost)
+            .and_then(|c| limits::check(&c, &block.name, &block.span).err());
+        if let Some(d) = over {
+            // Still lowered and checked for the block's own errors, with
+            // no children to copy.
+            if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
+                self.diags.append(&mut ds);
+            }
+            self.diags.push(d);
+            return;
+        }
+        let mut children: HashMap<&str, Option<Code>> = HashMap::new();
+        for k in 0..self.children[i].len() {
+            let (name, j) = &self.children[i][k];
+            let code = match *j {
+                Some(j) if self.state[j] == Visit::Done => {
+                    self.takers[j] = self.takers[j].saturating_sub(1);
+                    if self.takers[j] == 0 {
+                        self.built[j].take()
+                    } else {
+                        self.built[j].clone()
+                    }
+                }
+                _ => None,
+            };
+            children.insert(name.as_str(), code);
+        }
         let resolve = |n: &str| children.get(n).cloned().flatten();
         let result = assemble_block(&ctx, block, &resolve);
-        self.state[i] = Visit::Done;
+        drop(children);
         match result {
             Ok((code, info)) => {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
-                self.built[i] = Some(code.clone());
-                Some(code)
+                let cost = limits::code_cost(&code, &consts, &child_cost);
+                match cost.map(|c| (limits::check(&c, &block.name, &block.span), c)) {
+                    Some((Ok(()), c)) => {
+                        self.costs[i] = Some(c);
+                        self.built[i] = Some(code);
+                    }
+                    Some((Err(d), _)) => self.diags.push(d),
+                    None => {}
+                }
             }
-            Err(mut ds) => {
-                self.diags.append(&mut ds);
-                None
-            }
+            Err(mut ds) => self.diags.append(&mut ds),
         }
     }
 }

@@ -81,6 +81,15 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ],
             ..ExecuteCommandOptions::default()
         }),
+        // `pyasm.build` writes only inside the workspace folders, and
+        // follows them as they change.
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -108,16 +117,12 @@ fn text_of(doc: &Document, n: Node) -> String {
     doc.slice(n.start_byte()..n.end_byte())
 }
 
-/// The top-level node (a line) that holds `n`.
-fn line_node(n: Node) -> Node {
-    let mut n = n;
-    while let Some(p) = n.parent() {
-        if p.parent().is_none() {
-            return n;
-        }
-        n = p;
-    }
-    n
+/// The top-level node (a line) that holds `n`. Found from the root down:
+/// `Node::parent` searches down from the root each time, so climbing out of
+/// a constant nested 100,000 brackets deep one parent at a time took
+/// minutes.
+pub fn line_node<'t>(doc: &'t Document, n: Node<'t>) -> Node<'t> {
+    doc.tree.root_node().child_with_descendant(n).unwrap_or(n)
 }
 
 fn version(doc: &Document) -> Version {
@@ -144,12 +149,59 @@ fn name_operand(k: ArgKind, texts: &[&str]) -> usize {
     }
 }
 
+/// Visits the nodes under `top` in order, each with its parent and the line
+/// (top-level node) it is on; `visit` says whether to go into a node's
+/// children. A cursor does the walk, in time linear in the nodes: neither
+/// `Node::parent` nor `Node::child(i)` (both linear searches, in the depth
+/// and in the number of children) is called per node, so a constant nested
+/// 100,000 brackets deep or a tuple of a million items on one line does
+/// not take quadratic time.
+fn walk_tree<'t>(
+    top: Node<'t>,
+    top_is_line: bool,
+    mut visit: impl FnMut(Node<'t>, Option<Node<'t>>, Node<'t>) -> bool,
+) {
+    let mut cursor = top.walk();
+    let mut parents: Vec<Node<'t>> = Vec::new();
+    loop {
+        let n = cursor.node();
+        let line = match (top_is_line, parents.len()) {
+            (true, _) => top,
+            (false, 0 | 1) => n,
+            (false, _) => parents[1],
+        };
+        if visit(n, parents.last().copied(), line) && cursor.goto_first_child() {
+            parents.push(n);
+            continue;
+        }
+        loop {
+            if parents.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            parents.pop();
+        }
+    }
+}
+
 /// What the identifier or `@name` node `n` stands for, if anything, and
 /// whether it defines it.
 pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
+    classify_in(doc, n, n.parent()?, line_node(doc, n))
+}
+
+/// [`classify`], given `n`'s parent and line, which a walk of the tree
+/// knows: finding them from `n` costs a search from the root each.
+fn classify_in<'t>(
+    doc: &Document,
+    n: Node<'t>,
+    parent: Node<'t>,
+    line: Node<'t>,
+) -> Option<(Sym, bool)> {
     let seg_start = doc.analysis.segment_at(n.start_byte())?.start;
-    let line = line_node(n);
-    let parent = n.parent()?;
     if n.kind() == "code_ref" {
         return Some((Sym::Block(text_of(doc, n)[1..].to_string()), false));
     }
@@ -223,7 +275,6 @@ pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
     };
     let mut out = Vec::new();
     let root = doc.tree.root_node();
-    let mut cursor = root.walk();
     let mut next = root.first_child_for_byte(range.start);
     while let Some(top) = next {
         if top.start_byte() >= range.end {
@@ -233,28 +284,21 @@ pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
         if top.start_byte() < range.start {
             continue;
         }
-        // Identifiers and references sit at most two levels down (a
-        // call's or tuple's items are values, never names).
-        cursor.reset(top);
-        let mut stack = vec![top];
-        while let Some(n) = stack.pop() {
-            if matches!(n.kind(), "identifier" | "code_ref") {
-                if let Some((s, def)) = classify(doc, n) {
-                    if &s == sym {
-                        out.push(Occurrence {
-                            range: n.start_byte()..n.end_byte(),
-                            def,
-                        });
-                    }
-                }
-                continue;
+        walk_tree(top, true, |n, parent, line| {
+            if !matches!(n.kind(), "identifier" | "code_ref") {
+                return true;
             }
-            for i in (0..n.child_count()).rev() {
-                if let Some(c) = n.child(i) {
-                    stack.push(c);
+            let found = parent.and_then(|p| classify_in(doc, n, p, line));
+            if let Some((s, def)) = found {
+                if &s == sym {
+                    out.push(Occurrence {
+                        range: n.start_byte()..n.end_byte(),
+                        def,
+                    });
                 }
             }
-        }
+            false
+        });
     }
     out
 }
@@ -494,7 +538,7 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
         b.checked_sub(1)
             .and_then(|b| root.descendant_for_byte_range(b, b))
     })?;
-    let line = line_node(n);
+    let line = line_node(doc, n);
     let seg = doc.analysis.segment_at(line.start_byte())?;
     let v = version(doc);
     let table = v.table();
@@ -945,8 +989,7 @@ pub fn folding(doc: &Document) -> Vec<FoldingRange> {
 pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
     let root = doc.tree.root_node();
     let mut raw: Vec<(usize, usize, u32, u32)> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    walk_tree(root, false, |n, parent, line| {
         let ty: Option<(u32, u32)> = match n.kind() {
             "directive_name" => Some((1, 0)),
             "comment" => Some((8, 0)),
@@ -956,38 +999,34 @@ pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
             "position" => Some((10, 0)),
             "code_ref" => Some((5, 0)),
             "identifier" => {
-                let parent = n.parent();
                 if parent.is_some_and(|p| {
                     p.kind() == "instruction" && p.child_by_field_name("opcode") == Some(n)
                 }) {
                     Some((0, 0))
                 } else {
-                    classify(doc, n).map(|(s, def)| {
-                        let t = match s {
-                            Sym::Label(..) => 2,
-                            Sym::Local(..) => 3,
-                            Sym::Name(..) => 4,
-                            Sym::Block(_) => 5,
-                        };
-                        (t, def as u32)
-                    })
+                    parent
+                        .and_then(|p| classify_in(doc, n, p, line))
+                        .map(|(s, def)| {
+                            let t = match s {
+                                Sym::Label(..) => 2,
+                                Sym::Local(..) => 3,
+                                Sym::Name(..) => 4,
+                                Sym::Block(_) => 5,
+                            };
+                            (t, def as u32)
+                        })
                 }
             }
             _ => None,
         };
         match ty {
             Some((t, m)) if n.start_byte() < n.end_byte() => {
-                raw.push((n.start_byte(), n.end_byte(), t, m))
+                raw.push((n.start_byte(), n.end_byte(), t, m));
+                false
             }
-            _ => {
-                for i in (0..n.child_count()).rev() {
-                    if let Some(c) = n.child(i) {
-                        stack.push(c);
-                    }
-                }
-            }
+            _ => true,
         }
-    }
+    });
     raw.sort_by_key(|t| t.0);
     let mut data = Vec::with_capacity(raw.len());
     let (mut pl, mut pc) = (0u32, 0u32);
@@ -1046,7 +1085,7 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
             let root = doc.tree.root_node();
             let at = root
                 .descendant_for_byte_range(span.start, span.start)
-                .map(line_node)
+                .map(|n| line_node(doc, n))
                 .and_then(|l| l.child_by_field_name("opcode"))
                 .map(|o| o.start_byte())
                 .unwrap_or(span.start);
