@@ -59,7 +59,7 @@ pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>)
 }
 
 fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
-    let facts: Vec<_> = module
+    let mut facts: Vec<_> = module
         .blocks
         .iter()
         .map(|b| crate::analysis::module::facts(b, module.version))
@@ -82,6 +82,7 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         root_filename,
         diags,
         verify: opts.verify,
+        functions: vec![Vec::new(); module.blocks.len()],
     };
     let root = builder.build(0);
     // Blocks nothing references are still checked, so their errors show.
@@ -89,6 +90,17 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         if builder.state[i] == Visit::No {
             builder.build(i);
         }
+    }
+    // Closures against the free variables of the blocks they are for,
+    // now that every block's functions are known.
+    if opts.verify {
+        for (f, made) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
+            f.functions = made;
+        }
+        let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
+        builder
+            .diags
+            .extend(crate::analysis::module::closure_checks(&with_shift));
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
@@ -112,6 +124,8 @@ struct Builder<'m> {
     root_filename: PyStr,
     diags: Vec<Diag>,
     verify: bool,
+    /// Each block's functions, as its verification found them.
+    functions: Vec<Vec<MadeFunction>>,
 }
 
 impl Builder<'_> {
@@ -150,6 +164,7 @@ impl Builder<'_> {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
+                self.functions[i] = info.functions;
                 self.built[i] = Some(code.clone());
                 Some(code)
             }
@@ -179,6 +194,19 @@ pub struct BlockInfo {
     pub computed_handler_depths: Vec<Option<u32>>,
     /// The verifier's findings; the block was assembled regardless.
     pub diags: Vec<Diag>,
+    /// Functions the block makes from its code blocks, for the module-wide
+    /// closure check.
+    pub functions: Vec<MadeFunction>,
+}
+
+/// A function a block makes from another block: where, which block, and
+/// what it needs of that block (its closure's length, or to be a
+/// generator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeFunction {
+    pub span: Span,
+    pub block: String,
+    pub need: crate::analysis::kinds::Need,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -433,14 +461,16 @@ pub fn assemble_block(
         n_args,
         &analysis.live,
     );
-    let nulls = crate::analysis::nulls::null_misuses(
+    let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
         table,
-        &flow,
-        &flow_excepts,
-        &analysis.depths,
-        &analysis.live,
-        &analysis.handler_depths,
-    );
+        instrs: &flow,
+        excepts: &flow_excepts,
+        analysis: &analysis,
+        consts: &tabs.consts,
+        vars: &tabs.vars,
+        n_args,
+        flags: built_flags,
+    });
     let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
         table,
         consts: &tabs.consts,
@@ -456,7 +486,7 @@ pub fn assemble_block(
         n_names: tabs.names.len(),
         n_vars: tabs.vars.len(),
         unbound: &unbound,
-        nulls: &nulls,
+        kinds: &kinds_result.findings,
         var_names: &tabs.vars,
     });
 
@@ -549,6 +579,19 @@ pub fn assemble_block(
         linetable,
         exceptiontable,
     };
+    // Functions made here, for the module's check of their closures.
+    let functions = kinds_result
+        .functions
+        .iter()
+        .filter_map(|f| match tabs.consts.get(f.konst) {
+            Some(Obj::CodeRef(name)) => Some(MadeFunction {
+                span: instrs[f.at].span.clone(),
+                block: name.clone(),
+                need: f.need,
+            }),
+            _ => None,
+        })
+        .collect();
     let info = BlockInfo {
         layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
         // Dead code is walked from estimated depths (for the stack size,
@@ -562,6 +605,7 @@ pub fn assemble_block(
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,
         diags: verified,
+        functions,
     };
     Ok((code_obj, info))
 }
