@@ -21,9 +21,6 @@ pub struct Config {
     pub pyasm: PathBuf,
     /// The repository (for tests/py and tests/pyodide).
     pub repo: PathBuf,
-    /// The corpus: folders of `pyasm dis` output of compiled standard
-    /// libraries.
-    pub corpus: Vec<PathBuf>,
     /// Scratch folder for the batches (emptied as each batch ends).
     pub work: PathBuf,
     /// Where crashing mutants are kept, with what happened.

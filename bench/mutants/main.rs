@@ -42,7 +42,6 @@ fn main() {
         pyasm: opt("--pyasm")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo.join("target/release/pyasm")),
-        corpus: need("--corpus").split(',').map(PathBuf::from).collect(),
         work: PathBuf::from(need("--work")),
         keep: PathBuf::from(need("--keep")),
         count: opt("--count").and_then(|s| s.parse().ok()).unwrap_or(1000),
@@ -54,7 +53,8 @@ fn main() {
         repo,
     };
     let start = std::time::Instant::now();
-    let corpus = gen::index(&cfg.corpus);
+    let roots: Vec<PathBuf> = need("--corpus").split(',').map(PathBuf::from).collect();
+    let corpus = gen::index(&roots);
     let blocks: usize = corpus.iter().map(|f| f.blocks.len()).sum();
     eprintln!(
         "{}: corpus of {} files, {blocks} code objects",

@@ -79,6 +79,8 @@ struct Slot {
     m: u32,
     /// Where the value was made (0: no identity): copies share it.
     id: u32,
+    /// The hidden parameters (bit per position) it may come from.
+    hid: u8,
 }
 
 impl Slot {
@@ -89,6 +91,7 @@ impl Slot {
             n: UNKNOWN,
             m: UNKNOWN,
             id: 0,
+            hid: 0,
         }
     }
     fn join(self, o: Slot) -> Slot {
@@ -98,6 +101,7 @@ impl Slot {
             n: if self.n == o.n { self.n } else { UNKNOWN },
             m: if self.m == o.m { self.m } else { UNKNOWN },
             id: if self.id == o.id { self.id } else { 0 },
+            hid: self.hid | o.hid,
         }
     }
     fn non_null(self) -> Slot {
@@ -154,20 +158,31 @@ struct State {
 }
 
 impl State {
-    fn join_from(&mut self, o: &State) -> bool {
+    /// Joins `o` into this state; true when something changed. The code
+    /// constants of functions whose identity the join loses go to `lost`.
+    fn join_from(&mut self, o: &State, lost: &mut Vec<u32>) -> bool {
         let mut changed = false;
-        for (a, b) in self.stack.iter_mut().zip(&o.stack) {
-            let j = a.join(*b);
-            changed |= j != *a;
+        let mut join = |a: &mut Slot, b: Slot| {
+            let j = a.join(b);
+            if j.bits & FUNC != 0 && j.n == UNKNOWN {
+                for x in [*a, b] {
+                    if x.bits & FUNC != 0 && x.n != UNKNOWN {
+                        lost.push(x.n);
+                    }
+                }
+            }
+            let c = j != *a;
             *a = j;
+            c
+        };
+        for (a, b) in self.stack.iter_mut().zip(&o.stack) {
+            changed |= join(a, *b);
         }
         if !Rc::ptr_eq(&self.locals, &o.locals) && self.locals != o.locals {
             let mut l = (*self.locals).clone();
             let mut lc = false;
             for (a, b) in l.iter_mut().zip(o.locals.iter()) {
-                let j = a.join(*b);
-                lc |= j != *a;
-                *a = j;
+                lc |= join(a, *b);
             }
             if lc {
                 self.locals = Rc::new(l);
@@ -262,12 +277,39 @@ pub enum Need {
     Closure(u32),
     /// To be a generator: what calling it returns is iterated directly.
     Generator,
+    /// No hidden parameters: the function is used other than by calling it
+    /// at once, so what its parameters get is not known.
+    Escapes,
+    /// Called at once with these kinds of values as its first arguments
+    /// (bit sets, see `hidden_param`), and this many arguments.
+    Call([u16; 3], u32),
+}
+
+/// The kind of value a parameter of this name gets: the compiler's hidden
+/// parameters (`.0` of a comprehension or generator expression, `.defaults`
+/// and `.kwdefaults` of 3.12+ generic functions) get only what its own
+/// calls pass, and the code relies on it.
+pub fn hidden_param(name: &PyStr) -> Option<u16> {
+    match name.as_str()? {
+        ".0" => Some(ITER),
+        ".defaults" => Some(TUPLE),
+        ".kwdefaults" => Some(DICT),
+        _ => None,
+    }
+}
+
+/// Words for a set of kinds (as `Need::Call` carries them).
+pub fn kinds_text(bits: u16) -> String {
+    describe(bits)
 }
 
 #[derive(Debug, Default)]
 pub struct KindResult {
     pub findings: Vec<Finding>,
     pub functions: Vec<MadeFunction>,
+    /// The hidden parameters (bit per position) whose promised kind some
+    /// instruction relies on: callers must keep the promise.
+    pub relied: u8,
 }
 
 const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
@@ -621,12 +663,13 @@ impl Analysis<'_> {
             .enumerate()
             .map(|(i, (name, _))| {
                 if i < inp.n_args {
-                    // Hidden arguments that only the compiler's own calls
-                    // pass, with what it passes.
-                    match name.as_str() {
-                        Some(".0") => Slot::of(ITER),
-                        Some(".defaults") => Slot::of(TUPLE),
-                        Some(".kwdefaults") => Slot::of(DICT),
+                    // Hidden parameters get what the compiler passes (the
+                    // module checks hold its calls to it).
+                    match hidden_param(name) {
+                        Some(k) if i < 8 => Slot {
+                            hid: 1 << i,
+                            ..Slot::of(k)
+                        },
                         _ => Slot::of(OTHER),
                     }
                 } else {
@@ -729,6 +772,7 @@ impl Analysis<'_> {
                 self.merge(&mut state, &mut work, e.handler, h);
             }
             let Some(op) = inp.instrs[i].op else { continue };
+            self.uses_of_functions(i, &st);
             let (fall, jump) = self.step(i, op, st);
             let flow = flow_of(op);
             if matches!(flow, Flow::Branch | Flow::Jump) {
@@ -744,7 +788,7 @@ impl Analysis<'_> {
         }
     }
 
-    fn merge(&self, state: &mut [Option<State>], work: &mut Work, t: usize, s: State) {
+    fn merge(&mut self, state: &mut [Option<State>], work: &mut Work, t: usize, s: State) {
         if t >= state.len() {
             return;
         }
@@ -754,12 +798,142 @@ impl Analysis<'_> {
                 work.push(t);
             }
             Some(old) if old.stack.len() == s.stack.len() => {
-                if old.join_from(&s) {
+                let mut lost = Vec::new();
+                if old.join_from(&s, &mut lost) {
                     work.push(t);
+                }
+                // Where paths meet, a function no longer has one origin:
+                // whatever happens to it next is not known to be a call.
+                for n in lost {
+                    self.escape(t.min(self.inp.instrs.len().saturating_sub(1)), n);
                 }
             }
             Some(_) => {}
         }
+    }
+
+    fn escape(&mut self, at: usize, konst: u32) {
+        self.out.functions.push(MadeFunction {
+            at,
+            konst: konst as usize,
+            need: Need::Escapes,
+        });
+    }
+
+    /// What instruction `i` does with the functions it takes off the
+    /// stack: calling one directly records the kinds of its first
+    /// arguments (a function with the compiler's hidden parameters must get
+    /// what they promise); anything else lets it escape.
+    fn uses_of_functions(&mut self, i: usize, st: &State) {
+        let Some(op) = self.inp.instrs[i].op else {
+            return;
+        };
+        let name = base(op);
+        let d = st.stack.len();
+        let a = self.inp.instrs[i].arg as usize;
+        let keywords = i > 0 && self.inp.instrs[i - 1].op.map(base) == Some("KW_NAMES")
+            || self.v == Version::V3_11
+                && i > 1
+                && self.inp.instrs[i - 2].op.map(base) == Some("KW_NAMES");
+        // A direct call: the stack holds two slots and then the arguments;
+        // 3.11 and 3.12 put [NULL or method, callable or self], 3.13+
+        // [callable, NULL or self]. Which one is the function called, and
+        // the arguments it gets (a self first when the slot beside it is
+        // not NULL: the compiler calls a comprehension's function with its
+        // iterator that way).
+        let is_call = match name {
+            "PRECALL" => true,
+            "CALL" => self.v >= Version::V3_12,
+            _ => false,
+        };
+        // How many slots it takes, and one of them it puts back unchanged.
+        let sets_type_params = name == "CALL_INTRINSIC_2"
+            && self.inp.table.intrinsic2.get(a).copied()
+                == Some("INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
+        let (removed, kept) = match name {
+            "PRECALL" => (0, None),
+            "YIELD_VALUE" => (1, None),
+            "SET_FUNCTION_ATTRIBUTE" => (2, Some(d.wrapping_sub(1))),
+            _ if sets_type_params => (2, Some(d.wrapping_sub(2))),
+            _ => (self.pops(i, st), None),
+        };
+        let mut records = Vec::new();
+        if is_call && a + 2 <= d {
+            let (lo, hi) = (st.stack[d - a - 2], st.stack[d - a - 1]);
+            let args = &st.stack[d - a..];
+            // (function, its arguments' kinds) when decidable.
+            let decided: Option<(Slot, Vec<u16>)> = if self.late {
+                match hi.bits {
+                    NULL => Some((lo, args.iter().map(|x| x.bits).collect())),
+                    b if b & NULL == 0 => Some((
+                        lo,
+                        std::iter::once(b)
+                            .chain(args.iter().map(|x| x.bits))
+                            .collect(),
+                    )),
+                    _ => None,
+                }
+            } else {
+                match lo.bits {
+                    NULL => Some((hi, args.iter().map(|x| x.bits).collect())),
+                    b if b & NULL == 0 => Some((
+                        lo,
+                        std::iter::once(hi.bits)
+                            .chain(args.iter().map(|x| x.bits))
+                            .collect(),
+                    )),
+                    _ => None,
+                }
+            };
+            let mut called = None;
+            if let Some((f, kinds)) = decided {
+                if f.bits == FUNC && f.n != UNKNOWN && !keywords {
+                    let mut k3 = [0u16; 3];
+                    for (k, x) in k3.iter_mut().enumerate() {
+                        *x = kinds.get(k).copied().unwrap_or(0);
+                    }
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: f.n as usize,
+                        need: Need::Call(k3, kinds.len().min(u32::MAX as usize) as u32),
+                    });
+                    called = Some(f.id);
+                }
+            }
+            // Everything else involved escapes (as arguments, or as a
+            // callable that is not known to be called directly).
+            for x in std::iter::once(lo)
+                .chain(std::iter::once(hi))
+                .chain(args.iter().copied())
+            {
+                let is_called = called.is_some_and(|c| c == x.id && x.bits == FUNC && c != 0);
+                if x.bits & FUNC != 0 && x.n != UNKNOWN && !is_called {
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: x.n as usize,
+                        need: Need::Escapes,
+                    });
+                }
+            }
+        } else {
+            // 3.11's CALL takes the two slots PRECALL already looked at.
+            let removed = if name == "CALL" && self.v == Version::V3_11 {
+                0
+            } else {
+                removed
+            };
+            for p in d.saturating_sub(removed)..d {
+                let x = st.stack[p];
+                if Some(p) != kept && x.bits & FUNC != 0 && x.n != UNKNOWN {
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: x.n as usize,
+                        need: Need::Escapes,
+                    });
+                }
+            }
+        }
+        self.out.functions.extend(records);
     }
 
     /// How many slots instruction `i` removes before it pushes: the level
@@ -809,7 +983,9 @@ impl Analysis<'_> {
             self.need_obj(i, s, "receives");
             return;
         }
-        if s.bits & !want != 0 {
+        if s.bits & !want == 0 {
+            self.out.relied |= s.hid;
+        } else {
             let m = format!(
                 "{} needs {} {what}, but may receive {}: CPython does not check, and would misbehave or crash",
                 self.name(i),

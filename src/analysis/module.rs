@@ -32,6 +32,12 @@ pub struct BlockFacts {
     pub n_free: u32,
     /// The block is flagged GENERATOR (not a coroutine).
     pub generator: bool,
+    /// Its hidden parameters (`.0`...): position, the kinds it must get,
+    /// and its name.
+    pub hidden: Vec<(u32, u16, String)>,
+    /// Which of them (bit per position) its code relies on (known once the
+    /// block is verified).
+    pub relied: u8,
     /// Functions the block makes from other blocks (known once the block is
     /// assembled and verified).
     pub functions: Vec<crate::asm::MadeFunction>,
@@ -95,6 +101,16 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
             .filter(|v| v.kinds & crate::code::kind::FREE != 0)
             .count() as u32,
         generator: block.flags.unwrap_or(0) & 0x2a0 == 0x20,
+        hidden: block
+            .vars
+            .iter()
+            .take(block.argcount.unwrap_or(0) as usize)
+            .enumerate()
+            .filter_map(|(p, v)| {
+                let k = crate::analysis::kinds::hidden_param(&v.name)?;
+                Some((p as u32, k, v.name.as_str().unwrap_or("").to_string()))
+            })
+            .collect(),
         ..BlockFacts::default()
     };
     for s in &block.body {
@@ -294,6 +310,11 @@ pub fn closure_checks(blocks: &[(&BlockFacts, isize)]) -> Vec<Diag> {
             let Some(&(t, td)) = by_name.get(f.block.as_str()) else {
                 continue;
             };
+            let hidden: Vec<&(u32, u16, String)> = t
+                .hidden
+                .iter()
+                .filter(|h| h.0 < 8 && t.relied & (1 << h.0) != 0)
+                .collect();
             let problem = match f.need {
                 Need::Closure(c) if c != t.n_free => Some(format!(
                     "a function of `{}` gets a closure of {c} cell{}, but that block has {} free variable{}",
@@ -306,11 +327,31 @@ pub fn closure_checks(blocks: &[(&BlockFacts, isize)]) -> Vec<Diag> {
                     "FOR_ITER iterates what calling a function of `{}` returns, which is only an iterator if that block is a generator (flag GENERATOR)",
                     f.block
                 )),
+                Need::Escapes if !hidden.is_empty() => Some(format!(
+                    "a function of `{}` is used other than by calling it at once, but that block has the compiler's hidden parameter `{}`, which it trusts to get {}",
+                    f.block,
+                    hidden[0].2,
+                    crate::analysis::kinds::kinds_text(hidden[0].1)
+                )),
+                Need::Call(kinds, argc) => hidden.iter().find_map(|(p, want, hname)| {
+                    let (p, want) = (*p, *want);
+                    let got = if p < argc { kinds.get(p as usize).copied() } else { Some(want) };
+                    match got {
+                        Some(g) if g & !want == 0 => None,
+                        _ => Some(format!(
+                            "a function of `{}` is called with {} for its hidden parameter `{hname}`, which it trusts to be {}",
+                            f.block,
+                            got.map(crate::analysis::kinds::kinds_text)
+                                .unwrap_or_else(|| "a value not known".into()),
+                            crate::analysis::kinds::kinds_text(want)
+                        )),
+                    }
+                }),
                 _ => None,
             };
             if let Some(m) = problem {
                 out.push(
-                    Diag::error("closure-mismatch", at(&f.span, *d), m)
+                    Diag::error("function-contract", at(&f.span, *d), m)
                         .note(at(&t.span, td), "the block is defined here"),
                 );
             }

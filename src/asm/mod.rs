@@ -82,7 +82,7 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         root_filename,
         diags,
         verify: opts.verify,
-        functions: vec![Vec::new(); module.blocks.len()],
+        functions: vec![(Vec::new(), 0); module.blocks.len()],
     };
     let root = builder.build(0);
     // Blocks nothing references are still checked, so their errors show.
@@ -94,8 +94,9 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
     // Closures against the free variables of the blocks they are for,
     // now that every block's functions are known.
     if opts.verify {
-        for (f, made) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
+        for (f, (made, relied)) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
             f.functions = made;
+            f.relied = relied;
         }
         let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
         builder
@@ -124,8 +125,9 @@ struct Builder<'m> {
     root_filename: PyStr,
     diags: Vec<Diag>,
     verify: bool,
-    /// Each block's functions, as its verification found them.
-    functions: Vec<Vec<MadeFunction>>,
+    /// Each block's functions and relied-on hidden parameters, as its
+    /// verification found them.
+    functions: Vec<(Vec<MadeFunction>, u8)>,
 }
 
 impl Builder<'_> {
@@ -164,7 +166,7 @@ impl Builder<'_> {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
-                self.functions[i] = info.functions;
+                self.functions[i] = (info.functions, info.relied);
                 self.built[i] = Some(code.clone());
                 Some(code)
             }
@@ -197,6 +199,8 @@ pub struct BlockInfo {
     /// Functions the block makes from its code blocks, for the module-wide
     /// closure check.
     pub functions: Vec<MadeFunction>,
+    /// Its hidden parameters (bit per position) its code relies on.
+    pub relied: u8,
 }
 
 /// A function a block makes from another block: where, which block, and
@@ -606,6 +610,7 @@ pub fn assemble_block(
         computed_handler_depths: handler_depths,
         diags: verified,
         functions,
+        relied: kinds_result.relied,
     };
     Ok((code_obj, info))
 }

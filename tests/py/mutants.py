@@ -239,7 +239,10 @@ _modules = {}
 
 
 def real_module(name):
-    """The real module `name`, imported once (None when it cannot be)."""
+    """The real module `name`, imported once (None when it cannot be, and
+    for `__main__` modules, which run a program when imported)."""
+    if name.split(".")[-1] == "__main__":
+        return None
     if name not in _modules:
         try:
             _modules[name] = importlib.import_module(name)
@@ -513,6 +516,8 @@ def serve(list_path, results_path, timeout):
     os.environ["TMPDIR"] = scratch
     os.environ["HOME"] = scratch
     sys.dont_write_bytecode = True
+    # Modules that read the command line when imported see none.
+    sys.argv = [""]
     real_exit = os._exit
     real_kill = os.kill
     real_setitimer = signal.setitimer
