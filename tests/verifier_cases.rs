@@ -431,3 +431,21 @@ fn hidden_parameters() {
         5,
     );
 }
+
+#[test]
+fn raw_tables() {
+    // An exception entry whose handler is inside CALL's caches.
+    has(
+        ".python 3.12\n.code module\n    .exceptiontable b'\\x80\\x01\\x04\\x00'\n  PUSH_NULL\n  LOAD_NAME print\n  CALL 0\n  RETURN_VALUE\n",
+        "raw-table",
+        E,
+        3,
+    );
+    // A location table that ends before the code does.
+    has(
+        ".python 3.12\n.code module\n    .linetable b'\\x80\\x00'\n  NOP\n  NOP\n  RETURN_CONST None\n",
+        "raw-table",
+        E,
+        3,
+    );
+}

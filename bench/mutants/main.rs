@@ -66,7 +66,7 @@ fn main() {
     println!(
         "{}: most frequent exceptions: {}",
         cfg.version,
-        drive::top_exceptions(&t, 8)
+        drive::top_exceptions(&t, 12)
     );
     println!("{}: {:.0} s", cfg.version, start.elapsed().as_secs_f64());
     if !t.crashes.is_empty() {

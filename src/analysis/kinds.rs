@@ -476,6 +476,21 @@ impl Analysis<'_> {
         while opname(k) == Some("MAKE_CELL") || opname(k) == Some("NOP") {
             k += 1;
         }
+        // `super()` reads a first argument that is a cell as one from the
+        // moment the code starts.
+        let first_cell =
+            inp.n_args > 0 && inp.vars.first().is_some_and(|(_, kd)| kd & kind::CELL != 0);
+        if first_cell
+            && !(0..k).any(|j| opname(j) == Some("MAKE_CELL") && inp.instrs[j].arg == 0)
+            && n > 0
+        {
+            self.report(
+                0,
+                "bad-prologue",
+                "the first argument is a cell: the code must start by making it one (MAKE_CELL before anything else), as `super()` reads it".into(),
+                None,
+            );
+        }
         let mut gen_at = None;
         if opname(k) == Some("RETURN_GENERATOR") {
             gen_at = Some(k);
@@ -1053,6 +1068,7 @@ impl Analysis<'_> {
             }
             "DELETE_FAST" => {
                 // Raises when the local is unbound; empties it.
+                self.write_local(i, argc, null);
                 if argc < s.locals.len() {
                     Rc::make_mut(&mut s.locals)[argc] = null;
                 }
@@ -1147,6 +1163,7 @@ impl Analysis<'_> {
                 }
             }
             "LOAD_FAST_AND_CLEAR" => {
+                self.write_local(i, argc, null);
                 let v = s.locals.get(argc).copied().unwrap_or(null);
                 if argc < s.locals.len() {
                     Rc::make_mut(&mut s.locals)[argc] = null;
@@ -1155,11 +1172,13 @@ impl Analysis<'_> {
             }
             "STORE_FAST" | "STORE_FAST_MAYBE_NULL" => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.write_local(i, argc, v);
                 store(&mut s, argc, v);
             }
             "STORE_FAST_LOAD_FAST" => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "stores");
+                self.write_local(i, argc >> 4, v);
                 store(&mut s, argc >> 4, v);
                 let l = s.locals.get(argc & 15).copied().unwrap_or(null);
                 push.push(l.non_null());
@@ -1169,8 +1188,14 @@ impl Analysis<'_> {
                 for x in &v {
                     self.need_obj(i, *x, "stores");
                 }
-                store(&mut s, argc >> 4, v.get(1).copied().unwrap_or(other));
-                store(&mut s, argc & 15, v.first().copied().unwrap_or(other));
+                let (hi, lo) = (
+                    v.get(1).copied().unwrap_or(other),
+                    v.first().copied().unwrap_or(other),
+                );
+                self.write_local(i, argc >> 4, hi);
+                self.write_local(i, argc & 15, lo);
+                store(&mut s, argc >> 4, hi);
+                store(&mut s, argc & 15, lo);
             }
             "LOAD_DEREF" | "STORE_DEREF" | "LOAD_CLASSDEREF" | "LOAD_FROM_DICT_OR_DEREF" => {
                 let cell = s.locals.get(argc).copied().unwrap_or(null);
@@ -1456,7 +1481,19 @@ impl Analysis<'_> {
                     self.need_obj(i, x, "adds");
                 }
                 let dd = s.stack.len();
-                if argc >= 1 && argc <= dd {
+                if argc == 0 {
+                    // It would work on the slot it has just popped.
+                    self.report(
+                        i,
+                        "invalid-operand",
+                        format!(
+                            "{} 0 names the slot it pops: the collection is at 1 or deeper",
+                            self.name(i)
+                        ),
+                        None,
+                    );
+                    generic = true;
+                } else if argc <= dd {
                     let target = s.stack[dd - argc];
                     let want = match name {
                         "LIST_APPEND" | "LIST_EXTEND" => LIST,
@@ -1685,8 +1722,19 @@ impl Analysis<'_> {
                 }
             }
             "BUILD_TEMPLATE" => {
-                for x in take(&mut s, 2) {
-                    self.need(i, x, TUPLE, "(the strings and the interpolations)");
+                let v = take(&mut s, 2);
+                for x in &v {
+                    self.need(i, *x, TUPLE, "(the strings and the interpolations)");
+                }
+                if v.first()
+                    .is_some_and(|x| x.bits == TUPLE && x.f & F_STRS == 0)
+                {
+                    self.report(
+                        i,
+                        "operand-kind",
+                        "BUILD_TEMPLATE needs a tuple of str for its strings".into(),
+                        None,
+                    );
                 }
                 push.push(other);
             }
@@ -1764,6 +1812,31 @@ impl Analysis<'_> {
             None
         };
         (f, j)
+    }
+
+    /// A write to local `x`. The interpreter reads a free variable's slot
+    /// as a cell without checking (`locals()`, frame introspection), and
+    /// `super()` the first argument's when it is a cell: those slots must
+    /// keep holding cells.
+    fn write_local(&mut self, i: usize, x: usize, v: Slot) {
+        let Some((name, k)) = self.inp.vars.get(x) else {
+            return;
+        };
+        let first_cell = x == 0 && self.inp.n_args > 0 && k & kind::CELL != 0;
+        if (k & kind::FREE != 0 || first_cell) && v.bits != CELL {
+            let what = if first_cell {
+                "the first argument, captured by a closure: `super()` reads its slot as a cell"
+            } else {
+                "a free variable: the interpreter reads its slot as a cell"
+            };
+            let m = format!(
+                "{} puts {} in `{}`, {what}",
+                self.name(i),
+                describe(v.bits),
+                crate::dis::print::name_text(name)
+            );
+            self.report(i, "operand-kind", m, None);
+        }
     }
 
     fn prep_reraise(&mut self, i: usize, v: &[Slot]) {

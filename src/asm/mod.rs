@@ -433,6 +433,53 @@ pub fn assemble_block(
         }
     }
 
+    // Raw tables, as the analyses must see them: the exception table's
+    // entries on instruction boundaries, the location table covering the
+    // code exactly (CPython reads both without checking).
+    let mut raw_problems = Vec::new();
+    if let Some(raw) = &block.exceptiontable {
+        let at = |u: u32| offsets.binary_search(&u).ok();
+        let span = block.field_span("exceptiontable");
+        match exceptiontable::decode(raw) {
+            Ok(entries) => {
+                for (k, e) in entries.iter().enumerate() {
+                    match (at(e.start), at(e.end), at(e.target)) {
+                        (Some(s), Some(en), Some(h)) if s < en && h < ops.len() => {
+                            flow_excepts.push(FlowExcept {
+                                start: s,
+                                end: en,
+                                handler: h,
+                                depth: Some(e.depth),
+                                lasti: e.lasti,
+                            })
+                        }
+                        _ => raw_problems.push(Diag::error(
+                            "raw-table",
+                            span.clone(),
+                            format!(
+                                "entry {k} of the exception table ({} to {}, handler {}) does not fall on instructions, so the code cannot be verified",
+                                e.start, e.end, e.target
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(e) => raw_problems.push(Diag::error("raw-table", span, e.to_string())),
+        }
+    }
+    if let Some(raw) = &block.linetable {
+        let first = block
+            .firstlineno
+            .unwrap_or_else(|| default_firstlineno(block));
+        if let Err(e) = linetable::decode(raw, first, offsets[ops.len()] as usize) {
+            raw_problems.push(Diag::error(
+                "raw-table",
+                block.field_span("linetable"),
+                format!("{e}: CPython reads the location table without checking it"),
+            ));
+        }
+    }
+
     if diags.iter().any(|d| d.is_error()) {
         return Err(diags);
     }
@@ -475,7 +522,7 @@ pub fn assemble_block(
         n_args,
         flags: built_flags,
     });
-    let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
+    let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
         table,
         consts: &tabs.consts,
         flags: built_flags,
@@ -493,6 +540,7 @@ pub fn assemble_block(
         kinds: &kinds_result.findings,
         var_names: &tabs.vars,
     });
+    verified.append(&mut raw_problems);
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);

@@ -199,7 +199,9 @@ async function main() {
       if (res2.fatal !== undefined) {
         write(id, "crash", res.fatal);
       } else {
-        write(id, "unconfirmed", `${res.fatal}; alone: ${res2.result || "hang"}; after ${before.join(",")}`);
+        // The mutants run before it in that worker, most recent last.
+        const recent = before.slice(-40).join(",");
+        write(id, "unconfirmed", `${res.fatal}; alone: ${res2.result || "hang"}; after ${before.length} others, the last: ${recent}`);
       }
     }
     r = new Runner(opts.version);
