@@ -449,3 +449,14 @@ fn raw_tables() {
         3,
     );
 }
+
+#[test]
+fn bad_code_object() {
+    // Two arguments, one local: marshal refuses to load the code object.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .argcount 2\n  .var a\n  RETURN_CONST None\n",
+        "bad-code-object",
+        E,
+        7,
+    );
+}

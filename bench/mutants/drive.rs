@@ -189,6 +189,9 @@ fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
             }
             "crash" | "unconfirmed" => {
                 let saved = keep(cfg, m, outcome, detail);
+                if outcome == "unconfirmed" {
+                    keep_before(cfg, &src, m.id, detail);
+                }
                 let f = Found {
                     id: m.id,
                     rel: m.rel.clone(),
@@ -228,6 +231,22 @@ fn keep(cfg: &Config, m: &Mutant, outcome: &str, detail: &str) -> PathBuf {
         );
     }
     path
+}
+
+/// For a trap that did not happen again alone: the mutants that ran
+/// before it in the same worker (the runner lists the last of them), to
+/// replay in order and find the one that damaged the interpreter.
+fn keep_before(cfg: &Config, src: &std::path::Path, id: usize, detail: &str) {
+    let Some(list) = detail.split("the last: ").nth(1) else {
+        return;
+    };
+    let dir = cfg.keep.join(format!("{}-{id}.before", cfg.version));
+    let _ = std::fs::create_dir_all(&dir);
+    let ids: Vec<&str> = list.split(',').map(str::trim).collect();
+    for (k, other) in ids.iter().enumerate() {
+        let from = src.join(format!("{other}.pyasm"));
+        let _ = std::fs::copy(&from, dir.join(format!("{k:02}-{other}.pyasm")));
+    }
 }
 
 fn pct(a: usize, b: usize) -> String {

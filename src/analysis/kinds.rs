@@ -1457,8 +1457,24 @@ impl Analysis<'_> {
                 } else {
                     argc.saturating_add(1)
                 };
-                for x in take(&mut s, k) {
-                    self.need_obj(i, x, "collects");
+                let v = take(&mut s, k);
+                for x in &v {
+                    self.need_obj(i, *x, "collects");
+                }
+                if name == "BUILD_CONST_KEY_MAP" {
+                    // 3.13 only asserts that the keys are a tuple of the
+                    // right length, and reads them as one.
+                    if let Some(keys) = v.last().copied() {
+                        self.need(i, keys, TUPLE, "(the keys) on top");
+                        if keys.bits == TUPLE && keys.n != a {
+                            self.report(
+                                i,
+                                "operand-kind",
+                                format!("BUILD_CONST_KEY_MAP {a} needs a tuple of exactly {a} keys on top"),
+                                None,
+                            );
+                        }
+                    }
                 }
                 push.push(Slot {
                     id: id(0),

@@ -541,6 +541,35 @@ pub fn assemble_block(
         var_names: &tabs.vars,
     });
     verified.append(&mut raw_problems);
+    // What CPython's code constructor refuses, so that marshal cannot
+    // load the file.
+    let argcount = block.argcount.unwrap_or(0);
+    if tabs.vars.len() < n_args {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.field_span("argcount"),
+            format!(
+                "the code takes {n_args} argument{} but has {} local{}: CPython refuses to load it (declare every argument with `.var`)",
+                if n_args == 1 { "" } else { "s" },
+                tabs.vars.len(),
+                if tabs.vars.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    if block.posonlyargcount.unwrap_or(0) > argcount {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.field_span("posonlyargcount"),
+            "more positional-only arguments than arguments: CPython refuses to load it",
+        ));
+    }
+    if instrs.is_empty() {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.span.clone(),
+            "a code object needs at least one instruction: CPython refuses to load an empty one",
+        ));
+    }
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);

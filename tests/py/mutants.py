@@ -503,6 +503,20 @@ def run_one(data, modname):
 # ---------------------------------------------------------------------------
 # native: a fork server
 
+def stderr_tail(path):
+    """The last lines a child wrote to its stderr, on one line."""
+    try:
+        with open(path, errors="replace") as f:
+            tail = f.read()[-300:]
+    except OSError:
+        return ""
+    return " | ".join(tail.strip().split("\n")[-4:]).replace("\t", " ")
+
+
+# A child's exit status for each way a mutant ended.
+EXIT_CODES = {"ok": 10, "exception": 11}
+EXIT_OUTCOMES = {v: k for k, v in EXIT_CODES.items()}
+
 
 def serve(list_path, results_path, timeout):
     import resource
@@ -558,6 +572,7 @@ def serve(list_path, results_path, timeout):
         finally:
             _state["parent"] = False
         if pid == 0:
+            status_code = 0
             _state["parent"] = True
             try:
                 os.close(r)
@@ -580,13 +595,16 @@ def serve(list_path, results_path, timeout):
                     outcome, detail = run_code(code, modname)
                 except BaseException as e:
                     outcome, detail = "exception", type(e).__name__
+                # The status says how it ended even if the mutant closed
+                # the pipe; the pipe adds the detail.
+                status_code = EXIT_CODES.get(outcome, 0)
                 os.write(w, ("%s\t%s" % (outcome, detail)).encode())
             except BaseException:
                 import traceback
 
                 traceback.print_exc()
             finally:
-                real_exit(0)
+                real_exit(status_code)
         os.close(w)
         got = b""
         deadline = timeout
@@ -620,19 +638,16 @@ def serve(list_path, results_path, timeout):
             sig = os.WTERMSIG(status)
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             if sig in crash_signals:
-                outcome = "crash"
-                try:
-                    with open(err_path, errors="replace") as f:
-                        tail = f.read()[-300:]
-                except OSError:
-                    tail = ""
-                detail = name + " " + " | ".join(tail.split("\n")[-4:]).replace("\t", " ")
+                outcome, detail = "crash", name + " " + stderr_tail(err_path)
             else:
                 outcome, detail = "exit", name
         elif got:
             outcome, _, detail = got.decode(errors="replace").partition("\t")
+        elif os.WEXITSTATUS(status) in EXIT_OUTCOMES:
+            outcome, detail = EXIT_OUTCOMES[os.WEXITSTATUS(status)], "(no detail)"
         else:
-            outcome, detail = "exit", "status %d" % os.WEXITSTATUS(status)
+            outcome = "exit"
+            detail = "status %d %s" % (os.WEXITSTATUS(status), stderr_tail(err_path))
         out.write("%s\t%s\t%s\n" % (mid, outcome, detail.replace("\n", " ")))
         out.flush()
         # Files the mutants left behind.

@@ -3,6 +3,7 @@
 // counterpart of `tests/py/mutants.py run`, which forks per mutant).
 //
 // usage: node mutants.mjs VERSION LIST RESULTS [--timeout SECONDS] [--restart-every N]
+//                          [--in-order]
 //   LIST     lines `ID<TAB>PYC<TAB>MODULE` (host paths)
 //   RESULTS  appended with `ID<TAB>OUTCOME<TAB>DETAIL` as each mutant ends
 //
@@ -25,7 +26,8 @@
 //   alone in a brand-new worker: if it traps again it is a crash; if not,
 //   the trap may have come from damage an earlier mutant left behind, and
 //   it is reported as `unconfirmed` with the ids of the mutants that ran in
-//   that worker before it (reproduce by running them in order). Memory
+//   that worker before it (bench/mutants keeps the last 40 of them; replay
+//   them with --in-order and a large --restart-every). Memory
 //   damage that never traps is not seen here, as natively it would not be
 //   either.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -75,7 +77,7 @@ async function worker() {
 function parseArgs() {
   const [version, list, results, ...rest] = process.argv.slice(2);
   if (!packages[version] || !list || !results) {
-    console.error("usage: node mutants.mjs 3.12|3.13|3.14 LIST RESULTS [--timeout S] [--restart-every N]");
+    console.error("usage: node mutants.mjs 3.12|3.13|3.14 LIST RESULTS [--timeout S] [--restart-every N] [--in-order]");
     process.exit(2);
   }
   const opt = (name, dflt) => {
@@ -88,6 +90,7 @@ function parseArgs() {
     results,
     timeout: opt("--timeout", 2) * 1000,
     restartEvery: opt("--restart-every", 500),
+    inOrder: rest.includes("--in-order"),
   };
 }
 
@@ -164,7 +167,10 @@ async function main() {
     .filter((l) => l)
     .map((l) => l.split("\t"));
   // Mutants of one module together: each worker imports each module once.
-  entries.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : Number(a[0]) - Number(b[0])));
+  // --in-order keeps the list's order (to replay what ran before a trap).
+  if (!opts.inOrder) {
+    entries.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : Number(a[0]) - Number(b[0])));
+  }
   const out = fs.openSync(opts.results, "a");
   const write = (id, outcome, detail) =>
     fs.writeSync(out, `${id}\t${outcome}\t${String(detail).replace(/[\t\n]/g, " ")}\n`);
