@@ -262,3 +262,201 @@ fn stack_null() {
         6,
     );
 }
+
+#[test]
+fn operand_kind() {
+    // FOR_ITER calls its operand's tp_iternext without looking.
+    has(
+        ".python 3.11\n.code module\n  BUILD_LIST 0\nloop:\n  FOR_ITER done\n  POP_TOP\n  JUMP_BACKWARD loop\ndone:\n  LOAD_CONST None\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        5,
+    );
+    // MAKE_FUNCTION stores whatever it gets as the code object.
+    has(
+        ".python 3.11\n.code module\n  LOAD_CONST 1\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        4,
+    );
+    // RERAISE reads an exception's fields.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  RERAISE 0\n",
+        "operand-kind",
+        E,
+        4,
+    );
+    // A closure is a tuple of cells.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  BUILD_TUPLE 1\n  LOAD_CONST @f\n  MAKE_FUNCTION closure\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "operand-kind",
+        E,
+        6,
+    );
+    // LOAD_DEREF before MAKE_CELL reads a NULL as a cell; after STORE_FAST
+    // it reads a plain value as one.
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  MAKE_CELL x\n  LOAD_CONST 1\n  STORE_FAST x\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        7,
+    );
+    // The same value narrowed by a test of its copy is an exception.
+    let narrowed = ".python 3.12\n.code module\n    .except a b -> h\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  COPY 1\n  POP_JUMP_IF_NOT_NONE r\n  POP_TOP\n  POP_EXCEPT\n  RETURN_CONST None\nr:\n  SWAP 2\n  POP_EXCEPT\n  RERAISE 0\n";
+    assert!(
+        !diags(narrowed).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(narrowed)
+    );
+}
+
+#[test]
+fn handler_depth() {
+    // The handler expects three items that the stack never holds.
+    has(
+        ".python 3.12\n.code module\n    .except a b -> h depth 3\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  RERAISE 0\n",
+        "handler-depth",
+        E,
+        5,
+    );
+}
+
+#[test]
+fn bad_prologue() {
+    has(
+        ".python 3.12\n.code module\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "bad-prologue",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  YIELD_VALUE 0\n  RETURN_VALUE\n",
+        "bad-prologue",
+        E,
+        4,
+    );
+    // Free variables and no COPY_FREE_VARS first.
+    has(
+        ".python 3.12\n.code f\n  .var x free\n  RESUME 0\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "bad-prologue",
+        E,
+        4,
+    );
+}
+
+#[test]
+fn call_sequence() {
+    // 3.11's PRECALL and CALL must count the same arguments, side by side.
+    has(
+        ".python 3.11\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  PRECALL 0\n  LOAD_CONST 1\n  CALL 0\n  RETURN_VALUE\n",
+        "call-sequence",
+        E,
+        5,
+    );
+    // More keyword names than arguments.
+    has(
+        ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  LOAD_CONST 1\n  KW_NAMES ('a', 'b')\n  CALL 1\n  RETURN_VALUE\n",
+        "call-sequence",
+        E,
+        6,
+    );
+}
+
+#[test]
+fn for_iter_target() {
+    // The interpreter skips the END_FOR at FOR_ITER's target unseen.
+    has(
+        ".python 3.12\n.code module\n  BUILD_LIST 0\n  GET_ITER\nloop:\n  FOR_ITER done\n  POP_TOP\n  JUMP_BACKWARD loop\ndone:\n  RETURN_CONST None\n",
+        "bad-jump-target",
+        E,
+        6,
+    );
+}
+
+#[test]
+fn forbidden_opcode() {
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  RETURN_VALUE\n  CACHE\n",
+        "unreachable",
+        W,
+        5,
+    );
+    has(
+        ".python 3.12\n.code module\n  CACHE\n  RETURN_CONST None\n",
+        "forbidden-opcode",
+        E,
+        3,
+    );
+}
+
+#[test]
+fn closure_mismatch() {
+    // f has a free variable; the function made from it gets no closure.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "function-contract",
+        E,
+        4,
+    );
+    let right = ".python 3.12\n.code module\n  .var x cell\n  MAKE_CELL x\n  LOAD_CLOSURE x\n  BUILD_TUPLE 1\n  LOAD_CONST @f\n  MAKE_FUNCTION closure\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n";
+    assert!(!diags(right).iter().any(|d| d.1 == E), "{:?}", diags(right));
+}
+
+#[test]
+fn hidden_parameters() {
+    // A generator expression's `.0` is iterated without a check: its
+    // function must be called with what GET_ITER makes.
+    let genexpr = "\n.code g\n  .flags OPTIMIZED NEWLOCALS GENERATOR\n  .argcount 1\n  .var '.0'\n  RETURN_GENERATOR\n  POP_TOP\n  RESUME 0\n  LOAD_FAST '.0'\nl:\n  FOR_ITER e\n  POP_TOP\n  JUMP_BACKWARD l\ne:\n  END_FOR\n  RETURN_CONST None\n";
+    let call = |arg: &str| {
+        format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n{arg}  CALL 0\n  RETURN_VALUE\n{genexpr}")
+    };
+    let right = call("  LOAD_NAME x\n  GET_ITER\n");
+    assert!(
+        !diags(&right).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(&right)
+    );
+    has(&call("  LOAD_NAME x\n"), "function-contract", E, 6);
+    // Stored away, it could be called with anything.
+    has(
+        &format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n  STORE_NAME f\n  RETURN_CONST None\n{genexpr}"),
+        "function-contract",
+        E,
+        5,
+    );
+}
+
+#[test]
+fn raw_tables() {
+    // An exception entry whose handler is inside CALL's caches.
+    has(
+        ".python 3.12\n.code module\n    .exceptiontable b'\\x80\\x01\\x04\\x00'\n  PUSH_NULL\n  LOAD_NAME print\n  CALL 0\n  RETURN_VALUE\n",
+        "raw-table",
+        E,
+        3,
+    );
+    // A location table that ends before the code does.
+    has(
+        ".python 3.12\n.code module\n    .linetable b'\\x80\\x00'\n  NOP\n  NOP\n  RETURN_CONST None\n",
+        "raw-table",
+        E,
+        3,
+    );
+}
+
+#[test]
+fn bad_code_object() {
+    // Two arguments, one local: marshal refuses to load the code object.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .argcount 2\n  .var a\n  RETURN_CONST None\n",
+        "bad-code-object",
+        E,
+        7,
+    );
+}

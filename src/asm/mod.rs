@@ -60,7 +60,7 @@ pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>)
 }
 
 fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
-    let facts: Vec<_> = module
+    let mut facts: Vec<_> = module
         .blocks
         .iter()
         .map(|b| crate::analysis::module::facts(b, module.version))
@@ -109,12 +109,25 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         root_filename,
         diags,
         verify: opts.verify,
+        functions: vec![(Vec::new(), 0); module.blocks.len()],
     };
     builder.build_from(0);
     let root = builder.built[0].take();
     // Blocks nothing references are still checked, so their errors show.
     for i in 1..n {
         builder.build_from(i);
+    }
+    // Closures against the free variables of the blocks they are for,
+    // now that every block's functions are known.
+    if opts.verify {
+        for (f, (made, relied)) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
+            f.functions = made;
+            f.relied = relied;
+        }
+        let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
+        builder
+            .diags
+            .extend(crate::analysis::module::closure_checks(&with_shift));
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
@@ -147,6 +160,9 @@ struct Builder<'m> {
     root_filename: PyStr,
     diags: Vec<Diag>,
     verify: bool,
+    /// Each block's functions and relied-on hidden parameters, as its
+    /// verification found them.
+    functions: Vec<(Vec<MadeFunction>, u8)>,
 }
 
 impl Builder<'_> {
@@ -228,6 +244,7 @@ impl Builder<'_> {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
+                self.functions[i] = (info.functions, info.relied);
                 let cost = limits::code_cost(&code, &consts, &child_cost);
                 match cost.map(|c| (limits::check(&c, &block.name, &block.span), c)) {
                     Some((Ok(()), c)) => {
@@ -261,6 +278,21 @@ pub struct BlockInfo {
     pub computed_handler_depths: Vec<Option<u32>>,
     /// The verifier's findings; the block was assembled regardless.
     pub diags: Vec<Diag>,
+    /// Functions the block makes from its code blocks, for the module-wide
+    /// closure check.
+    pub functions: Vec<MadeFunction>,
+    /// Its hidden parameters (bit per position) its code relies on.
+    pub relied: u8,
+}
+
+/// A function a block makes from another block: where, which block, and
+/// what it needs of that block (its closure's length, or to be a
+/// generator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeFunction {
+    pub span: Span,
+    pub block: String,
+    pub need: crate::analysis::kinds::Need,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -483,6 +515,53 @@ pub fn assemble_block(
         }
     }
 
+    // Raw tables, as the analyses must see them: the exception table's
+    // entries on instruction boundaries, the location table covering the
+    // code exactly (CPython reads both without checking).
+    let mut raw_problems = Vec::new();
+    if let Some(raw) = &block.exceptiontable {
+        let at = |u: u32| offsets.binary_search(&u).ok();
+        let span = block.field_span("exceptiontable");
+        match exceptiontable::decode(raw) {
+            Ok(entries) => {
+                for (k, e) in entries.iter().enumerate() {
+                    match (at(e.start), at(e.end), at(e.target)) {
+                        (Some(s), Some(en), Some(h)) if s < en && h < ops.len() => {
+                            flow_excepts.push(FlowExcept {
+                                start: s,
+                                end: en,
+                                handler: h,
+                                depth: Some(e.depth),
+                                lasti: e.lasti,
+                            })
+                        }
+                        _ => raw_problems.push(Diag::error(
+                            "raw-table",
+                            span.clone(),
+                            format!(
+                                "entry {k} of the exception table ({} to {}, handler {}) does not fall on instructions, so the code cannot be verified",
+                                e.start, e.end, e.target
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(e) => raw_problems.push(Diag::error("raw-table", span, e.to_string())),
+        }
+    }
+    if let Some(raw) = &block.linetable {
+        let first = block
+            .firstlineno
+            .unwrap_or_else(|| default_firstlineno(block));
+        if let Err(e) = linetable::decode(raw, first, offsets[ops.len()] as usize) {
+            raw_problems.push(Diag::error(
+                "raw-table",
+                block.field_span("linetable"),
+                format!("{e}: CPython reads the location table without checking it"),
+            ));
+        }
+    }
+
     if diags.iter().any(|d| d.is_error()) {
         return Err(diags);
     }
@@ -515,15 +594,17 @@ pub fn assemble_block(
         n_args,
         &analysis.live,
     );
-    let nulls = crate::analysis::nulls::null_misuses(
+    let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
         table,
-        &flow,
-        &flow_excepts,
-        &analysis.depths,
-        &analysis.live,
-        &analysis.handler_depths,
-    );
-    let verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
+        instrs: &flow,
+        excepts: &flow_excepts,
+        analysis: &analysis,
+        consts: &tabs.consts,
+        vars: &tabs.vars,
+        n_args,
+        flags: built_flags,
+    });
+    let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
         table,
         consts: &tabs.consts,
         flags: built_flags,
@@ -538,9 +619,39 @@ pub fn assemble_block(
         n_names: tabs.names.len(),
         n_vars: tabs.vars.len(),
         unbound: &unbound,
-        nulls: &nulls,
+        kinds: &kinds_result.findings,
         var_names: &tabs.vars,
     });
+    verified.append(&mut raw_problems);
+    // What CPython's code constructor refuses, so that marshal cannot
+    // load the file.
+    let argcount = block.argcount.unwrap_or(0);
+    if tabs.vars.len() < n_args {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.field_span("argcount"),
+            format!(
+                "the code takes {n_args} argument{} but has {} local{}: CPython refuses to load it (declare every argument with `.var`)",
+                if n_args == 1 { "" } else { "s" },
+                tabs.vars.len(),
+                if tabs.vars.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    if block.posonlyargcount.unwrap_or(0) > argcount {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.field_span("posonlyargcount"),
+            "more positional-only arguments than arguments: CPython refuses to load it",
+        ));
+    }
+    if instrs.is_empty() {
+        verified.push(Diag::error(
+            "bad-code-object",
+            block.span.clone(),
+            "a code object needs at least one instruction: CPython refuses to load an empty one",
+        ));
+    }
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -631,6 +742,19 @@ pub fn assemble_block(
         linetable,
         exceptiontable,
     };
+    // Functions made here, for the module's check of their closures.
+    let functions = kinds_result
+        .functions
+        .iter()
+        .filter_map(|f| match tabs.consts.get(f.konst) {
+            Some(Obj::CodeRef(name)) => Some(MadeFunction {
+                span: instrs[f.at].span.clone(),
+                block: name.clone(),
+                need: f.need,
+            }),
+            _ => None,
+        })
+        .collect();
     let info = BlockInfo {
         layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
         // Dead code is walked from estimated depths (for the stack size,
@@ -644,6 +768,8 @@ pub fn assemble_block(
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,
         diags: verified,
+        functions,
+        relied: kinds_result.relied,
     };
     Ok((code_obj, info))
 }

@@ -452,6 +452,8 @@ impl FileAnalysis {
             // findings do not depend on what its constants hold.
             match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
                 Ok((_, mut bi)) => {
+                    facts.functions = std::mem::take(&mut bi.functions);
+                    facts.relied = bi.relied;
                     if self.opts.verify {
                         diags.append(&mut bi.diags);
                     } else {
