@@ -647,7 +647,7 @@ pub fn assemble_block(
     }
     if instrs.is_empty() {
         verified.push(Diag::error(
-            "bad-code-object",
+            "empty-code",
             block.span.clone(),
             "a code object needs at least one instruction: CPython refuses to load an empty one",
         ));
