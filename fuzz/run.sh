@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with cargo-fuzz (libFuzzer, AddressSanitizer,
 # debug assertions on) and runs each for a while on its seed corpus.
-# usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
-#   default: 30 seconds each, all four targets.
+# usage: fuzz/run.sh [--dev] [SECONDS_PER_TARGET] [TARGET...]
+#   default: 30 seconds each, all four targets, optimized build.
+#   --dev: an unoptimized build, which takes less than half the CPU time
+#   to compile and runs slower: what CI uses for its short runs.
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`) and a pyasm binary
 # for the seeds (target/debug/pyasm). cargo-fuzz passes nightly-only flags
 # to rustc; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
@@ -12,6 +14,11 @@
 # every `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")"
+profile=()
+if [ "${1:-}" = --dev ]; then
+    profile=(--dev)
+    shift
+fi
 secs=${1:-30}
 shift || true
 targets=("$@")
@@ -19,7 +26,7 @@ targets=("$@")
 export RUSTC_BOOTSTRAP=1
 bash seed.sh
 for t in "${targets[@]}"; do
-    cargo fuzz build --debug-assertions "$t"
+    cargo fuzz build "${profile[@]}" --debug-assertions "$t"
 done
 # Inputs may nest as deep as marshal allows (2000 levels); libFuzzer runs
 # them on the main thread, which gets the stack pyasm's own work threads
@@ -27,13 +34,17 @@ done
 ulimit -s 65536
 status=0
 for t in "${targets[@]}"; do
-    dict=()
-    [ "$t" = text ] && dict=(-dict=pyasm.dict)
+    # Small inputs mutate and run fast; the text-side targets do much
+    # work per input.
+    opts=(-max_len=65536)
+    [ "$t" = text ] && opts=(-max_len=8192 -dict=pyasm.dict)
+    [ "$t" = pyc_roundtrip ] && opts=(-max_len=16384)
+    [ "$t" = lsp_edits ] && opts=(-max_len=2048)
     echo "== fuzzing $t for $secs s"
     log=$(mktemp)
-    if cargo fuzz run --debug-assertions "$t" "corpus/$t" -- \
+    if cargo fuzz run "${profile[@]}" --debug-assertions "$t" "corpus/$t" -- \
         -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-        "${dict[@]}" >"$log" 2>&1; then
+        "${opts[@]}" >"$log" 2>&1; then
         grep -E "^(INFO: seed corpus|#[0-9]+ +DONE)|stat::number_of_executed_units|stat::peak_rss_mb|^Done" "$log" || true
     else
         tail -n 60 "$log"

@@ -301,3 +301,47 @@ fn a_directory_build_killed_with_sigkill_leaves_nothing_partial() {
         sources.len()
     );
 }
+
+/// pyasm reads code and never runs it: no source file starts a process or
+/// loads a library, and no dependency, direct or not, embeds an
+/// interpreter. (Only the tests run code, in CPython.)
+#[test]
+fn nothing_in_pyasm_runs_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for f in walk(&root.join("src")) {
+        if f.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        for needle in [
+            "process::Command",
+            "Command::new",
+            "posix_spawn",
+            "libc::fork",
+            "libc::exec",
+            "libc::system",
+            "dlopen",
+            "libloading",
+            "pyo3",
+        ] {
+            assert!(!text.contains(needle), "{} uses {needle}", f.display());
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} source files found");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    for krate in [
+        "pyo3",
+        "cpython",
+        "rustpython",
+        "libloading",
+        "wasmtime",
+        "inline-python",
+    ] {
+        assert!(
+            !lock.contains(&format!("name = \"{krate}\"")),
+            "Cargo.lock has {krate}"
+        );
+    }
+}
