@@ -460,3 +460,17 @@ fn bad_code_object() {
         7,
     );
 }
+
+#[test]
+fn borrowed_reference() {
+    // 3.14: the borrowed `x` would outlive the value STORE_FAST replaces.
+    let src = |body: &str| format!(".python 3.14\n.code f\n  .argcount 1\n  .var x\n{body}");
+    has(
+        &src("  LOAD_FAST_BORROW x\n  LOAD_SMALL_INT 1\n  STORE_FAST x\n  RETURN_VALUE\n"),
+        "borrowed-reference",
+        E,
+        7,
+    );
+    let right = src("  LOAD_FAST_BORROW x\n  RETURN_VALUE\n");
+    assert!(diags(&right).is_empty(), "{:?}", diags(&right));
+}

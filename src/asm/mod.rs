@@ -519,6 +519,7 @@ pub fn assemble_block(
         analysis: &analysis,
         consts: &tabs.consts,
         vars: &tabs.vars,
+        names: &tabs.names,
         n_args,
         flags: built_flags,
     });
