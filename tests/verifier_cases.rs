@@ -423,6 +423,9 @@ fn hidden_parameters() {
         diags(&right)
     );
     has(&call("  LOAD_NAME x\n"), "function-contract", E, 6);
+    // Undeclared, `.0` is still the first local (its first use makes it).
+    let undeclared = call("  LOAD_NAME x\n").replace("  .var '.0'\n", "");
+    has(&undeclared, "function-contract", E, 6);
     // Stored away, it could be called with anything.
     has(
         &format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n  STORE_NAME f\n  RETURN_CONST None\n{genexpr}"),

@@ -393,7 +393,7 @@ impl FileAnalysis {
             match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
                 Ok((_, mut bi)) => {
                     facts.functions = std::mem::take(&mut bi.functions);
-                    facts.relied = bi.relied;
+                    facts.hidden = std::mem::take(&mut bi.hidden);
                     if self.opts.verify {
                         diags.append(&mut bi.diags);
                     } else {
