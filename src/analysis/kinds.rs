@@ -1195,7 +1195,13 @@ impl Analysis<'_> {
                     self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
                 for &x in &idx {
                     let l = s.locals.get(x).copied().unwrap_or(null);
-                    if !checks && l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
+                    // Cells and free variables are this analysis's too
+                    // (definite assignment counts them made at the start).
+                    let cellish = inp
+                        .vars
+                        .get(x)
+                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+                    if !checks && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
                         self.report(
                             i,
                             "stack-null",
@@ -1242,7 +1248,20 @@ impl Analysis<'_> {
                 self.borrowed(i, &s, argc >> 4);
                 store(&mut s, argc >> 4, v);
                 let l = s.locals.get(argc & 15).copied().unwrap_or(null);
-                push.push(l.non_null());
+                if l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
+                    self.report(
+                        i,
+                        "stack-null",
+                        format!(
+                            "{} may read a NULL stored in this local: CPython would crash",
+                            self.name(i)
+                        ),
+                        None,
+                    );
+                }
+                let mut l = l.non_null();
+                l.f &= !F_STORED_NULL;
+                push.push(l);
             }
             "STORE_FAST_STORE_FAST" => {
                 let v = take(&mut s, 2);
