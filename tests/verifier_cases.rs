@@ -176,6 +176,11 @@ fn unbound_local() {
     assert!(!diags(&checked).iter().any(|(c, ..)| *c == "unbound-local"));
     let v311 = ".python 3.11\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x\n  LOAD_FAST x\n  RETURN_VALUE\n";
     has(v311, "unbound-local", W, 8);
+    // 3.13's STORE_FAST_LOAD_FAST reads its second local after the store.
+    let pair = ".python 3.13\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION\n  RETURN_VALUE\n.code f\n  .var x\n  .var y\n  LOAD_CONST 1\n  STORE_FAST_LOAD_FAST y, x\n  RETURN_VALUE\n";
+    has(pair, "unbound-local", E, 10);
+    let same = pair.replace("y, x", "x, x");
+    assert!(!diags(&same).iter().any(|(c, ..)| *c == "unbound-local"));
 }
 
 #[test]
@@ -307,6 +312,23 @@ fn operand_kind() {
         E,
         7,
     );
+    // 3.12+'s LOAD_FAST of a cell before MAKE_CELL reads its NULL.
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  LOAD_FAST x\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    // STORE_FAST_LOAD_FAST reads back a NULL that LOAD_FAST_AND_CLEAR left.
+    let cleared = ".python 3.13\n.code f\n  .var x\n  .var y\n  LOAD_FAST_AND_CLEAR x\n  STORE_FAST x\n  LOAD_CONST 1\n  STORE_FAST_LOAD_FAST y, x\n  RETURN_VALUE\n";
+    has(cleared, "stack-null", E, 8);
+    // ... and not when the local it reads is the one it stores.
+    let same = cleared.replace("STORE_FAST_LOAD_FAST y, x", "STORE_FAST_LOAD_FAST x, x");
+    assert!(
+        !diags(&same).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(&same)
+    );
     // The same value narrowed by a test of its copy is an exception.
     let narrowed = ".python 3.12\n.code module\n    .except a b -> h\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  COPY 1\n  POP_JUMP_IF_NOT_NONE r\n  POP_TOP\n  POP_EXCEPT\n  RETURN_CONST None\nr:\n  SWAP 2\n  POP_EXCEPT\n  RERAISE 0\n";
     assert!(
@@ -423,6 +445,9 @@ fn hidden_parameters() {
         diags(&right)
     );
     has(&call("  LOAD_NAME x\n"), "function-contract", E, 6);
+    // Undeclared, `.0` is still the first local (its first use makes it).
+    let undeclared = call("  LOAD_NAME x\n").replace("  .var '.0'\n", "");
+    has(&undeclared, "function-contract", E, 6);
     // Stored away, it could be called with anything.
     has(
         &format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n  STORE_NAME f\n  RETURN_CONST None\n{genexpr}"),
@@ -459,4 +484,18 @@ fn bad_code_object() {
         E,
         7,
     );
+}
+
+#[test]
+fn borrowed_reference() {
+    // 3.14: the borrowed `x` would outlive the value STORE_FAST replaces.
+    let src = |body: &str| format!(".python 3.14\n.code f\n  .argcount 1\n  .var x\n{body}");
+    has(
+        &src("  LOAD_FAST_BORROW x\n  LOAD_SMALL_INT 1\n  STORE_FAST x\n  RETURN_VALUE\n"),
+        "borrowed-reference",
+        E,
+        7,
+    );
+    let right = src("  LOAD_FAST_BORROW x\n  RETURN_VALUE\n");
+    assert!(diags(&right).is_empty(), "{:?}", diags(&right));
 }

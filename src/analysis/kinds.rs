@@ -60,13 +60,11 @@ const NO_CLOSURE: u32 = u32::MAX - 1;
 
 /// A tuple all of whose items are cells.
 const F_CELLS: u8 = 1;
-/// A list known to hold an item.
-const F_NONEMPTY: u8 = 2;
 /// A tuple of strings.
 const F_STRS: u8 = 4;
 /// A local that may hold a NULL stored into it (joined with "or").
 const F_STORED_NULL: u8 = 8;
-const AND_FLAGS: u8 = F_CELLS | F_NONEMPTY | F_STRS;
+const AND_FLAGS: u8 = F_CELLS | F_STRS;
 
 /// One stack slot or local.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -81,6 +79,12 @@ struct Slot {
     id: u32,
     /// The hidden parameters (bit per position) it may come from.
     hid: u8,
+    /// A list: the kinds its items may be.
+    items: u16,
+    /// 3.14: the locals (bit `index % 64`) this slot may be a borrowed
+    /// reference to (`LOAD_FAST_BORROW`): it is valid only while the local
+    /// keeps its value.
+    borrow: u64,
 }
 
 impl Slot {
@@ -92,6 +96,8 @@ impl Slot {
             m: UNKNOWN,
             id: 0,
             hid: 0,
+            items: 0,
+            borrow: 0,
         }
     }
     fn join(self, o: Slot) -> Slot {
@@ -102,6 +108,8 @@ impl Slot {
             m: if self.m == o.m { self.m } else { UNKNOWN },
             id: if self.id == o.id { self.id } else { 0 },
             hid: self.hid | o.hid,
+            items: self.items | o.items,
+            borrow: self.borrow | o.borrow,
         }
     }
     fn non_null(self) -> Slot {
@@ -244,6 +252,8 @@ pub struct Input<'a> {
     pub consts: &'a [Obj],
     /// The fast locals: names and `co_localspluskinds` bits.
     pub vars: &'a [(PyStr, u8)],
+    /// `co_names`.
+    pub names: &'a [PyStr],
     /// Arguments, `*args` and `**kwargs` included: the locals a call fills.
     pub n_args: usize,
     pub flags: u32,
@@ -338,6 +348,13 @@ struct Analysis<'a> {
     /// (instruction, code) already reported.
     reported: Vec<(usize, &'static str)>,
 }
+
+/// 3.14 collects the indices of conditional annotations in a set it
+/// keeps under this name and adds to with SET_ADD, which does not check
+/// that it is one: the code's own stores to the name must store sets.
+/// (Rebinding it from elsewhere crashes 3.14 whatever the bytecode: a
+/// CPython bug, not something a verifier of one code object can see.)
+const CONDITIONAL_ANNOTATIONS: &str = "__conditional_annotations__";
 
 fn base(op: &OpInfo) -> &'static str {
     op.base.unwrap_or(op.name)
@@ -977,6 +994,20 @@ impl Analysis<'_> {
         n.min(d)
     }
 
+    /// Whether name (or, with `var`, local) `k` is 3.14's set of
+    /// conditional annotations.
+    fn names_conditional(&self, k: usize, var: bool) -> bool {
+        if self.v < Version::V3_14 {
+            return false;
+        }
+        let n = if var {
+            self.inp.vars.get(k).map(|v| &v.0)
+        } else {
+            self.inp.names.get(k)
+        };
+        n.and_then(|n| n.as_str()) == Some(CONDITIONAL_ANNOTATIONS)
+    }
+
     /// Checks that a slot is not NULL.
     fn need_obj(&mut self, i: usize, s: Slot, what: &str) {
         if s.bits & NULL != 0 {
@@ -1062,6 +1093,7 @@ impl Analysis<'_> {
                 }
             }
             "MAKE_CELL" => {
+                self.borrowed(i, &s, argc);
                 if argc < s.locals.len() {
                     Rc::make_mut(&mut s.locals)[argc] = Slot::of(CELL);
                 }
@@ -1069,6 +1101,7 @@ impl Analysis<'_> {
             "DELETE_FAST" => {
                 // Raises when the local is unbound; empties it.
                 self.write_local(i, argc, null);
+                self.borrowed(i, &s, argc);
                 if argc < s.locals.len() {
                     Rc::make_mut(&mut s.locals)[argc] = null;
                 }
@@ -1076,6 +1109,15 @@ impl Analysis<'_> {
             "DELETE_DEREF" => {
                 let cell = s.locals.get(argc).copied().unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
+            }
+            "STORE_NAME" | "STORE_GLOBAL" if self.names_conditional(argc, false) => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.need(
+                    i,
+                    v,
+                    SET,
+                    "(the set of conditional annotations) as its value",
+                );
             }
             "PUSH_NULL" => push.push(Slot { id: id(0), ..null }),
             "LOAD_CONST" | "RETURN_CONST" => {
@@ -1101,6 +1143,12 @@ impl Analysis<'_> {
                     push.push(slot);
                 }
             }
+            "LOAD_NAME" | "LOAD_FROM_DICT_OR_GLOBALS" if self.names_conditional(argc, false) => {
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(SET)
+                })
+            }
             "LOAD_SMALL_INT"
             | "LOAD_COMMON_CONSTANT"
             | "LOAD_ASSERTION_ERROR"
@@ -1108,7 +1156,14 @@ impl Analysis<'_> {
             | "LOAD_NAME"
             | "LOAD_LOCALS" => push.push(Slot { id: id(0), ..other }),
             "LOAD_GLOBAL" => {
-                let v = Slot { id: id(0), ..other };
+                let v = if self.names_conditional(argc >> 1, false) {
+                    Slot {
+                        id: id(0),
+                        ..Slot::of(SET)
+                    }
+                } else {
+                    Slot { id: id(0), ..other }
+                };
                 let nul = Slot { id: id(1), ..null };
                 match (a & 1 == 1, self.late) {
                     (false, _) => push.push(v),
@@ -1140,7 +1195,13 @@ impl Analysis<'_> {
                     self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
                 for &x in &idx {
                     let l = s.locals.get(x).copied().unwrap_or(null);
-                    if !checks && l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
+                    // Cells and free variables are this analysis's too
+                    // (definite assignment counts them made at the start).
+                    let cellish = inp
+                        .vars
+                        .get(x)
+                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+                    if !checks && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
                         self.report(
                             i,
                             "stack-null",
@@ -1153,6 +1214,9 @@ impl Analysis<'_> {
                     }
                     let mut v = l.non_null();
                     v.f &= !F_STORED_NULL;
+                    if name.starts_with("LOAD_FAST_BORROW") {
+                        v.borrow |= 1u64 << (x % 64);
+                    }
                     push.push(v);
                 }
                 if checks && argc < s.locals.len() && s.locals[argc].bits & NULL != 0 {
@@ -1164,6 +1228,7 @@ impl Analysis<'_> {
             }
             "LOAD_FAST_AND_CLEAR" => {
                 self.write_local(i, argc, null);
+                self.borrowed(i, &s, argc);
                 let v = s.locals.get(argc).copied().unwrap_or(null);
                 if argc < s.locals.len() {
                     Rc::make_mut(&mut s.locals)[argc] = null;
@@ -1173,15 +1238,30 @@ impl Analysis<'_> {
             "STORE_FAST" | "STORE_FAST_MAYBE_NULL" => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.write_local(i, argc, v);
+                self.borrowed(i, &s, argc);
                 store(&mut s, argc, v);
             }
             "STORE_FAST_LOAD_FAST" => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "stores");
                 self.write_local(i, argc >> 4, v);
+                self.borrowed(i, &s, argc >> 4);
                 store(&mut s, argc >> 4, v);
                 let l = s.locals.get(argc & 15).copied().unwrap_or(null);
-                push.push(l.non_null());
+                if l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
+                    self.report(
+                        i,
+                        "stack-null",
+                        format!(
+                            "{} may read a NULL stored in this local: CPython would crash",
+                            self.name(i)
+                        ),
+                        None,
+                    );
+                }
+                let mut l = l.non_null();
+                l.f &= !F_STORED_NULL;
+                push.push(l);
             }
             "STORE_FAST_STORE_FAST" => {
                 let v = take(&mut s, 2);
@@ -1194,6 +1274,8 @@ impl Analysis<'_> {
                 );
                 self.write_local(i, argc >> 4, hi);
                 self.write_local(i, argc & 15, lo);
+                self.borrowed(i, &s, argc >> 4);
+                self.borrowed(i, &s, argc & 15);
                 store(&mut s, argc >> 4, hi);
                 store(&mut s, argc & 15, lo);
             }
@@ -1201,11 +1283,25 @@ impl Analysis<'_> {
                 let cell = s.locals.get(argc).copied().unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
                 let k = matches!(name, "STORE_DEREF" | "LOAD_FROM_DICT_OR_DEREF") as usize;
-                for x in take(&mut s, k) {
-                    self.need_obj(i, x, "uses");
+                let taken = take(&mut s, k);
+                for x in &taken {
+                    self.need_obj(i, *x, "uses");
                 }
+                let conditional = self.names_conditional(argc, true);
                 if name != "STORE_DEREF" {
-                    push.push(Slot { id: id(0), ..other });
+                    push.push(Slot {
+                        id: id(0),
+                        ..Slot::of(if conditional { SET } else { OTHER })
+                    });
+                } else if conditional {
+                    if let Some(v) = taken.first() {
+                        self.need(
+                            i,
+                            *v,
+                            SET,
+                            "(the set of conditional annotations) as its value",
+                        );
+                    }
                 }
                 if name == "LOAD_CLASSDEREF" && inp.flags & 0x1 != 0 {
                     self.report(
@@ -1445,8 +1541,8 @@ impl Analysis<'_> {
                     if v.iter().all(|x| x.bits == STR) {
                         t.f |= F_STRS;
                     }
-                } else if name == "BUILD_LIST" && argc > 0 {
-                    t.f |= F_NONEMPTY;
+                } else if name == "BUILD_LIST" {
+                    t.items = v.iter().fold(0, |k, x| k | x.bits);
                 }
                 t.id = id(0);
                 push.push(t);
@@ -1493,8 +1589,10 @@ impl Analysis<'_> {
             "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE"
             | "DICT_UPDATE" | "DICT_MERGE" => {
                 let k = if name == "MAP_ADD" { 2 } else { 1 };
+                let mut added = 0;
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "adds");
+                    added |= x.bits;
                 }
                 let dd = s.stack.len();
                 if argc == 0 {
@@ -1511,21 +1609,31 @@ impl Analysis<'_> {
                     generic = true;
                 } else if argc <= dd {
                     let target = s.stack[dd - argc];
+                    // 3.14's SET_ADD and 3.12+'s MAP_ADD no longer check
+                    // what they add to; the compiler always built it.
                     let want = match name {
                         "LIST_APPEND" | "LIST_EXTEND" => LIST,
-                        "SET_UPDATE" => SET,
-                        "MAP_ADD" => DICT,
-                        _ => !NULL,
+                        "SET_ADD" | "SET_UPDATE" => SET,
+                        _ => DICT,
                     };
                     self.need(i, target, want, "as the collection it adds to");
-                    if name == "LIST_APPEND" {
+                    if matches!(name, "LIST_APPEND" | "LIST_EXTEND") {
+                        // What the list may now hold, in every slot that
+                        // may be the same list (all lists, when which one
+                        // is not known).
+                        let added = if name == "LIST_EXTEND" { OTHER } else { added };
                         let tid = target.id;
-                        for x in s.stack.iter_mut() {
-                            if tid != 0 && x.id == tid {
-                                x.f |= F_NONEMPTY;
+                        let same =
+                            |x: &Slot| x.bits & LIST != 0 && (tid == 0 || x.id == tid || x.id == 0);
+                        for x in s.stack.iter_mut().filter(|x| same(x)) {
+                            x.items |= added;
+                        }
+                        if s.locals.iter().any(same) {
+                            for x in Rc::make_mut(&mut s.locals).iter_mut().filter(|x| same(x)) {
+                                x.items |= added;
                             }
                         }
-                        s.stack[dd - argc].f |= F_NONEMPTY;
+                        s.stack[dd - argc].items |= added;
                     }
                     if name == "DICT_MERGE" {
                         // Its error message names the function being called.
@@ -1830,6 +1938,26 @@ impl Analysis<'_> {
         (f, j)
     }
 
+    /// 3.14: a write to local `x` while the stack may hold a reference
+    /// borrowed from it (LOAD_FAST_BORROW): the old value may be freed
+    /// under it.
+    fn borrowed(&mut self, i: usize, s: &State, x: usize) {
+        let bit = 1u64 << (x % 64);
+        if s.stack.iter().any(|v| v.borrow & bit != 0) {
+            let var = self
+                .inp
+                .vars
+                .get(x)
+                .map(|(n, _)| crate::dis::print::name_text(n))
+                .unwrap_or_else(|| format!("#{x}"));
+            let m = format!(
+                "{} changes `{var}` while the stack holds a reference borrowed from it (LOAD_FAST_BORROW): the value could be freed under it",
+                self.name(i)
+            );
+            self.report(i, "borrowed-reference", m, None);
+        }
+    }
+
     /// A write to local `x`. The interpreter reads a free variable's slot
     /// as a cell without checking (`locals()`, frame introspection), and
     /// `super()` the first argument's when it is a cell: those slots must
@@ -1866,17 +1994,15 @@ impl Analysis<'_> {
                 LIST,
                 "(the exceptions the except* clauses raised) on top",
             );
-            if list.bits == LIST && list.f & F_NONEMPTY == 0 {
-                self.report(
-                    i,
-                    "operand-kind",
-                    "the list of raised exceptions may be empty here; CPython reads its first item without checking".into(),
-                    None,
+            if list.bits == LIST && list.items & !(EXC | NONE) != 0 {
+                let m = format!(
+                    "the list of what the except* clauses raised may hold {}: CPython reads its items as exceptions (or None) without checking",
+                    describe(list.items & !(EXC | NONE))
                 );
+                self.report(i, "operand-kind", m, None);
             }
         }
     }
-
     /// MAKE_FUNCTION: pops the code object; before 3.13 also, by its flag
     /// bits, the closure, annotations, keyword defaults and defaults.
     fn make_function(&mut self, i: usize, a: u32, s: &mut State, push: &mut Vec<Slot>, id: u32) {
@@ -2031,6 +2157,8 @@ fn store(s: &mut State, x: usize, v: Slot) {
     let l = Rc::make_mut(&mut s.locals);
     if let Some(slot) = l.get_mut(x) {
         let mut v = v;
+        // A stored reference is the local's own.
+        v.borrow = 0;
         if v.bits & NULL != 0 {
             v.f |= F_STORED_NULL;
         } else {

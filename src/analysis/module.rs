@@ -34,12 +34,9 @@ pub struct BlockFacts {
     pub n_free: u32,
     /// The block is flagged GENERATOR (not a coroutine).
     pub generator: bool,
-    /// Its hidden parameters (`.0`...): position, the kinds it must get,
-    /// and its name.
-    pub hidden: Vec<(u32, u16, String)>,
-    /// Which of them (bit per position) its code relies on (known once the
-    /// block is verified).
-    pub relied: u8,
+    /// The compiler's hidden parameters (`.0`...) its code relies on
+    /// (known once the block is verified).
+    pub hidden: Vec<crate::asm::HiddenParam>,
     /// Functions the block makes from other blocks (known once the block is
     /// assembled and verified).
     pub functions: Vec<crate::asm::MadeFunction>,
@@ -107,16 +104,6 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
             .filter(|v| v.kinds & crate::code::kind::FREE != 0)
             .count() as u32,
         generator: block.flags.unwrap_or(0) & 0x2a0 == 0x20,
-        hidden: block
-            .vars
-            .iter()
-            .take(block.argcount.unwrap_or(0) as usize)
-            .enumerate()
-            .filter_map(|(p, v)| {
-                let k = crate::analysis::kinds::hidden_param(&v.name)?;
-                Some((p as u32, k, v.name.as_str().unwrap_or("").to_string()))
-            })
-            .collect(),
         ..BlockFacts::default()
     };
     for s in &block.body {
@@ -316,11 +303,7 @@ pub fn closure_checks(blocks: &[(&BlockFacts, isize)]) -> Vec<Diag> {
             let Some(&(t, td)) = by_name.get(f.block.as_str()) else {
                 continue;
             };
-            let hidden: Vec<&(u32, u16, String)> = t
-                .hidden
-                .iter()
-                .filter(|h| h.0 < 8 && t.relied & (1 << h.0) != 0)
-                .collect();
+            let hidden = &t.hidden;
             let problem = match f.need {
                 Need::Closure(c) if c != t.n_free => Some(format!(
                     "a function of `{}` gets a closure of {c} cell{}, but that block has {} free variable{}",
@@ -336,11 +319,11 @@ pub fn closure_checks(blocks: &[(&BlockFacts, isize)]) -> Vec<Diag> {
                 Need::Escapes if !hidden.is_empty() => Some(format!(
                     "a function of `{}` is used other than by calling it at once, but that block has the compiler's hidden parameter `{}`, which it trusts to get {}",
                     f.block,
-                    hidden[0].2,
-                    crate::analysis::kinds::kinds_text(hidden[0].1)
+                    hidden[0].name,
+                    crate::analysis::kinds::kinds_text(hidden[0].kinds)
                 )),
-                Need::Call(kinds, argc) => hidden.iter().find_map(|(p, want, hname)| {
-                    let (p, want) = (*p, *want);
+                Need::Call(kinds, argc) => hidden.iter().find_map(|h| {
+                    let (p, want, hname) = (h.position, h.kinds, &h.name);
                     let got = if p < argc { kinds.get(p as usize).copied() } else { Some(want) };
                     match got {
                         Some(g) if g & !want == 0 => None,

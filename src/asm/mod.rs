@@ -109,7 +109,7 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         root_filename,
         diags,
         verify: opts.verify,
-        functions: vec![(Vec::new(), 0); module.blocks.len()],
+        functions: vec![(Vec::new(), Vec::new()); module.blocks.len()],
     };
     builder.build_from(0);
     let root = builder.built[0].take();
@@ -120,9 +120,9 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
     // Closures against the free variables of the blocks they are for,
     // now that every block's functions are known.
     if opts.verify {
-        for (f, (made, relied)) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
+        for (f, (made, hidden)) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
             f.functions = made;
-            f.relied = relied;
+            f.hidden = hidden;
         }
         let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
         builder
@@ -162,7 +162,7 @@ struct Builder<'m> {
     verify: bool,
     /// Each block's functions and relied-on hidden parameters, as its
     /// verification found them.
-    functions: Vec<(Vec<MadeFunction>, u8)>,
+    functions: Vec<(Vec<MadeFunction>, Vec<HiddenParam>)>,
 }
 
 impl Builder<'_> {
@@ -244,7 +244,7 @@ impl Builder<'_> {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
-                self.functions[i] = (info.functions, info.relied);
+                self.functions[i] = (info.functions, info.hidden);
                 let cost = limits::code_cost(&code, &consts, &child_cost);
                 match cost.map(|c| (limits::check(&c, &block.name, &block.span), c)) {
                     Some((Ok(()), c)) => {
@@ -281,8 +281,18 @@ pub struct BlockInfo {
     /// Functions the block makes from its code blocks, for the module-wide
     /// closure check.
     pub functions: Vec<MadeFunction>,
-    /// Its hidden parameters (bit per position) its code relies on.
-    pub relied: u8,
+    /// The compiler's hidden parameters its code relies on getting what
+    /// they promise.
+    pub hidden: Vec<HiddenParam>,
+}
+
+/// A hidden parameter of a block (`.0`...): its position, the kinds it
+/// promises (as `analysis::kinds` counts them), its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiddenParam {
+    pub position: u32,
+    pub kinds: u16,
+    pub name: String,
 }
 
 /// A function a block makes from another block: where, which block, and
@@ -601,6 +611,7 @@ pub fn assemble_block(
         analysis: &analysis,
         consts: &tabs.consts,
         vars: &tabs.vars,
+        names: &tabs.names,
         n_args,
         flags: built_flags,
     });
@@ -769,7 +780,20 @@ pub fn assemble_block(
         computed_handler_depths: handler_depths,
         diags: verified,
         functions,
-        relied: kinds_result.relied,
+        hidden: tabs
+            .vars
+            .iter()
+            .take(n_args.min(8))
+            .enumerate()
+            .filter(|(p, _)| kinds_result.relied & (1 << p) != 0)
+            .filter_map(|(p, (name, _))| {
+                Some(HiddenParam {
+                    position: p as u32,
+                    kinds: crate::analysis::kinds::hidden_param(name)?,
+                    name: name.as_str().unwrap_or("").to_string(),
+                })
+            })
+            .collect(),
     };
     Ok((code_obj, info))
 }

@@ -454,7 +454,7 @@ impl FileAnalysis {
             match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
                 Ok((_, mut bi)) => {
                     facts.functions = std::mem::take(&mut bi.functions);
-                    facts.relied = bi.relied;
+                    facts.hidden = std::mem::take(&mut bi.hidden);
                     if lowering_failed {
                         // A line lowering refused (a misspelled opcode, a
                         // bad operand) is missing from the block; the

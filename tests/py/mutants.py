@@ -29,8 +29,10 @@ locals; a function is made with types.FunctionType over a copy of the real
 module's globals, with the real function's defaults and closure when the
 real function can be found by its qualified name (else cells holding
 None), and called with a few argument patterns: every parameter None, 0,
-"spam", and, for a method whose class is found, an instance (or the class)
-first. Generators, coroutines and async generators are driven for up to
+"spam", and, for a method whose class is found, an instance (made by calling
+the class without arguments, else uninitialised) or the class first. The
+compiler's hidden parameters get what its own calls pass (`.0` an
+iterator). Generators, coroutines and async generators are driven for up to
 100 steps.
 
 Mutants are hostile code. An audit hook refuses subprocesses, signals to
@@ -354,10 +356,14 @@ def _patterns(code, real, owner):
         if names[0] == "cls":
             first = owner
         else:
-            try:
-                first = owner.__new__(owner)
-            except BaseException:
-                first = None
+            # An instance made as its class makes it without arguments,
+            # else an uninitialised one.
+            for make in (lambda: owner(), lambda: owner.__new__(owner)):
+                try:
+                    first = make()
+                    break
+                except BaseException:
+                    first = None
         if first is not None:
             out.append(([first] + [value(names[k], None) for k in range(1, required)], {n: None for n in kwrequired}))
     # Every parameter given, the optional ones too.
