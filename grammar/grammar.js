@@ -18,6 +18,12 @@ function commaList(item) {
   return optional(seq(item, repeat(seq(',', item)), optional(',')));
 }
 
+// One to `n` of `item` in a row, as nested optionals so that each count has
+// exactly one way to be read.
+function upTo(n, item) {
+  return n === 1 ? item : seq(item, optional(upTo(n - 1, item)));
+}
+
 // A run of values where commas between them are optional: `UNPACK_EX 1, 2`
 // and `UNPACK_EX 1 2` mean the same.
 function looseList(item) {
@@ -44,6 +50,11 @@ module.exports = grammar({
 
   word: $ => $.identifier,
 
+  // Inlined, `_value` leaves no hidden node of its own around each operand
+  // (it carries a field, so tree-sitter kept one): one heap node fewer per
+  // instruction with operands.
+  inline: $ => [$._value],
+
   rules: {
     // Lines up to the first `.code` line, then one hidden `_block` per code
     // block. The blocks change nothing in the tree the API shows, but they
@@ -57,8 +68,16 @@ module.exports = grammar({
 
     _block: $ => seq(
       alias($._code_directive, $.directive),
-      repeat(seq($._newline, optional($._item))),
+      repeat($._lines),
     ),
+
+    // Up to eight lines under one hidden node. Tree-sitter holds a
+    // repetition as a balanced tree with a node per element and as many
+    // joining nodes again; with a line per element that was two of the
+    // four heap nodes every line cost. Grouped, they are a quarter of one.
+    // A group takes all the lines it can (`prec.right` prefers reading on
+    // to closing it), so each text has one grouping.
+    _lines: $ => prec.right(upTo(8, seq($._newline, optional($._item)))),
 
     // The `.code` line, a token of its own so that the parser knows where
     // a block starts.

@@ -13,6 +13,7 @@ pub mod ide;
 pub mod lsp;
 pub mod marshal;
 pub mod model;
+pub mod props;
 pub mod pyc;
 pub mod syntax;
 pub mod versions;
@@ -23,6 +24,10 @@ use versions::Version;
 /// Every allocation goes to mimalloc: the many small, short-lived objects of
 /// parsing, lowering and assembling cost glibc's allocator a fifth of the
 /// run. (Tree-sitter's C runtime is pointed at it too; see `syntax`.)
+///
+/// Not under cargo-fuzz (`cfg(fuzzing)`): its sanitizers watch the system
+/// allocator, and memory they do not see is memory they cannot check.
+#[cfg(not(fuzzing))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -40,6 +45,37 @@ pub fn keep_memory_low() {
     // SAFETY: setting an option is how mimalloc is meant to be configured;
     // the purge delay is read whenever memory is freed.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
+/// The machine stack that pyasm's work runs on: the command line, each
+/// thread of a directory run and the language server. Nothing recurses
+/// without bound, but constants and code objects may nest as deep as
+/// CPython's marshal allows (2000 levels), and the walks over them (clone,
+/// compare, print, disassemble) recurse once per level, which takes a few
+/// megabytes in a debug build: more than the 2 MiB of a default thread. Only
+/// the pages used are ever committed.
+pub const WORK_STACK: usize = 64 << 20;
+
+/// Runs `f` on a thread with a [`WORK_STACK`]-byte stack and returns what it
+/// returns (a panic in `f` is resumed in the caller).
+pub fn with_work_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let job = std::sync::Mutex::new(Some(f));
+    let take = || job.lock().ok().and_then(|mut j| j.take());
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("pyasm".into())
+            .stack_size(WORK_STACK)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match worker.map(|h| h.join()) {
+            Ok(Ok(Some(v))) => v,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // No thread to be had: run here, on whatever stack this is.
+            Ok(Ok(None)) | Err(_) => match take() {
+                Some(f) => f(),
+                None => unreachable!("the job runs exactly once"),
+            },
+        }
+    })
 }
 
 /// The result of assembling a `.pyasm` text: the `.pyc` bytes when there
@@ -97,7 +133,7 @@ fn compile_text(
     build: bool,
 ) -> (syntax::lower::Preamble, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let mut analysis = if build {
+    let analysis = if build {
         ide::FileAnalysis::for_build(&tree, &text, default_version, opts)
     } else {
         ide::FileAnalysis::new(&tree, &text, default_version, opts)
@@ -108,16 +144,25 @@ fn compile_text(
     if !build || diags.iter().any(|d| d.is_error()) {
         return (preamble, None, diags);
     }
-    let code = analysis.link();
-    if code.is_none() {
-        // Without errors every block assembled and every reference names
-        // a block; say so rather than build nothing quietly.
-        diags.push(Diag::error(
-            "internal",
-            0..0,
-            "the blocks assembled but could not be put together",
-        ));
-    }
+    // The limits on what the module costs once blocks are copied into
+    // each other are the only thing left to fail.
+    let code = match analysis.link() {
+        Ok(code) => Some(code),
+        Err(ds) => {
+            diags.extend(ds);
+            if !diags.iter().any(|d| d.is_error()) {
+                // Without errors every block assembled and every reference
+                // names a block; say so rather than build nothing quietly.
+                diags.push(Diag::error(
+                    "internal",
+                    0..0,
+                    "the blocks assembled but could not be put together",
+                ));
+            }
+            None
+        }
+    };
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
     (preamble, code, diags)
 }
 

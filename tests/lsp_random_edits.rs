@@ -1,11 +1,14 @@
 //! Thousands of random edits through the language server's document (rope,
 //! tree-sitter tree and incremental file analysis, positions in UTF-16 and
 //! UTF-8), checked against a fresh parse and a fresh analysis of the text
-//! they lead to: the same tree, the same diagnostics, the same text.
+//! they lead to: the same tree, the same diagnostics, the same text as the
+//! edits make of a plain string. The comparisons are
+//! `pyasm::lsp::selfcheck`'s, which the `lsp_edits` fuzz target and
+//! `tests/props.rs` use too.
 
 use pyasm::asm::Options;
-use pyasm::ide::FileAnalysis;
 use pyasm::lsp::document::{Document, Encoding};
+use pyasm::lsp::selfcheck::{self, PIECES};
 use pyasm::versions::Version;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
@@ -25,37 +28,6 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
-
-/// Pieces an edit inserts: whole lines that start or end blocks, operands,
-/// broken syntax, line breaks, and non-ASCII text (two-, three- and
-/// four-byte UTF-8; surrogate pairs in UTF-16).
-const PIECES: &[&str] = &[
-    "\n",
-    "\r\n",
-    "x",
-    " ",
-    "#",
-    "'",
-    "é",
-    "😀",
-    "'naïve 😀 ok'",
-    "\n.code extra\n        RESUME 0\n        LOAD_CONST None\n        RETURN_VALUE\n",
-    ".code",
-    "\n.code module\n",
-    "LOAD_CONST 1\n",
-    "        POP_TOP\n",
-    "        JUMP_FORWARD L9\n",
-    "L9:\n",
-    "@extra",
-    "LOAD_FAST x",
-    "(1, 2",
-    ")",
-    ".python 3.12\n",
-    ".stacksize 1\n",
-    "    .except L9 L9 -> L9\n",
-    "// 3",
-    "# a comment 😀\n",
-];
 
 fn utf16_len(s: &str) -> usize {
     s.encode_utf16().count()
@@ -81,33 +53,9 @@ fn random_position(rng: &mut Rng, text: &str, enc: Encoding) -> Position {
     Position::new(line as u32, character as u32)
 }
 
-fn fresh(text: &str) -> (String, Vec<pyasm::diag::Diag>) {
-    let tree = pyasm::syntax::parse(text, None);
-    let fa = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
-    (tree.root_node().to_sexp(), fa.diagnostics())
-}
-
 fn check(doc: &Document, context: &str) {
-    let text = doc.text();
-    let (sexp, diags) = fresh(&text);
-    assert_eq!(
-        doc.tree.root_node().to_sexp(),
-        sexp,
-        "tree differs from a fresh parse {context}"
-    );
-    let got = doc.analysis.diagnostics();
-    if got != diags {
-        let show = |ds: &[pyasm::diag::Diag]| {
-            ds.iter()
-                .map(|d| format!("{:?} {} {}", d.span, d.code, d.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        panic!(
-            "diagnostics differ from a fresh analysis {context}\nincremental:\n{}\nfresh:\n{}\ntext:\n{text}",
-            show(&got),
-            show(&diags)
-        );
+    if let Err(e) = selfcheck::matches_fresh(doc, Version::V3_11, Options::default()) {
+        panic!("{context}: {e}");
     }
 }
 
@@ -144,11 +92,10 @@ fn run(seed: u64, base: &str, edits: usize, enc: Encoding) {
                 range_length: None,
                 text: insert,
             };
-            // Keep the shadow text in step with a throwaway document so the
-            // next position is drawn from the right text.
-            let mut tmp = Document::new(&shadow, 0, enc, Version::V3_11, Options::default());
-            tmp.apply(std::slice::from_ref(&c), 0);
-            shadow = tmp.text();
+            // The same change on a plain string, so the next position is
+            // drawn from the right text and the document's text can be
+            // checked against it.
+            selfcheck::reference_apply(&mut shadow, &c, enc);
             changes.push(c);
         }
         doc.apply(&changes, k as i32 + 1);

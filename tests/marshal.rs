@@ -366,20 +366,32 @@ fn old_forms_read() {
     }
     // One-byte-per-character strings are Latin-1, as CPython reads them.
     assert_eq!(loads(b"z\x02\xe9x", V311).unwrap(), Obj::str("\u{e9}x"));
-    // 'u' keeps even ill-formed UTF-8 as it is.
+    // 'u' lets lone surrogates through, and refuses ill-formed UTF-8 at
+    // the first byte that does not start a character, as CPython does.
     assert_eq!(
-        loads(&cat(&[b"u", &le(1), b"\xff"]), V311).unwrap(),
-        Obj::Str(PyStr(vec![0xff]))
+        loads(&cat(&[b"u", &le(3), b"\xed\xa0\x80"]), V311).unwrap(),
+        Obj::Str(PyStr(vec![0xed, 0xa0, 0x80]))
     );
+    for (bad, at) in [
+        (&b"\xff"[..], 5),
+        (b"ab\xc0\x80", 7),
+        (b"\xf4\x90\x80\x80", 5),
+        (b"a\xe2\x82", 6),
+    ] {
+        let e = err(&cat(&[b"u", &le(bad.len() as i32), bad]));
+        assert_eq!(e.offset, at, "{e}");
+        assert!(e.message.contains("UTF-8"), "{e}");
+    }
 }
 
 #[test]
 fn code_fields_are_type_checked() {
     let good = sample_bytes();
-    // co_code's bytes object turned into a str of the same length.
+    // co_code's bytes object turned into a str of the same length (one
+    // byte per character, so that any bytes are a str).
     let mut bad = good.clone();
     assert_eq!(bad[21], b's');
-    bad[21] = b'u';
+    bad[21] = b'a';
     let e = err(&bad);
     assert_eq!(e.offset, 21);
     assert_eq!(e.message, "expected bytes for co_code, found str");

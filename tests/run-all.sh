@@ -3,8 +3,9 @@
 # machine: CPython 3.11 (the reference interpreter) with pytest-lsp for the
 # language server tests, CPython 3.12-3.14 as pyodide packages for Node, the
 # tree-sitter CLI that generated grammar/src/parser.c, Neovim (the
-# editors/nvim end-to-end test), the Rust components fmt and clippy, and the
-# npm packages that build the VS Code extension.
+# editors/nvim end-to-end test), the Rust components fmt and clippy, the
+# npm packages that build the VS Code extension, and cargo-fuzz, with which
+# each fuzz target in fuzz/ runs for a bounded time at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,6 +30,11 @@ if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
     cargo install tree-sitter-cli --version "$TS_VERSION" --locked
 fi
 tree-sitter --version
+CARGO_FUZZ_VERSION=0.13.2
+if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+cargo fuzz --version
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 if ! command -v node >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq nodejs npm
@@ -47,9 +53,13 @@ npm ci --prefix editors/vscode --no-audit --no-fund --ignore-scripts
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
 step "cargo clippy (warnings denied)"
 cargo clippy --all-targets -- -D warnings
+# The fuzz crate pins the main crate's dependency versions, so its check
+# shares their artifacts in target/.
+cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
 
 step "grammar: committed parser is up to date, corpus tests pass"
 (
@@ -64,3 +74,10 @@ npm run --prefix editors/vscode package
 
 step "cargo test"
 cargo test --all-targets --no-fail-fast -- --nocapture
+
+# Each fuzz target for a bounded time (libFuzzer with coverage guidance and
+# AddressSanitizer, debug assertions on; an unoptimized build, quicker to
+# compile), on seeds made from the examples by the pyasm binary cargo test
+# just built. A failing input fails CI and is left in fuzz/artifacts/.
+step "fuzz targets, ${PYASM_FUZZ_SECONDS:-20} s each"
+bash fuzz/run.sh --dev "${PYASM_FUZZ_SECONDS:-20}"

@@ -176,6 +176,11 @@ fn unbound_local() {
     assert!(!diags(&checked).iter().any(|(c, ..)| *c == "unbound-local"));
     let v311 = ".python 3.11\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x\n  LOAD_FAST x\n  RETURN_VALUE\n";
     has(v311, "unbound-local", W, 8);
+    // 3.13's STORE_FAST_LOAD_FAST reads its second local after the store.
+    let pair = ".python 3.13\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION\n  RETURN_VALUE\n.code f\n  .var x\n  .var y\n  LOAD_CONST 1\n  STORE_FAST_LOAD_FAST y, x\n  RETURN_VALUE\n";
+    has(pair, "unbound-local", E, 10);
+    let same = pair.replace("y, x", "x, x");
+    assert!(!diags(&same).iter().any(|(c, ..)| *c == "unbound-local"));
 }
 
 #[test]
@@ -261,4 +266,236 @@ fn stack_null() {
         E,
         6,
     );
+}
+
+#[test]
+fn operand_kind() {
+    // FOR_ITER calls its operand's tp_iternext without looking.
+    has(
+        ".python 3.11\n.code module\n  BUILD_LIST 0\nloop:\n  FOR_ITER done\n  POP_TOP\n  JUMP_BACKWARD loop\ndone:\n  LOAD_CONST None\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        5,
+    );
+    // MAKE_FUNCTION stores whatever it gets as the code object.
+    has(
+        ".python 3.11\n.code module\n  LOAD_CONST 1\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        4,
+    );
+    // RERAISE reads an exception's fields.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  RERAISE 0\n",
+        "operand-kind",
+        E,
+        4,
+    );
+    // A closure is a tuple of cells.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  BUILD_TUPLE 1\n  LOAD_CONST @f\n  MAKE_FUNCTION closure\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "operand-kind",
+        E,
+        6,
+    );
+    // LOAD_DEREF before MAKE_CELL reads a NULL as a cell; after STORE_FAST
+    // it reads a plain value as one.
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  MAKE_CELL x\n  LOAD_CONST 1\n  STORE_FAST x\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "operand-kind",
+        E,
+        7,
+    );
+    // 3.12+'s LOAD_FAST of a cell before MAKE_CELL reads its NULL.
+    has(
+        ".python 3.12\n.code f\n  .var x cell\n  LOAD_FAST x\n  RETURN_VALUE\n",
+        "stack-null",
+        E,
+        4,
+    );
+    // STORE_FAST_LOAD_FAST reads back a NULL that LOAD_FAST_AND_CLEAR left.
+    let cleared = ".python 3.13\n.code f\n  .var x\n  .var y\n  LOAD_FAST_AND_CLEAR x\n  STORE_FAST x\n  LOAD_CONST 1\n  STORE_FAST_LOAD_FAST y, x\n  RETURN_VALUE\n";
+    has(cleared, "stack-null", E, 8);
+    // ... and not when the local it reads is the one it stores.
+    let same = cleared.replace("STORE_FAST_LOAD_FAST y, x", "STORE_FAST_LOAD_FAST x, x");
+    assert!(
+        !diags(&same).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(&same)
+    );
+    // The same value narrowed by a test of its copy is an exception.
+    let narrowed = ".python 3.12\n.code module\n    .except a b -> h\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  COPY 1\n  POP_JUMP_IF_NOT_NONE r\n  POP_TOP\n  POP_EXCEPT\n  RETURN_CONST None\nr:\n  SWAP 2\n  POP_EXCEPT\n  RERAISE 0\n";
+    assert!(
+        !diags(narrowed).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(narrowed)
+    );
+}
+
+#[test]
+fn handler_depth() {
+    // The handler expects three items that the stack never holds.
+    has(
+        ".python 3.12\n.code module\n    .except a b -> h depth 3\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  RERAISE 0\n",
+        "handler-depth",
+        E,
+        5,
+    );
+}
+
+#[test]
+fn bad_prologue() {
+    has(
+        ".python 3.12\n.code module\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "bad-prologue",
+        E,
+        3,
+    );
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  YIELD_VALUE 0\n  RETURN_VALUE\n",
+        "bad-prologue",
+        E,
+        4,
+    );
+    // Free variables and no COPY_FREE_VARS first.
+    has(
+        ".python 3.12\n.code f\n  .var x free\n  RESUME 0\n  LOAD_DEREF x\n  RETURN_VALUE\n",
+        "bad-prologue",
+        E,
+        4,
+    );
+}
+
+#[test]
+fn call_sequence() {
+    // 3.11's PRECALL and CALL must count the same arguments, side by side.
+    has(
+        ".python 3.11\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  PRECALL 0\n  LOAD_CONST 1\n  CALL 0\n  RETURN_VALUE\n",
+        "call-sequence",
+        E,
+        5,
+    );
+    // More keyword names than arguments.
+    has(
+        ".python 3.12\n.code module\n  PUSH_NULL\n  LOAD_NAME print\n  LOAD_CONST 1\n  KW_NAMES ('a', 'b')\n  CALL 1\n  RETURN_VALUE\n",
+        "call-sequence",
+        E,
+        6,
+    );
+}
+
+#[test]
+fn for_iter_target() {
+    // The interpreter skips the END_FOR at FOR_ITER's target unseen.
+    has(
+        ".python 3.12\n.code module\n  BUILD_LIST 0\n  GET_ITER\nloop:\n  FOR_ITER done\n  POP_TOP\n  JUMP_BACKWARD loop\ndone:\n  RETURN_CONST None\n",
+        "bad-jump-target",
+        E,
+        6,
+    );
+}
+
+#[test]
+fn forbidden_opcode() {
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST 1\n  RETURN_VALUE\n  CACHE\n",
+        "unreachable",
+        W,
+        5,
+    );
+    has(
+        ".python 3.12\n.code module\n  CACHE\n  RETURN_CONST None\n",
+        "forbidden-opcode",
+        E,
+        3,
+    );
+}
+
+#[test]
+fn closure_mismatch() {
+    // f has a free variable; the function made from it gets no closure.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n",
+        "function-contract",
+        E,
+        4,
+    );
+    let right = ".python 3.12\n.code module\n  .var x cell\n  MAKE_CELL x\n  LOAD_CLOSURE x\n  BUILD_TUPLE 1\n  LOAD_CONST @f\n  MAKE_FUNCTION closure\n  RETURN_VALUE\n.code f\n  .var x free\n  COPY_FREE_VARS 1\n  RETURN_CONST None\n";
+    assert!(!diags(right).iter().any(|d| d.1 == E), "{:?}", diags(right));
+}
+
+#[test]
+fn hidden_parameters() {
+    // A generator expression's `.0` is iterated without a check: its
+    // function must be called with what GET_ITER makes.
+    let genexpr = "\n.code g\n  .flags OPTIMIZED NEWLOCALS GENERATOR\n  .argcount 1\n  .var '.0'\n  RETURN_GENERATOR\n  POP_TOP\n  RESUME 0\n  LOAD_FAST '.0'\nl:\n  FOR_ITER e\n  POP_TOP\n  JUMP_BACKWARD l\ne:\n  END_FOR\n  RETURN_CONST None\n";
+    let call = |arg: &str| {
+        format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n{arg}  CALL 0\n  RETURN_VALUE\n{genexpr}")
+    };
+    let right = call("  LOAD_NAME x\n  GET_ITER\n");
+    assert!(
+        !diags(&right).iter().any(|d| d.1 == E),
+        "{:?}",
+        diags(&right)
+    );
+    has(&call("  LOAD_NAME x\n"), "function-contract", E, 6);
+    // Undeclared, `.0` is still the first local (its first use makes it).
+    let undeclared = call("  LOAD_NAME x\n").replace("  .var '.0'\n", "");
+    has(&undeclared, "function-contract", E, 6);
+    // Stored away, it could be called with anything.
+    has(
+        &format!(".python 3.12\n.code module\n  LOAD_CONST @g\n  MAKE_FUNCTION 0\n  STORE_NAME f\n  RETURN_CONST None\n{genexpr}"),
+        "function-contract",
+        E,
+        5,
+    );
+}
+
+#[test]
+fn raw_tables() {
+    // An exception entry whose handler is inside CALL's caches.
+    has(
+        ".python 3.12\n.code module\n    .exceptiontable b'\\x80\\x01\\x04\\x00'\n  PUSH_NULL\n  LOAD_NAME print\n  CALL 0\n  RETURN_VALUE\n",
+        "raw-table",
+        E,
+        3,
+    );
+    // A location table that ends before the code does.
+    has(
+        ".python 3.12\n.code module\n    .linetable b'\\x80\\x00'\n  NOP\n  NOP\n  RETURN_CONST None\n",
+        "raw-table",
+        E,
+        3,
+    );
+}
+
+#[test]
+fn bad_code_object() {
+    // Two arguments, one local: marshal refuses to load the code object.
+    has(
+        ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  .argcount 2\n  .var a\n  RETURN_CONST None\n",
+        "bad-code-object",
+        E,
+        7,
+    );
+}
+
+#[test]
+fn borrowed_reference() {
+    // 3.14: the borrowed `x` would outlive the value STORE_FAST replaces.
+    let src = |body: &str| format!(".python 3.14\n.code f\n  .argcount 1\n  .var x\n{body}");
+    has(
+        &src("  LOAD_FAST_BORROW x\n  LOAD_SMALL_INT 1\n  STORE_FAST x\n  RETURN_VALUE\n"),
+        "borrowed-reference",
+        E,
+        7,
+    );
+    let right = src("  LOAD_FAST_BORROW x\n  RETURN_VALUE\n");
+    assert!(diags(&right).is_empty(), "{:?}", diags(&right));
 }

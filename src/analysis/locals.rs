@@ -45,7 +45,13 @@ fn effect(ins: &FlowInstr) -> Effect {
             e.sets[0] = Some(a)
         }
         "DELETE_FAST" | "LOAD_FAST_AND_CLEAR" => e.clears = Some(a),
-        "STORE_FAST_LOAD_FAST" => e.sets[0] = Some(a >> 4),
+        "STORE_FAST_LOAD_FAST" => {
+            e.sets[0] = Some(a >> 4);
+            // It reads its second local after storing the first.
+            if a >> 4 != a & 15 {
+                e.reads[0] = Some(a & 15);
+            }
+        }
         "STORE_FAST_STORE_FAST" => e.sets = [Some(a >> 4), Some(a & 15)],
         "LOAD_FAST" | "LOAD_FAST_BORROW" => e.reads[0] = Some(a),
         "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => {

@@ -1,8 +1,8 @@
-//! Analyses over assembled code (stack depths, NULLs, definite assignment,
-//! the verifier) and over a module's blocks (`module`).
+//! Analyses over assembled code (stack depths, kinds of values, definite
+//! assignment, the verifier) and over a module's blocks (`module`).
 
+pub mod kinds;
 pub mod locals;
 pub mod module;
-pub mod nulls;
 pub mod stack;
 pub mod verify;

@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 pub struct BlockFacts {
     pub name: String,
     pub span: Span,
+    /// Its `.qualname`, for display.
+    pub qualname: Option<String>,
     /// `@NAME` constants, with where each is written.
     pub refs: Vec<(String, Span)>,
     /// `from m import *` somewhere in the block: it can define anything.
@@ -27,6 +29,17 @@ pub struct BlockFacts {
     /// Globals the block reads: the name, its span, and whether it is a
     /// `LOAD_NAME` (a global read only in the module's own block).
     pub reads: Vec<(PyStr, Span, bool)>,
+    /// How many free variables the block declares: the closure a function
+    /// made from it must bring.
+    pub n_free: u32,
+    /// The block is flagged GENERATOR (not a coroutine).
+    pub generator: bool,
+    /// The compiler's hidden parameters (`.0`...) its code relies on
+    /// (known once the block is verified).
+    pub hidden: Vec<crate::asm::HiddenParam>,
+    /// Functions the block makes from other blocks (known once the block is
+    /// assembled and verified).
+    pub functions: Vec<crate::asm::MadeFunction>,
 }
 
 fn name_of(arg: &Arg) -> Option<&PyStr> {
@@ -80,7 +93,17 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
     let mut f = BlockFacts {
         name: block.name.clone(),
         span: block.span.clone(),
+        qualname: block
+            .qualname
+            .as_ref()
+            .map(|q| String::from_utf8_lossy(&q.0).into_owned()),
         refs: code_refs(block),
+        n_free: block
+            .vars
+            .iter()
+            .filter(|v| v.kinds & crate::code::kind::FREE != 0)
+            .count() as u32,
+        generator: block.flags.unwrap_or(0) & 0x2a0 == 0x20,
         ..BlockFacts::default()
     };
     for s in &block.body {
@@ -228,6 +251,9 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
             }
         }
     }
+    if verify {
+        out.extend(closure_checks(blocks));
+    }
     if verify && !blocks.iter().any(|(b, _)| b.import_star) {
         let defined: HashSet<&PyStr> = blocks.iter().flat_map(|(b, _)| &b.defines).collect();
         for (bi, (b, d)) in blocks.iter().enumerate() {
@@ -250,6 +276,73 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
                         version
                     ),
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// Functions made with a closure that does not match the free variables of
+/// their code (the interpreter's COPY_FREE_VARS would read past the closure,
+/// or a closure that is not there), and calls whose result is iterated
+/// directly that do not make a generator.
+pub fn closure_checks(blocks: &[(&BlockFacts, isize)]) -> Vec<Diag> {
+    use crate::analysis::kinds::Need;
+    let at = |s: &Span, d: isize| -> Span {
+        (s.start as isize + d).max(0) as usize..(s.end as isize + d).max(0) as usize
+    };
+    let by_name: HashMap<&str, (&BlockFacts, isize)> = blocks
+        .iter()
+        .rev()
+        .map(|(b, d)| (b.name.as_str(), (*b, *d)))
+        .collect();
+    let mut out = Vec::new();
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    for (b, d) in blocks {
+        for f in &b.functions {
+            let Some(&(t, td)) = by_name.get(f.block.as_str()) else {
+                continue;
+            };
+            let hidden = &t.hidden;
+            let problem = match f.need {
+                Need::Closure(c) if c != t.n_free => Some(format!(
+                    "a function of `{}` gets a closure of {c} cell{}, but that block has {} free variable{}",
+                    f.block,
+                    plural(c),
+                    t.n_free,
+                    plural(t.n_free)
+                )),
+                Need::Generator if !t.generator => Some(format!(
+                    "FOR_ITER iterates what calling a function of `{}` returns, which is only an iterator if that block is a generator (flag GENERATOR)",
+                    f.block
+                )),
+                Need::Escapes if !hidden.is_empty() => Some(format!(
+                    "a function of `{}` is used other than by calling it at once, but that block has the compiler's hidden parameter `{}`, which it trusts to get {}",
+                    f.block,
+                    hidden[0].name,
+                    crate::analysis::kinds::kinds_text(hidden[0].kinds)
+                )),
+                Need::Call(kinds, argc) => hidden.iter().find_map(|h| {
+                    let (p, want, hname) = (h.position, h.kinds, &h.name);
+                    let got = if p < argc { kinds.get(p as usize).copied() } else { Some(want) };
+                    match got {
+                        Some(g) if g & !want == 0 => None,
+                        _ => Some(format!(
+                            "a function of `{}` is called with {} for its hidden parameter `{hname}`, which it trusts to be {}",
+                            f.block,
+                            got.map(crate::analysis::kinds::kinds_text)
+                                .unwrap_or_else(|| "a value not known".into()),
+                            crate::analysis::kinds::kinds_text(want)
+                        )),
+                    }
+                }),
+                _ => None,
+            };
+            if let Some(m) = problem {
+                out.push(
+                    Diag::error("function-contract", at(&f.span, *d), m)
+                        .note(at(&t.span, td), "the block is defined here"),
+                );
             }
         }
     }

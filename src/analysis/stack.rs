@@ -266,7 +266,8 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         | "PRINT_EXPR"
         | "IMPORT_STAR"
         | "MAKE_FUNCTION"
-        | "STORE_FAST_MAYBE_NULL" => 1,
+        | "STORE_FAST_MAYBE_NULL"
+        | "ASYNC_GEN_WRAP" => 1,
         "BINARY_OP"
         | "BINARY_SUBSCR"
         | "COMPARE_OP"
@@ -283,8 +284,11 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         | "SEND"
         | "END_SEND"
         | "SET_FUNCTION_ATTRIBUTE"
-        | "STORE_FAST_STORE_FAST" => 2,
-        "STORE_SUBSCR" | "LOAD_SUPER_ATTR" | "MATCH_CLASS" | "CLEANUP_THROW" => 3,
+        | "STORE_FAST_STORE_FAST"
+        | "BUILD_TEMPLATE" => 2,
+        "STORE_SUBSCR" | "LOAD_SUPER_ATTR" | "MATCH_CLASS" | "CLEANUP_THROW" | "BINARY_SLICE" => 3,
+        "FORMAT_VALUE" => 1 + ((a >> 2) & 1),
+        "BUILD_INTERPOLATION" => 2 + (a & 1),
         "BUILD_TUPLE" | "BUILD_LIST" | "BUILD_SET" | "BUILD_STRING" | "RAISE_VARARGS"
         | "BUILD_SLICE" => a,
         "BUILD_MAP" => a.saturating_mul(2),
@@ -292,6 +296,9 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         | "RERAISE" => a.saturating_add(1),
         "MAP_ADD" => a.saturating_add(2),
         "CALL" if !split_call => a.saturating_add(2),
+        // 3.11: the callable and its NULL or self (PRECALL counted the
+        // arguments).
+        "CALL" => 2,
         "PRECALL" => a,
         "CALL_KW" => a.saturating_add(3),
         "COPY" | "SWAP" => a,

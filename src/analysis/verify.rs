@@ -28,8 +28,9 @@ pub struct Input<'a> {
     pub n_vars: usize,
     /// Reads of locals some path leaves unassigned: (instruction, local).
     pub unbound: &'a [(usize, u32)],
-    /// NULL placeholders that reach an instruction that would use them.
-    pub nulls: &'a [super::nulls::Misuse],
+    /// Values of the wrong kind (NULLs included) that reach an instruction
+    /// that trusts their kind, and broken instruction sequences.
+    pub kinds: &'a [super::kinds::Finding],
     pub var_names: &'a [(crate::code::PyStr, u8)],
 }
 
@@ -206,6 +207,16 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             (_, ArgKind::Special) if a as usize >= t.special_methods.len() => Some(bad_range(
                 format!("there are {} special methods", t.special_methods.len()),
             )),
+            (_, ArgKind::FunctionAttr) if !t.function_flags.iter().any(|(b, _)| *b == a) => {
+                Some(bad_range(format!(
+                    "the flags are {}",
+                    t.function_flags
+                        .iter()
+                        .map(|(b, _)| b.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
             (_, ArgKind::Conversion) if !(1..=3).contains(&a) => Some(bad_range(
                 "conversions are 1 (str), 2 (repr) and 3 (ascii)".into(),
             )),
@@ -259,22 +270,12 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         out.push(d);
     }
 
-    for m in inp.nulls {
-        out.push(
-            Diag::error(
-                "stack-null",
-                inp.instrs[m.at].span.clone(),
-                format!(
-                    "{} {} a NULL placeholder: CPython would crash here",
-                    name(m.at),
-                    m.what
-                ),
-            )
-            .note(
-                inp.instrs[m.origin].span.clone(),
-                format!("the NULL is pushed here by {}", name(m.origin)),
-            ),
-        );
+    for f in inp.kinds {
+        let mut d = Diag::error(f.code, inp.instrs[f.at].span.clone(), f.message.clone());
+        if let Some((at, msg)) = &f.note {
+            d = d.note(inp.instrs[*at].span.clone(), msg.clone());
+        }
+        out.push(d);
     }
 
     // Before 3.14 a function's docstring is its first constant when that is

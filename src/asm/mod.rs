@@ -7,6 +7,7 @@
 //! location and exception tables by the target version's rules.
 //! It never panics on any model; every problem becomes a `Diag` with a span.
 
+mod limits;
 pub mod tables;
 
 use crate::analysis::stack::{self, FlowExcept, FlowInstr};
@@ -53,19 +54,44 @@ pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>)
                 e.depth = None;
             }
         }
-        return assemble_inner(&m, opts);
+        return assemble_inner(&m, opts, None);
     }
-    assemble_inner(module, opts)
+    assemble_inner(module, opts, None)
 }
 
-fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
-    let facts: Vec<_> = module
+/// The module's code object from blocks already lowered, checked and
+/// assembled one by one (by [`crate::ide::FileAnalysis::for_build`]):
+/// `codes[i]` is `module.blocks[i]`'s code object with its references to
+/// other blocks (`Obj::CodeRef`) unresolved, as [`Children::Unresolved`]
+/// leaves them. Each reference becomes the code object of the first block
+/// of that name, as [`assemble`] builds it, under the same limits on what
+/// the copies cost. Nothing is verified again: the analysis did that, with
+/// the module checks.
+pub fn link(module: &Module, codes: Vec<Option<Code>>) -> Result<Code, Vec<Diag>> {
+    let opts = Options {
+        verify: false,
+        recompute_stack: false,
+    };
+    assemble_inner(module, opts, Some(codes)).map(|(c, _)| c)
+}
+
+fn assemble_inner(
+    module: &Module,
+    opts: Options,
+    prebuilt: Option<Vec<Option<Code>>>,
+) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
+    let mut facts: Vec<_> = module
         .blocks
         .iter()
         .map(|b| crate::analysis::module::facts(b, module.version))
         .collect();
     let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
-    let diags = crate::analysis::module::module_checks(module.version, &with_shift, opts.verify);
+    // Linked blocks come from an analysis that made these checks.
+    let diags = if prebuilt.is_some() {
+        Vec::new()
+    } else {
+        crate::analysis::module::module_checks(module.version, &with_shift, opts.verify)
+    };
     if module.blocks.is_empty() {
         return Err(diags);
     }
@@ -73,22 +99,61 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
     for (i, b) in module.blocks.iter().enumerate() {
         by_name.entry(&b.name).or_insert(i);
     }
+    // Each block's references, one per name, and how many blocks take each
+    // built block into their constants.
+    let children: Vec<Vec<(String, Option<usize>)>> = module
+        .blocks
+        .iter()
+        .map(|b| {
+            let mut seen = std::collections::HashSet::new();
+            crate::analysis::module::code_refs(b)
+                .into_iter()
+                .filter(|(n, _)| seen.insert(n.clone()))
+                .map(|(n, _)| {
+                    let j = by_name.get(n.as_str()).copied();
+                    (n, j)
+                })
+                .collect()
+        })
+        .collect();
+    let mut takers = vec![0usize; module.blocks.len()];
+    for j in children.iter().flatten().filter_map(|(_, j)| *j) {
+        takers[j] += 1;
+    }
+    // The module's own block is the result: it is never given away.
+    takers[0] = usize::MAX;
     let root_filename = module.blocks[0].filename.clone().unwrap_or_default();
+    let n = module.blocks.len();
     let mut builder = Builder {
         module,
-        by_name,
-        built: vec![None; module.blocks.len()],
-        state: vec![Visit::No; module.blocks.len()],
+        children,
+        takers,
+        built: vec![None; n],
+        costs: vec![None; n],
+        state: vec![Visit::No; n],
         root_filename,
         diags,
         verify: opts.verify,
+        functions: vec![(Vec::new(), Vec::new()); module.blocks.len()],
+        prebuilt: prebuilt.unwrap_or_default(),
     };
-    let root = builder.build(0);
+    builder.build_from(0);
+    let root = builder.built[0].take();
     // Blocks nothing references are still checked, so their errors show.
-    for i in 1..module.blocks.len() {
-        if builder.state[i] == Visit::No {
-            builder.build(i);
+    for i in 1..n {
+        builder.build_from(i);
+    }
+    // Closures against the free variables of the blocks they are for,
+    // now that every block's functions are known.
+    if opts.verify {
+        for (f, (made, hidden)) in facts.iter_mut().zip(std::mem::take(&mut builder.functions)) {
+            f.functions = made;
+            f.hidden = hidden;
         }
+        let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
+        builder
+            .diags
+            .extend(crate::analysis::module::closure_checks(&with_shift));
     }
     let errors = builder.diags.iter().any(|d| d.is_error());
     match root {
@@ -104,217 +169,145 @@ enum Visit {
     Done,
 }
 
+/// Builds the blocks in post-order (children before the blocks whose
+/// constants embed them), without recursion: a chain of references can be
+/// as long as the file.
 struct Builder<'m> {
     module: &'m Module,
-    by_name: HashMap<&'m str, usize>,
+    /// The blocks each block references, by name, each name once.
+    children: Vec<Vec<(String, Option<usize>)>>,
+    /// How many blocks have yet to take each built block; the last one
+    /// takes it rather than a copy.
+    takers: Vec<usize>,
     built: Vec<Option<Code>>,
+    /// What each built block costs once marshalled.
+    costs: Vec<Option<limits::Cost>>,
     state: Vec<Visit>,
     root_filename: PyStr,
     diags: Vec<Diag>,
     verify: bool,
+    /// Each block's functions and relied-on hidden parameters, as its
+    /// verification found them.
+    functions: Vec<(Vec<MadeFunction>, Vec<HiddenParam>)>,
+    /// Code objects already assembled, references unresolved (for
+    /// [`link`]; empty otherwise).
+    prebuilt: Vec<Option<Code>>,
 }
 
 impl Builder<'_> {
-    /// Builds block `i` after the blocks it references. Missing and cyclic
-    /// references make it fail quietly: `module_checks` reports them.
-    fn build(&mut self, i: usize) -> Option<Code> {
-        match self.state[i] {
-            Visit::Done => return self.built[i].clone(),
-            Visit::InProgress => return None,
-            Visit::No => {}
+    /// Builds block `root` and every block it reaches that is not built
+    /// yet. Missing and cyclic references make a block fail quietly:
+    /// `module_checks` reports them.
+    fn build_from(&mut self, root: usize) {
+        if self.state[root] != Visit::No {
+            return;
         }
-        self.state[i] = Visit::InProgress;
-        let block = &self.module.blocks[i];
-        // Build the children first so constants can embed them.
-        let mut children: HashMap<String, Option<Code>> = HashMap::new();
-        for (name, _) in crate::analysis::module::code_refs(block) {
-            if children.contains_key(&name) {
+        self.state[root] = Visit::InProgress;
+        let mut stack = vec![(root, 0usize)];
+        while let Some(&mut (i, ref mut k)) = stack.last_mut() {
+            if let Some((_, j)) = self.children[i].get(*k) {
+                *k += 1;
+                if let Some(j) = *j {
+                    if self.state[j] == Visit::No {
+                        self.state[j] = Visit::InProgress;
+                        stack.push((j, 0));
+                    }
+                }
                 continue;
             }
-            let built = match self.by_name.get(name.as_str()) {
-                Some(&j) => self.build(j),
-                None => None,
-            };
-            children.insert(name, built);
+            stack.pop();
+            self.finish(i);
+            self.state[i] = Visit::Done;
         }
+    }
+
+    /// Builds block `i`, whose children are all built (or failed).
+    fn finish(&mut self, i: usize) {
+        let block = &self.module.blocks[i];
+        let version = self.module.version;
         let ctx = BlockContext {
-            version: self.module.version,
+            version,
             is_root: i == 0,
             root_filename: &self.root_filename,
         };
+        // What the constants will cost with every referenced block copied
+        // in, known before anything is copied: a few lines of references
+        // to references can otherwise describe an exponential amount.
+        let child_cost = |n: &str| {
+            let (_, j) = self.children[i].iter().find(|(m, _)| m == n)?;
+            self.costs[(*j)?]
+        };
+        let mut prebuilt = self.prebuilt.get_mut(i).and_then(Option::take);
+        let consts = match prebuilt.as_mut() {
+            Some(code) => std::mem::take(&mut code.consts),
+            None => tables::build(version.table(), block).consts,
+        };
+        let over = limits::consts_cost(&consts, &child_cost)
+            .and_then(|c| limits::check(&c, &block.name, &block.span).err());
+        if let Some(d) = over {
+            // Still lowered and checked for the block's own errors, with
+            // no children to copy (an analysis did that for a linked one).
+            if prebuilt.is_none() {
+                if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
+                    self.diags.append(&mut ds);
+                }
+            }
+            self.diags.push(d);
+            return;
+        }
+        let mut children: HashMap<&str, Option<Code>> = HashMap::new();
+        for k in 0..self.children[i].len() {
+            let (name, j) = &self.children[i][k];
+            let code = match *j {
+                Some(j) if self.state[j] == Visit::Done => {
+                    self.takers[j] = self.takers[j].saturating_sub(1);
+                    if self.takers[j] == 0 {
+                        self.built[j].take()
+                    } else {
+                        self.built[j].clone()
+                    }
+                }
+                _ => None,
+            };
+            children.insert(name.as_str(), code);
+        }
         let resolve = |n: &str| children.get(n).cloned().flatten();
-        let result = assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify);
-        self.state[i] = Visit::Done;
+        let result = match prebuilt {
+            Some(mut code) => {
+                // A failed reference was reported by the module checks.
+                match consts.iter().map(|c| resolve_const(c, &resolve)).collect() {
+                    Some(resolved) => {
+                        code.consts = resolved;
+                        if block.filename.is_none() {
+                            code.filename = self.root_filename.clone();
+                        }
+                        Ok((code, BlockInfo::default()))
+                    }
+                    None => Err(Vec::new()),
+                }
+            }
+            None => assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify),
+        };
+        drop(children);
         match result {
             Ok((code, info)) => {
                 if self.verify {
                     self.diags.extend(info.diags);
                 }
-                self.built[i] = Some(code.clone());
-                Some(code)
-            }
-            Err(mut ds) => {
-                self.diags.append(&mut ds);
-                None
-            }
-        }
-    }
-}
-
-/// One block assembled on its own, for [`link`]: its name, whether it
-/// gives its own `.filename`, and its code object with the references to
-/// other blocks (`Obj::CodeRef`) still in its constants
-/// ([`Children::Unresolved`]).
-pub struct Unlinked {
-    pub name: String,
-    pub own_filename: bool,
-    pub code: Code,
-}
-
-/// Puts blocks assembled one by one together into the module's code
-/// object, as [`assemble`] would have built it: from `blocks[0]` on, each
-/// `@name` becomes the code object of the first block of that name, and
-/// blocks without a `.filename` take the first block's. A block
-/// referenced once is moved into place, not copied. `None` when a
-/// reference names no block or leads back to a block that contains it
-/// (the module checks report both as errors).
-///
-/// The walk keeps its own stack: a long chain of nested blocks must not
-/// exhaust the thread's.
-pub fn link(blocks: Vec<Unlinked>) -> Option<Code> {
-    let root_filename = blocks.first()?.code.filename.clone();
-    let mut by_name: HashMap<&str, usize> = HashMap::default();
-    for (i, b) in blocks.iter().enumerate() {
-        by_name.entry(b.name.as_str()).or_insert(i);
-    }
-    // Which blocks each block refers to, in the order of its constants.
-    let refs: Vec<Vec<usize>> = blocks
-        .iter()
-        .map(|b| {
-            let mut names = Vec::new();
-            for c in &b.code.consts {
-                code_ref_names(c, &mut names);
-            }
-            names
-                .into_iter()
-                .map(|n| by_name.get(n).copied().unwrap_or(usize::MAX))
-                .collect()
-        })
-        .collect();
-    // Depth first from the root: the order to finish blocks in (children
-    // before parents), and how many references each block has to serve.
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        New,
-        Open,
-        Done,
-    }
-    let mut state = vec![State::New; blocks.len()];
-    let mut uses = vec![0usize; blocks.len()];
-    let mut order = Vec::new();
-    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
-    state[0] = State::Open;
-    while let Some(&mut (i, ref mut next)) = stack.last_mut() {
-        match refs[i].get(*next) {
-            Some(&j) => {
-                *next += 1;
-                match state.get(j)? {
-                    State::Open => return None,
-                    State::Done => uses[j] += 1,
-                    State::New => {
-                        uses[j] += 1;
-                        state[j] = State::Open;
-                        stack.push((j, 0));
+                self.functions[i] = (info.functions, info.hidden);
+                let cost = limits::code_cost(&code, &consts, &child_cost);
+                match cost.map(|c| (limits::check(&c, &block.name, &block.span), c)) {
+                    Some((Ok(()), c)) => {
+                        self.costs[i] = Some(c);
+                        self.built[i] = Some(code);
                     }
+                    Some((Err(d), _)) => self.diags.push(d),
+                    None => {}
                 }
             }
-            None => {
-                state[i] = State::Done;
-                order.push(i);
-                stack.pop();
-            }
+            Err(mut ds) => self.diags.append(&mut ds),
         }
     }
-    let mut codes: Vec<Option<Code>> = Vec::with_capacity(blocks.len());
-    for b in blocks {
-        let mut code = b.code;
-        if !b.own_filename {
-            code.filename = root_filename.clone();
-        }
-        codes.push(Some(code));
-    }
-    for i in order {
-        let mut code = codes[i].take()?;
-        let mut k = 0;
-        let consts = std::mem::take(&mut code.consts);
-        let mut give = |_: &str| -> Option<Code> {
-            let j = refs[i][k];
-            k += 1;
-            uses[j] -= 1;
-            if uses[j] == 0 {
-                codes[j].take()
-            } else {
-                codes[j].clone()
-            }
-        };
-        code.consts = consts
-            .into_iter()
-            .map(|c| fill_code_refs(c, &mut give))
-            .collect::<Option<Vec<_>>>()?;
-        codes[i] = Some(code);
-    }
-    codes[0].take()
-}
-
-/// The names of the code references in `o`, in order.
-fn code_ref_names<'o>(o: &'o Obj, out: &mut Vec<&'o str>) {
-    match o {
-        Obj::CodeRef(n) => out.push(n),
-        Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
-            v.iter().for_each(|x| code_ref_names(x, out))
-        }
-        Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
-            code_ref_names(k, out);
-            code_ref_names(v, out)
-        }),
-        Obj::Slice(s) => {
-            code_ref_names(&s.0, out);
-            code_ref_names(&s.1, out);
-            code_ref_names(&s.2, out)
-        }
-        _ => {}
-    }
-}
-
-/// `o` with each code reference replaced by what `give` returns for it,
-/// in the order of [`code_ref_names`].
-fn fill_code_refs(o: Obj, give: &mut dyn FnMut(&str) -> Option<Code>) -> Option<Obj> {
-    let map = |v: Vec<Obj>, give: &mut dyn FnMut(&str) -> Option<Code>| {
-        v.into_iter()
-            .map(|x| fill_code_refs(x, give))
-            .collect::<Option<Vec<_>>>()
-    };
-    Some(match o {
-        Obj::CodeRef(n) => Obj::Code(Box::new(give(&n)?)),
-        Obj::Tuple(v) => Obj::Tuple(map(v, give)?),
-        Obj::List(v) => Obj::List(map(v, give)?),
-        Obj::Set(v) => Obj::Set(map(v, give)?),
-        Obj::FrozenSet(v) => Obj::FrozenSet(map(v, give)?),
-        Obj::Dict(kv) => Obj::Dict(
-            kv.into_iter()
-                .map(|(k, v)| Some((fill_code_refs(k, give)?, fill_code_refs(v, give)?)))
-                .collect::<Option<Vec<_>>>()?,
-        ),
-        Obj::Slice(s) => {
-            let (a, b, c) = *s;
-            Obj::Slice(Box::new((
-                fill_code_refs(a, give)?,
-                fill_code_refs(b, give)?,
-                fill_code_refs(c, give)?,
-            )))
-        }
-        other => other,
-    })
 }
 
 /// What a block needs to know about the module around it.
@@ -335,6 +328,31 @@ pub struct BlockInfo {
     pub computed_handler_depths: Vec<Option<u32>>,
     /// The verifier's findings; the block was assembled regardless.
     pub diags: Vec<Diag>,
+    /// Functions the block makes from its code blocks, for the module-wide
+    /// closure check.
+    pub functions: Vec<MadeFunction>,
+    /// The compiler's hidden parameters its code relies on getting what
+    /// they promise.
+    pub hidden: Vec<HiddenParam>,
+}
+
+/// A hidden parameter of a block (`.0`...): its position, the kinds it
+/// promises (as `analysis::kinds` counts them), its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiddenParam {
+    pub position: u32,
+    pub kinds: u16,
+    pub name: String,
+}
+
+/// A function a block makes from another block: where, which block, and
+/// what it needs of that block (its closure's length, or to be a
+/// generator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeFunction {
+    pub span: Span,
+    pub block: String,
+    pub need: crate::analysis::kinds::Need,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -582,6 +600,53 @@ pub fn assemble_block_with(
         }
     }
 
+    // Raw tables, as the analyses must see them: the exception table's
+    // entries on instruction boundaries, the location table covering the
+    // code exactly (CPython reads both without checking).
+    let mut raw_problems = Vec::new();
+    if let Some(raw) = &block.exceptiontable {
+        let at = |u: u32| offsets.binary_search(&u).ok();
+        let span = block.field_span("exceptiontable");
+        match exceptiontable::decode(raw) {
+            Ok(entries) => {
+                for (k, e) in entries.iter().enumerate() {
+                    match (at(e.start), at(e.end), at(e.target)) {
+                        (Some(s), Some(en), Some(h)) if s < en && h < ops.len() => {
+                            flow_excepts.push(FlowExcept {
+                                start: s,
+                                end: en,
+                                handler: h,
+                                depth: Some(e.depth),
+                                lasti: e.lasti,
+                            })
+                        }
+                        _ => raw_problems.push(Diag::error(
+                            "raw-table",
+                            span.clone(),
+                            format!(
+                                "entry {k} of the exception table ({} to {}, handler {}) does not fall on instructions, so the code cannot be verified",
+                                e.start, e.end, e.target
+                            ),
+                        )),
+                    }
+                }
+            }
+            Err(e) => raw_problems.push(Diag::error("raw-table", span, e.to_string())),
+        }
+    }
+    if let Some(raw) = &block.linetable {
+        let first = block
+            .firstlineno
+            .unwrap_or_else(|| default_firstlineno(block));
+        if let Err(e) = linetable::decode(raw, first, offsets[ops.len()] as usize) {
+            raw_problems.push(Diag::error(
+                "raw-table",
+                block.field_span("linetable"),
+                format!("{e}: CPython reads the location table without checking it"),
+            ));
+        }
+    }
+
     if diags.iter().any(|d| d.is_error()) {
         return Err(diags);
     }
@@ -606,7 +671,9 @@ pub fn assemble_block_with(
         + block.kwonlyargcount.unwrap_or(0) as usize
         + (built_flags & 0x4 != 0) as usize
         + (built_flags & 0x8 != 0) as usize;
-    let verified = if verify {
+    // Verification (skipped when not asked for: `pyasm dis` builds only to
+    // compare, and `--no-verify` means it).
+    let (verified, kinds_result) = if verify {
         let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
         let unbound = crate::analysis::locals::unbound_reads(
             &flow,
@@ -615,15 +682,18 @@ pub fn assemble_block_with(
             n_args,
             &analysis.live,
         );
-        let nulls = crate::analysis::nulls::null_misuses(
+        let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
             table,
-            &flow,
-            &flow_excepts,
-            &analysis.depths,
-            &analysis.live,
-            &analysis.handler_depths,
-        );
-        crate::analysis::verify::verify(&crate::analysis::verify::Input {
+            instrs: &flow,
+            excepts: &flow_excepts,
+            analysis: &analysis,
+            consts: &tabs.consts,
+            vars: &tabs.vars,
+            names: &tabs.names,
+            n_args,
+            flags: built_flags,
+        });
+        let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
             table,
             consts: &tabs.consts,
             flags: built_flags,
@@ -638,11 +708,42 @@ pub fn assemble_block_with(
             n_names: tabs.names.len(),
             n_vars: tabs.vars.len(),
             unbound: &unbound,
-            nulls: &nulls,
+            kinds: &kinds_result.findings,
             var_names: &tabs.vars,
-        })
+        });
+        verified.append(&mut raw_problems);
+        // What CPython's code constructor refuses, so that marshal cannot
+        // load the file.
+        let argcount = block.argcount.unwrap_or(0);
+        if tabs.vars.len() < n_args {
+            verified.push(Diag::error(
+                "bad-code-object",
+                block.field_span("argcount"),
+                format!(
+                    "the code takes {n_args} argument{} but has {} local{}: CPython refuses to load it (declare every argument with `.var`)",
+                    if n_args == 1 { "" } else { "s" },
+                    tabs.vars.len(),
+                    if tabs.vars.len() == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        if block.posonlyargcount.unwrap_or(0) > argcount {
+            verified.push(Diag::error(
+                "bad-code-object",
+                block.field_span("posonlyargcount"),
+                "more positional-only arguments than arguments: CPython refuses to load it",
+            ));
+        }
+        if instrs.is_empty() {
+            verified.push(Diag::error(
+                "empty-code",
+                block.span.clone(),
+                "a code object needs at least one instruction: CPython refuses to load an empty one",
+            ));
+        }
+        (verified, kinds_result)
     } else {
-        Vec::new()
+        (Vec::new(), crate::analysis::kinds::KindResult::default())
     };
 
     // Encode the instructions.
@@ -698,6 +799,34 @@ pub fn assemble_block_with(
         }
     };
 
+    // Functions made here, for the module's check of their closures.
+    let functions = kinds_result
+        .functions
+        .iter()
+        .filter_map(|f| match tabs.consts.get(f.konst) {
+            Some(Obj::CodeRef(name)) => Some(MadeFunction {
+                span: instrs[f.at].span.clone(),
+                block: name.clone(),
+                need: f.need,
+            }),
+            _ => None,
+        })
+        .collect();
+    // The hidden parameters its code relies on.
+    let hidden = tabs
+        .vars
+        .iter()
+        .take(n_args.min(8))
+        .enumerate()
+        .filter(|(p, _)| kinds_result.relied & (1 << p) != 0)
+        .filter_map(|(p, (name, _))| {
+            Some(HiddenParam {
+                position: p as u32,
+                kinds: crate::analysis::kinds::hidden_param(name)?,
+                name: name.as_str().unwrap_or("").to_string(),
+            })
+        })
+        .collect();
     let tables::Tables {
         consts,
         names,
@@ -758,6 +887,8 @@ pub fn assemble_block_with(
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,
         diags: verified,
+        functions,
+        hidden,
     };
     Ok((code_obj, info))
 }

@@ -26,14 +26,7 @@ pub fn run(input: &Path, output: Option<&Path>, opts: crate::asm::Options) -> Ex
 }
 
 fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<(), String> {
-    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{}: not UTF-8 text (at byte {})",
-            input.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = super::read_text(input)?;
     let built = crate::assemble_text_with(&text, opts);
     let color = std::io::stderr().is_terminal();
     let path = input.display().to_string();

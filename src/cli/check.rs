@@ -2,7 +2,7 @@
 //! anything. Exit status 0 without errors, 1 with errors, 2 when a file
 //! cannot be read (usage errors also exit 2, through clap).
 
-use crate::diag::{line_col, Diag, Severity};
+use crate::diag::{Diag, LineIndex, Severity};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,24 +26,16 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
     let mut out = stdout.lock();
     let color = std::io::stdout().is_terminal();
     for path in &files {
-        let text = match std::fs::read(path).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(e)) => {
-                eprintln!(
-                    "{}: not UTF-8 text (at byte {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                );
-                io_failed = true;
-                continue;
-            }
+        let text = match super::read_text(path) {
+            Ok(t) => t,
             Err(e) => {
-                eprintln!("{}: {e}", path.display());
+                eprintln!("{e}");
                 io_failed = true;
                 continue;
             }
         };
         let diags = crate::check_text(&text);
+        let lines = LineIndex::new(&text);
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
         let shown = path.display().to_string();
@@ -53,7 +45,7 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
             }
             Format::Json => diags
                 .iter()
-                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, &text, d))),
+                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, &lines, d))),
         };
     }
     if format == Format::Human {
@@ -74,10 +66,10 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
     }
 }
 
-fn json_line(path: &str, text: &str, d: &Diag) -> String {
+fn json_line(path: &str, lines: &LineIndex, d: &Diag) -> String {
     let place = |span: &std::ops::Range<usize>| {
-        let (line, column) = line_col(text, span.start);
-        let (end_line, end_column) = line_col(text, span.end);
+        let (line, column) = lines.line_col(span.start);
+        let (end_line, end_column) = lines.line_col(span.end);
         (line, column, end_line, end_column)
     };
     let (line, column, end_line, end_column) = place(&d.span);

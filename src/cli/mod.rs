@@ -66,8 +66,35 @@ enum Command {
     },
 }
 
+/// Reads a `.pyasm` file as text. Not UTF-8 is an error placed at the line
+/// and column (in characters) of the first byte that does not start one.
+fn read_text(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or("");
+        let (line, col) = crate::diag::LineIndex::new(valid).line_col(at);
+        format!(
+            "{}:{line}:{col}: not UTF-8 text: byte {:#04x} (at byte offset {at}) does not \
+             start a character",
+            path.display(),
+            bytes[at]
+        )
+    })
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Directory runs use rayon's global pool: its threads get the same
+    // stack as the one below.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::WORK_STACK)
+        .build_global();
+    crate::with_work_stack(|| run(cli))
+}
+
+fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Dis {
             input,

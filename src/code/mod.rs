@@ -17,6 +17,8 @@ use std::fmt;
 /// lone surrogates are encoded like ordinary code points ("surrogatepass").
 /// Two `str` values are equal exactly when these bytes are equal, so lone
 /// surrogates survive every round trip, which a Rust `String` could not do.
+/// The bytes are always well formed in that sense: the reader refuses
+/// anything else, as CPython does, and text can only describe characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct PyStr(pub Vec<u8>);
 
@@ -71,33 +73,50 @@ pub fn decode_wtf8(b: &[u8]) -> Option<Vec<u32>> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let c = b[i] as u32;
-        let (len, init) = match c {
-            0x00..=0x7F => (1, c),
-            0xC2..=0xDF => (2, c & 0x1F),
-            0xE0..=0xEF => (3, c & 0x0F),
-            0xF0..=0xF4 => (4, c & 0x07),
-            _ => return None,
-        };
-        if i + len > b.len() {
-            return None;
-        }
-        let mut cp = init;
-        for k in 1..len {
-            let cc = b[i + k] as u32;
-            if cc & 0xC0 != 0x80 {
-                return None;
-            }
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        let min = [0, 0, 0x80, 0x800, 0x10000][len];
-        if cp < min || cp > 0x10FFFF {
-            return None;
-        }
+        let (cp, len) = wtf8_char(&b[i..])?;
         out.push(cp);
         i += len;
     }
     Some(out)
+}
+
+/// Where generalized UTF-8 (surrogates allowed, as CPython's marshal reads
+/// a `str` with "surrogatepass") first goes wrong, if it does: the offset
+/// of the first byte of the sequence that is not a character.
+pub fn wtf8_error(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < b.len() {
+        match wtf8_char(&b[i..]) {
+            Some((_, len)) => i += len,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
+/// The code point at the start of `b`, and its length in bytes.
+fn wtf8_char(b: &[u8]) -> Option<(u32, usize)> {
+    let c = *b.first()? as u32;
+    let (len, init) = match c {
+        0x00..=0x7F => (1, c),
+        0xC2..=0xDF => (2, c & 0x1F),
+        0xE0..=0xEF => (3, c & 0x0F),
+        0xF0..=0xF4 => (4, c & 0x07),
+        _ => return None,
+    };
+    let mut cp = init;
+    for k in 1..len {
+        let cc = *b.get(k)? as u32;
+        if cc & 0xC0 != 0x80 {
+            return None;
+        }
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    let min = [0, 0, 0x80, 0x800, 0x10000][len];
+    if cp < min || cp > 0x10FFFF {
+        return None;
+    }
+    Some((cp, len))
 }
 
 pub fn encode_wtf8(c: u32, out: &mut Vec<u8>) {

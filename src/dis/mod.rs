@@ -336,7 +336,7 @@ impl Dis {
                     let s = d.start as usize;
                     let e = (d.start + d.size) as usize;
                     let p = units.get(s).copied().unwrap_or_default();
-                    if units.get(s..e).is_none_or(|u| u.iter().any(|x| *x != p)) {
+                    if units.get(s..e).is_none_or(|u| u.iter().any(|x| *x != p)) || !printable(&p) {
                         ok = false;
                         break;
                     }
@@ -489,6 +489,15 @@ impl Dis {
             field_spans: Vec::new(),
         })
     }
+}
+
+/// Whether the text form of a position reads back as the same position.
+/// It has no minus sign, so a location table with negative line numbers
+/// (which a compiler never writes, but a file can hold) is kept raw.
+fn printable(p: &Position) -> bool {
+    let numbers = [p.line, p.end_line, p.col, p.end_col];
+    numbers.iter().flatten().all(|&n| n >= 0)
+        && crate::syntax::lower::parse_position(&print::position_text(p)) == Some(*p)
 }
 
 #[derive(Clone, Copy)]

@@ -58,15 +58,18 @@ pub struct Seg {
     dirty: bool,
     /// Analysed as the module's own block (the first one).
     as_root: bool,
-    /// The block lowered from this segment (none for the preamble).
-    pub block: Option<Block>,
+    /// The block lowered from this segment, kept only by
+    /// [`FileAnalysis::for_build`]: lowered blocks are most of an
+    /// analysis' memory, and the server asks [`FileAnalysis::block`] for
+    /// the one or two it needs at a time.
+    kept: Option<Block>,
     /// Layout and stack depths, when the block assembled.
     pub info: Option<BlockInfo>,
     /// The assembled code object, references to other blocks unresolved,
     /// when the analysis keeps them (see [`FileAnalysis::for_build`]).
     code: Option<Code>,
     diags: Vec<Diag>,
-    facts: BlockFacts,
+    pub(crate) facts: BlockFacts,
 }
 
 impl Seg {
@@ -97,8 +100,9 @@ pub struct FileAnalysis {
     module_diags: Vec<Diag>,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
-    /// Keep each block's code object, for [`FileAnalysis::link`].
-    keep_code: bool,
+    /// Keep each block and the code object it assembled to, for
+    /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
+    for_build: bool,
 }
 
 /// The top-level nodes that start in `range`, and the first node that
@@ -175,10 +179,10 @@ impl FileAnalysis {
         Self::analyse_file(tree, src, default_version, opts, false)
     }
 
-    /// Analyses a whole file and keeps the code object each block
-    /// assembled to, so that [`FileAnalysis::link`] can put the module
-    /// together without assembling anything again (what `pyasm build`
-    /// does).
+    /// Analyses a whole file and keeps every lowered block and the code
+    /// object it assembled to, so that [`FileAnalysis::link`] puts the
+    /// module together without lowering or assembling anything again (what
+    /// `pyasm build` does).
     pub fn for_build(
         tree: &Tree,
         src: &dyn Source,
@@ -193,7 +197,7 @@ impl FileAnalysis {
         src: &dyn Source,
         default_version: Version,
         opts: Options,
-        keep_code: bool,
+        for_build: bool,
     ) -> Self {
         let mut fa = FileAnalysis {
             default_version,
@@ -210,28 +214,32 @@ impl FileAnalysis {
             },
             module_diags: Vec::new(),
             reanalysed: 0,
-            keep_code,
+            for_build,
         };
         fa.update(tree, &[], src);
         fa
     }
 
-    /// The module's code object, from the code objects its blocks
-    /// assembled to (see [`asm::link`]); taken out of the analysis. `None`
-    /// unless the analysis was made [`FileAnalysis::for_build`], or when a
-    /// block did not assemble or a reference cannot be resolved (each is an
-    /// error among the diagnostics).
-    pub fn link(&mut self) -> Option<Code> {
+    /// The module's code object, put together from the blocks and code
+    /// objects an analysis made [`FileAnalysis::for_build`] kept (see
+    /// [`asm::link`]): nothing is lowered or assembled again. Only for a
+    /// file without errors; the limits on what the whole module may cost
+    /// are checked here, as the blocks are copied into each other.
+    pub fn link(self) -> Result<Code, Vec<Diag>> {
         let mut blocks = Vec::new();
-        for s in &mut self.segments[1..] {
-            let Some(b) = &s.block else { continue };
-            blocks.push(asm::Unlinked {
-                name: b.name.clone(),
-                own_filename: b.filename.is_some(),
-                code: s.code.take()?,
-            });
+        let mut codes = Vec::new();
+        for s in self.segments.into_iter().skip(1) {
+            if let Some(b) = s.kept {
+                blocks.push(b);
+                codes.push(s.code);
+            }
         }
-        asm::link(blocks)
+        let module = crate::model::Module {
+            version: self.preamble.version,
+            header: self.preamble.header,
+            blocks,
+        };
+        asm::link(&module, codes)
     }
 
     /// Forgets every result and analyses the whole text again (after the
@@ -425,11 +433,16 @@ impl FileAnalysis {
         cut
     }
 
-    /// Lowers and assembles segment `i`; `known` are its top-level nodes
-    /// when `resegment` just found them.
-    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
-        self.reanalysed += 1;
-        let version = self.preamble.version;
+    /// Lowers segment `i` as the text and tree are now, with the settings'
+    /// changes to what is written (`recompute_stack`); `known` are its
+    /// top-level nodes when `resegment` just found them.
+    fn lower(
+        &self,
+        i: usize,
+        tree: &Tree,
+        src: &dyn Source,
+        known: Option<&[Node]>,
+    ) -> lower::Segment {
         let (start, end) = (self.segments[i].start, self.segments[i].end);
         let text = src.slice(start..end);
         let walked;
@@ -444,28 +457,64 @@ impl FileAnalysis {
             }
         };
         let pre = i == 0;
-        let lowered = lower::lower_segment(
-            &text,
-            start,
-            nodes,
-            if pre { self.default_version } else { version },
-            pre,
-        );
-        let mut diags = lowered.diags;
-        if let Some(p) = lowered.preamble {
-            self.preamble = p;
-        }
-        let mut facts = BlockFacts::default();
-        let mut info: Option<BlockInfo> = None;
-        let mut code = None;
-        let mut block = lowered.block;
-        if let Some(b) = block.as_mut() {
+        let version = if pre {
+            self.default_version
+        } else {
+            self.preamble.version
+        };
+        let mut lowered = lower::lower_segment(&text, start, nodes, version, pre);
+        if let Some(b) = lowered.block.as_mut() {
             if self.opts.recompute_stack {
                 b.stacksize = None;
                 for e in &mut b.excepts {
                     e.depth = None;
                 }
             }
+        }
+        lowered
+    }
+
+    /// The block of segment `seg` (one of [`FileAnalysis::segments`]), with
+    /// its spans where they are in the text now. Blocks are not kept (but
+    /// by [`FileAnalysis::for_build`]), so this lowers it again:
+    /// `tree` and `src` must be those of the last update.
+    pub fn block(&self, seg: &Seg, tree: &Tree, src: &dyn Source) -> Option<Block> {
+        let i = self.segments.iter().position(|s| std::ptr::eq(s, seg))?;
+        self.block_at(i, tree, src)
+    }
+
+    fn block_at(&self, i: usize, tree: &Tree, src: &dyn Source) -> Option<Block> {
+        let seg = &self.segments[i];
+        match &seg.kept {
+            _ if i == 0 => None,
+            Some(b) if seg.delta() == 0 => Some(b.clone()),
+            _ => self.lower(i, tree, src, None).block,
+        }
+    }
+
+    /// The segment of the block named `name`, the first if there are
+    /// several.
+    pub fn segment_of_block(&self, name: &str) -> Option<&Seg> {
+        self.segments[1..].iter().find(|s| s.facts.name == name)
+    }
+
+    /// Lowers and assembles segment `i`; `known` are its top-level nodes
+    /// when `resegment` just found them.
+    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
+        self.reanalysed += 1;
+        let version = self.preamble.version;
+        let start = self.segments[i].start;
+        let lowered = self.lower(i, tree, src, known);
+        let mut diags = lowered.diags;
+        let lowering_failed = diags.iter().any(|d| d.is_error());
+        if let Some(p) = lowered.preamble {
+            self.preamble = p;
+        }
+        let mut facts = BlockFacts::default();
+        let mut info = None;
+        let mut code = None;
+        let block = lowered.block;
+        if let Some(b) = block.as_ref() {
             facts = module::facts(b, version);
             let ctx = BlockContext {
                 version,
@@ -476,9 +525,20 @@ impl FileAnalysis {
             // findings do not depend on what its constants hold, and
             // `link` resolves them.
             match asm::assemble_block_with(&ctx, b, asm::Children::Unresolved, self.opts.verify) {
-                Ok((c, bi)) => {
+                Ok((c, mut bi)) => {
+                    facts.functions = std::mem::take(&mut bi.functions);
+                    facts.hidden = std::mem::take(&mut bi.hidden);
+                    if lowering_failed {
+                        // A line lowering refused (a misspelled opcode, a
+                        // bad operand) is missing from the block; the
+                        // checks of what must follow what, or that there is
+                        // anything at all, would only report its absence.
+                        bi.diags
+                            .retain(|d| !matches!(d.code, "call-sequence" | "empty-code"));
+                    }
+                    diags.append(&mut bi.diags);
                     info = Some(bi);
-                    if self.keep_code {
+                    if self.for_build {
                         code = Some(c);
                     }
                 }
@@ -489,10 +549,7 @@ impl FileAnalysis {
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
-        seg.block = block;
-        if let Some(bi) = info.as_mut() {
-            diags.append(&mut bi.diags);
-        }
+        seg.kept = if self.for_build { block } else { None };
         seg.info = info;
         seg.code = code;
         seg.diags = diags;
@@ -518,16 +575,14 @@ impl FileAnalysis {
         out
     }
 
-    /// The module as the assembler takes it (spans as of each block's
-    /// analysis, which is the text's when nothing was edited since).
-    pub fn module(&self) -> crate::model::Module {
+    /// The module as the assembler takes it, its spans where they are in
+    /// the text now (`tree` and `src` are those of the last update).
+    pub fn module(&self, tree: &Tree, src: &dyn Source) -> crate::model::Module {
         crate::model::Module {
             version: self.preamble.version,
             header: self.preamble.header,
-            blocks: self
-                .segments
-                .iter()
-                .filter_map(|s| s.block.clone())
+            blocks: (1..self.segments.len())
+                .filter_map(|i| self.block_at(i, tree, src))
                 .collect(),
         }
     }

@@ -47,15 +47,9 @@ pub fn code_actions(
     let root = doc.tree.root_node();
     for d in &params.context.diagnostics {
         let start = doc.offset(d.range.start);
-        let line = root.descendant_for_byte_range(start, start).map(|mut n| {
-            while let Some(p) = n.parent() {
-                if p.parent().is_none() {
-                    break;
-                }
-                n = p;
-            }
-            n
-        });
+        let line = root
+            .descendant_for_byte_range(start, start)
+            .map(|n| super::features::line_node(doc, n));
         match code(d) {
             "unknown-opcode" => {
                 if let Some(name) = quoted_after(&d.message, "did you mean") {

@@ -3,7 +3,7 @@
 use super::document::Document;
 use super::settings::Settings;
 use crate::diag::line_col;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{LSPAny, Uri};
@@ -33,14 +33,17 @@ fn path_of(uri: &Uri) -> std::result::Result<PathBuf, String> {
 }
 
 /// Builds the `.pyc` of a document (the open text if it is open, else the
-/// file) beside it or into the configured folder. `Ok`: the path written.
-/// `Err`: why nothing was written.
+/// file) beside it or into the configured folder, inside the workspace
+/// (see [`output_path`]). `Ok`: the path written. `Err`: why nothing was
+/// written.
 pub fn build(
     uri: &Uri,
     doc: Option<&Document>,
     settings: &Settings,
+    roots: &[PathBuf],
 ) -> std::result::Result<PathBuf, String> {
     let path = path_of(uri)?;
+    let out = output_path(&path, settings.output_dir.as_deref(), roots)?;
     let text = match doc {
         Some(d) => d.text(),
         None => std::fs::read_to_string(&path)
@@ -63,15 +66,108 @@ pub fn build(
             if errors.len() == 1 { "" } else { "s" }
         ));
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let out_dir = match &settings.output_dir {
-        Some(d) => dir.join(d),
-        None => dir.to_path_buf(),
-    };
-    let out = out_dir.join(path.with_extension("pyc").file_name().unwrap_or_default());
     crate::fsutil::write_atomic(&out, &pyc)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(out)
+}
+
+/// Where the `.pyc` of the document at `path` goes: beside it, or into
+/// `output_dir` (relative to the document's folder, or absolute). The
+/// document and that folder are resolved through `..` and symbolic links
+/// (a folder that does not exist yet as far as it does), and each must lie
+/// inside one of `roots`, the workspace folders; with no workspace, the
+/// document's own folder is the workspace. Anything else is refused, and
+/// nothing is written.
+pub fn output_path(
+    path: &Path,
+    output_dir: Option<&Path>,
+    roots: &[PathBuf],
+) -> std::result::Result<PathBuf, String> {
+    let name = match path.file_name() {
+        Some(n) if path.extension().is_none_or(|e| e != "pyc") => {
+            Path::new(n).with_extension("pyc")
+        }
+        _ => return Err(format!("{} is not a .pyasm file name", path.display())),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot build {}: its folder: {e}", path.display()))?;
+    // The document itself, through a symbolic link if it is one.
+    let doc = resolve(&dir.join(path.file_name().unwrap_or_default()));
+    let roots: Vec<PathBuf> = if roots.is_empty() {
+        vec![dir.clone()]
+    } else {
+        roots.to_vec()
+    };
+    let shown = || {
+        roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    if !inside(&doc) {
+        return Err(format!(
+            "refusing to build {}: it is outside the workspace ({})",
+            doc.display(),
+            shown()
+        ));
+    }
+    let out_dir = match output_dir {
+        Some(d) => resolve(&dir.join(d)),
+        None => dir,
+    };
+    if !inside(&out_dir) {
+        return Err(format!(
+            "refusing to write into {}: the output folder is outside the workspace ({})",
+            out_dir.display(),
+            shown()
+        ));
+    }
+    Ok(out_dir.join(name))
+}
+
+/// `p` with symbolic links and `..` resolved: the longest leading part that
+/// exists by the file system, the rest (which `create_dir_all` would make
+/// as plain folders) by its components.
+fn resolve(p: &Path) -> PathBuf {
+    let parts: Vec<Component> = p.components().collect();
+    for k in (0..=parts.len()).rev() {
+        let head: PathBuf = parts[..k].iter().collect();
+        let Ok(mut out) = head.canonicalize() else {
+            continue;
+        };
+        for c in &parts[k..] {
+            match c {
+                Component::ParentDir => {
+                    out.pop();
+                }
+                Component::Normal(n) => out.push(n),
+                _ => {}
+            }
+        }
+        return out;
+    }
+    p.to_path_buf()
+}
+
+/// The workspace folders an `initialize` request names: its
+/// `workspaceFolders`, else its `rootUri`, else its `rootPath`, each
+/// resolved (a folder that cannot be is left out).
+pub fn workspace_roots(
+    folders: Option<&[Uri]>,
+    root_uri: Option<&Uri>,
+    root_path: Option<&str>,
+) -> Vec<PathBuf> {
+    let from_uri = |u: &Uri| u.to_file_path().and_then(|p| p.canonicalize().ok());
+    match (folders, root_uri, root_path) {
+        (Some(fs), _, _) if !fs.is_empty() => fs.iter().filter_map(from_uri).collect(),
+        (_, Some(u), _) => from_uri(u).into_iter().collect(),
+        (_, _, Some(p)) => Path::new(p).canonicalize().ok().into_iter().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The `.pyasm` text of a `.pyc`, given as a path or a `file:` URI.

@@ -8,7 +8,8 @@
 //! segments the edits or the reparse touched are analysed again.
 
 use crate::asm::Options;
-use crate::ide::{timing, FileAnalysis, Source};
+use crate::ide::{timing, FileAnalysis, Seg, Source};
+use crate::model::Block;
 use crate::versions::Version;
 use ropey::Rope;
 use std::borrow::Cow;
@@ -59,6 +60,13 @@ fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
 }
 
 impl Document {
+    /// The block of one of the analysis' segments, lowered from the text as
+    /// it is now (see [`FileAnalysis::block`]).
+    pub fn block(&self, seg: &Seg) -> Option<Block> {
+        self.analysis
+            .block(seg, &self.tree, &RopeSource(&self.rope))
+    }
+
     pub fn new(
         text: &str,
         version: i32,

@@ -81,6 +81,15 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ],
             ..ExecuteCommandOptions::default()
         }),
+        // `pyasm.build` writes only inside the workspace folders, and
+        // follows them as they change.
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -108,16 +117,12 @@ fn text_of(doc: &Document, n: Node) -> String {
     doc.slice(n.start_byte()..n.end_byte())
 }
 
-/// The top-level node (a line) that holds `n`.
-fn line_node(n: Node) -> Node {
-    let mut n = n;
-    while let Some(p) = n.parent() {
-        if p.parent().is_none() {
-            return n;
-        }
-        n = p;
-    }
-    n
+/// The top-level node (a line) that holds `n`. Found from the root down:
+/// `Node::parent` searches down from the root each time, so climbing out of
+/// a constant nested 100,000 brackets deep one parent at a time took
+/// minutes.
+pub fn line_node<'t>(doc: &'t Document, n: Node<'t>) -> Node<'t> {
+    doc.tree.root_node().child_with_descendant(n).unwrap_or(n)
 }
 
 fn version(doc: &Document) -> Version {
@@ -144,12 +149,59 @@ fn name_operand(k: ArgKind, texts: &[&str]) -> usize {
     }
 }
 
+/// Visits the nodes under `top` in order, each with its parent and the line
+/// (top-level node) it is on; `visit` says whether to go into a node's
+/// children. A cursor does the walk, in time linear in the nodes: neither
+/// `Node::parent` nor `Node::child(i)` (both linear searches, in the depth
+/// and in the number of children) is called per node, so a constant nested
+/// 100,000 brackets deep or a tuple of a million items on one line does
+/// not take quadratic time.
+fn walk_tree<'t>(
+    top: Node<'t>,
+    top_is_line: bool,
+    mut visit: impl FnMut(Node<'t>, Option<Node<'t>>, Node<'t>) -> bool,
+) {
+    let mut cursor = top.walk();
+    let mut parents: Vec<Node<'t>> = Vec::new();
+    loop {
+        let n = cursor.node();
+        let line = match (top_is_line, parents.len()) {
+            (true, _) => top,
+            (false, 0 | 1) => n,
+            (false, _) => parents[1],
+        };
+        if visit(n, parents.last().copied(), line) && cursor.goto_first_child() {
+            parents.push(n);
+            continue;
+        }
+        loop {
+            if parents.is_empty() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            cursor.goto_parent();
+            parents.pop();
+        }
+    }
+}
+
 /// What the identifier or `@name` node `n` stands for, if anything, and
 /// whether it defines it.
 pub fn classify(doc: &Document, n: Node) -> Option<(Sym, bool)> {
+    classify_in(doc, n, n.parent()?, line_node(doc, n))
+}
+
+/// [`classify`], given `n`'s parent and line, which a walk of the tree
+/// knows: finding them from `n` costs a search from the root each.
+fn classify_in<'t>(
+    doc: &Document,
+    n: Node<'t>,
+    parent: Node<'t>,
+    line: Node<'t>,
+) -> Option<(Sym, bool)> {
     let seg_start = doc.analysis.segment_at(n.start_byte())?.start;
-    let line = line_node(n);
-    let parent = n.parent()?;
     if n.kind() == "code_ref" {
         return Some((Sym::Block(text_of(doc, n)[1..].to_string()), false));
     }
@@ -223,7 +275,6 @@ pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
     };
     let mut out = Vec::new();
     let root = doc.tree.root_node();
-    let mut cursor = root.walk();
     let mut next = root.first_child_for_byte(range.start);
     while let Some(top) = next {
         if top.start_byte() >= range.end {
@@ -233,28 +284,21 @@ pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
         if top.start_byte() < range.start {
             continue;
         }
-        // Identifiers and references sit at most two levels down (a
-        // call's or tuple's items are values, never names).
-        cursor.reset(top);
-        let mut stack = vec![top];
-        while let Some(n) = stack.pop() {
-            if matches!(n.kind(), "identifier" | "code_ref") {
-                if let Some((s, def)) = classify(doc, n) {
-                    if &s == sym {
-                        out.push(Occurrence {
-                            range: n.start_byte()..n.end_byte(),
-                            def,
-                        });
-                    }
-                }
-                continue;
+        walk_tree(top, true, |n, parent, line| {
+            if !matches!(n.kind(), "identifier" | "code_ref") {
+                return true;
             }
-            for i in (0..n.child_count()).rev() {
-                if let Some(c) = n.child(i) {
-                    stack.push(c);
+            let found = parent.and_then(|p| classify_in(doc, n, p, line));
+            if let Some((s, def)) = found {
+                if &s == sym {
+                    out.push(Occurrence {
+                        range: n.start_byte()..n.end_byte(),
+                        def,
+                    });
                 }
             }
-        }
+            false
+        });
     }
     out
 }
@@ -352,20 +396,21 @@ pub fn rename(
 
 /// The segment, block and instruction (index among the block's
 /// instructions) at a top-level node.
-fn instr_at<'d>(doc: &'d Document, line: Node) -> Option<(&'d Seg, &'d Block, usize, &'d Instr)> {
+fn instr_at<'d>(doc: &'d Document, line: Node) -> Option<(&'d Seg, Block, usize, Instr)> {
     let seg = doc.analysis.segment_at(line.start_byte())?;
-    let block = seg.block.as_ref()?;
-    let at = seg.unshift(line.start_byte());
-    let mut k = 0;
-    for s in &block.body {
-        if let Stmt::Instr(i) = s {
-            if i.span.start == at {
-                return Some((seg, block, k, i));
-            }
-            k += 1;
-        }
-    }
-    None
+    let block = doc.block(seg)?;
+    let at = line.start_byte();
+    let (k, ins) = block
+        .body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Instr(i) => Some(i),
+            _ => None,
+        })
+        .enumerate()
+        .find(|(_, i)| i.span.start == at)?;
+    let ins = ins.clone();
+    Some((seg, block, k, ins))
 }
 
 fn md(s: String) -> Hover {
@@ -493,7 +538,7 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
         b.checked_sub(1)
             .and_then(|b| root.descendant_for_byte_range(b, b))
     })?;
-    let line = line_node(n);
+    let line = line_node(doc, n);
     let seg = doc.analysis.segment_at(line.start_byte())?;
     let v = version(doc);
     let table = v.table();
@@ -515,7 +560,7 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
         }
         ("directive", "identifier") => match classify(doc, n)? {
             (Sym::Label(_, name), _) => md(label_hover(doc, seg, &name)),
-            (Sym::Local(_, name), _) => local_hover(seg, &name, table)?,
+            (Sym::Local(_, name), _) => local_hover(doc, seg, &name, table)?,
             _ => return None,
         },
         ("instruction", _) => operand_hover(doc, line, n, table)?,
@@ -526,21 +571,16 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
 }
 
 fn block_hover(doc: &Document, name: &str, v: Version) -> Option<Hover> {
-    let block = doc
-        .analysis
-        .segments
-        .iter()
-        .filter_map(|s| s.block.as_ref())
-        .find(|b| b.name == name)?;
+    let block = doc.block(doc.analysis.segment_of_block(name)?)?;
     Some(md(format!(
         "code block `{name}`\n\n{}",
-        signature(block, v)
+        signature(&block, v)
     )))
 }
 
-fn local_hover(seg: &Seg, name: &str, table: &OpcodeTable) -> Option<Hover> {
-    let block = seg.block.as_ref()?;
-    let tabs = tables::build(table, block);
+fn local_hover(doc: &Document, seg: &Seg, name: &str, table: &OpcodeTable) -> Option<Hover> {
+    let block = doc.block(seg)?;
+    let tabs = tables::build(table, &block);
     let i = tabs.var_index(&PyStr::new(name))?;
     let kinds = tabs.vars[i as usize].1;
     Some(md(format!(
@@ -606,7 +646,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
     if n.kind() == "code_ref" {
         return block_hover(doc, &text_of(doc, n)[1..], table.version);
     }
-    let tabs = tables::build(table, block);
+    let tabs = tables::build(table, &block);
     let text = match (op.arg, &ins.arg) {
         (ArgKind::Const, Arg::Const(c)) => {
             let i = tabs.const_index(c)?;
@@ -725,7 +765,8 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     let v = version(doc);
     let table = v.table();
     let seg = doc.analysis.segment_at(b);
-    let block = seg.and_then(|s| s.block.as_ref());
+    let block = seg.and_then(|s| doc.block(s));
+    let block = block.as_ref();
     let mut out = Vec::new();
     // The blocks a constant here may name: not the module's own (the first
     // segment after the preamble), nor the one being written (a block
@@ -736,11 +777,11 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
             .iter()
             .skip(2)
             .filter(|s| !seg.is_some_and(|here| std::ptr::eq(*s, here)))
-            .filter_map(|s| s.block.as_ref())
-            .filter(|b| !b.name.is_empty())
-            .map(|b| {
+            .map(|s| &s.facts.name)
+            .filter(|name| !name.is_empty())
+            .map(|name| {
                 item(
-                    &format!("@{}", b.name),
+                    &format!("@{name}"),
                     CompletionItemKind::FUNCTION,
                     "code block".into(),
                 )
@@ -850,42 +891,53 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     Some(out)
 }
 
+/// The code blocks and their labels. Built from the block summaries and
+/// the tree, without lowering any block again.
 pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
-    let mut out = Vec::new();
-    for (i, seg) in doc.analysis.segments.iter().enumerate().skip(1) {
-        let Some(block) = seg.block.as_ref() else {
+    let segs = &doc.analysis.segments;
+    // The labels of each segment, as lowering takes them: lines without
+    // syntax errors.
+    let mut labels: Vec<Vec<DocumentSymbol>> = vec![Vec::new(); segs.len()];
+    let mut cursor = doc.tree.root_node().walk();
+    let mut more = cursor.goto_first_child();
+    while more {
+        let n = cursor.node();
+        more = cursor.goto_next_sibling();
+        if n.kind() != "label" || n.has_error() {
+            continue;
+        }
+        let Some(name) = n.child_by_field_name("name") else {
             continue;
         };
-        let mut children = Vec::new();
-        for s in &block.body {
-            if let Stmt::Label(l, sp) = s {
-                let r = doc.range(&seg.shift(sp));
-                #[allow(deprecated)]
-                children.push(DocumentSymbol {
-                    name: l.clone(),
-                    detail: Some("label".into()),
-                    kind: SymbolKind::KEY,
-                    tags: None,
-                    deprecated: None,
-                    range: r,
-                    selection_range: r,
-                    children: None,
-                });
-            }
-        }
+        let k = segs.partition_point(|s| s.end <= n.start_byte());
+        let r = doc.range(&(name.start_byte()..name.end_byte()));
+        #[allow(deprecated)]
+        labels[k.min(segs.len() - 1)].push(DocumentSymbol {
+            name: text_of(doc, name),
+            detail: Some("label".into()),
+            kind: SymbolKind::KEY,
+            tags: None,
+            deprecated: None,
+            range: r,
+            selection_range: r,
+            children: None,
+        });
+    }
+    let mut out = Vec::new();
+    for (i, (seg, children)) in segs.iter().zip(labels).enumerate().skip(1) {
+        let facts = &seg.facts;
         let range = doc.range(&(seg.start..seg.end.max(seg.start)));
-        let sel = doc.range(&seg.shift(&block.span));
-        let detail = block
+        let sel = doc.range(&seg.shift(&facts.span));
+        let detail = facts
             .qualname
-            .as_ref()
-            .map(|q| String::from_utf8_lossy(&q.0).into_owned())
+            .clone()
             .or_else(|| (i == 1).then(|| "module".to_string()));
         #[allow(deprecated)]
         out.push(DocumentSymbol {
-            name: if block.name.is_empty() {
+            name: if facts.name.is_empty() {
                 "?".into()
             } else {
-                block.name.clone()
+                facts.name.clone()
             },
             detail,
             kind: if i == 1 {
@@ -937,8 +989,7 @@ pub fn folding(doc: &Document) -> Vec<FoldingRange> {
 pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
     let root = doc.tree.root_node();
     let mut raw: Vec<(usize, usize, u32, u32)> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    walk_tree(root, false, |n, parent, line| {
         let ty: Option<(u32, u32)> = match n.kind() {
             "directive_name" => Some((1, 0)),
             "comment" => Some((8, 0)),
@@ -948,38 +999,34 @@ pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
             "position" => Some((10, 0)),
             "code_ref" => Some((5, 0)),
             "identifier" => {
-                let parent = n.parent();
                 if parent.is_some_and(|p| {
                     p.kind() == "instruction" && p.child_by_field_name("opcode") == Some(n)
                 }) {
                     Some((0, 0))
                 } else {
-                    classify(doc, n).map(|(s, def)| {
-                        let t = match s {
-                            Sym::Label(..) => 2,
-                            Sym::Local(..) => 3,
-                            Sym::Name(..) => 4,
-                            Sym::Block(_) => 5,
-                        };
-                        (t, def as u32)
-                    })
+                    parent
+                        .and_then(|p| classify_in(doc, n, p, line))
+                        .map(|(s, def)| {
+                            let t = match s {
+                                Sym::Label(..) => 2,
+                                Sym::Local(..) => 3,
+                                Sym::Name(..) => 4,
+                                Sym::Block(_) => 5,
+                            };
+                            (t, def as u32)
+                        })
                 }
             }
             _ => None,
         };
         match ty {
             Some((t, m)) if n.start_byte() < n.end_byte() => {
-                raw.push((n.start_byte(), n.end_byte(), t, m))
+                raw.push((n.start_byte(), n.end_byte(), t, m));
+                false
             }
-            _ => {
-                for i in (0..n.child_count()).rev() {
-                    if let Some(c) = n.child(i) {
-                        stack.push(c);
-                    }
-                }
-            }
+            _ => true,
         }
-    }
+    });
     raw.sort_by_key(|t| t.0);
     let mut data = Vec::with_capacity(raw.len());
     let (mut pl, mut pc) = (0u32, 0u32);
@@ -1018,7 +1065,10 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
         if seg.end < a || seg.start > b {
             continue;
         }
-        let (Some(block), Some(info)) = (seg.block.as_ref(), seg.info.as_ref()) else {
+        let Some(info) = seg.info.as_ref() else {
+            continue;
+        };
+        let Some(block) = doc.block(seg) else {
             continue;
         };
         let mut k = 0;
@@ -1026,7 +1076,7 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
             let Stmt::Instr(ins) = s else { continue };
             let depth = info.depths.get(k).copied().flatten();
             k += 1;
-            let span = seg.shift(&ins.span);
+            let span = ins.span.clone();
             if span.start < a || span.start > b {
                 continue;
             }
@@ -1035,7 +1085,7 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
             let root = doc.tree.root_node();
             let at = root
                 .descendant_for_byte_range(span.start, span.start)
-                .map(line_node)
+                .map(|n| line_node(doc, n))
                 .and_then(|l| l.child_by_field_name("opcode"))
                 .map(|o| o.start_byte())
                 .unwrap_or(span.start);

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod document;
 pub mod features;
 pub mod opdocs;
+pub mod selfcheck;
 pub mod settings;
 
 use crate::diag::{Diag, Severity};
@@ -41,6 +42,8 @@ struct State {
     pull_config: bool,
     /// The client accepts `workspace/inlayHint/refresh`.
     refresh_inlay_hints: bool,
+    /// The workspace folders, resolved: `pyasm.build` writes nowhere else.
+    roots: Vec<std::path::PathBuf>,
 }
 
 pub struct Backend {
@@ -65,6 +68,7 @@ pub fn run() -> std::io::Result<()> {
                 encoding: Encoding::Utf16,
                 pull_config: false,
                 refresh_inlay_hints: false,
+                roots: Vec::new(),
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
@@ -274,8 +278,19 @@ impl LanguageServer for Backend {
             .and_then(|w| w.inlay_hint.as_ref())
             .and_then(|i| i.refresh_support)
             == Some(true);
+        let folders: Option<Vec<Uri>> = params
+            .workspace_folders
+            .as_ref()
+            .map(|fs| fs.iter().map(|f| f.uri.clone()).collect());
+        #[allow(deprecated)] // rootUri and rootPath, for clients without folders
+        let roots = commands::workspace_roots(
+            folders.as_deref(),
+            params.root_uri.as_ref(),
+            params.root_path.as_deref(),
+        );
         {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.roots = roots;
             state.encoding = encoding;
             state.pull_config = pull_config;
             state.refresh_inlay_hints = refresh_inlay_hints;
@@ -372,6 +387,21 @@ impl LanguageServer for Backend {
         }
         let _turn = self.publishing.lock().await;
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let resolve = |fs: &[WorkspaceFolder]| -> Vec<std::path::PathBuf> {
+            let uris: Vec<Uri> = fs.iter().map(|f| f.uri.clone()).collect();
+            commands::workspace_roots(Some(&uris), None, None)
+        };
+        let (added, removed) = (resolve(&params.event.added), resolve(&params.event.removed));
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.roots.retain(|r| !removed.contains(r));
+        for r in added {
+            if !state.roots.contains(&r) {
+                state.roots.push(r);
+            }
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -538,7 +568,7 @@ impl LanguageServer for Backend {
                     let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                     let doc = state.docs.get(&uri);
                     catch_unwind(AssertUnwindSafe(|| {
-                        commands::build(&uri, doc, &state.settings)
+                        commands::build(&uri, doc, &state.settings, &state.roots)
                     }))
                     .map_err(|_| internal("pyasm.build"))?
                 };

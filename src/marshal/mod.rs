@@ -64,8 +64,9 @@ pub mod type_code {
 }
 
 /// How deeply objects may nest, counting every object on the path from the
-/// outermost one. CPython uses the same limit (on platforms other than
-/// Windows) in both directions.
+/// outermost one. CPython uses the same limit in both directions on Linux
+/// and macOS (`MAX_MARSHAL_STACK_DEPTH` in `Python/marshal.c`); its Windows
+/// builds read only 1000 levels, and its WebAssembly builds 1500.
 pub const MAX_DEPTH: usize = 2000;
 
 /// How many objects one `loads` may produce, counting each copy made for a
@@ -73,11 +74,13 @@ pub const MAX_DEPTH: usize = 2000;
 /// of exponential size, since CPython shares where this model copies. For
 /// scale: the largest `.pyc` of 3.11's standard library (`test_typing`, 760
 /// KB) holds about 32,000 objects and 0.9 MB of payload, copies included.
-pub const MAX_OBJECTS: u64 = 10_000_000;
+/// The limit is about 60 times that, and keeps what a hostile file can make
+/// the reader hold to about 100 MB.
+pub const MAX_OBJECTS: u64 = 2_000_000;
 
 /// How many bytes of `str`, `bytes` and `int` payload one `loads` may
 /// produce, copies included, for the same reason.
-pub const MAX_PAYLOAD_BYTES: u64 = 256 << 20;
+pub const MAX_PAYLOAD_BYTES: u64 = 64 << 20;
 
 /// Malformed or hostile marshal data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -597,14 +597,26 @@ impl<'a> Reader<'a> {
         Self::done(Obj::Bytes(self.take(n, "bytes data")?.to_vec()))
     }
 
-    /// `u` and `t`: a str as UTF-8 that may encode lone surrogates. The bytes
-    /// are kept as they are; CPython would reject ill-formed UTF-8 here, but
-    /// the disassembler can still show such a string.
+    /// `u` and `t`: a str as UTF-8 that may encode lone surrogates. Anything
+    /// else is refused, as CPython refuses it (its decoder runs with
+    /// "surrogatepass", nothing more lenient).
     fn read_unicode(&mut self) -> Result<Step> {
         let at = self.pos;
         let n = self.count("str length", 1)?;
         self.charge_payload(at, n)?;
-        Self::done(Obj::Str(PyStr(self.take(n, "str data")?.to_vec())))
+        let data_at = self.pos;
+        let data = self.take(n, "str data")?;
+        if let Some(k) = crate::code::wtf8_error(data) {
+            return Err(MarshalError::new(
+                data_at + k,
+                format!(
+                    "expected str data in UTF-8 (lone surrogates allowed), found byte {:#04x} \
+                     that does not start a character there",
+                    data[k]
+                ),
+            ));
+        }
+        Self::done(Obj::Str(PyStr(data.to_vec())))
     }
 
     /// `a` and `A`: a str with one byte per character and a four-byte

@@ -206,6 +206,13 @@ fn span(n: Node) -> Span {
 
 type R<T> = Result<T, Diag>;
 
+/// How deeply constant literals may nest, counting each bracket or call and
+/// the value innermost in them. CPython's marshal reads nothing deeper than 2000
+/// levels, counted from the module's code object (see
+/// [`crate::marshal::MAX_DEPTH`]), so a deeper constant could never be
+/// loaded; the assembler checks the exact depth of the whole module.
+pub const MAX_LITERAL_DEPTH: usize = crate::marshal::MAX_DEPTH;
+
 impl<'a> Lowerer<'a> {
     fn text(&self, n: Node) -> &'a str {
         let (a, b) = (n.start_byte() - self.base, n.end_byte() - self.base);
@@ -683,8 +690,113 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// A constant value.
-    fn value(&self, n: Node) -> R<Obj> {
+    /// A constant value. Literals nest (tuples in lists in calls...), and a
+    /// file can nest them as deep as it likes, so this walks with a stack of
+    /// open containers on the heap rather than by recursion, and refuses
+    /// nesting deeper than CPython's marshal can load.
+    fn value(&self, root: Node) -> R<Obj> {
+        /// A container whose items are being lowered.
+        struct Open<'t> {
+            node: Node<'t>,
+            items: Vec<Node<'t>>,
+            done: Vec<Obj>,
+        }
+        let mut open: Vec<Open> = Vec::new();
+        let mut next = root;
+        loop {
+            // Down: a leaf is finished at once, a container opens.
+            let mut obj = match self.container_items(next)? {
+                None => self.leaf_value(next)?,
+                Some(items) => {
+                    // This container and the value innermost in it are
+                    // two more levels.
+                    if open.len() + 2 > MAX_LITERAL_DEPTH {
+                        return Err(Diag::error(
+                            "too-deep",
+                            span(next),
+                            format!(
+                                "constants may nest at most {MAX_LITERAL_DEPTH} levels deep \
+                                 (CPython's marshal reads no deeper), and here they nest deeper"
+                            ),
+                        ));
+                    }
+                    match items.first() {
+                        Some(&first) => {
+                            open.push(Open {
+                                node: next,
+                                done: Vec::with_capacity(items.len()),
+                                items,
+                            });
+                            next = first;
+                            continue;
+                        }
+                        None => self.container_value(next, &[], Vec::new())?,
+                    }
+                }
+            };
+            // Up: hand the finished value to its container, finishing every
+            // container that it completes.
+            loop {
+                let Some(top) = open.last_mut() else {
+                    return Ok(obj);
+                };
+                top.done.push(obj);
+                if let Some(&item) = top.items.get(top.done.len()) {
+                    next = item;
+                    break;
+                }
+                let Some(done) = open.pop() else {
+                    unreachable!("the stack has a top")
+                };
+                obj = self.container_value(done.node, &done.items, done.done)?;
+            }
+        }
+    }
+
+    /// The nodes whose values a container literal is made of, or None for a
+    /// node that is not one (a leaf, or a call whose arguments are not
+    /// values). A call to an unknown constructor, or with the wrong number
+    /// of arguments, is refused here, before its arguments are looked at.
+    fn container_items<'t>(&self, n: Node<'t>) -> R<Option<Vec<Node<'t>>>> {
+        Ok(match node_kind(n) {
+            K::Tuple | K::List | K::Set => {
+                let mut c = n.walk();
+                Some(
+                    n.named_children(&mut c)
+                        .filter(|k| node_kind(*k) != K::Comment)
+                        .collect(),
+                )
+            }
+            K::Call => {
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| self.text(f))
+                    .unwrap_or("");
+                let mut c = n.walk();
+                let args: Vec<Node> = n.children_by_field_name("argument", &mut c).collect();
+                match (f, args.len()) {
+                    ("frozenset", 0 | 1) | ("set", 0) | ("complex", 2) | ("float", 1) => Some(args),
+                    ("slice", 3) | ("dict", _) => Some(args),
+                    // `f64` takes the text of an integer, not a value.
+                    ("f64", 1) => None,
+                    _ => {
+                        return Err(Diag::error(
+                            "invalid-operand",
+                            span(n),
+                            format!(
+                                "unknown constructor `{f}`; known: frozenset, set, complex, \
+                                 float, f64, slice, dict"
+                            ),
+                        ))
+                    }
+                }
+            }
+            _ => None,
+        })
+    }
+
+    /// A value with no values inside it.
+    fn leaf_value(&self, n: Node) -> R<Obj> {
         let t = self.text(n);
         let sp = span(n);
         let bad = |m: String| Diag::error("invalid-operand", sp.clone(), m);
@@ -718,102 +830,110 @@ impl<'a> Lowerer<'a> {
                     )))
                 }
             },
-            K::Tuple | K::List | K::Set => {
-                let items = self.items(n)?;
-                match k {
-                    K::Tuple => {
-                        if items.len() == 1 && !self.has_trailing_comma(n) {
-                            return Err(Diag::error(
-                                "invalid-operand",
-                                sp,
-                                "a one-element tuple needs a trailing comma: `(x,)`",
-                            ));
-                        }
-                        Obj::Tuple(items)
-                    }
-                    K::List => Obj::List(items),
-                    _ => Obj::Set(items),
-                }
+            K::Call => {
+                // Only `f64(BITS)` is a leaf (see `container_items`).
+                let a = n
+                    .child_by_field_name("argument")
+                    .ok_or_else(|| bad("f64() takes the 64 bits of a float".into()))?;
+                let v = literal::parse_int(self.text(a)).map_err(bad)?;
+                let bits = u64::try_from(&v)
+                    .map_err(|_| bad("f64() takes the 64 bits of a float".into()))?;
+                Obj::Float(bits)
             }
-            K::Call => self.call(n)?,
             _ => return Err(bad(format!("`{t}` is not a constant"))),
         })
     }
 
-    fn items(&self, n: Node) -> R<Vec<Obj>> {
-        let mut c = n.walk();
-        let kids: Vec<Node> = n
-            .named_children(&mut c)
-            .filter(|k| node_kind(*k) != K::Comment)
-            .collect();
-        kids.into_iter().map(|k| self.value(k)).collect()
+    /// A container literal, from the values of its items (`nodes` are the
+    /// items' nodes, for the places of errors).
+    fn container_value(&self, n: Node, nodes: &[Node], items: Vec<Obj>) -> R<Obj> {
+        let sp = span(n);
+        let bad = |m: &str| Diag::error("invalid-operand", sp.clone(), m.to_string());
+        Ok(match n.kind() {
+            "tuple" => {
+                if items.len() == 1 && !self.has_trailing_comma(n) {
+                    return Err(bad("a one-element tuple needs a trailing comma: `(x,)`"));
+                }
+                Obj::Tuple(items)
+            }
+            "list" => Obj::List(items),
+            "set" => Obj::Set(items),
+            "call" => {
+                let f = n
+                    .child_by_field_name("function")
+                    .map(|f| self.text(f))
+                    .unwrap_or("");
+                let float_of = |o: Obj, a: Node| -> R<u64> {
+                    match o {
+                        Obj::Float(b) => Ok(b),
+                        Obj::Int(i) => {
+                            Ok((i.to_string().parse::<f64>().unwrap_or(f64::NAN)).to_bits())
+                        }
+                        _ => Err(Diag::error("invalid-operand", span(a), "expected a number")),
+                    }
+                };
+                let mut it = items.into_iter();
+                let mut arg = || it.next().unwrap_or(Obj::None);
+                match (f, nodes) {
+                    ("frozenset", []) => Obj::FrozenSet(vec![]),
+                    ("set", []) => Obj::Set(vec![]),
+                    ("frozenset", [_]) => match arg() {
+                        Obj::Set(v) | Obj::List(v) | Obj::Tuple(v) => Obj::FrozenSet(v),
+                        _ => return Err(bad("frozenset() takes a set literal: frozenset({1, 2})")),
+                    },
+                    ("complex", [re, im]) => {
+                        let (a, b) = (arg(), arg());
+                        Obj::Complex(float_of(a, *re)?, float_of(b, *im)?)
+                    }
+                    ("float", [_]) => match arg() {
+                        Obj::Str(s) => match s.as_str() {
+                            Some("nan") => Obj::Float(f64::NAN.to_bits()),
+                            Some("inf") | Some("+inf") => Obj::Float(f64::INFINITY.to_bits()),
+                            Some("-inf") => Obj::Float(f64::NEG_INFINITY.to_bits()),
+                            Some(other) => Obj::Float(
+                                literal::parse_float(other).map_err(|m| bad(&m))?.to_bits(),
+                            ),
+                            None => return Err(bad("not a float")),
+                        },
+                        Obj::Float(b) => Obj::Float(b),
+                        _ => return Err(bad("float() takes a string such as 'nan' or '-inf'")),
+                    },
+                    ("slice", [_, _, _]) => {
+                        let (a, b, c) = (arg(), arg(), arg());
+                        Obj::Slice(Box::new((a, b, c)))
+                    }
+                    ("dict", pairs) => {
+                        let mut kv = Vec::with_capacity(pairs.len());
+                        for p in pairs {
+                            match arg() {
+                                Obj::Tuple(v) if v.len() == 2 => {
+                                    let mut it = v.into_iter();
+                                    if let (Some(k), Some(v)) = (it.next(), it.next()) {
+                                        kv.push((k, v));
+                                    }
+                                }
+                                _ => {
+                                    return Err(Diag::error(
+                                        "invalid-operand",
+                                        span(*p),
+                                        "dict() takes (key, value) pairs",
+                                    ))
+                                }
+                            }
+                        }
+                        Obj::Dict(kv)
+                    }
+                    _ => return Err(bad("internal: a constructor without its arguments")),
+                }
+            }
+            _ => return Err(bad("internal: not a container")),
+        })
     }
 
     fn has_trailing_comma(&self, n: Node) -> bool {
         let mut c = n.walk();
         let kids: Vec<Node> = n.children(&mut c).collect();
         kids.len() >= 2 && node_kind(kids[kids.len() - 2]) == K::Comma
-    }
-
-    fn call(&self, n: Node) -> R<Obj> {
-        let f = n
-            .child_by_field_id(field_ids().function)
-            .map(|f| self.text(f))
-            .unwrap_or("");
-        let args = field_children(n, field_ids().argument, &mut n.walk());
-        let sp = span(n);
-        let bad = |m: &str| Diag::error("invalid-operand", sp.clone(), m.to_string());
-        let float_of = |a: Node| -> R<u64> {
-            match self.value(a)? {
-                Obj::Float(b) => Ok(b),
-                Obj::Int(i) => Ok((i.to_string().parse::<f64>().unwrap_or(f64::NAN)).to_bits()),
-                _ => Err(Diag::error("invalid-operand", span(a), "expected a number")),
-            }
-        };
-        Ok(match (f, args.as_slice()) {
-            ("frozenset", []) => Obj::FrozenSet(vec![]),
-            ("set", []) => Obj::Set(vec![]),
-            ("frozenset", [a]) => match self.value(*a)? {
-                Obj::Set(v) | Obj::List(v) | Obj::Tuple(v) => Obj::FrozenSet(v),
-                _ => return Err(bad("frozenset() takes a set literal: frozenset({1, 2})")),
-            },
-            ("complex", [re, im]) => Obj::Complex(float_of(*re)?, float_of(*im)?),
-            ("float", [a]) => match self.value(*a)? {
-                Obj::Str(s) => match s.as_str() {
-                    Some("nan") => Obj::Float(f64::NAN.to_bits()),
-                    Some("inf") | Some("+inf") => Obj::Float(f64::INFINITY.to_bits()),
-                    Some("-inf") => Obj::Float(f64::NEG_INFINITY.to_bits()),
-                    Some(other) => Obj::Float(literal::parse_float(other).map_err(|m| bad(&m))?.to_bits()),
-                    None => return Err(bad("not a float")),
-                },
-                Obj::Float(b) => Obj::Float(b),
-                _ => return Err(bad("float() takes a string such as 'nan' or '-inf'")),
-            },
-            ("f64", [a]) => {
-                let v = literal::parse_int(self.text(*a)).map_err(|m| bad(&m))?;
-                let bits = u64::try_from(&v).map_err(|_| bad("f64() takes the 64 bits of a float"))?;
-                Obj::Float(bits)
-            }
-            ("slice", [a, b, s]) => Obj::Slice(Box::new((self.value(*a)?, self.value(*b)?, self.value(*s)?))),
-            ("dict", pairs) => {
-                let mut kv = Vec::new();
-                for p in pairs {
-                    match self.value(*p)? {
-                        Obj::Tuple(v) if v.len() == 2 => {
-                            let mut it = v.into_iter();
-                            kv.push((it.next().unwrap(), it.next().unwrap()));
-                        }
-                        _ => return Err(Diag::error("invalid-operand", span(*p), "dict() takes (key, value) pairs")),
-                    }
-                }
-                Obj::Dict(kv)
-            }
-            _ => {
-                return Err(bad(&format!(
-                    "unknown constructor `{f}`; known: frozenset, set, complex, float, f64, slice, dict"
-                )))
-            }
-        })
     }
 
     fn label(&mut self, n: Node) {
@@ -1356,30 +1476,43 @@ pub fn parse_position(t: &str) -> Option<Position> {
 
 /// The closest candidate by edit distance, if it is close enough to be a
 /// plausible typo.
+/// The candidate closest to `word` in edit distance, ignoring case, if it is
+/// close enough to be worth suggesting. Candidates whose length alone puts
+/// them too far are not compared, and neither is a word longer than any
+/// name worth suggesting: a line of megabytes must not cost a comparison
+/// per character with every opcode.
 pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    const LONGEST: usize = 64;
+    if word.len() > LONGEST {
+        return None;
+    }
+    let limit = (word.len() / 3).max(2);
     let w = word.to_ascii_uppercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        if c.len().abs_diff(word.len()) > limit || c.len() > LONGEST + limit {
+            continue;
+        }
         let d = edit_distance(&w, &c.to_ascii_uppercase());
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
-    best.filter(|(d, _)| *d <= (word.len() / 3).max(2))
-        .map(|(_, c)| c)
+    best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
+        cur[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }

@@ -87,6 +87,12 @@ pub fn language() -> Language {
 /// a parser, a tree or a query passes through [`language`] or
 /// [`new_parser`] first. (Tree-sitter's parsing and freeing of trees were a
 /// quarter malloc and free.)
+///
+/// Not under cargo-fuzz, whose sanitizers watch the system allocator.
+#[cfg(fuzzing)]
+fn use_mimalloc() {}
+
+#[cfg(not(fuzzing))]
 fn use_mimalloc() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

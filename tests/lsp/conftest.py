@@ -7,11 +7,13 @@ cargo built); without it, target/debug/pyasm of this checkout.
 `client` is a session initialized as an editor would (UTF-16 positions,
 the default); `client_utf8` offers UTF-8 through
 `general.positionEncodings`. Either takes its initializationOptions, the
-answers it gives to `workspace/configuration` and its position encoding
-from a marker:
+answers it gives to `workspace/configuration`, its position encoding and
+its workspace (folders under the test's tmp_path, sent as workspaceFolders,
+or one sent as the older rootUri) from a marker:
 
     @pytest.mark.lsp(init_options={"inlayHints": False},
-                     configuration={"pyasm": {...}}, utf8=True)
+                     configuration={"pyasm": {...}}, utf8=True,
+                     folders=["ws"], root_uri="ws")
 """
 
 from __future__ import annotations
@@ -130,11 +132,25 @@ async def start_session(
     if opts.get("configuration") is not None:
         client.set_configuration(opts["configuration"])
     caps = opts.get("capabilities") or capabilities(utf8)
+    folders = root_uri = None
+    if opts.get("folders") is not None or opts.get("root_uri") is not None:
+        tmp = request.getfixturevalue("tmp_path")
+        for name in opts.get("folders") or []:
+            (tmp / name).mkdir(parents=True, exist_ok=True)
+        folders = [
+            types.WorkspaceFolder(uri=(tmp / name).as_uri(), name=name)
+            for name in opts.get("folders") or []
+        ] or None
+        if opts.get("root_uri") is not None:
+            (tmp / opts["root_uri"]).mkdir(parents=True, exist_ok=True)
+            root_uri = (tmp / opts["root_uri"]).as_uri()
     client.init_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps,
             initialization_options=opts.get("init_options"),
             client_info=types.ClientInfo(name="pytest-lsp"),
+            workspace_folders=folders,
+            root_uri=root_uri,
         )
     )
 

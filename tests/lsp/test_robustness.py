@@ -300,3 +300,107 @@ async def test_random_edits(client, tmp_path, seed):
         types.DocumentSymbolParams(text_document=doc.ident)
     )
     assert r is not None
+
+
+# Hostile documents (tests/hostile.rs has the command line's side) ---------
+
+
+def nested_module(depth: int) -> str:
+    return (
+        ".python 3.11\n.code module\n        RESUME 0\n"
+        f"        LOAD_CONST {'(' * depth}1{',)' * depth}\n        RETURN_VALUE\n"
+    )
+
+
+async def every_request(client, doc, line: int, columns):
+    """Asks for everything that walks the document, and for everything at
+    each of `columns` of `line`, each within a time only a hang exceeds
+    (these walks took minutes when they were quadratic in the nesting or
+    in the items of one line)."""
+    ident = doc.ident
+
+    async def timed(aw):
+        return await asyncio.wait_for(aw, 120)
+
+    await timed(
+        client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=ident))
+    )
+    await timed(client.text_document_folding_range_async(types.FoldingRangeParams(text_document=ident)))
+    await timed(
+        client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=ident))
+    )
+    await timed(
+        client.text_document_formatting_async(
+            types.DocumentFormattingParams(
+                text_document=ident,
+                options=types.FormattingOptions(tab_size=4, insert_spaces=True),
+            )
+        )
+    )
+    for ch in columns:
+        p = P(line=line, character=ch)
+        await timed(hover(doc, p))
+        await timed(
+            client.text_document_completion_async(types.CompletionParams(text_document=ident, position=p))
+        )
+        await timed(
+            client.text_document_references_async(
+                types.ReferenceParams(
+                    text_document=ident,
+                    position=p,
+                    context=types.ReferenceContext(include_declaration=True),
+                )
+            )
+        )
+
+
+async def test_a_document_nested_100000_levels(client, tmp_path):
+    doc, diags = await open_and_wait(client, nested_module(100_000), tmp_path / "deep.pyasm")
+    deep = [d for d in diags if d.code == "too-deep"]
+    assert len(deep) == 1, diags
+    # The bracket that makes 2000 levels, on line 4 (0-based 3).
+    assert deep[0].range.start == P(line=3, character=19 + 1999)
+    await still_serving(doc)
+    await every_request(client, doc, 3, [19, 5_000, 50_000, 150_000])
+    # Names nested as deep (each one is classified, with its parent).
+    doc.replace_all(nested_module(0).replace("LOAD_CONST 1", "LOAD_CONST " + "(x, " * 30_000 + ")" * 30_000))
+    assert "invalid-operand" in [d.code for d in await doc.diagnostics()]
+    await every_request(client, doc, 3, [19, 40_000, 119_000])
+    # At the limit, nothing is wrong, and the build writes a .pyc.
+    doc.replace_all(nested_module(1997))
+    assert await doc.diagnostics() == []
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="pyasm.build", arguments=[doc.uri])
+    )
+    assert (tmp_path / "deep.pyc").exists()
+
+
+async def test_a_line_of_megabytes(client, tmp_path):
+    text = nested_module(0).replace("LOAD_CONST 1", "LOAD_CONST '" + "é" * (1 << 20) + "'")
+    doc, diags = await open_and_wait(client, text, tmp_path / "long.pyasm")
+    assert diags == []
+    doc.change(len(text) - len("RETURN_VALUE\n"), len(text) - 1, "RETURN_VALU")
+    diags = await doc.diagnostics()
+    assert "unknown-opcode" in [d.code for d in diags]
+    await still_serving(doc)
+    # A tuple of a million items on one line.
+    doc.replace_all(nested_module(0).replace("LOAD_CONST 1", "LOAD_CONST (" + "x, " * 1_000_000 + "1)"))
+    assert "invalid-operand" in [d.code for d in await doc.diagnostics()]
+    await every_request(client, doc, 3, [19, 1_000_000, 3_000_000])
+
+
+async def test_disassembling_a_hostile_pyc(client, tmp_path):
+    header = bytes.fromhex("a70d0d0a") + bytes(12)
+    cases = {
+        "nested.pyc": (header + b")\x01" * 100_000 + b"N", "at byte 4016: "),
+        "huge.pyc": (header + b"u" + (0x7FFFFFF0).to_bytes(4, "little") + b"abc", "at byte 17: "),
+        "ref.pyc": (header + b"r" + (5).to_bytes(4, "little"), "at byte 17: "),
+    }
+    for name, (data, where) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(JsonRpcException, match=where):
+            await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="pyasm.disassemble", arguments=[str(tmp_path / name)]
+                )
+            )

@@ -1,0 +1,303 @@
+//! The mutation run: generate mutants in batches, build each with
+//! `pyasm build` (verifier on), run every one the build accepts in the real
+//! interpreter of its version, and count how they ended. Shared by
+//! `bench/mutants.sh` (through the `mutants` bench binary) and
+//! `tests/mutants.rs`.
+//!
+//! The interpreter side: `python3.11 tests/py/mutants.py run` (a fork per
+//! mutant) and `node tests/pyodide/mutants.mjs` (a worker that runs one
+//! mutant after another; see its header for the isolation it gives).
+
+use super::gen::{generate, module_name, CorpusFile, Mutant};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Config {
+    /// "3.11" to "3.14".
+    pub version: String,
+    /// The pyasm binary that builds the mutants.
+    pub pyasm: PathBuf,
+    /// The repository (for tests/py and tests/pyodide).
+    pub repo: PathBuf,
+    /// Scratch folder for the batches (emptied as each batch ends).
+    pub work: PathBuf,
+    /// Where crashing mutants are kept, with what happened.
+    pub keep: PathBuf,
+    pub count: usize,
+    pub seed: u64,
+    pub batch: usize,
+    /// Seconds a mutant may run.
+    pub timeout: f64,
+    pub python311: String,
+    /// Print a line per batch to stderr.
+    pub progress: bool,
+}
+
+/// A mutant that crashed the interpreter (or trapped once, unconfirmed).
+pub struct Found {
+    pub id: usize,
+    pub rel: String,
+    pub block: String,
+    pub what: String,
+    pub detail: String,
+    pub saved: PathBuf,
+}
+
+#[derive(Default)]
+pub struct Tally {
+    pub generated: usize,
+    pub accepted: usize,
+    pub ran: usize,
+    pub ok: usize,
+    pub exception: usize,
+    pub hang: usize,
+    pub exit: usize,
+    /// Accepted but with no result from the runner (it died).
+    pub missing: usize,
+    pub crashes: Vec<Found>,
+    pub unconfirmed: Vec<Found>,
+    /// How often each Python exception ended a mutant, for the report.
+    pub exceptions: HashMap<String, usize>,
+}
+
+pub fn run(cfg: &Config, corpus: &[CorpusFile]) -> Tally {
+    let mut t = Tally::default();
+    let mut next_id = 0;
+    let mut batch_no = 0u64;
+    while t.generated < cfg.count {
+        let n = cfg.batch.min(cfg.count - t.generated);
+        let seed = cfg.seed.wrapping_mul(1_000_003).wrapping_add(batch_no);
+        let mutants = generate(corpus, n, seed, next_id);
+        if mutants.is_empty() {
+            break;
+        }
+        next_id += mutants.len();
+        batch_no += 1;
+        run_batch(cfg, &mutants, &mut t);
+        if cfg.progress {
+            eprintln!(
+                "{}: {} generated, {} accepted, {} crashes, {} hangs",
+                cfg.version,
+                t.generated,
+                t.accepted,
+                t.crashes.len(),
+                t.hang
+            );
+        }
+    }
+    t
+}
+
+fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
+    // Absolute: the runners change directory.
+    let work = std::path::absolute(&cfg.work).unwrap_or_else(|_| cfg.work.clone());
+    let dir = work.join("batch");
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = dir.join("src");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&src).expect("batch folder");
+    for m in mutants {
+        std::fs::write(src.join(format!("{}.pyasm", m.id)), &m.text).expect("write mutant");
+    }
+    t.generated += mutants.len();
+    // `pyasm build` refuses what the verifier rejects; its diagnostics are
+    // not needed here.
+    let status = Command::new(&cfg.pyasm)
+        .arg("build")
+        .arg(&src)
+        .arg("-o")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("cannot run pyasm build");
+    let _ = status;
+    let mut list = String::new();
+    let mut accepted = Vec::new();
+    for m in mutants {
+        let pyc = out.join(format!("{}.pyc", m.id));
+        if pyc.exists() {
+            list.push_str(&format!(
+                "{}\t{}\t{}\n",
+                m.id,
+                pyc.display(),
+                module_name(&m.rel)
+            ));
+            accepted.push(m);
+        }
+    }
+    t.accepted += accepted.len();
+    if accepted.is_empty() {
+        return;
+    }
+    let list_path = dir.join("list.tsv");
+    let results = dir.join("results.tsv");
+    std::fs::write(&list_path, list).expect("write list");
+    let timeout = cfg.timeout.to_string();
+    let mut cmd = if cfg.version == "3.11" {
+        let mut c = Command::new(&cfg.python311);
+        c.args(["-I", "-S"])
+            .arg(cfg.repo.join("tests/py/mutants.py"))
+            .arg("run");
+        c
+    } else {
+        let mut c = Command::new("node");
+        c.arg(cfg.repo.join("tests/pyodide/mutants.mjs"))
+            .arg(&cfg.version);
+        c
+    };
+    cmd.arg(&list_path)
+        .arg(&results)
+        .args(["--timeout", &timeout])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let st = cmd.status().expect("cannot start the mutant runner");
+    if !st.success() && cfg.progress {
+        eprintln!("{}: the runner ended with {st}", cfg.version);
+    }
+    let text = std::fs::read_to_string(&results).unwrap_or_default();
+    let mut got: HashMap<usize, (String, String)> = HashMap::new();
+    for line in text.lines() {
+        let mut p = line.splitn(3, '\t');
+        let (Some(id), Some(outcome)) = (p.next(), p.next()) else {
+            continue;
+        };
+        let Ok(id) = id.parse() else { continue };
+        got.insert(
+            id,
+            (outcome.to_string(), p.next().unwrap_or("").to_string()),
+        );
+    }
+    for m in accepted {
+        let Some((outcome, detail)) = got.get(&m.id) else {
+            t.missing += 1;
+            continue;
+        };
+        t.ran += 1;
+        match outcome.as_str() {
+            "ok" => t.ok += 1,
+            "exception" => {
+                t.exception += 1;
+                *t.exceptions.entry(detail.clone()).or_default() += 1;
+            }
+            "hang" => t.hang += 1,
+            "exit" => {
+                t.exit += 1;
+                *t.exceptions.entry(format!("exit {detail}")).or_default() += 1;
+            }
+            "crash" | "unconfirmed" => {
+                let saved = keep(cfg, m, outcome, detail);
+                if outcome == "unconfirmed" {
+                    keep_before(cfg, &src, m.id, detail);
+                }
+                let f = Found {
+                    id: m.id,
+                    rel: m.rel.clone(),
+                    block: m.block.clone(),
+                    what: m.what.clone(),
+                    detail: detail.clone(),
+                    saved,
+                };
+                if outcome == "crash" {
+                    t.crashes.push(f);
+                } else {
+                    t.unconfirmed.push(f);
+                }
+            }
+            _ => t.missing += 1,
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Saves a crashing mutant's text, with a note of what it is, for
+/// reproduction: `pyasm build` it, then run the .pyc as the runner does.
+fn keep(cfg: &Config, m: &Mutant, outcome: &str, detail: &str) -> PathBuf {
+    let _ = std::fs::create_dir_all(&cfg.keep);
+    let base = format!("{}-{}", cfg.version, m.id);
+    let path = cfg.keep.join(format!("{base}.pyasm"));
+    let _ = std::fs::write(&path, &m.text);
+    if let Ok(mut f) = std::fs::File::create(cfg.keep.join(format!("{base}.txt"))) {
+        let _ = writeln!(
+            f,
+            "version {}\nmodule {}\nfile {}\nblock {}\nmutation {}\n{outcome}: {detail}",
+            cfg.version,
+            module_name(&m.rel),
+            m.rel,
+            m.block,
+            m.what
+        );
+    }
+    path
+}
+
+/// For a trap that did not happen again alone: the mutants that ran
+/// before it in the same worker (the runner lists the last of them), to
+/// replay in order and find the one that damaged the interpreter.
+fn keep_before(cfg: &Config, src: &std::path::Path, id: usize, detail: &str) {
+    let Some(list) = detail.split("the last: ").nth(1) else {
+        return;
+    };
+    let dir = cfg.keep.join(format!("{}-{id}.before", cfg.version));
+    let _ = std::fs::create_dir_all(&dir);
+    let ids: Vec<&str> = list.split(',').map(str::trim).collect();
+    for (k, other) in ids.iter().enumerate() {
+        let from = src.join(format!("{other}.pyasm"));
+        let _ = std::fs::copy(&from, dir.join(format!("{k:02}-{other}.pyasm")));
+    }
+}
+
+fn pct(a: usize, b: usize) -> String {
+    if b == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * a as f64 / b as f64)
+    }
+}
+
+/// The figures, as bench/mutants.sh prints them.
+pub fn report(version: &str, t: &Tally) -> String {
+    let mut s = format!(
+        "{version}: generated {}, accepted {} ({}), ran {}, python exception only {} ({} of ran), \
+         completed {}, hangs {}, exits {}, no result {}, crashes {}, unconfirmed traps {}\n",
+        t.generated,
+        t.accepted,
+        pct(t.accepted, t.generated),
+        t.ran,
+        t.exception,
+        pct(t.exception, t.ran),
+        t.ok,
+        t.hang,
+        t.exit,
+        t.missing,
+        t.crashes.len(),
+        t.unconfirmed.len()
+    );
+    for (label, list) in [("crash", &t.crashes), ("unconfirmed", &t.unconfirmed)] {
+        for f in list {
+            s.push_str(&format!(
+                "  {label} {}: {} {} [{}]: {} -> {}\n",
+                f.id,
+                module_name(&f.rel),
+                f.block,
+                f.what,
+                f.detail,
+                f.saved.display()
+            ));
+        }
+    }
+    s
+}
+
+/// The most frequent exceptions, for a feel of what mutants do.
+pub fn top_exceptions(t: &Tally, n: usize) -> String {
+    let mut v: Vec<_> = t.exceptions.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.iter()
+        .take(n)
+        .map(|(k, c)| format!("{k} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,517 @@
+//! Mutants of real code objects, for measuring the verifier against the
+//! real interpreters (`bench/mutants.sh`, `tests/mutants.rs`).
+//!
+//! The input is a folder of `.pyasm` files as `pyasm dis` writes them from
+//! a compiled standard library. One mutant changes one code block (one code
+//! object) in one of five ways: it deletes, duplicates or swaps
+//! instructions, retargets a jump or an exception-table entry, or changes an
+//! instruction's argument. The mutant is written as a file of its own whose
+//! first block is the mutated one (so the built `.pyc` holds exactly that
+//! code object), followed by the blocks it makes functions of. Fields the
+//! assembler derives differently for a first block (name, flags, file name)
+//! are written out, so only the mutation differs from the original.
+//!
+//! Mutation works on the `Module` that lowering makes of the text, and
+//! prints it back with the disassembler's printer: the text is the
+//! interface, exactly as a person editing a disassembly would change it.
+//! Nothing here checks or assembles; `pyasm build` does that afterwards.
+
+use pyasm::code::{Obj, PyStr};
+use pyasm::model::{Arg, Block, Module, NameRef, Stmt};
+use pyasm::versions::{ArgKind, OpcodeTable, Version};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// splitmix64: small, seedable, the same on every machine.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> Option<&'a T> {
+        if xs.is_empty() {
+            None
+        } else {
+            Some(&xs[self.below(xs.len())])
+        }
+    }
+}
+
+/// One `.pyasm` file of the corpus: where it is, its path below its
+/// corpus folder (which names its module), and how many instructions each
+/// of its blocks has.
+pub struct CorpusFile {
+    pub path: PathBuf,
+    pub rel: String,
+    pub blocks: Vec<usize>,
+}
+
+/// Every `.pyasm` file under each of `roots`, sorted, with its blocks'
+/// sizes.
+pub fn index(roots: &[PathBuf]) -> Vec<CorpusFile> {
+    let mut out = Vec::new();
+    for root in roots {
+        let mut paths = Vec::new();
+        collect(root, &mut paths);
+        paths.sort();
+        for p in paths {
+            let Some(module) = load(&p) else { continue };
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let blocks = module.blocks.iter().map(instr_count).collect();
+            out.push(CorpusFile {
+                path: p,
+                rel,
+                blocks,
+            });
+        }
+    }
+    out
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pyasm") {
+            out.push(p);
+        }
+    }
+}
+
+/// The lowered module of a file that lowers without errors.
+pub fn load(path: &Path) -> Option<Module> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let tree = pyasm::syntax::parse(&text, None);
+    let low = pyasm::syntax::lower::lower(&text, &tree, Version::V3_11);
+    if low.diags.iter().any(|d| d.is_error()) || low.module.blocks.is_empty() {
+        return None;
+    }
+    Some(low.module)
+}
+
+fn instr_count(b: &Block) -> usize {
+    b.body
+        .iter()
+        .filter(|s| matches!(s, Stmt::Instr(_)))
+        .count()
+}
+
+/// The dotted module name of a corpus file (`email/message.pyasm` is
+/// `email.message`, `json/__init__.pyasm` is `json`).
+pub fn module_name(rel: &str) -> String {
+    let stem = rel.strip_suffix(".pyasm").unwrap_or(rel);
+    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+    stem.replace('/', ".")
+}
+
+/// One mutant, as the manifest records it.
+pub struct Mutant {
+    pub id: usize,
+    pub rel: String,
+    pub block: String,
+    pub what: String,
+    pub text: String,
+}
+
+/// `count` mutants from the corpus under `root`, numbered from `first_id`.
+/// Blocks are chosen with probability proportional to their instruction
+/// count (the large functions hold the loops, handlers and `with`s), capped
+/// so one huge module body does not dominate. Mutations that leave the
+/// printed text unchanged are drawn again.
+pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize) -> Vec<Mutant> {
+    let mut rng = Rng::new(seed);
+    let weight = |n: usize| n.clamp(1, 400) as u64;
+    let mut cumulative = Vec::new();
+    let mut total = 0u64;
+    for (f, file) in corpus.iter().enumerate() {
+        for (b, &n) in file.blocks.iter().enumerate() {
+            total += weight(n);
+            cumulative.push((total, f, b));
+        }
+    }
+    if total == 0 {
+        return Vec::new();
+    }
+    // Which blocks, then one file at a time so each is lowered once.
+    let mut picks: Vec<(usize, usize, u64)> = (0..count)
+        .map(|_| {
+            let x = rng.next() % total;
+            let k = cumulative.partition_point(|&(c, _, _)| c <= x);
+            let (_, f, b) = cumulative[k];
+            (f, b, rng.next())
+        })
+        .collect();
+    picks.sort();
+    let mut out = Vec::with_capacity(count);
+    let mut i = 0;
+    while i < picks.len() {
+        let f = picks[i].0;
+        let mut j = i;
+        while j < picks.len() && picks[j].0 == f {
+            j += 1;
+        }
+        let module = load(&corpus[f].path);
+        for &(_, b, s) in &picks[i..j] {
+            let Some(m) = &module else { continue };
+            let mut r = Rng::new(s);
+            if let Some((text, what)) = mutate(m, b, &mut r) {
+                out.push(Mutant {
+                    id: 0,
+                    rel: corpus[f].rel.clone(),
+                    block: m.blocks[b].name.clone(),
+                    what,
+                    text,
+                });
+            }
+        }
+        i = j;
+    }
+    // Files were visited in order; shuffle so a run's batches mix modules,
+    // then number them.
+    for k in (1..out.len()).rev() {
+        let j = rng.below(k + 1);
+        out.swap(k, j);
+    }
+    for (k, m) in out.iter_mut().enumerate() {
+        m.id = first_id + k;
+    }
+    out
+}
+
+/// The block `b` of `m` as the first block of a module of its own, with the
+/// blocks it references (transitively) after it.
+pub fn extract(m: &Module, b: usize, mutated: Block) -> Module {
+    let mut block = mutated;
+    let root_filename = m.blocks[0].filename.clone();
+    if b != 0 {
+        // What the assembler would have derived for a nested block.
+        block.flags = block.flags.or(Some(pyasm::asm::default_flags(false)));
+        block.name_field = block
+            .name_field
+            .or_else(|| Some(PyStr::new(&m.blocks[b].name)));
+        block.filename = block.filename.or(root_filename.clone());
+    }
+    let mut blocks = vec![block];
+    let mut seen: HashSet<String> = HashSet::new();
+    seen.insert(m.blocks[b].name.clone());
+    let mut k = 0;
+    while k < blocks.len() {
+        let mut refs = Vec::new();
+        refs_of(&blocks[k], &mut refs);
+        for r in refs {
+            if seen.insert(r.clone()) {
+                if let Some(child) = m.blocks.iter().find(|x| x.name == r) {
+                    let mut c = child.clone();
+                    if b != 0 {
+                        c.filename = c.filename.or(root_filename.clone());
+                    }
+                    blocks.push(c);
+                }
+            }
+        }
+        k += 1;
+    }
+    Module {
+        version: m.version,
+        header: m.header,
+        blocks,
+    }
+}
+
+fn refs_of(b: &Block, out: &mut Vec<String>) {
+    fn walk(o: &Obj, out: &mut Vec<String>) {
+        match o {
+            Obj::CodeRef(n) => out.push(n.clone()),
+            Obj::Tuple(xs) | Obj::List(xs) | Obj::Set(xs) | Obj::FrozenSet(xs) => {
+                xs.iter().for_each(|x| walk(x, out))
+            }
+            _ => {}
+        }
+    }
+    b.consts.iter().for_each(|c| walk(c, out));
+    for s in &b.body {
+        if let Stmt::Instr(i) = s {
+            if let Arg::Const(c) = &i.arg {
+                walk(c, out);
+            }
+        }
+    }
+}
+
+/// One mutation of block `b`: the mutant's text and what was done.
+pub fn mutate(m: &Module, b: usize, rng: &mut Rng) -> Option<(String, String)> {
+    let table = m.version.table();
+    let orig = pyasm::dis::print::print_module(&extract(m, b, m.blocks[b].clone()));
+    for _ in 0..20 {
+        let mut block = m.blocks[b].clone();
+        let Some(what) = mutate_block(table, &mut block, rng) else {
+            continue;
+        };
+        let text = pyasm::dis::print::print_module(&extract(m, b, block));
+        if text != orig {
+            return Some((text, what));
+        }
+    }
+    None
+}
+
+fn instr_positions(b: &Block) -> Vec<usize> {
+    b.body
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Stmt::Instr(_)))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+fn labels(b: &Block) -> Vec<String> {
+    b.body
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Label(l, _) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn op_name(table: &OpcodeTable, b: &Block, k: usize) -> String {
+    match &b.body[k] {
+        Stmt::Instr(i) => table
+            .by_code(i.opcode)
+            .map(|o| o.name.to_string())
+            .unwrap_or_else(|| format!("op{}", i.opcode)),
+        Stmt::Label(l, _) => l.clone(),
+    }
+}
+
+/// Applies one randomly chosen mutation; `None` when the chosen kind has
+/// nothing to act on here.
+fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<String> {
+    let pos = instr_positions(b);
+    if pos.is_empty() {
+        return None;
+    }
+    let k = *rng.pick(&pos)?;
+    let nth = pos.iter().position(|&p| p == k).unwrap_or(0);
+    let name = op_name(table, b, k);
+    match rng.below(10) {
+        0 | 1 => {
+            b.body.remove(k);
+            Some(format!("delete #{nth} {name}"))
+        }
+        2 | 3 => {
+            let s = b.body[k].clone();
+            b.body.insert(k, s);
+            Some(format!("duplicate #{nth} {name}"))
+        }
+        4 | 5 => {
+            // With one of the next three instructions (labels between them
+            // stay where they are).
+            let later: Vec<usize> = pos.iter().copied().filter(|&p| p > k).take(3).collect();
+            let j = *rng.pick(&later)?;
+            let other = op_name(table, b, j);
+            b.body.swap(k, j);
+            Some(format!("swap #{nth} {name} with {other}"))
+        }
+        6 => retarget(b, rng),
+        _ => change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}")),
+    }
+}
+
+/// Points a jump, or one end of an exception-table entry, at another label.
+fn retarget(b: &mut Block, rng: &mut Rng) -> Option<String> {
+    let labels = labels(b);
+    let jumps: Vec<usize> = b
+        .body
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Stmt::Instr(i) if matches!(i.arg, Arg::Label(_))))
+        .map(|(k, _)| k)
+        .collect();
+    let to = rng.pick(&labels)?.clone();
+    if !b.excepts.is_empty() && (jumps.is_empty() || rng.below(3) == 0) {
+        let e = rng.below(b.excepts.len());
+        let x = &mut b.excepts[e];
+        return Some(match rng.below(5) {
+            0 => {
+                x.handler = to.clone();
+                format!("except entry {e}: handler -> {to}")
+            }
+            1 => {
+                x.start = to.clone();
+                format!("except entry {e}: start -> {to}")
+            }
+            2 => {
+                x.end = to.clone();
+                format!("except entry {e}: end -> {to}")
+            }
+            3 => {
+                x.lasti = !x.lasti;
+                format!("except entry {e}: lasti -> {}", x.lasti)
+            }
+            _ => {
+                let d = x.depth.unwrap_or(0);
+                let nd = if d > 0 && rng.below(2) == 0 {
+                    d - 1
+                } else {
+                    d + 1
+                };
+                x.depth = Some(nd);
+                format!("except entry {e}: depth -> {nd}")
+            }
+        });
+    }
+    let k = *rng.pick(&jumps)?;
+    if let Stmt::Instr(i) = &mut b.body[k] {
+        i.arg = Arg::Label(to.clone());
+    }
+    let nth = instr_positions(b).iter().position(|&p| p == k).unwrap_or(0);
+    Some(format!("#{nth}: jump -> {to}"))
+}
+
+/// A nearby or random number in place of `v`.
+fn other_value(v: u32, rng: &mut Rng) -> u32 {
+    match rng.below(6) {
+        0 => v.wrapping_add(1),
+        1 => v.saturating_sub(1),
+        2 => v ^ 1,
+        3 => v.wrapping_add(2 + rng.below(14) as u32),
+        4 => 0,
+        _ => rng.below((2 * v as usize).max(8) + 1) as u32,
+    }
+}
+
+/// Changes the argument of the instruction at body index `k`, within what
+/// its kind can say: another number, constant, name, local or label.
+fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Option<String> {
+    let Stmt::Instr(ins) = &b.body[k] else {
+        return None;
+    };
+    let kind = table.by_code(ins.opcode)?.arg;
+    let arg = ins.arg.clone();
+    // What the block already uses, to draw replacements from.
+    let mut consts: Vec<Obj> = b.consts.clone();
+    let mut names: Vec<PyStr> = b.names.clone();
+    let mut locals: Vec<PyStr> = b.vars.iter().map(|v| v.name.clone()).collect();
+    for s in &b.body {
+        if let Stmt::Instr(i) = s {
+            let kd = table.by_code(i.opcode).map(|o| o.arg);
+            match (&i.arg, kd) {
+                (Arg::Const(c), _) if !consts.contains(c) => consts.push(c.clone()),
+                (Arg::Name(n), Some(ArgKind::Local | ArgKind::Free)) if !locals.contains(n) => {
+                    locals.push(n.clone())
+                }
+                (Arg::Name(n), Some(kd)) if kd.uses_names() && !names.contains(n) => {
+                    names.push(n.clone())
+                }
+                (
+                    Arg::NameFlags {
+                        name: NameRef::Name(n),
+                        ..
+                    },
+                    _,
+                ) if !names.contains(n) => names.push(n.clone()),
+                _ => {}
+            }
+        }
+    }
+    let labels = labels(b);
+    let (new, what) = match (&arg, kind) {
+        (_, ArgKind::None) => return None,
+        (Arg::Label(_), _) => {
+            let l = rng.pick(&labels)?.clone();
+            (Arg::Label(l.clone()), format!("target -> {l}"))
+        }
+        (Arg::Const(c), _) => {
+            if rng.below(8) == 0 {
+                let n = rng.below(consts.len() + 1) as u32;
+                (Arg::Value(n), format!("const -> #{n}"))
+            } else {
+                let others: Vec<&Obj> = consts.iter().filter(|x| *x != c).collect();
+                let o = (*rng.pick(&others)?).clone();
+                let t = pyasm::dis::print::const_text(&o);
+                (Arg::Const(o), format!("const -> {t}"))
+            }
+        }
+        (Arg::Name(n), ArgKind::Local | ArgKind::Free) => {
+            if rng.below(8) == 0 {
+                let v = rng.below(locals.len() + 1) as u32;
+                (Arg::Value(v), format!("local -> #{v}"))
+            } else {
+                let others: Vec<&PyStr> = locals.iter().filter(|x| *x != n).collect();
+                let o = (*rng.pick(&others)?).clone();
+                let t = pyasm::dis::print::name_text(&o);
+                (Arg::Name(o), format!("local -> {t}"))
+            }
+        }
+        (Arg::Name(n), _) => {
+            let others: Vec<&PyStr> = names.iter().filter(|x| *x != n).collect();
+            let o = (*rng.pick(&others)?).clone();
+            let t = pyasm::dis::print::name_text(&o);
+            (Arg::Name(o), format!("name -> {t}"))
+        }
+        (Arg::NameFlags { flags, name }, _) => {
+            let bits = if kind == ArgKind::SuperAttr { 2 } else { 1 };
+            if rng.below(2) == 0 {
+                let f = flags ^ (1 << rng.below(bits));
+                (
+                    Arg::NameFlags {
+                        flags: f,
+                        name: name.clone(),
+                    },
+                    format!("flags -> {f}"),
+                )
+            } else {
+                let o = (*rng.pick(&names.iter().collect::<Vec<_>>())?).clone();
+                let t = pyasm::dis::print::name_text(&o);
+                (
+                    Arg::NameFlags {
+                        flags: *flags,
+                        name: NameRef::Name(o),
+                    },
+                    format!("name -> {t}"),
+                )
+            }
+        }
+        (Arg::Pair(x, y), _) => {
+            let o = NameRef::Name((*rng.pick(&locals.iter().collect::<Vec<_>>())?).clone());
+            if rng.below(2) == 0 {
+                (Arg::Pair(o, y.clone()), "first local changed".to_string())
+            } else {
+                (Arg::Pair(x.clone(), o), "second local changed".to_string())
+            }
+        }
+        (Arg::Value(v), _) => {
+            let n = other_value(*v, rng);
+            (Arg::Value(n), format!("{v} -> {n}"))
+        }
+        (Arg::None, _) => {
+            let n = other_value(0, rng);
+            (Arg::Value(n), format!("0 -> {n}"))
+        }
+    };
+    if let Stmt::Instr(i) = &mut b.body[k] {
+        i.arg = new;
+    }
+    Some(what)
+}

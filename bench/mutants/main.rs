@@ -1,0 +1,75 @@
+//! The mutation run of `bench/mutants.sh` (not a test: it prints figures;
+//! `tests/mutants.rs` runs a small sample and asserts). See `drive.rs`.
+//!
+//! `mutants run --version V --corpus DIR[,DIR...] --work DIR --keep DIR
+//!  [--count N] [--seed S] [--batch B] [--timeout SECONDS] [--pyasm PATH]`
+
+mod drive;
+mod gen;
+
+use std::path::PathBuf;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.first().map(String::as_str) != Some("run") {
+        // `cargo test --all-targets` starts every bench with no arguments
+        // or the harness's flags: nothing to do then.
+        if args.iter().all(|a| a.starts_with("--")) {
+            eprintln!("mutants: nothing to run without a corpus; run bench/mutants.sh");
+            return;
+        }
+        eprintln!("usage: mutants run --version V --corpus DIR --work DIR --keep DIR [--count N] [--seed S] [--batch B] [--timeout S] [--pyasm PATH]");
+        std::process::exit(2);
+    }
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let need = |name: &str| {
+        opt(name).unwrap_or_else(|| {
+            eprintln!("mutants run: {name} is required");
+            std::process::exit(2)
+        })
+    };
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cfg = drive::Config {
+        version: need("--version"),
+        pyasm: opt("--pyasm")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo.join("target/release/pyasm")),
+        work: PathBuf::from(need("--work")),
+        keep: PathBuf::from(need("--keep")),
+        count: opt("--count").and_then(|s| s.parse().ok()).unwrap_or(1000),
+        seed: opt("--seed").and_then(|s| s.parse().ok()).unwrap_or(1),
+        batch: opt("--batch").and_then(|s| s.parse().ok()).unwrap_or(5000),
+        timeout: opt("--timeout").and_then(|s| s.parse().ok()).unwrap_or(2.0),
+        python311: std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into()),
+        progress: true,
+        repo,
+    };
+    let start = std::time::Instant::now();
+    let roots: Vec<PathBuf> = need("--corpus").split(',').map(PathBuf::from).collect();
+    let corpus = gen::index(&roots);
+    let blocks: usize = corpus.iter().map(|f| f.blocks.len()).sum();
+    eprintln!(
+        "{}: corpus of {} files, {blocks} code objects",
+        cfg.version,
+        corpus.len()
+    );
+    let t = drive::run(&cfg, &corpus);
+    print!("{}", drive::report(&cfg.version, &t));
+    println!(
+        "{}: most frequent exceptions: {}",
+        cfg.version,
+        drive::top_exceptions(&t, 12)
+    );
+    println!("{}: {:.0} s", cfg.version, start.elapsed().as_secs_f64());
+    if !t.crashes.is_empty() {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,2169 @@
+//! What kind of value each stack slot and fast local can hold, and the
+//! instructions CPython trusts to be handed a particular kind.
+//!
+//! CPython's interpreter checks little of what the compiler guarantees:
+//! `FOR_ITER` calls its operand's `tp_iternext` without looking, `RERAISE`
+//! and `PUSH_EXC_INFO` read the fields of an exception object, `MAKE_FUNCTION`
+//! stores whatever it is given as a code object, defaults tuple or closure,
+//! `LOAD_DEREF` reads a cell, `LIST_APPEND` writes into a list, and almost
+//! every instruction dereferences its operands, so a NULL placeholder in
+//! the wrong slot crashes it. This module proves, for every path, that each
+//! such operand is what the instruction needs, or reports it.
+//!
+//! A forward data flow over the instructions the stack analysis reached,
+//! including the edges into exception handlers (a handler starts from the
+//! stack below its depth at each instruction of its regions, plus `lasti`
+//! and the exception). Each slot holds a set of possible kinds (a bit set:
+//! NULL, None, exception, code object, tuple, list, ... or an object of
+//! unknown type), a length or constant index where one is known, and an
+//! identity, so that `COPY 1; POP_JUMP_IF_NOT_NONE` narrows the copy left
+//! behind. Sets only grow at joins, so it ends; a kind is trusted only when
+//! every path agrees, so it has no false alarms only where real code is
+//! this regular, which `tests/verifier.rs` checks over whole standard
+//! libraries.
+//!
+//! Beside the data flow it checks the instruction sequences the interpreter
+//! relies on: the prologue (`COPY_FREE_VARS`, `RETURN_GENERATOR`), 3.11's
+//! `PRECALL`/`CALL` pairs and `KW_NAMES`, the `END_FOR` that `FOR_ITER`
+//! skips, and opcodes that must never run (specialized, instrumented,
+//! internal). It only reads; it never runs anything.
+
+use super::stack::{flow_of, inputs, Flow, FlowExcept, FlowInstr, StackResult};
+use crate::code::{kind, Obj, PyStr};
+use crate::versions::{OpInfo, OpcodeTable, Version};
+use std::rc::Rc;
+
+const NULL: u16 = 1 << 0;
+const NONE: u16 = 1 << 1;
+const LASTI: u16 = 1 << 2;
+const EXC: u16 = 1 << 3;
+const CODE: u16 = 1 << 4;
+const TUPLE: u16 = 1 << 5;
+const LIST: u16 = 1 << 6;
+const SET: u16 = 1 << 7;
+const DICT: u16 = 1 << 8;
+const ITER: u16 = 1 << 9;
+const CELL: u16 = 1 << 10;
+const FUNC: u16 = 1 << 11;
+const STR: u16 = 1 << 12;
+/// An object of a type nothing is known about (it may be any of the above).
+const OTHER: u16 = 1 << 13;
+/// What calling a function made from code constant `n` returns: an
+/// iterator when that code is a generator (3.14 iterates `all(genexpr)`
+/// and kin without GET_ITER).
+const GENCALL: u16 = 1 << 14;
+
+/// `n` or `m` not known.
+const UNKNOWN: u32 = u32::MAX;
+/// A function's `m` before a closure is attached.
+const NO_CLOSURE: u32 = u32::MAX - 1;
+
+/// A tuple all of whose items are cells.
+const F_CELLS: u8 = 1;
+/// A tuple of strings.
+const F_STRS: u8 = 4;
+/// A local that may hold a NULL stored into it (joined with "or").
+const F_STORED_NULL: u8 = 8;
+const AND_FLAGS: u8 = F_CELLS | F_STRS;
+
+/// One stack slot or local.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Slot {
+    bits: u16,
+    f: u8,
+    /// Tuple: its length. Code object or function: its constant index.
+    n: u32,
+    /// Function: its closure's length, or `NO_CLOSURE`.
+    m: u32,
+    /// Where the value was made (0: no identity): copies share it.
+    id: u32,
+    /// The hidden parameters (bit per position) it may come from.
+    hid: u8,
+    /// A list: the kinds its items may be.
+    items: u16,
+    /// 3.14: the locals (bit `index % 64`) this slot may be a borrowed
+    /// reference to (`LOAD_FAST_BORROW`): it is valid only while the local
+    /// keeps its value.
+    borrow: u64,
+}
+
+impl Slot {
+    fn of(bits: u16) -> Slot {
+        Slot {
+            bits,
+            f: 0,
+            n: UNKNOWN,
+            m: UNKNOWN,
+            id: 0,
+            hid: 0,
+            items: 0,
+            borrow: 0,
+        }
+    }
+    fn join(self, o: Slot) -> Slot {
+        Slot {
+            bits: self.bits | o.bits,
+            f: (self.f & o.f & AND_FLAGS) | ((self.f | o.f) & F_STORED_NULL),
+            n: if self.n == o.n { self.n } else { UNKNOWN },
+            m: if self.m == o.m { self.m } else { UNKNOWN },
+            id: if self.id == o.id { self.id } else { 0 },
+            hid: self.hid | o.hid,
+            items: self.items | o.items,
+            borrow: self.borrow | o.borrow,
+        }
+    }
+    fn non_null(self) -> Slot {
+        Slot {
+            bits: if self.bits & !NULL == 0 {
+                OTHER
+            } else {
+                self.bits & !NULL
+            },
+            ..self
+        }
+    }
+}
+
+/// Words for a set of kinds, in messages.
+fn describe(bits: u16) -> String {
+    let names = [
+        (NULL, "a NULL"),
+        (NONE, "None"),
+        (LASTI, "the int `lasti`"),
+        (EXC, "an exception"),
+        (CODE, "a code object"),
+        (TUPLE, "a tuple"),
+        (LIST, "a list"),
+        (SET, "a set"),
+        (DICT, "a dict"),
+        (ITER, "an iterator"),
+        (CELL, "a cell"),
+        (FUNC, "a function"),
+        (STR, "a str"),
+        (OTHER, "an object of unknown type"),
+        (GENCALL, "what a call returns"),
+    ];
+    let parts: Vec<&str> = names
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    match parts.len() {
+        0 => "nothing".into(),
+        1 => parts[0].into(),
+        _ => format!(
+            "{} or {}",
+            parts[..parts.len() - 1].join(", "),
+            parts[parts.len() - 1]
+        ),
+    }
+}
+
+#[derive(Clone)]
+struct State {
+    stack: Vec<Slot>,
+    locals: Rc<Vec<Slot>>,
+}
+
+impl State {
+    /// Joins `o` into this state; true when something changed. The code
+    /// constants of functions whose identity the join loses go to `lost`.
+    fn join_from(&mut self, o: &State, lost: &mut Vec<u32>) -> bool {
+        let mut changed = false;
+        let mut join = |a: &mut Slot, b: Slot| {
+            let j = a.join(b);
+            if j.bits & FUNC != 0 && j.n == UNKNOWN {
+                for x in [*a, b] {
+                    if x.bits & FUNC != 0 && x.n != UNKNOWN {
+                        lost.push(x.n);
+                    }
+                }
+            }
+            let c = j != *a;
+            *a = j;
+            c
+        };
+        for (a, b) in self.stack.iter_mut().zip(&o.stack) {
+            changed |= join(a, *b);
+        }
+        if !Rc::ptr_eq(&self.locals, &o.locals) && self.locals != o.locals {
+            let mut l = (*self.locals).clone();
+            let mut lc = false;
+            for (a, b) in l.iter_mut().zip(o.locals.iter()) {
+                lc |= join(a, *b);
+            }
+            if lc {
+                self.locals = Rc::new(l);
+                changed = true;
+            }
+        }
+        changed
+    }
+    /// Forgets an identity about to be given to a new value (a loop makes
+    /// the same instruction's values again).
+    fn scrub(&mut self, id: u32) {
+        for s in &mut self.stack {
+            if s.id == id {
+                s.id = 0;
+            }
+        }
+        if self.locals.iter().any(|s| s.id == id) {
+            let l = Rc::make_mut(&mut self.locals);
+            for s in l.iter_mut() {
+                if s.id == id {
+                    s.id = 0;
+                }
+            }
+        }
+    }
+    /// Applies `f` to every slot holding the value `id`; false when a slot
+    /// becomes empty (the path cannot happen).
+    fn narrow(&mut self, id: u32, f: impl Fn(u16) -> u16) -> bool {
+        if id == 0 {
+            return true;
+        }
+        let mut ok = true;
+        for s in &mut self.stack {
+            if s.id == id {
+                s.bits = f(s.bits);
+                ok &= s.bits != 0;
+            }
+        }
+        if self.locals.iter().any(|s| s.id == id) {
+            let l = Rc::make_mut(&mut self.locals);
+            for s in l.iter_mut() {
+                if s.id == id {
+                    s.bits = f(s.bits);
+                    ok &= s.bits != 0;
+                }
+            }
+        }
+        ok
+    }
+}
+
+/// What the analysis needs of one assembled block.
+pub struct Input<'a> {
+    pub table: &'static OpcodeTable,
+    pub instrs: &'a [FlowInstr],
+    pub excepts: &'a [FlowExcept],
+    pub analysis: &'a StackResult,
+    /// `co_consts` as built (child code objects as `Obj::CodeRef`).
+    pub consts: &'a [Obj],
+    /// The fast locals: names and `co_localspluskinds` bits.
+    pub vars: &'a [(PyStr, u8)],
+    /// `co_names`.
+    pub names: &'a [PyStr],
+    /// Arguments, `*args` and `**kwargs` included: the locals a call fills.
+    pub n_args: usize,
+    pub flags: u32,
+}
+
+/// One problem: the instruction, a stable code, the message, and an
+/// instruction to point a note at.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub at: usize,
+    pub code: &'static str,
+    pub message: String,
+    pub note: Option<(usize, String)>,
+}
+
+/// A function made from a code constant: the instruction that gives it
+/// its closure (or makes it, when it gets none), the constant's index, and
+/// the closure's length. The module checks compare it with the free
+/// variables of that code block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeFunction {
+    pub at: usize,
+    pub konst: usize,
+    pub need: Need,
+}
+
+/// What a function made here needs of the code block it is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// Exactly this many free variables: the closure has this many cells.
+    Closure(u32),
+    /// To be a generator: what calling it returns is iterated directly.
+    Generator,
+    /// No hidden parameters: the function is used other than by calling it
+    /// at once, so what its parameters get is not known.
+    Escapes,
+    /// Called at once with these kinds of values as its first arguments
+    /// (bit sets, see `hidden_param`), and this many arguments.
+    Call([u16; 3], u32),
+}
+
+/// The kind of value a parameter of this name gets: the compiler's hidden
+/// parameters (`.0` of a comprehension or generator expression, `.defaults`
+/// and `.kwdefaults` of 3.12+ generic functions) get only what its own
+/// calls pass, and the code relies on it.
+pub fn hidden_param(name: &PyStr) -> Option<u16> {
+    match name.as_str()? {
+        ".0" => Some(ITER),
+        ".defaults" => Some(TUPLE),
+        ".kwdefaults" => Some(DICT),
+        _ => None,
+    }
+}
+
+/// Words for a set of kinds (as `Need::Call` carries them).
+pub fn kinds_text(bits: u16) -> String {
+    describe(bits)
+}
+
+#[derive(Debug, Default)]
+pub struct KindResult {
+    pub findings: Vec<Finding>,
+    pub functions: Vec<MadeFunction>,
+    /// The hidden parameters (bit per position) whose promised kind some
+    /// instruction relies on: callers must keep the promise.
+    pub relied: u8,
+}
+
+const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
+
+pub fn analyze(inp: &Input) -> KindResult {
+    let mut a = Analysis {
+        inp,
+        late: inp.table.version >= Version::V3_13,
+        v: inp.table.version,
+        out: KindResult::default(),
+        reported: Vec::new(),
+    };
+    a.structure();
+    a.flow();
+    a.out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
+    a.out.functions.dedup();
+    a.out
+}
+
+struct Analysis<'a> {
+    inp: &'a Input<'a>,
+    /// 3.13+: the NULL or self sits above the callable.
+    late: bool,
+    v: Version,
+    out: KindResult,
+    /// (instruction, code) already reported.
+    reported: Vec<(usize, &'static str)>,
+}
+
+/// 3.14 collects the indices of conditional annotations in a set it
+/// keeps under this name and adds to with SET_ADD, which does not check
+/// that it is one: the code's own stores to the name must store sets.
+/// (Rebinding it from elsewhere crashes 3.14 whatever the bytecode: a
+/// CPython bug, not something a verifier of one code object can see.)
+const CONDITIONAL_ANNOTATIONS: &str = "__conditional_annotations__";
+
+fn base(op: &OpInfo) -> &'static str {
+    op.base.unwrap_or(op.name)
+}
+
+impl Analysis<'_> {
+    fn report(
+        &mut self,
+        at: usize,
+        code: &'static str,
+        message: String,
+        note: Option<(usize, String)>,
+    ) {
+        if self.reported.contains(&(at, code)) {
+            return;
+        }
+        self.reported.push((at, code));
+        self.out.findings.push(Finding {
+            at,
+            code,
+            message,
+            note,
+        });
+    }
+
+    fn name(&self, i: usize) -> &'static str {
+        self.inp.instrs[i]
+            .op
+            .map(|o| o.name)
+            .unwrap_or("this instruction")
+    }
+
+    fn live(&self, i: usize) -> bool {
+        self.inp.analysis.live.get(i).copied().unwrap_or(false)
+    }
+
+    // -----------------------------------------------------------------
+    // Sequences
+
+    fn structure(&mut self) {
+        let inp = self.inp;
+        let n = inp.instrs.len();
+        let opname = |i: usize| inp.instrs.get(i).and_then(|x| x.op).map(base);
+        // Instructions something jumps to or an exception lands on.
+        let mut targeted = vec![false; n + 1];
+        for ins in inp.instrs {
+            if let (Some(op), Some(t)) = (ins.op, ins.target) {
+                if matches!(flow_of(op), Flow::Branch | Flow::Jump) && t <= n {
+                    targeted[t] = true;
+                }
+            }
+        }
+        for e in inp.excepts {
+            if e.handler <= n {
+                targeted[e.handler] = true;
+            }
+        }
+        for (k, e) in inp.excepts.iter().enumerate() {
+            let entered = (e.start..e.end.min(n)).any(|i| self.live(i));
+            if e.handler >= n && entered {
+                let at = e.start.min(n.saturating_sub(1));
+                self.report(
+                    at,
+                    "bad-jump-target",
+                    format!("exception entry {k} sends exceptions to the end of the code, where there is no instruction to run"),
+                    None,
+                );
+            }
+        }
+
+        for i in 0..n {
+            if !self.live(i) {
+                continue;
+            }
+            let ins = &inp.instrs[i];
+            let Some(op) = ins.op else {
+                self.report(
+                    i,
+                    "forbidden-opcode",
+                    format!(
+                        "opcode {} is not an instruction of Python {}: the interpreter cannot run it",
+                        ins.arg, self.v
+                    ),
+                    None,
+                );
+                continue;
+            };
+            let why = if op.base.is_some() {
+                Some(format!(
+                    "{} is a specialized form of {}: the interpreter makes it at run time and trusts its caches, which a file never holds",
+                    op.name,
+                    base(op)
+                ))
+            } else if op.name.starts_with("INSTRUMENTED_") {
+                Some(format!(
+                    "{} is made by sys.monitoring at run time and needs its data, which a file never holds",
+                    op.name
+                ))
+            } else if matches!(
+                op.name,
+                "CACHE" | "ENTER_EXECUTOR" | "INTERPRETER_EXIT" | "RESERVED"
+            ) {
+                Some(format!(
+                    "{} is internal to the interpreter and never runs as part of a code object",
+                    op.name
+                ))
+            } else {
+                None
+            };
+            if let Some(w) = why {
+                self.report(i, "forbidden-opcode", w, None);
+            }
+        }
+
+        // The prologue: COPY_FREE_VARS first when there are free
+        // variables; MAKE_CELLs; RETURN_GENERATOR for generators. Nothing
+        // may jump back into it.
+        let nfree = inp.vars.iter().filter(|(_, k)| k & kind::FREE != 0).count() as u32;
+        let generator = inp.flags & GENERATOR_FLAGS != 0;
+        let mut k = 0;
+        if nfree > 0 {
+            if opname(0) == Some("COPY_FREE_VARS") && inp.instrs[0].arg == nfree {
+                k = 1;
+            } else if n > 0 {
+                self.report(
+                    0,
+                    "bad-prologue",
+                    format!(
+                        "this code has {nfree} free variable{}: it must start with COPY_FREE_VARS {nfree}, which fills them from the closure",
+                        if nfree == 1 { "" } else { "s" }
+                    ),
+                    None,
+                );
+            }
+        }
+        while opname(k) == Some("MAKE_CELL") || opname(k) == Some("NOP") {
+            k += 1;
+        }
+        // `super()` reads a first argument that is a cell as one from the
+        // moment the code starts.
+        let first_cell =
+            inp.n_args > 0 && inp.vars.first().is_some_and(|(_, kd)| kd & kind::CELL != 0);
+        if first_cell
+            && !(0..k).any(|j| opname(j) == Some("MAKE_CELL") && inp.instrs[j].arg == 0)
+            && n > 0
+        {
+            self.report(
+                0,
+                "bad-prologue",
+                "the first argument is a cell: the code must start by making it one (MAKE_CELL before anything else), as `super()` reads it".into(),
+                None,
+            );
+        }
+        let mut gen_at = None;
+        if opname(k) == Some("RETURN_GENERATOR") {
+            gen_at = Some(k);
+            k += 1;
+        }
+        let prologue_end = k;
+        for i in 0..n {
+            match opname(i) {
+                Some("COPY_FREE_VARS") if !(i == 0 && nfree > 0) => {
+                    let why = if nfree == 0 {
+                        "this code has no free variables: COPY_FREE_VARS would read a closure it does not have".to_string()
+                    } else {
+                        format!("COPY_FREE_VARS belongs only at the start, as COPY_FREE_VARS {nfree}")
+                    };
+                    self.report(i, "bad-prologue", why, None);
+                }
+                Some("RETURN_GENERATOR") if Some(i) != gen_at || !generator => {
+                    let why = if generator {
+                        "RETURN_GENERATOR runs once, at the start of the code (after COPY_FREE_VARS and MAKE_CELL only)"
+                    } else {
+                        "RETURN_GENERATOR in code that is not flagged GENERATOR, COROUTINE or ASYNC_GENERATOR"
+                    };
+                    self.report(i, "bad-prologue", why.into(), None);
+                }
+                Some("YIELD_VALUE") if !generator => self.report(
+                    i,
+                    "bad-prologue",
+                    "YIELD_VALUE in code that is not a generator: the interpreter would suspend a frame that no generator owns".into(),
+                    None,
+                ),
+                _ => {}
+            }
+        }
+        if generator && gen_at.is_none() && n > 0 {
+            self.report(
+                0,
+                "bad-prologue",
+                "code flagged as a generator must start with RETURN_GENERATOR (after COPY_FREE_VARS and MAKE_CELL)".into(),
+                None,
+            );
+        }
+        if gen_at.is_some() || (nfree > 0 && k > 0) {
+            for (t, &hit) in targeted.iter().enumerate().take(prologue_end) {
+                if hit {
+                    self.report(
+                        t,
+                        "bad-prologue",
+                        "a jump or handler leads back into the prologue, which must run exactly once".into(),
+                        None,
+                    );
+                }
+            }
+        }
+
+        // Pairs the interpreter treats as one.
+        for i in 0..n {
+            let Some(name) = opname(i) else { continue };
+            let arg = inp.instrs[i].arg;
+            match name {
+                "PRECALL"
+                    if self.v == Version::V3_11
+                        && (opname(i + 1) != Some("CALL")
+                            || inp.instrs[i + 1].arg != arg
+                            || targeted[i + 1]) =>
+                {
+                    self.report(
+                            i,
+                            "call-sequence",
+                            format!("PRECALL {arg} must be followed directly by CALL {arg}, which nothing else jumps to: the two count the same arguments"),
+                            None,
+                        );
+                }
+                "CALL"
+                    if self.v == Version::V3_11
+                        && (i == 0
+                            || opname(i - 1) != Some("PRECALL")
+                            || inp.instrs[i - 1].arg != arg
+                            || targeted[i]) =>
+                {
+                    self.report(
+                        i,
+                        "call-sequence",
+                        format!("CALL {arg} must come directly after PRECALL {arg}"),
+                        None,
+                    );
+                }
+                "KW_NAMES" => {
+                    let call = if self.v == Version::V3_11 {
+                        "PRECALL"
+                    } else {
+                        "CALL"
+                    };
+                    let names = inp.consts.get(arg as usize);
+                    let len = match names {
+                        Some(Obj::Tuple(v)) if v.iter().all(|x| matches!(x, Obj::Str(_))) => {
+                            Some(v.len())
+                        }
+                        _ => None,
+                    };
+                    let next_ok = opname(i + 1) == Some(call) && !targeted[i + 1];
+                    match len {
+                        None => self.report(
+                            i,
+                            "operand-kind",
+                            "KW_NAMES needs a constant tuple of keyword names".into(),
+                            None,
+                        ),
+                        Some(l) if next_ok && l as u64 > inp.instrs[i + 1].arg as u64 => self
+                            .report(
+                                i,
+                                "call-sequence",
+                                format!(
+                                    "{l} keyword names for a call of {} arguments",
+                                    inp.instrs[i + 1].arg
+                                ),
+                                Some((i + 1, "the call".into())),
+                            ),
+                        _ => {}
+                    }
+                    if !next_ok {
+                        self.report(
+                            i,
+                            "call-sequence",
+                            format!("KW_NAMES must be followed directly by the {call} it names the keywords of"),
+                            None,
+                        );
+                    }
+                }
+                "SET_FUNCTION_ATTRIBUTE" => {
+                    // The attributes are set straight after MAKE_FUNCTION,
+                    // before anything can use the function, each once.
+                    let mut j = i;
+                    let mut seen = 0u32;
+                    let mut ok = true;
+                    while j > 0 && opname(j) == Some("SET_FUNCTION_ATTRIBUTE") {
+                        ok &= !targeted[j] && seen & inp.instrs[j].arg == 0;
+                        seen |= inp.instrs[j].arg;
+                        j -= 1;
+                    }
+                    if !ok || opname(j) != Some("MAKE_FUNCTION") {
+                        self.report(
+                            i,
+                            "call-sequence",
+                            "SET_FUNCTION_ATTRIBUTE must follow MAKE_FUNCTION directly (or another SET_FUNCTION_ATTRIBUTE for a different attribute), with nothing jumping in between".into(),
+                            None,
+                        );
+                    }
+                }
+                "FOR_ITER" if self.v >= Version::V3_12 => {
+                    // An exhausted iterator jumps past the END_FOR (3.13:
+                    // and the POP_TOP) at its target; the interpreter skips
+                    // them without looking, so they must be there.
+                    let Some(t) = inp.instrs[i].target else {
+                        continue;
+                    };
+                    let ok = opname(t) == Some("END_FOR")
+                        && (self.v != Version::V3_13 || opname(t + 1) == Some("POP_TOP"));
+                    if !ok {
+                        let want = if self.v == Version::V3_13 {
+                            "END_FOR then POP_TOP"
+                        } else {
+                            "END_FOR"
+                        };
+                        self.report(
+                            i,
+                            "bad-jump-target",
+                            format!("FOR_ITER must jump to {want}: when the iterator ends, the interpreter skips over it without running it"),
+                            None,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------
+    // Data flow
+
+    fn entry(&self) -> State {
+        let inp = self.inp;
+        let locals = inp
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                if i < inp.n_args {
+                    // Hidden parameters get what the compiler passes (the
+                    // module checks hold its calls to it).
+                    match hidden_param(name) {
+                        Some(k) if i < 8 => Slot {
+                            hid: 1 << i,
+                            ..Slot::of(k)
+                        },
+                        _ => Slot::of(OTHER),
+                    }
+                } else {
+                    Slot::of(NULL)
+                }
+            })
+            .collect();
+        State {
+            stack: Vec::new(),
+            locals: Rc::new(locals),
+        }
+    }
+
+    fn flow(&mut self) {
+        let inp = self.inp;
+        let n = inp.instrs.len();
+        if n == 0 {
+            return;
+        }
+        let depths = &inp.analysis.depths;
+        let mut state: Vec<Option<State>> = vec![None; n + 1];
+        state[0] = Some(self.entry());
+        let mut work = Work::new(n + 1);
+        work.push(0);
+        let mut cover: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (k, e) in inp.excepts.iter().enumerate() {
+            for c in cover.iter_mut().take(e.end.min(n)).skip(e.start) {
+                c.push(k);
+            }
+        }
+        // Each slot's set only grows, so an instruction is revisited a
+        // bounded number of times; real code settles in a few passes.
+        let width = inp.vars.len() + inp.analysis.max_depth as usize + 1;
+        let budget = (n + 1).saturating_mul(64 + 4 * width.min(4096)) + 10_000;
+        let mut steps = 0usize;
+        while let Some(i) = work.pop() {
+            steps += 1;
+            if steps > budget {
+                self.report(
+                    i,
+                    "too-complex",
+                    "the kinds of values here did not settle within the analysis budget; the code cannot be verified".into(),
+                    None,
+                );
+                return;
+            }
+            if i >= n || !self.live(i) {
+                continue;
+            }
+            let Some(st) = state[i].clone() else { continue };
+            if depths[i] != Some(st.stack.len() as i32) {
+                continue;
+            }
+            // Exception edges: the handler sees the stack below its depth.
+            for &k in &cover[i] {
+                let e = &inp.excepts[k];
+                let Some(hd) = inp.analysis.handler_depths.get(k).copied().flatten() else {
+                    continue;
+                };
+                let hd = hd as usize;
+                let pops = self.pops(i, &st);
+                if st.stack.len() < hd + pops {
+                    self.report(
+                        i,
+                        "handler-depth",
+                        format!(
+                            "if {} raises, the stack holds {} item{} but its handler expects {hd}: the interpreter would run the handler over the wrong slots",
+                            self.name(i),
+                            st.stack.len().saturating_sub(pops),
+                            if st.stack.len().saturating_sub(pops) == 1 { "" } else { "s" },
+                        ),
+                        Some((e.handler.min(n.saturating_sub(1)), "the handler".into())),
+                    );
+                    continue;
+                }
+                let mut h = State {
+                    stack: st.stack[..hd].to_vec(),
+                    locals: st.locals.clone(),
+                };
+                // A suspended generator is thrown into after the sent
+                // value (None) takes the yielded value's place.
+                if inp.instrs[i].op.map(base) == Some("YIELD_VALUE") && hd == st.stack.len() {
+                    if let Some(top) = h.stack.last_mut() {
+                        *top = Slot::of(OTHER);
+                    }
+                }
+                let base_id = (n as u32 + 1 + k as u32).saturating_mul(4);
+                if e.lasti {
+                    h.scrub(base_id + 1);
+                    h.stack.push(Slot {
+                        id: base_id + 1,
+                        ..Slot::of(LASTI)
+                    });
+                }
+                h.scrub(base_id + 2);
+                h.stack.push(Slot {
+                    id: base_id + 2,
+                    ..Slot::of(EXC)
+                });
+                self.merge(&mut state, &mut work, e.handler, h);
+            }
+            let Some(op) = inp.instrs[i].op else { continue };
+            self.uses_of_functions(i, &st);
+            let (fall, jump) = self.step(i, op, st);
+            let flow = flow_of(op);
+            if matches!(flow, Flow::Branch | Flow::Jump) {
+                if let (Some(t), Some(s)) = (inp.instrs[i].target, jump) {
+                    self.merge(&mut state, &mut work, t, s);
+                }
+            }
+            if matches!(flow, Flow::Next | Flow::Branch) {
+                if let Some(s) = fall {
+                    self.merge(&mut state, &mut work, i + 1, s);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, state: &mut [Option<State>], work: &mut Work, t: usize, s: State) {
+        if t >= state.len() {
+            return;
+        }
+        match &mut state[t] {
+            None => {
+                state[t] = Some(s);
+                work.push(t);
+            }
+            Some(old) if old.stack.len() == s.stack.len() => {
+                let mut lost = Vec::new();
+                if old.join_from(&s, &mut lost) {
+                    work.push(t);
+                }
+                // Where paths meet, a function no longer has one origin:
+                // whatever happens to it next is not known to be a call.
+                for n in lost {
+                    self.escape(t.min(self.inp.instrs.len().saturating_sub(1)), n);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn escape(&mut self, at: usize, konst: u32) {
+        self.out.functions.push(MadeFunction {
+            at,
+            konst: konst as usize,
+            need: Need::Escapes,
+        });
+    }
+
+    /// What instruction `i` does with the functions it takes off the
+    /// stack: calling one directly records the kinds of its first
+    /// arguments (a function with the compiler's hidden parameters must get
+    /// what they promise); anything else lets it escape.
+    fn uses_of_functions(&mut self, i: usize, st: &State) {
+        let Some(op) = self.inp.instrs[i].op else {
+            return;
+        };
+        let name = base(op);
+        let d = st.stack.len();
+        let a = self.inp.instrs[i].arg as usize;
+        let keywords = i > 0 && self.inp.instrs[i - 1].op.map(base) == Some("KW_NAMES")
+            || self.v == Version::V3_11
+                && i > 1
+                && self.inp.instrs[i - 2].op.map(base) == Some("KW_NAMES");
+        // A direct call: the stack holds two slots and then the arguments;
+        // 3.11 and 3.12 put [NULL or method, callable or self], 3.13+
+        // [callable, NULL or self]. Which one is the function called, and
+        // the arguments it gets (a self first when the slot beside it is
+        // not NULL: the compiler calls a comprehension's function with its
+        // iterator that way).
+        let is_call = match name {
+            "PRECALL" => true,
+            "CALL" => self.v >= Version::V3_12,
+            _ => false,
+        };
+        // How many slots it takes, and one of them it puts back unchanged.
+        let sets_type_params = name == "CALL_INTRINSIC_2"
+            && self.inp.table.intrinsic2.get(a).copied()
+                == Some("INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
+        let (removed, kept) = match name {
+            "PRECALL" => (0, None),
+            "YIELD_VALUE" => (1, None),
+            "SET_FUNCTION_ATTRIBUTE" => (2, Some(d.wrapping_sub(1))),
+            _ if sets_type_params => (2, Some(d.wrapping_sub(2))),
+            _ => (self.pops(i, st), None),
+        };
+        let mut records = Vec::new();
+        if is_call && a + 2 <= d {
+            let (lo, hi) = (st.stack[d - a - 2], st.stack[d - a - 1]);
+            let args = &st.stack[d - a..];
+            // (function, its arguments' kinds) when decidable.
+            let decided: Option<(Slot, Vec<u16>)> = if self.late {
+                match hi.bits {
+                    NULL => Some((lo, args.iter().map(|x| x.bits).collect())),
+                    b if b & NULL == 0 => Some((
+                        lo,
+                        std::iter::once(b)
+                            .chain(args.iter().map(|x| x.bits))
+                            .collect(),
+                    )),
+                    _ => None,
+                }
+            } else {
+                match lo.bits {
+                    NULL => Some((hi, args.iter().map(|x| x.bits).collect())),
+                    b if b & NULL == 0 => Some((
+                        lo,
+                        std::iter::once(hi.bits)
+                            .chain(args.iter().map(|x| x.bits))
+                            .collect(),
+                    )),
+                    _ => None,
+                }
+            };
+            let mut called = None;
+            if let Some((f, kinds)) = decided {
+                if f.bits == FUNC && f.n != UNKNOWN && !keywords {
+                    let mut k3 = [0u16; 3];
+                    for (k, x) in k3.iter_mut().enumerate() {
+                        *x = kinds.get(k).copied().unwrap_or(0);
+                    }
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: f.n as usize,
+                        need: Need::Call(k3, kinds.len().min(u32::MAX as usize) as u32),
+                    });
+                    called = Some(f.id);
+                }
+            }
+            // Everything else involved escapes (as arguments, or as a
+            // callable that is not known to be called directly).
+            for x in std::iter::once(lo)
+                .chain(std::iter::once(hi))
+                .chain(args.iter().copied())
+            {
+                let is_called = called.is_some_and(|c| c == x.id && x.bits == FUNC && c != 0);
+                if x.bits & FUNC != 0 && x.n != UNKNOWN && !is_called {
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: x.n as usize,
+                        need: Need::Escapes,
+                    });
+                }
+            }
+        } else {
+            // 3.11's CALL takes the two slots PRECALL already looked at.
+            let removed = if name == "CALL" && self.v == Version::V3_11 {
+                0
+            } else {
+                removed
+            };
+            for p in d.saturating_sub(removed)..d {
+                let x = st.stack[p];
+                if Some(p) != kept && x.bits & FUNC != 0 && x.n != UNKNOWN {
+                    records.push(MadeFunction {
+                        at: i,
+                        konst: x.n as usize,
+                        need: Need::Escapes,
+                    });
+                }
+            }
+        }
+        self.out.functions.extend(records);
+    }
+
+    /// How many slots instruction `i` removes before it pushes: the level
+    /// an exception can leave the stack at is at least the depth less this.
+    fn pops(&self, i: usize, st: &State) -> usize {
+        let ins = &self.inp.instrs[i];
+        let Some(op) = ins.op else { return 0 };
+        let a = ins.arg as usize;
+        let d = st.stack.len();
+        let n = match base(op) {
+            "CALL" if self.v == Version::V3_11 => 2,
+            "CALL" => a.saturating_add(2),
+            "CALL_KW" => a.saturating_add(3),
+            // Instructions that read below what they remove.
+            "PRECALL" | "COPY" | "SWAP" | "WITH_EXCEPT_START" | "FOR_ITER" | "GET_LEN"
+            | "MATCH_MAPPING" | "MATCH_SEQUENCE" | "MATCH_KEYS" | "IMPORT_FROM" | "GET_ANEXT"
+            | "PUSH_EXC_INFO" => 0,
+            // Thrown into at resumption, when the sent value has replaced
+            // the yielded one.
+            "YIELD_VALUE" => 0,
+            "RERAISE" | "LIST_APPEND" | "SET_ADD" | "LIST_EXTEND" | "SET_UPDATE"
+            | "DICT_UPDATE" | "DICT_MERGE" | "CHECK_EXC_MATCH" => 1,
+            "MAP_ADD" => 2,
+            _ => inputs(self.inp.table, op, ins.arg).max(0) as usize,
+        };
+        n.min(d)
+    }
+
+    /// Whether name (or, with `var`, local) `k` is 3.14's set of
+    /// conditional annotations.
+    fn names_conditional(&self, k: usize, var: bool) -> bool {
+        if self.v < Version::V3_14 {
+            return false;
+        }
+        let n = if var {
+            self.inp.vars.get(k).map(|v| &v.0)
+        } else {
+            self.inp.names.get(k)
+        };
+        n.and_then(|n| n.as_str()) == Some(CONDITIONAL_ANNOTATIONS)
+    }
+
+    /// Checks that a slot is not NULL.
+    fn need_obj(&mut self, i: usize, s: Slot, what: &str) {
+        if s.bits & NULL != 0 {
+            let m = if s.bits == NULL {
+                format!("{} {what} a NULL: CPython would crash here", self.name(i))
+            } else {
+                format!(
+                    "{} {what} a value that is NULL on some path: CPython would crash there",
+                    self.name(i)
+                )
+            };
+            self.report(i, "stack-null", m, None);
+        }
+    }
+
+    /// Checks that a slot holds only the kinds in `want`.
+    fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
+        if s.bits & NULL != 0 && want & NULL == 0 {
+            self.need_obj(i, s, "receives");
+            return;
+        }
+        if s.bits & !want == 0 {
+            self.out.relied |= s.hid;
+        } else {
+            let m = format!(
+                "{} needs {} {what}, but may receive {}: CPython does not check, and would misbehave or crash",
+                self.name(i),
+                describe(want),
+                describe(s.bits & !want)
+            );
+            self.report(i, "operand-kind", m, None);
+        }
+    }
+
+    /// Removes and returns the top `k` slots, bottom first.
+    fn take(s: &mut State, k: usize) -> Vec<Slot> {
+        let k = k.min(s.stack.len());
+        s.stack.split_off(s.stack.len() - k)
+    }
+
+    /// The state after instruction `i` on falling through and on jumping
+    /// (`None`: that way cannot be taken).
+    fn step(&mut self, i: usize, op: &'static OpInfo, st: State) -> (Option<State>, Option<State>) {
+        let inp = self.inp;
+        let a = inp.instrs[i].arg;
+        let argc = a as usize;
+        let d = st.stack.len();
+        let name = base(op);
+        let id = |k: u32| (i as u32).saturating_mul(4).saturating_add(k + 1);
+        let take = Self::take;
+        let null = Slot::of(NULL);
+        let other = Slot::of(OTHER);
+        let mut s = st;
+        // What is pushed on falling through, and on jumping when it differs;
+        // a jump state when the jump changes more than what is pushed.
+        let mut push: Vec<Slot> = Vec::new();
+        let mut jump_push: Option<Vec<Slot>> = None;
+        let mut jump_state: Option<State> = None;
+        let mut fall_ok = true;
+        let mut jump_ok = true;
+        let mut generic = false;
+        match name {
+            "NOP"
+            | "RESUME"
+            | "CACHE"
+            | "EXTENDED_ARG"
+            | "NOT_TAKEN"
+            | "RESERVED"
+            | "ENTER_EXECUTOR"
+            | "SETUP_ANNOTATIONS"
+            | "JUMP_FORWARD"
+            | "JUMP_BACKWARD"
+            | "JUMP_BACKWARD_NO_INTERRUPT"
+            | "JUMP"
+            | "KW_NAMES"
+            | "DELETE_NAME"
+            | "DELETE_GLOBAL" => {}
+            "COPY_FREE_VARS" => {
+                let l = Rc::make_mut(&mut s.locals);
+                let nl = l.len();
+                for x in l.iter_mut().skip(nl.saturating_sub(argc)) {
+                    *x = Slot::of(CELL);
+                }
+            }
+            "MAKE_CELL" => {
+                self.borrowed(i, &s, argc);
+                if argc < s.locals.len() {
+                    Rc::make_mut(&mut s.locals)[argc] = Slot::of(CELL);
+                }
+            }
+            "DELETE_FAST" => {
+                // Raises when the local is unbound; empties it.
+                self.write_local(i, argc, null);
+                self.borrowed(i, &s, argc);
+                if argc < s.locals.len() {
+                    Rc::make_mut(&mut s.locals)[argc] = null;
+                }
+            }
+            "DELETE_DEREF" => {
+                let cell = s.locals.get(argc).copied().unwrap_or(null);
+                self.need(i, cell, CELL, "in its local");
+            }
+            "STORE_NAME" | "STORE_GLOBAL" if self.names_conditional(argc, false) => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.need(
+                    i,
+                    v,
+                    SET,
+                    "(the set of conditional annotations) as its value",
+                );
+            }
+            "PUSH_NULL" => push.push(Slot { id: id(0), ..null }),
+            "LOAD_CONST" | "RETURN_CONST" => {
+                let mut slot = match inp.consts.get(argc) {
+                    Some(Obj::None) => Slot::of(NONE),
+                    Some(Obj::Str(_)) => Slot::of(STR),
+                    Some(Obj::Tuple(v)) => {
+                        let mut t = Slot::of(TUPLE);
+                        t.n = v.len() as u32;
+                        if v.iter().all(|x| matches!(x, Obj::Str(_))) {
+                            t.f |= F_STRS;
+                        }
+                        t
+                    }
+                    Some(Obj::Code(_) | Obj::CodeRef(_)) => Slot {
+                        n: a,
+                        ..Slot::of(CODE)
+                    },
+                    _ => other,
+                };
+                slot.id = id(0);
+                if name == "LOAD_CONST" {
+                    push.push(slot);
+                }
+            }
+            "LOAD_NAME" | "LOAD_FROM_DICT_OR_GLOBALS" if self.names_conditional(argc, false) => {
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(SET)
+                })
+            }
+            "LOAD_SMALL_INT"
+            | "LOAD_COMMON_CONSTANT"
+            | "LOAD_ASSERTION_ERROR"
+            | "LOAD_BUILD_CLASS"
+            | "LOAD_NAME"
+            | "LOAD_LOCALS" => push.push(Slot { id: id(0), ..other }),
+            "LOAD_GLOBAL" => {
+                let v = if self.names_conditional(argc >> 1, false) {
+                    Slot {
+                        id: id(0),
+                        ..Slot::of(SET)
+                    }
+                } else {
+                    Slot { id: id(0), ..other }
+                };
+                let nul = Slot { id: id(1), ..null };
+                match (a & 1 == 1, self.late) {
+                    (false, _) => push.push(v),
+                    (true, true) => push.extend([v, nul]),
+                    (true, false) => push.extend([nul, v]),
+                }
+            }
+            "LOAD_FAST"
+            | "LOAD_FAST_CHECK"
+            | "LOAD_FAST_BORROW"
+            | "LOAD_CLOSURE"
+            | "LOAD_FAST_LOAD_FAST"
+            | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => {
+                let pair = matches!(
+                    name,
+                    "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW"
+                );
+                let idx: Vec<usize> = if pair {
+                    vec![argc >> 4, argc & 15]
+                } else {
+                    vec![argc]
+                };
+                // 3.11's LOAD_FAST, LOAD_FAST_CHECK and LOAD_CLOSURE raise
+                // on an unbound local. The others read the NULL: the
+                // definite-assignment check reports never-assigned locals;
+                // a NULL stored there (from LOAD_FAST_AND_CLEAR) is this
+                // analysis's to report.
+                let checks =
+                    self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
+                for &x in &idx {
+                    let l = s.locals.get(x).copied().unwrap_or(null);
+                    // Cells and free variables are this analysis's too
+                    // (definite assignment counts them made at the start).
+                    let cellish = inp
+                        .vars
+                        .get(x)
+                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+                    if !checks && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
+                        self.report(
+                            i,
+                            "stack-null",
+                            format!(
+                                "{} may read a NULL stored in this local: CPython would crash",
+                                self.name(i)
+                            ),
+                            None,
+                        );
+                    }
+                    let mut v = l.non_null();
+                    v.f &= !F_STORED_NULL;
+                    if name.starts_with("LOAD_FAST_BORROW") {
+                        v.borrow |= 1u64 << (x % 64);
+                    }
+                    push.push(v);
+                }
+                if checks && argc < s.locals.len() && s.locals[argc].bits & NULL != 0 {
+                    // Past the check the local holds a value.
+                    let l = Rc::make_mut(&mut s.locals);
+                    l[argc] = l[argc].non_null();
+                    l[argc].f &= !F_STORED_NULL;
+                }
+            }
+            "LOAD_FAST_AND_CLEAR" => {
+                self.write_local(i, argc, null);
+                self.borrowed(i, &s, argc);
+                let v = s.locals.get(argc).copied().unwrap_or(null);
+                if argc < s.locals.len() {
+                    Rc::make_mut(&mut s.locals)[argc] = null;
+                }
+                push.push(v);
+            }
+            "STORE_FAST" | "STORE_FAST_MAYBE_NULL" => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.write_local(i, argc, v);
+                self.borrowed(i, &s, argc);
+                store(&mut s, argc, v);
+            }
+            "STORE_FAST_LOAD_FAST" => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.need_obj(i, v, "stores");
+                self.write_local(i, argc >> 4, v);
+                self.borrowed(i, &s, argc >> 4);
+                store(&mut s, argc >> 4, v);
+                let l = s.locals.get(argc & 15).copied().unwrap_or(null);
+                if l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
+                    self.report(
+                        i,
+                        "stack-null",
+                        format!(
+                            "{} may read a NULL stored in this local: CPython would crash",
+                            self.name(i)
+                        ),
+                        None,
+                    );
+                }
+                let mut l = l.non_null();
+                l.f &= !F_STORED_NULL;
+                push.push(l);
+            }
+            "STORE_FAST_STORE_FAST" => {
+                let v = take(&mut s, 2);
+                for x in &v {
+                    self.need_obj(i, *x, "stores");
+                }
+                let (hi, lo) = (
+                    v.get(1).copied().unwrap_or(other),
+                    v.first().copied().unwrap_or(other),
+                );
+                self.write_local(i, argc >> 4, hi);
+                self.write_local(i, argc & 15, lo);
+                self.borrowed(i, &s, argc >> 4);
+                self.borrowed(i, &s, argc & 15);
+                store(&mut s, argc >> 4, hi);
+                store(&mut s, argc & 15, lo);
+            }
+            "LOAD_DEREF" | "STORE_DEREF" | "LOAD_CLASSDEREF" | "LOAD_FROM_DICT_OR_DEREF" => {
+                let cell = s.locals.get(argc).copied().unwrap_or(null);
+                self.need(i, cell, CELL, "in its local");
+                let k = matches!(name, "STORE_DEREF" | "LOAD_FROM_DICT_OR_DEREF") as usize;
+                let taken = take(&mut s, k);
+                for x in &taken {
+                    self.need_obj(i, *x, "uses");
+                }
+                let conditional = self.names_conditional(argc, true);
+                if name != "STORE_DEREF" {
+                    push.push(Slot {
+                        id: id(0),
+                        ..Slot::of(if conditional { SET } else { OTHER })
+                    });
+                } else if conditional {
+                    if let Some(v) = taken.first() {
+                        self.need(
+                            i,
+                            *v,
+                            SET,
+                            "(the set of conditional annotations) as its value",
+                        );
+                    }
+                }
+                if name == "LOAD_CLASSDEREF" && inp.flags & 0x1 != 0 {
+                    self.report(
+                        i,
+                        "operand-kind",
+                        "LOAD_CLASSDEREF reads the frame's locals dict, which optimized (function) code does not have".into(),
+                        None,
+                    );
+                }
+            }
+            "POP_TOP" | "POP_ITER" | "END_FOR" => {
+                let k = if name == "END_FOR" && self.v == Version::V3_12 {
+                    2
+                } else {
+                    1
+                };
+                for x in take(&mut s, k) {
+                    // 3.14's POP_TOP also drops NULLs (a `with` leaves
+                    // LOAD_SPECIAL's NULL or self to it).
+                    if !(name == "POP_TOP" && self.v >= Version::V3_14) {
+                        self.need_obj(i, x, "drops");
+                    }
+                }
+            }
+            "COPY" if (1..=d).contains(&argc) => {
+                let x = s.stack[d - argc];
+                self.need_obj(i, x, "copies");
+                push.push(x);
+            }
+            "SWAP" if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            "END_SEND" => {
+                let v = take(&mut s, 2);
+                for x in &v {
+                    self.need_obj(i, *x, "uses");
+                }
+                push.push(v.get(1).copied().unwrap_or(other));
+            }
+            "GET_ITER" => {
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "uses");
+                }
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(ITER)
+                });
+            }
+            "FOR_ITER" => {
+                let it = s.stack.last().copied().unwrap_or(null);
+                self.need(
+                    i,
+                    it,
+                    ITER | GENCALL,
+                    "on top of the stack (as GET_ITER leaves it)",
+                );
+                if it.bits & GENCALL != 0 {
+                    if it.n == UNKNOWN {
+                        self.report(
+                            i,
+                            "operand-kind",
+                            "FOR_ITER iterates what a call returns, but which function was called is not known on every path".into(),
+                            None,
+                        );
+                    } else {
+                        self.out.functions.push(MadeFunction {
+                            at: i,
+                            konst: it.n as usize,
+                            need: Need::Generator,
+                        });
+                    }
+                }
+                push.push(Slot { id: id(0), ..other });
+                if self.v == Version::V3_11 {
+                    // 3.11 pops the iterator when it jumps.
+                    let mut j = s.clone();
+                    j.stack.pop();
+                    jump_state = Some(j);
+                    jump_push = Some(vec![]);
+                }
+            }
+            "RETURN_VALUE" | "YIELD_VALUE" => {
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "returns");
+                }
+                if name == "YIELD_VALUE" {
+                    // After a `yield from` or an `await`, gen.close() and
+                    // gen.throw() read the receiver left under the value.
+                    let after_yield_from = inp
+                        .instrs
+                        .get(i + 1)
+                        .is_some_and(|nx| nx.op.map(base) == Some("RESUME") && nx.arg & 3 >= 2);
+                    if after_yield_from {
+                        match s.stack.last().copied() {
+                            Some(r) => self.need_obj(i, r, "leaves under its value (the receiver)"),
+                            None => self.report(
+                                i,
+                                "operand-kind",
+                                "after a yield from or await (the RESUME that follows says so), the receiver must be under the yielded value; the stack is empty there".into(),
+                                None,
+                            ),
+                        }
+                    }
+                    push.push(other);
+                }
+            }
+            "RETURN_GENERATOR" => push.push(other),
+            "PUSH_EXC_INFO" => {
+                let e = take(&mut s, 1).pop().unwrap_or(null);
+                self.need(i, e, EXC, "(the exception a handler starts with)");
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(EXC | NONE)
+                });
+                push.push(e);
+            }
+            "POP_EXCEPT" => {
+                let e = take(&mut s, 1).pop().unwrap_or(null);
+                self.need(i, e, EXC | NONE, "(the exception PUSH_EXC_INFO saved)");
+            }
+            "RERAISE" => {
+                let e = s.stack.last().copied().unwrap_or(null);
+                self.need(i, e, EXC, "on top of the stack");
+                if argc >= 1 && argc < d {
+                    let l = s.stack[d - 1 - argc];
+                    self.need(
+                        i,
+                        l,
+                        LASTI,
+                        "(the offset a handler with `lasti` pushes) below it",
+                    );
+                }
+                take(&mut s, 1);
+            }
+            "WITH_EXCEPT_START" => {
+                let e = s.stack.last().copied().unwrap_or(null);
+                self.need(i, e, EXC, "on top of the stack");
+                let f = if self.v >= Version::V3_14 { 5 } else { 4 };
+                if d >= f {
+                    let x = s.stack[d - f];
+                    self.need_obj(i, x, "calls as the exit function");
+                    push.push(other);
+                } else {
+                    generic = true;
+                }
+            }
+            "END_ASYNC_FOR" | "CLEANUP_THROW" => {
+                let k = if name == "END_ASYNC_FOR" { 2 } else { 3 };
+                let v = take(&mut s, k);
+                if let Some(e) = v.last() {
+                    self.need(i, *e, EXC, "on top of the stack");
+                }
+                for x in &v[..v.len().saturating_sub(1)] {
+                    self.need_obj(i, *x, "uses");
+                }
+                if name == "CLEANUP_THROW" {
+                    push.extend([Slot::of(NONE), other]);
+                }
+            }
+            "CHECK_EXC_MATCH" => {
+                let v = take(&mut s, 1);
+                for x in v.iter().chain(s.stack.last()) {
+                    self.need_obj(i, *x, "uses");
+                }
+                push.push(other);
+            }
+            "CHECK_EG_MATCH" => {
+                let v = take(&mut s, 2);
+                for x in &v {
+                    self.need_obj(i, *x, "uses");
+                }
+                let exc = v.first().copied().unwrap_or(other);
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(exc.bits | EXC | NONE)
+                });
+                push.push(Slot {
+                    id: id(1),
+                    ..Slot::of(EXC | NONE)
+                });
+            }
+            "PREP_RERAISE_STAR" => {
+                let v = take(&mut s, 2);
+                self.prep_reraise(i, &v);
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(EXC | NONE)
+                });
+            }
+            "POP_JUMP_IF_NONE"
+            | "POP_JUMP_IF_NOT_NONE"
+            | "POP_JUMP_FORWARD_IF_NONE"
+            | "POP_JUMP_FORWARD_IF_NOT_NONE"
+            | "POP_JUMP_BACKWARD_IF_NONE"
+            | "POP_JUMP_BACKWARD_IF_NOT_NONE" => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.need_obj(i, v, "tests");
+                fn none(b: u16) -> u16 {
+                    if b & (NONE | OTHER) != 0 {
+                        NONE
+                    } else {
+                        0
+                    }
+                }
+                fn not_none(b: u16) -> u16 {
+                    b & !NONE
+                }
+                type Narrow = fn(u16) -> u16;
+                let (on_jump, on_fall): (Narrow, Narrow) = if name.contains("NOT_NONE") {
+                    (not_none, none)
+                } else {
+                    (none, not_none)
+                };
+                let mut j = s.clone();
+                jump_ok = on_jump(v.bits & !NULL) != 0 && j.narrow(v.id, on_jump);
+                fall_ok = on_fall(v.bits & !NULL) != 0 && s.narrow(v.id, on_fall);
+                jump_state = Some(j);
+            }
+            "JUMP_IF_FALSE_OR_POP" | "JUMP_IF_TRUE_OR_POP" => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                self.need_obj(i, v, "tests");
+                jump_push = Some(vec![v]);
+            }
+            "BUILD_TUPLE" | "BUILD_LIST" | "BUILD_SET" => {
+                let v = take(&mut s, argc);
+                for x in &v {
+                    self.need_obj(i, *x, "collects");
+                }
+                let mut t = Slot::of(match name {
+                    "BUILD_TUPLE" => TUPLE,
+                    "BUILD_LIST" => LIST,
+                    _ => SET,
+                });
+                t.n = a;
+                if name == "BUILD_TUPLE" {
+                    if v.iter().all(|x| x.bits == CELL) {
+                        t.f |= F_CELLS;
+                    }
+                    if v.iter().all(|x| x.bits == STR) {
+                        t.f |= F_STRS;
+                    }
+                } else if name == "BUILD_LIST" {
+                    t.items = v.iter().fold(0, |k, x| k | x.bits);
+                }
+                t.id = id(0);
+                push.push(t);
+            }
+            "BUILD_MAP" | "BUILD_CONST_KEY_MAP" => {
+                let k = if name == "BUILD_MAP" {
+                    argc.saturating_mul(2)
+                } else {
+                    argc.saturating_add(1)
+                };
+                let v = take(&mut s, k);
+                for x in &v {
+                    self.need_obj(i, *x, "collects");
+                }
+                if name == "BUILD_CONST_KEY_MAP" {
+                    // 3.13 only asserts that the keys are a tuple of the
+                    // right length, and reads them as one.
+                    if let Some(keys) = v.last().copied() {
+                        self.need(i, keys, TUPLE, "(the keys) on top");
+                        if keys.bits == TUPLE && keys.n != a {
+                            self.report(
+                                i,
+                                "operand-kind",
+                                format!("BUILD_CONST_KEY_MAP {a} needs a tuple of exactly {a} keys on top"),
+                                None,
+                            );
+                        }
+                    }
+                }
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(DICT)
+                });
+            }
+            "LIST_TO_TUPLE" => {
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "uses");
+                }
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(TUPLE)
+                });
+            }
+            "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE"
+            | "DICT_UPDATE" | "DICT_MERGE" => {
+                let k = if name == "MAP_ADD" { 2 } else { 1 };
+                let mut added = 0;
+                for x in take(&mut s, k) {
+                    self.need_obj(i, x, "adds");
+                    added |= x.bits;
+                }
+                let dd = s.stack.len();
+                if argc == 0 {
+                    // It would work on the slot it has just popped.
+                    self.report(
+                        i,
+                        "invalid-operand",
+                        format!(
+                            "{} 0 names the slot it pops: the collection is at 1 or deeper",
+                            self.name(i)
+                        ),
+                        None,
+                    );
+                    generic = true;
+                } else if argc <= dd {
+                    let target = s.stack[dd - argc];
+                    // 3.14's SET_ADD and 3.12+'s MAP_ADD no longer check
+                    // what they add to; the compiler always built it.
+                    let want = match name {
+                        "LIST_APPEND" | "LIST_EXTEND" => LIST,
+                        "SET_ADD" | "SET_UPDATE" => SET,
+                        _ => DICT,
+                    };
+                    self.need(i, target, want, "as the collection it adds to");
+                    if matches!(name, "LIST_APPEND" | "LIST_EXTEND") {
+                        // What the list may now hold, in every slot that
+                        // may be the same list (all lists, when which one
+                        // is not known).
+                        let added = if name == "LIST_EXTEND" { OTHER } else { added };
+                        let tid = target.id;
+                        let same =
+                            |x: &Slot| x.bits & LIST != 0 && (tid == 0 || x.id == tid || x.id == 0);
+                        for x in s.stack.iter_mut().filter(|x| same(x)) {
+                            x.items |= added;
+                        }
+                        if s.locals.iter().any(same) {
+                            for x in Rc::make_mut(&mut s.locals).iter_mut().filter(|x| same(x)) {
+                                x.items |= added;
+                            }
+                        }
+                        s.stack[dd - argc].items |= added;
+                    }
+                    if name == "DICT_MERGE" {
+                        // Its error message names the function being called.
+                        let at = if self.late { argc + 3 } else { argc + 2 };
+                        if at <= dd {
+                            let f = s.stack[dd - at];
+                            self.need_obj(i, f, "names in an error message");
+                        }
+                    }
+                } else {
+                    generic = true;
+                }
+            }
+            "MAKE_FUNCTION" => self.make_function(i, a, &mut s, &mut push, id(0)),
+            "SET_FUNCTION_ATTRIBUTE" => {
+                let v = take(&mut s, 2);
+                let attr = v.first().copied().unwrap_or(null);
+                let mut f = v.get(1).copied().unwrap_or(null);
+                self.need(i, f, FUNC, "on top (as MAKE_FUNCTION leaves it)");
+                self.function_attribute(i, a, attr, &mut f);
+                if a == 8 {
+                    self.made(i, f);
+                }
+                push.push(f);
+            }
+            "CALL_INTRINSIC_1" => {
+                let v = take(&mut s, 1).pop().unwrap_or(null);
+                let which = inp.table.intrinsic1.get(argc).copied().unwrap_or("");
+                let mut out = Slot { id: id(0), ..other };
+                match which {
+                    "INTRINSIC_LIST_TO_TUPLE" => {
+                        self.need(i, v, LIST, "");
+                        out.bits = TUPLE;
+                    }
+                    "INTRINSIC_STOPITERATION_ERROR" => {
+                        self.need(i, v, EXC, "");
+                        out.bits = EXC;
+                    }
+                    "INTRINSIC_TYPEVAR" | "INTRINSIC_PARAMSPEC" | "INTRINSIC_TYPEVARTUPLE" => {
+                        self.need(i, v, STR, "(the name)")
+                    }
+                    "INTRINSIC_TYPEALIAS" => {
+                        self.need(i, v, TUPLE, "(name, type parameters, value)");
+                        if v.bits == TUPLE && v.n != 3 {
+                            self.report(
+                                i,
+                                "operand-kind",
+                                "INTRINSIC_TYPEALIAS needs a tuple of exactly three items".into(),
+                                None,
+                            );
+                        }
+                    }
+                    _ => self.need_obj(i, v, "uses"),
+                }
+                push.push(out);
+            }
+            "CALL_INTRINSIC_2" => {
+                let v = take(&mut s, 2);
+                let which = inp.table.intrinsic2.get(argc).copied().unwrap_or("");
+                match which {
+                    "INTRINSIC_PREP_RERAISE_STAR" => {
+                        self.prep_reraise(i, &v);
+                        push.push(Slot {
+                            id: id(0),
+                            ..Slot::of(EXC | NONE)
+                        });
+                    }
+                    "INTRINSIC_SET_FUNCTION_TYPE_PARAMS" => {
+                        let f = v.first().copied().unwrap_or(null);
+                        self.need(i, f, FUNC, "below the type parameters");
+                        if let Some(t) = v.get(1) {
+                            self.need(i, *t, TUPLE, "(the type parameters)");
+                        }
+                        push.push(f);
+                    }
+                    "INTRINSIC_TYPEVAR_WITH_BOUND" | "INTRINSIC_TYPEVAR_WITH_CONSTRAINTS" => {
+                        if let Some(nm) = v.first() {
+                            self.need(i, *nm, STR, "(the name)");
+                        }
+                        if let Some(x) = v.get(1) {
+                            self.need_obj(i, *x, "uses");
+                        }
+                        push.push(other);
+                    }
+                    _ => {
+                        for x in &v {
+                            self.need_obj(i, *x, "uses");
+                        }
+                        push.push(other);
+                    }
+                }
+            }
+            "MATCH_KEYS" if d >= 2 => {
+                self.need(i, s.stack[d - 1], TUPLE, "(the keys) on top");
+                self.need_obj(i, s.stack[d - 2], "matches");
+                push.push(other);
+            }
+            "MATCH_CLASS" => {
+                let v = take(&mut s, 3);
+                for (p, x) in v.iter().enumerate() {
+                    if p == 2 {
+                        self.need(i, *x, TUPLE, "(the keyword attribute names) on top");
+                    } else {
+                        self.need_obj(i, *x, "uses");
+                    }
+                }
+                push.push(other);
+            }
+            "MATCH_MAPPING" | "MATCH_SEQUENCE" | "GET_LEN" if d >= 1 => {
+                self.need_obj(i, s.stack[d - 1], "inspects");
+                push.push(other);
+            }
+            "PRECALL" if argc.saturating_add(2) <= d => {
+                // 3.11: PRECALL and CALL (checked to be a pair) act as one;
+                // the table counts the arguments here.
+                for x in take(&mut s, argc) {
+                    self.need_obj(i, x, "passes as an argument");
+                }
+                let c = s.stack[s.stack.len() - 1];
+                self.need_obj(i, c, "calls");
+            }
+            "CALL" if self.v == Version::V3_11 => {
+                let v = take(&mut s, 2);
+                if let Some(c) = v.get(1) {
+                    self.need_obj(i, *c, "calls as the callable");
+                }
+                push.push(other);
+            }
+            "CALL" | "CALL_KW" if argc.saturating_add(3) <= d + (name == "CALL") as usize => {
+                // [callable, self_or_null, args] from 3.13; [null_or_method,
+                // callable, args] in 3.12; CALL_KW adds the names on top.
+                let kw = name == "CALL_KW";
+                let k = argc + 2 + kw as usize;
+                let v = take(&mut s, k);
+                let (callable, maybe_null) = if self.late { (0, 1) } else { (1, 0) };
+                let f = v[callable];
+                self.need_obj(i, v[callable], "calls as the callable");
+                for (p, x) in v.iter().enumerate() {
+                    if p != callable && p != maybe_null && !(kw && p == k - 1) {
+                        self.need_obj(i, *x, "passes as an argument");
+                    }
+                }
+                if kw {
+                    let names = v[k - 1];
+                    self.need(i, names, TUPLE, "(the keyword names) on top");
+                    if names.bits == TUPLE && (names.n == UNKNOWN || names.n as usize > argc) {
+                        self.report(
+                            i,
+                            "call-sequence",
+                            format!("CALL_KW {argc} needs keyword names it can count, no more than its {argc} arguments"),
+                            None,
+                        );
+                    }
+                }
+                if f.bits == FUNC && f.n != UNKNOWN {
+                    push.push(Slot {
+                        n: f.n,
+                        id: id(0),
+                        ..Slot::of(GENCALL)
+                    });
+                } else {
+                    push.push(Slot { id: id(0), ..other });
+                }
+            }
+            "CALL_FUNCTION_EX" => {
+                // The slot beside the callable may hold anything (a NULL);
+                // 3.14 also takes a NULL for the keywords.
+                let kwargs = if self.v >= Version::V3_14 {
+                    1
+                } else {
+                    argc & 1
+                };
+                let k = 3 + kwargs;
+                if k <= d {
+                    let v = take(&mut s, k);
+                    let callable = if self.late { 0 } else { 1 };
+                    self.need_obj(i, v[callable], "calls as the callable");
+                    self.need_obj(i, v[2], "passes as the arguments");
+                    if kwargs == 1 && self.v < Version::V3_14 {
+                        self.need_obj(i, v[3], "passes as the keywords");
+                    }
+                    push.push(other);
+                } else {
+                    generic = true;
+                }
+            }
+            "LOAD_ATTR" | "LOAD_METHOD" | "LOAD_SUPER_ATTR" | "LOAD_SPECIAL" => {
+                let k = if name == "LOAD_SUPER_ATTR" { 3 } else { 1 };
+                for x in take(&mut s, k) {
+                    self.need_obj(i, x, "uses as an object");
+                }
+                let method = match name {
+                    "LOAD_METHOD" | "LOAD_SPECIAL" => true,
+                    "LOAD_ATTR" => self.v >= Version::V3_12 && a & 1 == 1,
+                    _ => a & 1 == 1,
+                };
+                let v = Slot { id: id(0), ..other };
+                if !method {
+                    push.push(v);
+                } else {
+                    let maybe = Slot {
+                        id: id(1),
+                        ..Slot::of(NULL | OTHER)
+                    };
+                    if self.late || name == "LOAD_SPECIAL" {
+                        push.extend([v, maybe]);
+                    } else {
+                        push.extend([maybe, v]);
+                    }
+                }
+            }
+            "BUILD_TEMPLATE" => {
+                let v = take(&mut s, 2);
+                for x in &v {
+                    self.need(i, *x, TUPLE, "(the strings and the interpolations)");
+                }
+                if v.first()
+                    .is_some_and(|x| x.bits == TUPLE && x.f & F_STRS == 0)
+                {
+                    self.report(
+                        i,
+                        "operand-kind",
+                        "BUILD_TEMPLATE needs a tuple of str for its strings".into(),
+                        None,
+                    );
+                }
+                push.push(other);
+            }
+            _ => generic = true,
+        }
+        if generic {
+            // It reads at least `inputs` values, which must be objects, and
+            // what it leaves in their place is of unknown type.
+            let mut g = s;
+            let k = (inputs(inp.table, op, a).max(0) as usize).min(g.stack.len());
+            for x in take(&mut g, k) {
+                self.need_obj(i, x, "uses");
+            }
+            let out = |eff: i32| -> Option<State> {
+                let want = d as i64 + eff as i64;
+                if want < 0 {
+                    return None;
+                }
+                let mut t = g.clone();
+                t.stack.truncate(want as usize);
+                let mut kk = 0;
+                while t.stack.len() < want as usize {
+                    t.stack.push(Slot {
+                        id: id(kk.min(3)),
+                        ..other
+                    });
+                    kk += 1;
+                }
+                Some(t)
+            };
+            return (out(effect(op, a, false)), out(effect(op, a, true)));
+        }
+        // Identities made here are new: forget older holders of them.
+        for k in 0..4 {
+            let x = id(k);
+            if push
+                .iter()
+                .chain(jump_push.iter().flatten())
+                .any(|p| p.id == x)
+            {
+                s.scrub(x);
+                if let Some(j) = &mut jump_state {
+                    j.scrub(x);
+                }
+            }
+        }
+        let mut jstate = jump_state.unwrap_or_else(|| s.clone());
+        jstate
+            .stack
+            .extend(jump_push.unwrap_or_else(|| push.clone()));
+        let mut fstate = s;
+        fstate.stack.extend(push);
+        // Keep step with the stack analysis: where this model and the
+        // table's effect disagree, values of unknown type fill the gap.
+        let fix = |mut t: State, eff: i32| -> Option<State> {
+            let want = d as i64 + eff as i64;
+            if want < 0 {
+                return None;
+            }
+            let want = want as usize;
+            t.stack.truncate(want);
+            while t.stack.len() < want {
+                t.stack.push(other);
+            }
+            Some(t)
+        };
+        let f = if fall_ok {
+            fix(fstate, effect(op, a, false))
+        } else {
+            None
+        };
+        let j = if jump_ok {
+            fix(jstate, effect(op, a, true))
+        } else {
+            None
+        };
+        (f, j)
+    }
+
+    /// 3.14: a write to local `x` while the stack may hold a reference
+    /// borrowed from it (LOAD_FAST_BORROW): the old value may be freed
+    /// under it.
+    fn borrowed(&mut self, i: usize, s: &State, x: usize) {
+        let bit = 1u64 << (x % 64);
+        if s.stack.iter().any(|v| v.borrow & bit != 0) {
+            let var = self
+                .inp
+                .vars
+                .get(x)
+                .map(|(n, _)| crate::dis::print::name_text(n))
+                .unwrap_or_else(|| format!("#{x}"));
+            let m = format!(
+                "{} changes `{var}` while the stack holds a reference borrowed from it (LOAD_FAST_BORROW): the value could be freed under it",
+                self.name(i)
+            );
+            self.report(i, "borrowed-reference", m, None);
+        }
+    }
+
+    /// A write to local `x`. The interpreter reads a free variable's slot
+    /// as a cell without checking (`locals()`, frame introspection), and
+    /// `super()` the first argument's when it is a cell: those slots must
+    /// keep holding cells.
+    fn write_local(&mut self, i: usize, x: usize, v: Slot) {
+        let Some((name, k)) = self.inp.vars.get(x) else {
+            return;
+        };
+        let first_cell = x == 0 && self.inp.n_args > 0 && k & kind::CELL != 0;
+        if (k & kind::FREE != 0 || first_cell) && v.bits != CELL {
+            let what = if first_cell {
+                "the first argument, captured by a closure: `super()` reads its slot as a cell"
+            } else {
+                "a free variable: the interpreter reads its slot as a cell"
+            };
+            let m = format!(
+                "{} puts {} in `{}`, {what}",
+                self.name(i),
+                describe(v.bits),
+                crate::dis::print::name_text(name)
+            );
+            self.report(i, "operand-kind", m, None);
+        }
+    }
+
+    fn prep_reraise(&mut self, i: usize, v: &[Slot]) {
+        if let Some(orig) = v.first() {
+            self.need_obj(i, *orig, "uses");
+        }
+        if let Some(list) = v.get(1) {
+            self.need(
+                i,
+                *list,
+                LIST,
+                "(the exceptions the except* clauses raised) on top",
+            );
+            if list.bits == LIST && list.items & !(EXC | NONE) != 0 {
+                let m = format!(
+                    "the list of what the except* clauses raised may hold {}: CPython reads its items as exceptions (or None) without checking",
+                    describe(list.items & !(EXC | NONE))
+                );
+                self.report(i, "operand-kind", m, None);
+            }
+        }
+    }
+    /// MAKE_FUNCTION: pops the code object; before 3.13 also, by its flag
+    /// bits, the closure, annotations, keyword defaults and defaults.
+    fn make_function(&mut self, i: usize, a: u32, s: &mut State, push: &mut Vec<Slot>, id: u32) {
+        let code = s.stack.pop().unwrap_or(Slot::of(NULL));
+        self.need(i, code, CODE, "(a code constant) on top");
+        let mut f = Slot::of(FUNC);
+        f.n = if code.bits == CODE { code.n } else { UNKNOWN };
+        f.m = NO_CLOSURE;
+        f.id = id;
+        if self.v < Version::V3_13 {
+            for bit in [8u32, 4, 2, 1] {
+                if a & bit != 0 {
+                    let attr = s.stack.pop().unwrap_or(Slot::of(NULL));
+                    self.function_attribute(i, bit, attr, &mut f);
+                }
+            }
+            self.made(i, f);
+        } else {
+            // The closure, if any, is set by the SET_FUNCTION_ATTRIBUTEs
+            // that follow (their sequence is checked).
+            let instrs = self.inp.instrs;
+            let mut j = i + 1;
+            let mut closure = false;
+            while let Some(op) = instrs.get(j).and_then(|x| x.op) {
+                if base(op) != "SET_FUNCTION_ATTRIBUTE" {
+                    break;
+                }
+                closure |= instrs[j].arg == 8;
+                j += 1;
+            }
+            if !closure {
+                self.made(i, f);
+            }
+        }
+        push.push(f);
+    }
+
+    /// Records the function made at `i` with the closure it is known to
+    /// get.
+    fn made(&mut self, i: usize, f: Slot) {
+        if f.n == UNKNOWN {
+            self.report(
+                i,
+                "operand-kind",
+                "the code object a function is made from must be known here (one code constant on every path)".into(),
+                None,
+            );
+            return;
+        }
+        if f.m == UNKNOWN {
+            self.report(
+                i,
+                "operand-kind",
+                "the closure's length must be known here (one tuple of cells on every path)".into(),
+                None,
+            );
+            return;
+        }
+        let closure = if f.m == NO_CLOSURE { 0 } else { f.m };
+        self.out.functions.push(MadeFunction {
+            at: i,
+            konst: f.n as usize,
+            need: Need::Closure(closure),
+        });
+    }
+
+    /// The attribute `flag` set on function `f`, with the kind CPython
+    /// stores it as without checking.
+    fn function_attribute(&mut self, i: usize, flag: u32, attr: Slot, f: &mut Slot) {
+        match flag {
+            8 => {
+                self.need(i, attr, TUPLE, "(the closure)");
+                if attr.bits == TUPLE && (attr.f & F_CELLS == 0 || attr.n == UNKNOWN) {
+                    self.report(
+                        i,
+                        "operand-kind",
+                        "a closure must be a tuple of cells, as LOAD_CLOSURE and BUILD_TUPLE make it".into(),
+                        None,
+                    );
+                }
+                f.m = attr.n;
+            }
+            4 => {
+                if attr.bits == TUPLE {
+                    if attr.n == UNKNOWN || !attr.n.is_multiple_of(2) {
+                        self.report(
+                            i,
+                            "operand-kind",
+                            "annotations given as a tuple must hold name and value pairs".into(),
+                            None,
+                        );
+                    }
+                } else if self.v >= Version::V3_14 {
+                    self.need_obj(i, attr, "stores");
+                } else {
+                    self.need(i, attr, TUPLE | DICT, "(the annotations)");
+                }
+            }
+            2 => self.need(i, attr, DICT, "(the keyword defaults)"),
+            1 => self.need(i, attr, TUPLE, "(the defaults)"),
+            16 => self.need_obj(i, attr, "stores"),
+            _ => self.report(
+                i,
+                "invalid-operand",
+                format!("{flag} is not a function attribute flag (1, 2, 4, 8 or 16)"),
+                None,
+            ),
+        }
+    }
+}
+
+/// A queue of instructions to visit, lowest index first, each at most once
+/// at a time.
+struct Work {
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<usize>>,
+    queued: Vec<bool>,
+}
+
+impl Work {
+    fn new(n: usize) -> Work {
+        Work {
+            heap: Default::default(),
+            queued: vec![false; n],
+        }
+    }
+    fn push(&mut self, i: usize) {
+        if i < self.queued.len() && !self.queued[i] {
+            self.queued[i] = true;
+            self.heap.push(std::cmp::Reverse(i));
+        }
+    }
+    fn pop(&mut self) -> Option<usize> {
+        let std::cmp::Reverse(i) = self.heap.pop()?;
+        self.queued[i] = false;
+        Some(i)
+    }
+}
+
+/// The stack effect as the stack analysis applies it (a generator resumes
+/// after 3.11 and 3.12's RETURN_GENERATOR with the sent value pushed).
+fn effect(op: &OpInfo, a: u32, jump: bool) -> i32 {
+    let e = op.stack_effect(a, jump);
+    if base(op) == "RETURN_GENERATOR" && e == 0 {
+        1
+    } else {
+        e
+    }
+}
+
+/// A store into local `x`.
+fn store(s: &mut State, x: usize, v: Slot) {
+    let l = Rc::make_mut(&mut s.locals);
+    if let Some(slot) = l.get_mut(x) {
+        let mut v = v;
+        // A stored reference is the local's own.
+        v.borrow = 0;
+        if v.bits & NULL != 0 {
+            v.f |= F_STORED_NULL;
+        } else {
+            v.f &= !F_STORED_NULL;
+        }
+        *slot = v;
+    }
+}

@@ -1,0 +1,226 @@
+// Runs mutant code objects in a real CPython compiled to WebAssembly
+// (pyodide), one after another, and says how each ended (the WebAssembly
+// counterpart of `tests/py/mutants.py run`, which forks per mutant).
+//
+// usage: node mutants.mjs VERSION LIST RESULTS [--timeout SECONDS] [--restart-every N]
+//                          [--in-order]
+//   LIST     lines `ID<TAB>PYC<TAB>MODULE` (host paths)
+//   RESULTS  appended with `ID<TAB>OUTCOME<TAB>DETAIL` as each mutant ends
+//
+// Starting pyodide takes seconds, so one interpreter runs many mutants.
+// The isolation, and its limits:
+// - The interpreter lives in a worker thread: its own V8 isolate and its
+//   own WebAssembly memory. This main thread only hands it one mutant at a
+//   time (the .pyc bytes; the host file system is not mounted, so a mutant
+//   can touch nothing outside the worker) and watches the clock.
+// - Each mutant runs in fresh namespaces (tests/py/mutants.py run_one), and
+//   the process-wide state mutants could change for later ones (builtins,
+//   sys.path, streams, environment, working directory) is restored after
+//   each. Changes to shared module objects are not undone; the worker is
+//   replaced every --restart-every mutants (default 500) to bound them.
+// - Time limit: at --timeout the worker's interrupt buffer raises
+//   KeyboardInterrupt in the mutant (counted as a hang); if the worker is
+//   still busy two seconds later it is terminated and replaced.
+// - A trap or fatal error (a WebAssembly RuntimeError, pyodide's "fatal
+//   error") ends that worker. The mutant that was running is then run again
+//   alone in a brand-new worker: if it traps again it is a crash; if not,
+//   the trap may have come from damage an earlier mutant left behind, and
+//   it is reported as `unconfirmed` with the ids of the mutants that ran in
+//   that worker before it (bench/mutants keeps the last 40 of them; replay
+//   them with --in-order and a large --restart-every). Memory
+//   damage that never traps is not seen here, as natively it would not be
+//   either.
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314" };
+
+async function worker() {
+  const { version, interrupt } = workerData;
+  const pkg = path.join(here, "..", "node_modules", packages[version]);
+  const { loadPyodide } = await import(path.join(pkg, "pyodide.mjs"));
+  const py = await loadPyodide({
+    indexURL: pkg + path.sep,
+    stdout: () => {},
+    stderr: () => {},
+  });
+  py.setInterruptBuffer(new Int32Array(interrupt));
+  // Reading stdin fails at once (the worker has none).
+  py.setStdin({ error: true });
+  const src = fs.readFileSync(path.join(here, "..", "py", "mutants.py"), "utf8");
+  const mod = py.runPython(
+    `import types, sys\nm = types.ModuleType("mutants")\nsys.modules["mutants"] = m\nm`,
+  );
+  py.globals.set("_src", src);
+  py.runPython(`exec(compile(_src, "mutants.py", "exec"), sys.modules["mutants"].__dict__)`);
+  py.runPython(`sys.modules["mutants"].pyodide_setup("/scratch")`);
+  const runOne = mod.run_one;
+  parentPort.on("message", ({ id, data, module }) => {
+    try {
+      const r = runOne(data, module);
+      parentPort.postMessage({ id, result: String(r) });
+    } catch (e) {
+      const kind = e && e.constructor && e.constructor.name;
+      if (kind === "PythonError") {
+        parentPort.postMessage({ id, result: "exception\t" + String(e.type || "PythonError") });
+      } else {
+        parentPort.postMessage({ id, fatal: String((e && e.message) || e).split("\n")[0] });
+      }
+    }
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+function parseArgs() {
+  const [version, list, results, ...rest] = process.argv.slice(2);
+  if (!packages[version] || !list || !results) {
+    console.error("usage: node mutants.mjs 3.12|3.13|3.14 LIST RESULTS [--timeout S] [--restart-every N] [--in-order]");
+    process.exit(2);
+  }
+  const opt = (name, dflt) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? Number(rest[i + 1]) : dflt;
+  };
+  return {
+    version,
+    list,
+    results,
+    timeout: opt("--timeout", 2) * 1000,
+    restartEvery: opt("--restart-every", 500),
+    inOrder: rest.includes("--in-order"),
+  };
+}
+
+// One worker and the mutant it is running.
+class Runner {
+  constructor(version) {
+    this.version = version;
+    this.interrupt = new SharedArrayBuffer(4);
+    this.flag = new Int32Array(this.interrupt);
+    this.w = null;
+    this.ran = [];
+  }
+  async start() {
+    this.ran = [];
+    this.w = new Worker(fileURLToPath(import.meta.url), {
+      workerData: { version: this.version, interrupt: this.interrupt },
+    });
+    this.w.unref();
+    await new Promise((resolve, reject) => {
+      const onMsg = (m) => {
+        if (m.ready) {
+          this.w.off("message", onMsg);
+          resolve();
+        }
+      };
+      this.w.on("message", onMsg);
+      this.w.once("error", reject);
+    });
+  }
+  async stop() {
+    if (this.w) {
+      const w = this.w;
+      this.w = null;
+      await w.terminate();
+    }
+  }
+  // Runs one mutant: {result} or {fatal} or {hang}.
+  run(id, data, module, timeout) {
+    Atomics.store(this.flag, 0, 0);
+    this.ran.push(id);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r) => {
+        if (done) return;
+        done = true;
+        clearTimeout(soft);
+        clearTimeout(hard);
+        this.w.off("message", onMsg);
+        this.w.off("error", onErr);
+        this.w.off("exit", onExit);
+        resolve(r);
+      };
+      const onMsg = (m) => {
+        if (m.id === id) finish(m);
+      };
+      const onErr = (e) => finish({ fatal: String((e && e.message) || e).split("\n")[0] });
+      const onExit = (code) => finish({ fatal: "worker exited with " + code });
+      this.w.on("message", onMsg);
+      this.w.once("error", onErr);
+      this.w.once("exit", onExit);
+      // SIGINT: pyodide raises KeyboardInterrupt at its next check.
+      const soft = setTimeout(() => Atomics.store(this.flag, 0, 2), timeout);
+      const hard = setTimeout(() => finish({ hang: true }), timeout + 2000);
+      this.w.postMessage({ id, data, module });
+    });
+  }
+}
+
+async function main() {
+  const opts = parseArgs();
+  const entries = fs
+    .readFileSync(opts.list, "utf8")
+    .split("\n")
+    .filter((l) => l)
+    .map((l) => l.split("\t"));
+  // Mutants of one module together: each worker imports each module once.
+  // --in-order keeps the list's order (to replay what ran before a trap).
+  if (!opts.inOrder) {
+    entries.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : Number(a[0]) - Number(b[0])));
+  }
+  const out = fs.openSync(opts.results, "a");
+  const write = (id, outcome, detail) =>
+    fs.writeSync(out, `${id}\t${outcome}\t${String(detail).replace(/[\t\n]/g, " ")}\n`);
+  let r = new Runner(opts.version);
+  await r.start();
+  let sinceStart = 0;
+  for (const [id, pyc, module] of entries) {
+    if (sinceStart >= opts.restartEvery) {
+      await r.stop();
+      r = new Runner(opts.version);
+      await r.start();
+      sinceStart = 0;
+    }
+    const data = fs.readFileSync(pyc);
+    const res = await r.run(id, data, module, opts.timeout);
+    sinceStart++;
+    if (res.result !== undefined) {
+      const [outcome, detail] = res.result.split("\t");
+      write(id, outcome, detail || "");
+      continue;
+    }
+    const before = r.ran.slice(0, -1);
+    await r.stop();
+    if (res.hang) {
+      write(id, "hang", "terminated");
+    } else {
+      // Again, alone, in a new worker.
+      const again = new Runner(opts.version);
+      await again.start();
+      const res2 = await again.run(id, data, module, opts.timeout);
+      await again.stop();
+      if (res2.fatal !== undefined) {
+        write(id, "crash", res.fatal);
+      } else {
+        // The mutants run before it in that worker, most recent last.
+        const recent = before.slice(-40).join(",");
+        write(id, "unconfirmed", `${res.fatal}; alone: ${res2.result || "hang"}; after ${before.length} others, the last: ${recent}`);
+      }
+    }
+    r = new Runner(opts.version);
+    await r.start();
+    sinceStart = 0;
+  }
+  await r.stop();
+  fs.closeSync(out);
+}
+
+// Last: the class above must be initialized first.
+if (isMainThread) {
+  await main();
+} else {
+  await worker();
+}
