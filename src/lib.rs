@@ -99,7 +99,7 @@ pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
 /// `assemble_text_with`, for files without a `.python` line taken to be
 /// `default_version`.
 pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options) -> Built {
-    let (preamble, code, diags) = compile_text(text, default_version, opts, true);
+    let (preamble, code, diags) = compile_text(text, default_version, opts);
     let Some(code) = code else {
         return Built {
             pyc: None,
@@ -122,26 +122,22 @@ pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options
 }
 
 /// Parses, lowers and assembles: the module's version and header, its code
-/// object when there were no errors (and `build` asks for it), and every
-/// diagnostic, sorted by place. The diagnostics are the file analysis's,
+/// object when there were no errors, and every diagnostic, sorted by place.
+/// `check` puts the module together too: only then are the limits on what
+/// blocks copied into each other cost known. The diagnostics are the file analysis's,
 /// the same the language server shows; the code object is put together
 /// from the blocks that analysis assembled, each assembled once.
 fn compile_text(
     text: &str,
     default_version: Version,
     opts: asm::Options,
-    build: bool,
 ) -> (syntax::lower::Preamble, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let analysis = if build {
-        ide::FileAnalysis::for_build(&tree, &text, default_version, opts)
-    } else {
-        ide::FileAnalysis::new(&tree, &text, default_version, opts)
-    };
+    let analysis = ide::FileAnalysis::for_build(&tree, &text, default_version, opts);
     drop(tree);
     let mut diags = analysis.diagnostics();
     let preamble = analysis.preamble.clone();
-    if !build || diags.iter().any(|d| d.is_error()) {
+    if diags.iter().any(|d| d.is_error()) {
         return (preamble, None, diags);
     }
     // The limits on what the module costs once blocks are copied into
@@ -167,7 +163,7 @@ fn compile_text(
 }
 
 pub fn check_text(text: &str) -> Vec<Diag> {
-    compile_text(text, Version::V3_11, asm::Options::default(), false).2
+    compile_text(text, Version::V3_11, asm::Options::default()).2
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

@@ -521,6 +521,8 @@ mod tests {
             let reads: &[u32] = match op.base.unwrap_or(op.name) {
                 "LOAD_FAST" | "LOAD_FAST_BORROW" => &[a],
                 "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => &[a >> 4, a & 15],
+                // Reads its second local after storing the first.
+                "STORE_FAST_LOAD_FAST" if a >> 4 != a & 15 => &[a & 15],
                 _ => &[],
             };
             // The second of a pair reads after nothing in between changes it.
