@@ -324,11 +324,7 @@ fn operand_kind() {
     has(cleared, "stack-null", E, 8);
     // ... and not when the local it reads is the one it stores.
     let same = cleared.replace("STORE_FAST_LOAD_FAST y, x", "STORE_FAST_LOAD_FAST x, x");
-    assert!(
-        !diags(&same).iter().any(|d| d.1 == E),
-        "{:?}",
-        diags(&same)
-    );
+    assert!(!diags(&same).iter().any(|d| d.1 == E), "{:?}", diags(&same));
     // The same value narrowed by a test of its copy is an exception.
     let narrowed = ".python 3.12\n.code module\n    .except a b -> h\na:\n  NOP\nb:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  COPY 1\n  POP_JUMP_IF_NOT_NONE r\n  POP_TOP\n  POP_EXCEPT\n  RETURN_CONST None\nr:\n  SWAP 2\n  POP_EXCEPT\n  RERAISE 0\n";
     assert!(

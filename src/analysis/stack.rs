@@ -7,6 +7,7 @@
 //! It only reads the instructions; it never runs them.
 
 use crate::versions::{OpInfo, OpcodeTable};
+use rustc_hash::FxHashMap;
 
 pub struct FlowInstr {
     /// `None` for an opcode the version does not know; it is treated as
@@ -325,17 +326,25 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     // jumps to the same handler records the same depth. Regions without a
     // depth take one written on another region of their handler, or else
     // the stack depth at the start of the earliest region that is reached.
-    let mut order: Vec<usize> = (0..excepts.len()).collect();
-    order.sort_by_key(|&k| (excepts[k].start, k));
+    //
+    // The entries of each handler, in table order: every question below is
+    // about one handler's entries, and asking the whole table each time
+    // made the analysis quadratic in the number of entries.
+    let mut by_handler: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for (k, e) in excepts.iter().enumerate() {
+        by_handler.entry(e.handler).or_default().push(k);
+    }
+    let entries_of = |h: usize| -> &[usize] { by_handler.get(&h).map_or(&[], Vec::as_slice) };
     for k in 0..excepts.len() {
         if handler_depths[k].is_none() {
-            handler_depths[k] = excepts
+            handler_depths[k] = entries_of(excepts[k].handler)
                 .iter()
-                .find(|e| e.handler == excepts[k].handler && e.depth.is_some())
-                .and_then(|e| e.depth);
+                .find_map(|&j| excepts[j].depth);
         }
     }
     let mut handler_pushed = vec![false; excepts.len()];
+    // Where the searches for dead code (handlers only, then any) go on from.
+    let mut dead_from = [0usize; 2];
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
     if n > 0 {
@@ -393,6 +402,10 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             }
         }
         let mut progressed = false;
+        // Handlers asked about in this pass that got no depth, with the
+        // count of depths found when they were asked.
+        let mut asked: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut found = 0usize;
         // Give each handler the lowest depth seen anywhere in its regions:
         // a protected body never goes below the level its try started at,
         // and the instruction after the (removed) SETUP sits exactly there.
@@ -409,16 +422,25 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             // contains G's statement (an except* exit, nested cleanups). Its level
             // is that of the statement G belongs to: G's depth, less the
             // `__exit__` a `with` keeps below its level.
-            let from_entry = excepts.iter().filter(|e| e.handler == h).find_map(|e| {
+            // What follows depends only on `h` and on the handler depths
+            // known: an entry of a handler already asked about since the
+            // last depth was found gets the same answer.
+            if asked.get(&h) == Some(&found) {
+                continue;
+            }
+            let from_entry = entries_of(h).iter().find_map(|&k| {
+                let e = &excepts[k];
                 (e.start..e.end.min(n)).find_map(|x| {
                     let name = instrs[x].op.map(|o| o.base.unwrap_or(o.name));
                     if name != Some("COPY") {
                         return None;
                     }
-                    excepts.iter().filter(|r| r.handler == x).find_map(|r| {
-                        let g = (0..excepts.len()).find(|&j| {
-                            excepts[j].handler == r.start && handler_depths[j].is_some()
-                        })?;
+                    entries_of(x).iter().find_map(|&r| {
+                        let r = &excepts[r];
+                        let g = entries_of(r.start)
+                            .iter()
+                            .copied()
+                            .find(|&j| handler_depths[j].is_some())?;
                         let dg = handler_depths[g]? as i32;
                         Some(dg - with_handler(instrs, r.start) as i32)
                     })
@@ -429,28 +451,31 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.
-                excepts
+                entries_of(h)
                     .iter()
-                    .filter(|e| e.handler == h)
+                    .map(|&j| &excepts[j])
                     .min_by_key(|e| e.start)
                     .and_then(|e| w.depths.get(e.start).copied().flatten())
                     .map(|d| d - 1)
             } else {
-                excepts
+                entries_of(h)
                     .iter()
-                    .filter(|e| e.handler == h)
+                    .map(|&j| &excepts[j])
                     .flat_map(|e| e.start..e.end.min(n))
                     .filter_map(|i| w.depths[i])
                     .min()
             };
             if let Some(m) = lowest {
                 let m = m.max(0) as u32;
-                for (j, other) in excepts.iter().enumerate() {
-                    if other.handler == h && handler_depths[j].is_none() {
+                for &j in entries_of(h) {
+                    if handler_depths[j].is_none() {
                         handler_depths[j] = Some(m);
                     }
                 }
+                found += 1;
                 progressed = true;
+            } else {
+                asked.insert(h, found);
             }
         }
         // Enter each handler whose region is reached.
@@ -482,7 +507,10 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if progressed || (general && !handler_pushed.iter().all(|&p| p)) {
                 break;
             }
-            let dead = (0..n).find(|&i| {
+            // Depths are only ever filled in, so an instruction passed over
+            // here is never the answer later: each search goes on from
+            // where the last one stopped.
+            let dead = (dead_from[general as usize]..n).find(|&i| {
                 w.depths[i].is_none()
                     && (general
                         || instrs[i]
@@ -491,6 +519,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     && (0..i).any(|j| w.depths[j].is_some())
             });
             if let Some(i) = dead {
+                dead_from[general as usize] = i;
                 if w.live.is_none() {
                     w.live = Some(w.depths.iter().map(|d| d.is_some()).collect());
                     max_live = max;
@@ -529,8 +558,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 // body ends `POP_EXCEPT; JUMP ...` back into the function),
                 // and the depth there pins the entry depth exactly.
                 let rejoin = || {
-                    let mut rel: Vec<Option<i32>> = vec![None; n + 1];
-                    rel[i] = Some(0);
+                    let mut rel: FxHashMap<usize, i32> = FxHashMap::default();
+                    rel.insert(i, 0);
                     let mut todo = vec![i];
                     let mut steps = 0;
                     while let Some(k) = todo.pop() {
@@ -538,7 +567,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                         if steps > 4 * n + 16 || k >= n {
                             break;
                         }
-                        let r = rel[k]?;
+                        let r = *rel.get(&k)?;
                         let op = instrs[k].op?;
                         let arg = instrs[k].arg;
                         let flow = flow_of(op);
@@ -557,8 +586,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                                     return Some(dt - rt);
                                 }
                             }
-                            if t < n && rel[t].is_none() && w.depths[t].is_none() {
-                                rel[t] = Some(rt);
+                            if t < n && !rel.contains_key(&t) && w.depths[t].is_none() {
+                                rel.insert(t, rt);
                                 todo.push(t);
                             }
                         }
@@ -593,8 +622,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                         .and_then(|x| x.op)
                         .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
                     let d = (d + starts_handler as i32).max(0) as u32;
-                    for (j, other) in excepts.iter().enumerate() {
-                        if other.handler == e.handler && handler_depths[j].is_none() {
+                    for &j in entries_of(e.handler) {
+                        if handler_depths[j].is_none() {
                             handler_depths[j] = Some(d);
                         }
                     }

@@ -54,19 +54,44 @@ pub fn assemble_with(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>)
                 e.depth = None;
             }
         }
-        return assemble_inner(&m, opts);
+        return assemble_inner(&m, opts, None);
     }
-    assemble_inner(module, opts)
+    assemble_inner(module, opts, None)
 }
 
-fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
+/// The module's code object from blocks already lowered, checked and
+/// assembled one by one (by [`crate::ide::FileAnalysis::for_build`]):
+/// `codes[i]` is `module.blocks[i]`'s code object with its references to
+/// other blocks (`Obj::CodeRef`) unresolved, as [`Children::Unresolved`]
+/// leaves them. Each reference becomes the code object of the first block
+/// of that name, as [`assemble`] builds it, under the same limits on what
+/// the copies cost. Nothing is verified again: the analysis did that, with
+/// the module checks.
+pub fn link(module: &Module, codes: Vec<Option<Code>>) -> Result<Code, Vec<Diag>> {
+    let opts = Options {
+        verify: false,
+        recompute_stack: false,
+    };
+    assemble_inner(module, opts, Some(codes)).map(|(c, _)| c)
+}
+
+fn assemble_inner(
+    module: &Module,
+    opts: Options,
+    prebuilt: Option<Vec<Option<Code>>>,
+) -> Result<(Code, Vec<Diag>), Vec<Diag>> {
     let mut facts: Vec<_> = module
         .blocks
         .iter()
         .map(|b| crate::analysis::module::facts(b, module.version))
         .collect();
     let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
-    let diags = crate::analysis::module::module_checks(module.version, &with_shift, opts.verify);
+    // Linked blocks come from an analysis that made these checks.
+    let diags = if prebuilt.is_some() {
+        Vec::new()
+    } else {
+        crate::analysis::module::module_checks(module.version, &with_shift, opts.verify)
+    };
     if module.blocks.is_empty() {
         return Err(diags);
     }
@@ -110,6 +135,7 @@ fn assemble_inner(module: &Module, opts: Options) -> Result<(Code, Vec<Diag>), V
         diags,
         verify: opts.verify,
         functions: vec![(Vec::new(), Vec::new()); module.blocks.len()],
+        prebuilt: prebuilt.unwrap_or_default(),
     };
     builder.build_from(0);
     let root = builder.built[0].take();
@@ -163,6 +189,9 @@ struct Builder<'m> {
     /// Each block's functions and relied-on hidden parameters, as its
     /// verification found them.
     functions: Vec<(Vec<MadeFunction>, Vec<HiddenParam>)>,
+    /// Code objects already assembled, references unresolved (for
+    /// [`link`]; empty otherwise).
+    prebuilt: Vec<Option<Code>>,
 }
 
 impl Builder<'_> {
@@ -208,14 +237,20 @@ impl Builder<'_> {
             let (_, j) = self.children[i].iter().find(|(m, _)| m == n)?;
             self.costs[(*j)?]
         };
-        let consts = tables::build(version.table(), block).consts;
+        let mut prebuilt = self.prebuilt.get_mut(i).and_then(Option::take);
+        let consts = match prebuilt.as_mut() {
+            Some(code) => std::mem::take(&mut code.consts),
+            None => tables::build(version.table(), block).consts,
+        };
         let over = limits::consts_cost(&consts, &child_cost)
             .and_then(|c| limits::check(&c, &block.name, &block.span).err());
         if let Some(d) = over {
             // Still lowered and checked for the block's own errors, with
-            // no children to copy.
-            if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
-                self.diags.append(&mut ds);
+            // no children to copy (an analysis did that for a linked one).
+            if prebuilt.is_none() {
+                if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
+                    self.diags.append(&mut ds);
+                }
             }
             self.diags.push(d);
             return;
@@ -237,7 +272,22 @@ impl Builder<'_> {
             children.insert(name.as_str(), code);
         }
         let resolve = |n: &str| children.get(n).cloned().flatten();
-        let result = assemble_block(&ctx, block, &resolve);
+        let result = match prebuilt {
+            Some(mut code) => {
+                // A failed reference was reported by the module checks.
+                match consts.iter().map(|c| resolve_const(c, &resolve)).collect() {
+                    Some(resolved) => {
+                        code.consts = resolved;
+                        if block.filename.is_none() {
+                            code.filename = self.root_filename.clone();
+                        }
+                        Ok((code, BlockInfo::default()))
+                    }
+                    None => Err(Vec::new()),
+                }
+            }
+            None => assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify),
+        };
         drop(children);
         match result {
             Ok((code, info)) => {
@@ -355,6 +405,31 @@ pub fn assemble_block(
     ctx: &BlockContext,
     block: &Block,
     resolve_code: &dyn Fn(&str) -> Option<Code>,
+) -> Result<(Code, BlockInfo), Vec<Diag>> {
+    assemble_block_with(ctx, block, Children::Built(resolve_code), true)
+}
+
+/// What to put in the constants where a block refers to another (`@name`).
+#[derive(Clone, Copy)]
+pub enum Children<'a> {
+    /// The referenced block's built code object; `None` if it failed.
+    Built(&'a dyn Fn(&str) -> Option<Code>),
+    /// The reference itself (`Obj::CodeRef`): the result is not a finished
+    /// code object, but everything else in it is final. The disassembler
+    /// compares such results with the code objects it started from.
+    Unresolved,
+}
+
+/// [`assemble_block`], choosing what referenced blocks become and whether
+/// the verifier's analyses (definite assignment, NULL tracking, the
+/// checks of `analysis::verify`) run; `BlockInfo::diags` is empty without
+/// them. The stack analysis always runs: it gives `co_stacksize` and the
+/// handler depths.
+pub fn assemble_block_with(
+    ctx: &BlockContext,
+    block: &Block,
+    children: Children,
+    verify: bool,
 ) -> Result<(Code, BlockInfo), Vec<Diag>> {
     let table = ctx.version.table();
     let mut diags = Vec::new();
@@ -596,73 +671,80 @@ pub fn assemble_block(
         + block.kwonlyargcount.unwrap_or(0) as usize
         + (built_flags & 0x4 != 0) as usize
         + (built_flags & 0x8 != 0) as usize;
-    let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
-    let unbound = crate::analysis::locals::unbound_reads(
-        &flow,
-        &flow_excepts,
-        &kinds,
-        n_args,
-        &analysis.live,
-    );
-    let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
-        table,
-        instrs: &flow,
-        excepts: &flow_excepts,
-        analysis: &analysis,
-        consts: &tabs.consts,
-        vars: &tabs.vars,
-        names: &tabs.names,
-        n_args,
-        flags: built_flags,
-    });
-    let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
-        table,
-        consts: &tabs.consts,
-        flags: built_flags,
-        block,
-        instrs: &instrs,
-        infos: &infos,
-        args: &args,
-        offsets: &offsets,
-        sizes: &sizes,
-        analysis: &analysis,
-        n_consts: tabs.consts.len(),
-        n_names: tabs.names.len(),
-        n_vars: tabs.vars.len(),
-        unbound: &unbound,
-        kinds: &kinds_result.findings,
-        var_names: &tabs.vars,
-    });
-    verified.append(&mut raw_problems);
-    // What CPython's code constructor refuses, so that marshal cannot
-    // load the file.
-    let argcount = block.argcount.unwrap_or(0);
-    if tabs.vars.len() < n_args {
-        verified.push(Diag::error(
-            "bad-code-object",
-            block.field_span("argcount"),
-            format!(
-                "the code takes {n_args} argument{} but has {} local{}: CPython refuses to load it (declare every argument with `.var`)",
-                if n_args == 1 { "" } else { "s" },
-                tabs.vars.len(),
-                if tabs.vars.len() == 1 { "" } else { "s" }
-            ),
-        ));
-    }
-    if block.posonlyargcount.unwrap_or(0) > argcount {
-        verified.push(Diag::error(
-            "bad-code-object",
-            block.field_span("posonlyargcount"),
-            "more positional-only arguments than arguments: CPython refuses to load it",
-        ));
-    }
-    if instrs.is_empty() {
-        verified.push(Diag::error(
-            "empty-code",
-            block.span.clone(),
-            "a code object needs at least one instruction: CPython refuses to load an empty one",
-        ));
-    }
+    // Verification (skipped when not asked for: `pyasm dis` builds only to
+    // compare, and `--no-verify` means it).
+    let (verified, kinds_result) = if verify {
+        let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
+        let unbound = crate::analysis::locals::unbound_reads(
+            &flow,
+            &flow_excepts,
+            &kinds,
+            n_args,
+            &analysis.live,
+        );
+        let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
+            table,
+            instrs: &flow,
+            excepts: &flow_excepts,
+            analysis: &analysis,
+            consts: &tabs.consts,
+            vars: &tabs.vars,
+            names: &tabs.names,
+            n_args,
+            flags: built_flags,
+        });
+        let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
+            table,
+            consts: &tabs.consts,
+            flags: built_flags,
+            block,
+            instrs: &instrs,
+            infos: &infos,
+            args: &args,
+            offsets: &offsets,
+            sizes: &sizes,
+            analysis: &analysis,
+            n_consts: tabs.consts.len(),
+            n_names: tabs.names.len(),
+            n_vars: tabs.vars.len(),
+            unbound: &unbound,
+            kinds: &kinds_result.findings,
+            var_names: &tabs.vars,
+        });
+        verified.append(&mut raw_problems);
+        // What CPython's code constructor refuses, so that marshal cannot
+        // load the file.
+        let argcount = block.argcount.unwrap_or(0);
+        if tabs.vars.len() < n_args {
+            verified.push(Diag::error(
+                "bad-code-object",
+                block.field_span("argcount"),
+                format!(
+                    "the code takes {n_args} argument{} but has {} local{}: CPython refuses to load it (declare every argument with `.var`)",
+                    if n_args == 1 { "" } else { "s" },
+                    tabs.vars.len(),
+                    if tabs.vars.len() == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        if block.posonlyargcount.unwrap_or(0) > argcount {
+            verified.push(Diag::error(
+                "bad-code-object",
+                block.field_span("posonlyargcount"),
+                "more positional-only arguments than arguments: CPython refuses to load it",
+            ));
+        }
+        if instrs.is_empty() {
+            verified.push(Diag::error(
+                "empty-code",
+                block.span.clone(),
+                "a code object needs at least one instruction: CPython refuses to load an empty one",
+            ));
+        }
+        (verified, kinds_result)
+    } else {
+        (Vec::new(), crate::analysis::kinds::KindResult::default())
+    };
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -717,42 +799,6 @@ pub fn assemble_block(
         }
     };
 
-    let consts = tabs
-        .consts
-        .iter()
-        .map(|c| resolve_const(c, resolve_code))
-        .collect::<Option<Vec<_>>>();
-    let Some(consts) = consts else {
-        // A referenced block failed; its own errors were reported.
-        return Err(diags);
-    };
-    let name = block
-        .name_field
-        .clone()
-        .unwrap_or_else(|| default_name(block, ctx.is_root));
-    let code_obj = Code {
-        argcount: block.argcount.unwrap_or(0),
-        posonlyargcount: block.posonlyargcount.unwrap_or(0),
-        kwonlyargcount: block.kwonlyargcount.unwrap_or(0),
-        stacksize: block.stacksize.unwrap_or(analysis.max_depth),
-        flags: block.flags.unwrap_or(default_flags(ctx.is_root)),
-        code,
-        consts,
-        names: tabs.names.clone(),
-        localsplusnames: tabs.vars.iter().map(|(n, _)| n.clone()).collect(),
-        localspluskinds: tabs.vars.iter().map(|(_, k)| *k).collect(),
-        filename: block
-            .filename
-            .clone()
-            .unwrap_or_else(|| ctx.root_filename.clone()),
-        qualname: block.qualname.clone().unwrap_or_else(|| name.clone()),
-        name,
-        firstlineno: block
-            .firstlineno
-            .unwrap_or_else(|| default_firstlineno(block)),
-        linetable,
-        exceptiontable,
-    };
     // Functions made here, for the module's check of their closures.
     let functions = kinds_result
         .functions
@@ -766,6 +812,68 @@ pub fn assemble_block(
             _ => None,
         })
         .collect();
+    // The hidden parameters its code relies on.
+    let hidden = tabs
+        .vars
+        .iter()
+        .take(n_args.min(8))
+        .enumerate()
+        .filter(|(p, _)| kinds_result.relied & (1 << p) != 0)
+        .filter_map(|(p, (name, _))| {
+            Some(HiddenParam {
+                position: p as u32,
+                kinds: crate::analysis::kinds::hidden_param(name)?,
+                name: name.as_str().unwrap_or("").to_string(),
+            })
+        })
+        .collect();
+    let tables::Tables {
+        consts,
+        names,
+        vars,
+        ..
+    } = tabs;
+    let consts = match children {
+        Children::Unresolved => consts,
+        Children::Built(resolve_code) => {
+            let resolved = consts
+                .iter()
+                .map(|c| resolve_const(c, resolve_code))
+                .collect::<Option<Vec<_>>>();
+            let Some(resolved) = resolved else {
+                // A referenced block failed; its own errors were reported.
+                return Err(diags);
+            };
+            resolved
+        }
+    };
+    let name = block
+        .name_field
+        .clone()
+        .unwrap_or_else(|| default_name(block, ctx.is_root));
+    let code_obj = Code {
+        argcount: block.argcount.unwrap_or(0),
+        posonlyargcount: block.posonlyargcount.unwrap_or(0),
+        kwonlyargcount: block.kwonlyargcount.unwrap_or(0),
+        stacksize: block.stacksize.unwrap_or(analysis.max_depth),
+        flags: block.flags.unwrap_or(default_flags(ctx.is_root)),
+        code,
+        consts,
+        names,
+        localspluskinds: vars.iter().map(|(_, k)| *k).collect(),
+        localsplusnames: vars.into_iter().map(|(n, _)| n).collect(),
+        filename: block
+            .filename
+            .clone()
+            .unwrap_or_else(|| ctx.root_filename.clone()),
+        qualname: block.qualname.clone().unwrap_or_else(|| name.clone()),
+        name,
+        firstlineno: block
+            .firstlineno
+            .unwrap_or_else(|| default_firstlineno(block)),
+        linetable,
+        exceptiontable,
+    };
     let info = BlockInfo {
         layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
         // Dead code is walked from estimated depths (for the stack size,
@@ -780,20 +888,7 @@ pub fn assemble_block(
         computed_handler_depths: handler_depths,
         diags: verified,
         functions,
-        hidden: tabs
-            .vars
-            .iter()
-            .take(n_args.min(8))
-            .enumerate()
-            .filter(|(p, _)| kinds_result.relied & (1 << p) != 0)
-            .filter_map(|(p, (name, _))| {
-                Some(HiddenParam {
-                    position: p as u32,
-                    kinds: crate::analysis::kinds::hidden_param(name)?,
-                    name: name.as_str().unwrap_or("").to_string(),
-                })
-            })
-            .collect(),
+        hidden,
     };
     Ok((code_obj, info))
 }

@@ -6,7 +6,7 @@
 use crate::code::{kind, Obj, PyStr};
 use crate::model::{Arg, Block, NameRef, Stmt};
 use crate::versions::{ArgKind, OpcodeTable};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The three tables of one block, with first-index lookups.
 #[derive(Debug, Default)]
@@ -14,9 +14,9 @@ pub struct Tables {
     pub consts: Vec<Obj>,
     pub names: Vec<PyStr>,
     pub vars: Vec<(PyStr, u8)>,
-    const_index: HashMap<Obj, u32>,
-    name_index: HashMap<PyStr, u32>,
-    var_index: HashMap<PyStr, u32>,
+    const_index: FxHashMap<Obj, u32>,
+    name_index: FxHashMap<PyStr, u32>,
+    var_index: FxHashMap<PyStr, u32>,
 }
 
 impl Tables {
@@ -91,9 +91,9 @@ pub struct Used {
 impl Used {
     pub fn of(table: &OpcodeTable, block: &Block) -> Used {
         let mut u = Used::default();
-        let mut seen_c = std::collections::HashSet::new();
-        let mut seen_n = std::collections::HashSet::new();
-        let mut seen_l = std::collections::HashSet::new();
+        let mut seen_c = FxHashSet::default();
+        let mut seen_n = FxHashSet::default();
+        let mut seen_l = FxHashSet::default();
         for stmt in &block.body {
             let Stmt::Instr(ins) = stmt else { continue };
             let Some(op) = table.by_code(ins.opcode) else {
@@ -136,7 +136,14 @@ impl Used {
 /// `used` that the prefix lacks gives back `actual` exactly. `key` says which
 /// part of an entry identifies it (a local's name, not its kind); `fits`
 /// says whether an entry could have been appended (appended locals are plain
-/// locals).
+/// locals). `used` holds each key once.
+///
+/// If a prefix of length `k` works, so does `k + 1` (moving the first
+/// appended entry into the prefix changes nothing else), so the answer is
+/// found by growing the appended tail from the end for as long as it stays
+/// valid: each entry in it must occur once in `actual`, fit, be used, and
+/// be used after the entry before it. Linear time; when even the whole
+/// table pinned does not work (a used key missing from it), `actual.len()`.
 pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
     actual: &[T],
     used: &[K],
@@ -144,24 +151,98 @@ pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
     fits: impl Fn(&T) -> bool,
 ) -> usize {
     let n = actual.len();
-    let mut pinned: std::collections::HashSet<&K> = std::collections::HashSet::new();
-    'k: for k in 0..=n {
-        if k > 0 {
-            pinned.insert(key(&actual[k - 1]));
-        }
-        let mut j = k;
-        for u in used {
-            if pinned.contains(u) {
-                continue;
+    let mut count: FxHashMap<&K, u32> = FxHashMap::default();
+    for t in actual {
+        *count.entry(key(t)).or_insert(0) += 1;
+    }
+    if used.iter().any(|u| !count.contains_key(u)) {
+        return n;
+    }
+    let order: FxHashMap<&K, usize> = used.iter().enumerate().map(|(i, u)| (u, i)).collect();
+    let mut k = n;
+    let mut next_use = usize::MAX;
+    while k > 0 {
+        let t = &actual[k - 1];
+        let kt = key(t);
+        match order.get(kt) {
+            Some(&u) if count[kt] == 1 && fits(t) && u < next_use => {
+                next_use = u;
+                k -= 1;
             }
-            if j >= n || key(&actual[j]) != u || !fits(&actual[j]) {
-                continue 'k;
-            }
-            j += 1;
-        }
-        if j == n {
-            return k;
+            _ => break,
         }
     }
-    n
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, tried prefix by prefix.
+    fn shortest_prefix_by_trying(actual: &[(u8, bool)], used: &[u8]) -> usize {
+        let n = actual.len();
+        let mut pinned = std::collections::HashSet::new();
+        'k: for k in 0..=n {
+            if k > 0 {
+                pinned.insert(actual[k - 1].0);
+            }
+            let mut j = k;
+            for u in used {
+                if pinned.contains(u) {
+                    continue;
+                }
+                if j >= n || actual[j].0 != *u || !actual[j].1 {
+                    continue 'k;
+                }
+                j += 1;
+            }
+            if j == n {
+                return k;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn shortest_prefix_agrees_with_trying_every_prefix() {
+        let mut seed = 0x1234_5678_u64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..20_000 {
+            let n = next(8) as usize;
+            let keys = 1 + next(6);
+            let actual: Vec<(u8, bool)> =
+                (0..n).map(|_| (next(keys) as u8, next(5) != 0)).collect();
+            // `used`: distinct keys, mostly from `actual`, in any order.
+            let mut used: Vec<u8> = Vec::new();
+            for _ in 0..next(8) {
+                let u = next(keys + 1) as u8;
+                if !used.contains(&u) {
+                    used.push(u);
+                }
+            }
+            // Often the shape the assembler makes: a prefix, then the rest
+            // of `used` in order.
+            let actual = if next(2) == 0 {
+                let cut = next(n as u64 + 1) as usize;
+                let mut a: Vec<(u8, bool)> = actual[..cut].to_vec();
+                for u in &used {
+                    if !a.iter().any(|x| x.0 == *u) {
+                        a.push((*u, true));
+                    }
+                }
+                a
+            } else {
+                actual
+            };
+            let fast = shortest_prefix(&actual, &used, |t| &t.0, |t| t.1);
+            let slow = shortest_prefix_by_trying(&actual, &used);
+            assert_eq!(fast, slow, "actual {actual:?} used {used:?}");
+        }
+    }
 }

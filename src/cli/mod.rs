@@ -31,6 +31,9 @@ enum Command {
         /// directory's outputs go beside their inputs.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Files worked on at once in directory mode (default: one per core).
+        #[arg(short, long)]
+        jobs: Option<usize>,
     },
     /// Check .pyasm files and report every problem, writing nothing.
     Check {
@@ -57,6 +60,9 @@ enum Command {
         /// exactly; the result may crash CPython).
         #[arg(long)]
         no_verify: bool,
+        /// Files worked on at once in directory mode (default: one per core).
+        #[arg(short, long)]
+        jobs: Option<usize>,
     },
 }
 
@@ -90,27 +96,37 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Dis { input, output } => dis::run(&input, output.as_deref()),
+        Command::Dis {
+            input,
+            output,
+            jobs,
+        } => walk::with_jobs(jobs, || dis::run(&input, output.as_deref())),
         Command::Build {
             input,
             output,
             recompute_stack,
             no_verify,
-        } => build::run(
-            &input,
-            output.as_deref(),
-            crate::asm::Options {
-                verify: !no_verify,
-                recompute_stack,
-            },
-        ),
+            jobs,
+        } => walk::with_jobs(jobs, || {
+            build::run(
+                &input,
+                output.as_deref(),
+                crate::asm::Options {
+                    verify: !no_verify,
+                    recompute_stack,
+                },
+            )
+        }),
         Command::Check { input, format } => check::run(&input, format),
-        Command::Lsp => match crate::lsp::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("pyasm lsp: {e}");
-                ExitCode::from(2)
+        Command::Lsp => {
+            crate::keep_memory_low();
+            match crate::lsp::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("pyasm lsp: {e}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }

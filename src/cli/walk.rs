@@ -8,6 +8,22 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Runs `f` with directory mode working on `jobs` files at once (rayon's
+/// default, one per core, without it).
+pub fn with_jobs(jobs: Option<usize>, f: impl FnOnce() -> ExitCode + Send) -> ExitCode {
+    let Some(jobs) = jobs else { return f() };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(e) => {
+            eprintln!("pyasm: cannot start {jobs} worker threads: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Every file under `dir` whose name ends in `.{ext}`, sorted.
 pub fn find(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)

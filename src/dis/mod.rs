@@ -17,14 +17,15 @@ use crate::code::{kind, Code, Obj, PyStr};
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{ArgKind, OpcodeTable, Version};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Disassembles a module's code object and every code object nested in it.
 pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
     let mut d = Dis {
         version,
         table: version.table(),
-        used_names: HashSet::new(),
+        used_names: FxHashSet::default(),
+        next_suffix: FxHashMap::default(),
         blocks: Vec::new(),
         root_filename: code.filename.clone(),
     };
@@ -39,7 +40,9 @@ pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> 
 struct Dis {
     version: Version,
     table: &'static OpcodeTable,
-    used_names: HashSet<String>,
+    used_names: FxHashSet<String>,
+    /// The next suffix to try for each base name.
+    next_suffix: FxHashMap<String, usize>,
     blocks: Vec<Block>,
     root_filename: PyStr,
 }
@@ -141,24 +144,36 @@ impl Dis {
         } else {
             sanitize(&code.name)
         };
+        // `base`, else `base_2`, `base_3`, ...: the first one free. Names
+        // are never given back, so the search for a base goes on from where
+        // its last one ended (a module with thousands of `<lambda>`s would
+        // otherwise try every earlier suffix again each time).
         let mut name = base.clone();
-        let mut k = 2;
-        while !self.used_names.insert(name.clone()) {
-            name = format!("{base}_{k}");
-            k += 1;
+        let mut k = self.next_suffix.get(&base).copied().unwrap_or(2);
+        if self.used_names.contains(&name) {
+            loop {
+                name = format!("{base}_{k}");
+                k += 1;
+                if !self.used_names.contains(&name) {
+                    break;
+                }
+            }
+            self.next_suffix.insert(base, k);
         }
+        self.used_names.insert(name.clone());
         name
     }
 
-    /// Replaces nested code objects by references, disassembling each.
-    fn convert_const(&mut self, o: &Obj, children: &mut HashMap<String, Code>) -> Obj {
-        let mut conv = |v: &[Obj], s: &mut Self| -> Vec<Obj> {
+    /// Replaces nested code objects by references, disassembling each;
+    /// `children` maps each reference to the code object it stands for.
+    fn convert_const<'c>(&mut self, o: &'c Obj, children: &mut Children<'c>) -> Obj {
+        let mut conv = |v: &'c [Obj], s: &mut Self| -> Vec<Obj> {
             v.iter().map(|x| s.convert_const(x, children)).collect()
         };
         match o {
             Obj::Code(c) => {
                 let name = self.block(c, false);
-                children.insert(name.clone(), (**c).clone());
+                children.insert(name.clone(), c);
                 Obj::CodeRef(name)
             }
             Obj::Tuple(v) => Obj::Tuple(conv(v, self)),
@@ -190,7 +205,7 @@ impl Dis {
         let name = self.fresh_name(code, is_root);
         let slot = self.blocks.len();
         self.blocks.push(Block::default());
-        let mut children = HashMap::new();
+        let mut children = Children::default();
         let consts: Vec<Obj> = code
             .consts
             .iter()
@@ -201,7 +216,6 @@ impl Dis {
             is_root,
             root_filename: &self.root_filename,
         };
-        let resolve = |n: &str| children.get(n).cloned();
         let attempts = [
             Mode::Structured {
                 raw_tables: false,
@@ -222,7 +236,8 @@ impl Dis {
             let Some(full) = self.explicit_block(code, &consts, &name, mode) else {
                 continue;
             };
-            if let Some(b) = minimize(&ctx, self.table, full, code, &resolve) {
+            let remake = || self.explicit_block(code, &consts, &name, mode);
+            if let Some(b) = minimize(&ctx, self.table, full, code, &children, &remake) {
                 chosen = Some(b);
                 break;
             }
@@ -253,15 +268,17 @@ impl Dis {
             Mode::Verbatim => (decode_verbatim(&code.code), true, true, false),
         };
         let total = (code.code.len() / 2) as u32;
-        let starts: HashMap<u32, usize> = decoded
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.start, i))
-            .collect();
-        let is_boundary = |off: u32| off == total || starts.contains_key(&off);
+        // Per code unit (and the end): whether an instruction starts there,
+        // and the number of the label placed there (0 for none).
+        let mut boundary = vec![false; total as usize + 1];
+        boundary[total as usize] = true;
+        for d in &decoded {
+            boundary[d.start as usize] = true;
+        }
+        let is_boundary = |off: u32| boundary.get(off as usize).copied().unwrap_or(false);
+        let mut label_at = vec![0u32; total as usize + 1];
 
         // Exception table: entries on instruction boundaries become labels.
-        let mut label_offsets: BTreeSet<u32> = BTreeSet::new();
         let mut entries = None;
         if !raw_tables {
             if let Ok(es) = exceptiontable::decode(&code.exceptiontable) {
@@ -270,7 +287,9 @@ impl Dis {
                     .all(|e| is_boundary(e.start) && is_boundary(e.end) && is_boundary(e.target))
                 {
                     for e in &es {
-                        label_offsets.extend([e.start, e.end, e.target]);
+                        for off in [e.start, e.end, e.target] {
+                            label_at[off as usize] = 1;
+                        }
                     }
                     entries = Some(es);
                 }
@@ -294,15 +313,17 @@ impl Dis {
                 _ => None,
             };
             if let Some(t) = target {
-                label_offsets.insert(t);
+                label_at[t as usize] = 1;
             }
             jumps.push(target);
         }
-        let label_name: HashMap<u32, String> = label_offsets
-            .iter()
-            .enumerate()
-            .map(|(i, &off)| (off, format!("L{}", i + 1)))
-            .collect();
+        // Labels are numbered in the order of their offsets.
+        let mut n_labels = 0u32;
+        for l in label_at.iter_mut().filter(|l| **l != 0) {
+            n_labels += 1;
+            *l = n_labels;
+        }
+        let label_name = |off: u32| format!("L{}", label_at[off as usize]);
 
         // Positions, one per instruction.
         let mut positions: Option<Vec<Position>> = None;
@@ -328,13 +349,13 @@ impl Dis {
         }
 
         // Operands.
-        let first_const: HashMap<&Obj, u32> = first_index(consts.iter());
-        let first_name: HashMap<&PyStr, u32> = first_index(code.names.iter());
-        let first_var: HashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
-        let mut body = Vec::with_capacity(decoded.len() + label_offsets.len());
+        let first_const: FxHashMap<&Obj, u32> = first_index(consts.iter());
+        let first_name: FxHashMap<&PyStr, u32> = first_index(code.names.iter());
+        let first_var: FxHashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
+        let mut body = Vec::with_capacity(decoded.len() + n_labels as usize);
         for (i, d) in decoded.iter().enumerate() {
-            if let Some(l) = label_name.get(&d.start) {
-                body.push(Stmt::Label(l.clone(), 0..0));
+            if label_at[d.start as usize] != 0 {
+                body.push(Stmt::Label(label_name(d.start), 0..0));
             }
             let info = table.by_code(d.opcode);
             let a = d.arg;
@@ -395,7 +416,7 @@ impl Dis {
                         _ => Arg::Value(a),
                     },
                     ArgKind::JumpForward | ArgKind::JumpBackward => match jumps[i] {
-                        Some(t) => Arg::Label(label_name[&t].clone()),
+                        Some(t) => Arg::Label(label_name(t)),
                         None => Arg::Value(a),
                     },
                     _ => Arg::Value(a),
@@ -416,8 +437,8 @@ impl Dis {
                 arg_span: 0..0,
             }));
         }
-        if let Some(l) = label_name.get(&total) {
-            body.push(Stmt::Label(l.clone(), 0..0));
+        if label_at[total as usize] != 0 {
+            body.push(Stmt::Label(label_name(total), 0..0));
         }
 
         let excepts = entries
@@ -425,9 +446,9 @@ impl Dis {
             .map(|es| {
                 es.iter()
                     .map(|e| Except {
-                        start: label_name[&e.start].clone(),
-                        end: label_name[&e.end].clone(),
-                        handler: label_name[&e.target].clone(),
+                        start: label_name(e.start),
+                        end: label_name(e.end),
+                        handler: label_name(e.target),
                         depth: Some(e.depth),
                         lasti: e.lasti,
                         span: 0..0,
@@ -493,24 +514,104 @@ enum Mode {
 
 fn first_index<'a, T: std::hash::Hash + Eq + 'a>(
     it: impl Iterator<Item = &'a T>,
-) -> HashMap<&'a T, u32> {
-    let mut m = HashMap::new();
+) -> FxHashMap<&'a T, u32> {
+    let mut m = FxHashMap::default();
     for (i, v) in it.enumerate() {
         m.entry(v).or_insert(i as u32);
     }
     m
 }
 
+/// The code objects a block's references (`@name`) stand for: the very
+/// objects inside the original's constants.
+type Children<'c> = FxHashMap<String, &'c Code>;
+
+/// Whether `built`, assembled with its code references left in place,
+/// equals `orig`, each reference counting as equal to the code object it
+/// was made from. (That child is checked against its own original when it
+/// is disassembled, so comparing the two whole trees would only repeat
+/// that work, and copying the children into every parent would make the
+/// cost grow with the depth of nesting.)
+fn same_code(built: &Code, orig: &Code, children: &Children) -> bool {
+    let Code {
+        argcount,
+        posonlyargcount,
+        kwonlyargcount,
+        stacksize,
+        flags,
+        code,
+        consts,
+        names,
+        localsplusnames,
+        localspluskinds,
+        filename,
+        name,
+        qualname,
+        firstlineno,
+        linetable,
+        exceptiontable,
+    } = built;
+    *argcount == orig.argcount
+        && *posonlyargcount == orig.posonlyargcount
+        && *kwonlyargcount == orig.kwonlyargcount
+        && *stacksize == orig.stacksize
+        && *flags == orig.flags
+        && *code == orig.code
+        && *names == orig.names
+        && *localsplusnames == orig.localsplusnames
+        && *localspluskinds == orig.localspluskinds
+        && *filename == orig.filename
+        && *name == orig.name
+        && *qualname == orig.qualname
+        && *firstlineno == orig.firstlineno
+        && *linetable == orig.linetable
+        && *exceptiontable == orig.exceptiontable
+        && same_objs(consts, &orig.consts, children)
+}
+
+fn same_objs(a: &[Obj], b: &[Obj], children: &Children) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_obj(x, y, children))
+}
+
+/// `Obj`'s equality, with `CodeRef(n)` equal to exactly the code object
+/// `n` was made from.
+fn same_obj(a: &Obj, b: &Obj, children: &Children) -> bool {
+    match (a, b) {
+        (Obj::CodeRef(n), Obj::Code(c)) => children
+            .get(n)
+            .is_some_and(|&child| std::ptr::eq(child, &**c)),
+        (Obj::Tuple(x), Obj::Tuple(y))
+        | (Obj::List(x), Obj::List(y))
+        | (Obj::Set(x), Obj::Set(y))
+        | (Obj::FrozenSet(x), Obj::FrozenSet(y)) => same_objs(x, y, children),
+        (Obj::Dict(x), Obj::Dict(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|((k1, v1), (k2, v2))| {
+                    same_obj(k1, k2, children) && same_obj(v1, v2, children)
+                })
+        }
+        (Obj::Slice(x), Obj::Slice(y)) => {
+            same_obj(&x.0, &y.0, children)
+                && same_obj(&x.1, &y.1, children)
+                && same_obj(&x.2, &y.2, children)
+        }
+        _ => a == b,
+    }
+}
+
 /// Leaves out what the assembler computes identically; returns `None` when
-/// even the fully explicit block does not reassemble to `orig`.
+/// even the fully explicit block does not reassemble to `orig`. `remake`
+/// makes `full` again, for the last resort (rarely needed, so `full` is
+/// not copied up front).
 fn minimize(
     ctx: &BlockContext,
     table: &OpcodeTable,
     full: Block,
     orig: &Code,
-    resolve: &dyn Fn(&str) -> Option<Code>,
+    children: &Children,
+    remake: &dyn Fn() -> Option<Block>,
 ) -> Option<Block> {
-    let mut b = full.clone();
+    let mut b = full;
     // Fields whose defaults need no assembling.
     if b.argcount == Some(0) {
         b.argcount = None;
@@ -566,9 +667,15 @@ fn minimize(
     for e in &mut b.excepts {
         e.depth = None;
     }
-    let try_it = |b: &Block| asm::assemble_block(ctx, b, resolve).ok().map(|(c, _)| c);
+    // Only the code matters here, not the verifier's findings.
+    let try_it = |b: &Block| {
+        asm::assemble_block_with(ctx, b, asm::Children::Unresolved, false)
+            .ok()
+            .map(|(c, _)| c)
+    };
+    let same = |c: &Code| same_code(c, orig, children);
     let c1 = try_it(&b)?;
-    if c1 == *orig {
+    if same(&c1) {
         return Some(b);
     }
     // Put back, a few at a time, the handler depths the analysis gets wrong
@@ -606,12 +713,13 @@ fn minimize(
         b.stacksize = Some(orig.stacksize);
         c = try_it(&b)?;
     }
-    if c == *orig {
+    if same(&c) {
         return Some(b);
     }
     // Last resort for this mode: everything explicit.
+    let full = remake()?;
     let c4 = try_it(&full)?;
-    if std::env::var_os("PYASM_DEBUG_DIS").is_some() && c4 != *orig {
+    if std::env::var_os("PYASM_DEBUG_DIS").is_some() && !same(&c4) {
         let f = |c: &Code| {
             (
                 c.code.len(),
@@ -631,5 +739,5 @@ fn minimize(
             eprintln!("  code differs at byte {at:?}");
         }
     }
-    (c4 == *orig).then_some(full)
+    same(&c4).then_some(full)
 }

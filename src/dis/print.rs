@@ -111,33 +111,44 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
     }
     let mut last = Position::default();
     let show_pos = b.linetable.is_none();
+    // Each line is written straight into `out`: the position, padded to
+    // its column, the opcode, and the operand after a space (the space
+    // taken back when the operand is empty), trailing blanks trimmed.
     for s in &b.body {
         match s {
             Stmt::Label(l, _) => {
-                let _ = writeln!(out, "{l}:");
+                out.push_str(l);
+                out.push_str(":\n");
             }
             Stmt::Instr(ins) => {
                 for _ in 0..ins.min_ext {
-                    let _ = writeln!(out, "{:POS_WIDTH$}EXTENDED_ARG", "");
+                    out.push_str(&" ".repeat(POS_WIDTH));
+                    out.push_str("EXTENDED_ARG\n");
                 }
-                let pos = if show_pos && ins.pos != last {
+                let start = out.len();
+                if show_pos && ins.pos != last {
                     last = ins.pos;
-                    position_text(&ins.pos)
-                } else {
-                    String::new()
-                };
+                    write_position(out, &ins.pos);
+                }
+                // Positions are ASCII: bytes are columns.
+                while out.len() - start < POS_WIDTH {
+                    out.push(' ');
+                }
                 let op = table.by_code(ins.opcode);
-                let name = match op {
-                    Some(o) => o.name.to_string(),
-                    None => format!("OP_{}", ins.opcode),
-                };
-                let operand = arg_text(table, op.map(|o| o.arg), &ins.arg);
-                let line = if operand.is_empty() {
-                    format!("{pos:<POS_WIDTH$}{name}")
-                } else {
-                    format!("{pos:<POS_WIDTH$}{name} {operand}")
-                };
-                out.push_str(line.trim_end());
+                match op {
+                    Some(o) => out.push_str(o.name),
+                    None => {
+                        let _ = write!(out, "OP_{}", ins.opcode);
+                    }
+                }
+                out.push(' ');
+                let before_operand = out.len();
+                write_arg(out, table, op.map(|o| o.arg), &ins.arg);
+                if out.len() == before_operand {
+                    out.pop();
+                }
+                let kept = out[start..].trim_end().len();
+                out.truncate(start + kept);
                 out.push('\n');
             }
         }
@@ -146,22 +157,37 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
 
 /// `L`, `L-L2`, `L:C-E`, `L:C-L2:E`, `-`; `?` stands for an absent column.
 pub fn position_text(p: &Position) -> String {
+    let mut s = String::new();
+    write_position(&mut s, p);
+    s
+}
+
+fn write_position(out: &mut String, p: &Position) {
     let Some(line) = p.line else {
-        return "-".to_string();
+        out.push('-');
+        return;
     };
-    let col = |c: Option<i32>| c.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
-    let end_line = p.end_line.unwrap_or(line);
-    if p.col.is_none() && p.end_col.is_none() {
-        if end_line == line {
-            return line.to_string();
+    let col = |out: &mut String, c: Option<i32>| match c {
+        Some(c) => {
+            let _ = write!(out, "{c}");
         }
-        return format!("{line}-{end_line}");
+        None => out.push('?'),
+    };
+    let end_line = p.end_line.unwrap_or(line);
+    let _ = write!(out, "{line}");
+    if p.col.is_none() && p.end_col.is_none() {
+        if end_line != line {
+            let _ = write!(out, "-{end_line}");
+        }
+        return;
     }
-    if end_line == line {
-        format!("{line}:{}-{}", col(p.col), col(p.end_col))
-    } else {
-        format!("{line}:{}-{end_line}:{}", col(p.col), col(p.end_col))
+    out.push(':');
+    col(out, p.col);
+    out.push('-');
+    if end_line != line {
+        let _ = write!(out, "{end_line}:");
     }
+    col(out, p.end_col);
 }
 
 fn flags_text(v: u32) -> String {
@@ -219,45 +245,54 @@ const RESERVED: &[&str] = &[
 ];
 
 pub fn name_text(n: &PyStr) -> String {
+    let mut s = String::new();
+    write_name(&mut s, n);
+    s
+}
+
+fn write_name(out: &mut String, n: &PyStr) {
     match n.as_str() {
-        Some(s) if n.is_ascii_identifier() && !RESERVED.contains(&s) => s.to_string(),
-        _ => string_lit(n),
+        Some(s) if n.is_ascii_identifier() && !RESERVED.contains(&s) => out.push_str(s),
+        _ => write_string_lit(out, n),
     }
 }
 
-fn arg_text(table: &OpcodeTable, kind: Option<ArgKind>, arg: &Arg) -> String {
+fn write_arg(out: &mut String, table: &OpcodeTable, kind: Option<ArgKind>, arg: &Arg) {
     match arg {
-        Arg::None => String::new(),
-        Arg::Const(c) => const_text(c),
-        Arg::Name(n) => name_text(n),
-        Arg::Label(l) => l.clone(),
+        Arg::None => {}
+        Arg::Const(c) => write_const(out, c),
+        Arg::Name(n) => write_name(out, n),
+        Arg::Label(l) => out.push_str(l),
         Arg::NameFlags { flags, name } => {
-            let n = name_ref_text(name);
             match kind {
-                Some(ArgKind::GlobalName) if flags & 1 == 1 => format!("NULL + {n}"),
+                Some(ArgKind::GlobalName) if flags & 1 == 1 => out.push_str("NULL + "),
                 Some(ArgKind::AttrName | ArgKind::SuperAttr) => {
-                    let mut s = String::new();
                     if kind == Some(ArgKind::SuperAttr) && flags & 2 == 2 {
-                        s.push_str("two_arg ");
+                        out.push_str("two_arg ");
                     }
                     if flags & 1 == 1 {
-                        s.push_str("NULL|self + ");
+                        out.push_str("NULL|self + ");
                     }
-                    s.push_str(&n);
-                    s
                 }
-                _ => n,
+                _ => {}
             }
+            write_name_ref(out, name);
         }
-        Arg::Pair(a, b) => format!("{}, {}", name_ref_text(a), name_ref_text(b)),
-        Arg::Value(v) => value_text(table, kind, *v),
+        Arg::Pair(a, b) => {
+            write_name_ref(out, a);
+            out.push_str(", ");
+            write_name_ref(out, b);
+        }
+        Arg::Value(v) => out.push_str(&value_text(table, kind, *v)),
     }
 }
 
-fn name_ref_text(n: &NameRef) -> String {
+fn write_name_ref(out: &mut String, n: &NameRef) {
     match n {
-        NameRef::Index(i) => format!("#{i}"),
-        NameRef::Name(n) => name_text(n),
+        NameRef::Index(i) => {
+            let _ = write!(out, "#{i}");
+        }
+        NameRef::Name(n) => write_name(out, n),
     }
 }
 
@@ -383,14 +418,19 @@ fn write_const(out: &mut String, o: &Obj) {
         Obj::True => out.push_str("True"),
         Obj::StopIteration => out.push_str("StopIteration"),
         Obj::Ellipsis => out.push_str("..."),
-        Obj::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Obj::Int(i) => match i64::try_from(i) {
+            Ok(small) => {
+                let _ = write!(out, "{small}");
+            }
+            Err(_) => {
+                let _ = write!(out, "{i}");
+            }
+        },
         Obj::Float(bits) => out.push_str(&float_text(*bits)),
         Obj::Complex(re, im) => {
             let _ = write!(out, "complex({}, {})", float_text(*re), float_text(*im));
         }
-        Obj::Str(s) => out.push_str(&string_lit(s)),
+        Obj::Str(s) => write_string_lit(out, s),
         Obj::Bytes(b) => out.push_str(&bytes_lit(b)),
         Obj::Tuple(v) => write_seq(out, "(", v, ")", true),
         Obj::List(v) => write_seq(out, "[", v, "]", false),
@@ -459,14 +499,36 @@ pub fn float_text(bits: u64) -> String {
 /// A Python string literal for `s`, escaping what an editor would hide or
 /// mangle, and lone surrogates (which UTF-8 text cannot carry).
 pub fn string_lit(s: &PyStr) -> String {
-    let cps = s
-        .chars()
-        .unwrap_or_else(|| s.0.iter().map(|&b| b as u32).collect());
-    let has_single = cps.contains(&('\'' as u32));
-    let has_double = cps.contains(&('"' as u32));
+    let mut out = String::with_capacity(s.0.len() + 2);
+    write_string_lit(&mut out, s);
+    out
+}
+
+fn write_string_lit(out: &mut String, s: &PyStr) {
+    // Quotes are ASCII, and in (generalized) UTF-8 their bytes mean only
+    // them.
+    let has_single = s.0.contains(&b'\'');
+    let has_double = s.0.contains(&b'"');
     let quote = if has_single && !has_double { '"' } else { '\'' };
-    let mut out = String::with_capacity(cps.len() + 2);
+    // Most strings need no escape at all.
+    let plain = |b: &u8| (0x20..0x7F).contains(b) && *b != b'\\' && *b != quote as u8;
+    if s.0.iter().all(plain) {
+        out.push(quote);
+        // All printable ASCII: valid UTF-8.
+        out.push_str(std::str::from_utf8(&s.0).unwrap_or_default());
+        out.push(quote);
+        return;
+    }
+    out.reserve(s.0.len() + 2);
     out.push(quote);
+    let cps: Vec<u32> = match std::str::from_utf8(&s.0) {
+        // Valid UTF-8 holds no surrogates: its code points are the ones
+        // `PyStr::chars` would decode.
+        Ok(text) => text.chars().map(|c| c as u32).collect(),
+        Err(_) => s
+            .chars()
+            .unwrap_or_else(|| s.0.iter().map(|&b| b as u32).collect()),
+    };
     for c in cps {
         match c {
             0x5C => out.push_str("\\\\"),
@@ -495,7 +557,6 @@ pub fn string_lit(s: &PyStr) -> String {
         }
     }
     out.push(quote);
-    out
 }
 
 pub fn bytes_lit(b: &[u8]) -> String {

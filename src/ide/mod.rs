@@ -21,6 +21,7 @@ use crate::diag::Diag;
 use crate::model::{Block, Span};
 use crate::syntax::lower::{self, Preamble};
 use crate::versions::Version;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
 use tree_sitter::{InputEdit, Node, Tree};
@@ -58,12 +59,15 @@ pub struct Seg {
     /// Analysed as the module's own block (the first one).
     as_root: bool,
     /// The block lowered from this segment, kept only by
-    /// [`FileAnalysis::keeping_blocks`]: lowered blocks are most of an
+    /// [`FileAnalysis::for_build`]: lowered blocks are most of an
     /// analysis' memory, and the server asks [`FileAnalysis::block`] for
     /// the one or two it needs at a time.
     kept: Option<Block>,
     /// Layout and stack depths, when the block assembled.
     pub info: Option<BlockInfo>,
+    /// The assembled code object, references to other blocks unresolved,
+    /// when the analysis keeps them (see [`FileAnalysis::for_build`]).
+    code: Option<Code>,
     diags: Vec<Diag>,
     pub(crate) facts: BlockFacts,
 }
@@ -96,7 +100,9 @@ pub struct FileAnalysis {
     module_diags: Vec<Diag>,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
-    keep_blocks: bool,
+    /// Keep each block and the code object it assembled to, for
+    /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
+    for_build: bool,
 }
 
 /// The top-level nodes that start in `range`, and the first node that
@@ -173,10 +179,11 @@ impl FileAnalysis {
         Self::analyse_file(tree, src, default_version, opts, false)
     }
 
-    /// [`FileAnalysis::new`], keeping every lowered block for
-    /// [`FileAnalysis::module`]: for a file analysed once and then
-    /// assembled, which would otherwise lower each block twice.
-    pub fn keeping_blocks(
+    /// Analyses a whole file and keeps every lowered block and the code
+    /// object it assembled to, so that [`FileAnalysis::link`] puts the
+    /// module together without lowering or assembling anything again (what
+    /// `pyasm build` does).
+    pub fn for_build(
         tree: &Tree,
         src: &dyn Source,
         default_version: Version,
@@ -190,7 +197,7 @@ impl FileAnalysis {
         src: &dyn Source,
         default_version: Version,
         opts: Options,
-        keep_blocks: bool,
+        for_build: bool,
     ) -> Self {
         let mut fa = FileAnalysis {
             default_version,
@@ -207,10 +214,32 @@ impl FileAnalysis {
             },
             module_diags: Vec::new(),
             reanalysed: 0,
-            keep_blocks,
+            for_build,
         };
         fa.update(tree, &[], src);
         fa
+    }
+
+    /// The module's code object, put together from the blocks and code
+    /// objects an analysis made [`FileAnalysis::for_build`] kept (see
+    /// [`asm::link`]): nothing is lowered or assembled again. Only for a
+    /// file without errors; the limits on what the whole module may cost
+    /// are checked here, as the blocks are copied into each other.
+    pub fn link(self) -> Result<Code, Vec<Diag>> {
+        let mut blocks = Vec::new();
+        let mut codes = Vec::new();
+        for s in self.segments.into_iter().skip(1) {
+            if let Some(b) = s.kept {
+                blocks.push(b);
+                codes.push(s.code);
+            }
+        }
+        let module = crate::model::Module {
+            version: self.preamble.version,
+            header: self.preamble.header,
+            blocks,
+        };
+        asm::link(&module, codes)
     }
 
     /// Forgets every result and analyses the whole text again (after the
@@ -275,13 +304,18 @@ impl FileAnalysis {
                 }
             }
         }
-        timing::time("resegment", || self.resegment(tree, src));
+        // The top-level nodes of each segment just cut, so that analysing
+        // it does not walk the tree for them a second time.
+        let fresh = timing::time("resegment", || self.resegment(tree, src));
+        let known: FxHashMap<(usize, usize), Vec<Node>> = fresh.into_iter().collect();
+        let nodes_of = |seg: &Seg| known.get(&(seg.start, seg.end)).map(Vec::as_slice);
         self.reanalysed = 0;
         let t = timing::enabled().then(std::time::Instant::now);
         // The preamble first: the version and header concern every block.
         if self.segments[0].dirty {
             let old = self.preamble.clone();
-            self.analyse(0, tree, src);
+            let nodes = nodes_of(&self.segments[0]);
+            self.analyse(0, tree, src, nodes);
             if self.preamble != old {
                 for s in &mut self.segments {
                     s.dirty = true;
@@ -290,7 +324,8 @@ impl FileAnalysis {
         }
         for i in 1..self.segments.len() {
             if self.segments[i].dirty || self.segments[i].as_root != (i == 1) {
-                self.analyse(i, tree, src);
+                let nodes = nodes_of(&self.segments[i]);
+                self.analyse(i, tree, src, nodes);
             }
         }
         if let Some(t) = t {
@@ -307,9 +342,16 @@ impl FileAnalysis {
 
     /// Cuts the dirty runs of segments again from the tree's top-level
     /// nodes, widening a run until both its ends sit on segment boundaries
-    /// that the tree agrees with.
-    fn resegment(&mut self, tree: &Tree, src: &dyn Source) {
+    /// that the tree agrees with. Returns each new segment's range and its
+    /// top-level nodes (what `nodes_in` gives for that range).
+    #[allow(clippy::type_complexity)]
+    fn resegment<'t>(
+        &mut self,
+        tree: &'t Tree,
+        src: &dyn Source,
+    ) -> Vec<((usize, usize), Vec<Node<'t>>)> {
         let name = |r: Span| src.slice(r).into_owned();
+        let mut cut = Vec::new();
         let mut i = 0;
         while i < self.segments.len() {
             if !self.segments[i].dirty {
@@ -375,25 +417,52 @@ impl FileAnalysis {
                     ..Seg::default()
                 })
                 .collect();
+            // Nodes are in text order, and every new segment but the first
+            // starts at a node: each takes the nodes that start in it.
+            let mut rest = nodes.as_slice();
+            for seg in &fresh {
+                let k = rest.partition_point(|x| x.start_byte() < seg.end);
+                let (mine, after) = rest.split_at(k);
+                cut.push(((seg.start, seg.end), mine.to_vec()));
+                rest = after;
+            }
             let n = fresh.len();
             self.segments.splice(i..=j, fresh);
             i += n;
         }
+        cut
     }
 
     /// Lowers segment `i` as the text and tree are now, with the settings'
-    /// changes to what is written (`recompute_stack`).
-    fn lower(&self, i: usize, tree: &Tree, src: &dyn Source) -> lower::Segment {
+    /// changes to what is written (`recompute_stack`); `known` are its
+    /// top-level nodes when `resegment` just found them.
+    fn lower(
+        &self,
+        i: usize,
+        tree: &Tree,
+        src: &dyn Source,
+        known: Option<&[Node]>,
+    ) -> lower::Segment {
         let (start, end) = (self.segments[i].start, self.segments[i].end);
         let text = src.slice(start..end);
-        let (nodes, _) = nodes_in(tree, &(start..end));
+        let walked;
+        let nodes = match known {
+            Some(k) => {
+                debug_assert_eq!(k, nodes_in(tree, &(start..end)).0.as_slice());
+                k
+            }
+            None => {
+                walked = nodes_in(tree, &(start..end)).0;
+                walked.as_slice()
+            }
+        };
         let pre = i == 0;
         let version = if pre {
             self.default_version
         } else {
             self.preamble.version
         };
-        let mut lowered = lower::lower_segment(&text, start, &nodes, version, pre);
+        let mut lowered = lower::lower_segment(&text, start, nodes, version, pre);
         if let Some(b) = lowered.block.as_mut() {
             if self.opts.recompute_stack {
                 b.stacksize = None;
@@ -407,7 +476,7 @@ impl FileAnalysis {
 
     /// The block of segment `seg` (one of [`FileAnalysis::segments`]), with
     /// its spans where they are in the text now. Blocks are not kept (but
-    /// by [`FileAnalysis::keeping_blocks`]), so this lowers it again:
+    /// by [`FileAnalysis::for_build`]), so this lowers it again:
     /// `tree` and `src` must be those of the last update.
     pub fn block(&self, seg: &Seg, tree: &Tree, src: &dyn Source) -> Option<Block> {
         let i = self.segments.iter().position(|s| std::ptr::eq(s, seg))?;
@@ -419,7 +488,7 @@ impl FileAnalysis {
         match &seg.kept {
             _ if i == 0 => None,
             Some(b) if seg.delta() == 0 => Some(b.clone()),
-            _ => self.lower(i, tree, src).block,
+            _ => self.lower(i, tree, src, None).block,
         }
     }
 
@@ -429,11 +498,13 @@ impl FileAnalysis {
         self.segments[1..].iter().find(|s| s.facts.name == name)
     }
 
-    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source) {
+    /// Lowers and assembles segment `i`; `known` are its top-level nodes
+    /// when `resegment` just found them.
+    fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
         self.reanalysed += 1;
         let version = self.preamble.version;
         let start = self.segments[i].start;
-        let lowered = self.lower(i, tree, src);
+        let lowered = self.lower(i, tree, src, known);
         let mut diags = lowered.diags;
         let lowering_failed = diags.iter().any(|d| d.is_error());
         if let Some(p) = lowered.preamble {
@@ -441,6 +512,7 @@ impl FileAnalysis {
         }
         let mut facts = BlockFacts::default();
         let mut info = None;
+        let mut code = None;
         let block = lowered.block;
         if let Some(b) = block.as_ref() {
             facts = module::facts(b, version);
@@ -449,10 +521,11 @@ impl FileAnalysis {
                 is_root: i == 1,
                 root_filename: &PyStr::default(),
             };
-            // Referenced blocks stand in as empty code objects: a block's
-            // findings do not depend on what its constants hold.
-            match asm::assemble_block(&ctx, b, &|_| Some(Code::default())) {
-                Ok((_, mut bi)) => {
+            // References to other blocks stay in the constants: a block's
+            // findings do not depend on what its constants hold, and
+            // `link` resolves them.
+            match asm::assemble_block_with(&ctx, b, asm::Children::Unresolved, self.opts.verify) {
+                Ok((c, mut bi)) => {
                     facts.functions = std::mem::take(&mut bi.functions);
                     facts.hidden = std::mem::take(&mut bi.hidden);
                     if lowering_failed {
@@ -463,12 +536,11 @@ impl FileAnalysis {
                         bi.diags
                             .retain(|d| !matches!(d.code, "call-sequence" | "empty-code"));
                     }
-                    if self.opts.verify {
-                        diags.append(&mut bi.diags);
-                    } else {
-                        bi.diags.clear();
-                    }
+                    diags.append(&mut bi.diags);
                     info = Some(bi);
+                    if self.for_build {
+                        code = Some(c);
+                    }
                 }
                 Err(mut ds) => diags.append(&mut ds),
             }
@@ -477,8 +549,9 @@ impl FileAnalysis {
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
-        seg.kept = if self.keep_blocks { block } else { None };
+        seg.kept = if self.for_build { block } else { None };
         seg.info = info;
+        seg.code = code;
         seg.diags = diags;
         seg.facts = facts;
     }

@@ -6,6 +6,7 @@
 //! always has something to show.
 
 use super::literal::{self, StrLit};
+use super::{field_ids, node_kind, NodeKind as K};
 use crate::code::linetable::Position;
 use crate::code::{flag_by_name, kind, Obj, PyStr};
 use crate::diag::Diag;
@@ -15,7 +16,7 @@ use crate::versions::{
     ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
     FORMAT_SPEC,
 };
-use tree_sitter::{Node, Tree};
+use tree_sitter::{Node, Tree, TreeCursor};
 
 pub struct Lowered {
     pub module: Module,
@@ -65,9 +66,28 @@ pub fn top_level(root: Node) -> Vec<Node> {
 /// Whether a top-level node is a `.code` directive (even a malformed
 /// one): each starts a segment.
 pub fn starts_block(n: Node, text: &dyn Fn(Span) -> String) -> bool {
-    n.kind() == "directive"
-        && n.child_by_field_name("name")
-            .is_some_and(|d| text(d.start_byte()..d.end_byte()) == ".code")
+    node_kind(n) == K::Directive
+        && n.child_by_field_id(field_ids().name).is_some_and(|d| {
+            d.end_byte() - d.start_byte() == 5 && text(d.start_byte()..d.end_byte()) == ".code"
+        })
+}
+
+/// The children of `n` with field `field`, in order (what
+/// `Node::children_by_field_id` gives), walked with `cursor`.
+fn field_children<'t>(n: Node<'t>, field: u16, cursor: &mut TreeCursor<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    cursor.reset(n);
+    if cursor.goto_first_child() {
+        loop {
+            if cursor.field_id().map(|f| f.get()) == Some(field) {
+                out.push(cursor.node());
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Cuts top-level nodes into segments: the preamble (possibly empty), then
@@ -111,7 +131,7 @@ pub fn lower_segment(
     preamble: bool,
 ) -> Segment {
     let mut lw = Lowerer {
-        src: src.as_bytes(),
+        src,
         base,
         version,
         version_span: None,
@@ -128,13 +148,19 @@ pub fn lower_segment(
                 .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
         }
     }
+    let mut cursor: Option<TreeCursor> = None;
     for (i, item) in nodes.iter().enumerate() {
         let item = *item;
-        if !(item.has_error() || item.is_error() || item.kind() == "comment") {
-            match item.kind() {
-                "directive" => lw.directive(item),
-                "label" => lw.label(item),
-                "instruction" => lw.instruction(item),
+        if !(item.has_error() || item.is_error()) {
+            match node_kind(item) {
+                K::Directive => lw.directive(item),
+                K::Label => lw.label(item),
+                K::Instruction => {
+                    // One cursor for every line: making one allocates.
+                    let c = cursor.get_or_insert_with(|| item.walk());
+                    c.reset(item);
+                    lw.instruction(item, c)
+                }
                 _ => {}
             }
         }
@@ -161,7 +187,7 @@ pub fn lower_segment(
 
 struct Lowerer<'a> {
     /// The text from byte `base` of the file on.
-    src: &'a [u8],
+    src: &'a str,
     base: usize,
     version: Version,
     version_span: Option<Span>,
@@ -190,7 +216,7 @@ pub const MAX_LITERAL_DEPTH: usize = crate::marshal::MAX_DEPTH;
 impl<'a> Lowerer<'a> {
     fn text(&self, n: Node) -> &'a str {
         let (a, b) = (n.start_byte() - self.base, n.end_byte() - self.base);
-        std::str::from_utf8(self.src.get(a..b).unwrap_or(b"")).unwrap_or("")
+        self.src.get(a..b).unwrap_or("")
     }
 
     fn table(&self) -> &'static OpcodeTable {
@@ -223,12 +249,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn args<'t>(&self, n: Node<'t>) -> Vec<Node<'t>> {
-        let mut c = n.walk();
-        n.children_by_field_name("argument", &mut c).collect()
+        field_children(n, field_ids().argument, &mut n.walk())
     }
 
     fn directive(&mut self, n: Node) {
-        let Some(name_node) = n.child_by_field_name("name") else {
+        let Some(name_node) = n.child_by_field_id(field_ids().name) else {
             return;
         };
         let name = self.text(name_node);
@@ -263,7 +288,7 @@ impl<'a> Lowerer<'a> {
                 span(n),
                 format!(
                     "`{}` takes {what}",
-                    self.text(n.child_by_field_name("name").unwrap_or(n))
+                    self.text(n.child_by_field_id(field_ids().name).unwrap_or(n))
                 ),
             )),
             [_, extra, ..] => Err(Diag::error(
@@ -370,7 +395,7 @@ impl<'a> Lowerer<'a> {
 
     fn dir_code(&mut self, n: Node, args: &[Node]) -> R<()> {
         let a = self.one(n, args, "a block name")?;
-        if a.kind() != "identifier" {
+        if node_kind(a) != K::Identifier {
             return Err(Diag::error(
                 "invalid-operand",
                 span(a),
@@ -422,8 +447,8 @@ impl<'a> Lowerer<'a> {
                 let mut v = 0u32;
                 for a in args {
                     let t = self.text(*a);
-                    match a.kind() {
-                        "identifier" => match flag_by_name(t) {
+                    match node_kind(*a) {
+                        K::Identifier => match flag_by_name(t) {
                             Some(f) => v |= f,
                             None => {
                                 let names: Vec<&str> =
@@ -439,7 +464,7 @@ impl<'a> Lowerer<'a> {
                                 return Err(d);
                             }
                         },
-                        "integer" => {
+                        K::Integer => {
                             v |= literal::parse_u32(t)
                                 .map_err(|m| Diag::error("invalid-operand", span(*a), m))?
                         }
@@ -466,12 +491,12 @@ impl<'a> Lowerer<'a> {
                 let mut k = 0u8;
                 for a in rest {
                     let t = self.text(*a);
-                    k |= match (a.kind(), t) {
-                        ("identifier", "local") => kind::LOCAL,
-                        ("identifier", "cell") => kind::CELL,
-                        ("identifier", "free") => kind::FREE,
-                        ("identifier", "hidden") => kind::HIDDEN,
-                        ("integer", _) => {
+                    k |= match (node_kind(*a), t) {
+                        (K::Identifier, "local") => kind::LOCAL,
+                        (K::Identifier, "cell") => kind::CELL,
+                        (K::Identifier, "free") => kind::FREE,
+                        (K::Identifier, "hidden") => kind::HIDDEN,
+                        (K::Integer, _) => {
                             let v = literal::parse_u32(t)
                                 .map_err(|m| Diag::error("invalid-operand", span(*a), m))?;
                             u8::try_from(v).map_err(|_| {
@@ -578,7 +603,7 @@ impl<'a> Lowerer<'a> {
         let t: Vec<&str> = args.iter().map(|a| self.text(*a)).collect();
         let label = |i: usize| -> R<String> {
             match args.get(i) {
-                Some(a) if a.kind() == "identifier" => Ok(t[i].to_string()),
+                Some(a) if node_kind(*a) == K::Identifier => Ok(t[i].to_string()),
                 Some(a) => Err(bad(span(*a))),
                 None => Err(bad(span(n))),
             }
@@ -620,7 +645,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn int_text(&self, n: Node) -> R<&'a str> {
-        if n.kind() == "integer" {
+        if node_kind(n) == K::Integer {
             Ok(self.text(n))
         } else {
             Err(Diag::error(
@@ -643,7 +668,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn name_or_index(&self, n: Node) -> R<NameRef> {
-        if n.kind() == "index" {
+        if node_kind(n) == K::Index {
             literal::parse_u32(&self.text(n)[1..])
                 .map(NameRef::Index)
                 .map_err(|m| Diag::error("invalid-operand", span(n), m))
@@ -654,9 +679,9 @@ impl<'a> Lowerer<'a> {
 
     /// A name operand: an identifier, or a string for names that are not.
     fn name_of(&self, n: Node) -> R<PyStr> {
-        match n.kind() {
-            "identifier" => Ok(PyStr::new(self.text(n))),
-            "string" => self.pystr(n),
+        match node_kind(n) {
+            K::Identifier => Ok(PyStr::new(self.text(n))),
+            K::String => self.pystr(n),
             _ => Err(Diag::error(
                 "invalid-operand",
                 span(n),
@@ -733,16 +758,16 @@ impl<'a> Lowerer<'a> {
     /// values). A call to an unknown constructor, or with the wrong number
     /// of arguments, is refused here, before its arguments are looked at.
     fn container_items<'t>(&self, n: Node<'t>) -> R<Option<Vec<Node<'t>>>> {
-        Ok(match n.kind() {
-            "tuple" | "list" | "set" => {
+        Ok(match node_kind(n) {
+            K::Tuple | K::List | K::Set => {
                 let mut c = n.walk();
                 Some(
                     n.named_children(&mut c)
-                        .filter(|k| k.kind() != "comment")
+                        .filter(|k| node_kind(*k) != K::Comment)
                         .collect(),
                 )
             }
-            "call" => {
+            K::Call => {
                 let f = n
                     .child_by_field_name("function")
                     .map(|f| self.text(f))
@@ -775,16 +800,17 @@ impl<'a> Lowerer<'a> {
         let t = self.text(n);
         let sp = span(n);
         let bad = |m: String| Diag::error("invalid-operand", sp.clone(), m);
-        Ok(match n.kind() {
-            "integer" => Obj::Int(literal::parse_int(t).map_err(bad)?),
-            "float" => Obj::Float(literal::parse_float(t).map_err(bad)?.to_bits()),
-            "string" => match literal::parse_string(t).map_err(bad)? {
+        let k = node_kind(n);
+        Ok(match k {
+            K::Integer => Obj::Int(literal::parse_int(t).map_err(bad)?),
+            K::Float => Obj::Float(literal::parse_float(t).map_err(bad)?.to_bits()),
+            K::String => match literal::parse_string(t).map_err(bad)? {
                 StrLit::Str(s) => Obj::Str(s),
                 StrLit::Bytes(b) => Obj::Bytes(b),
             },
-            "ellipsis" => Obj::Ellipsis,
-            "code_ref" => Obj::CodeRef(t[1..].to_string()),
-            "identifier" => match t {
+            K::Ellipsis => Obj::Ellipsis,
+            K::CodeRef => Obj::CodeRef(t[1..].to_string()),
+            K::Identifier => match t {
                 "None" => Obj::None,
                 "True" => Obj::True,
                 "False" => Obj::False,
@@ -804,7 +830,7 @@ impl<'a> Lowerer<'a> {
                     )))
                 }
             },
-            "call" => {
+            K::Call => {
                 // Only `f64(BITS)` is a leaf (see `container_items`).
                 let a = n
                     .child_by_field_name("argument")
@@ -907,14 +933,14 @@ impl<'a> Lowerer<'a> {
     fn has_trailing_comma(&self, n: Node) -> bool {
         let mut c = n.walk();
         let kids: Vec<Node> = n.children(&mut c).collect();
-        kids.len() >= 2 && kids[kids.len() - 2].kind() == ","
+        kids.len() >= 2 && node_kind(kids[kids.len() - 2]) == K::Comma
     }
 
     fn label(&mut self, n: Node) {
         if !self.block_or_err(n, "a label") {
             return;
         }
-        let Some(nm) = n.child_by_field_name("name") else {
+        let Some(nm) = n.child_by_field_id(field_ids().name) else {
             return;
         };
         let name = self.text(nm).to_string();
@@ -925,11 +951,30 @@ impl<'a> Lowerer<'a> {
             .push(Stmt::Label(name, span(nm)));
     }
 
-    fn instruction(&mut self, n: Node) {
+    /// An instruction line; `c` is a cursor on `n`.
+    fn instruction<'t>(&mut self, n: Node<'t>, c: &mut TreeCursor<'t>) {
         if !self.block_or_err(n, "an instruction") {
             return;
         }
-        let pos = match n.child_by_field_name("position") {
+        // One walk over the line's children finds its position, opcode and
+        // operands.
+        let f = field_ids();
+        let (mut position, mut opcode) = (None, None);
+        let mut operands: Vec<Node> = Vec::new();
+        if c.goto_first_child() {
+            loop {
+                match c.field_id().map(|id| id.get()) {
+                    Some(id) if id == f.operand => operands.push(c.node()),
+                    Some(id) if id == f.opcode && opcode.is_none() => opcode = Some(c.node()),
+                    Some(id) if id == f.position && position.is_none() => position = Some(c.node()),
+                    _ => {}
+                }
+                if !c.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        let pos = match position {
             Some(p) => match parse_position(self.text(p)) {
                 Some(pos) => pos,
                 None => {
@@ -944,13 +989,11 @@ impl<'a> Lowerer<'a> {
             None => self.last_pos,
         };
         self.last_pos = pos;
-        let Some(opn) = n.child_by_field_name("opcode") else {
+        let Some(opn) = opcode else {
             return;
         };
         let opname = self.text(opn);
         let table = self.table();
-        let mut c = n.walk();
-        let operands: Vec<Node> = n.children_by_field_name("operand", &mut c).collect();
         let arg_span = match (operands.first(), operands.last()) {
             (Some(a), Some(b)) => a.start_byte()..b.end_byte(),
             _ => opn.end_byte()..opn.end_byte(),
@@ -1037,7 +1080,7 @@ impl<'a> Lowerer<'a> {
 
     fn operand(&self, info: Option<&'static OpInfo>, ops: &[Node], all: &Span) -> R<Arg> {
         let texts: Vec<&str> = ops.iter().map(|o| self.text(*o)).collect();
-        let kinds: Vec<&str> = ops.iter().map(|o| o.kind()).collect();
+        let kinds: Vec<K> = ops.iter().map(|o| node_kind(*o)).collect();
         let bad = |m: String| Diag::error("invalid-operand", all.clone(), m);
         let index = |i: usize| -> R<u32> {
             literal::parse_u32(&texts[i][1..])
@@ -1052,11 +1095,11 @@ impl<'a> Lowerer<'a> {
             return Ok(Arg::None);
         }
         // The exact form works everywhere.
-        if ops.len() == 1 && kinds[0] == "index" {
+        if ops.len() == 1 && kinds[0] == K::Index {
             return Ok(Arg::Value(index(0)?));
         }
         let Some(info) = info else {
-            if ops.len() == 1 && kinds[0] == "integer" {
+            if ops.len() == 1 && kinds[0] == K::Integer {
                 return Ok(Arg::Value(int(0)?));
             }
             return Err(bad(
@@ -1087,7 +1130,7 @@ impl<'a> Lowerer<'a> {
             }
             ArgKind::Int => {
                 let o = single()?;
-                if o.kind() != "integer" {
+                if node_kind(o) != K::Integer {
                     return Err(bad(format!("{name} takes a number")));
                 }
                 Ok(Arg::Value(int(0)?))
@@ -1147,7 +1190,7 @@ impl<'a> Lowerer<'a> {
                     return Err(bad(format!("{name} takes {form}")));
                 }
                 let last = ops[at];
-                let name = if last.kind() == "index" {
+                let name = if node_kind(last) == K::Index {
                     NameRef::Index(index(at)?)
                 } else {
                     NameRef::Name(self.name_of(last)?)
@@ -1159,7 +1202,7 @@ impl<'a> Lowerer<'a> {
                     return Err(bad(format!("{name} takes two locals: `{name} a, b`")));
                 }
                 let one = |i: usize| -> R<NameRef> {
-                    if kinds[i] == "index" {
+                    if kinds[i] == K::Index {
                         Ok(NameRef::Index(index(i)?))
                     } else {
                         Ok(NameRef::Name(self.name_of(ops[i])?))
@@ -1172,7 +1215,7 @@ impl<'a> Lowerer<'a> {
             | ArgKind::CommonConstant
             | ArgKind::Special => {
                 let o = single()?;
-                if o.kind() == "integer" {
+                if node_kind(o) == K::Integer {
                     return Ok(Arg::Value(int(0)?));
                 }
                 let t = self.table();
@@ -1202,7 +1245,7 @@ impl<'a> Lowerer<'a> {
             }
             ArgKind::FunctionAttr | ArgKind::Conversion => {
                 let o = single()?;
-                if o.kind() == "integer" {
+                if node_kind(o) == K::Integer {
                     return Ok(Arg::Value(int(0)?));
                 }
                 let list: &[(u32, &str)] = if info.arg == ArgKind::FunctionAttr {
@@ -1220,14 +1263,14 @@ impl<'a> Lowerer<'a> {
             }
             ArgKind::JumpForward | ArgKind::JumpBackward => {
                 let o = single()?;
-                if o.kind() != "identifier" {
+                if node_kind(o) != K::Identifier {
                     return Err(bad(format!("{name} takes a label")));
                 }
                 Ok(Arg::Label(texts[0].to_string()))
             }
             ArgKind::BinaryOp => {
                 let o = single()?;
-                if o.kind() == "integer" {
+                if node_kind(o) == K::Integer {
                     return Ok(Arg::Value(int(0)?));
                 }
                 // `[]` (3.14's subscript) lexes as an empty list.
@@ -1240,19 +1283,18 @@ impl<'a> Lowerer<'a> {
             }
             ArgKind::Compare => {
                 let o = single()?;
-                if o.kind() == "integer" {
+                if node_kind(o) == K::Integer {
                     return Ok(Arg::Value(int(0)?));
                 }
                 let t = self.table();
                 // `bool(<)` (3.13+) asks for the result converted to bool.
-                let (sym, to_bool) = match o.kind() {
-                    "call"
-                        if o.child_by_field_name("function").map(|f| self.text(f))
+                let (sym, to_bool) = match node_kind(o) {
+                    K::Call
+                        if o.child_by_field_id(field_ids().function)
+                            .map(|f| self.text(f))
                             == Some("bool") =>
                     {
-                        let mut c = o.walk();
-                        let inner: Vec<Node> =
-                            o.children_by_field_name("argument", &mut c).collect();
+                        let inner = field_children(o, field_ids().argument, &mut o.walk());
                         match inner.as_slice() {
                             [x] => (self.text(*x), true),
                             _ => {
@@ -1284,7 +1326,7 @@ impl<'a> Lowerer<'a> {
                 Ok(Arg::Value(v))
             }
             ArgKind::MakeFunction | ArgKind::FormatValue => {
-                if ops.len() == 1 && kinds[0] == "integer" {
+                if ops.len() == 1 && kinds[0] == K::Integer {
                     return Ok(Arg::Value(int(0)?));
                 }
                 let mut v = 0u32;

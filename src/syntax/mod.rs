@@ -78,7 +78,148 @@ pub mod field {
 
 /// The pyasm grammar as a tree-sitter [`Language`].
 pub fn language() -> Language {
+    use_mimalloc();
     LANGUAGE.into()
+}
+
+/// Points tree-sitter's C runtime at mimalloc, the crate's global
+/// allocator, once, before anything of tree-sitter's is made: every way to
+/// a parser, a tree or a query passes through [`language`] or
+/// [`new_parser`] first. (Tree-sitter's parsing and freeing of trees were a
+/// quarter malloc and free.)
+///
+/// Not under cargo-fuzz, whose sanitizers watch the system allocator.
+#[cfg(fuzzing)]
+fn use_mimalloc() {}
+
+#[cfg(not(fuzzing))]
+fn use_mimalloc() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: the four functions are mimalloc's, one family, and return
+        // memory aligned as malloc's; `Once` makes this the first call into
+        // tree-sitter in the process, with no tree-sitter object alive, and
+        // the only call.
+        unsafe {
+            tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+                malloc: libmimalloc_sys::mi_malloc,
+                calloc: libmimalloc_sys::mi_calloc,
+                realloc: libmimalloc_sys::mi_realloc,
+                free: libmimalloc_sys::mi_free,
+            }))
+        }
+    });
+}
+
+/// The kinds of node that lowering tells apart. [`node_kind`] finds a
+/// node's from its kind id with one table lookup, where `Node::kind`
+/// measures and checks the kind's name on every call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Directive,
+    DirectiveName,
+    Label,
+    Instruction,
+    Position,
+    Identifier,
+    Integer,
+    Float,
+    String,
+    CodeRef,
+    Index,
+    Operator,
+    Ellipsis,
+    Tuple,
+    List,
+    Set,
+    Call,
+    Comment,
+    /// The anonymous `,` token.
+    Comma,
+    /// Anything else: other punctuation, line ends, `ERROR` nodes, the
+    /// source file.
+    Other,
+}
+
+/// The grammar's field names as ids (`Node::child_by_field_id`,
+/// `TreeCursor::field_id`), found once.
+#[derive(Debug)]
+pub struct FieldIds {
+    pub name: u16,
+    pub argument: u16,
+    pub position: u16,
+    pub opcode: u16,
+    pub operand: u16,
+    pub function: u16,
+}
+
+struct Ids {
+    kinds: Vec<NodeKind>,
+    fields: FieldIds,
+}
+
+fn ids() -> &'static Ids {
+    static IDS: std::sync::OnceLock<Ids> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let lang = language();
+        let kinds = (0..lang.node_kind_count() as u16)
+            .map(|id| {
+                let named = lang.node_kind_is_named(id);
+                match (lang.node_kind_for_id(id).unwrap_or(""), named) {
+                    (kind::DIRECTIVE, true) => NodeKind::Directive,
+                    (kind::DIRECTIVE_NAME, true) => NodeKind::DirectiveName,
+                    (kind::LABEL, true) => NodeKind::Label,
+                    (kind::INSTRUCTION, true) => NodeKind::Instruction,
+                    (kind::POSITION, true) => NodeKind::Position,
+                    (kind::IDENTIFIER, true) => NodeKind::Identifier,
+                    (kind::INTEGER, true) => NodeKind::Integer,
+                    (kind::FLOAT, true) => NodeKind::Float,
+                    (kind::STRING, true) => NodeKind::String,
+                    (kind::CODE_REF, true) => NodeKind::CodeRef,
+                    (kind::INDEX, true) => NodeKind::Index,
+                    (kind::OPERATOR, true) => NodeKind::Operator,
+                    (kind::ELLIPSIS, true) => NodeKind::Ellipsis,
+                    (kind::TUPLE, true) => NodeKind::Tuple,
+                    (kind::LIST, true) => NodeKind::List,
+                    (kind::SET, true) => NodeKind::Set,
+                    (kind::CALL, true) => NodeKind::Call,
+                    (kind::COMMENT, true) => NodeKind::Comment,
+                    (",", false) => NodeKind::Comma,
+                    _ => NodeKind::Other,
+                }
+            })
+            .collect();
+        let field = |name: &str| {
+            lang.field_id_for_name(name)
+                .map(|f| f.get())
+                .unwrap_or_else(|| panic!("the grammar has no field `{name}`"))
+        };
+        Ids {
+            kinds,
+            fields: FieldIds {
+                name: field(field::NAME),
+                argument: field(field::ARGUMENT),
+                position: field(field::POSITION),
+                opcode: field(field::OPCODE),
+                operand: field(field::OPERAND),
+                function: field(field::FUNCTION),
+            },
+        }
+    })
+}
+
+/// What kind of node `n` is (see [`NodeKind`]).
+pub fn node_kind(n: Node) -> NodeKind {
+    ids()
+        .kinds
+        .get(n.kind_id() as usize)
+        .copied()
+        .unwrap_or(NodeKind::Other)
+}
+
+/// The grammar's field ids.
+pub fn field_ids() -> &'static FieldIds {
+    &ids().fields
 }
 
 thread_local! {
@@ -86,6 +227,7 @@ thread_local! {
 }
 
 fn new_parser() -> Parser {
+    use_mimalloc();
     let mut parser = Parser::new();
     parser
         .set_language(&language())
