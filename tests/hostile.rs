@@ -495,6 +495,34 @@ fn invalid_utf8_pyasm() {
 }
 
 #[test]
+fn pyasm_function_of_8000_locals() {
+    // One function storing each of 8,000 locals in turn: the verifier keeps
+    // the kinds of every local at every instruction, and copying them all
+    // at each store once took gigabytes for a file of half a megabyte.
+    let n = 8000;
+    let mut text = String::from(
+        ".python 3.12\n.code module\n        RESUME 0\n        LOAD_CONST @f\n        MAKE_FUNCTION 0\n        POP_TOP\n        RETURN_CONST None\n.code f\n",
+    );
+    for k in 0..n {
+        text.push_str(&format!("    .var x{k}\n"));
+    }
+    text.push_str("        RESUME 0\n");
+    for k in 0..n {
+        text.push_str(&format!(
+            "        LOAD_CONST {k}\n        STORE_FAST x{k}\n        LOAD_FAST x{k}\n        POP_JUMP_IF_FALSE s{k}\ns{k}:\n"
+        ));
+    }
+    text.push_str("        LOAD_FAST x0\n        RETURN_VALUE\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = file(tmp.path(), "locals.pyasm", text.as_bytes());
+    let out = tmp.path().join("locals.pyc");
+    let r = pyasm(&[&"build", &p, &"-o", &out]);
+    assert_eq!(r.code, Some(0), "{}", tail(&r.stderr));
+    // 8,000 x 8,000 slots of 32 bytes would be 2 GB.
+    under(&r, 200 * MIB);
+}
+
+#[test]
 fn pyasm_of_two_million_lines() {
     // 11,977 functions of 167 lines each: a realistic module, only long.
     let mut text = String::from(".python 3.11\n.code module\n1       RESUME 0\n        LOAD_CONST None\n        RETURN_VALUE\n");

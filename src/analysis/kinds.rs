@@ -67,7 +67,7 @@ const F_STORED_NULL: u8 = 8;
 const AND_FLAGS: u8 = F_CELLS | F_STRS;
 
 /// One stack slot or local.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 struct Slot {
     bits: u16,
     f: u8,
@@ -162,7 +162,93 @@ fn describe(bits: u16) -> String {
 #[derive(Clone)]
 struct State {
     stack: Vec<Slot>,
-    locals: Rc<Vec<Slot>>,
+    locals: Locals,
+}
+
+/// Slots per chunk of [`Locals`].
+const CHUNK: usize = 32;
+
+#[derive(Clone, PartialEq)]
+struct Chunk {
+    slots: [Slot; CHUNK],
+    /// Bit `id % 64` of every identity a slot here holds: which chunks a
+    /// search for one value can skip.
+    ids: u64,
+}
+
+impl Chunk {
+    fn seal(&mut self) {
+        self.ids = self
+            .slots
+            .iter()
+            .filter(|s| s.id != 0)
+            .fold(0, |m, s| m | 1u64 << (s.id % 64));
+    }
+    fn may_hold(&self, id: u32) -> bool {
+        self.ids & (1u64 << (id % 64)) != 0
+    }
+}
+
+/// The fast locals of one program point, shared in chunks with the states
+/// they were made from: a state is kept for every instruction, and a
+/// function with thousands of locals would otherwise cost a copy of all of
+/// them at every store (quadratic memory: a 4 MB one-function file took
+/// 3 GB). A store copies the chunk pointers and one chunk; a join skips
+/// the chunks both sides share.
+#[derive(Clone, PartialEq)]
+struct Locals {
+    len: usize,
+    chunks: Rc<Vec<Rc<Chunk>>>,
+}
+
+impl Locals {
+    fn new(v: Vec<Slot>) -> Self {
+        let len = v.len();
+        let chunks = v
+            .chunks(CHUNK)
+            .map(|c| {
+                let mut slots = [Slot::default(); CHUNK];
+                slots[..c.len()].copy_from_slice(c);
+                let mut ch = Chunk { slots, ids: 0 };
+                ch.seal();
+                Rc::new(ch)
+            })
+            .collect();
+        Locals {
+            len,
+            chunks: Rc::new(chunks),
+        }
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn get(&self, i: usize) -> Option<Slot> {
+        (i < self.len).then(|| self.chunks[i / CHUNK].slots[i % CHUNK])
+    }
+    fn set(&mut self, i: usize, v: Slot) {
+        if i < self.len && self.chunks[i / CHUNK].slots[i % CHUNK] != v {
+            let ch = Rc::make_mut(&mut Rc::make_mut(&mut self.chunks)[i / CHUNK]);
+            ch.slots[i % CHUNK] = v;
+            ch.seal();
+        }
+    }
+    /// Applies `f` to every slot that `pick` chooses, looking only in the
+    /// chunks that may hold identity `id` (any chunk when `id` is 0).
+    fn update(&mut self, id: u32, pick: impl Fn(&Slot) -> bool, mut f: impl FnMut(&mut Slot)) {
+        let len = self.len;
+        for k in 0..self.chunks.len() {
+            let c = &self.chunks[k];
+            let n = CHUNK.min(len - k * CHUNK);
+            if (id != 0 && !c.may_hold(id)) || !c.slots[..n].iter().any(&pick) {
+                continue;
+            }
+            let ch = Rc::make_mut(&mut Rc::make_mut(&mut self.chunks)[k]);
+            for x in ch.slots[..n].iter_mut().filter(|x| pick(x)) {
+                f(x);
+            }
+            ch.seal();
+        }
+    }
 }
 
 impl State {
@@ -186,15 +272,22 @@ impl State {
         for (a, b) in self.stack.iter_mut().zip(&o.stack) {
             changed |= join(a, *b);
         }
-        if !Rc::ptr_eq(&self.locals, &o.locals) && self.locals != o.locals {
-            let mut l = (*self.locals).clone();
-            let mut lc = false;
-            for (a, b) in l.iter_mut().zip(o.locals.iter()) {
-                lc |= join(a, *b);
-            }
-            if lc {
-                self.locals = Rc::new(l);
-                changed = true;
+        if !Rc::ptr_eq(&self.locals.chunks, &o.locals.chunks) {
+            for k in 0..self.locals.chunks.len().min(o.locals.chunks.len()) {
+                let (a, b) = (&self.locals.chunks[k], &o.locals.chunks[k]);
+                if Rc::ptr_eq(a, b) || a == b {
+                    continue;
+                }
+                let mut c = (**a).clone();
+                let mut cc = false;
+                for (x, y) in c.slots.iter_mut().zip(b.slots.iter()) {
+                    cc |= join(x, *y);
+                }
+                if cc {
+                    c.seal();
+                    Rc::make_mut(&mut self.locals.chunks)[k] = Rc::new(c);
+                    changed = true;
+                }
             }
         }
         changed
@@ -207,13 +300,8 @@ impl State {
                 s.id = 0;
             }
         }
-        if self.locals.iter().any(|s| s.id == id) {
-            let l = Rc::make_mut(&mut self.locals);
-            for s in l.iter_mut() {
-                if s.id == id {
-                    s.id = 0;
-                }
-            }
+        if id != 0 {
+            self.locals.update(id, |s| s.id == id, |s| s.id = 0);
         }
     }
     /// Applies `f` to every slot holding the value `id`; false when a slot
@@ -229,15 +317,14 @@ impl State {
                 ok &= s.bits != 0;
             }
         }
-        if self.locals.iter().any(|s| s.id == id) {
-            let l = Rc::make_mut(&mut self.locals);
-            for s in l.iter_mut() {
-                if s.id == id {
-                    s.bits = f(s.bits);
-                    ok &= s.bits != 0;
-                }
-            }
-        }
+        self.locals.update(
+            id,
+            |s| s.id == id,
+            |s| {
+                s.bits = f(s.bits);
+                ok &= s.bits != 0;
+            },
+        );
         ok
     }
 }
@@ -711,7 +798,7 @@ impl Analysis<'_> {
             .collect();
         State {
             stack: Vec::new(),
-            locals: Rc::new(locals),
+            locals: Locals::new(locals),
         }
     }
 
@@ -1086,28 +1173,23 @@ impl Analysis<'_> {
             | "DELETE_NAME"
             | "DELETE_GLOBAL" => {}
             "COPY_FREE_VARS" => {
-                let l = Rc::make_mut(&mut s.locals);
-                let nl = l.len();
-                for x in l.iter_mut().skip(nl.saturating_sub(argc)) {
-                    *x = Slot::of(CELL);
+                let nl = s.locals.len();
+                for x in nl.saturating_sub(argc)..nl {
+                    s.locals.set(x, Slot::of(CELL));
                 }
             }
             "MAKE_CELL" => {
                 self.borrowed(i, &s, argc);
-                if argc < s.locals.len() {
-                    Rc::make_mut(&mut s.locals)[argc] = Slot::of(CELL);
-                }
+                s.locals.set(argc, Slot::of(CELL));
             }
             "DELETE_FAST" => {
                 // Raises when the local is unbound; empties it.
                 self.write_local(i, argc, null);
                 self.borrowed(i, &s, argc);
-                if argc < s.locals.len() {
-                    Rc::make_mut(&mut s.locals)[argc] = null;
-                }
+                s.locals.set(argc, null);
             }
             "DELETE_DEREF" => {
-                let cell = s.locals.get(argc).copied().unwrap_or(null);
+                let cell = s.locals.get(argc).unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
             }
             "STORE_NAME" | "STORE_GLOBAL" if self.names_conditional(argc, false) => {
@@ -1194,7 +1276,7 @@ impl Analysis<'_> {
                 let checks =
                     self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
                 for &x in &idx {
-                    let l = s.locals.get(x).copied().unwrap_or(null);
+                    let l = s.locals.get(x).unwrap_or(null);
                     // Cells and free variables are this analysis's too
                     // (definite assignment counts them made at the start).
                     let cellish = inp
@@ -1219,20 +1301,21 @@ impl Analysis<'_> {
                     }
                     push.push(v);
                 }
-                if checks && argc < s.locals.len() && s.locals[argc].bits & NULL != 0 {
-                    // Past the check the local holds a value.
-                    let l = Rc::make_mut(&mut s.locals);
-                    l[argc] = l[argc].non_null();
-                    l[argc].f &= !F_STORED_NULL;
+                match s.locals.get(argc) {
+                    Some(l) if checks && l.bits & NULL != 0 => {
+                        // Past the check the local holds a value.
+                        let mut l = l.non_null();
+                        l.f &= !F_STORED_NULL;
+                        s.locals.set(argc, l);
+                    }
+                    _ => {}
                 }
             }
             "LOAD_FAST_AND_CLEAR" => {
                 self.write_local(i, argc, null);
                 self.borrowed(i, &s, argc);
-                let v = s.locals.get(argc).copied().unwrap_or(null);
-                if argc < s.locals.len() {
-                    Rc::make_mut(&mut s.locals)[argc] = null;
-                }
+                let v = s.locals.get(argc).unwrap_or(null);
+                s.locals.set(argc, null);
                 push.push(v);
             }
             "STORE_FAST" | "STORE_FAST_MAYBE_NULL" => {
@@ -1247,7 +1330,7 @@ impl Analysis<'_> {
                 self.write_local(i, argc >> 4, v);
                 self.borrowed(i, &s, argc >> 4);
                 store(&mut s, argc >> 4, v);
-                let l = s.locals.get(argc & 15).copied().unwrap_or(null);
+                let l = s.locals.get(argc & 15).unwrap_or(null);
                 if l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
                     self.report(
                         i,
@@ -1280,7 +1363,7 @@ impl Analysis<'_> {
                 store(&mut s, argc & 15, lo);
             }
             "LOAD_DEREF" | "STORE_DEREF" | "LOAD_CLASSDEREF" | "LOAD_FROM_DICT_OR_DEREF" => {
-                let cell = s.locals.get(argc).copied().unwrap_or(null);
+                let cell = s.locals.get(argc).unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
                 let k = matches!(name, "STORE_DEREF" | "LOAD_FROM_DICT_OR_DEREF") as usize;
                 let taken = take(&mut s, k);
@@ -1628,11 +1711,7 @@ impl Analysis<'_> {
                         for x in s.stack.iter_mut().filter(|x| same(x)) {
                             x.items |= added;
                         }
-                        if s.locals.iter().any(same) {
-                            for x in Rc::make_mut(&mut s.locals).iter_mut().filter(|x| same(x)) {
-                                x.items |= added;
-                            }
-                        }
+                        s.locals.update(0, same, |x| x.items |= added);
                         s.stack[dd - argc].items |= added;
                     }
                     if name == "DICT_MERGE" {
@@ -2154,8 +2233,7 @@ fn effect(op: &OpInfo, a: u32, jump: bool) -> i32 {
 
 /// A store into local `x`.
 fn store(s: &mut State, x: usize, v: Slot) {
-    let l = Rc::make_mut(&mut s.locals);
-    if let Some(slot) = l.get_mut(x) {
+    if x < s.locals.len() {
         let mut v = v;
         // A stored reference is the local's own.
         v.borrow = 0;
@@ -2164,6 +2242,6 @@ fn store(s: &mut State, x: usize, v: Slot) {
         } else {
             v.f &= !F_STORED_NULL;
         }
-        *slot = v;
+        s.locals.set(x, v);
     }
 }
