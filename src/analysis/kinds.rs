@@ -931,6 +931,33 @@ impl Analysis<'_> {
         }
     }
 
+    /// Local `x`, holding `l`, read by instruction `i` without a check:
+    /// a NULL stored there (from `LOAD_FAST_AND_CLEAR`), or a cell or free
+    /// variable not made yet (definite assignment counts those as made at
+    /// the start), is this analysis's to report. The value read is not
+    /// NULL past that.
+    fn unchecked_read(&mut self, i: usize, x: usize, l: Slot) -> Slot {
+        let cellish = self
+            .inp
+            .vars
+            .get(x)
+            .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+        if l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
+            self.report(
+                i,
+                "stack-null",
+                format!(
+                    "{} may read a NULL stored in this local: CPython would crash",
+                    self.name(i)
+                ),
+                None,
+            );
+        }
+        let mut v = l.non_null();
+        v.f &= !F_STORED_NULL;
+        v
+    }
+
     fn escape(&mut self, at: usize, konst: u32) {
         self.out.functions.push(MadeFunction {
             at,
@@ -1277,25 +1304,13 @@ impl Analysis<'_> {
                     self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
                 for &x in &idx {
                     let l = s.locals.get(x).unwrap_or(null);
-                    // Cells and free variables are this analysis's too
-                    // (definite assignment counts them made at the start).
-                    let cellish = inp
-                        .vars
-                        .get(x)
-                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
-                    if !checks && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
-                        self.report(
-                            i,
-                            "stack-null",
-                            format!(
-                                "{} may read a NULL stored in this local: CPython would crash",
-                                self.name(i)
-                            ),
-                            None,
-                        );
-                    }
-                    let mut v = l.non_null();
-                    v.f &= !F_STORED_NULL;
+                    let mut v = if checks {
+                        let mut v = l.non_null();
+                        v.f &= !F_STORED_NULL;
+                        v
+                    } else {
+                        self.unchecked_read(i, x, l)
+                    };
                     if name.starts_with("LOAD_FAST_BORROW") {
                         v.borrow |= 1u64 << (x % 64);
                     }
@@ -1331,20 +1346,7 @@ impl Analysis<'_> {
                 self.borrowed(i, &s, argc >> 4);
                 store(&mut s, argc >> 4, v);
                 let l = s.locals.get(argc & 15).unwrap_or(null);
-                if l.bits & NULL != 0 && l.f & F_STORED_NULL != 0 {
-                    self.report(
-                        i,
-                        "stack-null",
-                        format!(
-                            "{} may read a NULL stored in this local: CPython would crash",
-                            self.name(i)
-                        ),
-                        None,
-                    );
-                }
-                let mut l = l.non_null();
-                l.f &= !F_STORED_NULL;
-                push.push(l);
+                push.push(self.unchecked_read(i, argc & 15, l));
             }
             "STORE_FAST_STORE_FAST" => {
                 let v = take(&mut s, 2);
