@@ -323,6 +323,59 @@ impl Client {
     }
 }
 
+/// What a newline token costs in a tree-sitter tree: a token that ends a
+/// row cannot be stored inline in its parent (`ts_subtree_can_inline`
+/// wants `size.extent.row == 0`), so each is a `SubtreeHeapData` of its
+/// own, 80 bytes in mimalloc's size classes.
+const NEWLINE_LEAF: u64 = 80;
+
+/// The memory a document's parts take, as this process's resident set
+/// grows while it builds them one after the other.
+struct MemoryParts {
+    rope: u64,
+    tree: u64,
+    analysis: u64,
+    lines: usize,
+    nodes: usize,
+}
+
+fn memory_parts(text: &str) -> MemoryParts {
+    // As the server has it (see `pyasm::keep_memory_low`).
+    pyasm::keep_memory_low();
+    let me = std::process::id();
+    // The rope last: memory this process freed before (the text it
+    // received, the edits) is reused first, and the rope is the smallest.
+    let r0 = memory(me).0;
+    let tree = pyasm::syntax::parse(text, None);
+    let r1 = memory(me).0;
+    let analysis = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
+    let r2 = memory(me).0;
+    let rope = ropey::Rope::from_str(text);
+    let r3 = memory(me).0;
+    let mut nodes = 0;
+    let mut cursor = tree.walk();
+    'walk: loop {
+        nodes += 1;
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    let parts = MemoryParts {
+        tree: r1.saturating_sub(r0),
+        analysis: r2.saturating_sub(r1),
+        rope: r3.saturating_sub(r2),
+        lines: rope.len_lines(),
+        nodes,
+    };
+    drop((analysis, cursor));
+    parts
+}
+
 /// `VmRSS` and `VmHWM` of a process, in bytes.
 fn memory(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -570,6 +623,8 @@ fn run(args: &[String]) {
         }
         final_text.insert(line_start + byte, e.insert.unwrap());
     }
+    // First, while this process has allocated little.
+    let parts = memory_parts(&final_text);
     let mut full = Vec::new();
     let mut parse_only = Vec::new();
     let mut analysis_only = Vec::new();
@@ -649,6 +704,18 @@ fn run(args: &[String]) {
         mib(hwm_open),
         mib(hwm_end),
         hwm_end as f64 / size as f64,
+    );
+    println!(
+        "  where it goes, measured in this process (VmRSS growth, low where freed memory is reused): rope {:.1} MiB ({:.1}x), tree {:.1} MiB ({:.1}x; {} lines, {} nodes: at least {:.1} MiB is one heap leaf per line for its newline), analysis {:.1} MiB ({:.1}x)",
+        mib(parts.rope),
+        parts.rope as f64 / size as f64,
+        mib(parts.tree),
+        parts.tree as f64 / size as f64,
+        parts.lines,
+        parts.nodes,
+        mib(parts.lines as u64 * NEWLINE_LEAF),
+        mib(parts.analysis),
+        parts.analysis as f64 / size as f64,
     );
     if let Some(lines) = timing_lines {
         print_phases(&lines);

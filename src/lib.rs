@@ -45,6 +45,16 @@ pub fn keep_memory_low() {
     // SAFETY: setting an option is how mimalloc is meant to be configured;
     // the purge delay is read whenever memory is freed.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+    // mimalloc asks for transparent huge pages on its arenas, and a 2 MiB
+    // page is resident as soon as one byte of it is touched. The kernel
+    // honours this flag at every later fault, in mappings made before it
+    // too. (mimalloc's own option is read when an arena is reserved, which
+    // the runtime's first allocation does before `main`.)
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// The machine stack that pyasm's work runs on: the command line, each

@@ -86,6 +86,11 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Lsp) {
+        // Before any thread is made: the settings apply to the memory of
+        // the threads' stacks too.
+        crate::keep_memory_low();
+    }
     // Directory runs use rayon's global pool: its threads get the same
     // stack as the one below.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -118,15 +123,12 @@ fn run(cli: Cli) -> ExitCode {
             )
         }),
         Command::Check { input, format } => check::run(&input, format),
-        Command::Lsp => {
-            crate::keep_memory_low();
-            match crate::lsp::run() {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("pyasm lsp: {e}");
-                    ExitCode::from(2)
-                }
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pyasm lsp: {e}");
+                ExitCode::from(2)
             }
-        }
+        },
     }
 }
