@@ -31,6 +31,8 @@
 use super::stack::{flow_of, inputs, Flow, FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{OpInfo, OpcodeTable, Version};
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 const NULL: u16 = 1 << 0;
@@ -168,86 +170,173 @@ struct State {
 /// Slots per chunk of [`Locals`].
 const CHUNK: usize = 32;
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Eq)]
 struct Chunk {
     slots: [Slot; CHUNK],
-    /// Bit `id % 64` of every identity a slot here holds: which chunks a
-    /// search for one value can skip.
-    ids: u64,
 }
 
-impl Chunk {
-    fn seal(&mut self) {
-        self.ids = self
-            .slots
-            .iter()
-            .filter(|s| s.id != 0)
-            .fold(0, |m, s| m | 1u64 << (s.id % 64));
-    }
-    fn may_hold(&self, id: u32) -> bool {
-        self.ids & (1u64 << (id % 64)) != 0
+/// Which locals a value was ever stored in, over every program point of
+/// one analysis: where a search for the holders of an identity, or of a
+/// list, has to look. It only grows, so it covers every state made after
+/// any store, and a search costs the holders instead of every local (in a
+/// function with thousands of locals, a look at each of them at every
+/// instruction made the analysis quadratic).
+#[derive(Default)]
+struct Holders {
+    /// Identity -> the locals it was stored in.
+    by_id: FxHashMap<u32, Vec<u32>>,
+    /// The locals that ever held something that may be a list.
+    lists: Vec<u32>,
+    is_list: Vec<bool>,
+}
+
+impl Holders {
+    fn note(&mut self, i: usize, v: &Slot) {
+        if v.id != 0 {
+            let at = self.by_id.entry(v.id).or_default();
+            if !at.contains(&(i as u32)) {
+                at.push(i as u32);
+            }
+        }
+        if v.bits & LIST != 0 && !self.is_list[i] {
+            self.is_list[i] = true;
+            self.lists.push(i as u32);
+        }
     }
 }
 
-/// The fast locals of one program point, shared in chunks with the states
-/// they were made from: a state is kept for every instruction, and a
-/// function with thousands of locals would otherwise cost a copy of all of
-/// them at every store (quadratic memory: a 4 MB one-function file took
-/// 3 GB). A store copies the chunk pointers and one chunk; a join skips
-/// the chunks both sides share.
-#[derive(Clone, PartialEq)]
+/// Which slots [`Locals::update`] looks at.
+#[derive(Clone, Copy)]
+enum Among {
+    /// The holders of this identity (not 0).
+    Id(u32),
+    /// The locals that may hold a list.
+    Lists,
+}
+
+/// The fast locals of one program point, shared with the states they were
+/// made from: a state is kept for every instruction, and a function with
+/// thousands of locals would otherwise cost a copy of all of them at every
+/// store (quadratic memory: a 4 MB one-function file took 3 GB). The slots
+/// are held in chunks of [`CHUNK`], and the chunks in groups of
+/// [`GROUP`]: a store copies the list of groups, one group and one chunk;
+/// a join skips the groups and chunks both sides share. (With one level,
+/// the copy of every chunk pointer at each store made a function of 30,000
+/// locals quadratic again.)
+#[derive(Clone)]
 struct Locals {
     len: usize,
-    chunks: Rc<Vec<Rc<Chunk>>>,
+    groups: Rc<Vec<Rc<Group>>>,
+    /// One for all the states of an analysis (they are all made from the
+    /// first by copies).
+    holders: Rc<RefCell<Holders>>,
+}
+
+/// Chunks per group of [`Locals`].
+const GROUP: usize = 32;
+
+type Group = Vec<Rc<Chunk>>;
+
+impl PartialEq for Locals {
+    fn eq(&self, o: &Self) -> bool {
+        self.len == o.len && self.groups == o.groups
+    }
 }
 
 impl Locals {
     fn new(v: Vec<Slot>) -> Self {
         let len = v.len();
-        let chunks = v
+        let mut holders = Holders {
+            is_list: vec![false; len],
+            ..Holders::default()
+        };
+        for (i, x) in v.iter().enumerate() {
+            holders.note(i, x);
+        }
+        let chunks: Vec<Rc<Chunk>> = v
             .chunks(CHUNK)
             .map(|c| {
                 let mut slots = [Slot::default(); CHUNK];
                 slots[..c.len()].copy_from_slice(c);
-                let mut ch = Chunk { slots, ids: 0 };
-                ch.seal();
-                Rc::new(ch)
+                Rc::new(Chunk { slots })
             })
             .collect();
+        let groups = chunks.chunks(GROUP).map(|g| Rc::new(g.to_vec())).collect();
         Locals {
             len,
-            chunks: Rc::new(chunks),
+            groups: Rc::new(groups),
+            holders: Rc::new(RefCell::new(holders)),
         }
     }
     fn len(&self) -> usize {
         self.len
     }
+    fn slot(&self, i: usize) -> &Slot {
+        let c = i / CHUNK;
+        &self.groups[c / GROUP][c % GROUP].slots[i % CHUNK]
+    }
+    /// The slot, made this state's own (its chunk, group and list of
+    /// groups copied if shared).
+    fn slot_mut(&mut self, i: usize) -> &mut Slot {
+        let c = i / CHUNK;
+        let group = Rc::make_mut(&mut Rc::make_mut(&mut self.groups)[c / GROUP]);
+        &mut Rc::make_mut(&mut group[c % GROUP]).slots[i % CHUNK]
+    }
     fn get(&self, i: usize) -> Option<Slot> {
-        (i < self.len).then(|| self.chunks[i / CHUNK].slots[i % CHUNK])
+        (i < self.len).then(|| *self.slot(i))
     }
     fn set(&mut self, i: usize, v: Slot) {
-        if i < self.len && self.chunks[i / CHUNK].slots[i % CHUNK] != v {
-            let ch = Rc::make_mut(&mut Rc::make_mut(&mut self.chunks)[i / CHUNK]);
-            ch.slots[i % CHUNK] = v;
-            ch.seal();
+        if i < self.len && *self.slot(i) != v {
+            self.holders.borrow_mut().note(i, &v);
+            *self.slot_mut(i) = v;
         }
     }
-    /// Applies `f` to every slot that `pick` chooses, looking only in the
-    /// chunks that may hold identity `id` (any chunk when `id` is 0).
-    fn update(&mut self, id: u32, pick: impl Fn(&Slot) -> bool, mut f: impl FnMut(&mut Slot)) {
-        let len = self.len;
-        for k in 0..self.chunks.len() {
-            let c = &self.chunks[k];
-            let n = CHUNK.min(len - k * CHUNK);
-            if (id != 0 && !c.may_hold(id)) || !c.slots[..n].iter().any(&pick) {
+    /// Applies `f` to every slot that `pick` chooses among the locals
+    /// `among` names. `pick` must choose only slots of that identity, or
+    /// slots that may be lists; `f` must not give a slot a new identity or
+    /// make it a list.
+    fn update(&mut self, among: Among, pick: impl Fn(&Slot) -> bool, mut f: impl FnMut(&mut Slot)) {
+        let holders = self.holders.clone();
+        let holders = holders.borrow();
+        let at: &[u32] = match among {
+            Among::Id(id) => holders.by_id.get(&id).map_or(&[], Vec::as_slice),
+            Among::Lists => &holders.lists,
+        };
+        for &i in at {
+            if pick(self.slot(i as usize)) {
+                f(self.slot_mut(i as usize));
+            }
+        }
+    }
+    /// Joins `o`'s slots into these with `join` (true when it changed the
+    /// slot); true when any changed.
+    fn join_from(&mut self, o: &Locals, join: &mut impl FnMut(&mut Slot, Slot) -> bool) -> bool {
+        if Rc::ptr_eq(&self.groups, &o.groups) {
+            return false;
+        }
+        let mut changed = false;
+        for g in 0..self.groups.len().min(o.groups.len()) {
+            let (ga, gb) = (&self.groups[g], &o.groups[g]);
+            if Rc::ptr_eq(ga, gb) {
                 continue;
             }
-            let ch = Rc::make_mut(&mut Rc::make_mut(&mut self.chunks)[k]);
-            for x in ch.slots[..n].iter_mut().filter(|x| pick(x)) {
-                f(x);
+            for k in 0..ga.len().min(gb.len()) {
+                let (a, b) = (&self.groups[g][k], &o.groups[g][k]);
+                if Rc::ptr_eq(a, b) || a == b {
+                    continue;
+                }
+                let mut c = (**a).clone();
+                let mut cc = false;
+                for (x, y) in c.slots.iter_mut().zip(b.slots.iter()) {
+                    cc |= join(x, *y);
+                }
+                if cc {
+                    Rc::make_mut(&mut Rc::make_mut(&mut self.groups)[g])[k] = Rc::new(c);
+                    changed = true;
+                }
             }
-            ch.seal();
         }
+        changed
     }
 }
 
@@ -272,24 +361,7 @@ impl State {
         for (a, b) in self.stack.iter_mut().zip(&o.stack) {
             changed |= join(a, *b);
         }
-        if !Rc::ptr_eq(&self.locals.chunks, &o.locals.chunks) {
-            for k in 0..self.locals.chunks.len().min(o.locals.chunks.len()) {
-                let (a, b) = (&self.locals.chunks[k], &o.locals.chunks[k]);
-                if Rc::ptr_eq(a, b) || a == b {
-                    continue;
-                }
-                let mut c = (**a).clone();
-                let mut cc = false;
-                for (x, y) in c.slots.iter_mut().zip(b.slots.iter()) {
-                    cc |= join(x, *y);
-                }
-                if cc {
-                    c.seal();
-                    Rc::make_mut(&mut self.locals.chunks)[k] = Rc::new(c);
-                    changed = true;
-                }
-            }
-        }
+        changed |= self.locals.join_from(&o.locals, &mut join);
         changed
     }
     /// Forgets an identity about to be given to a new value (a loop makes
@@ -301,7 +373,8 @@ impl State {
             }
         }
         if id != 0 {
-            self.locals.update(id, |s| s.id == id, |s| s.id = 0);
+            self.locals
+                .update(Among::Id(id), |s| s.id == id, |s| s.id = 0);
         }
     }
     /// Applies `f` to every slot holding the value `id`; false when a slot
@@ -318,7 +391,7 @@ impl State {
             }
         }
         self.locals.update(
-            id,
+            Among::Id(id),
             |s| s.id == id,
             |s| {
                 s.bits = f(s.bits);
@@ -1713,7 +1786,7 @@ impl Analysis<'_> {
                         for x in s.stack.iter_mut().filter(|x| same(x)) {
                             x.items |= added;
                         }
-                        s.locals.update(0, same, |x| x.items |= added);
+                        s.locals.update(Among::Lists, same, |x| x.items |= added);
                         s.stack[dd - argc].items |= added;
                     }
                     if name == "DICT_MERGE" {

@@ -17,6 +17,7 @@ use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Module, NameRef, Span, Stmt};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use tables::Tables;
 
@@ -233,10 +234,12 @@ impl Builder<'_> {
         // What the constants will cost with every referenced block copied
         // in, known before anything is copied: a few lines of references
         // to references can otherwise describe an exponential amount.
-        let child_cost = |n: &str| {
-            let (_, j) = self.children[i].iter().find(|(m, _)| m == n)?;
-            self.costs[(*j)?]
-        };
+        // By name: a module block may reference thousands of blocks.
+        let child_index: FxHashMap<&str, Option<usize>> = self.children[i]
+            .iter()
+            .map(|(m, j)| (m.as_str(), *j))
+            .collect();
+        let child_cost = |n: &str| self.costs[(*child_index.get(n)?)?];
         let mut prebuilt = self.prebuilt.get_mut(i).and_then(Option::take);
         let consts = match prebuilt.as_mut() {
             Some(code) => std::mem::take(&mut code.consts),
