@@ -10,8 +10,10 @@
 //!   `PYC_DIR`, with the files already in memory: for `dis` the marshal
 //!   reader, the disassembler (with its check that every block reassembles)
 //!   and the printer; for `build` the parse, the lowering, the assembler with
-//!   and without the verifier's analyses, the marshal writer, and the whole
-//!   of `pyasm::assemble_text` as the command runs it. Then the cost of
+//!   and without the verifier's analyses, the marshal writer; the same
+//!   along the path `pyasm build` takes (the file analysis lowers,
+//!   assembles and verifies each block once, then links them; `path.*`),
+//!   and the whole of `pyasm::assemble_text` as the command runs it. Then the cost of
 //!   writing the bytes: plain `std::fs::write` of every `.pyasm` text and
 //!   `.pyc`, and `pyasm::fsutil::write_atomic` (what the command uses),
 //!   into `--scratch` (default: a temporary folder).
@@ -20,6 +22,7 @@
 //! the thread for `phases`) for each run.
 
 use pyasm::asm::Options;
+use pyasm::ide::FileAnalysis;
 use pyasm::versions::Version;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -250,6 +253,20 @@ fn phases(dir: &str, args: &[String]) {
                 pyasm::pyc::write_pyc(&h, &code)
             });
             ph.time("build.free", || drop((code, lowered)));
+            // The same, the way `pyasm build` does it: each block lowered,
+            // assembled and verified once by the file analysis, then linked.
+            let tree = ph.time("path.parse", || pyasm::syntax::parse(&text, None));
+            let analysis = ph.time("path.analyse", || {
+                FileAnalysis::for_build(&tree, &text.as_str(), Version::V3_11, Options::default())
+            });
+            ph.time("path.free_tree", || drop(tree));
+            let header = analysis.preamble.header.expect("dis writes the header");
+            let code = ph.time("path.link", || analysis.link().expect("dis output links"));
+            let pyc2 = ph.time("path.marshal_write", || {
+                pyasm::pyc::write_pyc(&header, &code)
+            });
+            assert!(pyc2 == pyc, "the two ways to build agree");
+            ph.time("path.free", || drop(code));
             texts.push(text);
             pycs.push(pyc);
         }

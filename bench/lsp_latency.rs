@@ -38,6 +38,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("make") if args.len() >= 3 => make(&args[1], &args[2..]),
         Some("run") if args.len() >= 2 => run(&args[1..]),
+        Some("parts") if args.len() == 2 => parts(&args[1]),
         // `cargo test --all-targets` starts every bench with no arguments,
         // or with the test harness's flags (`--nocapture`); `test = false`
         // does not keep it out. There is nothing to run without a file, and
@@ -339,18 +340,49 @@ struct MemoryParts {
     nodes: usize,
 }
 
+/// `parts FILE`: [`memory_parts`] of the file, as one line of JSON.
+fn parts(file: &str) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let p = memory_parts(&text);
+    println!(
+        "{}",
+        json!({"rope": p.rope, "tree": p.tree, "analysis": p.analysis, "lines": p.lines, "nodes": p.nodes})
+    );
+}
+
+/// [`memory_parts`] measured by this program started again on `text`.
+fn memory_parts_apart(text: &str) -> MemoryParts {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("text.pyasm");
+    std::fs::write(&file, text).expect("write the text");
+    let me = std::env::current_exe().expect("this program's path");
+    let out = Command::new(me)
+        .arg("parts")
+        .arg(&file)
+        .output()
+        .expect("start this program again");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the parts, as JSON");
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    MemoryParts {
+        rope: n("rope"),
+        tree: n("tree"),
+        analysis: n("analysis"),
+        lines: n("lines") as usize,
+        nodes: n("nodes") as usize,
+    }
+}
+
 fn memory_parts(text: &str) -> MemoryParts {
     // As the server has it (see `pyasm::keep_memory_low`).
+    pyasm::restart_without_huge_pages();
     pyasm::keep_memory_low();
     let me = std::process::id();
-    // The rope last: memory this process freed before (the text it
-    // received, the edits) is reused first, and the rope is the smallest.
     let r0 = memory(me).0;
-    let tree = pyasm::syntax::parse(text, None);
-    let r1 = memory(me).0;
-    let analysis = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
-    let r2 = memory(me).0;
     let rope = ropey::Rope::from_str(text);
+    let r1 = memory(me).0;
+    let tree = pyasm::syntax::parse(text, None);
+    let r2 = memory(me).0;
+    let analysis = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
     let r3 = memory(me).0;
     let mut nodes = 0;
     let mut cursor = tree.walk();
@@ -366,9 +398,9 @@ fn memory_parts(text: &str) -> MemoryParts {
         }
     }
     let parts = MemoryParts {
-        tree: r1.saturating_sub(r0),
-        analysis: r2.saturating_sub(r1),
-        rope: r3.saturating_sub(r2),
+        rope: r1.saturating_sub(r0),
+        tree: r2.saturating_sub(r1),
+        analysis: r3.saturating_sub(r2),
         lines: rope.len_lines(),
         nodes,
     };
@@ -623,8 +655,8 @@ fn run(args: &[String]) {
         }
         final_text.insert(line_start + byte, e.insert.unwrap());
     }
-    // First, while this process has allocated little.
-    let parts = memory_parts(&final_text);
+    // In a process of its own, which has freed nothing it could reuse.
+    let parts = memory_parts_apart(&final_text);
     let mut full = Vec::new();
     let mut parse_only = Vec::new();
     let mut analysis_only = Vec::new();
@@ -706,7 +738,7 @@ fn run(args: &[String]) {
         hwm_end as f64 / size as f64,
     );
     println!(
-        "  where it goes, measured in this process (VmRSS growth, low where freed memory is reused): rope {:.1} MiB ({:.1}x), tree {:.1} MiB ({:.1}x; {} lines, {} nodes: at least {:.1} MiB is one heap leaf per line for its newline), analysis {:.1} MiB ({:.1}x)",
+        "  where it goes, measured in a fresh process (VmRSS growth as each is built): rope {:.1} MiB ({:.1}x), tree {:.1} MiB ({:.1}x; {} lines, {} nodes: at least {:.1} MiB is one heap leaf per line for its newline), analysis {:.1} MiB ({:.1}x)",
         mib(parts.rope),
         parts.rope as f64 / size as f64,
         mib(parts.tree),

@@ -57,6 +57,37 @@ pub fn keep_memory_low() {
     }
 }
 
+/// Starts this program again, with the same arguments and environment,
+/// in a process that has transparent huge pages off from its first
+/// allocation (the flag survives `execve`); returns only when that was
+/// already so or cannot be done. For the language server: the runtime
+/// allocates before `main`, and the huge pages mimalloc's first arena got
+/// then stay resident (3.4 MiB of the server's 10 MiB at rest).
+pub fn restart_without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the THP prctls take plain integers and touch no memory.
+        let off = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        if off != 0 {
+            // Already off (this is the restarted process), or not known.
+            return;
+        }
+        // SAFETY: as above.
+        if unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } != 0 {
+            return;
+        }
+        let mut args = std::env::args_os();
+        let arg0 = args.next().unwrap_or_default();
+        // `exec` returns only on failure; then this process goes on, with
+        // huge pages off for everything it allocates from now on.
+        let _ = std::process::Command::new("/proc/self/exe")
+            .arg0(arg0)
+            .args(args)
+            .exec();
+    }
+}
+
 /// The machine stack that pyasm's work runs on: the command line, each
 /// thread of a directory run and the language server. Nothing recurses
 /// without bound, but constants and code objects may nest as deep as

@@ -62,12 +62,12 @@ pub struct Seg {
     /// [`FileAnalysis::for_build`]: lowered blocks are most of an
     /// analysis' memory, and the server asks [`FileAnalysis::block`] for
     /// the one or two it needs at a time.
-    kept: Option<Block>,
+    kept: Option<Box<Block>>,
     /// Layout and stack depths, when the block assembled.
     pub info: Option<BlockInfo>,
     /// The assembled code object, references to other blocks unresolved,
     /// when the analysis keeps them (see [`FileAnalysis::for_build`]).
-    code: Option<Code>,
+    code: Option<Box<Code>>,
     diags: Vec<Diag>,
     pub(crate) facts: BlockFacts,
 }
@@ -230,8 +230,8 @@ impl FileAnalysis {
         let mut codes = Vec::new();
         for s in self.segments.into_iter().skip(1) {
             if let Some(b) = s.kept {
-                blocks.push(b);
-                codes.push(s.code);
+                blocks.push(*b);
+                codes.push(s.code.map(|c| *c));
             }
         }
         let module = crate::model::Module {
@@ -487,7 +487,7 @@ impl FileAnalysis {
         let seg = &self.segments[i];
         match &seg.kept {
             _ if i == 0 => None,
-            Some(b) if seg.delta() == 0 => Some(b.clone()),
+            Some(b) if seg.delta() == 0 => Some((**b).clone()),
             _ => self.lower(i, tree, src, None).block,
         }
     }
@@ -549,9 +549,13 @@ impl FileAnalysis {
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
-        seg.kept = if self.for_build { block } else { None };
+        seg.kept = if self.for_build {
+            block.map(Box::new)
+        } else {
+            None
+        };
         seg.info = info;
-        seg.code = code;
+        seg.code = code.map(Box::new);
         seg.diags = diags;
         seg.facts = facts;
     }
