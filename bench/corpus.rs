@@ -11,8 +11,9 @@
 //!   reader, the disassembler (with its check that every block reassembles)
 //!   and the printer; for `build` the parse, the lowering, the assembler with
 //!   and without the verifier's analyses, the marshal writer; the same
-//!   along the path `pyasm build` takes (the file analysis lowers,
-//!   assembles and verifies each block once, then links them; `path.*`),
+//!   along the path `pyasm build` takes (the file analysis lowers every
+//!   block, frees the tree, assembles and verifies each block once, then
+//!   links them; `path.*`),
 //!   and the whole of `pyasm::assemble_text` as the command runs it. Then the cost of
 //!   writing the bytes: plain `std::fs::write` of every `.pyasm` text and
 //!   `.pyc`, and `pyasm::fsutil::write_atomic` (what the command uses),
@@ -256,10 +257,10 @@ fn phases(dir: &str, args: &[String]) {
             // The same, the way `pyasm build` does it: each block lowered,
             // assembled and verified once by the file analysis, then linked.
             let tree = ph.time("path.parse", || pyasm::syntax::parse(&text, None));
+            // It frees the tree once everything is lowered.
             let analysis = ph.time("path.analyse", || {
-                FileAnalysis::for_build(&tree, &text.as_str(), Version::V3_11, Options::default())
+                FileAnalysis::for_build(tree, &text.as_str(), Version::V3_11, Options::default())
             });
-            ph.time("path.free_tree", || drop(tree));
             let header = analysis.preamble.header.expect("dis writes the header");
             let code = ph.time("path.link", || analysis.link().expect("dis output links"));
             let pyc2 = ph.time("path.marshal_write", || {

@@ -374,7 +374,6 @@ fn memory_parts_apart(text: &str) -> MemoryParts {
 
 fn memory_parts(text: &str) -> MemoryParts {
     // As the server has it (see `pyasm::keep_memory_low`).
-    pyasm::restart_without_huge_pages();
     pyasm::keep_memory_low();
     let me = std::process::id();
     let r0 = memory(me).0;

@@ -57,34 +57,36 @@ pub fn keep_memory_low() {
     }
 }
 
-/// Starts this program again, with the same arguments and environment,
-/// in a process that has transparent huge pages off from its first
-/// allocation (the flag survives `execve`); returns only when that was
-/// already so or cannot be done. For the language server: the runtime
-/// allocates before `main`, and the huge pages mimalloc's first arena got
-/// then stay resident (3.4 MiB of the server's 10 MiB at rest).
-pub fn restart_without_huge_pages() {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: the THP prctls take plain integers and touch no memory.
-        let off = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
-        if off != 0 {
-            // Already off (this is the restarted process), or not known.
+/// Turns transparent huge pages off for this process when it was started
+/// as `pyasm lsp`; meant to run before `main` (see `src/main.rs`), so it
+/// allocates nothing and reads the command line from `/proc`. The runtime
+/// allocates before `main`, and the huge pages mimalloc's first arena would
+/// get then stay resident: 3.4 MiB of the server's 10 MiB at rest.
+#[cfg(target_os = "linux")]
+pub fn huge_pages_off_for_lsp() {
+    let mut buf = [0u8; 4096];
+    // SAFETY: plain system calls on a buffer of ours, of its length; the
+    // path is NUL-terminated.
+    let n = unsafe {
+        let fd = libc::open(
+            c"/proc/self/cmdline".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        );
+        if fd < 0 {
             return;
         }
-        // SAFETY: as above.
-        if unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } != 0 {
-            return;
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let Ok(n) = usize::try_from(n) else { return };
+    // NUL-separated arguments: the program, then the subcommand.
+    let mut args = buf[..n.min(buf.len())].split(|&b| b == 0);
+    if args.nth(1) == Some(b"lsp".as_slice()) {
+        // SAFETY: PR_SET_THP_DISABLE takes plain integers.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         }
-        let mut args = std::env::args_os();
-        let arg0 = args.next().unwrap_or_default();
-        // `exec` returns only on failure; then this process goes on, with
-        // huge pages off for everything it allocates from now on.
-        let _ = std::process::Command::new("/proc/self/exe")
-            .arg0(arg0)
-            .args(args)
-            .exec();
     }
 }
 
@@ -174,8 +176,7 @@ fn compile_text(
     opts: asm::Options,
 ) -> (syntax::lower::Preamble, Option<code::Code>, Vec<Diag>) {
     let tree = syntax::parse(text, None);
-    let analysis = ide::FileAnalysis::for_build(&tree, &text, default_version, opts);
-    drop(tree);
+    let analysis = ide::FileAnalysis::for_build(tree, &text, default_version, opts);
     let mut diags = analysis.diagnostics();
     let preamble = analysis.preamble.clone();
     if diags.iter().any(|d| d.is_error()) {

@@ -85,9 +85,6 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
 }
 
 pub fn main() -> ExitCode {
-    if std::env::args_os().nth(1).is_some_and(|a| a == "lsp") {
-        crate::restart_without_huge_pages();
-    }
     let cli = Cli::parse();
     if matches!(cli.command, Command::Lsp) {
         // Before any thread is made: the settings apply to the memory of

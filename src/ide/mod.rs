@@ -183,13 +183,39 @@ impl FileAnalysis {
     /// object it assembled to, so that [`FileAnalysis::link`] puts the
     /// module together without lowering or assembling anything again (what
     /// `pyasm build` does).
+    ///
+    /// It takes the tree, and frees it once every block is lowered, before
+    /// any is assembled: the tree of a large file is the biggest thing in
+    /// memory, and the verifier's analyses of a large function the next.
     pub fn for_build(
-        tree: &Tree,
+        tree: Tree,
         src: &dyn Source,
         default_version: Version,
         opts: Options,
     ) -> Self {
-        Self::analyse_file(tree, src, default_version, opts, true)
+        let mut fa = Self::empty(src, default_version, opts, true);
+        let lowered: Vec<(usize, lower::Segment)> = {
+            let fresh = fa.resegment(&tree, src);
+            let mut lowered = Vec::with_capacity(fresh.len());
+            for (i, (range, nodes)) in fresh.iter().enumerate() {
+                // One dirty segment, the whole text, was cut into these.
+                debug_assert_eq!(*range, (fa.segments[i].start, fa.segments[i].end));
+                // The preamble first: it says how to read the blocks.
+                let l = fa.lower(i, &tree, src, Some(nodes));
+                if i == 0 {
+                    fa.assemble(0, l);
+                } else {
+                    lowered.push((i, l));
+                }
+            }
+            lowered
+        };
+        drop(tree);
+        for (i, l) in lowered {
+            fa.assemble(i, l);
+        }
+        fa.check_module();
+        fa
     }
 
     fn analyse_file(
@@ -199,7 +225,14 @@ impl FileAnalysis {
         opts: Options,
         for_build: bool,
     ) -> Self {
-        let mut fa = FileAnalysis {
+        let mut fa = Self::empty(src, default_version, opts, for_build);
+        fa.update(tree, &[], src);
+        fa
+    }
+
+    /// An analysis of nothing yet: one dirty segment over the whole text.
+    fn empty(src: &dyn Source, default_version: Version, opts: Options, for_build: bool) -> Self {
+        FileAnalysis {
             default_version,
             opts,
             segments: vec![Seg {
@@ -215,9 +248,7 @@ impl FileAnalysis {
             module_diags: Vec::new(),
             reanalysed: 0,
             for_build,
-        };
-        fa.update(tree, &[], src);
-        fa
+        }
     }
 
     /// The module's code object, put together from the blocks and code
@@ -331,6 +362,11 @@ impl FileAnalysis {
         if let Some(t) = t {
             timing::add("analysis", t.elapsed());
         }
+        self.check_module();
+    }
+
+    /// The module-wide checks, over every block's facts.
+    fn check_module(&mut self) {
         let facts: Vec<(&BlockFacts, isize)> = self.segments[1..]
             .iter()
             .map(|s| (&s.facts, s.delta()))
@@ -501,10 +537,16 @@ impl FileAnalysis {
     /// Lowers and assembles segment `i`; `known` are its top-level nodes
     /// when `resegment` just found them.
     fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
+        let lowered = self.lower(i, tree, src, known);
+        self.assemble(i, lowered);
+    }
+
+    /// Assembles and verifies segment `i` from its lowered form, and keeps
+    /// what was found.
+    fn assemble(&mut self, i: usize, lowered: lower::Segment) {
         self.reanalysed += 1;
         let version = self.preamble.version;
         let start = self.segments[i].start;
-        let lowered = self.lower(i, tree, src, known);
         let mut diags = lowered.diags;
         let lowering_failed = diags.iter().any(|d| d.is_error());
         if let Some(p) = lowered.preamble {

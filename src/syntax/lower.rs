@@ -16,6 +16,7 @@ use crate::versions::{
     ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
     FORMAT_SPEC,
 };
+use smallvec::SmallVec;
 use tree_sitter::{Node, Tree, TreeCursor};
 
 pub struct Lowered {
@@ -960,7 +961,7 @@ impl<'a> Lowerer<'a> {
         // operands.
         let f = field_ids();
         let (mut position, mut opcode) = (None, None);
-        let mut operands: Vec<Node> = Vec::new();
+        let mut operands: SmallVec<[Node; 4]> = SmallVec::new();
         if c.goto_first_child() {
             loop {
                 match c.field_id().map(|id| id.get()) {
@@ -1079,8 +1080,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn operand(&self, info: Option<&'static OpInfo>, ops: &[Node], all: &Span) -> R<Arg> {
-        let texts: Vec<&str> = ops.iter().map(|o| self.text(*o)).collect();
-        let kinds: Vec<K> = ops.iter().map(|o| node_kind(*o)).collect();
+        let texts: SmallVec<[&str; 4]> = ops.iter().map(|o| self.text(*o)).collect();
+        let kinds: SmallVec<[K; 4]> = ops.iter().map(|o| node_kind(*o)).collect();
         let bad = |m: String| Diag::error("invalid-operand", all.clone(), m);
         let index = |i: usize| -> R<u32> {
             literal::parse_u32(&texts[i][1..])
