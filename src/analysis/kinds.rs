@@ -2320,3 +2320,63 @@ fn store(s: &mut State, x: usize, v: Slot) {
         s.locals.set(x, v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_id(id: u32, bits: u16) -> Slot {
+        Slot {
+            id,
+            ..Slot::of(bits)
+        }
+    }
+
+    /// Locals spread over several chunks and groups, copied between states
+    /// as the analysis copies them: a search by identity or for lists finds
+    /// every slot that holds one, in whichever state, and only those.
+    #[test]
+    fn updates_reach_every_holder_and_no_other_slot() {
+        let n = CHUNK * GROUP * 2 + 5;
+        let mut a = Locals::new(vec![Slot::of(OTHER); n]);
+        let far = [0, 31, 32, CHUNK * GROUP, n - 1];
+        for &i in &far {
+            a.set(i, with_id(7, OTHER));
+        }
+        let mut b = a.clone();
+        b.set(5, with_id(7, LIST));
+        b.set(CHUNK * GROUP + 1, with_id(9, LIST));
+        a.set(31, Slot::of(NONE));
+
+        b.update(Among::Id(7), |s| s.id == 7, |s| s.id = 0);
+        assert!((0..n).all(|i| b.get(i).unwrap().id != 7));
+        assert_eq!(b.get(CHUNK * GROUP + 1).unwrap().id, 9);
+        // The state it was copied from keeps its own values.
+        let held: Vec<usize> = (0..n).filter(|&i| a.get(i).unwrap().id == 7).collect();
+        assert_eq!(held, vec![0, 32, CHUNK * GROUP, n - 1]);
+
+        b.update(Among::Lists, |s| s.bits & LIST != 0, |s| s.items |= STR);
+        let lists: Vec<usize> = (0..n).filter(|&i| b.get(i).unwrap().items != 0).collect();
+        assert_eq!(lists, vec![5, CHUNK * GROUP + 1]);
+        assert!((0..n).all(|i| a.get(i).unwrap().items == 0));
+    }
+
+    #[test]
+    fn a_join_changes_only_the_chunks_that_differ() {
+        let n = CHUNK * GROUP + CHUNK;
+        let mut a = Locals::new(vec![Slot::of(NONE); n]);
+        let mut b = a.clone();
+        b.set(n - 1, Slot::of(LIST));
+        let untouched = Rc::clone(&a.groups[0]);
+        let mut join = |x: &mut Slot, y: Slot| {
+            let j = x.join(y);
+            let c = j != *x;
+            *x = j;
+            c
+        };
+        assert!(a.join_from(&b, &mut join));
+        assert_eq!(a.get(n - 1).unwrap().bits, NONE | LIST);
+        assert!(Rc::ptr_eq(&untouched, &a.groups[0]));
+        assert!(!a.join_from(&b, &mut join));
+    }
+}
