@@ -11,7 +11,7 @@ use crate::diag::Diag;
 use crate::model::{Arg, Block, NameRef, Span, Stmt};
 use crate::versions::builtins::is_builtin;
 use crate::versions::Version;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What the module-wide checks need to know of one block.
 #[derive(Clone, Debug, Default)]
@@ -164,7 +164,7 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
     let at = |s: &Span, d: isize| -> Span {
         (s.start as isize + d).max(0) as usize..(s.end as isize + d).max(0) as usize
     };
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
     for (i, (b, d)) in blocks.iter().enumerate() {
         // A malformed `.code` line (already an error) opens a nameless block.
         if b.name.is_empty() {
@@ -185,7 +185,7 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
         }
     }
     for (b, d) in blocks {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (name, span) in &b.refs {
             if !by_name.contains_key(name.as_str()) && seen.insert(name) {
                 out.push(Diag::error(

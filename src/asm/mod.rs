@@ -17,8 +17,7 @@ use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Module, NameRef, Span, Stmt};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
-use rustc_hash::FxHashMap;
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashMap as HashMap, FxHashSet};
 use tables::Tables;
 
 /// How to assemble.
@@ -96,7 +95,7 @@ fn assemble_inner(
     if module.blocks.is_empty() {
         return Err(diags);
     }
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
     for (i, b) in module.blocks.iter().enumerate() {
         by_name.entry(&b.name).or_insert(i);
     }
@@ -106,7 +105,7 @@ fn assemble_inner(
         .blocks
         .iter()
         .map(|b| {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = FxHashSet::default();
             crate::analysis::module::code_refs(b)
                 .into_iter()
                 .filter(|(n, _)| seen.insert(n.clone()))
@@ -258,7 +257,7 @@ impl Builder<'_> {
             self.diags.push(d);
             return;
         }
-        let mut children: HashMap<&str, Option<Code>> = HashMap::new();
+        let mut children: HashMap<&str, Option<Code>> = HashMap::default();
         for k in 0..self.children[i].len() {
             let (name, j) = &self.children[i][k];
             let code = match *j {
@@ -442,7 +441,7 @@ pub fn assemble_block_with(
     check_vars(block, &mut diags);
 
     // Labels.
-    let mut labels: HashMap<&str, (usize, Span)> = HashMap::new();
+    let mut labels: HashMap<&str, (usize, Span)> = HashMap::default();
     let mut ninstr = 0usize;
     for s in &block.body {
         match s {
@@ -897,7 +896,7 @@ pub fn assemble_block_with(
 }
 
 fn check_vars(block: &Block, diags: &mut Vec<Diag>) {
-    let mut seen: HashMap<&PyStr, &Span> = HashMap::new();
+    let mut seen: HashMap<&PyStr, &Span> = HashMap::default();
     for v in &block.vars {
         if let Some(first) = seen.get(&v.name) {
             diags.push(

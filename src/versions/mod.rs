@@ -12,7 +12,7 @@ mod v3_12;
 mod v3_13;
 mod v3_14;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -238,7 +238,7 @@ pub struct OpcodeTable {
     pub version: Version,
     pub ops: &'static [OpInfo],
     by_code: [Option<u16>; 256],
-    by_name: HashMap<&'static str, u16>,
+    by_name: FxHashMap<&'static str, u16>,
     /// Comparison operator symbols, by `COMPARE_OP` index.
     pub cmp_ops: &'static [&'static str],
     /// Binary operator symbols, by `BINARY_OP` argument.
@@ -256,7 +256,7 @@ impl OpcodeTable {
     fn new(version: Version, spec: &'static VersionSpec) -> Self {
         let ops = spec.ops;
         let mut by_code = [None; 256];
-        let mut by_name = HashMap::new();
+        let mut by_name = FxHashMap::default();
         for (i, op) in ops.iter().enumerate() {
             assert!(
                 by_code[op.code as usize].is_none(),
