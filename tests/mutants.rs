@@ -98,6 +98,7 @@ fn sample(version: &str) {
         timeout: 2.0,
         python311: python311(),
         progress: false,
+        unmutated: false,
     };
     let t = drive::run(&cfg, &corpus);
     print!("{}", drive::report(version, &t));

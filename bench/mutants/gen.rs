@@ -138,6 +138,9 @@ pub struct Mutant {
     pub block: String,
     pub what: String,
     pub text: String,
+    /// The corpus file and block it was made from (for `unmutated`).
+    pub file: usize,
+    pub index: usize,
 }
 
 /// `count` mutants from the corpus under `root`, numbered from `first_id`.
@@ -188,6 +191,8 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
                     block: m.blocks[b].name.clone(),
                     what,
                     text,
+                    file: f,
+                    index: b,
                 });
             }
         }
@@ -203,6 +208,55 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
         m.id = first_id + k;
     }
     out
+}
+
+/// The code objects of the corpus themselves, unmutated, as mutants are
+/// written (the control run: what the real code does in the runner):
+/// `count` of them from the `skip`-th, in corpus order, numbered from
+/// `first_id`.
+pub fn originals(corpus: &[CorpusFile], skip: usize, count: usize, first_id: usize) -> Vec<Mutant> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for (f, file) in corpus.iter().enumerate() {
+        if out.len() >= count {
+            break;
+        }
+        let n = file.blocks.len();
+        if k + n <= skip {
+            k += n;
+            continue;
+        }
+        let Some(module) = load(&file.path) else {
+            k += n;
+            continue;
+        };
+        for (b, block) in module.blocks.iter().enumerate() {
+            if k >= skip && out.len() < count {
+                out.push(Mutant {
+                    id: first_id + out.len(),
+                    rel: file.rel.clone(),
+                    block: block.name.clone(),
+                    what: "unmutated".into(),
+                    text: pyasm::dis::print::print_module(&extract(&module, b, block.clone())),
+                    file: f,
+                    index: b,
+                });
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
+/// The text `m` was made from: its block, unmutated, extracted the same
+/// way (to run in place of the mutant when telling what the mutation did
+/// from what the code does anyway).
+pub fn unmutated(corpus: &[CorpusFile], m: &Mutant) -> Option<String> {
+    let module = load(&corpus.get(m.file)?.path)?;
+    let block = module.blocks.get(m.index)?.clone();
+    Some(pyasm::dis::print::print_module(&extract(
+        &module, m.index, block,
+    )))
 }
 
 /// The block `b` of `m` as the first block of a module of its own, with the

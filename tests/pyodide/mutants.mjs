@@ -6,6 +6,7 @@
 //                          [--in-order]
 //   LIST     lines `ID<TAB>PYC<TAB>MODULE` (host paths)
 //   RESULTS  appended with `ID<TAB>OUTCOME<TAB>DETAIL` as each mutant ends
+//            (for `unconfirmed`, a fourth field: the ids run before it)
 //
 // Starting pyodide takes seconds, so one interpreter runs many mutants.
 // The isolation, and its limits:
@@ -25,9 +26,10 @@
 //   error") ends that worker. The mutant that was running is then run again
 //   alone in a brand-new worker: if it traps again it is a crash; if not,
 //   the trap may have come from damage an earlier mutant left behind, and
-//   it is reported as `unconfirmed` with the ids of the mutants that ran in
-//   that worker before it (bench/mutants keeps the last 40 of them; replay
-//   them with --in-order and a large --restart-every). Memory
+//   it is reported as `unconfirmed` with the ids of all the mutants that
+//   ran in that worker before it (bench/mutants keeps them, and `mutants
+//   replay` runs them again in order, with --in-order and a large
+//   --restart-every, to find which of them matter). Memory
 //   damage that never traps is not seen here, as natively it would not be
 //   either.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -172,8 +174,9 @@ async function main() {
     entries.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : Number(a[0]) - Number(b[0])));
   }
   const out = fs.openSync(opts.results, "a");
-  const write = (id, outcome, detail) =>
-    fs.writeSync(out, `${id}\t${outcome}\t${String(detail).replace(/[\t\n]/g, " ")}\n`);
+  const clean = (s) => String(s).replace(/[\t\n]/g, " ");
+  const write = (id, outcome, detail, ...more) =>
+    fs.writeSync(out, [id, outcome, clean(detail), ...more.map(clean)].join("\t") + "\n");
   let r = new Runner(opts.version);
   await r.start();
   let sinceStart = 0;
@@ -205,9 +208,9 @@ async function main() {
       if (res2.fatal !== undefined) {
         write(id, "crash", res.fatal);
       } else {
-        // The mutants run before it in that worker, most recent last.
-        const recent = before.slice(-40).join(",");
-        write(id, "unconfirmed", `${res.fatal}; alone: ${res2.result || "hang"}; after ${before.length} others, the last: ${recent}`);
+        // Every mutant run before it in that worker, in order, to replay.
+        const alone = res2.result || "hang";
+        write(id, "unconfirmed", `${res.fatal}; alone: ${alone}; after ${before.length} others`, before.join(","));
       }
     }
     r = new Runner(opts.version);
