@@ -488,6 +488,58 @@ def _restore():
         pass
 
 
+# The descriptors open when the worker was set up, and what fds 0-2 were.
+_fds = {"base": None, "std": None}
+_STD = ((0, "/dev/stdin", os.O_RDONLY), (1, "/dev/stdout", os.O_WRONLY), (2, "/dev/stderr", os.O_WRONLY))
+
+
+def _ident(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_rdev)
+
+
+def tidy_fds(open_fds):
+    """Called after setup, then after each mutant, with the descriptors
+    open in the worker (pyodide lists them cheaply; scanning with fstat
+    would cost more than a mutant). The first call records them; later
+    calls put fds 0-2 back on the worker's standard streams and close
+    every descriptor a mutant left open. Natively each mutant is a process
+    of its own, so none of this outlives it. In one WebAssembly worker it
+    did: a function called with 0 or 1 for a file name closes the standard
+    streams, a later os.pipe() takes their numbers, and pyodide 0.27's
+    pipes do not count duplicated descriptors, so once a pipe's two ends
+    are closed a write through a copy throws a JavaScript TypeError that
+    ends the worker (plain Python does it: pipe, dup, close both, write).
+    No bytecode is involved."""
+    if _fds["base"] is None:
+        _fds["base"] = set(open_fds)
+        _fds["std"] = {fd: _ident(fd) for fd, _, _ in _STD}
+        return
+    # The runner's own actions pass the audit hook.
+    _state["parent"] = True
+    try:
+        for fd, path, flags in _STD:
+            if _ident(fd) != _fds["std"][fd]:
+                try:
+                    new = os.open(path, flags)
+                    if new != fd:
+                        os.dup2(new, fd)
+                        os.close(new)
+                except OSError:
+                    pass
+        for fd in open_fds:
+            if fd not in _fds["base"] and fd > 2:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+    finally:
+        _state["parent"] = False
+
+
 def run_one(data, modname):
     """One mutant in the running interpreter: `OUTCOME<TAB>DETAIL`. A
     KeyboardInterrupt is the worker's time limit."""

@@ -17,7 +17,9 @@
 // - Each mutant runs in fresh namespaces (tests/py/mutants.py run_one), and
 //   the process-wide state mutants could change for later ones (builtins,
 //   sys.path, streams, environment, working directory) is restored after
-//   each. Changes to shared module objects are not undone; the worker is
+//   each, and so are the file descriptors: 0-2 put back on the worker's
+//   standard streams, any other a mutant left open closed (tidy_fds).
+//   Changes to shared module objects are not undone; the worker is
 //   replaced every --restart-every mutants (default 500) to bound them.
 // - Time limit: at --timeout the worker's interrupt buffer raises
 //   KeyboardInterrupt in the mutant (counted as a hang); if the worker is
@@ -60,10 +62,22 @@ async function worker() {
   py.runPython(`exec(compile(_src, "mutants.py", "exec"), sys.modules["mutants"].__dict__)`);
   py.runPython(`sys.modules["mutants"].pyodide_setup("/scratch")`);
   const runOne = mod.run_one;
+  // The descriptors open now, for tidy_fds to keep and to compare with.
+  const openFds = () => py.FS.streams.flatMap((s, fd) => (s ? [fd] : []));
+  const tidy = () => {
+    const fds = py.toPy(openFds());
+    try {
+      mod.tidy_fds(fds);
+    } finally {
+      fds.destroy();
+    }
+  };
+  tidy();
   parentPort.on("message", ({ id, data, module }) => {
     try {
-      const r = runOne(data, module);
-      parentPort.postMessage({ id, result: String(r) });
+      const r = String(runOne(data, module));
+      tidy();
+      parentPort.postMessage({ id, result: r });
     } catch (e) {
       const kind = e && e.constructor && e.constructor.name;
       if (kind === "PythonError") {
