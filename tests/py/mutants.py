@@ -444,10 +444,42 @@ def load_pyc(data):
 _saved = None
 
 
+def _python_methodcaller():
+    """operator.py's own methodcaller, written in Python (the module
+    replaces it with _operator's when that imports)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("operator")
+    mod = importlib.util.module_from_spec(spec)
+    saved = sys.modules.get("_operator")
+    sys.modules["_operator"] = None  # makes `from _operator import *` fail
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        if saved is None:
+            del sys.modules["_operator"]
+        else:
+            sys.modules["_operator"] = saved
+    return mod.methodcaller
+
+
 def pyodide_setup(scratch):
     """Called once per worker: the sandbox, and a snapshot of the state
     mutants could change for the ones after them."""
     global _saved
+    # In pyodide's 3.13 and 3.14 builds, the cyclic garbage collector
+    # traps ("null function or function signature mismatch") when it
+    # clears an operator.methodcaller found in unreachable garbage: five
+    # lines of plain Python do it, and so does running glob's module body,
+    # whose class holds methodcallers, in a namespace that is then dropped.
+    # No bytecode is involved, so the workers of those versions use the
+    # Python version of the class, installed before any module the
+    # mutants use is imported (same behaviour; _operator's own is still
+    # there under its own module's name).
+    if sys.version_info >= (3, 13):
+        import operator
+
+        operator.methodcaller = _python_methodcaller()
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
     os.environ["TMPDIR"] = scratch

@@ -19,6 +19,8 @@
 //   sys.path, streams, environment, working directory) is restored after
 //   each, and so are the file descriptors: 0-2 put back on the worker's
 //   standard streams, any other a mutant left open closed (tidy_fds).
+//   In 3.13 and 3.14, operator.methodcaller is operator.py's Python class:
+//   those builds trap when the garbage collector clears the C one.
 //   Changes to shared module objects are not undone; the worker is
 //   replaced every --restart-every mutants (default 500) to bound them.
 // - Time limit: at --timeout the worker's interrupt buffer raises
