@@ -44,8 +44,37 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314" };
 
+// Host callbacks (timers) a mutant schedules through pyodide's `js` module,
+// to cancel when it ends: natively nothing a mutant starts outlives its
+// process, and a callback that ran later, between mutants, would run
+// Python code outside any time limit and sandbox (pyodide's own
+// set_timeout, run with a callback that raises, ended the worker with an
+// uncaught Python exception). Installed before pyodide loads, so that
+// every `from js import setTimeout` gets these.
+function trackTimers() {
+  const pending = [];
+  for (const [make, clear] of [
+    ["setTimeout", "clearTimeout"],
+    ["setInterval", "clearInterval"],
+    ["setImmediate", "clearImmediate"],
+  ]) {
+    const real = globalThis[make];
+    const realClear = globalThis[clear];
+    globalThis[make] = (...args) => {
+      const h = real(...args);
+      pending.push(() => realClear(h));
+      return h;
+    };
+  }
+  return {
+    forget: () => (pending.length = 0),
+    cancel: () => pending.splice(0).forEach((c) => c()),
+  };
+}
+
 async function worker() {
   const { version, interrupt } = workerData;
+  const timers = trackTimers();
   const pkg = path.join(here, "..", "node_modules", packages[version]);
   const { loadPyodide } = await import(path.join(pkg, "pyodide.mjs"));
   const py = await loadPyodide({
@@ -76,11 +105,14 @@ async function worker() {
   };
   tidy();
   parentPort.on("message", ({ id, data, module }) => {
+    timers.forget();
     try {
       const r = String(runOne(data, module));
+      timers.cancel();
       tidy();
       parentPort.postMessage({ id, result: r });
     } catch (e) {
+      timers.cancel();
       const kind = e && e.constructor && e.constructor.name;
       if (kind === "PythonError") {
         parentPort.postMessage({ id, result: "exception\t" + String(e.type || "PythonError") });
