@@ -91,8 +91,13 @@ fn main() {
     let roots: Vec<PathBuf> = need("--corpus").split(',').map(PathBuf::from).collect();
     let corpus = gen::index(&roots);
     let blocks: usize = corpus.iter().map(|f| f.blocks.len()).sum();
+    let left_out = corpus
+        .iter()
+        .flat_map(|f| &f.blocks)
+        .filter(|&&n| n == 0)
+        .count();
     eprintln!(
-        "{}: corpus of {} files, {blocks} code objects",
+        "{}: corpus of {} files, {blocks} code objects, {left_out} of them left out",
         cfg.version,
         corpus.len()
     );
