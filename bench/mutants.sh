@@ -11,6 +11,7 @@
 #
 #   bash bench/mutants.sh [--count N] [--versions 3.11,3.12,3.13,3.14]
 #                         [--seed S] [--batch B] [--timeout SECONDS]
+#                         [--unmutated]
 #
 # The corpora are the ones tests/verifier.rs checks: 3.11's standard
 # library compiled by python3.11; for 3.12-3.14, each pyodide's own
@@ -18,6 +19,11 @@
 # made once under target/mutants/VERSION (and disassembled again when the
 # pyasm binary changes). Crashing mutants go to target/mutants/crashes:
 # VERSION-ID.pyasm and a .txt saying what was mutated and how it ended.
+# --unmutated runs the corpus's own code objects instead, unchanged, the
+# same way (the control: what the real code does to the runner).
+# An unconfirmed trap (WebAssembly) keeps its predecessors in
+# VERSION-ID.before; replay them with
+#   cargo bench --bench mutants -- replay --version V --case target/mutants/crashes/V-ID [--bisect]
 # Needs python3.11 (PYTHON overrides it) and `npm ci --prefix tests`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +33,7 @@ VERSIONS=3.11,3.12,3.13,3.14
 SEED=1
 BATCH=5000
 TIMEOUT=2
+UNMUTATED=
 while [ $# -gt 0 ]; do
     case "$1" in
         --count) COUNT=$2; shift 2 ;;
@@ -34,7 +41,8 @@ while [ $# -gt 0 ]; do
         --seed) SEED=$2; shift 2 ;;
         --batch) BATCH=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
-        *) echo "usage: bash bench/mutants.sh [--count N] [--versions V,...] [--seed S] [--batch B] [--timeout S]" >&2; exit 2 ;;
+        --unmutated) UNMUTATED=--unmutated; shift ;;
+        *) echo "usage: bash bench/mutants.sh [--count N] [--versions V,...] [--seed S] [--batch B] [--timeout S] [--unmutated]" >&2; exit 2 ;;
     esac
 done
 
@@ -89,6 +97,6 @@ for v in "${VS[@]}"; do
     fi
     cargo bench --bench mutants -- run --version "$v" --corpus "$corpus" \
         --work "$d/work" --keep "$OUT/crashes" --count "$COUNT" --seed "$SEED" \
-        --batch "$BATCH" --timeout "$TIMEOUT" --pyasm "$PYASM" || status=1
+        --batch "$BATCH" --timeout "$TIMEOUT" --pyasm "$PYASM" $UNMUTATED || status=1
 done
 exit $status

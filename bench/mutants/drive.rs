@@ -8,7 +8,7 @@
 //! mutant) and `node tests/pyodide/mutants.mjs` (a worker that runs one
 //! mutant after another; see its header for the isolation it gives).
 
-use super::gen::{generate, module_name, CorpusFile, Mutant};
+use super::gen::{generate, module_name, originals, unmutated, CorpusFile, Mutant};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +33,9 @@ pub struct Config {
     pub python311: String,
     /// Print a line per batch to stderr.
     pub progress: bool,
+    /// Run the corpus's own code objects, unmutated, instead of mutants
+    /// (every one, up to `count`).
+    pub unmutated: bool,
 }
 
 /// A mutant that crashed the interpreter (or trapped once, unconfirmed).
@@ -69,13 +72,17 @@ pub fn run(cfg: &Config, corpus: &[CorpusFile]) -> Tally {
     while t.generated < cfg.count {
         let n = cfg.batch.min(cfg.count - t.generated);
         let seed = cfg.seed.wrapping_mul(1_000_003).wrapping_add(batch_no);
-        let mutants = generate(corpus, n, seed, next_id);
+        let mutants = if cfg.unmutated {
+            originals(corpus, t.generated, n, next_id)
+        } else {
+            generate(corpus, n, seed, next_id)
+        };
         if mutants.is_empty() {
             break;
         }
         next_id += mutants.len();
         batch_no += 1;
-        run_batch(cfg, &mutants, &mut t);
+        run_batch(cfg, corpus, &mutants, &mut t);
         if cfg.progress {
             eprintln!(
                 "{}: {} generated, {} accepted, {} crashes, {} hangs",
@@ -90,7 +97,7 @@ pub fn run(cfg: &Config, corpus: &[CorpusFile]) -> Tally {
     t
 }
 
-fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
+fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Tally) {
     // Absolute: the runners change directory.
     let work = std::path::absolute(&cfg.work).unwrap_or_else(|_| cfg.work.clone());
     let dir = work.join("batch");
@@ -158,20 +165,26 @@ fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
         eprintln!("{}: the runner ended with {st}", cfg.version);
     }
     let text = std::fs::read_to_string(&results).unwrap_or_default();
-    let mut got: HashMap<usize, (String, String)> = HashMap::new();
+    // ID, outcome, detail, and for an unconfirmed trap the ids run before.
+    let mut got: HashMap<usize, (String, String, String)> = HashMap::new();
     for line in text.lines() {
-        let mut p = line.splitn(3, '\t');
+        let mut p = line.splitn(4, '\t');
         let (Some(id), Some(outcome)) = (p.next(), p.next()) else {
             continue;
         };
         let Ok(id) = id.parse() else { continue };
+        let detail = p.next().unwrap_or("").to_string();
         got.insert(
             id,
-            (outcome.to_string(), p.next().unwrap_or("").to_string()),
+            (
+                outcome.to_string(),
+                detail,
+                p.next().unwrap_or("").to_string(),
+            ),
         );
     }
     for m in accepted {
-        let Some((outcome, detail)) = got.get(&m.id) else {
+        let Some((outcome, detail, before)) = got.get(&m.id) else {
             t.missing += 1;
             continue;
         };
@@ -188,9 +201,9 @@ fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
                 *t.exceptions.entry(format!("exit {detail}")).or_default() += 1;
             }
             "crash" | "unconfirmed" => {
-                let saved = keep(cfg, m, outcome, detail);
+                let saved = keep(cfg, corpus, m, outcome, detail);
                 if outcome == "unconfirmed" {
-                    keep_before(cfg, &src, m.id, detail);
+                    keep_before(cfg, corpus, mutants, m.id, before);
                 }
                 let f = Found {
                     id: m.id,
@@ -212,13 +225,17 @@ fn run_batch(cfg: &Config, mutants: &[Mutant], t: &mut Tally) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Saves a crashing mutant's text, with a note of what it is, for
-/// reproduction: `pyasm build` it, then run the .pyc as the runner does.
-fn keep(cfg: &Config, m: &Mutant, outcome: &str, detail: &str) -> PathBuf {
+/// Saves a crashing mutant's text, the unmutated code it was made from
+/// (`.orig.pyasm`), and a note of what it is, for reproduction: `pyasm
+/// build` it, then run the .pyc as the runner does (`mutants replay`).
+fn keep(cfg: &Config, corpus: &[CorpusFile], m: &Mutant, outcome: &str, detail: &str) -> PathBuf {
     let _ = std::fs::create_dir_all(&cfg.keep);
     let base = format!("{}-{}", cfg.version, m.id);
     let path = cfg.keep.join(format!("{base}.pyasm"));
     let _ = std::fs::write(&path, &m.text);
+    if let Some(orig) = unmutated(corpus, m) {
+        let _ = std::fs::write(cfg.keep.join(format!("{base}.orig.pyasm")), orig);
+    }
     if let Ok(mut f) = std::fs::File::create(cfg.keep.join(format!("{base}.txt"))) {
         let _ = writeln!(
             f,
@@ -233,20 +250,28 @@ fn keep(cfg: &Config, m: &Mutant, outcome: &str, detail: &str) -> PathBuf {
     path
 }
 
-/// For a trap that did not happen again alone: the mutants that ran
-/// before it in the same worker (the runner lists the last of them), to
-/// replay in order and find the one that damaged the interpreter.
-fn keep_before(cfg: &Config, src: &std::path::Path, id: usize, detail: &str) {
-    let Some(list) = detail.split("the last: ").nth(1) else {
-        return;
-    };
+/// For a trap that did not happen again alone: every mutant that ran
+/// before it in the same worker, in that order (`order.tsv`: id, module,
+/// mutation), each with its unmutated code, for `mutants replay` to run
+/// again and narrow down.
+fn keep_before(cfg: &Config, corpus: &[CorpusFile], batch: &[Mutant], id: usize, before: &str) {
     let dir = cfg.keep.join(format!("{}-{id}.before", cfg.version));
+    let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(&dir);
-    let ids: Vec<&str> = list.split(',').map(str::trim).collect();
-    for (k, other) in ids.iter().enumerate() {
-        let from = src.join(format!("{other}.pyasm"));
-        let _ = std::fs::copy(&from, dir.join(format!("{k:02}-{other}.pyasm")));
+    let by_id: HashMap<usize, &Mutant> = batch.iter().map(|m| (m.id, m)).collect();
+    let mut order = String::new();
+    for other in before
+        .split(',')
+        .filter_map(|s| s.trim().parse::<usize>().ok())
+    {
+        let Some(m) = by_id.get(&other) else { continue };
+        order.push_str(&format!("{other}\t{}\t{}\n", module_name(&m.rel), m.what));
+        let _ = std::fs::write(dir.join(format!("{other}.pyasm")), &m.text);
+        if let Some(orig) = unmutated(corpus, m) {
+            let _ = std::fs::write(dir.join(format!("{other}.orig.pyasm")), orig);
+        }
     }
+    let _ = std::fs::write(dir.join("order.tsv"), order);
 }
 
 fn pct(a: usize, b: usize) -> String {

@@ -51,15 +51,78 @@ impl Rng {
 
 /// One `.pyasm` file of the corpus: where it is, its path below its
 /// corpus folder (which names its module), and how many instructions each
-/// of its blocks has.
+/// of its blocks has (0 for a block left out, see `LEFT_OUT`).
 pub struct CorpusFile {
     pub path: PathBuf,
     pub rel: String,
     pub blocks: Vec<usize>,
 }
 
+/// Code objects left out of one version's corpus, as (version, file,
+/// qualified name): run unmutated by the runner, each crashes that
+/// version's interpreter, so its mutants would measure the interpreter,
+/// not the verifier. Found by the control run (`bench/mutants.sh
+/// --unmutated`, every code object of the corpus: for 3.14, 95,455) and
+/// each run again alone.
+///
+/// 3.14 in WebAssembly (pyodide 314.0.7): CPython's own tests that build
+/// chains of objects 50,000 to 1,000,000 deep and free them, counting on
+/// the "trashcan" to bound the recursion of deallocation, and one that
+/// calls an object whose `__call__` is an instance of its class, counting
+/// on RecursionError. 3.14 sets its recursion budget by the address of the
+/// C stack, which in WebAssembly lives in linear memory, while the
+/// engine's own stack runs out first ("Maximum call stack size
+/// exceeded"). Measured in a worker like the runner's: freeing a list
+/// nested 20,800 deep, or a dict nested 12,500 deep, traps 3.14; 3.12 and
+/// 3.13 free them 200,000 deep. No bytecode is involved.
+pub const LEFT_OUT: &[(&str, &str, &str)] = &[
+    (
+        "3.14",
+        "test/test_builtin.pyasm",
+        "BuiltinTest.test_filter_dealloc",
+    ),
+    (
+        "3.14",
+        "test/test_class.pyasm",
+        "ClassTests.testSFBug532646",
+    ),
+    (
+        "3.14",
+        "test/test_descr.pyasm",
+        "ClassPropertiesAndMethods.test_slots_trash",
+    ),
+    (
+        "3.14",
+        "test/test_descr.pyasm",
+        "ClassPropertiesAndMethods.test_wrapper_segfault",
+    ),
+    (
+        "3.14",
+        "test/test_exceptions.pyasm",
+        "ExceptionTests.test_trashcan_recursion",
+    ),
+    (
+        "3.14",
+        "test/test_exceptions.pyasm",
+        "ExceptionTests.test_trashcan_recursion.<locals>.foo",
+    ),
+    (
+        "3.14",
+        "test/test_json/test_recursion.pyasm",
+        "TestRecursion.test_highly_nested_objects_encoding",
+    ),
+];
+
+fn left_out(m: &Module, rel: &str, b: &Block) -> bool {
+    let qualname = b.qualname.as_ref().and_then(|q| q.as_str());
+    let qualname = qualname.unwrap_or(&b.name);
+    LEFT_OUT
+        .iter()
+        .any(|&(v, f, q)| v == m.version.as_str() && f == rel && q == qualname)
+}
+
 /// Every `.pyasm` file under each of `roots`, sorted, with its blocks'
-/// sizes; but `test/crashers`.
+/// sizes; but `test/crashers`, and the blocks of `LEFT_OUT`.
 pub fn index(roots: &[PathBuf]) -> Vec<CorpusFile> {
     let mut out = Vec::new();
     for root in roots {
@@ -80,7 +143,17 @@ pub fn index(roots: &[PathBuf]) -> Vec<CorpusFile> {
                 continue;
             }
             let Some(module) = load(&p) else { continue };
-            let blocks = module.blocks.iter().map(instr_count).collect();
+            let blocks = module
+                .blocks
+                .iter()
+                .map(|b| {
+                    if left_out(&module, &rel, b) {
+                        0
+                    } else {
+                        instr_count(b)
+                    }
+                })
+                .collect();
             out.push(CorpusFile {
                 path: p,
                 rel,
@@ -138,6 +211,9 @@ pub struct Mutant {
     pub block: String,
     pub what: String,
     pub text: String,
+    /// The corpus file and block it was made from (for `unmutated`).
+    pub file: usize,
+    pub index: usize,
 }
 
 /// `count` mutants from the corpus under `root`, numbered from `first_id`.
@@ -147,7 +223,8 @@ pub struct Mutant {
 /// printed text unchanged are drawn again.
 pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize) -> Vec<Mutant> {
     let mut rng = Rng::new(seed);
-    let weight = |n: usize| n.clamp(1, 400) as u64;
+    // Every code object has an instruction; 0 marks one left out.
+    let weight = |n: usize| n.min(400) as u64;
     let mut cumulative = Vec::new();
     let mut total = 0u64;
     for (f, file) in corpus.iter().enumerate() {
@@ -188,6 +265,8 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
                     block: m.blocks[b].name.clone(),
                     what,
                     text,
+                    file: f,
+                    index: b,
                 });
             }
         }
@@ -203,6 +282,58 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
         m.id = first_id + k;
     }
     out
+}
+
+/// The code objects of the corpus themselves, unmutated, as mutants are
+/// written (the control run: what the real code does in the runner):
+/// `count` of them from the `skip`-th, in corpus order, numbered from
+/// `first_id`.
+pub fn originals(corpus: &[CorpusFile], skip: usize, count: usize, first_id: usize) -> Vec<Mutant> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for (f, file) in corpus.iter().enumerate() {
+        if out.len() >= count {
+            break;
+        }
+        let n = file.blocks.iter().filter(|&&x| x > 0).count();
+        if k + n <= skip {
+            k += n;
+            continue;
+        }
+        let Some(module) = load(&file.path) else {
+            k += n;
+            continue;
+        };
+        for (b, block) in module.blocks.iter().enumerate() {
+            if file.blocks.get(b) == Some(&0) {
+                continue;
+            }
+            if k >= skip && out.len() < count {
+                out.push(Mutant {
+                    id: first_id + out.len(),
+                    rel: file.rel.clone(),
+                    block: block.name.clone(),
+                    what: "unmutated".into(),
+                    text: pyasm::dis::print::print_module(&extract(&module, b, block.clone())),
+                    file: f,
+                    index: b,
+                });
+            }
+            k += 1;
+        }
+    }
+    out
+}
+
+/// The text `m` was made from: its block, unmutated, extracted the same
+/// way (to run in place of the mutant when telling what the mutation did
+/// from what the code does anyway).
+pub fn unmutated(corpus: &[CorpusFile], m: &Mutant) -> Option<String> {
+    let module = load(&corpus.get(m.file)?.path)?;
+    let block = module.blocks.get(m.index)?.clone();
+    Some(pyasm::dis::print::print_module(&extract(
+        &module, m.index, block,
+    )))
 }
 
 /// The block `b` of `m` as the first block of a module of its own, with the

@@ -2,10 +2,17 @@
 //! `tests/mutants.rs` runs a small sample and asserts). See `drive.rs`.
 //!
 //! `mutants run --version V --corpus DIR[,DIR...] --work DIR --keep DIR
-//!  [--count N] [--seed S] [--batch B] [--timeout SECONDS] [--pyasm PATH]`
+//!  [--count N] [--seed S] [--batch B] [--timeout SECONDS] [--pyasm PATH]
+//!  [--unmutated]` (`--unmutated`: the corpus's own code objects, in order)
+//!
+//! `mutants replay --version V --case KEEP/V-ID [--bisect] [--orig-before]
+//!  [--orig-target] [--only ID,...] [--work DIR] [--timeout SECONDS] [--pyasm PATH]`
+//! runs an unconfirmed trap again after the mutants that preceded it (see
+//! `replay.rs`); exits 1 if it trapped.
 
 mod drive;
 mod gen;
+mod replay;
 
 use std::path::PathBuf;
 
@@ -14,14 +21,16 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    if args.first().map(String::as_str) != Some("run") {
+    let cmd = args.first().map(String::as_str);
+    if cmd != Some("run") && cmd != Some("replay") {
         // `cargo test --all-targets` starts every bench with no arguments
         // or the harness's flags: nothing to do then.
         if args.iter().all(|a| a.starts_with("--")) {
             eprintln!("mutants: nothing to run without a corpus; run bench/mutants.sh");
             return;
         }
-        eprintln!("usage: mutants run --version V --corpus DIR --work DIR --keep DIR [--count N] [--seed S] [--batch B] [--timeout S] [--pyasm PATH]");
+        eprintln!("usage: mutants run --version V --corpus DIR --work DIR --keep DIR [--count N] [--seed S] [--batch B] [--timeout S] [--pyasm PATH] [--unmutated]");
+        eprintln!("       mutants replay --version V --case KEEP/V-ID [--bisect] [--orig-before] [--orig-target] [--only ID,...] [--work DIR] [--timeout S] [--pyasm PATH]");
         std::process::exit(2);
     }
     let opt = |name: &str| {
@@ -37,27 +46,58 @@ fn main() {
         })
     };
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let pyasm = opt("--pyasm")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target/release/pyasm"));
+    let timeout = opt("--timeout").and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    if cmd == Some("replay") {
+        let o = replay::Options {
+            version: need("--version"),
+            case: PathBuf::from(need("--case")),
+            pyasm,
+            work: opt("--work")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo.join("target/mutants/replay")),
+            repo,
+            timeout,
+            orig_before: args.iter().any(|a| a == "--orig-before"),
+            orig_target: args.iter().any(|a| a == "--orig-target"),
+            bisect: args.iter().any(|a| a == "--bisect"),
+            only: opt("--only").map(|s| s.split(',').map(|x| x.trim().to_string()).collect()),
+        };
+        match replay::replay(&o) {
+            Ok(trapped) => std::process::exit(i32::from(trapped)),
+            Err(e) => {
+                eprintln!("mutants replay: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let cfg = drive::Config {
         version: need("--version"),
-        pyasm: opt("--pyasm")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo.join("target/release/pyasm")),
+        pyasm,
         work: PathBuf::from(need("--work")),
         keep: PathBuf::from(need("--keep")),
         count: opt("--count").and_then(|s| s.parse().ok()).unwrap_or(1000),
         seed: opt("--seed").and_then(|s| s.parse().ok()).unwrap_or(1),
         batch: opt("--batch").and_then(|s| s.parse().ok()).unwrap_or(5000),
-        timeout: opt("--timeout").and_then(|s| s.parse().ok()).unwrap_or(2.0),
+        timeout,
         python311: std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into()),
         progress: true,
+        unmutated: args.iter().any(|a| a == "--unmutated"),
         repo,
     };
     let start = std::time::Instant::now();
     let roots: Vec<PathBuf> = need("--corpus").split(',').map(PathBuf::from).collect();
     let corpus = gen::index(&roots);
     let blocks: usize = corpus.iter().map(|f| f.blocks.len()).sum();
+    let left_out = corpus
+        .iter()
+        .flat_map(|f| &f.blocks)
+        .filter(|&&n| n == 0)
+        .count();
     eprintln!(
-        "{}: corpus of {} files, {blocks} code objects",
+        "{}: corpus of {} files, {blocks} code objects, {left_out} of them left out",
         cfg.version,
         corpus.len()
     );

@@ -64,6 +64,9 @@ BLOCKED_MODULES = {
     "_testimportmultiple",
     "_testlimitedcapi",
     "_testexternalinspection",
+    # 3.14's reader of other processes' memory: given a process id, it
+    # reads raw addresses (in WebAssembly, out of bounds: a trap).
+    "_remote_debugging",
     "_xxtestfuzz",
     "ctypes",
     "_ctypes",
@@ -444,10 +447,42 @@ def load_pyc(data):
 _saved = None
 
 
+def _python_methodcaller():
+    """operator.py's own methodcaller, written in Python (the module
+    replaces it with _operator's when that imports)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("operator")
+    mod = importlib.util.module_from_spec(spec)
+    saved = sys.modules.get("_operator")
+    sys.modules["_operator"] = None  # makes `from _operator import *` fail
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        if saved is None:
+            del sys.modules["_operator"]
+        else:
+            sys.modules["_operator"] = saved
+    return mod.methodcaller
+
+
 def pyodide_setup(scratch):
     """Called once per worker: the sandbox, and a snapshot of the state
     mutants could change for the ones after them."""
     global _saved
+    # In pyodide's 3.13 and 3.14 builds, the cyclic garbage collector
+    # traps ("null function or function signature mismatch") when it
+    # clears an operator.methodcaller found in unreachable garbage: five
+    # lines of plain Python do it, and so does running glob's module body,
+    # whose class holds methodcallers, in a namespace that is then dropped.
+    # No bytecode is involved, so the workers of those versions use the
+    # Python version of the class, installed before any module the
+    # mutants use is imported (same behaviour; _operator's own is still
+    # there under its own module's name).
+    if sys.version_info >= (3, 13):
+        import operator
+
+        operator.methodcaller = _python_methodcaller()
     os.makedirs(scratch, exist_ok=True)
     os.chdir(scratch)
     os.environ["TMPDIR"] = scratch
@@ -486,6 +521,58 @@ def _restore():
         os.chdir(_state["scratch"])
     except Exception:
         pass
+
+
+# The descriptors open when the worker was set up, and what fds 0-2 were.
+_fds = {"base": None, "std": None}
+_STD = ((0, "/dev/stdin", os.O_RDONLY), (1, "/dev/stdout", os.O_WRONLY), (2, "/dev/stderr", os.O_WRONLY))
+
+
+def _ident(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_rdev)
+
+
+def tidy_fds(open_fds):
+    """Called after setup, then after each mutant, with the descriptors
+    open in the worker (pyodide lists them cheaply; scanning with fstat
+    would cost more than a mutant). The first call records them; later
+    calls put fds 0-2 back on the worker's standard streams and close
+    every descriptor a mutant left open. Natively each mutant is a process
+    of its own, so none of this outlives it. In one WebAssembly worker it
+    did: a function called with 0 or 1 for a file name closes the standard
+    streams, a later os.pipe() takes their numbers, and pyodide 0.27's
+    pipes do not count duplicated descriptors, so once a pipe's two ends
+    are closed a write through a copy throws a JavaScript TypeError that
+    ends the worker (plain Python does it: pipe, dup, close both, write).
+    No bytecode is involved."""
+    if _fds["base"] is None:
+        _fds["base"] = set(open_fds)
+        _fds["std"] = {fd: _ident(fd) for fd, _, _ in _STD}
+        return
+    # The runner's own actions pass the audit hook.
+    _state["parent"] = True
+    try:
+        for fd, path, flags in _STD:
+            if _ident(fd) != _fds["std"][fd]:
+                try:
+                    new = os.open(path, flags)
+                    if new != fd:
+                        os.dup2(new, fd)
+                        os.close(new)
+                except OSError:
+                    pass
+        for fd in open_fds:
+            if fd not in _fds["base"] and fd > 2:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+    finally:
+        _state["parent"] = False
 
 
 def run_one(data, modname):

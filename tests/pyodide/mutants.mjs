@@ -6,6 +6,7 @@
 //                          [--in-order]
 //   LIST     lines `ID<TAB>PYC<TAB>MODULE` (host paths)
 //   RESULTS  appended with `ID<TAB>OUTCOME<TAB>DETAIL` as each mutant ends
+//            (for `unconfirmed`, a fourth field: the ids run before it)
 //
 // Starting pyodide takes seconds, so one interpreter runs many mutants.
 // The isolation, and its limits:
@@ -16,7 +17,11 @@
 // - Each mutant runs in fresh namespaces (tests/py/mutants.py run_one), and
 //   the process-wide state mutants could change for later ones (builtins,
 //   sys.path, streams, environment, working directory) is restored after
-//   each. Changes to shared module objects are not undone; the worker is
+//   each, and so are the file descriptors: 0-2 put back on the worker's
+//   standard streams, any other a mutant left open closed (tidy_fds).
+//   In 3.13 and 3.14, operator.methodcaller is operator.py's Python class:
+//   those builds trap when the garbage collector clears the C one.
+//   Changes to shared module objects are not undone; the worker is
 //   replaced every --restart-every mutants (default 500) to bound them.
 // - Time limit: at --timeout the worker's interrupt buffer raises
 //   KeyboardInterrupt in the mutant (counted as a hang); if the worker is
@@ -25,9 +30,10 @@
 //   error") ends that worker. The mutant that was running is then run again
 //   alone in a brand-new worker: if it traps again it is a crash; if not,
 //   the trap may have come from damage an earlier mutant left behind, and
-//   it is reported as `unconfirmed` with the ids of the mutants that ran in
-//   that worker before it (bench/mutants keeps the last 40 of them; replay
-//   them with --in-order and a large --restart-every). Memory
+//   it is reported as `unconfirmed` with the ids of all the mutants that
+//   ran in that worker before it (bench/mutants keeps them, and `mutants
+//   replay` runs them again in order, with --in-order and a large
+//   --restart-every, to find which of them matter). Memory
 //   damage that never traps is not seen here, as natively it would not be
 //   either.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
@@ -38,8 +44,37 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314" };
 
+// Host callbacks (timers) a mutant schedules through pyodide's `js` module,
+// to cancel when it ends: natively nothing a mutant starts outlives its
+// process, and a callback that ran later, between mutants, would run
+// Python code outside any time limit and sandbox (pyodide's own
+// set_timeout, run with a callback that raises, ended the worker with an
+// uncaught Python exception). Installed before pyodide loads, so that
+// every `from js import setTimeout` gets these.
+function trackTimers() {
+  const pending = [];
+  for (const [make, clear] of [
+    ["setTimeout", "clearTimeout"],
+    ["setInterval", "clearInterval"],
+    ["setImmediate", "clearImmediate"],
+  ]) {
+    const real = globalThis[make];
+    const realClear = globalThis[clear];
+    globalThis[make] = (...args) => {
+      const h = real(...args);
+      pending.push(() => realClear(h));
+      return h;
+    };
+  }
+  return {
+    forget: () => (pending.length = 0),
+    cancel: () => pending.splice(0).forEach((c) => c()),
+  };
+}
+
 async function worker() {
   const { version, interrupt } = workerData;
+  const timers = trackTimers();
   const pkg = path.join(here, "..", "node_modules", packages[version]);
   const { loadPyodide } = await import(path.join(pkg, "pyodide.mjs"));
   const py = await loadPyodide({
@@ -58,11 +93,26 @@ async function worker() {
   py.runPython(`exec(compile(_src, "mutants.py", "exec"), sys.modules["mutants"].__dict__)`);
   py.runPython(`sys.modules["mutants"].pyodide_setup("/scratch")`);
   const runOne = mod.run_one;
-  parentPort.on("message", ({ id, data, module }) => {
+  // The descriptors open now, for tidy_fds to keep and to compare with.
+  const openFds = () => py.FS.streams.flatMap((s, fd) => (s ? [fd] : []));
+  const tidy = () => {
+    const fds = py.toPy(openFds());
     try {
-      const r = runOne(data, module);
-      parentPort.postMessage({ id, result: String(r) });
+      mod.tidy_fds(fds);
+    } finally {
+      fds.destroy();
+    }
+  };
+  tidy();
+  parentPort.on("message", ({ id, data, module }) => {
+    timers.forget();
+    try {
+      const r = String(runOne(data, module));
+      timers.cancel();
+      tidy();
+      parentPort.postMessage({ id, result: r });
     } catch (e) {
+      timers.cancel();
       const kind = e && e.constructor && e.constructor.name;
       if (kind === "PythonError") {
         parentPort.postMessage({ id, result: "exception\t" + String(e.type || "PythonError") });
@@ -172,8 +222,9 @@ async function main() {
     entries.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : Number(a[0]) - Number(b[0])));
   }
   const out = fs.openSync(opts.results, "a");
-  const write = (id, outcome, detail) =>
-    fs.writeSync(out, `${id}\t${outcome}\t${String(detail).replace(/[\t\n]/g, " ")}\n`);
+  const clean = (s) => String(s).replace(/[\t\n]/g, " ");
+  const write = (id, outcome, detail, ...more) =>
+    fs.writeSync(out, [id, outcome, clean(detail), ...more.map(clean)].join("\t") + "\n");
   let r = new Runner(opts.version);
   await r.start();
   let sinceStart = 0;
@@ -205,9 +256,9 @@ async function main() {
       if (res2.fatal !== undefined) {
         write(id, "crash", res.fatal);
       } else {
-        // The mutants run before it in that worker, most recent last.
-        const recent = before.slice(-40).join(",");
-        write(id, "unconfirmed", `${res.fatal}; alone: ${res2.result || "hang"}; after ${before.length} others, the last: ${recent}`);
+        // Every mutant run before it in that worker, in order, to replay.
+        const alone = res2.result || "hang";
+        write(id, "unconfirmed", `${res.fatal}; alone: ${alone}; after ${before.length} others`, before.join(","));
       }
     }
     r = new Runner(opts.version);
