@@ -11,7 +11,7 @@
 use super::gen::{generate, module_name, originals, unmutated, CorpusFile, Mutant};
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub struct Config {
@@ -109,18 +109,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
         std::fs::write(src.join(format!("{}.pyasm", m.id)), &m.text).expect("write mutant");
     }
     t.generated += mutants.len();
-    // `pyasm build` refuses what the verifier rejects; its diagnostics are
-    // not needed here.
-    let status = Command::new(&cfg.pyasm)
-        .arg("build")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("cannot run pyasm build");
-    let _ = status;
+    build_dir(&cfg.pyasm, &src, &out).expect("cannot run pyasm build");
     let mut list = String::new();
     let mut accepted = Vec::new();
     for m in mutants {
@@ -272,6 +261,21 @@ fn keep_before(cfg: &Config, corpus: &[CorpusFile], batch: &[Mutant], id: usize,
         }
     }
     let _ = std::fs::write(dir.join("order.tsv"), order);
+}
+
+/// `pyasm build SRC -o OUT`: a `.pyc` in OUT for each file of SRC the
+/// verifier accepts. Its exit status and diagnostics are not needed: what
+/// was accepted is what exists in OUT afterwards.
+pub fn build_dir(pyasm: &Path, src: &Path, out: &Path) -> std::io::Result<()> {
+    Command::new(pyasm)
+        .arg("build")
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(drop)
 }
 
 fn pct(a: usize, b: usize) -> String {

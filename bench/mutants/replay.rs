@@ -111,16 +111,7 @@ pub fn replay(o: &Options) -> Result<bool, String> {
         module: module.clone(),
         what: field(&txt, "mutation"),
     };
-    let st = Command::new(&o.pyasm)
-        .arg("build")
-        .arg(&src)
-        .arg("-o")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("pyasm build: {e}"))?;
-    let _ = st;
+    super::drive::build_dir(&o.pyasm, &src, &out).map_err(|e| format!("pyasm build: {e}"))?;
     // What the verifier refuses now (after a fix) cannot run.
     let built = |it: &Item| out.join(format!("{}.pyc", it.key)).exists();
     if !built(&target) {
