@@ -17,7 +17,7 @@ use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Module, NameRef, Span, Stmt};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
-use rustc_hash::{FxHashMap, FxHashMap as HashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use tables::Tables;
 
 /// How to assemble.
@@ -95,7 +95,7 @@ fn assemble_inner(
     if module.blocks.is_empty() {
         return Err(diags);
     }
-    let mut by_name: HashMap<&str, usize> = HashMap::default();
+    let mut by_name: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, b) in module.blocks.iter().enumerate() {
         by_name.entry(&b.name).or_insert(i);
     }
@@ -257,7 +257,7 @@ impl Builder<'_> {
             self.diags.push(d);
             return;
         }
-        let mut children: HashMap<&str, Option<Code>> = HashMap::default();
+        let mut children: FxHashMap<&str, Option<Code>> = FxHashMap::default();
         for k in 0..self.children[i].len() {
             let (name, j) = &self.children[i][k];
             let code = match *j {
@@ -441,7 +441,7 @@ pub fn assemble_block_with(
     check_vars(block, &mut diags);
 
     // Labels.
-    let mut labels: HashMap<&str, (usize, Span)> = HashMap::default();
+    let mut labels: FxHashMap<&str, (usize, Span)> = FxHashMap::default();
     let mut ninstr = 0usize;
     for s in &block.body {
         match s {
@@ -896,7 +896,7 @@ pub fn assemble_block_with(
 }
 
 fn check_vars(block: &Block, diags: &mut Vec<Diag>) {
-    let mut seen: HashMap<&PyStr, &Span> = HashMap::default();
+    let mut seen: FxHashMap<&PyStr, &Span> = FxHashMap::default();
     for v in &block.vars {
         if let Some(first) = seen.get(&v.name) {
             diags.push(
@@ -948,7 +948,7 @@ fn resolve_operand(
     ins: &crate::model::Instr,
     idx: usize,
     tabs: &Tables,
-    labels: &HashMap<&str, (usize, Span)>,
+    labels: &FxHashMap<&str, (usize, Span)>,
 ) -> Result<Operand, Diag> {
     let span = ins.arg_span.clone();
     let Some(info) = info else {
