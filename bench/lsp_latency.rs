@@ -382,6 +382,8 @@ fn memory_parts(text: &str) -> MemoryParts {
     let tree = pyasm::syntax::parse(text, None);
     let r2 = memory(me).0;
     let analysis = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
+    // As the server does once a document is built.
+    pyasm::release_freed_memory();
     let r3 = memory(me).0;
     let mut nodes = 0;
     let mut cursor = tree.walk();

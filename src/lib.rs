@@ -57,6 +57,17 @@ pub fn keep_memory_low() {
     }
 }
 
+/// Gives the system back the memory of pages that freeing left empty or
+/// nearly so, now rather than when mimalloc next gets to them: for the
+/// language server after it has built a whole document, whose lowering and
+/// verifying freed much more than they kept. (On the 100,000-line benchmark
+/// file: 1.1 MiB of the 46 MiB the server held after opening it.)
+pub fn release_freed_memory() {
+    // SAFETY: a plain call into the allocator, which is thread-safe;
+    // `force` only makes it visit every page rather than some.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 /// Turns transparent huge pages off for this process when it was started
 /// as `pyasm lsp`; meant to run before `main` (see `src/main.rs`), so it
 /// allocates nothing and reads the command line from `/proc`. The runtime

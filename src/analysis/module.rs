@@ -42,6 +42,17 @@ pub struct BlockFacts {
     pub functions: Vec<crate::asm::MadeFunction>,
 }
 
+impl BlockFacts {
+    /// Drops spare capacity (see [`crate::asm::BlockInfo::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.refs.shrink_to_fit();
+        self.defines.shrink_to_fit();
+        self.reads.shrink_to_fit();
+        self.hidden.shrink_to_fit();
+        self.functions.shrink_to_fit();
+    }
+}
+
 fn name_of(arg: &Arg) -> Option<&PyStr> {
     match arg {
         Arg::Name(n)

@@ -338,6 +338,19 @@ pub struct BlockInfo {
     pub hidden: Vec<HiddenParam>,
 }
 
+impl BlockInfo {
+    /// Drops spare capacity, for an analysis that keeps the facts for as
+    /// long as a file is open.
+    pub fn shrink_to_fit(&mut self) {
+        self.layout.shrink_to_fit();
+        self.depths.shrink_to_fit();
+        self.computed_handler_depths.shrink_to_fit();
+        self.diags.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.hidden.shrink_to_fit();
+    }
+}
+
 /// A hidden parameter of a block (`.0`...): its position, the kinds it
 /// promises (as `analysis::kinds` counts them), its name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -587,6 +587,12 @@ impl FileAnalysis {
                 Err(mut ds) => diags.append(&mut ds),
             }
         }
+        // Kept until the segment is analysed again: no spare capacity.
+        diags.shrink_to_fit();
+        facts.shrink_to_fit();
+        if let Some(bi) = info.as_mut() {
+            bi.shrink_to_fit();
+        }
         let seg = &mut self.segments[i];
         seg.at = start;
         seg.dirty = false;
