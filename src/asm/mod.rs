@@ -322,10 +322,10 @@ pub struct BlockContext<'a> {
 /// Facts about an assembled block that editors and the disassembler use.
 #[derive(Debug, Default)]
 pub struct BlockInfo {
-    /// Offset (code units) and size of each instruction, in body order.
-    pub layout: Vec<(u32, u32)>,
-    /// Stack depth before each instruction, when reachable.
-    pub depths: Vec<Option<i32>>,
+    /// Stack depth before each instruction, in body order, or -1 where no
+    /// path reaches it (see [`BlockInfo::depth`]): four bytes an
+    /// instruction, kept for every block of every open document.
+    depths: Vec<i32>,
     pub computed_stacksize: u32,
     pub computed_handler_depths: Vec<Option<u32>>,
     /// The verifier's findings; the block was assembled regardless.
@@ -339,10 +339,15 @@ pub struct BlockInfo {
 }
 
 impl BlockInfo {
+    /// The stack depth before the `k`th instruction of the body, when a
+    /// path reaches it.
+    pub fn depth(&self, k: usize) -> Option<i32> {
+        self.depths.get(k).copied().filter(|&d| d >= 0)
+    }
+
     /// Drops spare capacity, for an analysis that keeps the facts for as
     /// long as a file is open.
     pub fn shrink_to_fit(&mut self) {
-        self.layout.shrink_to_fit();
         self.depths.shrink_to_fit();
         self.computed_handler_depths.shrink_to_fit();
         self.diags.shrink_to_fit();
@@ -890,14 +895,13 @@ pub fn assemble_block_with(
         exceptiontable,
     };
     let info = BlockInfo {
-        layout: (0..ops.len()).map(|i| (offsets[i], sizes[i])).collect(),
         // Dead code is walked from estimated depths (for the stack size,
         // as CPython does); those are no depth any path has.
         depths: analysis
             .depths
             .iter()
             .zip(&analysis.live)
-            .map(|(d, &live)| d.filter(|_| live))
+            .map(|(d, &live)| d.filter(|&d| live && d >= 0).unwrap_or(-1))
             .collect(),
         computed_stacksize: analysis.max_depth,
         computed_handler_depths: handler_depths,

@@ -612,9 +612,7 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
             };
             (
                 arg,
-                seg.info
-                    .as_ref()
-                    .and_then(|i| i.depths.get(k).copied().flatten()),
+                seg.info.as_ref().and_then(|i| i.depth(k)),
                 seg.info.is_some(),
             )
         }
@@ -1074,7 +1072,7 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
         let mut k = 0;
         for s in &block.body {
             let Stmt::Instr(ins) = s else { continue };
-            let depth = info.depths.get(k).copied().flatten();
+            let depth = info.depth(k);
             k += 1;
             let span = ins.span.clone();
             if span.start < a || span.start > b {
