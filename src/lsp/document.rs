@@ -77,6 +77,9 @@ impl Document {
         let rope = Rope::from_str(text);
         let tree = parse_rope(&rope, None);
         let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
+        // Lowering and verifying every block freed far more than the
+        // analysis keeps.
+        crate::release_freed_memory();
         Document {
             rope,
             tree,
@@ -101,6 +104,7 @@ impl Document {
                     self.rope = Rope::from_str(&c.text);
                     self.tree = parse_rope(&self.rope, None);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
+                    crate::release_freed_memory();
                     edited = false;
                 }
                 Some(r) => {

@@ -318,9 +318,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         timing::begin();
-        let TextDocumentItem {
-            uri, text, version, ..
-        } = params.text_document;
+        let td = params.text_document;
         let computed = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             let (enc, v, opts) = (
@@ -329,24 +327,20 @@ impl LanguageServer for Backend {
                 state.settings.options(),
             );
             let doc = catch_unwind(AssertUnwindSafe(|| {
-                timing::time("open", || Document::new(&text, version, enc, v, opts))
+                timing::time("open", || Document::new(&td.text, td.version, enc, v, opts))
             }));
             match doc {
                 Ok(doc) => {
-                    state.docs.insert(uri.clone(), doc);
+                    state.docs.insert(td.uri.clone(), doc);
                 }
                 Err(_) => {
-                    state.docs.remove(&uri);
+                    state.docs.remove(&td.uri);
                 }
             }
             drop(state);
-            self.diagnostics(&uri)
+            self.diagnostics(&td.uri)
         };
-        // The rope holds the text now; what building the document freed
-        // goes back to the system.
-        drop(text);
-        crate::release_freed_memory();
-        self.publish(uri, computed).await;
+        self.publish(td.uri, computed).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -367,8 +361,6 @@ impl LanguageServer for Backend {
                 doc.apply(&params.content_changes, version)
             }))
             .is_ok();
-            // A whole new text is built as on open (see `did_open`).
-            let rebuilt = !ok || params.content_changes.iter().any(|c| c.range.is_none());
             if !ok {
                 // Start again from the text, whatever state the failed
                 // update left behind.
@@ -381,11 +373,6 @@ impl LanguageServer for Backend {
                         state.docs.remove(&uri);
                     }
                 }
-            }
-            if rebuilt {
-                drop(state);
-                drop(params.content_changes);
-                crate::release_freed_memory();
             }
         }
         let computed = self.diagnostics(&uri);
