@@ -10,7 +10,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step prints the time the one before it took, and the last line the
+# whole run's, so the CI log shows where the minutes go.
+step_name=""
+step_start=$SECONDS
+run_start=$SECONDS
+step_done() {
+    [ -z "$step_name" ] || printf '== took %d s: %s\n' $((SECONDS - step_start)) "$step_name"
+}
+step() {
+    step_done
+    step_name="$*"
+    step_start=$SECONDS
+    printf '\n== %s\n' "$*"
+}
+finish() {
+    local rc=$?
+    step_done
+    printf '== total %d s (exit %d)\n' $((SECONDS - run_start)) "$rc"
+}
+trap finish EXIT
 
 step "installing what the tests need"
 if ! command -v python3.11 >/dev/null 2>&1; then
