@@ -594,9 +594,29 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     }
                     None
                 };
+                // A dead handler's cleanup block (COPY 3; POP_EXCEPT;
+                // RERAISE 1) is protected in turn by the handler of the
+                // statement around its `try` (a `with`, another `try`),
+                // whose depth is the level at which the `try` starts. That
+                // beats the level of the code laid out before it, which
+                // may be some other statement's handler (an inlined
+                // comprehension's, one item deeper).
+                let enclosing_level = || {
+                    let covering =
+                        |at: usize| excepts.iter().position(|e| e.start <= at && at < e.end);
+                    let cleanup = excepts[covering(i)?].handler;
+                    let is_cleanup = instrs
+                        .get(cleanup)?
+                        .op
+                        .is_some_and(|o| o.base.unwrap_or(o.name) == "COPY");
+                    if !is_cleanup {
+                        return None;
+                    }
+                    handler_depths[covering(cleanup)?].map(|d| d as i32)
+                };
                 let seed = match (rejoin(), starts_handler, name_cleanup()) {
                     (Some(d), _, _) if d >= 0 => d,
-                    (_, true, _) => after + 1,
+                    (_, true, _) => enclosing_level().unwrap_or(after) + 1,
                     (_, false, Some(d)) => d - 1 + 2,
                     (_, false, None) => before + 2,
                 };

@@ -47,6 +47,11 @@ def main():
                 for e1, e2 in zip(ex, ey):
                     h_total += 1
                     h_equal += e1.depth == e2.depth
+                    if e1.depth != e2.depth:
+                        worst.append(
+                            f"{p}: {x.co_qualname} handler at {e1.target}: "
+                            f"depth {e1.depth} -> {e2.depth}"
+                        )
     for w in worst[:10]:
         print(w)
     total = equal + larger + smaller
