@@ -2,9 +2,10 @@
 # The verifier against the real interpreters: mutants of real code objects
 # (instructions deleted, duplicated, swapped, jumps and exception entries
 # retargeted, arguments changed), each built with `pyasm build` (verifier
-# on), and every one it accepts run in CPython: 3.11 natively (a process
-# per mutant), 3.12 to 3.14 in their pyodide builds (a worker per run of
-# mutants; see tests/pyodide/mutants.mjs for the isolation). Prints, per
+# on), and every one it accepts run in CPython: natively where
+# tests/interpreters.txt lists the version (a process per mutant), in its
+# pyodide build otherwise (a worker per run of mutants; see
+# tests/pyodide/mutants.mjs for the isolation). Prints, per
 # version: mutants generated, accepted, ran, failed only with a Python
 # exception, hangs, crashes, with each crashing mutant saved for
 # reproduction. Exits 1 if any accepted mutant crashed an interpreter.
@@ -14,7 +15,7 @@
 #                         [--unmutated]
 #
 # The corpora are the ones tests/verifier.rs checks: 3.11's standard
-# library compiled by python3.11; for 3.12-3.14, each pyodide's own
+# library compiled by 3.11; for 3.12 and later, each interpreter's own
 # standard library and 3.11's sources, compiled by that version. They are
 # made once under target/mutants/VERSION (and disassembled again when the
 # pyasm binary changes). Crashing mutants go to target/mutants/crashes:
@@ -24,7 +25,8 @@
 # An unconfirmed trap (WebAssembly) keeps its predecessors in
 # VERSION-ID.before; replay them with
 #   cargo bench --bench mutants -- replay --version V --case target/mutants/crashes/V-ID [--bisect]
-# Needs python3.11 (PYTHON overrides it) and `npm ci --prefix tests`.
+# Needs the native interpreters of tests/interpreters.txt and
+# `npm ci --prefix tests`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,8 +48,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-PYTHON=${PYTHON:-python3.11}
-export PYASM_PYTHON311=$PYTHON
+# native VERSION: the path of the version's native interpreter, or nothing
+# when it runs in pyodide (tests/interpreters.txt, as the tests read it).
+native() {
+    local full
+    full=$(awk -v v="$1" '$1 == v { print $2 }' tests/interpreters.txt)
+    [ -n "$full" ] && echo "${PYENV_ROOT:-$HOME/.pyenv}/versions/$full/bin/python$1"
+    return 0
+}
+PYTHON=$(native 3.11)
 OUT=target/mutants
 PYASM=target/release/pyasm
 
@@ -60,8 +69,10 @@ STDLIB=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'
 compile() {
     local version=$1 src=$2 dest=$3
     [ -d "$dest" ] && return 0
-    if [ "$version" = 3.11 ]; then
-        "$PYTHON" tests/py/compile_tree.py "$src" "$dest.tmp" --exclude site-packages 2>/dev/null
+    local exe
+    exe=$(native "$version")
+    if [ -n "$exe" ]; then
+        "$exe" tests/py/compile_tree.py "$src" "$dest.tmp" --exclude site-packages 2>/dev/null
     else
         node tests/pyodide/run.mjs "$version" tests/py/compile_tree.py "$src" "$PWD/$dest.tmp" --exclude site-packages 2>/dev/null
     fi

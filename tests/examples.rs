@@ -1,6 +1,6 @@
 //! Every hand-written program in `examples/<version>/` builds with
 //! `pyasm build` for that version, runs in that version's real interpreter
-//! (python3.11 natively; 3.12 to 3.14 in pyodide under Node), and prints
+//! (natively or in pyodide under Node, as `tests/interpreters.txt` says), and prints
 //! exactly what `examples/<name>.out` says. Each one's disassembly also
 //! builds back to the same bytes.
 
@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 /// Runs a .pyc in the interpreter of `version` and returns its stdout.
 fn run_pyc(version: &str, pyc: &Path) -> String {
-    // python3.11 runs a .pyc itself; the pyodide builds have no command line.
-    if version == "3.11" {
-        run(std::process::Command::new(common::interp::python311()).arg(pyc))
-    } else {
-        run(&mut py_script(version, "run_pyc.py", &[pyc]))
+    // A native interpreter runs a .pyc itself; the pyodide builds have no
+    // command line.
+    match common::interp::native(version) {
+        Some(exe) => run(std::process::Command::new(exe).arg(pyc)),
+        None => run(&mut py_script(version, "run_pyc.py", &[pyc])),
     }
 }
 

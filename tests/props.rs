@@ -33,8 +33,8 @@ fn config() -> Config {
 fn examples() -> Vec<String> {
     let root = common::interp::root().join("examples");
     let mut out = Vec::new();
-    for v in ["3.11", "3.12", "3.13", "3.14"] {
-        let mut names: Vec<_> = std::fs::read_dir(root.join(v))
+    for v in pyasm::versions::Version::ALL {
+        let mut names: Vec<_> = std::fs::read_dir(root.join(v.as_str()))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))

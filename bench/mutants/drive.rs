@@ -4,9 +4,10 @@
 //! `bench/mutants.sh` (through the `mutants` bench binary) and
 //! `tests/mutants.rs`.
 //!
-//! The interpreter side: `python3.11 tests/py/mutants.py run` (a fork per
-//! mutant) and `node tests/pyodide/mutants.mjs` (a worker that runs one
-//! mutant after another; see its header for the isolation it gives).
+//! The interpreter side: `tests/py/mutants.py run` in a native interpreter
+//! (a fork per mutant) and `node tests/pyodide/mutants.mjs` (a worker that
+//! runs one mutant after another; see its header for the isolation it
+//! gives) for a version that has none here.
 
 use super::gen::{generate, module_name, originals, unmutated, CorpusFile, Mutant};
 use std::collections::HashMap;
@@ -30,7 +31,9 @@ pub struct Config {
     pub batch: usize,
     /// Seconds a mutant may run.
     pub timeout: f64,
-    pub python311: String,
+    /// The version's native interpreter (`tests/interpreters.txt`); `None`
+    /// runs its pyodide build.
+    pub native: Option<PathBuf>,
     /// Print a line per batch to stderr.
     pub progress: bool,
     /// Run the corpus's own code objects, unmutated, instead of mutants
@@ -132,8 +135,8 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     let results = dir.join("results.tsv");
     std::fs::write(&list_path, list).expect("write list");
     let timeout = cfg.timeout.to_string();
-    let mut cmd = if cfg.version == "3.11" {
-        let mut c = Command::new(&cfg.python311);
+    let mut cmd = if let Some(exe) = &cfg.native {
+        let mut c = Command::new(exe);
         c.args(["-I", "-S"])
             .arg(cfg.repo.join("tests/py/mutants.py"))
             .arg("run");

@@ -12,6 +12,8 @@
 
 mod drive;
 mod gen;
+#[path = "../../tests/common/interpreters.rs"]
+mod interpreters;
 mod replay;
 
 use std::path::PathBuf;
@@ -82,7 +84,7 @@ fn main() {
         seed: opt("--seed").and_then(|s| s.parse().ok()).unwrap_or(1),
         batch: opt("--batch").and_then(|s| s.parse().ok()).unwrap_or(5000),
         timeout,
-        python311: std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".into()),
+        native: interpreters::native(&repo, &need("--version")),
         progress: true,
         unmutated: args.iter().any(|a| a == "--unmutated"),
         repo,

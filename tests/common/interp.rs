@@ -1,7 +1,8 @@
-//! Driving the real interpreters from the tests: python3.11 natively, 3.12
-//! to 3.14 through `tests/pyodide/run.mjs`. Every test that runs Python goes
-//! through here, so the way an interpreter is found and started, and how a
-//! failure is reported, is written once.
+//! Driving the real interpreters from the tests: natively where
+//! `tests/interpreters.txt` lists a version (pyenv's builds), otherwise the
+//! pinned pyodide build under Node (`tests/pyodide/run.mjs`). Every test
+//! that runs Python goes through here, so the way an interpreter is found
+//! and started, and how a failure is reported, is written once.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,26 +11,45 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The python3.11 executable (`PYASM_PYTHON311` overrides it).
+/// The native interpreter of `version`, if the tests run it natively.
+pub fn native(version: &str) -> Option<PathBuf> {
+    super::interpreters::native(&root(), version)
+}
+
+/// The native CPython 3.11, which also runs the tests' tools (pytest-lsp,
+/// the TOML check of the Helix entry).
 pub fn python311() -> String {
-    std::env::var("PYASM_PYTHON311").unwrap_or_else(|_| "python3.11".to_string())
+    native("3.11")
+        .expect("tests/interpreters.txt lists 3.11")
+        .display()
+        .to_string()
 }
 
 /// A command running the Python file `script` with `args` in the real
-/// interpreter of `version`.
+/// interpreter of `version`: native where there is one, else pyodide.
 pub fn python(version: &str, script: &Path, args: &[&Path]) -> Command {
-    let mut c = if version == "3.11" {
-        Command::new(python311())
-    } else {
-        assert!(
-            root().join("tests/node_modules").exists(),
-            "tests/node_modules is missing: `npm ci --prefix tests` installs the interpreters (tests/run-all.sh does)"
-        );
-        let mut c = Command::new("node");
-        c.arg(root().join("tests/pyodide/run.mjs")).arg(version);
-        c
-    };
-    c.arg(script).args(args);
+    match native(version) {
+        Some(exe) => {
+            let mut c = Command::new(exe);
+            c.arg(script).args(args);
+            c
+        }
+        None => pyodide(version, script, args),
+    }
+}
+
+/// A command running `script` in the pyodide build of `version`, also for
+/// a version that otherwise runs natively (to show that the two agree).
+pub fn pyodide(version: &str, script: &Path, args: &[&Path]) -> Command {
+    assert!(
+        root().join("tests/node_modules").exists(),
+        "tests/node_modules is missing: `npm ci --prefix tests` installs the interpreters (tests/run-all.sh does)"
+    );
+    let mut c = Command::new("node");
+    c.arg(root().join("tests/pyodide/run.mjs"))
+        .arg(version)
+        .arg(script)
+        .args(args);
     c
 }
 
@@ -58,7 +78,8 @@ pub fn run(cmd: &mut Command) -> String {
     stdout
 }
 
-/// Where python3.11 keeps its standard library.
+/// Where the native CPython 3.11 keeps its standard library: the source
+/// of the corpus every version compiles.
 pub fn stdlib_311() -> String {
     run(Command::new(python311()).args([
         "-c",

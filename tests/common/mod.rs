@@ -14,6 +14,7 @@
 #![allow(dead_code)] // each test binary uses part of this module
 
 pub mod interp;
+pub mod interpreters;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +54,14 @@ pub fn dump_native(exe: &str) -> Dump {
         json: parse(&out, exe),
         source: exe.to_string(),
     }
+}
+
+/// Whether `tests/package.json` pins a pyodide build of `version`.
+pub fn has_pyodide(version: &str) -> bool {
+    let pinned =
+        std::fs::read_to_string(root().join("tests/package.json")).expect("tests/package.json");
+    let package = format!("py{}", version.replace('.', ""));
+    pinned.contains(&format!("\"{package}\""))
 }
 
 /// Runs the dump script in the pyodide build of CPython `version` ("3.12",
