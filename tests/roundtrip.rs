@@ -1,88 +1,10 @@
-//! The exact round trip, for every version, checked in that version's real
-//! interpreter: the interpreter compiles a corpus, `pyasm dis` turns the .pyc
-//! files into text, `pyasm build` turns the text back into .pyc files, and
-//! the interpreter compares the code objects field by field and by marshal
-//! bytes (`tests/py/compare_pyc.py`).
-//!
-//! Corpora: the CPython 3.11 standard library sources, tests included,
-//! compiled by each version; and for 3.12 to 3.14 also the version's own
-//! standard library (from pyodide's python_stdlib.zip).
+//! The exact round trip of code objects the compiler never writes, checked
+//! in the real CPython 3.11. The round trip of real corpora, for every
+//! version, is `round_trip::V` in `tests/versions.rs`.
 
 mod common;
 
-use common::interp::{identical, py_script, pyasm, run, stdlib_311};
-use std::path::Path;
-
-fn round_trip(version: &str) {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut corpora = vec![("cpython311", stdlib_311(), 1500)];
-    if version != "3.11" {
-        corpora.insert(0, ("own", "STDLIB".to_string(), 400));
-    }
-    let mut failures = Vec::new();
-    for (name, src, at_least) in corpora {
-        let orig = tmp.path().join(format!("{name}-orig"));
-        let text = tmp.path().join(format!("{name}-text"));
-        let rebuilt = tmp.path().join(format!("{name}-rebuilt"));
-        let compiled = run(&mut py_script(
-            version,
-            "compile_tree.py",
-            &[
-                Path::new(&src),
-                &orig,
-                Path::new("--exclude"),
-                Path::new("site-packages"),
-            ],
-        ));
-        run(pyasm().arg("dis").arg(&orig).arg("-o").arg(&text));
-        run(pyasm().arg("build").arg(&text).arg("-o").arg(&rebuilt));
-        let out = py_script(version, "compare_pyc.py", &[&orig, &rebuilt])
-            .output()
-            .unwrap();
-        let report = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (n, m) = identical(&report);
-        println!(
-            "{version} {name}: {} -> identical {n}/{m}",
-            compiled.lines().last().unwrap_or("").trim()
-        );
-        if n != m || m < at_least {
-            let head: String = report.lines().take(10).collect::<Vec<_>>().join("\n");
-            failures.push(format!("{version} {name}: identical {n}/{m}\n{head}"));
-        }
-        // The text names its version.
-        let any = walkdir::WalkDir::new(&text)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .find(|e| e.file_type().is_file())
-            .expect("some .pyasm output");
-        let first = std::fs::read_to_string(any.path()).unwrap();
-        assert!(
-            first.starts_with(&format!(".python {version}\n")),
-            "{first:.40}"
-        );
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[test]
-fn round_trip_311() {
-    round_trip("3.11");
-}
-
-#[test]
-fn round_trip_312() {
-    round_trip("3.12");
-}
-
-#[test]
-fn round_trip_313() {
-    round_trip("3.13");
-}
-
-#[test]
-fn round_trip_314() {
-    round_trip("3.14");
-}
+use common::interp::{identical, py_script, pyasm, run};
 
 /// Code objects the compiler never writes but marshal loads: non-minimal
 /// EXTENDED_ARG, non-zero caches, unknown opcodes, indexes and jumps out of

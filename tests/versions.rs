@@ -1,0 +1,517 @@
+//! Every check that runs once per CPython version, from one driver. The
+//! versions are `Version::ALL`, so a version added there is checked by all
+//! of these at once, and fails where it lacks an interpreter instead of
+//! being skipped. For each version, in its real interpreter (native or
+//! pyodide, as `tests/interpreters.txt` says):
+//!
+//! - `opcodes::V`: the opcode table against the interpreter's own metadata
+//!   (`tests/common/mod.rs` says what is compared); where a version runs
+//!   natively and also has a pinned pyodide build, `opcodes::V::pyodide`
+//!   checks the table against that build too, so the two are shown to
+//!   agree on everything the table holds;
+//! - `round_trip::V`: the exact round trip (`pyasm dis`, `pyasm build`,
+//!   then the interpreter compares the code objects field by field and by
+//!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
+//!   standard library sources (tests included) compiled by that version,
+//!   and for 3.12 and later also on the version's own standard library;
+//! - `verifier::V`: on the same corpora, every `.pyasm` that `pyasm dis`
+//!   writes checks with zero errors; `pyasm build --recompute-stack` gives
+//!   CPython's `co_stacksize` and handler depths; defects injected into
+//!   real code objects are reported with their code;
+//! - `mutants::V`: mutants of a few dozen standard-library modules, built
+//!   with the verifier on, every accepted one run; none may crash the
+//!   interpreter (the full count is `bash bench/mutants.sh`);
+//! - `isolation::V`, for a version that runs in pyodide: the pyodide
+//!   worker's isolation between mutants.
+//!
+//! The corpora are compiled and disassembled once per run, by whichever
+//! check asks first, and shared. `PYASM_MUTANTS_SEED` picks other mutants,
+//! `PYASM_MUTANTS_COUNT` more.
+
+mod common;
+
+#[path = "../bench/mutants/drive.rs"]
+mod drive;
+#[path = "../bench/mutants/gen.rs"]
+mod gen;
+
+use common::interp::{identical, native, py_script, pyasm, root, run, stdlib_311};
+use libtest_mimic::{Arguments, Trial};
+use pyasm::versions::Version;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+fn main() {
+    let args = Arguments::from_args();
+    let scratch = Arc::new(tempfile::tempdir().expect("a scratch folder"));
+    let corpora: Arc<Vec<OnceLock<Vec<Corpus>>>> =
+        Arc::new(Version::ALL.iter().map(|_| OnceLock::new()).collect());
+    let mut trials = Vec::new();
+    for (i, &v) in Version::ALL.iter().enumerate() {
+        let name = v.as_str();
+        trials.push(Trial::test(format!("opcodes::{name}"), move || {
+            timed(&format!("opcodes::{name}"), || {
+                let dump = match native(name) {
+                    Some(exe) => common::dump_native(&exe.display().to_string()),
+                    None => common::dump_pyodide(name),
+                };
+                common::check_table(v, &dump);
+            });
+            Ok(())
+        }));
+        if native(name).is_some() && common::has_pyodide(name) {
+            trials.push(Trial::test(
+                format!("opcodes::{name}::pyodide"),
+                move || {
+                    timed(&format!("opcodes::{name}::pyodide"), || {
+                        common::check_table(v, &common::dump_pyodide(name))
+                    });
+                    Ok(())
+                },
+            ));
+        }
+        let (s, c) = (scratch.clone(), corpora.clone());
+        trials.push(Trial::test(format!("round_trip::{name}"), move || {
+            let corpora = c[i].get_or_init(|| make_corpora(name, s.path()));
+            timed(&format!("round_trip::{name}"), || round_trip(name, corpora));
+            Ok(())
+        }));
+        let (s, c) = (scratch.clone(), corpora.clone());
+        trials.push(Trial::test(format!("verifier::{name}"), move || {
+            let corpora = c[i].get_or_init(|| make_corpora(name, s.path()));
+            timed(&format!("verifier::{name}"), || verifier(name, corpora));
+            Ok(())
+        }));
+        trials.push(Trial::test(format!("mutants::{name}"), move || {
+            timed(&format!("mutants::{name}"), || mutants(name));
+            Ok(())
+        }));
+        if native(name).is_none() {
+            trials.push(Trial::test(format!("isolation::{name}"), move || {
+                timed(&format!("isolation::{name}"), || isolation(name));
+                Ok(())
+            }));
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(corpora);
+    // The scratch folder (every compiled corpus) goes before the exit.
+    drop(scratch);
+    conclusion.exit();
+}
+
+/// Runs `f` and prints how long it took, so the CI log shows where the
+/// minutes go.
+fn timed(what: &str, f: impl FnOnce()) {
+    let start = Instant::now();
+    f();
+    println!("{what}: took {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// One corpus of one version: compiled by the interpreter, then
+/// disassembled.
+struct Corpus {
+    name: &'static str,
+    orig: PathBuf,
+    text: PathBuf,
+    /// What `compile_tree.py` printed ("compiled N, refused K").
+    compiled: String,
+    /// Files the corpus must have at least, so that a compile that quietly
+    /// found nothing cannot pass.
+    at_least: usize,
+}
+
+/// Compiles and disassembles `version`'s corpora under `scratch`: the 3.11
+/// standard library sources, and for 3.12 and later the version's own
+/// standard library first.
+fn make_corpora(version: &str, scratch: &Path) -> Vec<Corpus> {
+    let start = Instant::now();
+    let mut list = vec![("cpython311", stdlib_311(), 1500)];
+    if version != "3.11" {
+        list.insert(0, ("own", "STDLIB".to_string(), 400));
+    }
+    let out = list
+        .into_iter()
+        .map(|(name, src, at_least)| {
+            let orig = scratch.join(format!("{version}-{name}-orig"));
+            let text = scratch.join(format!("{version}-{name}-text"));
+            let compiled = run(&mut py_script(
+                version,
+                "compile_tree.py",
+                &[
+                    Path::new(&src),
+                    &orig,
+                    Path::new("--exclude"),
+                    Path::new("site-packages"),
+                ],
+            ));
+            run(pyasm().arg("dis").arg(&orig).arg("-o").arg(&text));
+            Corpus {
+                name,
+                orig,
+                text,
+                compiled: compiled.lines().last().unwrap_or("").trim().to_string(),
+                at_least,
+            }
+        })
+        .collect();
+    println!(
+        "corpora of {version}: compiled and disassembled in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    out
+}
+
+fn round_trip(version: &str, corpora: &[Corpus]) {
+    let mut failures = Vec::new();
+    for c in corpora {
+        let rebuilt = c
+            .text
+            .with_file_name(format!("{version}-{}-rebuilt", c.name));
+        run(pyasm().arg("build").arg(&c.text).arg("-o").arg(&rebuilt));
+        let out = py_script(version, "compare_pyc.py", &[&c.orig, &rebuilt])
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (n, m) = identical(&report);
+        println!("{version} {}: {} -> identical {n}/{m}", c.name, c.compiled);
+        if n != m || m < c.at_least {
+            let head: String = report.lines().take(10).collect::<Vec<_>>().join("\n");
+            failures.push(format!("{version} {}: identical {n}/{m}\n{head}", c.name));
+        }
+        // The text names its version.
+        let any = walkdir::WalkDir::new(&c.text)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_type().is_file())
+            .expect("some .pyasm output");
+        let first = std::fs::read_to_string(any.path()).unwrap();
+        assert!(
+            first.starts_with(&format!(".python {version}\n")),
+            "{first:.40}"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn counts(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn verifier(version: &str, corpora: &[Corpus]) {
+    for c in corpora {
+        // No false errors.
+        let out = pyasm()
+            .args(["check", "--format", "json"])
+            .arg(&c.text)
+            .output()
+            .unwrap();
+        let json = String::from_utf8_lossy(&out.stdout);
+        let errors: Vec<&str> = json
+            .lines()
+            .filter(|l| l.contains("\"severity\":\"error\""))
+            .collect();
+        let warnings = json.lines().count() - errors.len();
+        println!(
+            "{version} {}: check: {} errors, {warnings} warnings",
+            c.name,
+            errors.len()
+        );
+        assert!(
+            errors.is_empty(),
+            "false errors:\n{}",
+            errors[..errors.len().min(10)].join("\n")
+        );
+        assert_eq!(out.status.code(), Some(0));
+
+        // Stack sizes and handler depths, recomputed. --no-verify: a wrong
+        // recomputed depth would make the verifier refuse the file, and
+        // every file must be counted.
+        let recomputed = c
+            .text
+            .with_file_name(format!("{version}-{}-recomputed", c.name));
+        run(pyasm()
+            .args(["build", "--recompute-stack", "--no-verify"])
+            .arg(&c.text)
+            .arg("-o")
+            .arg(&recomputed));
+        let report = run(&mut py_script(
+            version,
+            "compare_stack.py",
+            &[&c.orig, &recomputed],
+        ));
+        let lines: Vec<&str> = report.lines().collect();
+        let stack = lines
+            .iter()
+            .find(|l| l.starts_with("stacksize:"))
+            .expect("stacksize line");
+        let depths = lines
+            .iter()
+            .find(|l| l.starts_with("handler depths:"))
+            .expect("depths line");
+        println!("{version} {}: {stack}; {depths}", c.name);
+        let s = counts(stack); // equal, larger, smaller, total
+        let h = counts(depths); // equal, total
+        assert_eq!(s[0], s[3], "{stack}");
+        // A stack size below CPython's would let the frame overflow.
+        assert_eq!(
+            s[2], 0,
+            "computed stack size smaller than CPython's: {stack}"
+        );
+        // Every handler depth equals CPython's.
+        assert_eq!(h[0], h[1], "{depths}");
+    }
+
+    // Injected defects, in the 3.11 sources as this version compiled them.
+    let base = corpora
+        .iter()
+        .find(|c| c.name == "cpython311")
+        .expect("the cpython311 corpus");
+    let mutants = base.orig.with_file_name(format!("{version}-defects"));
+    let text = base.orig.with_file_name(format!("{version}-defects-text"));
+    let made = run(&mut py_script(
+        version,
+        "inject_defects.py",
+        &[&base.orig, &mutants, Path::new("60")],
+    ));
+    run(pyasm().arg("dis").arg(&mutants).arg("-o").arg(&text));
+    let out = pyasm()
+        .args(["check", "--format", "json"])
+        .arg(&text)
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    let manifest = std::fs::read_to_string(mutants.join("manifest.tsv")).unwrap();
+    let mut found: HashMap<&str, (u32, u32)> = HashMap::new();
+    for line in manifest.lines() {
+        let mut p = line.split('\t');
+        let (file, kind) = (p.next().unwrap(), p.next().unwrap());
+        let path = text.join(file.replace(".pyc", ".pyasm"));
+        let needle = format!(
+            "\"path\":{}",
+            serde_json::to_string(&path.display().to_string()).unwrap()
+        );
+        let code = format!("\"code\":\"{kind}\"");
+        let hit = json
+            .lines()
+            .any(|l| l.contains(&needle) && l.contains(&code));
+        let e = found.entry(kind).or_default();
+        e.1 += 1;
+        e.0 += hit as u32;
+    }
+    let mut kinds: Vec<_> = found.into_iter().collect();
+    kinds.sort();
+    for (kind, (hit, total)) in &kinds {
+        println!("{version} injected {kind}: found {hit}/{total}");
+    }
+    assert_eq!(kinds.len(), 3, "{made}");
+    for (kind, (hit, total)) in kinds {
+        assert!(
+            total > 0 && hit == total,
+            "{version} {kind}: found {hit}/{total}"
+        );
+    }
+}
+
+/// Modules with loops, generators, `with`, `try`, comprehensions, closures
+/// and classes, present in every version's standard library.
+const MODULES: &[&str] = &[
+    "argparse",
+    "ast",
+    "base64",
+    "bisect",
+    "calendar",
+    "colorsys",
+    "configparser",
+    "contextlib",
+    "copy",
+    "csv",
+    "dataclasses",
+    "difflib",
+    "email.message",
+    "email.utils",
+    "enum",
+    "fnmatch",
+    "fractions",
+    "functools",
+    "gettext",
+    "graphlib",
+    "heapq",
+    "html.parser",
+    "inspect",
+    "ipaddress",
+    "json.decoder",
+    "json.encoder",
+    "linecache",
+    "pprint",
+    "queue",
+    "shlex",
+    "statistics",
+    "string",
+    "textwrap",
+    "tokenize",
+    "tomllib._parser",
+    "traceback",
+    "typing",
+    "urllib.parse",
+    "weakref",
+    "asyncio.locks",
+    "asyncio.queues",
+];
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn mutants(version: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let orig = tmp.path().join("orig");
+    let text = tmp.path().join("text");
+    let mut args: Vec<&Path> = vec![Path::new("compile"), &orig];
+    args.extend(MODULES.iter().map(Path::new));
+    let made = run(&mut py_script(version, "mutants.py", &args));
+    println!("{version}: {}", made.trim());
+    run(pyasm().arg("dis").arg(&orig).arg("-o").arg(&text));
+
+    let corpus = gen::index(&[text]);
+    assert!(
+        corpus.len() >= MODULES.len() - 2,
+        "corpus: {}",
+        corpus.len()
+    );
+    let cfg = drive::Config {
+        version: version.to_string(),
+        pyasm: PathBuf::from(env!("CARGO_BIN_EXE_pyasm")),
+        repo: root(),
+        work: tmp.path().join("work"),
+        keep: tmp.path().join("crashes"),
+        count: env_num("PYASM_MUTANTS_COUNT", 300) as usize,
+        seed: env_num("PYASM_MUTANTS_SEED", 7),
+        batch: 1000,
+        timeout: 2.0,
+        native: native(version),
+        progress: false,
+        unmutated: false,
+    };
+    let t = drive::run(&cfg, &corpus);
+    print!("{}", drive::report(version, &t));
+    println!(
+        "{version}: most frequent exceptions: {}",
+        drive::top_exceptions(&t, 6)
+    );
+    // The harness itself: mutants were made, some accepted and all of those
+    // run, some of them to completion.
+    assert_eq!(t.generated, cfg.count);
+    assert!(t.accepted > 0 && t.accepted < t.generated);
+    assert_eq!(t.missing, 0, "the runner gave no result for some mutants");
+    assert_eq!(t.ran, t.accepted);
+    assert!(t.ok > 0, "no mutant ran to completion");
+    // The point: nothing the verifier accepts crashes the interpreter.
+    let saved = |f: &[drive::Found]| {
+        f.iter()
+            .map(|c| std::fs::read_to_string(&c.saved).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        t.crashes.is_empty() && t.unconfirmed.is_empty(),
+        "accepted mutants crashed {version}:\n{}\n{}",
+        drive::report(version, &t),
+        saved(&t.crashes)
+    );
+}
+
+/// The pyodide worker's isolation between mutants, on the ways unmutated
+/// code took a long-lived worker down in earlier runs (no pyasm here: the
+/// interpreter compiles these module bodies itself, and the runner runs
+/// them one after another in one worker, in this order). Each expected
+/// outcome differs without the isolation it checks.
+fn isolation(version: &str) {
+    const STEPS: &[(&str, &str, &str)] = &[
+        // Closes fds 0 and 1 (as a function given 0 and 1 for file names
+        // does); the next body finds them open again.
+        (
+            "iso_a",
+            "open(0, 'rb').close()\nopen(1, 'rb').close()\n",
+            "ok",
+        ),
+        ("iso_b", "import os\nos.fstat(0)\nos.fstat(1)\n", "ok"),
+        // Leaves open a copy of a pipe whose two ends it closed; writing
+        // through it later must find it closed (pyodide 0.27 traps).
+        (
+            "iso_c",
+            "import os\nr, w = os.pipe()\nos.iso_fd = os.dup(w)\nos.close(r)\nos.close(w)\n",
+            "ok",
+        ),
+        (
+            "iso_d",
+            "import os\nos.write(os.iso_fd, b'x')\n",
+            "exception",
+        ),
+        // Cyclic garbage holding an operator.methodcaller, collected by the
+        // next body (3.13 and 3.14 trap clearing the C one).
+        (
+            "iso_e",
+            "import operator\nclass C:\n    m = operator.methodcaller('x')\n",
+            "ok",
+        ),
+        ("iso_f", "import gc\ngc.collect()\n", "ok"),
+        // A host timer whose callback raises, due when the body has ended.
+        (
+            "iso_g",
+            "from js import setTimeout\nsetTimeout(lambda: 1 / 0, 0)\n",
+            "ok",
+        ),
+        ("iso_h", "import time\ntime.sleep(0.05)\n", "ok"),
+        ("iso_i", "x = 1\n", "ok"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&src).unwrap();
+    for (name, body, _) in STEPS {
+        std::fs::write(src.join(format!("{name}.py")), body).unwrap();
+    }
+    run(&mut py_script(version, "compile_tree.py", &[&src, &out]));
+    let list = tmp.path().join("list.tsv");
+    let results = tmp.path().join("results.tsv");
+    let text: String = STEPS
+        .iter()
+        .map(|(name, _, _)| {
+            format!(
+                "{name}\t{}\t{name}\n",
+                out.join(format!("{name}.pyc")).display()
+            )
+        })
+        .collect();
+    std::fs::write(&list, text).unwrap();
+    run(std::process::Command::new("node")
+        .arg(root().join("tests/pyodide/mutants.mjs"))
+        .arg(version)
+        .arg(&list)
+        .arg(&results)
+        .args(["--in-order", "--restart-every", "1000"]));
+    let got = std::fs::read_to_string(&results).unwrap();
+    let outcome = |name: &str| {
+        got.lines()
+            .find_map(|l| {
+                let mut p = l.splitn(3, '\t');
+                (p.next() == Some(name)).then(|| p.next().unwrap_or("").to_string())
+            })
+            .unwrap_or_else(|| "no result".into())
+    };
+    let wrong: Vec<String> = STEPS
+        .iter()
+        .filter(|(name, _, want)| outcome(name) != *want)
+        .map(|(name, _, want)| format!("{name}: {} (expected {want})", outcome(name)))
+        .collect();
+    assert!(wrong.is_empty(), "{version}:\n{}\n{got}", wrong.join("\n"));
+}
