@@ -45,6 +45,19 @@ with open(os.environ["RSS_FILE"], "w") as f:
 sys.exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 "#;
 
+/// The binary under test: the `checked` build (optimized, with debug
+/// assertions and overflow checks) when `PYASM_CHECKED_BIN` names it, as
+/// `tests/run-all.sh` does, else the test build. Inputs of millions of
+/// lines take minutes in an unoptimized build.
+fn binary() -> PathBuf {
+    static SHOWN: std::sync::Once = std::sync::Once::new();
+    let bin = std::env::var_os("PYASM_CHECKED_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pyasm")));
+    SHOWN.call_once(|| println!("the binary under test: {}", bin.display()));
+    bin
+}
+
 /// Runs `pyasm ARGS` and learns its peak resident memory (see [`WAIT4`]);
 /// kills it if it runs into [`HANG`].
 fn pyasm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
@@ -55,7 +68,7 @@ fn pyasm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
     let mut child = Command::new("python3.11")
         .arg("-c")
         .arg(WAIT4)
-        .arg(env!("CARGO_BIN_EXE_pyasm"))
+        .arg(binary())
         .args(args.iter().map(|a| a.as_ref()))
         .env("RSS_FILE", &rss)
         .stdin(Stdio::null())
@@ -223,22 +236,28 @@ fn truncated_pyc() {
     let good = good_pyc();
     dis_fails("empty", b"", 0, "16-byte .pyc header");
     dis_fails("short_header", &good[..10], 10, "16-byte .pyc header");
-    // Cut anywhere in the body: always an error at or before the cut.
-    let tmp = tempfile::tempdir().unwrap();
+    // Cut anywhere in the body: always an error at or before the cut. The
+    // sweep runs in process, through what `pyasm dis` calls on the bytes
+    // it read; the binary is run on three of the cuts.
+    let error_at = |message: &str| -> usize {
+        message
+            .split("at byte ")
+            .nth(1)
+            .and_then(|s| s.split(':').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no byte offset in {message:?}"))
+    };
     for cut in 16..good.len() {
+        let e = pyasm::disassemble_pyc(&good[..cut]).expect_err("a cut .pyc is refused");
+        let at = error_at(&e.to_string());
+        assert!(at <= cut, "cut at {cut}, error at {at}: {e}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for cut in [16, good.len() / 2, good.len() - 1] {
         let p = file(tmp.path(), "cut.pyc", &good[..cut]);
         let r = pyasm(&[&"dis", &p]);
         assert_eq!(r.code, Some(1), "cut at {cut}: {}", r.stderr);
-        let at: usize = r
-            .stderr
-            .split("at byte ")
-            .nth(1)
-            .unwrap()
-            .split(':')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let at = error_at(&r.stderr);
         assert!(at <= cut, "cut at {cut}, error at {at}: {}", r.stderr);
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, after installing what they need on a fresh
-# machine: CPython 3.11 (the reference interpreter) with pytest-lsp for the
-# language server tests, CPython 3.12-3.14 as pyodide packages for Node, the
+# machine: CPython 3.11 with pytest-lsp for the language server tests, the
+# native interpreters of tests/interpreters.txt (pyenv), the other versions
+# as pyodide packages for Node, the
 # tree-sitter CLI that generated grammar/src/parser.c, Neovim (the
 # editors/nvim end-to-end test), the Rust components fmt and clippy, the
 # npm packages that build the VS Code extension, and cargo-fuzz, with which
@@ -44,6 +45,18 @@ if ! python3.11 -m pip --version >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3-pip
 fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/lsp/requirements.txt
+# The native interpreters the tests run (tests/interpreters.txt), from
+# pyenv; `pyenv install` brings one that is missing (it needs python.org).
+pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
+while read -r v full; do
+    case "$v" in '' | '#'*) continue ;; esac
+    exe="$pyenv_versions/$full/bin/python$v"
+    if [ ! -x "$exe" ]; then
+        command -v pyenv >/dev/null 2>&1 || { echo "pyenv is needed to install CPython $full"; exit 1; }
+        pyenv install --skip-existing "$full"
+    fi
+    "$exe" --version
+done < tests/interpreters.txt
 TS_VERSION=0.27.1
 if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
     cargo install tree-sitter-cli --version "$TS_VERSION" --locked
@@ -63,7 +76,9 @@ if ! command -v nvim >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq neovim
 fi
 nvim --version | sed -n 1p
-# Real CPython 3.12, 3.13 and 3.14 (pyodide builds), pinned by tests/package-lock.json.
+# Real CPython as pyodide builds, pinned by tests/package-lock.json: the
+# interpreters of the versions with no native one here, and the builds the
+# native 3.12 and 3.13 are checked against.
 npm ci --prefix tests --no-audit --no-fund
 # The VS Code extension's client library and build tools (TypeScript, vsce),
 # and vscode-textmate with vscode-oniguruma for the highlighting test, pinned
@@ -90,6 +105,12 @@ step "grammar: committed parser is up to date, corpus tests pass"
 
 step "VS Code extension: compile and package the .vsix (checked by tests/vscode.rs)"
 npm run --prefix editors/vscode package
+
+step "the checked build of pyasm, for the corpus-wide and hostile-input tests"
+# Optimized, with debug assertions and overflow checks (Cargo.toml's
+# `checked` profile).
+cargo build --profile checked --bin pyasm
+export PYASM_CHECKED_BIN="$PWD/target/checked/pyasm"
 
 step "cargo test"
 cargo test --all-targets --no-fail-fast -- --nocapture

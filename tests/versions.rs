@@ -35,7 +35,9 @@ mod drive;
 #[path = "../bench/mutants/gen.rs"]
 mod gen;
 
-use common::interp::{identical, native, py_script, pyasm, root, run, stdlib_311};
+use common::interp::{
+    identical, native, py_script, pyasm_checked as pyasm, pyasm_checked_path, root, run, stdlib_311,
+};
 use libtest_mimic::{Arguments, Trial};
 use pyasm::versions::Version;
 use std::collections::HashMap;
@@ -389,7 +391,7 @@ fn mutants(version: &str) {
     );
     let cfg = drive::Config {
         version: version.to_string(),
-        pyasm: PathBuf::from(env!("CARGO_BIN_EXE_pyasm")),
+        pyasm: pyasm_checked_path(),
         repo: root(),
         work: tmp.path().join("work"),
         keep: tmp.path().join("crashes"),

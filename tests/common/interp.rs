@@ -63,6 +63,24 @@ pub fn pyasm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pyasm"))
 }
 
+/// The `pyasm` binary for work on whole corpora: the `checked` build
+/// (optimized, with debug assertions and overflow checks) when
+/// `PYASM_CHECKED_BIN` names it, as `tests/run-all.sh` does, else the test
+/// build, several times slower.
+pub fn pyasm_checked() -> Command {
+    Command::new(pyasm_checked_path())
+}
+
+/// The path of [`pyasm_checked`]'s binary.
+pub fn pyasm_checked_path() -> PathBuf {
+    static SHOWN: std::sync::Once = std::sync::Once::new();
+    let bin = std::env::var_os("PYASM_CHECKED_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pyasm")));
+    SHOWN.call_once(|| println!("pyasm for the corpora: {}", bin.display()));
+    bin
+}
+
 /// Runs `cmd`, fails the test with its output unless it succeeds, and
 /// returns its stdout.
 pub fn run(cmd: &mut Command) -> String {

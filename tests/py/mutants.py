@@ -1,6 +1,6 @@
 """Runs mutant code objects in the real interpreter, each on its own, and
 says how each ended. The Python side of bench/mutants.sh and
-tests/mutants.rs.
+tests/versions.rs (mutants::V).
 
 usage:
   mutants.py compile OUT MODULE...
