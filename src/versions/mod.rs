@@ -7,11 +7,13 @@
 //! number. Adding a version means adding a module and its magic number here.
 
 pub mod builtins;
+mod op;
 mod v3_11;
 mod v3_12;
 mod v3_13;
 mod v3_14;
 
+pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -173,6 +175,8 @@ impl ArgKind {
 #[derive(Clone, Copy, Debug)]
 pub struct OpInfo {
     pub name: &'static str,
+    /// The instruction; a specialized form carries its base's.
+    pub op: Op,
     pub code: u8,
     pub arg: ArgKind,
     /// Inline cache entries (code units) that follow the instruction.
@@ -239,6 +243,8 @@ pub struct OpcodeTable {
     pub ops: &'static [OpInfo],
     by_code: [Option<u16>; 256],
     by_name: FxHashMap<&'static str, u16>,
+    /// By `Op`: the entry of its own name, when this version has one.
+    by_op: Vec<Option<u16>>,
     /// Comparison operator symbols, by `COMPARE_OP` index.
     pub cmp_ops: &'static [&'static str],
     /// Binary operator symbols, by `BINARY_OP` argument.
@@ -257,6 +263,7 @@ impl OpcodeTable {
         let ops = spec.ops;
         let mut by_code = [None; 256];
         let mut by_name = FxHashMap::default();
+        let mut by_op = vec![None; Op::ALL.len()];
         for (i, op) in ops.iter().enumerate() {
             assert!(
                 by_code[op.code as usize].is_none(),
@@ -265,12 +272,16 @@ impl OpcodeTable {
             );
             by_code[op.code as usize] = Some(i as u16);
             by_name.insert(op.name, i as u16);
+            if op.base.is_none() {
+                by_op[op.op as usize] = Some(i as u16);
+            }
         }
         OpcodeTable {
             version,
             ops,
             by_code,
             by_name,
+            by_op,
             cmp_ops: CMP_OPS,
             nb_ops: spec.nb_ops,
             compare: spec.compare,
@@ -289,6 +300,11 @@ impl OpcodeTable {
 
     pub fn by_name(&self, name: &str) -> Option<&'static OpInfo> {
         self.by_name.get(name).map(|&i| &self.ops[i as usize])
+    }
+
+    /// The entry of `op` itself (not a specialized form of it).
+    pub fn by_op(&self, op: Op) -> Option<&'static OpInfo> {
+        self.by_op[op as usize].map(|i| &self.ops[i as usize])
     }
 
     pub fn extended_arg(&self) -> u8 {

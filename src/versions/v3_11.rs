@@ -18,7 +18,7 @@
 //! doing the arithmetic on a C `int`; `tests/opcodes_311.rs` checks the whole
 //! table against a live `python3.11`.
 
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
+use super::{ArgKind, CompareEncoding, Op, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
 
 /// Builds one `OpInfo` constant per line and the table listing them all.
 /// Every instruction becomes a constant of its own name so that a
@@ -36,6 +36,7 @@ macro_rules! instructions {
     (@one $name:ident = $code:literal, $kind:ident, $caches:literal, $effect:expr) => {
         const $name: OpInfo = OpInfo {
             name: stringify!($name),
+            op: Op::$name,
             code: $code,
             arg: ArgKind::$kind,
             caches: $caches,

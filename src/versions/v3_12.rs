@@ -29,7 +29,7 @@
 //!   CPython 3.12.
 
 use super::v3_11::instructions;
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
+use super::{ArgKind, CompareEncoding, Op, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the

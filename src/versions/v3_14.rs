@@ -30,7 +30,7 @@
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
 use super::v3_13::INTRINSIC2;
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec};
+use super::{ArgKind, CompareEncoding, Op, OpInfo, VersionSpec};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the
