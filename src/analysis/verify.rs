@@ -3,6 +3,7 @@
 //! and reports problems as diagnostics with stable codes. It never changes
 //! what is assembled; the caller decides whether errors block the output.
 
+use super::facts::{facts, Operand};
 use super::stack::{Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
@@ -162,7 +163,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     for (i, ins) in inp.instrs.iter().enumerate() {
         let Some(op) = inp.infos[i] else { continue };
         let a = inp.args[i];
-        let base = op.base.unwrap_or(op.name);
         let t = inp.table;
         let bad_range = |what: String| {
             Diag::error(
@@ -171,8 +171,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 format!("{} {a} is out of range: {what}", op.name),
             )
         };
-        let problem = match (base, op.arg) {
-            ("LOAD_SMALL_INT", _) if a > 255 => Some(bad_range("it loads 0 to 255".into())),
+        let range = facts(op.op).operand;
+        let problem = match (range, op.arg) {
+            (Operand::Range { min, max, why }, _) if !(min..=max).contains(&a) => {
+                Some(bad_range(why.into()))
+            }
             (_, ArgKind::Compare) => {
                 let idx = match t.compare {
                     CompareEncoding::Index => a,
@@ -220,15 +223,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             (_, ArgKind::Conversion) if !(1..=3).contains(&a) => Some(bad_range(
                 "conversions are 1 (str), 2 (repr) and 3 (ascii)".into(),
             )),
-            ("IS_OP" | "CONTAINS_OP", _) if a > 1 => {
-                Some(bad_range("it is 0 or 1 (negated)".into()))
-            }
-            ("RAISE_VARARGS", _) if a > 2 => Some(bad_range("it takes 0, 1 or 2 values".into())),
-            ("BUILD_SLICE", _) if !(2..=3).contains(&a) => {
-                Some(bad_range("a slice has 2 or 3 parts".into()))
-            }
-            ("COPY", _) if a == 0 => Some(bad_range("COPY counts from 1".into())),
-            ("SWAP", _) if a < 2 => Some(bad_range("SWAP counts from 2".into())),
             _ => None,
         };
         if let Some(d) = problem {
