@@ -105,6 +105,51 @@ pub enum Operand {
     },
 }
 
+/// Where an instruction may stand, as the interpreter relies on it (the
+/// kinds analysis checks these).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sequence {
+    /// Anywhere.
+    Free,
+    /// `COPY_FREE_VARS`: first, and only in code with free variables.
+    CopyFreeVars,
+    /// `RETURN_GENERATOR`: once, right after the prologue, in a generator.
+    ReturnGenerator,
+    /// `YIELD_VALUE`: only in a generator.
+    InGenerator,
+    /// `PRECALL` (3.11): followed directly by its `CALL`.
+    Precall,
+    /// `CALL`: where `PRECALL` counts the arguments, directly after it.
+    Call,
+    /// `KW_NAMES`: directly before the call it names the keywords of.
+    KwNames,
+    /// `SET_FUNCTION_ATTRIBUTE`: directly after `MAKE_FUNCTION`.
+    AfterMakeFunction,
+    /// `FOR_ITER`: its target must be what it skips when the iterator
+    /// ends (`ForIterExit`).
+    ForIter,
+}
+
+/// What an instruction does with functions it takes off the stack, for
+/// the kinds analysis: calling one directly is a call of that code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FunctionUse {
+    /// The slots it removes ([`removes`]) let a function escape.
+    Takes,
+    /// `PRECALL`: a direct call.
+    Precall,
+    /// `CALL`: a direct call, unless `PRECALL` was (3.11).
+    Call,
+    /// `YIELD_VALUE`: the yielded value escapes.
+    Yields,
+    /// `SET_FUNCTION_ATTRIBUTE`: the attribute escapes; the function is
+    /// put back.
+    SetsAttribute,
+    /// `CALL_INTRINSIC_2`: `INTRINSIC_SET_FUNCTION_TYPE_PARAMS` puts the
+    /// function back.
+    Intrinsic2,
+}
+
 /// Whether an instruction may appear in a code object that runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Runs {
@@ -125,6 +170,8 @@ pub struct OpFacts {
     pub locals: LocalUse,
     pub names: NameUse,
     pub operand: Operand,
+    pub sequence: Sequence,
+    pub functions: FunctionUse,
     pub runs: Runs,
 }
 
@@ -148,6 +195,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Precall,
+            functions: FunctionUse::Precall,
             runs: Runs::Always,
         },
         Op::COPY => OpFacts {
@@ -157,6 +206,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(1, u32::MAX, "COPY counts from 1"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::SWAP => OpFacts {
@@ -166,6 +217,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(2, u32::MAX, "SWAP counts from 2"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BUILD_LIST | Op::BUILD_SET | Op::BUILD_STRING | Op::BUILD_TUPLE => OpFacts {
@@ -175,6 +228,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BUILD_SLICE => OpFacts {
@@ -184,6 +239,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(2, 3, "a slice has 2 or 3 parts"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::DICT_MERGE
@@ -198,6 +255,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::MAP_ADD => OpFacts {
@@ -207,6 +266,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::CALL_KW => OpFacts {
@@ -216,6 +277,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::CALL => OpFacts {
@@ -225,6 +288,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Call,
+            functions: FunctionUse::Call,
             runs: Runs::Always,
         },
         Op::DELETE_FAST | Op::LOAD_FAST_AND_CLEAR => OpFacts {
@@ -234,6 +299,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Clears,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::WITH_EXCEPT_START => OpFacts {
@@ -243,6 +310,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::DELETE_GLOBAL | Op::DELETE_NAME => OpFacts {
@@ -252,17 +321,28 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Defines,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::COPY_FREE_VARS => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::CopyFreeVars,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BUILD_CONST_KEY_MAP
         | Op::CALL_FUNCTION_EX
-        | Op::COPY_FREE_VARS
         | Op::DELETE_DEREF
         | Op::END_ASYNC_FOR
         | Op::END_FOR
         | Op::EXIT_INIT_CHECK
         | Op::EXTENDED_ARG
-        | Op::KW_NAMES
         | Op::LIST_TO_TUPLE
         | Op::LOAD_ASSERTION_ERROR
         | Op::LOAD_BUILD_CLASS
@@ -278,7 +358,6 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::PREP_RERAISE_STAR
         | Op::PUSH_NULL
         | Op::RESUME
-        | Op::RETURN_GENERATOR
         | Op::SETUP_ANNOTATIONS
         | Op::STORE_SLICE => OpFacts {
             flow: Flow::Next,
@@ -287,6 +366,30 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::KW_NAMES => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::KwNames,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RETURN_GENERATOR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::ReturnGenerator,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_SMALL_INT => OpFacts {
@@ -296,6 +399,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(0, 255, "it loads 0 to 255"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_GLOBAL => OpFacts {
@@ -305,6 +410,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Reads,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_NAME => OpFacts {
@@ -314,6 +421,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::ReadsLocalsFirst,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_FAST | Op::LOAD_FAST_BORROW => OpFacts {
@@ -323,6 +432,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Reads,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_FAST_BORROW_LOAD_FAST_BORROW | Op::LOAD_FAST_LOAD_FAST => OpFacts {
@@ -332,6 +443,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::ReadsPair,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_FAST_CHECK | Op::MAKE_CELL => OpFacts {
@@ -341,6 +454,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Sets,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::GET_ANEXT
@@ -348,14 +463,26 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::IMPORT_FROM
         | Op::MATCH_MAPPING
         | Op::MATCH_SEQUENCE
-        | Op::PUSH_EXC_INFO
-        | Op::YIELD_VALUE => OpFacts {
+        | Op::PUSH_EXC_INFO => OpFacts {
             flow: Flow::Next,
             reads: Reads::Fixed(1),
             removes: Removes::Fixed(0),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::YIELD_VALUE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::InGenerator,
+            functions: FunctionUse::Yields,
             runs: Runs::Always,
         },
         Op::STORE_GLOBAL | Op::STORE_NAME => OpFacts {
@@ -365,6 +492,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Defines,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::IMPORT_STAR => OpFacts {
@@ -374,6 +503,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::ImportsAll,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::CALL_INTRINSIC_1 => OpFacts {
@@ -383,6 +514,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Intrinsic,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::ASYNC_GEN_WRAP
@@ -417,6 +550,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::LOAD_FROM_DICT_OR_GLOBALS => OpFacts {
@@ -426,6 +561,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Reads,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::STORE_FAST => OpFacts {
@@ -435,6 +572,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Sets,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::STORE_FAST_LOAD_FAST => OpFacts {
@@ -444,6 +583,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::SetsThenReads,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::MATCH_KEYS => OpFacts {
@@ -453,6 +594,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::CHECK_EXC_MATCH => OpFacts {
@@ -462,19 +605,41 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::SET_FUNCTION_ATTRIBUTE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::AfterMakeFunction,
+            functions: FunctionUse::SetsAttribute,
+            runs: Runs::Always,
+        },
+        Op::CALL_INTRINSIC_2 => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Intrinsic2,
             runs: Runs::Always,
         },
         Op::BINARY_OP
         | Op::BINARY_SUBSCR
         | Op::BUILD_TEMPLATE
-        | Op::CALL_INTRINSIC_2
         | Op::CHECK_EG_MATCH
         | Op::COMPARE_OP
         | Op::DELETE_SUBSCR
         | Op::END_SEND
         | Op::FORMAT_WITH_SPEC
         | Op::IMPORT_NAME
-        | Op::SET_FUNCTION_ATTRIBUTE
         | Op::STORE_ATTR => OpFacts {
             flow: Flow::Next,
             reads: Reads::Fixed(2),
@@ -482,6 +647,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::CONTAINS_OP | Op::IS_OP => OpFacts {
@@ -491,6 +658,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(0, 1, "it is 0 or 1 (negated)"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::STORE_FAST_STORE_FAST => OpFacts {
@@ -500,6 +669,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::SetsPair,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BINARY_SLICE
@@ -513,6 +684,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::FORMAT_VALUE => OpFacts {
@@ -522,6 +695,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BUILD_INTERPOLATION => OpFacts {
@@ -531,6 +706,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::BUILD_MAP => OpFacts {
@@ -540,6 +717,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::FOR_ITER => OpFacts {
@@ -549,6 +728,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::ForIter,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::JUMP_IF_FALSE_OR_POP
@@ -571,6 +752,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::SEND => OpFacts {
@@ -580,6 +763,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::JUMP_BACKWARD | Op::JUMP_BACKWARD_NO_INTERRUPT | Op::JUMP_FORWARD => OpFacts {
@@ -589,6 +774,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::RAISE_VARARGS => OpFacts {
@@ -598,6 +785,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: range(0, 2, "it takes 0, 1 or 2 values"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::RERAISE => OpFacts {
@@ -607,6 +796,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::RETURN_CONST => OpFacts {
@@ -616,6 +807,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::RETURN_VALUE => OpFacts {
@@ -625,6 +818,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
         Op::INSTRUMENTED_CALL
@@ -654,6 +849,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Instrumented,
         },
         Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED => OpFacts {
@@ -663,6 +860,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Internal,
         },
         Op::INSTRUMENTED_FOR_ITER => OpFacts {
@@ -672,6 +871,8 @@ pub const fn facts(op: Op) -> OpFacts {
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
             operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
             runs: Runs::Instrumented,
         },
     }

@@ -7,7 +7,7 @@ use super::facts::{facts, Operand};
 use super::stack::{Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
-use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
 
 /// What the verifier needs to know about one assembled block.
 pub struct Input<'a> {
@@ -239,7 +239,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .get(v as usize)
             .map(|(n, _)| crate::dis::print::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
-        let checks = inp.table.version == Version::V3_11;
+        let checks = inp.table.load_fast_checks_unbound;
         let mut d = if checks {
             Diag::warning(
                 "unbound-local",
@@ -280,7 +280,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         .name_field
         .as_ref()
         .is_some_and(|n| n.0.first() == Some(&b'<'));
-    if inp.table.version < Version::V3_14 && inp.flags & 0x1 != 0 && !anonymous {
+    if inp.table.first_const_is_docstring && inp.flags & 0x1 != 0 && !anonymous {
         if let Some(crate::code::Obj::Str(s)) = inp.consts.first() {
             let pinned = !inp.block.consts.is_empty();
             if !pinned {
