@@ -920,3 +920,121 @@ pub fn removes(table: &OpcodeTable, op: &OpInfo, arg: u32, depth: usize) -> usiz
     };
     n.min(depth)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::versions::Version;
+    use std::path::Path;
+
+    /// The string literals of Rust source `src`, as written (escapes
+    /// left as they are). Comments, and the quotes of character literals,
+    /// are skipped.
+    fn string_literals(src: &str) -> Vec<String> {
+        let b = src.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                // A character literal ('"', '\'', 'x'); a lifetime is
+                // passed over one byte at a time.
+                b'\'' if b.get(i + 1) == Some(&b'\\') => {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' if b.get(i + 2) == Some(&b'\'') => i += 3,
+                b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                    && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+                {
+                    let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                    let open = i + 1 + hashes;
+                    if b.get(open) != Some(&b'"') {
+                        i += 1;
+                        continue;
+                    }
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    let end = src[open + 1..]
+                        .find(&close)
+                        .map_or(b.len(), |k| open + 1 + k);
+                    out.push(src[open + 1..end].to_string());
+                    i = end + close.len();
+                }
+                b'"' => {
+                    let start = i + 1;
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    out.push(src[start..i.min(b.len())].to_string());
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        out
+    }
+
+    /// No instruction is named by a string in the analyses: each fact is
+    /// the table's, or an exhaustive match on `Op`, so a new instruction
+    /// cannot fall into a default unnoticed.
+    #[test]
+    fn the_analyses_spell_no_instruction_name() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 6, "{files:?}");
+        let mut seen = 0;
+        let mut found = Vec::new();
+        for f in &files {
+            let src = std::fs::read_to_string(f).unwrap();
+            for lit in string_literals(&src) {
+                seen += 1;
+                if Version::ALL
+                    .iter()
+                    .any(|v| v.table().by_name(&lit).is_some())
+                {
+                    found.push(format!("{}: \"{lit}\"", f.display()));
+                }
+            }
+        }
+        // The scanner does find the literals there are.
+        assert!(seen > 100, "only {seen} string literals found");
+        assert!(
+            found.is_empty(),
+            "instruction names as strings:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scanner_finds_strings_and_skips_comments_and_chars() {
+        let src = r##"
+            // "not this"
+            /* "nor this" */
+            let a = "one"; let q = '"'; let e = '\''; fn f<'a>(x: &'a str) {}
+            let b = "two \" quoted"; let c = r#"three "raw""#; let d = br"x";
+        "##;
+        assert_eq!(
+            string_literals(src),
+            ["one", "two \\\" quoted", "three \"raw\"", "x"]
+        );
+    }
+}
