@@ -13,6 +13,8 @@ use crate::versions::{Op, OpInfo, OpcodeTable};
 /// How control leaves an instruction.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Flow {
+    /// Falls through. (3.14 gives `END_ASYNC_FOR` a target to find its
+    /// `SEND`, but it never jumps there.)
     Next,
     /// Conditional branch: may fall through or jump.
     Branch,
@@ -50,6 +52,10 @@ pub enum Reads {
 pub enum Removes {
     /// As many as it reads ([`inputs`]).
     Reads,
+    /// This many. Instructions that read below what they remove take 0
+    /// (`COPY`, `SWAP`, `FOR_ITER`, `PUSH_EXC_INFO`...), and so does
+    /// `YIELD_VALUE`: it is thrown into at resumption, when the sent value
+    /// has replaced the yielded one.
     Fixed(usize),
     /// `a` plus this many.
     ArgPlus(usize),
