@@ -6,7 +6,7 @@
 //! entry when the text leaves it out, and the problems the verifier reports.
 //! It only reads the instructions; it never runs them.
 
-pub use super::facts::{flow_of, inputs, Flow};
+use super::facts::{flow_of, inputs, Flow};
 use crate::versions::{Op, OpInfo, OpcodeTable};
 use rustc_hash::FxHashMap;
 
