@@ -28,9 +28,10 @@
 //! skips, and opcodes that must never run (specialized, instrumented,
 //! internal). It only reads; it never runs anything.
 
-use super::stack::{flow_of, inputs, Flow, FlowExcept, FlowInstr, StackResult};
+use super::facts::{facts, flow_of, inputs, removes, Flow, FunctionUse, LocalUse, Runs, Sequence};
+use super::stack::{FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
-use crate::versions::{OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -487,7 +488,7 @@ const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
 pub fn analyze(inp: &Input) -> KindResult {
     let mut a = Analysis {
         inp,
-        late: inp.table.version >= Version::V3_13,
+        late: inp.table.null_above_callable,
         v: inp.table.version,
         out: KindResult::default(),
         reported: Vec::new(),
@@ -501,7 +502,7 @@ pub fn analyze(inp: &Input) -> KindResult {
 
 struct Analysis<'a> {
     inp: &'a Input<'a>,
-    /// 3.13+: the NULL or self sits above the callable.
+    /// The NULL or self sits above the callable (`null_above_callable`).
     late: bool,
     v: Version,
     out: KindResult,
@@ -518,6 +519,10 @@ const CONDITIONAL_ANNOTATIONS: &str = "__conditional_annotations__";
 
 fn base(op: &OpInfo) -> &'static str {
     op.base.unwrap_or(op.name)
+}
+
+fn op_of(op: &OpInfo) -> Op {
+    op.op
 }
 
 impl Analysis<'_> {
@@ -557,7 +562,7 @@ impl Analysis<'_> {
     fn structure(&mut self) {
         let inp = self.inp;
         let n = inp.instrs.len();
-        let opname = |i: usize| inp.instrs.get(i).and_then(|x| x.op).map(base);
+        let opname = |i: usize| inp.instrs.get(i).and_then(|x| x.op).map(op_of);
         // Instructions something jumps to or an exception lands on.
         let mut targeted = vec![false; n + 1];
         for ins in inp.instrs {
@@ -608,21 +613,18 @@ impl Analysis<'_> {
                     op.name,
                     base(op)
                 ))
-            } else if op.name.starts_with("INSTRUMENTED_") {
-                Some(format!(
-                    "{} is made by sys.monitoring at run time and needs its data, which a file never holds",
-                    op.name
-                ))
-            } else if matches!(
-                op.name,
-                "CACHE" | "ENTER_EXECUTOR" | "INTERPRETER_EXIT" | "RESERVED"
-            ) {
-                Some(format!(
-                    "{} is internal to the interpreter and never runs as part of a code object",
-                    op.name
-                ))
             } else {
-                None
+                match facts(op.op).runs {
+                    Runs::Instrumented => Some(format!(
+                        "{} is made by sys.monitoring at run time and needs its data, which a file never holds",
+                        op.name
+                    )),
+                    Runs::Internal => Some(format!(
+                        "{} is internal to the interpreter and never runs as part of a code object",
+                        op.name
+                    )),
+                    Runs::Always => None,
+                }
             };
             if let Some(w) = why {
                 self.report(i, "forbidden-opcode", w, None);
@@ -636,7 +638,7 @@ impl Analysis<'_> {
         let generator = inp.flags & GENERATOR_FLAGS != 0;
         let mut k = 0;
         if nfree > 0 {
-            if opname(0) == Some("COPY_FREE_VARS") && inp.instrs[0].arg == nfree {
+            if opname(0) == Some(Op::COPY_FREE_VARS) && inp.instrs[0].arg == nfree {
                 k = 1;
             } else if n > 0 {
                 self.report(
@@ -650,7 +652,7 @@ impl Analysis<'_> {
                 );
             }
         }
-        while opname(k) == Some("MAKE_CELL") || opname(k) == Some("NOP") {
+        while opname(k) == Some(Op::MAKE_CELL) || opname(k) == Some(Op::NOP) {
             k += 1;
         }
         // `super()` reads a first argument that is a cell as one from the
@@ -658,7 +660,7 @@ impl Analysis<'_> {
         let first_cell =
             inp.n_args > 0 && inp.vars.first().is_some_and(|(_, kd)| kd & kind::CELL != 0);
         if first_cell
-            && !(0..k).any(|j| opname(j) == Some("MAKE_CELL") && inp.instrs[j].arg == 0)
+            && !(0..k).any(|j| opname(j) == Some(Op::MAKE_CELL) && inp.instrs[j].arg == 0)
             && n > 0
         {
             self.report(
@@ -669,14 +671,15 @@ impl Analysis<'_> {
             );
         }
         let mut gen_at = None;
-        if opname(k) == Some("RETURN_GENERATOR") {
+        if opname(k) == Some(Op::RETURN_GENERATOR) {
             gen_at = Some(k);
             k += 1;
         }
         let prologue_end = k;
+        let sequence = |i: usize| opname(i).map_or(Sequence::Free, |o| facts(o).sequence);
         for i in 0..n {
-            match opname(i) {
-                Some("COPY_FREE_VARS") if !(i == 0 && nfree > 0) => {
+            match sequence(i) {
+                Sequence::CopyFreeVars if !(i == 0 && nfree > 0) => {
                     let why = if nfree == 0 {
                         "this code has no free variables: COPY_FREE_VARS would read a closure it does not have".to_string()
                     } else {
@@ -684,7 +687,7 @@ impl Analysis<'_> {
                     };
                     self.report(i, "bad-prologue", why, None);
                 }
-                Some("RETURN_GENERATOR") if Some(i) != gen_at || !generator => {
+                Sequence::ReturnGenerator if Some(i) != gen_at || !generator => {
                     let why = if generator {
                         "RETURN_GENERATOR runs once, at the start of the code (after COPY_FREE_VARS and MAKE_CELL only)"
                     } else {
@@ -692,13 +695,21 @@ impl Analysis<'_> {
                     };
                     self.report(i, "bad-prologue", why.into(), None);
                 }
-                Some("YIELD_VALUE") if !generator => self.report(
+                Sequence::InGenerator if !generator => self.report(
                     i,
                     "bad-prologue",
                     "YIELD_VALUE in code that is not a generator: the interpreter would suspend a frame that no generator owns".into(),
                     None,
                 ),
-                _ => {}
+                Sequence::Free
+                | Sequence::CopyFreeVars
+                | Sequence::ReturnGenerator
+                | Sequence::InGenerator
+                | Sequence::Precall
+                | Sequence::Call
+                | Sequence::KwNames
+                | Sequence::AfterMakeFunction
+                | Sequence::ForIter => {}
             }
         }
         if generator && gen_at.is_none() && n > 0 {
@@ -723,13 +734,13 @@ impl Analysis<'_> {
         }
 
         // Pairs the interpreter treats as one.
+        let split_call = inp.table.args_at_precall;
         for i in 0..n {
-            let Some(name) = opname(i) else { continue };
             let arg = inp.instrs[i].arg;
-            match name {
-                "PRECALL"
-                    if self.v == Version::V3_11
-                        && (opname(i + 1) != Some("CALL")
+            match sequence(i) {
+                Sequence::Precall
+                    if split_call
+                        && (opname(i + 1) != Some(Op::CALL)
                             || inp.instrs[i + 1].arg != arg
                             || targeted[i + 1]) =>
                 {
@@ -740,10 +751,10 @@ impl Analysis<'_> {
                             None,
                         );
                 }
-                "CALL"
-                    if self.v == Version::V3_11
+                Sequence::Call
+                    if split_call
                         && (i == 0
-                            || opname(i - 1) != Some("PRECALL")
+                            || opname(i - 1) != Some(Op::PRECALL)
                             || inp.instrs[i - 1].arg != arg
                             || targeted[i]) =>
                 {
@@ -754,12 +765,8 @@ impl Analysis<'_> {
                         None,
                     );
                 }
-                "KW_NAMES" => {
-                    let call = if self.v == Version::V3_11 {
-                        "PRECALL"
-                    } else {
-                        "CALL"
-                    };
+                Sequence::KwNames => {
+                    let call = if split_call { Op::PRECALL } else { Op::CALL };
                     let names = inp.consts.get(arg as usize);
                     let len = match names {
                         Some(Obj::Tuple(v)) if v.iter().all(|x| matches!(x, Obj::Str(_))) => {
@@ -768,6 +775,7 @@ impl Analysis<'_> {
                         _ => None,
                     };
                     let next_ok = opname(i + 1) == Some(call) && !targeted[i + 1];
+                    let call = call.name();
                     match len {
                         None => self.report(
                             i,
@@ -796,18 +804,18 @@ impl Analysis<'_> {
                         );
                     }
                 }
-                "SET_FUNCTION_ATTRIBUTE" => {
+                Sequence::AfterMakeFunction => {
                     // The attributes are set straight after MAKE_FUNCTION,
                     // before anything can use the function, each once.
                     let mut j = i;
                     let mut seen = 0u32;
                     let mut ok = true;
-                    while j > 0 && opname(j) == Some("SET_FUNCTION_ATTRIBUTE") {
+                    while j > 0 && opname(j) == Some(Op::SET_FUNCTION_ATTRIBUTE) {
                         ok &= !targeted[j] && seen & inp.instrs[j].arg == 0;
                         seen |= inp.instrs[j].arg;
                         j -= 1;
                     }
-                    if !ok || opname(j) != Some("MAKE_FUNCTION") {
+                    if !ok || opname(j) != Some(Op::MAKE_FUNCTION) {
                         self.report(
                             i,
                             "call-sequence",
@@ -816,20 +824,21 @@ impl Analysis<'_> {
                         );
                     }
                 }
-                "FOR_ITER" if self.v >= Version::V3_12 => {
+                Sequence::ForIter if inp.table.for_iter_exit != ForIterExit::PopsIterator => {
                     // An exhausted iterator jumps past the END_FOR (3.13:
                     // and the POP_TOP) at its target; the interpreter skips
                     // them without looking, so they must be there.
                     let Some(t) = inp.instrs[i].target else {
                         continue;
                     };
-                    let ok = opname(t) == Some("END_FOR")
-                        && (self.v != Version::V3_13 || opname(t + 1) == Some("POP_TOP"));
+                    let and_pop_top = inp.table.for_iter_exit == ForIterExit::SkipsEndForAndPopTop;
+                    let ok = opname(t) == Some(Op::END_FOR)
+                        && (!and_pop_top || opname(t + 1) == Some(Op::POP_TOP));
                     if !ok {
-                        let want = if self.v == Version::V3_13 {
+                        let want = if and_pop_top {
                             "END_FOR then POP_TOP"
                         } else {
-                            "END_FOR"
+                            Op::END_FOR.name()
                         };
                         self.report(
                             i,
@@ -839,7 +848,13 @@ impl Analysis<'_> {
                         );
                     }
                 }
-                _ => {}
+                Sequence::Free
+                | Sequence::CopyFreeVars
+                | Sequence::ReturnGenerator
+                | Sequence::InGenerator
+                | Sequence::Precall
+                | Sequence::Call
+                | Sequence::ForIter => {}
             }
         }
     }
@@ -943,7 +958,7 @@ impl Analysis<'_> {
                 };
                 // A suspended generator is thrown into after the sent
                 // value (None) takes the yielded value's place.
-                if inp.instrs[i].op.map(base) == Some("YIELD_VALUE") && hd == st.stack.len() {
+                if inp.instrs[i].op.map(op_of) == Some(Op::YIELD_VALUE) && hd == st.stack.len() {
                     if let Some(top) = h.stack.last_mut() {
                         *top = Slot::of(OTHER);
                     }
@@ -1047,34 +1062,30 @@ impl Analysis<'_> {
         let Some(op) = self.inp.instrs[i].op else {
             return;
         };
-        let name = base(op);
         let d = st.stack.len();
         let a = self.inp.instrs[i].arg as usize;
-        let keywords = i > 0 && self.inp.instrs[i - 1].op.map(base) == Some("KW_NAMES")
-            || self.v == Version::V3_11
-                && i > 1
-                && self.inp.instrs[i - 2].op.map(base) == Some("KW_NAMES");
+        let split_call = self.inp.table.args_at_precall;
+        let kw_names = |j: usize| self.inp.instrs[j].op.map(op_of) == Some(Op::KW_NAMES);
+        let keywords = i > 0 && kw_names(i - 1) || split_call && i > 1 && kw_names(i - 2);
         // A direct call: the stack holds two slots and then the arguments;
         // 3.11 and 3.12 put [NULL or method, callable or self], 3.13+
         // [callable, NULL or self]. Which one is the function called, and
         // the arguments it gets (a self first when the slot beside it is
         // not NULL: the compiler calls a comprehension's function with its
-        // iterator that way).
-        let is_call = match name {
-            "PRECALL" => true,
-            "CALL" => self.v >= Version::V3_12,
-            _ => false,
-        };
-        // How many slots it takes, and one of them it puts back unchanged.
-        let sets_type_params = name == "CALL_INTRINSIC_2"
-            && self.inp.table.intrinsic2.get(a).copied()
-                == Some("INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
-        let (removed, kept) = match name {
-            "PRECALL" => (0, None),
-            "YIELD_VALUE" => (1, None),
-            "SET_FUNCTION_ATTRIBUTE" => (2, Some(d.wrapping_sub(1))),
-            _ if sets_type_params => (2, Some(d.wrapping_sub(2))),
-            _ => (self.pops(i, st), None),
+        // iterator that way). Otherwise, how many slots it takes, and one
+        // of them it puts back unchanged.
+        let sets_type_params =
+            self.inp.table.intrinsic2.get(a).copied() == Some("INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
+        let (is_call, removed, kept) = match facts(op.op).functions {
+            FunctionUse::Takes => (false, self.pops(i, st), None),
+            FunctionUse::Precall => (true, 0, None),
+            // 3.11's CALL takes the two slots PRECALL already looked at.
+            FunctionUse::Call if split_call => (false, 0, None),
+            FunctionUse::Call => (true, self.pops(i, st), None),
+            FunctionUse::Yields => (false, 1, None),
+            FunctionUse::SetsAttribute => (false, 2, Some(d.wrapping_sub(1))),
+            FunctionUse::Intrinsic2 if sets_type_params => (false, 2, Some(d.wrapping_sub(2))),
+            FunctionUse::Intrinsic2 => (false, self.pops(i, st), None),
         };
         let mut records = Vec::new();
         if is_call && a + 2 <= d {
@@ -1135,12 +1146,6 @@ impl Analysis<'_> {
                 }
             }
         } else {
-            // 3.11's CALL takes the two slots PRECALL already looked at.
-            let removed = if name == "CALL" && self.v == Version::V3_11 {
-                0
-            } else {
-                removed
-            };
             for p in d.saturating_sub(removed)..d {
                 let x = st.stack[p];
                 if Some(p) != kept && x.bits & FUNC != 0 && x.n != UNKNOWN {
@@ -1160,31 +1165,13 @@ impl Analysis<'_> {
     fn pops(&self, i: usize, st: &State) -> usize {
         let ins = &self.inp.instrs[i];
         let Some(op) = ins.op else { return 0 };
-        let a = ins.arg as usize;
-        let d = st.stack.len();
-        let n = match base(op) {
-            "CALL" if self.v == Version::V3_11 => 2,
-            "CALL" => a.saturating_add(2),
-            "CALL_KW" => a.saturating_add(3),
-            // Instructions that read below what they remove.
-            "PRECALL" | "COPY" | "SWAP" | "WITH_EXCEPT_START" | "FOR_ITER" | "GET_LEN"
-            | "MATCH_MAPPING" | "MATCH_SEQUENCE" | "MATCH_KEYS" | "IMPORT_FROM" | "GET_ANEXT"
-            | "PUSH_EXC_INFO" => 0,
-            // Thrown into at resumption, when the sent value has replaced
-            // the yielded one.
-            "YIELD_VALUE" => 0,
-            "RERAISE" | "LIST_APPEND" | "SET_ADD" | "LIST_EXTEND" | "SET_UPDATE"
-            | "DICT_UPDATE" | "DICT_MERGE" | "CHECK_EXC_MATCH" => 1,
-            "MAP_ADD" => 2,
-            _ => inputs(self.inp.table, op, ins.arg).max(0) as usize,
-        };
-        n.min(d)
+        removes(self.inp.table, op, ins.arg, st.stack.len())
     }
 
     /// Whether name (or, with `var`, local) `k` is 3.14's set of
     /// conditional annotations.
     fn names_conditional(&self, k: usize, var: bool) -> bool {
-        if self.v < Version::V3_14 {
+        if !self.inp.table.conditional_annotations_set {
             return false;
         }
         let n = if var {
@@ -1242,7 +1229,7 @@ impl Analysis<'_> {
         let a = inp.instrs[i].arg;
         let argc = a as usize;
         let d = st.stack.len();
-        let name = base(op);
+        let o = op.op;
         let id = |k: u32| (i as u32).saturating_mul(4).saturating_add(k + 1);
         let take = Self::take;
         let null = Slot::of(NULL);
@@ -1256,43 +1243,42 @@ impl Analysis<'_> {
         let mut fall_ok = true;
         let mut jump_ok = true;
         let mut generic = false;
-        match name {
-            "NOP"
-            | "RESUME"
-            | "CACHE"
-            | "EXTENDED_ARG"
-            | "NOT_TAKEN"
-            | "RESERVED"
-            | "ENTER_EXECUTOR"
-            | "SETUP_ANNOTATIONS"
-            | "JUMP_FORWARD"
-            | "JUMP_BACKWARD"
-            | "JUMP_BACKWARD_NO_INTERRUPT"
-            | "JUMP"
-            | "KW_NAMES"
-            | "DELETE_NAME"
-            | "DELETE_GLOBAL" => {}
-            "COPY_FREE_VARS" => {
+        match o {
+            Op::NOP
+            | Op::RESUME
+            | Op::CACHE
+            | Op::EXTENDED_ARG
+            | Op::NOT_TAKEN
+            | Op::RESERVED
+            | Op::ENTER_EXECUTOR
+            | Op::SETUP_ANNOTATIONS
+            | Op::JUMP_FORWARD
+            | Op::JUMP_BACKWARD
+            | Op::JUMP_BACKWARD_NO_INTERRUPT
+            | Op::KW_NAMES
+            | Op::DELETE_NAME
+            | Op::DELETE_GLOBAL => {}
+            Op::COPY_FREE_VARS => {
                 let nl = s.locals.len();
                 for x in nl.saturating_sub(argc)..nl {
                     s.locals.set(x, Slot::of(CELL));
                 }
             }
-            "MAKE_CELL" => {
+            Op::MAKE_CELL => {
                 self.borrowed(i, &s, argc);
                 s.locals.set(argc, Slot::of(CELL));
             }
-            "DELETE_FAST" => {
+            Op::DELETE_FAST => {
                 // Raises when the local is unbound; empties it.
                 self.write_local(i, argc, null);
                 self.borrowed(i, &s, argc);
                 s.locals.set(argc, null);
             }
-            "DELETE_DEREF" => {
+            Op::DELETE_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
             }
-            "STORE_NAME" | "STORE_GLOBAL" if self.names_conditional(argc, false) => {
+            Op::STORE_NAME | Op::STORE_GLOBAL if self.names_conditional(argc, false) => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need(
                     i,
@@ -1301,8 +1287,8 @@ impl Analysis<'_> {
                     "(the set of conditional annotations) as its value",
                 );
             }
-            "PUSH_NULL" => push.push(Slot { id: id(0), ..null }),
-            "LOAD_CONST" | "RETURN_CONST" => {
+            Op::PUSH_NULL => push.push(Slot { id: id(0), ..null }),
+            Op::LOAD_CONST | Op::RETURN_CONST => {
                 let mut slot = match inp.consts.get(argc) {
                     Some(Obj::None) => Slot::of(NONE),
                     Some(Obj::Str(_)) => Slot::of(STR),
@@ -1321,23 +1307,25 @@ impl Analysis<'_> {
                     _ => other,
                 };
                 slot.id = id(0);
-                if name == "LOAD_CONST" {
+                if o == Op::LOAD_CONST {
                     push.push(slot);
                 }
             }
-            "LOAD_NAME" | "LOAD_FROM_DICT_OR_GLOBALS" if self.names_conditional(argc, false) => {
+            Op::LOAD_NAME | Op::LOAD_FROM_DICT_OR_GLOBALS
+                if self.names_conditional(argc, false) =>
+            {
                 push.push(Slot {
                     id: id(0),
                     ..Slot::of(SET)
                 })
             }
-            "LOAD_SMALL_INT"
-            | "LOAD_COMMON_CONSTANT"
-            | "LOAD_ASSERTION_ERROR"
-            | "LOAD_BUILD_CLASS"
-            | "LOAD_NAME"
-            | "LOAD_LOCALS" => push.push(Slot { id: id(0), ..other }),
-            "LOAD_GLOBAL" => {
+            Op::LOAD_SMALL_INT
+            | Op::LOAD_COMMON_CONSTANT
+            | Op::LOAD_ASSERTION_ERROR
+            | Op::LOAD_BUILD_CLASS
+            | Op::LOAD_NAME
+            | Op::LOAD_LOCALS => push.push(Slot { id: id(0), ..other }),
+            Op::LOAD_GLOBAL => {
                 let v = if self.names_conditional(argc >> 1, false) {
                     Slot {
                         id: id(0),
@@ -1353,16 +1341,13 @@ impl Analysis<'_> {
                     (true, false) => push.extend([nul, v]),
                 }
             }
-            "LOAD_FAST"
-            | "LOAD_FAST_CHECK"
-            | "LOAD_FAST_BORROW"
-            | "LOAD_CLOSURE"
-            | "LOAD_FAST_LOAD_FAST"
-            | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => {
-                let pair = matches!(
-                    name,
-                    "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW"
-                );
+            Op::LOAD_FAST
+            | Op::LOAD_FAST_CHECK
+            | Op::LOAD_FAST_BORROW
+            | Op::LOAD_CLOSURE
+            | Op::LOAD_FAST_LOAD_FAST
+            | Op::LOAD_FAST_BORROW_LOAD_FAST_BORROW => {
+                let pair = facts(o).locals == LocalUse::ReadsPair;
                 let idx: Vec<usize> = if pair {
                     vec![argc >> 4, argc & 15]
                 } else {
@@ -1373,8 +1358,9 @@ impl Analysis<'_> {
                 // definite-assignment check reports never-assigned locals;
                 // a NULL stored there (from LOAD_FAST_AND_CLEAR) is this
                 // analysis's to report.
-                let checks =
-                    self.v == Version::V3_11 || matches!(name, "LOAD_FAST_CHECK" | "LOAD_CLOSURE");
+                let checks = inp.table.load_fast_checks_unbound
+                    || o == Op::LOAD_FAST_CHECK
+                    || o == Op::LOAD_CLOSURE;
                 for &x in &idx {
                     let l = s.locals.get(x).unwrap_or(null);
                     let mut v = if checks {
@@ -1384,7 +1370,7 @@ impl Analysis<'_> {
                     } else {
                         self.unchecked_read(i, x, l)
                     };
-                    if name.starts_with("LOAD_FAST_BORROW") {
+                    if o == Op::LOAD_FAST_BORROW || o == Op::LOAD_FAST_BORROW_LOAD_FAST_BORROW {
                         v.borrow |= 1u64 << (x % 64);
                     }
                     push.push(v);
@@ -1399,20 +1385,20 @@ impl Analysis<'_> {
                     _ => {}
                 }
             }
-            "LOAD_FAST_AND_CLEAR" => {
+            Op::LOAD_FAST_AND_CLEAR => {
                 self.write_local(i, argc, null);
                 self.borrowed(i, &s, argc);
                 let v = s.locals.get(argc).unwrap_or(null);
                 s.locals.set(argc, null);
                 push.push(v);
             }
-            "STORE_FAST" | "STORE_FAST_MAYBE_NULL" => {
+            Op::STORE_FAST => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.write_local(i, argc, v);
                 self.borrowed(i, &s, argc);
                 store(&mut s, argc, v);
             }
-            "STORE_FAST_LOAD_FAST" => {
+            Op::STORE_FAST_LOAD_FAST => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "stores");
                 self.write_local(i, argc >> 4, v);
@@ -1421,7 +1407,7 @@ impl Analysis<'_> {
                 let l = s.locals.get(argc & 15).unwrap_or(null);
                 push.push(self.unchecked_read(i, argc & 15, l));
             }
-            "STORE_FAST_STORE_FAST" => {
+            Op::STORE_FAST_STORE_FAST => {
                 let v = take(&mut s, 2);
                 for x in &v {
                     self.need_obj(i, *x, "stores");
@@ -1437,16 +1423,19 @@ impl Analysis<'_> {
                 store(&mut s, argc >> 4, hi);
                 store(&mut s, argc & 15, lo);
             }
-            "LOAD_DEREF" | "STORE_DEREF" | "LOAD_CLASSDEREF" | "LOAD_FROM_DICT_OR_DEREF" => {
+            Op::LOAD_DEREF
+            | Op::STORE_DEREF
+            | Op::LOAD_CLASSDEREF
+            | Op::LOAD_FROM_DICT_OR_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
                 self.need(i, cell, CELL, "in its local");
-                let k = matches!(name, "STORE_DEREF" | "LOAD_FROM_DICT_OR_DEREF") as usize;
+                let k = (o == Op::STORE_DEREF || o == Op::LOAD_FROM_DICT_OR_DEREF) as usize;
                 let taken = take(&mut s, k);
                 for x in &taken {
                     self.need_obj(i, *x, "uses");
                 }
                 let conditional = self.names_conditional(argc, true);
-                if name != "STORE_DEREF" {
+                if o != Op::STORE_DEREF {
                     push.push(Slot {
                         id: id(0),
                         ..Slot::of(if conditional { SET } else { OTHER })
@@ -1461,7 +1450,7 @@ impl Analysis<'_> {
                         );
                     }
                 }
-                if name == "LOAD_CLASSDEREF" && inp.flags & 0x1 != 0 {
+                if o == Op::LOAD_CLASSDEREF && inp.flags & 0x1 != 0 {
                     self.report(
                         i,
                         "operand-kind",
@@ -1470,34 +1459,32 @@ impl Analysis<'_> {
                     );
                 }
             }
-            "POP_TOP" | "POP_ITER" | "END_FOR" => {
-                let k = if name == "END_FOR" && self.v == Version::V3_12 {
-                    2
-                } else {
-                    1
-                };
+            Op::POP_TOP | Op::POP_ITER | Op::END_FOR => {
+                // As many as the table says (3.12's END_FOR drops the
+                // iterator too).
+                let k = (-op.stack_effect(a, false)).max(0) as usize;
                 for x in take(&mut s, k) {
                     // 3.14's POP_TOP also drops NULLs (a `with` leaves
                     // LOAD_SPECIAL's NULL or self to it).
-                    if !(name == "POP_TOP" && self.v >= Version::V3_14) {
+                    if !(o == Op::POP_TOP && inp.table.pop_top_takes_null) {
                         self.need_obj(i, x, "drops");
                     }
                 }
             }
-            "COPY" if (1..=d).contains(&argc) => {
+            Op::COPY if (1..=d).contains(&argc) => {
                 let x = s.stack[d - argc];
                 self.need_obj(i, x, "copies");
                 push.push(x);
             }
-            "SWAP" if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
-            "END_SEND" => {
+            Op::SWAP if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            Op::END_SEND => {
                 let v = take(&mut s, 2);
                 for x in &v {
                     self.need_obj(i, *x, "uses");
                 }
                 push.push(v.get(1).copied().unwrap_or(other));
             }
-            "GET_ITER" => {
+            Op::GET_ITER => {
                 for x in take(&mut s, 1) {
                     self.need_obj(i, x, "uses");
                 }
@@ -1506,7 +1493,7 @@ impl Analysis<'_> {
                     ..Slot::of(ITER)
                 });
             }
-            "FOR_ITER" => {
+            Op::FOR_ITER => {
                 let it = s.stack.last().copied().unwrap_or(null);
                 self.need(
                     i,
@@ -1531,7 +1518,7 @@ impl Analysis<'_> {
                     }
                 }
                 push.push(Slot { id: id(0), ..other });
-                if self.v == Version::V3_11 {
+                if inp.table.for_iter_exit == ForIterExit::PopsIterator {
                     // 3.11 pops the iterator when it jumps.
                     let mut j = s.clone();
                     j.stack.pop();
@@ -1539,17 +1526,17 @@ impl Analysis<'_> {
                     jump_push = Some(vec![]);
                 }
             }
-            "RETURN_VALUE" | "YIELD_VALUE" => {
+            Op::RETURN_VALUE | Op::YIELD_VALUE => {
                 for x in take(&mut s, 1) {
                     self.need_obj(i, x, "returns");
                 }
-                if name == "YIELD_VALUE" {
+                if o == Op::YIELD_VALUE {
                     // After a `yield from` or an `await`, gen.close() and
                     // gen.throw() read the receiver left under the value.
                     let after_yield_from = inp
                         .instrs
                         .get(i + 1)
-                        .is_some_and(|nx| nx.op.map(base) == Some("RESUME") && nx.arg & 3 >= 2);
+                        .is_some_and(|nx| nx.op.map(op_of) == Some(Op::RESUME) && nx.arg & 3 >= 2);
                     if after_yield_from {
                         match s.stack.last().copied() {
                             Some(r) => self.need_obj(i, r, "leaves under its value (the receiver)"),
@@ -1564,8 +1551,8 @@ impl Analysis<'_> {
                     push.push(other);
                 }
             }
-            "RETURN_GENERATOR" => push.push(other),
-            "PUSH_EXC_INFO" => {
+            Op::RETURN_GENERATOR => push.push(other),
+            Op::PUSH_EXC_INFO => {
                 let e = take(&mut s, 1).pop().unwrap_or(null);
                 self.need(i, e, EXC, "(the exception a handler starts with)");
                 push.push(Slot {
@@ -1574,11 +1561,11 @@ impl Analysis<'_> {
                 });
                 push.push(e);
             }
-            "POP_EXCEPT" => {
+            Op::POP_EXCEPT => {
                 let e = take(&mut s, 1).pop().unwrap_or(null);
                 self.need(i, e, EXC | NONE, "(the exception PUSH_EXC_INFO saved)");
             }
-            "RERAISE" => {
+            Op::RERAISE => {
                 let e = s.stack.last().copied().unwrap_or(null);
                 self.need(i, e, EXC, "on top of the stack");
                 if argc >= 1 && argc < d {
@@ -1592,10 +1579,10 @@ impl Analysis<'_> {
                 }
                 take(&mut s, 1);
             }
-            "WITH_EXCEPT_START" => {
+            Op::WITH_EXCEPT_START => {
                 let e = s.stack.last().copied().unwrap_or(null);
                 self.need(i, e, EXC, "on top of the stack");
-                let f = if self.v >= Version::V3_14 { 5 } else { 4 };
+                let f = inp.table.with_exit_depth;
                 if d >= f {
                     let x = s.stack[d - f];
                     self.need_obj(i, x, "calls as the exit function");
@@ -1604,8 +1591,8 @@ impl Analysis<'_> {
                     generic = true;
                 }
             }
-            "END_ASYNC_FOR" | "CLEANUP_THROW" => {
-                let k = if name == "END_ASYNC_FOR" { 2 } else { 3 };
+            Op::END_ASYNC_FOR | Op::CLEANUP_THROW => {
+                let k = if o == Op::END_ASYNC_FOR { 2 } else { 3 };
                 let v = take(&mut s, k);
                 if let Some(e) = v.last() {
                     self.need(i, *e, EXC, "on top of the stack");
@@ -1613,18 +1600,18 @@ impl Analysis<'_> {
                 for x in &v[..v.len().saturating_sub(1)] {
                     self.need_obj(i, *x, "uses");
                 }
-                if name == "CLEANUP_THROW" {
+                if o == Op::CLEANUP_THROW {
                     push.extend([Slot::of(NONE), other]);
                 }
             }
-            "CHECK_EXC_MATCH" => {
+            Op::CHECK_EXC_MATCH => {
                 let v = take(&mut s, 1);
                 for x in v.iter().chain(s.stack.last()) {
                     self.need_obj(i, *x, "uses");
                 }
                 push.push(other);
             }
-            "CHECK_EG_MATCH" => {
+            Op::CHECK_EG_MATCH => {
                 let v = take(&mut s, 2);
                 for x in &v {
                     self.need_obj(i, *x, "uses");
@@ -1639,7 +1626,7 @@ impl Analysis<'_> {
                     ..Slot::of(EXC | NONE)
                 });
             }
-            "PREP_RERAISE_STAR" => {
+            Op::PREP_RERAISE_STAR => {
                 let v = take(&mut s, 2);
                 self.prep_reraise(i, &v);
                 push.push(Slot {
@@ -1647,12 +1634,12 @@ impl Analysis<'_> {
                     ..Slot::of(EXC | NONE)
                 });
             }
-            "POP_JUMP_IF_NONE"
-            | "POP_JUMP_IF_NOT_NONE"
-            | "POP_JUMP_FORWARD_IF_NONE"
-            | "POP_JUMP_FORWARD_IF_NOT_NONE"
-            | "POP_JUMP_BACKWARD_IF_NONE"
-            | "POP_JUMP_BACKWARD_IF_NOT_NONE" => {
+            Op::POP_JUMP_IF_NONE
+            | Op::POP_JUMP_IF_NOT_NONE
+            | Op::POP_JUMP_FORWARD_IF_NONE
+            | Op::POP_JUMP_FORWARD_IF_NOT_NONE
+            | Op::POP_JUMP_BACKWARD_IF_NONE
+            | Op::POP_JUMP_BACKWARD_IF_NOT_NONE => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "tests");
                 fn none(b: u16) -> u16 {
@@ -1666,7 +1653,10 @@ impl Analysis<'_> {
                     b & !NONE
                 }
                 type Narrow = fn(u16) -> u16;
-                let (on_jump, on_fall): (Narrow, Narrow) = if name.contains("NOT_NONE") {
+                let (on_jump, on_fall): (Narrow, Narrow) = if o == Op::POP_JUMP_IF_NOT_NONE
+                    || o == Op::POP_JUMP_FORWARD_IF_NOT_NONE
+                    || o == Op::POP_JUMP_BACKWARD_IF_NOT_NONE
+                {
                     (not_none, none)
                 } else {
                     (none, not_none)
@@ -1676,37 +1666,39 @@ impl Analysis<'_> {
                 fall_ok = on_fall(v.bits & !NULL) != 0 && s.narrow(v.id, on_fall);
                 jump_state = Some(j);
             }
-            "JUMP_IF_FALSE_OR_POP" | "JUMP_IF_TRUE_OR_POP" => {
+            Op::JUMP_IF_FALSE_OR_POP | Op::JUMP_IF_TRUE_OR_POP => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "tests");
                 jump_push = Some(vec![v]);
             }
-            "BUILD_TUPLE" | "BUILD_LIST" | "BUILD_SET" => {
+            Op::BUILD_TUPLE | Op::BUILD_LIST | Op::BUILD_SET => {
                 let v = take(&mut s, argc);
                 for x in &v {
                     self.need_obj(i, *x, "collects");
                 }
-                let mut t = Slot::of(match name {
-                    "BUILD_TUPLE" => TUPLE,
-                    "BUILD_LIST" => LIST,
-                    _ => SET,
+                let mut t = Slot::of(if o == Op::BUILD_TUPLE {
+                    TUPLE
+                } else if o == Op::BUILD_LIST {
+                    LIST
+                } else {
+                    SET
                 });
                 t.n = a;
-                if name == "BUILD_TUPLE" {
+                if o == Op::BUILD_TUPLE {
                     if v.iter().all(|x| x.bits == CELL) {
                         t.f |= F_CELLS;
                     }
                     if v.iter().all(|x| x.bits == STR) {
                         t.f |= F_STRS;
                     }
-                } else if name == "BUILD_LIST" {
+                } else if o == Op::BUILD_LIST {
                     t.items = v.iter().fold(0, |k, x| k | x.bits);
                 }
                 t.id = id(0);
                 push.push(t);
             }
-            "BUILD_MAP" | "BUILD_CONST_KEY_MAP" => {
-                let k = if name == "BUILD_MAP" {
+            Op::BUILD_MAP | Op::BUILD_CONST_KEY_MAP => {
+                let k = if o == Op::BUILD_MAP {
                     argc.saturating_mul(2)
                 } else {
                     argc.saturating_add(1)
@@ -1715,7 +1707,7 @@ impl Analysis<'_> {
                 for x in &v {
                     self.need_obj(i, *x, "collects");
                 }
-                if name == "BUILD_CONST_KEY_MAP" {
+                if o == Op::BUILD_CONST_KEY_MAP {
                     // 3.13 only asserts that the keys are a tuple of the
                     // right length, and reads them as one.
                     if let Some(keys) = v.last().copied() {
@@ -1735,7 +1727,7 @@ impl Analysis<'_> {
                     ..Slot::of(DICT)
                 });
             }
-            "LIST_TO_TUPLE" => {
+            Op::LIST_TO_TUPLE => {
                 for x in take(&mut s, 1) {
                     self.need_obj(i, x, "uses");
                 }
@@ -1744,9 +1736,14 @@ impl Analysis<'_> {
                     ..Slot::of(TUPLE)
                 });
             }
-            "LIST_APPEND" | "SET_ADD" | "MAP_ADD" | "LIST_EXTEND" | "SET_UPDATE"
-            | "DICT_UPDATE" | "DICT_MERGE" => {
-                let k = if name == "MAP_ADD" { 2 } else { 1 };
+            Op::LIST_APPEND
+            | Op::SET_ADD
+            | Op::MAP_ADD
+            | Op::LIST_EXTEND
+            | Op::SET_UPDATE
+            | Op::DICT_UPDATE
+            | Op::DICT_MERGE => {
+                let k = if o == Op::MAP_ADD { 2 } else { 1 };
                 let mut added = 0;
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "adds");
@@ -1769,17 +1766,20 @@ impl Analysis<'_> {
                     let target = s.stack[dd - argc];
                     // 3.14's SET_ADD and 3.12+'s MAP_ADD no longer check
                     // what they add to; the compiler always built it.
-                    let want = match name {
-                        "LIST_APPEND" | "LIST_EXTEND" => LIST,
-                        "SET_ADD" | "SET_UPDATE" => SET,
-                        _ => DICT,
+                    let list = o == Op::LIST_APPEND || o == Op::LIST_EXTEND;
+                    let want = if list {
+                        LIST
+                    } else if o == Op::SET_ADD || o == Op::SET_UPDATE {
+                        SET
+                    } else {
+                        DICT
                     };
                     self.need(i, target, want, "as the collection it adds to");
-                    if matches!(name, "LIST_APPEND" | "LIST_EXTEND") {
+                    if list {
                         // What the list may now hold, in every slot that
                         // may be the same list (all lists, when which one
                         // is not known).
-                        let added = if name == "LIST_EXTEND" { OTHER } else { added };
+                        let added = if o == Op::LIST_EXTEND { OTHER } else { added };
                         let tid = target.id;
                         let same =
                             |x: &Slot| x.bits & LIST != 0 && (tid == 0 || x.id == tid || x.id == 0);
@@ -1789,7 +1789,7 @@ impl Analysis<'_> {
                         s.locals.update(Among::Lists, same, |x| x.items |= added);
                         s.stack[dd - argc].items |= added;
                     }
-                    if name == "DICT_MERGE" {
+                    if o == Op::DICT_MERGE {
                         // Its error message names the function being called.
                         let at = if self.late { argc + 3 } else { argc + 2 };
                         if at <= dd {
@@ -1801,8 +1801,8 @@ impl Analysis<'_> {
                     generic = true;
                 }
             }
-            "MAKE_FUNCTION" => self.make_function(i, a, &mut s, &mut push, id(0)),
-            "SET_FUNCTION_ATTRIBUTE" => {
+            Op::MAKE_FUNCTION => self.make_function(i, a, &mut s, &mut push, id(0)),
+            Op::SET_FUNCTION_ATTRIBUTE => {
                 let v = take(&mut s, 2);
                 let attr = v.first().copied().unwrap_or(null);
                 let mut f = v.get(1).copied().unwrap_or(null);
@@ -1813,7 +1813,7 @@ impl Analysis<'_> {
                 }
                 push.push(f);
             }
-            "CALL_INTRINSIC_1" => {
+            Op::CALL_INTRINSIC_1 => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 let which = inp.table.intrinsic1.get(argc).copied().unwrap_or("");
                 let mut out = Slot { id: id(0), ..other };
@@ -1844,7 +1844,7 @@ impl Analysis<'_> {
                 }
                 push.push(out);
             }
-            "CALL_INTRINSIC_2" => {
+            Op::CALL_INTRINSIC_2 => {
                 let v = take(&mut s, 2);
                 let which = inp.table.intrinsic2.get(argc).copied().unwrap_or("");
                 match which {
@@ -1880,12 +1880,12 @@ impl Analysis<'_> {
                     }
                 }
             }
-            "MATCH_KEYS" if d >= 2 => {
+            Op::MATCH_KEYS if d >= 2 => {
                 self.need(i, s.stack[d - 1], TUPLE, "(the keys) on top");
                 self.need_obj(i, s.stack[d - 2], "matches");
                 push.push(other);
             }
-            "MATCH_CLASS" => {
+            Op::MATCH_CLASS => {
                 let v = take(&mut s, 3);
                 for (p, x) in v.iter().enumerate() {
                     if p == 2 {
@@ -1896,11 +1896,11 @@ impl Analysis<'_> {
                 }
                 push.push(other);
             }
-            "MATCH_MAPPING" | "MATCH_SEQUENCE" | "GET_LEN" if d >= 1 => {
+            Op::MATCH_MAPPING | Op::MATCH_SEQUENCE | Op::GET_LEN if d >= 1 => {
                 self.need_obj(i, s.stack[d - 1], "inspects");
                 push.push(other);
             }
-            "PRECALL" if argc.saturating_add(2) <= d => {
+            Op::PRECALL if argc.saturating_add(2) <= d => {
                 // 3.11: PRECALL and CALL (checked to be a pair) act as one;
                 // the table counts the arguments here.
                 for x in take(&mut s, argc) {
@@ -1909,17 +1909,17 @@ impl Analysis<'_> {
                 let c = s.stack[s.stack.len() - 1];
                 self.need_obj(i, c, "calls");
             }
-            "CALL" if self.v == Version::V3_11 => {
+            Op::CALL if inp.table.args_at_precall => {
                 let v = take(&mut s, 2);
                 if let Some(c) = v.get(1) {
                     self.need_obj(i, *c, "calls as the callable");
                 }
                 push.push(other);
             }
-            "CALL" | "CALL_KW" if argc.saturating_add(3) <= d + (name == "CALL") as usize => {
+            Op::CALL | Op::CALL_KW if argc.saturating_add(3) <= d + (o == Op::CALL) as usize => {
                 // [callable, self_or_null, args] from 3.13; [null_or_method,
                 // callable, args] in 3.12; CALL_KW adds the names on top.
-                let kw = name == "CALL_KW";
+                let kw = o == Op::CALL_KW;
                 let k = argc + 2 + kw as usize;
                 let v = take(&mut s, k);
                 let (callable, maybe_null) = if self.late { (0, 1) } else { (1, 0) };
@@ -1952,10 +1952,10 @@ impl Analysis<'_> {
                     push.push(Slot { id: id(0), ..other });
                 }
             }
-            "CALL_FUNCTION_EX" => {
+            Op::CALL_FUNCTION_EX => {
                 // The slot beside the callable may hold anything (a NULL);
                 // 3.14 also takes a NULL for the keywords.
-                let kwargs = if self.v >= Version::V3_14 {
+                let kwargs = if inp.table.call_ex_kwargs_slot_always {
                     1
                 } else {
                     argc & 1
@@ -1966,7 +1966,7 @@ impl Analysis<'_> {
                     let callable = if self.late { 0 } else { 1 };
                     self.need_obj(i, v[callable], "calls as the callable");
                     self.need_obj(i, v[2], "passes as the arguments");
-                    if kwargs == 1 && self.v < Version::V3_14 {
+                    if kwargs == 1 && !inp.table.call_ex_kwargs_slot_always {
                         self.need_obj(i, v[3], "passes as the keywords");
                     }
                     push.push(other);
@@ -1974,16 +1974,16 @@ impl Analysis<'_> {
                     generic = true;
                 }
             }
-            "LOAD_ATTR" | "LOAD_METHOD" | "LOAD_SUPER_ATTR" | "LOAD_SPECIAL" => {
-                let k = if name == "LOAD_SUPER_ATTR" { 3 } else { 1 };
+            Op::LOAD_ATTR | Op::LOAD_METHOD | Op::LOAD_SUPER_ATTR | Op::LOAD_SPECIAL => {
+                let k = if o == Op::LOAD_SUPER_ATTR { 3 } else { 1 };
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "uses as an object");
                 }
-                let method = match name {
-                    "LOAD_METHOD" | "LOAD_SPECIAL" => true,
-                    "LOAD_ATTR" => self.v >= Version::V3_12 && a & 1 == 1,
-                    _ => a & 1 == 1,
-                };
+                // 3.12+'s LOAD_ATTR and LOAD_SUPER_ATTR flag a method in
+                // bit 0.
+                let method = o == Op::LOAD_METHOD
+                    || o == Op::LOAD_SPECIAL
+                    || (op.arg == ArgKind::AttrName || o == Op::LOAD_SUPER_ATTR) && a & 1 == 1;
                 let v = Slot { id: id(0), ..other };
                 if !method {
                     push.push(v);
@@ -1992,14 +1992,14 @@ impl Analysis<'_> {
                         id: id(1),
                         ..Slot::of(NULL | OTHER)
                     };
-                    if self.late || name == "LOAD_SPECIAL" {
+                    if self.late || o == Op::LOAD_SPECIAL {
                         push.extend([v, maybe]);
                     } else {
                         push.extend([maybe, v]);
                     }
                 }
             }
-            "BUILD_TEMPLATE" => {
+            Op::BUILD_TEMPLATE => {
                 let v = take(&mut s, 2);
                 for x in &v {
                     self.need(i, *x, TUPLE, "(the strings and the interpolations)");
@@ -2016,7 +2016,88 @@ impl Analysis<'_> {
                 }
                 push.push(other);
             }
-            _ => generic = true,
+            // Nothing this analysis models beyond the generic rule (the
+            // guarded arms above fall back to it too).
+            Op::ASYNC_GEN_WRAP
+            | Op::BEFORE_ASYNC_WITH
+            | Op::BEFORE_WITH
+            | Op::BINARY_OP
+            | Op::BINARY_SLICE
+            | Op::BINARY_SUBSCR
+            | Op::BUILD_INTERPOLATION
+            | Op::BUILD_SLICE
+            | Op::BUILD_STRING
+            | Op::CALL
+            | Op::CALL_KW
+            | Op::COMPARE_OP
+            | Op::CONTAINS_OP
+            | Op::CONVERT_VALUE
+            | Op::COPY
+            | Op::DELETE_ATTR
+            | Op::DELETE_SUBSCR
+            | Op::EXIT_INIT_CHECK
+            | Op::FORMAT_SIMPLE
+            | Op::FORMAT_VALUE
+            | Op::FORMAT_WITH_SPEC
+            | Op::GET_AITER
+            | Op::GET_ANEXT
+            | Op::GET_AWAITABLE
+            | Op::GET_LEN
+            | Op::GET_YIELD_FROM_ITER
+            | Op::IMPORT_FROM
+            | Op::IMPORT_NAME
+            | Op::IMPORT_STAR
+            | Op::INSTRUMENTED_CALL
+            | Op::INSTRUMENTED_CALL_FUNCTION_EX
+            | Op::INSTRUMENTED_CALL_KW
+            | Op::INSTRUMENTED_END_ASYNC_FOR
+            | Op::INSTRUMENTED_END_FOR
+            | Op::INSTRUMENTED_END_SEND
+            | Op::INSTRUMENTED_FOR_ITER
+            | Op::INSTRUMENTED_INSTRUCTION
+            | Op::INSTRUMENTED_JUMP_BACKWARD
+            | Op::INSTRUMENTED_JUMP_FORWARD
+            | Op::INSTRUMENTED_LINE
+            | Op::INSTRUMENTED_LOAD_SUPER_ATTR
+            | Op::INSTRUMENTED_NOT_TAKEN
+            | Op::INSTRUMENTED_POP_ITER
+            | Op::INSTRUMENTED_POP_JUMP_IF_FALSE
+            | Op::INSTRUMENTED_POP_JUMP_IF_NONE
+            | Op::INSTRUMENTED_POP_JUMP_IF_NOT_NONE
+            | Op::INSTRUMENTED_POP_JUMP_IF_TRUE
+            | Op::INSTRUMENTED_RESUME
+            | Op::INSTRUMENTED_RETURN_CONST
+            | Op::INSTRUMENTED_RETURN_VALUE
+            | Op::INSTRUMENTED_YIELD_VALUE
+            | Op::INTERPRETER_EXIT
+            | Op::IS_OP
+            | Op::LOAD_FROM_DICT_OR_GLOBALS
+            | Op::MATCH_KEYS
+            | Op::MATCH_MAPPING
+            | Op::MATCH_SEQUENCE
+            | Op::POP_JUMP_BACKWARD_IF_FALSE
+            | Op::POP_JUMP_BACKWARD_IF_TRUE
+            | Op::POP_JUMP_FORWARD_IF_FALSE
+            | Op::POP_JUMP_FORWARD_IF_TRUE
+            | Op::POP_JUMP_IF_FALSE
+            | Op::POP_JUMP_IF_TRUE
+            | Op::PRECALL
+            | Op::PRINT_EXPR
+            | Op::RAISE_VARARGS
+            | Op::SEND
+            | Op::STORE_ATTR
+            | Op::STORE_GLOBAL
+            | Op::STORE_NAME
+            | Op::STORE_SLICE
+            | Op::STORE_SUBSCR
+            | Op::SWAP
+            | Op::TO_BOOL
+            | Op::UNARY_INVERT
+            | Op::UNARY_NEGATIVE
+            | Op::UNARY_NOT
+            | Op::UNARY_POSITIVE
+            | Op::UNPACK_EX
+            | Op::UNPACK_SEQUENCE => generic = true,
         }
         if generic {
             // It reads at least `inputs` values, which must be objects, and
@@ -2166,7 +2247,12 @@ impl Analysis<'_> {
         f.n = if code.bits == CODE { code.n } else { UNKNOWN };
         f.m = NO_CLOSURE;
         f.id = id;
-        if self.v < Version::V3_13 {
+        // An argument of flags says which attributes it pops (before
+        // 3.13; later, SET_FUNCTION_ATTRIBUTE sets them).
+        let takes_flags = self.inp.instrs[i]
+            .op
+            .is_some_and(|o| o.arg == ArgKind::MakeFunction);
+        if takes_flags {
             for bit in [8u32, 4, 2, 1] {
                 if a & bit != 0 {
                     let attr = s.stack.pop().unwrap_or(Slot::of(NULL));
@@ -2181,7 +2267,7 @@ impl Analysis<'_> {
             let mut j = i + 1;
             let mut closure = false;
             while let Some(op) = instrs.get(j).and_then(|x| x.op) {
-                if base(op) != "SET_FUNCTION_ATTRIBUTE" {
+                if op.op != Op::SET_FUNCTION_ATTRIBUTE {
                     break;
                 }
                 closure |= instrs[j].arg == 8;
@@ -2249,7 +2335,7 @@ impl Analysis<'_> {
                             None,
                         );
                     }
-                } else if self.v >= Version::V3_14 {
+                } else if self.inp.table.annotations_any_object {
                     self.need_obj(i, attr, "stores");
                 } else {
                     self.need(i, attr, TUPLE | DICT, "(the annotations)");
@@ -2299,7 +2385,7 @@ impl Work {
 /// after 3.11 and 3.12's RETURN_GENERATOR with the sent value pushed).
 fn effect(op: &OpInfo, a: u32, jump: bool) -> i32 {
     let e = op.stack_effect(a, jump);
-    if base(op) == "RETURN_GENERATOR" && e == 0 {
+    if op.op == Op::RETURN_GENERATOR && e == 0 {
         1
     } else {
         e

@@ -22,7 +22,8 @@
 //! finishes first, a forward search inside its region finds the reads a
 //! source reaches (every path from a source to a read lies in it).
 
-use super::stack::{flow_of, Flow, FlowExcept, FlowInstr};
+use super::facts::{facts, flow_of, Flow, LocalUse};
+use super::stack::{FlowExcept, FlowInstr};
 use crate::code::kind;
 
 /// What an instruction does to the locals: at most two it assigns, one it
@@ -38,26 +39,20 @@ fn effect(ins: &FlowInstr) -> Effect {
     let mut e = Effect::default();
     let Some(op) = ins.op else { return e };
     let a = ins.arg;
-    match op.base.unwrap_or(op.name) {
-        // LOAD_FAST_CHECK raises when the local is unbound, so past it the
-        // local holds a value.
-        "STORE_FAST" | "STORE_FAST_MAYBE_NULL" | "LOAD_FAST_CHECK" | "MAKE_CELL" => {
-            e.sets[0] = Some(a)
-        }
-        "DELETE_FAST" | "LOAD_FAST_AND_CLEAR" => e.clears = Some(a),
-        "STORE_FAST_LOAD_FAST" => {
+    match facts(op.op).locals {
+        LocalUse::Nothing => {}
+        LocalUse::Sets => e.sets[0] = Some(a),
+        LocalUse::Clears => e.clears = Some(a),
+        LocalUse::SetsThenReads => {
             e.sets[0] = Some(a >> 4);
             // It reads its second local after storing the first.
             if a >> 4 != a & 15 {
                 e.reads[0] = Some(a & 15);
             }
         }
-        "STORE_FAST_STORE_FAST" => e.sets = [Some(a >> 4), Some(a & 15)],
-        "LOAD_FAST" | "LOAD_FAST_BORROW" => e.reads[0] = Some(a),
-        "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => {
-            e.reads = [Some(a >> 4), Some(a & 15)]
-        }
-        _ => {}
+        LocalUse::SetsPair => e.sets = [Some(a >> 4), Some(a & 15)],
+        LocalUse::Reads => e.reads[0] = Some(a),
+        LocalUse::ReadsPair => e.reads = [Some(a >> 4), Some(a & 15)],
     }
     e
 }
@@ -372,7 +367,7 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::versions::Version;
+    use crate::versions::{Op, Version};
 
     // The analysis as it was first written: a set of assigned locals per
     // instruction, met by intersection until nothing changes.
@@ -481,20 +476,12 @@ mod tests {
             let ins = &instrs[i];
             let mut after = before.clone();
             if let Some(op) = ins.op {
-                let a = ins.arg as usize;
-                match op.base.unwrap_or(op.name) {
-                    // LOAD_FAST_CHECK raises when the local is unbound, so past
-                    // it the local holds a value.
-                    "STORE_FAST" | "STORE_FAST_MAYBE_NULL" | "LOAD_FAST_CHECK" | "MAKE_CELL" => {
-                        after.set(a, true)
-                    }
-                    "DELETE_FAST" | "LOAD_FAST_AND_CLEAR" => after.set(a, false),
-                    "STORE_FAST_LOAD_FAST" => after.set(a >> 4, true),
-                    "STORE_FAST_STORE_FAST" => {
-                        after.set(a >> 4, true);
-                        after.set(a & 15, true);
-                    }
-                    _ => {}
+                let e = effect(ins);
+                for &x in e.sets.iter().flatten() {
+                    after.set(x as usize, true);
+                }
+                if let Some(x) = e.clears {
+                    after.set(x as usize, false);
                 }
                 let flow = flow_of(op);
                 if matches!(flow, Flow::Branch | Flow::Jump) {
@@ -514,19 +501,12 @@ mod tests {
             if !reachable.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            let (Some(op), Some(s)) = (ins.op, &state[i]) else {
+            let (Some(_), Some(s)) = (ins.op, &state[i]) else {
                 continue;
             };
-            let a = ins.arg;
-            let reads: &[u32] = match op.base.unwrap_or(op.name) {
-                "LOAD_FAST" | "LOAD_FAST_BORROW" => &[a],
-                "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" => &[a >> 4, a & 15],
-                // Reads its second local after storing the first.
-                "STORE_FAST_LOAD_FAST" if a >> 4 != a & 15 => &[a & 15],
-                _ => &[],
-            };
+            let reads: Vec<u32> = effect(ins).reads.iter().flatten().copied().collect();
             // The second of a pair reads after nothing in between changes it.
-            for &v in reads {
+            for v in reads {
                 if (v as usize) < nv && !s.get(v as usize) {
                     out.push((i, v));
                 }
@@ -538,24 +518,24 @@ mod tests {
     #[test]
     fn agrees_with_the_data_flow_over_sets() {
         let table = Version::V3_13.table();
-        let op = |name: &str| table.by_name(name).unwrap();
-        let names = [
-            "STORE_FAST",
-            "STORE_FAST",
-            "DELETE_FAST",
-            "LOAD_FAST",
-            "LOAD_FAST",
-            "LOAD_FAST",
-            "LOAD_FAST_CHECK",
-            "LOAD_FAST_AND_CLEAR",
-            "LOAD_FAST_LOAD_FAST",
-            "STORE_FAST_STORE_FAST",
-            "STORE_FAST_LOAD_FAST",
-            "NOP",
-            "POP_JUMP_IF_FALSE",
-            "JUMP_FORWARD",
-            "JUMP_BACKWARD",
-            "RETURN_VALUE",
+        let op = |op: Op| table.by_op(op).unwrap();
+        let ops = [
+            Op::STORE_FAST,
+            Op::STORE_FAST,
+            Op::DELETE_FAST,
+            Op::LOAD_FAST,
+            Op::LOAD_FAST,
+            Op::LOAD_FAST,
+            Op::LOAD_FAST_CHECK,
+            Op::LOAD_FAST_AND_CLEAR,
+            Op::LOAD_FAST_LOAD_FAST,
+            Op::STORE_FAST_STORE_FAST,
+            Op::STORE_FAST_LOAD_FAST,
+            Op::NOP,
+            Op::POP_JUMP_IF_FALSE,
+            Op::JUMP_FORWARD,
+            Op::JUMP_BACKWARD,
+            Op::RETURN_VALUE,
         ];
         let mut seed = 0x9e37_79b9_u64;
         let mut next = |m: usize| {
@@ -569,10 +549,13 @@ mod tests {
             let nv = 1 + next(5);
             let instrs: Vec<FlowInstr> = (0..n)
                 .map(|_| {
-                    let k = next(names.len() + 1);
-                    let op = names.get(k).map(|s| op(s));
+                    let k = next(ops.len() + 1);
+                    let op = ops.get(k).map(|&o| op(o));
                     let arg = if op.is_some_and(|o| {
-                        o.name.contains("FAST_") && o.name.matches("FAST").count() == 2
+                        matches!(
+                            facts(o.op).locals,
+                            LocalUse::ReadsPair | LocalUse::SetsThenReads | LocalUse::SetsPair
+                        )
                     }) {
                         (next(nv + 1) << 4 | next(nv + 1)) as u32
                     } else {

@@ -6,6 +6,7 @@
 //! editor that re-lowers one block recomputes them without walking the
 //! others' instructions.
 
+use super::facts::NameUse;
 use crate::code::{Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, NameRef, Span, Stmt};
@@ -119,25 +120,29 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
     };
     for s in &block.body {
         let Stmt::Instr(ins) = s else { continue };
-        let op = table.by_code(ins.opcode).map(|o| o.base.unwrap_or(o.name));
-        match op {
-            Some("IMPORT_STAR") => f.import_star = true,
-            Some("CALL_INTRINSIC_1")
+        let Some(op) = table.by_code(ins.opcode) else {
+            continue;
+        };
+        match super::facts::facts(op.op).names {
+            NameUse::Nothing => {}
+            NameUse::ImportsAll => f.import_star = true,
+            NameUse::Intrinsic => {
                 if ins.arg == Arg::Value(2)
-                    && table.intrinsic1.get(2) == Some(&"INTRINSIC_IMPORT_STAR") =>
-            {
-                f.import_star = true
-            }
-            Some("STORE_NAME" | "STORE_GLOBAL" | "DELETE_NAME" | "DELETE_GLOBAL") => {
-                f.defines.extend(name_of(&ins.arg).cloned());
-            }
-            Some(o @ ("LOAD_GLOBAL" | "LOAD_FROM_DICT_OR_GLOBALS" | "LOAD_NAME")) => {
-                if let Some(n) = name_of(&ins.arg) {
-                    f.reads
-                        .push((n.clone(), ins.arg_span.clone(), o == "LOAD_NAME"));
+                    && table.intrinsic1.get(2) == Some(&"INTRINSIC_IMPORT_STAR")
+                {
+                    f.import_star = true
                 }
             }
-            _ => {}
+            NameUse::Defines => f.defines.extend(name_of(&ins.arg).cloned()),
+            use_ @ (NameUse::Reads | NameUse::ReadsLocalsFirst) => {
+                if let Some(n) = name_of(&ins.arg) {
+                    f.reads.push((
+                        n.clone(),
+                        ins.arg_span.clone(),
+                        use_ == NameUse::ReadsLocalsFirst,
+                    ));
+                }
+            }
         }
     }
     f

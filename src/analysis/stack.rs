@@ -6,7 +6,8 @@
 //! entry when the text leaves it out, and the problems the verifier reports.
 //! It only reads the instructions; it never runs them.
 
-use crate::versions::{OpInfo, OpcodeTable};
+use super::facts::{flow_of, inputs, Flow};
+use crate::versions::{Op, OpInfo, OpcodeTable};
 use rustc_hash::FxHashMap;
 
 pub struct FlowInstr {
@@ -54,30 +55,6 @@ pub struct StackResult {
     /// (`None` for the entry and for handler entries): a path to explain
     /// a depth.
     pub pred: Vec<Option<usize>>,
-}
-
-/// How control leaves an instruction.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Flow {
-    Next,
-    /// Conditional branch: may fall through or jump.
-    Branch,
-    /// Unconditional jump.
-    Jump,
-    /// Return or raise: no successor in this code object.
-    Stop,
-}
-
-pub fn flow_of(op: &OpInfo) -> Flow {
-    match op.base.unwrap_or(op.name) {
-        // 3.14 gives END_ASYNC_FOR a target to find its SEND, but it never
-        // jumps there: it falls through.
-        "END_ASYNC_FOR" | "INSTRUMENTED_END_ASYNC_FOR" => Flow::Next,
-        "JUMP_FORWARD" | "JUMP_BACKWARD" | "JUMP_BACKWARD_NO_INTERRUPT" | "JUMP" => Flow::Jump,
-        "RETURN_VALUE" | "RETURN_CONST" | "RAISE_VARARGS" | "RERAISE" => Flow::Stop,
-        _ if op.is_jump() => Flow::Branch,
-        _ => Flow::Next,
-    }
 }
 
 struct Walk {
@@ -132,13 +109,8 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
 /// True when the handler at `h` starts like a `with` statement's cleanup:
 /// PUSH_EXC_INFO then WITH_EXCEPT_START.
 fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
-    let name = |i: usize| {
-        instrs
-            .get(i)
-            .and_then(|x| x.op)
-            .map(|o| o.base.unwrap_or(o.name))
-    };
-    name(h) == Some("PUSH_EXC_INFO") && name(h + 1) == Some("WITH_EXCEPT_START")
+    let op = |i: usize| instrs.get(i).and_then(|x| x.op).map(|o| o.op);
+    op(h) == Some(Op::PUSH_EXC_INFO) && op(h + 1) == Some(Op::WITH_EXCEPT_START)
 }
 
 /// The entry a reached instruction's depth came from: 0, a handler, or a
@@ -188,9 +160,7 @@ fn statement_level(
         else {
             return after();
         };
-        let is_cleanup = instrs[o]
-            .op
-            .is_some_and(|op| op.base.unwrap_or(op.name) == "COPY");
+        let is_cleanup = instrs[o].op.is_some_and(|op| op.op == Op::COPY);
         if !is_cleanup {
             return handler_depths[k].unwrap_or(0) as i32 - with_handler(instrs, o) as i32;
         }
@@ -201,111 +171,6 @@ fn statement_level(
         o = origin(w, inner);
     }
     after()
-}
-
-/// How many stack items an instruction reads, at least: its net effect
-/// hides items it pops and pushes back (`BINARY_OP` pops two and pushes
-/// one; 3.14's `RETURN_VALUE` has effect 0). The numbers are lower bounds,
-/// never more than CPython really pops, so real code never underflows.
-pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
-    let split_call = table.args_at_precall;
-    let a = arg.min(1 << 20) as i32;
-    let n = match op.base.unwrap_or(op.name) {
-        "RETURN_VALUE"
-        | "YIELD_VALUE"
-        | "POP_TOP"
-        | "UNARY_NEGATIVE"
-        | "UNARY_NOT"
-        | "UNARY_INVERT"
-        | "UNARY_POSITIVE"
-        | "TO_BOOL"
-        | "GET_ITER"
-        | "GET_LEN"
-        | "GET_AWAITABLE"
-        | "GET_AITER"
-        | "GET_ANEXT"
-        | "GET_YIELD_FROM_ITER"
-        | "FORMAT_SIMPLE"
-        | "CONVERT_VALUE"
-        | "LOAD_ATTR"
-        | "LOAD_METHOD"
-        | "UNPACK_SEQUENCE"
-        | "UNPACK_EX"
-        | "FOR_ITER"
-        | "STORE_FAST"
-        | "STORE_NAME"
-        | "STORE_GLOBAL"
-        | "STORE_DEREF"
-        | "DELETE_ATTR"
-        | "IMPORT_FROM"
-        | "CALL_INTRINSIC_1"
-        | "MATCH_MAPPING"
-        | "MATCH_SEQUENCE"
-        | "POP_ITER"
-        | "PUSH_EXC_INFO"
-        | "POP_EXCEPT"
-        | "BEFORE_WITH"
-        | "BEFORE_ASYNC_WITH"
-        | "POP_JUMP_IF_FALSE"
-        | "POP_JUMP_IF_TRUE"
-        | "POP_JUMP_IF_NONE"
-        | "POP_JUMP_IF_NOT_NONE"
-        | "POP_JUMP_FORWARD_IF_FALSE"
-        | "POP_JUMP_FORWARD_IF_TRUE"
-        | "POP_JUMP_FORWARD_IF_NONE"
-        | "POP_JUMP_FORWARD_IF_NOT_NONE"
-        | "POP_JUMP_BACKWARD_IF_FALSE"
-        | "POP_JUMP_BACKWARD_IF_TRUE"
-        | "POP_JUMP_BACKWARD_IF_NONE"
-        | "POP_JUMP_BACKWARD_IF_NOT_NONE"
-        | "JUMP_IF_FALSE_OR_POP"
-        | "JUMP_IF_TRUE_OR_POP"
-        | "LOAD_FROM_DICT_OR_GLOBALS"
-        | "LOAD_FROM_DICT_OR_DEREF"
-        | "STORE_FAST_LOAD_FAST"
-        | "PRINT_EXPR"
-        | "IMPORT_STAR"
-        | "MAKE_FUNCTION"
-        | "STORE_FAST_MAYBE_NULL"
-        | "ASYNC_GEN_WRAP" => 1,
-        "BINARY_OP"
-        | "BINARY_SUBSCR"
-        | "COMPARE_OP"
-        | "IS_OP"
-        | "CONTAINS_OP"
-        | "STORE_ATTR"
-        | "DELETE_SUBSCR"
-        | "CHECK_EXC_MATCH"
-        | "CHECK_EG_MATCH"
-        | "IMPORT_NAME"
-        | "CALL_INTRINSIC_2"
-        | "FORMAT_WITH_SPEC"
-        | "MATCH_KEYS"
-        | "SEND"
-        | "END_SEND"
-        | "SET_FUNCTION_ATTRIBUTE"
-        | "STORE_FAST_STORE_FAST"
-        | "BUILD_TEMPLATE" => 2,
-        "STORE_SUBSCR" | "LOAD_SUPER_ATTR" | "MATCH_CLASS" | "CLEANUP_THROW" | "BINARY_SLICE" => 3,
-        "FORMAT_VALUE" => 1 + ((a >> 2) & 1),
-        "BUILD_INTERPOLATION" => 2 + (a & 1),
-        "BUILD_TUPLE" | "BUILD_LIST" | "BUILD_SET" | "BUILD_STRING" | "RAISE_VARARGS"
-        | "BUILD_SLICE" => a,
-        "BUILD_MAP" => a.saturating_mul(2),
-        "LIST_APPEND" | "SET_ADD" | "LIST_EXTEND" | "SET_UPDATE" | "DICT_MERGE" | "DICT_UPDATE"
-        | "RERAISE" => a.saturating_add(1),
-        "MAP_ADD" => a.saturating_add(2),
-        "CALL" if !split_call => a.saturating_add(2),
-        // 3.11: the callable and its NULL or self (PRECALL counted the
-        // arguments).
-        "CALL" => 2,
-        "PRECALL" => a,
-        "CALL_KW" => a.saturating_add(3),
-        "COPY" | "SWAP" => a,
-        _ => 0,
-    };
-    n.max(-op.stack_effect(arg, false))
-        .max(-op.stack_effect(arg, true))
 }
 
 pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
@@ -369,9 +234,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             // was sent on the stack. 3.11 and 3.12 count RETURN_GENERATOR as
             // 0 (their compiler adds it after computing the stack size), so
             // the value is added here without counting towards the size.
-            if op.base.unwrap_or(op.name) == "RETURN_GENERATOR"
-                && op.stack_effect(ins.arg, false) == 0
-            {
+            if op.op == Op::RETURN_GENERATOR && op.stack_effect(ins.arg, false) == 0 {
                 next += 1;
             }
             let live_here = w.live.as_ref().is_none_or(|l| l[i]);
@@ -431,8 +294,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             let from_entry = entries_of(h).iter().find_map(|&k| {
                 let e = &excepts[k];
                 (e.start..e.end.min(n)).find_map(|x| {
-                    let name = instrs[x].op.map(|o| o.base.unwrap_or(o.name));
-                    if name != Some("COPY") {
+                    if instrs[x].op.map(|o| o.op) != Some(Op::COPY) {
                         return None;
                     }
                     entries_of(x).iter().find_map(|&r| {
@@ -512,10 +374,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             // where the last one stopped.
             let dead = (dead_from[general as usize]..n).find(|&i| {
                 w.depths[i].is_none()
-                    && (general
-                        || instrs[i]
-                            .op
-                            .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO"))
+                    && (general || instrs[i].op.is_some_and(|o| o.op == Op::PUSH_EXC_INFO))
                     && (0..i).any(|j| w.depths[j].is_some())
             });
             if let Some(i) = dead {
@@ -524,9 +383,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     w.live = Some(w.depths.iter().map(|d| d.is_some()).collect());
                     max_live = max;
                 }
-                let starts_handler = instrs[i]
-                    .op
-                    .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
+                let starts_handler = instrs[i].op.is_some_and(|o| o.op == Op::PUSH_EXC_INFO);
                 let before = (0..i).rev().find_map(|j| w.depths[j]).unwrap_or(0);
                 // The statement before ends at the level this one starts
                 // at. Main code ends by returning or jumping away at that
@@ -543,13 +400,13 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 // STORE_FAST x; DELETE_FAST x ...) protects the body after
                 // the STORE_FAST that bound x: its level is the depth there.
                 let name_cleanup = || {
-                    let name = |k: usize| instrs.get(k)?.op.map(|o| o.base.unwrap_or(o.name));
-                    if name(i)? != "LOAD_CONST" || name(i + 1)? != "STORE_FAST" {
+                    let op = |k: usize| instrs.get(k)?.op.map(|o| o.op);
+                    if op(i)? != Op::LOAD_CONST || op(i + 1)? != Op::STORE_FAST {
                         return None;
                     }
                     let x = instrs[i + 1].arg;
                     (0..i).rev().find_map(|j| {
-                        (name(j) == Some("STORE_FAST") && instrs[j].arg == x)
+                        (op(j) == Some(Op::STORE_FAST) && instrs[j].arg == x)
                             .then(|| w.depths[j])
                             .flatten()
                     })
@@ -605,10 +462,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     let covering =
                         |at: usize| excepts.iter().position(|e| e.start <= at && at < e.end);
                     let cleanup = excepts[covering(i)?].handler;
-                    let is_cleanup = instrs
-                        .get(cleanup)?
-                        .op
-                        .is_some_and(|o| o.base.unwrap_or(o.name) == "COPY");
+                    let is_cleanup = instrs.get(cleanup)?.op.is_some_and(|o| o.op == Op::COPY);
                     if !is_cleanup {
                         return None;
                     }
@@ -640,7 +494,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     let starts_handler = instrs
                         .get(e.start)
                         .and_then(|x| x.op)
-                        .is_some_and(|o| o.base.unwrap_or(o.name) == "PUSH_EXC_INFO");
+                        .is_some_and(|o| o.op == Op::PUSH_EXC_INFO);
                     let d = (d + starts_handler as i32).max(0) as u32;
                     for &j in entries_of(e.handler) {
                         if handler_depths[j].is_none() {

@@ -3,10 +3,11 @@
 //! and reports problems as diagnostics with stable codes. It never changes
 //! what is assembled; the caller decides whether errors block the output.
 
+use super::facts::{facts, Operand};
 use super::stack::{Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
-use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
 
 /// What the verifier needs to know about one assembled block.
 pub struct Input<'a> {
@@ -162,7 +163,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     for (i, ins) in inp.instrs.iter().enumerate() {
         let Some(op) = inp.infos[i] else { continue };
         let a = inp.args[i];
-        let base = op.base.unwrap_or(op.name);
         let t = inp.table;
         let bad_range = |what: String| {
             Diag::error(
@@ -171,8 +171,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 format!("{} {a} is out of range: {what}", op.name),
             )
         };
-        let problem = match (base, op.arg) {
-            ("LOAD_SMALL_INT", _) if a > 255 => Some(bad_range("it loads 0 to 255".into())),
+        let range = facts(op.op).operand;
+        let problem = match (range, op.arg) {
+            (Operand::Range { min, max, why }, _) if !(min..=max).contains(&a) => {
+                Some(bad_range(why.into()))
+            }
             (_, ArgKind::Compare) => {
                 let idx = match t.compare {
                     CompareEncoding::Index => a,
@@ -220,15 +223,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             (_, ArgKind::Conversion) if !(1..=3).contains(&a) => Some(bad_range(
                 "conversions are 1 (str), 2 (repr) and 3 (ascii)".into(),
             )),
-            ("IS_OP" | "CONTAINS_OP", _) if a > 1 => {
-                Some(bad_range("it is 0 or 1 (negated)".into()))
-            }
-            ("RAISE_VARARGS", _) if a > 2 => Some(bad_range("it takes 0, 1 or 2 values".into())),
-            ("BUILD_SLICE", _) if !(2..=3).contains(&a) => {
-                Some(bad_range("a slice has 2 or 3 parts".into()))
-            }
-            ("COPY", _) if a == 0 => Some(bad_range("COPY counts from 1".into())),
-            ("SWAP", _) if a < 2 => Some(bad_range("SWAP counts from 2".into())),
             _ => None,
         };
         if let Some(d) = problem {
@@ -245,7 +239,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .get(v as usize)
             .map(|(n, _)| crate::dis::print::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
-        let checks = inp.table.version == Version::V3_11;
+        let checks = inp.table.load_fast_checks_unbound;
         let mut d = if checks {
             Diag::warning(
                 "unbound-local",
@@ -286,7 +280,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         .name_field
         .as_ref()
         .is_some_and(|n| n.0.first() == Some(&b'<'));
-    if inp.table.version < Version::V3_14 && inp.flags & 0x1 != 0 && !anonymous {
+    if inp.table.first_const_is_docstring && inp.flags & 0x1 != 0 && !anonymous {
         if let Some(crate::code::Obj::Str(s)) = inp.consts.first() {
             let pinned = !inp.block.consts.is_empty();
             if !pinned {

@@ -7,11 +7,13 @@
 //! number. Adding a version means adding a module and its magic number here.
 
 pub mod builtins;
+mod op;
 mod v3_11;
 mod v3_12;
 mod v3_13;
 mod v3_14;
 
+pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -173,6 +175,8 @@ impl ArgKind {
 #[derive(Clone, Copy, Debug)]
 pub struct OpInfo {
     pub name: &'static str,
+    /// The instruction; a specialized form carries its base's.
+    pub op: Op,
     pub code: u8,
     pub arg: ArgKind,
     /// Inline cache entries (code units) that follow the instruction.
@@ -209,6 +213,18 @@ pub enum CompareEncoding {
     MaskedBool,
 }
 
+/// What an exhausted `FOR_ITER` does at its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForIterExit {
+    /// 3.11: pops the iterator and jumps; the target is any instruction.
+    PopsIterator,
+    /// Jumps past the `END_FOR` at its target without running it, so one
+    /// must be there.
+    SkipsEndFor,
+    /// 3.13: jumps past the `END_FOR` and the `POP_TOP` after it.
+    SkipsEndForAndPopTop,
+}
+
 /// Outcome bits CPython 3.12+ stores beside each comparison, by `cmp_op`
 /// index: `<` `<=` `==` `!=` `>` `>=`.
 pub const COMPARE_MASKS: [u32; 6] = [2, 10, 8, 7, 4, 12];
@@ -231,6 +247,36 @@ pub struct VersionSpec {
     /// 3.11 accounts for a call's arguments at `PRECALL`; `CALL` then
     /// takes only the callable and its NULL or self.
     pub args_at_precall: bool,
+    /// A call's stack is `[callable, NULL or self, args...]`, so
+    /// `LOAD_GLOBAL` and a method `LOAD_ATTR` push the NULL or self above
+    /// what they load; otherwise `[NULL or method, callable or self,
+    /// args...]`, the NULL below.
+    pub null_above_callable: bool,
+    /// What an exhausted `FOR_ITER` does when it jumps to its target.
+    pub for_iter_exit: ForIterExit,
+    /// `LOAD_FAST` (and `LOAD_CLOSURE`) raise `UnboundLocalError` on an
+    /// unbound local; otherwise they read its NULL without looking.
+    pub load_fast_checks_unbound: bool,
+    /// `POP_TOP` also drops a NULL (a `with` leaves `LOAD_SPECIAL`'s NULL
+    /// or self to it).
+    pub pop_top_takes_null: bool,
+    /// How far below the top `WITH_EXCEPT_START` finds the `__exit__` it
+    /// calls (the exception being 1).
+    pub with_exit_depth: usize,
+    /// `CALL_FUNCTION_EX` always has a slot for the keyword arguments
+    /// (NULL when there are none), rather than one when its argument's
+    /// bit 0 asks for it.
+    pub call_ex_kwargs_slot_always: bool,
+    /// A function's annotations may be any object (an `__annotate__`
+    /// function's era); otherwise a tuple of name and value pairs or a
+    /// dict.
+    pub annotations_any_object: bool,
+    /// The code keeps the indices of its conditional annotations in a set
+    /// under `__conditional_annotations__`, which `SET_ADD` adds to
+    /// without checking that it is one.
+    pub conditional_annotations_set: bool,
+    /// A function's first constant is its docstring when it is a string.
+    pub first_const_is_docstring: bool,
 }
 
 /// Indexed view of one version's instruction list.
@@ -239,6 +285,8 @@ pub struct OpcodeTable {
     pub ops: &'static [OpInfo],
     by_code: [Option<u16>; 256],
     by_name: FxHashMap<&'static str, u16>,
+    /// By `Op`: the entry of its own name, when this version has one.
+    by_op: Vec<Option<u16>>,
     /// Comparison operator symbols, by `COMPARE_OP` index.
     pub cmp_ops: &'static [&'static str],
     /// Binary operator symbols, by `BINARY_OP` argument.
@@ -249,7 +297,17 @@ pub struct OpcodeTable {
     pub common_constants: &'static [&'static str],
     pub special_methods: &'static [&'static str],
     pub function_flags: &'static [(u32, &'static str)],
+    /// The version's quirks, as its `VersionSpec` states them.
     pub args_at_precall: bool,
+    pub null_above_callable: bool,
+    pub for_iter_exit: ForIterExit,
+    pub load_fast_checks_unbound: bool,
+    pub pop_top_takes_null: bool,
+    pub with_exit_depth: usize,
+    pub call_ex_kwargs_slot_always: bool,
+    pub annotations_any_object: bool,
+    pub conditional_annotations_set: bool,
+    pub first_const_is_docstring: bool,
 }
 
 impl OpcodeTable {
@@ -257,6 +315,7 @@ impl OpcodeTable {
         let ops = spec.ops;
         let mut by_code = [None; 256];
         let mut by_name = FxHashMap::default();
+        let mut by_op = vec![None; Op::ALL.len()];
         for (i, op) in ops.iter().enumerate() {
             assert!(
                 by_code[op.code as usize].is_none(),
@@ -265,12 +324,16 @@ impl OpcodeTable {
             );
             by_code[op.code as usize] = Some(i as u16);
             by_name.insert(op.name, i as u16);
+            if op.base.is_none() {
+                by_op[op.op as usize] = Some(i as u16);
+            }
         }
         OpcodeTable {
             version,
             ops,
             by_code,
             by_name,
+            by_op,
             cmp_ops: CMP_OPS,
             nb_ops: spec.nb_ops,
             compare: spec.compare,
@@ -280,6 +343,15 @@ impl OpcodeTable {
             special_methods: spec.special_methods,
             function_flags: spec.function_flags,
             args_at_precall: spec.args_at_precall,
+            null_above_callable: spec.null_above_callable,
+            for_iter_exit: spec.for_iter_exit,
+            load_fast_checks_unbound: spec.load_fast_checks_unbound,
+            pop_top_takes_null: spec.pop_top_takes_null,
+            with_exit_depth: spec.with_exit_depth,
+            call_ex_kwargs_slot_always: spec.call_ex_kwargs_slot_always,
+            annotations_any_object: spec.annotations_any_object,
+            conditional_annotations_set: spec.conditional_annotations_set,
+            first_const_is_docstring: spec.first_const_is_docstring,
         }
     }
 
@@ -289,6 +361,11 @@ impl OpcodeTable {
 
     pub fn by_name(&self, name: &str) -> Option<&'static OpInfo> {
         self.by_name.get(name).map(|&i| &self.ops[i as usize])
+    }
+
+    /// The entry of `op` itself (not a specialized form of it).
+    pub fn by_op(&self, op: Op) -> Option<&'static OpInfo> {
+        self.by_op[op as usize].map(|i| &self.ops[i as usize])
     }
 
     pub fn extended_arg(&self) -> u8 {

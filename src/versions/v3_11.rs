@@ -18,7 +18,9 @@
 //! doing the arithmetic on a C `int`; `tests/opcodes_311.rs` checks the whole
 //! table against a live `python3.11`.
 
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS};
+use super::{
+    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS,
+};
 
 /// Builds one `OpInfo` constant per line and the table listing them all.
 /// Every instruction becomes a constant of its own name so that a
@@ -36,6 +38,7 @@ macro_rules! instructions {
     (@one $name:ident = $code:literal, $kind:ident, $caches:literal, $effect:expr) => {
         const $name: OpInfo = OpInfo {
             name: stringify!($name),
+            op: Op::$name,
             code: $code,
             arg: ArgKind::$kind,
             caches: $caches,
@@ -261,4 +264,13 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     special_methods: &[],
     function_flags: MAKE_FUNCTION_FLAGS,
     args_at_precall: true,
+    null_above_callable: false,
+    for_iter_exit: ForIterExit::PopsIterator,
+    load_fast_checks_unbound: true,
+    pop_top_takes_null: false,
+    with_exit_depth: 4,
+    call_ex_kwargs_slot_always: false,
+    annotations_any_object: false,
+    conditional_annotations_set: false,
+    first_const_is_docstring: true,
 };

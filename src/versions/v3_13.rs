@@ -28,7 +28,7 @@
 
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec, NB_OPS};
+use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec, NB_OPS};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the
@@ -287,4 +287,13 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     special_methods: &[],
     function_flags: FUNCTION_ATTR_FLAGS,
     args_at_precall: false,
+    null_above_callable: true,
+    for_iter_exit: ForIterExit::SkipsEndForAndPopTop,
+    load_fast_checks_unbound: false,
+    pop_top_takes_null: false,
+    with_exit_depth: 4,
+    call_ex_kwargs_slot_always: false,
+    annotations_any_object: false,
+    conditional_annotations_set: false,
+    first_const_is_docstring: true,
 };

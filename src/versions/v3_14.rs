@@ -30,7 +30,7 @@
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
 use super::v3_13::INTRINSIC2;
-use super::{ArgKind, CompareEncoding, OpInfo, VersionSpec};
+use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the
@@ -313,4 +313,13 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     special_methods: SPECIAL_METHODS,
     function_flags: FUNCTION_ATTR_FLAGS,
     args_at_precall: false,
+    null_above_callable: true,
+    for_iter_exit: ForIterExit::SkipsEndFor,
+    load_fast_checks_unbound: false,
+    pop_top_takes_null: true,
+    with_exit_depth: 5,
+    call_ex_kwargs_slot_always: true,
+    annotations_any_object: true,
+    conditional_annotations_set: true,
+    first_const_is_docstring: false,
 };

@@ -1,0 +1,1046 @@
+//! What each instruction does, as far as the analyses care: how control
+//! leaves it, how many stack items it reads at least, how many it takes
+//! off before it pushes, what it does to the fast locals and to the
+//! module's names, which arguments it accepts, and whether it may run at
+//! all. (What it does to the kinds of values is `kinds::step`'s, an
+//! exhaustive match of its own.) One exhaustive `match` on `Op` decides all of it, so a
+//! new instruction does not compile until someone has decided. What
+//! depends on the version is in the version's table (argument kind, stack
+//! effect) or its `VersionSpec` (`args_at_precall`).
+
+use crate::versions::{Op, OpInfo, OpcodeTable};
+
+/// How control leaves an instruction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flow {
+    /// Falls through. (3.14 gives `END_ASYNC_FOR` a target to find its
+    /// `SEND`, but it never jumps there.)
+    Next,
+    /// Conditional branch: may fall through or jump.
+    Branch,
+    /// Unconditional jump.
+    Jump,
+    /// Return or raise: no successor in this code object.
+    Stop,
+}
+
+/// How many stack items an instruction reads, at least, as a function of
+/// its argument `a` (see [`inputs`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reads {
+    Fixed(i32),
+    /// `a`.
+    Arg,
+    /// `a` plus this many.
+    ArgPlus(i32),
+    /// `2 * a` (keys and values).
+    TwiceArg,
+    /// `FORMAT_VALUE`: the value, and the spec when bit 2 says so.
+    FormatValue,
+    /// `BUILD_INTERPOLATION`: value and text, and the spec when bit 0 says
+    /// so.
+    Interpolation,
+    /// `CALL`: the callable, its NULL or self and `a` arguments; where
+    /// `PRECALL` counted the arguments (`args_at_precall`), only the two.
+    Call,
+}
+
+/// How many stack items an instruction takes off before it pushes: the
+/// level an exception inside it can leave the stack at is at least the
+/// depth less this (see [`removes`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Removes {
+    /// As many as it reads ([`inputs`]).
+    Reads,
+    /// This many. Instructions that read below what they remove take 0
+    /// (`COPY`, `SWAP`, `FOR_ITER`, `PUSH_EXC_INFO`...), and so does
+    /// `YIELD_VALUE`: it is thrown into at resumption, when the sent value
+    /// has replaced the yielded one.
+    Fixed(usize),
+    /// `a` plus this many.
+    ArgPlus(usize),
+    /// `CALL`: `a + 2`; where `PRECALL` counted the arguments, 2.
+    Call,
+}
+
+/// What an instruction does to the fast locals, which its argument names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LocalUse {
+    Nothing,
+    /// Assigns local `a` (`LOAD_FAST_CHECK` raises when it is unbound, so
+    /// past it the local holds a value too).
+    Sets,
+    /// Leaves local `a` unbound.
+    Clears,
+    /// Reads local `a`.
+    Reads,
+    /// Reads locals `a >> 4` and `a & 15`.
+    ReadsPair,
+    /// Assigns local `a >> 4`, then reads `a & 15`.
+    SetsThenReads,
+    /// Assigns locals `a >> 4` and `a & 15`.
+    SetsPair,
+}
+
+/// What an instruction does with the module's names (`co_names`), for the
+/// module checks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NameUse {
+    Nothing,
+    /// Binds or deletes the global or name its argument names.
+    Defines,
+    /// Reads a global (or builtin) by name.
+    Reads,
+    /// `LOAD_NAME`: reads a name, from the frame's locals first.
+    ReadsLocalsFirst,
+    /// `from ... import *`: may define any name.
+    ImportsAll,
+    /// Runs an intrinsic, which may be `import *`.
+    Intrinsic,
+}
+
+/// The arguments an instruction accepts beyond what its operand kind says.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Operand {
+    Any,
+    /// From `min` to `max`; `why` says so in the diagnostic.
+    Range {
+        min: u32,
+        max: u32,
+        why: &'static str,
+    },
+}
+
+/// Where an instruction may stand, as the interpreter relies on it (the
+/// kinds analysis checks these).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sequence {
+    /// Anywhere.
+    Free,
+    /// `COPY_FREE_VARS`: first, and only in code with free variables.
+    CopyFreeVars,
+    /// `RETURN_GENERATOR`: once, right after the prologue, in a generator.
+    ReturnGenerator,
+    /// `YIELD_VALUE`: only in a generator.
+    InGenerator,
+    /// `PRECALL` (3.11): followed directly by its `CALL`.
+    Precall,
+    /// `CALL`: where `PRECALL` counts the arguments, directly after it.
+    Call,
+    /// `KW_NAMES`: directly before the call it names the keywords of.
+    KwNames,
+    /// `SET_FUNCTION_ATTRIBUTE`: directly after `MAKE_FUNCTION`.
+    AfterMakeFunction,
+    /// `FOR_ITER`: its target must be what it skips when the iterator
+    /// ends (`ForIterExit`).
+    ForIter,
+}
+
+/// What an instruction does with functions it takes off the stack, for
+/// the kinds analysis: calling one directly is a call of that code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FunctionUse {
+    /// The slots it removes ([`removes`]) let a function escape.
+    Takes,
+    /// `PRECALL`: a direct call.
+    Precall,
+    /// `CALL`: a direct call, unless `PRECALL` was (3.11).
+    Call,
+    /// `YIELD_VALUE`: the yielded value escapes.
+    Yields,
+    /// `SET_FUNCTION_ATTRIBUTE`: the attribute escapes; the function is
+    /// put back.
+    SetsAttribute,
+    /// `CALL_INTRINSIC_2`: `INTRINSIC_SET_FUNCTION_TYPE_PARAMS` puts the
+    /// function back.
+    Intrinsic2,
+}
+
+/// Whether an instruction may appear in a code object that runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Runs {
+    Always,
+    /// Made by `sys.monitoring` at run time; needs its data.
+    Instrumented,
+    /// Internal to the interpreter; never part of a code object.
+    Internal,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OpFacts {
+    /// How control leaves it. `Branch` and `Jump` go to the target only
+    /// where the version gives the instruction one (a jump argument).
+    pub flow: Flow,
+    pub reads: Reads,
+    pub removes: Removes,
+    pub locals: LocalUse,
+    pub names: NameUse,
+    pub operand: Operand,
+    pub sequence: Sequence,
+    pub functions: FunctionUse,
+    pub runs: Runs,
+}
+
+/// Any argument the operand kind allows.
+const ANY: Operand = Operand::Any;
+
+const fn range(min: u32, max: u32, why: &'static str) -> Operand {
+    Operand::Range { min, max, why }
+}
+
+/// The facts of one instruction. Instrumented forms keep what the
+/// analyses always assumed of them (a jump argument makes one a branch,
+/// `INSTRUMENTED_END_ASYNC_FOR` aside); they are reported as forbidden
+/// wherever they are reached.
+pub const fn facts(op: Op) -> OpFacts {
+    match op {
+        Op::PRECALL => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Precall,
+            functions: FunctionUse::Precall,
+            runs: Runs::Always,
+        },
+        Op::COPY => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(1, u32::MAX, "COPY counts from 1"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::SWAP => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(2, u32::MAX, "SWAP counts from 2"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_LIST | Op::BUILD_SET | Op::BUILD_STRING | Op::BUILD_TUPLE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_SLICE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(2, 3, "a slice has 2 or 3 parts"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::DICT_MERGE
+        | Op::DICT_UPDATE
+        | Op::LIST_APPEND
+        | Op::LIST_EXTEND
+        | Op::SET_ADD
+        | Op::SET_UPDATE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(1),
+            removes: Removes::Fixed(1),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::MAP_ADD => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(2),
+            removes: Removes::Fixed(2),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::CALL_KW => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(3),
+            removes: Removes::ArgPlus(3),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::CALL => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Call,
+            removes: Removes::Call,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Call,
+            functions: FunctionUse::Call,
+            runs: Runs::Always,
+        },
+        Op::DELETE_FAST | Op::LOAD_FAST_AND_CLEAR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Clears,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::WITH_EXCEPT_START => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::DELETE_GLOBAL | Op::DELETE_NAME => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Defines,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::COPY_FREE_VARS => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::CopyFreeVars,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_CONST_KEY_MAP
+        | Op::CALL_FUNCTION_EX
+        | Op::DELETE_DEREF
+        | Op::END_ASYNC_FOR
+        | Op::END_FOR
+        | Op::EXIT_INIT_CHECK
+        | Op::EXTENDED_ARG
+        | Op::LIST_TO_TUPLE
+        | Op::LOAD_ASSERTION_ERROR
+        | Op::LOAD_BUILD_CLASS
+        | Op::LOAD_CLASSDEREF
+        | Op::LOAD_CLOSURE
+        | Op::LOAD_COMMON_CONSTANT
+        | Op::LOAD_CONST
+        | Op::LOAD_DEREF
+        | Op::LOAD_LOCALS
+        | Op::LOAD_SPECIAL
+        | Op::NOP
+        | Op::NOT_TAKEN
+        | Op::PREP_RERAISE_STAR
+        | Op::PUSH_NULL
+        | Op::RESUME
+        | Op::SETUP_ANNOTATIONS
+        | Op::STORE_SLICE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::KW_NAMES => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::KwNames,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RETURN_GENERATOR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::ReturnGenerator,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_SMALL_INT => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(0, 255, "it loads 0 to 255"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_GLOBAL => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Reads,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_NAME => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::ReadsLocalsFirst,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_FAST | Op::LOAD_FAST_BORROW => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Reads,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_FAST_BORROW_LOAD_FAST_BORROW | Op::LOAD_FAST_LOAD_FAST => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::ReadsPair,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_FAST_CHECK | Op::MAKE_CELL => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Sets,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::GET_ANEXT
+        | Op::GET_LEN
+        | Op::IMPORT_FROM
+        | Op::MATCH_MAPPING
+        | Op::MATCH_SEQUENCE
+        | Op::PUSH_EXC_INFO => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::YIELD_VALUE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::InGenerator,
+            functions: FunctionUse::Yields,
+            runs: Runs::Always,
+        },
+        Op::STORE_GLOBAL | Op::STORE_NAME => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Defines,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::IMPORT_STAR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::ImportsAll,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::CALL_INTRINSIC_1 => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Intrinsic,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::ASYNC_GEN_WRAP
+        | Op::BEFORE_ASYNC_WITH
+        | Op::BEFORE_WITH
+        | Op::CONVERT_VALUE
+        | Op::DELETE_ATTR
+        | Op::FORMAT_SIMPLE
+        | Op::GET_AITER
+        | Op::GET_AWAITABLE
+        | Op::GET_ITER
+        | Op::GET_YIELD_FROM_ITER
+        | Op::LOAD_ATTR
+        | Op::LOAD_FROM_DICT_OR_DEREF
+        | Op::LOAD_METHOD
+        | Op::MAKE_FUNCTION
+        | Op::POP_EXCEPT
+        | Op::POP_ITER
+        | Op::POP_TOP
+        | Op::PRINT_EXPR
+        | Op::STORE_DEREF
+        | Op::TO_BOOL
+        | Op::UNARY_INVERT
+        | Op::UNARY_NEGATIVE
+        | Op::UNARY_NOT
+        | Op::UNARY_POSITIVE
+        | Op::UNPACK_EX
+        | Op::UNPACK_SEQUENCE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::LOAD_FROM_DICT_OR_GLOBALS => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Reads,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::STORE_FAST => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Sets,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::STORE_FAST_LOAD_FAST => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::SetsThenReads,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::MATCH_KEYS => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::CHECK_EXC_MATCH => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Fixed(1),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::SET_FUNCTION_ATTRIBUTE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::AfterMakeFunction,
+            functions: FunctionUse::SetsAttribute,
+            runs: Runs::Always,
+        },
+        Op::CALL_INTRINSIC_2 => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Intrinsic2,
+            runs: Runs::Always,
+        },
+        Op::BINARY_OP
+        | Op::BINARY_SUBSCR
+        | Op::BUILD_TEMPLATE
+        | Op::CHECK_EG_MATCH
+        | Op::COMPARE_OP
+        | Op::DELETE_SUBSCR
+        | Op::END_SEND
+        | Op::FORMAT_WITH_SPEC
+        | Op::IMPORT_NAME
+        | Op::STORE_ATTR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::CONTAINS_OP | Op::IS_OP => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(0, 1, "it is 0 or 1 (negated)"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::STORE_FAST_STORE_FAST => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::SetsPair,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BINARY_SLICE
+        | Op::CLEANUP_THROW
+        | Op::LOAD_SUPER_ATTR
+        | Op::MATCH_CLASS
+        | Op::STORE_SUBSCR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(3),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::FORMAT_VALUE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::FormatValue,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_INTERPOLATION => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Interpolation,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_MAP => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::TwiceArg,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::FOR_ITER => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(1),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::ForIter,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::JUMP_IF_FALSE_OR_POP
+        | Op::JUMP_IF_TRUE_OR_POP
+        | Op::POP_JUMP_BACKWARD_IF_FALSE
+        | Op::POP_JUMP_BACKWARD_IF_NONE
+        | Op::POP_JUMP_BACKWARD_IF_NOT_NONE
+        | Op::POP_JUMP_BACKWARD_IF_TRUE
+        | Op::POP_JUMP_FORWARD_IF_FALSE
+        | Op::POP_JUMP_FORWARD_IF_NONE
+        | Op::POP_JUMP_FORWARD_IF_NOT_NONE
+        | Op::POP_JUMP_FORWARD_IF_TRUE
+        | Op::POP_JUMP_IF_FALSE
+        | Op::POP_JUMP_IF_NONE
+        | Op::POP_JUMP_IF_NOT_NONE
+        | Op::POP_JUMP_IF_TRUE => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::SEND => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::JUMP_BACKWARD | Op::JUMP_BACKWARD_NO_INTERRUPT | Op::JUMP_FORWARD => OpFacts {
+            flow: Flow::Jump,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RAISE_VARARGS => OpFacts {
+            flow: Flow::Stop,
+            reads: Reads::Arg,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(0, 2, "it takes 0, 1 or 2 values"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RERAISE => OpFacts {
+            flow: Flow::Stop,
+            reads: Reads::ArgPlus(1),
+            removes: Removes::Fixed(1),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RETURN_CONST => OpFacts {
+            flow: Flow::Stop,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::RETURN_VALUE => OpFacts {
+            flow: Flow::Stop,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::INSTRUMENTED_CALL
+        | Op::INSTRUMENTED_CALL_FUNCTION_EX
+        | Op::INSTRUMENTED_CALL_KW
+        | Op::INSTRUMENTED_END_ASYNC_FOR
+        | Op::INSTRUMENTED_END_FOR
+        | Op::INSTRUMENTED_END_SEND
+        | Op::INSTRUMENTED_INSTRUCTION
+        | Op::INSTRUMENTED_JUMP_BACKWARD
+        | Op::INSTRUMENTED_JUMP_FORWARD
+        | Op::INSTRUMENTED_LINE
+        | Op::INSTRUMENTED_LOAD_SUPER_ATTR
+        | Op::INSTRUMENTED_NOT_TAKEN
+        | Op::INSTRUMENTED_POP_ITER
+        | Op::INSTRUMENTED_POP_JUMP_IF_FALSE
+        | Op::INSTRUMENTED_POP_JUMP_IF_NONE
+        | Op::INSTRUMENTED_POP_JUMP_IF_NOT_NONE
+        | Op::INSTRUMENTED_POP_JUMP_IF_TRUE
+        | Op::INSTRUMENTED_RESUME
+        | Op::INSTRUMENTED_RETURN_CONST
+        | Op::INSTRUMENTED_RETURN_VALUE
+        | Op::INSTRUMENTED_YIELD_VALUE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Instrumented,
+        },
+        Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Internal,
+        },
+        Op::INSTRUMENTED_FOR_ITER => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Instrumented,
+        },
+    }
+}
+
+/// How control leaves `op`: its `flow`, where a `Branch` without a jump
+/// argument in this version falls through.
+pub fn flow_of(op: &OpInfo) -> Flow {
+    match facts(op.op).flow {
+        Flow::Branch if !op.is_jump() => Flow::Next,
+        flow => flow,
+    }
+}
+
+/// How many stack items an instruction reads, at least: its net effect
+/// hides items it pops and pushes back (`BINARY_OP` pops two and pushes
+/// one; 3.14's `RETURN_VALUE` has effect 0). The numbers are lower bounds,
+/// never more than CPython really pops, so real code never underflows.
+pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
+    let a = arg.min(1 << 20) as i32;
+    let n = match facts(op.op).reads {
+        Reads::Fixed(n) => n,
+        Reads::Arg => a,
+        Reads::ArgPlus(n) => a.saturating_add(n),
+        Reads::TwiceArg => a.saturating_mul(2),
+        Reads::FormatValue => 1 + ((a >> 2) & 1),
+        Reads::Interpolation => 2 + (a & 1),
+        Reads::Call if table.args_at_precall => 2,
+        Reads::Call => a.saturating_add(2),
+    };
+    n.max(-op.stack_effect(arg, false))
+        .max(-op.stack_effect(arg, true))
+}
+
+/// How many of the `depth` stack items an instruction takes off before it
+/// pushes.
+pub fn removes(table: &OpcodeTable, op: &OpInfo, arg: u32, depth: usize) -> usize {
+    let a = arg as usize;
+    let n = match facts(op.op).removes {
+        Removes::Reads => inputs(table, op, arg).max(0) as usize,
+        Removes::Fixed(n) => n,
+        Removes::ArgPlus(n) => a.saturating_add(n),
+        Removes::Call if table.args_at_precall => 2,
+        Removes::Call => a.saturating_add(2),
+    };
+    n.min(depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::versions::Version;
+    use std::path::Path;
+
+    /// The string literals of Rust source `src`, as written (escapes
+    /// left as they are). Comments, and the quotes of character literals,
+    /// are skipped.
+    fn string_literals(src: &str) -> Vec<String> {
+        let b = src.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                // A character literal ('"', '\'', 'x'); a lifetime is
+                // passed over one byte at a time.
+                b'\'' if b.get(i + 1) == Some(&b'\\') => {
+                    i += 2;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'\'' if b.get(i + 2) == Some(&b'\'') => i += 3,
+                b'r' if matches!(b.get(i + 1), Some(b'"' | b'#'))
+                    && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+                {
+                    let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                    let open = i + 1 + hashes;
+                    if b.get(open) != Some(&b'"') {
+                        i += 1;
+                        continue;
+                    }
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    let end = src[open + 1..]
+                        .find(&close)
+                        .map_or(b.len(), |k| open + 1 + k);
+                    out.push(src[open + 1..end].to_string());
+                    i = end + close.len();
+                }
+                b'"' => {
+                    let start = i + 1;
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    out.push(src[start..i.min(b.len())].to_string());
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        out
+    }
+
+    /// No instruction is named by a string in the analyses: each fact is
+    /// the table's, or an exhaustive match on `Op`, so a new instruction
+    /// cannot fall into a default unnoticed.
+    #[test]
+    fn the_analyses_spell_no_instruction_name() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 6, "{files:?}");
+        let mut seen = 0;
+        let mut found = Vec::new();
+        for f in &files {
+            let src = std::fs::read_to_string(f).unwrap();
+            for lit in string_literals(&src) {
+                seen += 1;
+                if Version::ALL
+                    .iter()
+                    .any(|v| v.table().by_name(&lit).is_some())
+                {
+                    found.push(format!("{}: \"{lit}\"", f.display()));
+                }
+            }
+        }
+        // The scanner does find the literals there are.
+        assert!(seen > 100, "only {seen} string literals found");
+        assert!(
+            found.is_empty(),
+            "instruction names as strings:\n{}",
+            found.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_scanner_finds_strings_and_skips_comments_and_chars() {
+        let src = r##"
+            // "not this"
+            /* "nor this" */
+            let a = "one"; let q = '"'; let e = '\''; fn f<'a>(x: &'a str) {}
+            let b = "two \" quoted"; let c = r#"three "raw""#; let d = br"x";
+        "##;
+        assert_eq!(
+            string_literals(src),
+            ["one", "two \\\" quoted", "three \"raw\"", "x"]
+        );
+    }
+}
