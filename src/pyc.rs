@@ -14,15 +14,6 @@ use crate::versions::Version;
 /// Length of the header, in bytes.
 pub const HEADER_LEN: usize = 16;
 
-/// Every version whose magic number is known, supported by this build or not,
-/// so that an error can name the version a file was made for.
-const KNOWN_VERSIONS: [Version; 4] = [
-    Version::V3_11,
-    Version::V3_12,
-    Version::V3_13,
-    Version::V3_14,
-];
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PycHeader {
     pub version: Version,
@@ -184,7 +175,7 @@ fn magic_message(found: &[u8; 4]) -> String {
         );
     }
     let number = u16::from_le_bytes([found[0], found[1]]);
-    let what = match KNOWN_VERSIONS.iter().find(|v| v.magic() == number) {
+    let what = match Version::ALL.iter().find(|v| v.magic() == number) {
         Some(v) => format!("the magic number of Python {v}, which this build does not support"),
         None => "not the magic number of any Python version this build knows".to_string(),
     };

@@ -266,6 +266,14 @@ fn write_arg(out: &mut String, table: &OpcodeTable, kind: Option<ArgKind>, arg: 
         Arg::NameFlags { flags, name } => {
             match kind {
                 Some(ArgKind::GlobalName) if flags & 1 == 1 => out.push_str("NULL + "),
+                Some(ArgKind::ImportName) => {
+                    if flags & 1 == 1 {
+                        out.push_str("lazy ");
+                    }
+                    if flags & 2 == 2 {
+                        out.push_str("eager ");
+                    }
+                }
                 Some(ArgKind::AttrName | ArgKind::SuperAttr) => {
                     if kind == Some(ArgKind::SuperAttr) && flags & 2 == 2 {
                         out.push_str("two_arg ");

@@ -1140,6 +1140,26 @@ impl<'a> Lowerer<'a> {
             ArgKind::Name | ArgKind::Local | ArgKind::Free => {
                 Ok(Arg::Name(self.name_of(single()?)?))
             }
+            ArgKind::ImportName => {
+                // `[lazy] [eager] NAME`, or `dis`'s `NAME + lazy` and
+                // `NAME + eager`. A lone `lazy` is a module of that name.
+                let mut flags = 0u32;
+                let mut at = 0usize;
+                while at + 1 < texts.len() && matches!(texts[at], "lazy" | "eager") {
+                    flags |= if texts[at] == "lazy" { 1 } else { 2 };
+                    at += 1;
+                }
+                if texts.len() == 3 && texts[1] == "+" && matches!(texts[2], "lazy" | "eager") {
+                    flags = if texts[2] == "lazy" { 1 } else { 2 };
+                    at = 0;
+                } else if texts.len() != at + 1 {
+                    return Err(bad(format!("{name} takes `[lazy] [eager] NAME`")));
+                }
+                Ok(Arg::NameFlags {
+                    flags,
+                    name: self.name_or_index(ops[at])?,
+                })
+            }
             k @ (ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr) => {
                 // `[two_arg] [NULL + | NULL|self +] NAME`, or `#n` alone.
                 let mut flags = 0u32;
@@ -1216,9 +1236,6 @@ impl<'a> Lowerer<'a> {
             | ArgKind::CommonConstant
             | ArgKind::Special => {
                 let o = single()?;
-                if node_kind(o) == K::Integer {
-                    return Ok(Arg::Value(int(0)?));
-                }
                 let t = self.table();
                 let list = match info.arg {
                     ArgKind::Intrinsic1 => t.intrinsic1,
@@ -1226,6 +1243,16 @@ impl<'a> Lowerer<'a> {
                     ArgKind::CommonConstant => t.common_constants,
                     _ => t.special_methods,
                 };
+                // 3.15's common constants include the literals `''` and
+                // `-1`: the list is asked first, so `-1` is the constant
+                // while a plain number is still the raw argument.
+                let word = if texts[0] == "\"\"" { "''" } else { texts[0] };
+                if let Some(i) = list.iter().position(|s| *s == word) {
+                    return Ok(Arg::Value(i as u32));
+                }
+                if node_kind(o) == K::Integer {
+                    return Ok(Arg::Value(int(0)?));
+                }
                 match list.iter().position(|s| *s == texts[0]) {
                     Some(i) => Ok(Arg::Value(i as u32)),
                     None => {

@@ -11,81 +11,78 @@ mod v3_11;
 mod v3_12;
 mod v3_13;
 mod v3_14;
+mod v3_15;
 
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Version {
-    V3_11,
-    V3_12,
-    V3_13,
-    V3_14,
+/// The one list of versions: variant, name, magic number and module. The
+/// enum, `ALL`, `magic`, `parse`, `as_str` and `table` are all made from it,
+/// so a new version is one line here (and its module).
+macro_rules! versions {
+    ($($variant:ident = $name:literal, $magic:literal, $module:ident;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Version {
+            $($variant,)*
+        }
+
+        impl Version {
+            /// Every version pyasm knows of, supported or not, oldest first.
+            pub const ALL: &'static [Version] = &[$(Version::$variant),*];
+
+            /// The magic number at the start of a `.pyc` (the first two
+            /// bytes, little endian; they are followed by `\r\n`).
+            pub fn magic(self) -> u16 {
+                match self {
+                    $(Version::$variant => $magic,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Version> {
+                match s {
+                    $($name => Some(Version::$variant),)*
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Version::$variant => $name,)*
+                }
+            }
+
+            /// The opcode table of this version.
+            pub fn table(self) -> &'static OpcodeTable {
+                match self {
+                    $(Version::$variant => {
+                        static TABLE: OnceLock<OpcodeTable> = OnceLock::new();
+                        TABLE.get_or_init(|| OpcodeTable::new(self, &$module::SPEC))
+                    })*
+                }
+            }
+        }
+    };
+}
+
+versions! {
+    V3_11 = "3.11", 3495, v3_11;
+    V3_12 = "3.12", 3531, v3_12;
+    V3_13 = "3.13", 3571, v3_13;
+    V3_14 = "3.14", 3627, v3_14;
+    V3_15 = "3.15", 3666, v3_15;
 }
 
 impl Version {
-    /// Every version pyasm knows of, supported or not.
-    pub const ALL: &'static [Version] = &[
-        Version::V3_11,
-        Version::V3_12,
-        Version::V3_13,
-        Version::V3_14,
-    ];
-
     /// Versions this build can assemble and disassemble.
     pub const SUPPORTED: &'static [Version] = Version::ALL;
-
-    /// The magic number at the start of a `.pyc` (the first two bytes, little
-    /// endian; they are followed by `\r\n`).
-    pub fn magic(self) -> u16 {
-        match self {
-            Version::V3_11 => 3495,
-            Version::V3_12 => 3531,
-            Version::V3_13 => 3571,
-            Version::V3_14 => 3627,
-        }
-    }
 
     pub fn from_magic(m: u16) -> Option<Version> {
         Version::SUPPORTED.iter().copied().find(|v| v.magic() == m)
     }
 
-    pub fn parse(s: &str) -> Option<Version> {
-        match s {
-            "3.11" => Some(Version::V3_11),
-            "3.12" => Some(Version::V3_12),
-            "3.13" => Some(Version::V3_13),
-            "3.14" => Some(Version::V3_14),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::V3_11 => "3.11",
-            Version::V3_12 => "3.12",
-            Version::V3_13 => "3.13",
-            Version::V3_14 => "3.14",
-        }
-    }
-
     pub fn is_supported(self) -> bool {
         Version::SUPPORTED.contains(&self)
-    }
-
-    /// The opcode table of this version.
-    pub fn table(self) -> &'static OpcodeTable {
-        static T311: OnceLock<OpcodeTable> = OnceLock::new();
-        static T312: OnceLock<OpcodeTable> = OnceLock::new();
-        static T313: OnceLock<OpcodeTable> = OnceLock::new();
-        static T314: OnceLock<OpcodeTable> = OnceLock::new();
-        match self {
-            Version::V3_11 => T311.get_or_init(|| OpcodeTable::new(self, &v3_11::SPEC)),
-            Version::V3_12 => T312.get_or_init(|| OpcodeTable::new(self, &v3_12::SPEC)),
-            Version::V3_13 => T313.get_or_init(|| OpcodeTable::new(self, &v3_13::SPEC)),
-            Version::V3_14 => T314.get_or_init(|| OpcodeTable::new(self, &v3_14::SPEC)),
-        }
     }
 }
 
@@ -133,6 +130,9 @@ pub enum ArgKind {
     AttrName,
     /// 3.12+ `LOAD_SUPER_ATTR`: `(name index << 2) | (two_arg << 1) | method`.
     SuperAttr,
+    /// 3.15 `IMPORT_NAME`: `(name index << 2) | (eager << 1) | lazy`, the
+    /// flags saying how `lazy import` (PEP 810) treats the import.
+    ImportName,
     /// 3.13+ `LOAD_FAST_LOAD_FAST` and kin: two locals, `(first << 4) | second`.
     LocalPair,
     /// `CALL_INTRINSIC_1`: index into the version's unary intrinsics.
@@ -158,7 +158,7 @@ impl ArgKind {
     pub fn name_shift(self) -> Option<u32> {
         match self {
             ArgKind::GlobalName | ArgKind::AttrName => Some(1),
-            ArgKind::SuperAttr => Some(2),
+            ArgKind::SuperAttr | ArgKind::ImportName => Some(2),
             _ => None,
         }
     }
@@ -222,7 +222,7 @@ pub struct VersionSpec {
     /// Names of `CALL_INTRINSIC_1` / `_2` arguments (empty before 3.12).
     pub intrinsic1: &'static [&'static str],
     pub intrinsic2: &'static [&'static str],
-    /// `LOAD_COMMON_CONSTANT` names (3.14).
+    /// `LOAD_COMMON_CONSTANT` names (3.14+), as written in `.pyasm` text.
     pub common_constants: &'static [&'static str],
     /// `LOAD_SPECIAL` names (3.14).
     pub special_methods: &'static [&'static str],
