@@ -5,7 +5,7 @@
 //! bytes (`tests/py/compare_pyc.py`).
 //!
 //! Corpora: the CPython 3.11 standard library sources, tests included,
-//! compiled by each version; and for 3.12 to 3.14 also the version's own
+//! compiled by each version; and for 3.12 to 3.15 also the version's own
 //! standard library (from pyodide's python_stdlib.zip).
 
 mod common;
@@ -82,6 +82,11 @@ fn round_trip_313() {
 #[test]
 fn round_trip_314() {
     round_trip("3.14");
+}
+
+#[test]
+fn round_trip_315() {
+    round_trip("3.15");
 }
 
 /// Code objects the compiler never writes but marshal loads: non-minimal

@@ -167,3 +167,8 @@ fn verifier_313() {
 fn verifier_314() {
     measure("3.14");
 }
+
+#[test]
+fn verifier_315() {
+    measure("3.15");
+}

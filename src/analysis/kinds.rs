@@ -668,6 +668,18 @@ impl Analysis<'_> {
                 None,
             );
         }
+        // 3.15: a generator expression makes its argument an iterator
+        // before it becomes a generator, so that a bad argument fails at
+        // the call: RESUME, LOAD_FAST .0, GET_ITER (or GET_AITER),
+        // RETURN_GENERATOR.
+        if self.v >= Version::V3_15
+            && opname(k) == Some("RESUME")
+            && matches!(opname(k + 1), Some("LOAD_FAST" | "LOAD_FAST_BORROW"))
+            && matches!(opname(k + 2), Some("GET_ITER" | "GET_AITER"))
+            && opname(k + 3) == Some("RETURN_GENERATOR")
+        {
+            k += 3;
+        }
         let mut gen_at = None;
         if opname(k) == Some("RETURN_GENERATOR") {
             gen_at = Some(k);
@@ -923,6 +935,17 @@ impl Analysis<'_> {
                 };
                 let hd = hd as usize;
                 let pops = self.pops(i, &st);
+                // 3.15's generator expressions keep their iterator on the
+                // stack, and the generator's catch-all handler keeps its
+                // depth after the loop has dropped it. That handler reads
+                // only what unwinding pushes, so a shallower stack is
+                // harmless there.
+                if st.stack.len() < hd + pops
+                    && self.v >= Version::V3_15
+                    && self.stopiteration_handler(e.handler)
+                {
+                    continue;
+                }
                 if st.stack.len() < hd + pops {
                     self.report(
                         i,
@@ -1153,6 +1176,23 @@ impl Analysis<'_> {
             }
         }
         self.out.functions.extend(records);
+    }
+
+    /// Whether the handler at `h` is a generator's catch-all,
+    /// `CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR` then `RERAISE`,
+    /// which reads nothing below the exception and `lasti`.
+    fn stopiteration_handler(&self, h: usize) -> bool {
+        let instrs = &self.inp.instrs;
+        let stopiteration = self
+            .inp
+            .table
+            .intrinsic1
+            .iter()
+            .position(|n| *n == "INTRINSIC_STOPITERATION_ERROR");
+        instrs.get(h).is_some_and(|x| {
+            x.op.map(base) == Some("CALL_INTRINSIC_1")
+                && Some(x.arg as usize) == stopiteration
+        }) && instrs.get(h + 1).and_then(|x| x.op).map(base) == Some("RERAISE")
     }
 
     /// How many slots instruction `i` removes before it pushes: the level
@@ -1470,6 +1510,13 @@ impl Analysis<'_> {
                     );
                 }
             }
+            // 3.15's iterators take two slots, the iterator (or the
+            // iterable itself) and above it an index or NULL.
+            "POP_ITER" if self.v >= Version::V3_15 => {
+                if let Some(x) = take(&mut s, 2).first() {
+                    self.need_obj(i, *x, "drops");
+                }
+            }
             "POP_TOP" | "POP_ITER" | "END_FOR" => {
                 let k = if name == "END_FOR" && self.v == Version::V3_12 {
                     2
@@ -1490,6 +1537,22 @@ impl Analysis<'_> {
                 push.push(x);
             }
             "SWAP" if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            // 3.15: the receiver's two slots (the second may be NULL),
+            // then the value.
+            "END_SEND" if self.v >= Version::V3_15 => {
+                let v = take(&mut s, 3);
+                for x in v.first().into_iter().chain(v.get(2)) {
+                    self.need_obj(i, *x, "uses");
+                }
+                push.push(v.get(2).copied().unwrap_or(other));
+            }
+            "SEND" if self.v >= Version::V3_15 && d >= 3 => {
+                self.need_obj(i, s.stack[d - 3], "sends to");
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "sends");
+                }
+                push.push(other);
+            }
             "END_SEND" => {
                 let v = take(&mut s, 2);
                 for x in &v {
@@ -1505,9 +1568,16 @@ impl Analysis<'_> {
                     id: id(0),
                     ..Slot::of(ITER)
                 });
+                if self.v >= Version::V3_15 {
+                    push.push(Slot { id: id(1), ..null });
+                }
             }
             "FOR_ITER" => {
-                let it = s.stack.last().copied().unwrap_or(null);
+                // 3.15: the iterator is under its index-or-NULL slot.
+                let under = usize::from(self.v >= Version::V3_15);
+                let it = d
+                    .checked_sub(1 + under)
+                    .map_or(null, |k| s.stack[k]);
                 self.need(
                     i,
                     it,
@@ -1551,7 +1621,11 @@ impl Analysis<'_> {
                         .get(i + 1)
                         .is_some_and(|nx| nx.op.map(base) == Some("RESUME") && nx.arg & 3 >= 2);
                     if after_yield_from {
-                        match s.stack.last().copied() {
+                        // 3.15: the receiver's second slot (maybe NULL)
+                        // is between.
+                        let under = usize::from(self.v >= Version::V3_15);
+                        let len = s.stack.len();
+                        match len.checked_sub(1 + under).map(|k| s.stack[k]) {
                             Some(r) => self.need_obj(i, r, "leaves under its value (the receiver)"),
                             None => self.report(
                                 i,
@@ -1610,7 +1684,10 @@ impl Analysis<'_> {
                 if let Some(e) = v.last() {
                     self.need(i, *e, EXC, "on top of the stack");
                 }
-                for x in &v[..v.len().saturating_sub(1)] {
+                // 3.15: CLEANUP_THROW's first slot is the receiver's
+                // index-or-NULL.
+                let skip = usize::from(name == "CLEANUP_THROW" && self.v >= Version::V3_15);
+                for x in &v[skip.min(v.len())..v.len().saturating_sub(1)] {
                     self.need_obj(i, *x, "uses");
                 }
                 if name == "CLEANUP_THROW" {
@@ -2380,3 +2457,4 @@ mod tests {
         assert!(!a.join_from(&b, &mut join));
     }
 }
+
