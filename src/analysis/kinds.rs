@@ -28,7 +28,9 @@
 //! skips, and opcodes that must never run (specialized, instrumented,
 //! internal). It only reads; it never runs anything.
 
-use super::stack::{flow_of, inputs, Flow, FlowExcept, FlowInstr, StackResult};
+use super::stack::{
+    flow_of, inputs, is_stopiteration_handler, Flow, FlowExcept, FlowInstr, StackResult,
+};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
@@ -942,7 +944,7 @@ impl Analysis<'_> {
                 // harmless there.
                 if st.stack.len() < hd + pops
                     && self.v >= Version::V3_15
-                    && self.stopiteration_handler(e.handler)
+                    && is_stopiteration_handler(inp.table, inp.instrs, e.handler)
                 {
                     continue;
                 }
@@ -1176,23 +1178,6 @@ impl Analysis<'_> {
             }
         }
         self.out.functions.extend(records);
-    }
-
-    /// Whether the handler at `h` is a generator's catch-all,
-    /// `CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR` then `RERAISE`,
-    /// which reads nothing below the exception and `lasti`.
-    fn stopiteration_handler(&self, h: usize) -> bool {
-        let instrs = &self.inp.instrs;
-        let stopiteration = self
-            .inp
-            .table
-            .intrinsic1
-            .iter()
-            .position(|n| *n == "INTRINSIC_STOPITERATION_ERROR");
-        instrs.get(h).is_some_and(|x| {
-            x.op.map(base) == Some("CALL_INTRINSIC_1")
-                && Some(x.arg as usize) == stopiteration
-        }) && instrs.get(h + 1).and_then(|x| x.op).map(base) == Some("RERAISE")
     }
 
     /// How many slots instruction `i` removes before it pushes: the level
@@ -1575,9 +1560,7 @@ impl Analysis<'_> {
             "FOR_ITER" => {
                 // 3.15: the iterator is under its index-or-NULL slot.
                 let under = usize::from(self.v >= Version::V3_15);
-                let it = d
-                    .checked_sub(1 + under)
-                    .map_or(null, |k| s.stack[k]);
+                let it = d.checked_sub(1 + under).map_or(null, |k| s.stack[k]);
                 self.need(
                     i,
                     it,
@@ -2457,4 +2440,3 @@ mod tests {
         assert!(!a.join_from(&b, &mut join));
     }
 }
-

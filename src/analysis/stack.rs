@@ -6,7 +6,7 @@
 //! entry when the text leaves it out, and the problems the verifier reports.
 //! It only reads the instructions; it never runs them.
 
-use crate::versions::{OpInfo, OpcodeTable};
+use crate::versions::{OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
 
 pub struct FlowInstr {
@@ -143,6 +143,20 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
 
 /// The entry a reached instruction's depth came from: 0, a handler, or a
 /// seeded dead block (the first path that reached each instruction).
+/// Whether the handler at `h` is a generator's catch-all,
+/// `CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR` then `RERAISE`: it reads
+/// nothing below the exception and `lasti` that unwinding pushes.
+pub fn is_stopiteration_handler(table: &OpcodeTable, instrs: &[FlowInstr], h: usize) -> bool {
+    let base = |x: &FlowInstr| x.op.map(|o| o.base.unwrap_or(o.name));
+    let stopiteration = table
+        .intrinsic1
+        .iter()
+        .position(|n| *n == "INTRINSIC_STOPITERATION_ERROR");
+    instrs.get(h).is_some_and(|x| {
+        base(x) == Some("CALL_INTRINSIC_1") && Some(x.arg as usize) == stopiteration
+    }) && instrs.get(h + 1).and_then(base) == Some("RERAISE")
+}
+
 fn origin(w: &Walk, mut j: usize) -> usize {
     for _ in 0..w.pred.len() {
         match w.pred[j] {
@@ -448,6 +462,16 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             });
             let lowest = if let Some(d) = from_entry {
                 Some(d)
+            } else if table.version >= Version::V3_15 && is_stopiteration_handler(table, instrs, h)
+            {
+                // 3.15: a generator expression's catch-all keeps the depth
+                // its body starts at (the iterator's two slots), below
+                // which the end of the loop goes.
+                entries_of(h)
+                    .iter()
+                    .map(|&j| &excepts[j])
+                    .min_by_key(|e| e.start)
+                    .and_then(|e| w.depths.get(e.start).copied().flatten())
             } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.

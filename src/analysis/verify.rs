@@ -326,9 +326,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             | ArgKind::GlobalName
             | ArgKind::AttrName
             | ArgKind::SuperAttr
-            | ArgKind::ImportName => {
-                Some(("name", inp.n_names))
-            }
+            | ArgKind::ImportName => Some(("name", inp.n_names)),
             ArgKind::Local | ArgKind::Free => Some(("local", inp.n_vars)),
             _ => None,
         };

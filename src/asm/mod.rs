@@ -983,10 +983,10 @@ fn resolve_operand(
     let kind_name = |k: ArgKind| match k {
         ArgKind::Const => "a constant",
         ArgKind::Name
-            | ArgKind::GlobalName
-            | ArgKind::AttrName
-            | ArgKind::SuperAttr
-            | ArgKind::ImportName => "a name",
+        | ArgKind::GlobalName
+        | ArgKind::AttrName
+        | ArgKind::SuperAttr
+        | ArgKind::ImportName => "a name",
         ArgKind::LocalPair => "two local variables",
         ArgKind::Local => "a local variable",
         ArgKind::Free => "a cell or free variable",

@@ -866,10 +866,10 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
             }
         }
         ArgKind::Name
-            | ArgKind::GlobalName
-            | ArgKind::AttrName
-            | ArgKind::SuperAttr
-            | ArgKind::ImportName => {
+        | ArgKind::GlobalName
+        | ArgKind::AttrName
+        | ArgKind::SuperAttr
+        | ArgKind::ImportName => {
             if let Some(t) = &tabs {
                 for (i, nm) in t.names.iter().enumerate() {
                     out.push(item(
