@@ -1356,8 +1356,16 @@ impl Analysis<'_> {
                     ..Slot::of(SET)
                 })
             }
+            // 3.15 loads None and '' this way.
+            "LOAD_COMMON_CONSTANT" => {
+                let slot = match inp.table.common_constants.get(argc).copied() {
+                    Some("None") => Slot::of(NONE),
+                    Some("''") => Slot::of(STR),
+                    _ => other,
+                };
+                push.push(Slot { id: id(0), ..slot });
+            }
             "LOAD_SMALL_INT"
-            | "LOAD_COMMON_CONSTANT"
             | "LOAD_ASSERTION_ERROR"
             | "LOAD_BUILD_CLASS"
             | "LOAD_NAME"

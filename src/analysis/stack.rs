@@ -563,12 +563,15 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     })
                     .unwrap_or(0)
                     .max(0);
-                // The cleanup of `except ... as x` (LOAD_CONST None;
-                // STORE_FAST x; DELETE_FAST x ...) protects the body after
-                // the STORE_FAST that bound x: its level is the depth there.
+                // The cleanup of `except ... as x` (LOAD_CONST None, in
+                // 3.15 LOAD_COMMON_CONSTANT None; STORE_FAST x; DELETE_FAST
+                // x ...) protects the body after the STORE_FAST that bound
+                // x: its level is the depth there.
                 let name_cleanup = || {
                     let name = |k: usize| instrs.get(k)?.op.map(|o| o.base.unwrap_or(o.name));
-                    if name(i)? != "LOAD_CONST" || name(i + 1)? != "STORE_FAST" {
+                    if !matches!(name(i)?, "LOAD_CONST" | "LOAD_COMMON_CONSTANT")
+                        || name(i + 1)? != "STORE_FAST"
+                    {
                         return None;
                     }
                     let x = instrs[i + 1].arg;
