@@ -33,7 +33,7 @@ fn config() -> Config {
 fn examples() -> Vec<String> {
     let root = common::interp::root().join("examples");
     let mut out = Vec::new();
-    for v in ["3.11", "3.12", "3.13", "3.14"] {
+    for v in pyasm::versions::Version::ALL.iter().map(|v| v.as_str()) {
         let mut names: Vec<_> = std::fs::read_dir(root.join(v))
             .unwrap()
             .map(|e| e.unwrap().path())
