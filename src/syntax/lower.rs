@@ -777,7 +777,7 @@ impl<'a> Lowerer<'a> {
                 let args: Vec<Node> = n.children_by_field_name("argument", &mut c).collect();
                 match (f, args.len()) {
                     ("frozenset", 0 | 1) | ("set", 0) | ("complex", 2) | ("float", 1) => Some(args),
-                    ("slice", 3) | ("dict", _) => Some(args),
+                    ("slice", 3) | ("dict", _) | ("frozendict", _) => Some(args),
                     // `f64` takes the text of an integer, not a value.
                     ("f64", 1) => None,
                     _ => {
@@ -786,7 +786,7 @@ impl<'a> Lowerer<'a> {
                             span(n),
                             format!(
                                 "unknown constructor `{f}`; known: frozenset, set, complex, \
-                                 float, f64, slice, dict"
+                                 float, f64, slice, dict, frozendict"
                             ),
                         ))
                     }
@@ -903,7 +903,7 @@ impl<'a> Lowerer<'a> {
                         let (a, b, c) = (arg(), arg(), arg());
                         Obj::Slice(Box::new((a, b, c)))
                     }
-                    ("dict", pairs) => {
+                    (kind @ ("dict" | "frozendict"), pairs) => {
                         let mut kv = Vec::with_capacity(pairs.len());
                         for p in pairs {
                             match arg() {
@@ -917,12 +917,16 @@ impl<'a> Lowerer<'a> {
                                     return Err(Diag::error(
                                         "invalid-operand",
                                         span(*p),
-                                        "dict() takes (key, value) pairs",
+                                        format!("{kind}() takes (key, value) pairs"),
                                     ))
                                 }
                             }
                         }
-                        Obj::Dict(kv)
+                        if kind == "dict" {
+                            Obj::Dict(kv)
+                        } else {
+                            Obj::FrozenDict(kv)
+                        }
                     }
                     _ => return Err(bad("internal: a constructor without its arguments")),
                 }
