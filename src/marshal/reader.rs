@@ -732,7 +732,7 @@ impl<'a> Reader<'a> {
         Self::opened(items(ItemsOf::Slice, 3))
     }
 
-    /// `c`: a code object, in the field order of 3.11 to 3.14. Its integer
+    /// `c`: a code object, in the field order of 3.11 to 3.15. Its integer
     /// fields come first; `accept_code_field` takes the objects after them.
     fn read_code(&mut self) -> Result<Step> {
         let code = Code {

@@ -28,7 +28,7 @@ impl Writer {
         }
     }
 
-    /// The version written for. 3.11 to 3.14 share one format and differ
+    /// The version written for. 3.11 to 3.15 share one format and differ
     /// only in which objects they can load.
     pub fn version(&self) -> Version {
         self.version
@@ -212,7 +212,7 @@ impl Writer {
         self.write_object(&parts.2);
     }
 
-    /// `c`, in the field order of 3.11 to 3.14.
+    /// `c`, in the field order of 3.11 to 3.15.
     pub fn write_code(&mut self, code: &Code) {
         self.byte(tc::CODE);
         self.i32(code.argcount as i32);

@@ -305,7 +305,7 @@ impl OpcodeTable {
     }
 }
 
-/// `opcode.cmp_op`, shared by 3.11 to 3.14.
+/// `opcode.cmp_op`, shared by 3.11 to 3.15.
 pub const CMP_OPS: &[&str] = &["<", "<=", "==", "!=", ">", ">="];
 
 /// `opcode._nb_ops` symbols, in argument order.
