@@ -141,8 +141,6 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
     name(h) == Some("PUSH_EXC_INFO") && name(h + 1) == Some("WITH_EXCEPT_START")
 }
 
-/// The entry a reached instruction's depth came from: 0, a handler, or a
-/// seeded dead block (the first path that reached each instruction).
 /// Whether the handler at `h` is a generator's catch-all,
 /// `CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR` then `RERAISE`: it reads
 /// nothing below the exception and `lasti` that unwinding pushes.
@@ -157,6 +155,8 @@ pub fn is_stopiteration_handler(table: &OpcodeTable, instrs: &[FlowInstr], h: us
     }) && instrs.get(h + 1).and_then(base) == Some("RERAISE")
 }
 
+/// The entry a reached instruction's depth came from: 0, a handler, or a
+/// seeded dead block (the first path that reached each instruction).
 fn origin(w: &Walk, mut j: usize) -> usize {
     for _ in 0..w.pred.len() {
         match w.pred[j] {
