@@ -14,15 +14,6 @@ use crate::versions::Version;
 /// Length of the header, in bytes.
 pub const HEADER_LEN: usize = 16;
 
-/// Every version whose magic number is known, supported by this build or not,
-/// so that an error can name the version a file was made for.
-const KNOWN_VERSIONS: [Version; 4] = [
-    Version::V3_11,
-    Version::V3_12,
-    Version::V3_13,
-    Version::V3_14,
-];
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PycHeader {
     pub version: Version,
@@ -164,7 +155,7 @@ impl PycError {
 }
 
 fn magic_message(found: &[u8; 4]) -> String {
-    let expected: Vec<String> = Version::SUPPORTED
+    let expected: Vec<String> = Version::ALL
         .iter()
         .map(|v| format!("{} (Python {v})", v.magic()))
         .collect();
@@ -184,11 +175,11 @@ fn magic_message(found: &[u8; 4]) -> String {
         );
     }
     let number = u16::from_le_bytes([found[0], found[1]]);
-    let what = match KNOWN_VERSIONS.iter().find(|v| v.magic() == number) {
-        Some(v) => format!("the magic number of Python {v}, which this build does not support"),
-        None => "not the magic number of any Python version this build knows".to_string(),
-    };
-    format!("expected magic number {expected}, found {number} (bytes {hex}), {what}")
+    // Only called when no version of `Version::ALL` has this number.
+    format!(
+        "expected magic number {expected}, found {number} (bytes {hex}), \
+         not the magic number of any Python version this build knows"
+    )
 }
 
 /// Reads a whole `.pyc` file: its header and the code object after it.

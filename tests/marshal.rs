@@ -329,6 +329,26 @@ fn slices_only_from_3_14() {
 }
 
 #[test]
+fn frozendicts_only_from_3_15() {
+    // What 3.15.0rc1's `marshal.dumps(frozendict(a=1))` gives, less FLAG_REF.
+    let data = b"}\xda\x01a\xe9\x01\x00\x00\x000";
+    let e = loads(data, Version::V3_14).unwrap_err();
+    assert_eq!(e.offset, 0);
+    assert!(e.message.contains("3.15"), "{e}");
+    let obj = loads(data, Version::V3_15).unwrap();
+    let Obj::FrozenDict(pairs) = &obj else {
+        panic!("{obj:?}")
+    };
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0].1, Obj::int(1));
+    assert_eq!(
+        loads(&dumps(&obj, Version::V3_15), Version::V3_15).unwrap(),
+        obj
+    );
+    assert_eq!(dumps(&Obj::FrozenDict(vec![]), Version::V3_15), b"}0");
+}
+
+#[test]
 fn malformed_ints_are_errors() {
     // Most significant digit zero (CPython: "unnormalized long data").
     let e = err(&cat(&[b"l", &le(2), b"\x01\x00\x00\x00"]));
@@ -482,7 +502,7 @@ fn pyc_header_errors() {
     // Magic numbers: every supported version reads; an unknown one and a
     // file that is not a pyc are errors naming what was found.
     let mut other = file.clone();
-    for v in pyasm::versions::Version::SUPPORTED {
+    for v in pyasm::versions::Version::ALL {
         other[..2].copy_from_slice(&v.magic().to_le_bytes());
         assert_eq!(read_pyc(&other).unwrap().0.version, *v);
     }

@@ -177,6 +177,44 @@ fn forms_of_3_14() {
 }
 
 #[test]
+fn forms_of_3_15() {
+    check(
+        "3.15",
+        "",
+        &[
+            ("IMPORT_NAME os", "IMPORT_NAME", 0, "os"),
+            ("IMPORT_NAME lazy os", "IMPORT_NAME", 1, "os + lazy"),
+            ("IMPORT_NAME eager sys", "IMPORT_NAME", 6, "sys + eager"),
+            ("IMPORT_NAME sys + lazy", "IMPORT_NAME", 5, "sys + lazy"),
+            ("IMPORT_NAME lazy", "IMPORT_NAME", 8, "lazy"),
+            (
+                "LOAD_COMMON_CONSTANT list",
+                "LOAD_COMMON_CONSTANT",
+                5,
+                "list",
+            ),
+            (
+                "LOAD_COMMON_CONSTANT None",
+                "LOAD_COMMON_CONSTANT",
+                7,
+                "None",
+            ),
+            ("LOAD_COMMON_CONSTANT ''", "LOAD_COMMON_CONSTANT", 8, "''"),
+            ("LOAD_COMMON_CONSTANT \"\"", "LOAD_COMMON_CONSTANT", 8, "''"),
+            (
+                "LOAD_COMMON_CONSTANT False",
+                "LOAD_COMMON_CONSTANT",
+                10,
+                "False",
+            ),
+            ("LOAD_COMMON_CONSTANT -1", "LOAD_COMMON_CONSTANT", 11, "-1"),
+            ("LOAD_COMMON_CONSTANT 9", "LOAD_COMMON_CONSTANT", 9, "True"),
+            ("GET_ITER 3", "GET_ITER", 3, ""),
+        ],
+    );
+}
+
+#[test]
 fn instructions_of_other_versions_are_errors_that_say_so() {
     let built = pyasm::assemble_text(".python 3.12\n.code module\n    PRECALL 1\n    COMPARE_OP bool(<)\n    RETURN_CONST None\n");
     assert!(built.pyc.is_none());

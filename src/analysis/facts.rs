@@ -859,17 +859,19 @@ pub const fn facts(op: Op) -> OpFacts {
             functions: FunctionUse::Takes,
             runs: Runs::Instrumented,
         },
-        Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED => OpFacts {
-            flow: Flow::Next,
-            reads: Reads::Fixed(0),
-            removes: Removes::Reads,
-            locals: LocalUse::Nothing,
-            names: NameUse::Nothing,
-            operand: ANY,
-            sequence: Sequence::Free,
-            functions: FunctionUse::Takes,
-            runs: Runs::Internal,
-        },
+        Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED | Op::TRACE_RECORD => {
+            OpFacts {
+                flow: Flow::Next,
+                reads: Reads::Fixed(0),
+                removes: Removes::Reads,
+                locals: LocalUse::Nothing,
+                names: NameUse::Nothing,
+                operand: ANY,
+                sequence: Sequence::Free,
+                functions: FunctionUse::Takes,
+                runs: Runs::Internal,
+            }
+        }
         Op::INSTRUMENTED_FOR_ITER => OpFacts {
             flow: Flow::Branch,
             reads: Reads::Fixed(0),

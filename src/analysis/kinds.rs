@@ -29,7 +29,7 @@
 //! internal). It only reads; it never runs anything.
 
 use super::facts::{facts, flow_of, inputs, removes, Flow, FunctionUse, LocalUse, Runs, Sequence};
-use super::stack::{FlowExcept, FlowInstr, StackResult};
+use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
@@ -670,6 +670,18 @@ impl Analysis<'_> {
                 None,
             );
         }
+        // 3.15: a generator expression makes its argument an iterator
+        // before it becomes a generator, so that a bad argument fails at
+        // the call: RESUME, LOAD_FAST .0, GET_ITER (or GET_AITER),
+        // RETURN_GENERATOR.
+        if inp.table.genexpr_prologue_gets_iter
+            && opname(k) == Some(Op::RESUME)
+            && matches!(opname(k + 1), Some(Op::LOAD_FAST | Op::LOAD_FAST_BORROW))
+            && matches!(opname(k + 2), Some(Op::GET_ITER | Op::GET_AITER))
+            && opname(k + 3) == Some(Op::RETURN_GENERATOR)
+        {
+            k += 3;
+        }
         let mut gen_at = None;
         if opname(k) == Some(Op::RETURN_GENERATOR) {
             gen_at = Some(k);
@@ -938,6 +950,17 @@ impl Analysis<'_> {
                 };
                 let hd = hd as usize;
                 let pops = self.pops(i, &st);
+                // 3.15's generator expressions keep their iterator on the
+                // stack, and the generator's catch-all handler keeps its
+                // depth after the loop has dropped it. That handler reads
+                // only what unwinding pushes, so a shallower stack is
+                // harmless there.
+                if st.stack.len() < hd + pops
+                    && inp.table.stopiteration_handler_keeps_body_depth
+                    && is_stopiteration_handler(inp.table, inp.instrs, e.handler)
+                {
+                    continue;
+                }
                 if st.stack.len() < hd + pops {
                     self.report(
                         i,
@@ -1251,6 +1274,7 @@ impl Analysis<'_> {
             | Op::NOT_TAKEN
             | Op::RESERVED
             | Op::ENTER_EXECUTOR
+            | Op::TRACE_RECORD
             | Op::SETUP_ANNOTATIONS
             | Op::JUMP_FORWARD
             | Op::JUMP_BACKWARD
@@ -1319,8 +1343,16 @@ impl Analysis<'_> {
                     ..Slot::of(SET)
                 })
             }
+            // 3.15 loads None and '' this way.
+            Op::LOAD_COMMON_CONSTANT => {
+                let slot = match inp.table.common_constants.get(argc).copied() {
+                    Some("None") => Slot::of(NONE),
+                    Some("''") => Slot::of(STR),
+                    _ => other,
+                };
+                push.push(Slot { id: id(0), ..slot });
+            }
             Op::LOAD_SMALL_INT
-            | Op::LOAD_COMMON_CONSTANT
             | Op::LOAD_ASSERTION_ERROR
             | Op::LOAD_BUILD_CLASS
             | Op::LOAD_NAME
@@ -1459,6 +1491,13 @@ impl Analysis<'_> {
                     );
                 }
             }
+            // An iterator's second slot, an index or NULL, is only
+            // dropped.
+            Op::POP_ITER if inp.table.iterator_index_slot => {
+                if let Some(x) = take(&mut s, 2).first() {
+                    self.need_obj(i, *x, "drops");
+                }
+            }
             Op::POP_TOP | Op::POP_ITER | Op::END_FOR => {
                 // As many as the table says (3.12's END_FOR drops the
                 // iterator too).
@@ -1477,6 +1516,22 @@ impl Analysis<'_> {
                 push.push(x);
             }
             Op::SWAP if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            // The receiver's two slots (the second may be NULL), then the
+            // value.
+            Op::END_SEND if inp.table.iterator_index_slot => {
+                let v = take(&mut s, 3);
+                for x in v.first().into_iter().chain(v.get(2)) {
+                    self.need_obj(i, *x, "uses");
+                }
+                push.push(v.get(2).copied().unwrap_or(other));
+            }
+            Op::SEND if inp.table.iterator_index_slot && d >= 3 => {
+                self.need_obj(i, s.stack[d - 3], "sends to");
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "sends");
+                }
+                push.push(other);
+            }
             Op::END_SEND => {
                 let v = take(&mut s, 2);
                 for x in &v {
@@ -1492,9 +1547,14 @@ impl Analysis<'_> {
                     id: id(0),
                     ..Slot::of(ITER)
                 });
+                if inp.table.iterator_index_slot {
+                    push.push(Slot { id: id(1), ..null });
+                }
             }
             Op::FOR_ITER => {
-                let it = s.stack.last().copied().unwrap_or(null);
+                // The iterator may be under its index-or-NULL slot.
+                let under = usize::from(inp.table.iterator_index_slot);
+                let it = d.checked_sub(1 + under).map_or(null, |k| s.stack[k]);
                 self.need(
                     i,
                     it,
@@ -1538,7 +1598,11 @@ impl Analysis<'_> {
                         .get(i + 1)
                         .is_some_and(|nx| nx.op.map(op_of) == Some(Op::RESUME) && nx.arg & 3 >= 2);
                     if after_yield_from {
-                        match s.stack.last().copied() {
+                        // The receiver's second slot (maybe NULL) may be
+                        // between.
+                        let under = usize::from(inp.table.iterator_index_slot);
+                        let len = s.stack.len();
+                        match len.checked_sub(1 + under).map(|k| s.stack[k]) {
                             Some(r) => self.need_obj(i, r, "leaves under its value (the receiver)"),
                             None => self.report(
                                 i,
@@ -1597,7 +1661,10 @@ impl Analysis<'_> {
                 if let Some(e) = v.last() {
                     self.need(i, *e, EXC, "on top of the stack");
                 }
-                for x in &v[..v.len().saturating_sub(1)] {
+                // CLEANUP_THROW's first slot may be the receiver's
+                // index-or-NULL.
+                let skip = usize::from(o == Op::CLEANUP_THROW && inp.table.iterator_index_slot);
+                for x in &v[skip.min(v.len())..v.len().saturating_sub(1)] {
                     self.need_obj(i, *x, "uses");
                 }
                 if o == Op::CLEANUP_THROW {

@@ -73,7 +73,7 @@ pub fn code_refs(block: &Block) -> Vec<(String, Span)> {
             Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
                 v.iter().for_each(|x| walk(x, span, out))
             }
-            Obj::Dict(kv) => kv.iter().for_each(|(k, v)| {
+            Obj::Dict(kv) | Obj::FrozenDict(kv) => kv.iter().for_each(|(k, v)| {
                 walk(k, span, out);
                 walk(v, span, out)
             }),

@@ -113,6 +113,20 @@ fn with_handler(instrs: &[FlowInstr], h: usize) -> bool {
     op(h) == Some(Op::PUSH_EXC_INFO) && op(h + 1) == Some(Op::WITH_EXCEPT_START)
 }
 
+/// Whether the handler at `h` is a generator's catch-all,
+/// `CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR` then `RERAISE`: it reads
+/// nothing below the exception and `lasti` that unwinding pushes.
+pub fn is_stopiteration_handler(table: &OpcodeTable, instrs: &[FlowInstr], h: usize) -> bool {
+    let op = |x: &FlowInstr| x.op.map(|o| o.op);
+    let stopiteration = table
+        .intrinsic1
+        .iter()
+        .position(|n| *n == "INTRINSIC_STOPITERATION_ERROR");
+    instrs.get(h).is_some_and(|x| {
+        op(x) == Some(Op::CALL_INTRINSIC_1) && Some(x.arg as usize) == stopiteration
+    }) && instrs.get(h + 1).and_then(op) == Some(Op::RERAISE)
+}
+
 /// The entry a reached instruction's depth came from: 0, a handler, or a
 /// seeded dead block (the first path that reached each instruction).
 fn origin(w: &Walk, mut j: usize) -> usize {
@@ -310,6 +324,17 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             });
             let lowest = if let Some(d) = from_entry {
                 Some(d)
+            } else if table.stopiteration_handler_keeps_body_depth
+                && is_stopiteration_handler(table, instrs, h)
+            {
+                // 3.15: a generator expression's catch-all keeps the depth
+                // its body starts at (the iterator's two slots), below
+                // which the end of the loop goes.
+                entries_of(h)
+                    .iter()
+                    .map(|&j| &excepts[j])
+                    .min_by_key(|e| e.start)
+                    .and_then(|e| w.depths.get(e.start).copied().flatten())
             } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.
@@ -396,12 +421,15 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     })
                     .unwrap_or(0)
                     .max(0);
-                // The cleanup of `except ... as x` (LOAD_CONST None;
-                // STORE_FAST x; DELETE_FAST x ...) protects the body after
-                // the STORE_FAST that bound x: its level is the depth there.
+                // The cleanup of `except ... as x` (LOAD_CONST None, in
+                // 3.15 LOAD_COMMON_CONSTANT None; STORE_FAST x; DELETE_FAST
+                // x ...) protects the body after the STORE_FAST that bound
+                // x: its level is the depth there.
                 let name_cleanup = || {
                     let op = |k: usize| instrs.get(k)?.op.map(|o| o.op);
-                    if op(i)? != Op::LOAD_CONST || op(i + 1)? != Op::STORE_FAST {
+                    if !matches!(op(i)?, Op::LOAD_CONST | Op::LOAD_COMMON_CONSTANT)
+                        || op(i + 1)? != Op::STORE_FAST
+                    {
                         return None;
                     }
                     let x = instrs[i + 1].arg;

@@ -316,9 +316,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         };
         let table_of = |k: ArgKind| match k {
             ArgKind::Const => Some(("constant", inp.n_consts)),
-            ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => {
-                Some(("name", inp.n_names))
-            }
+            ArgKind::Name
+            | ArgKind::GlobalName
+            | ArgKind::AttrName
+            | ArgKind::SuperAttr
+            | ArgKind::ImportName => Some(("name", inp.n_names)),
             ArgKind::Local | ArgKind::Free => Some(("local", inp.n_vars)),
             _ => None,
         };

@@ -69,7 +69,7 @@ pub fn obj_cost(root: &Obj, child: &dyn Fn(&str) -> Option<Cost>) -> Option<Cost
     loop {
         let items: Vec<&Obj> = match next {
             Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => v.iter().collect(),
-            Obj::Dict(kv) => kv.iter().flat_map(|(k, v)| [k, v]).collect(),
+            Obj::Dict(kv) | Obj::FrozenDict(kv) => kv.iter().flat_map(|(k, v)| [k, v]).collect(),
             Obj::Slice(s) => vec![&s.0, &s.1, &s.2],
             _ => Vec::new(),
         };
@@ -80,6 +80,7 @@ pub fn obj_cost(root: &Obj, child: &dyn Fn(&str) -> Option<Cost>) -> Option<Cost
                 | Obj::Set(_)
                 | Obj::FrozenSet(_)
                 | Obj::Dict(_)
+                | Obj::FrozenDict(_)
                 | Obj::Slice(_)
         );
         let mut done = if is_container {

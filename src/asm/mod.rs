@@ -940,16 +940,22 @@ fn resolve_const(c: &Obj, resolve_code: &dyn Fn(&str) -> Option<Code>) -> Option
         Obj::List(v) => Obj::List(map(v)?),
         Obj::Set(v) => Obj::Set(map(v)?),
         Obj::FrozenSet(v) => Obj::FrozenSet(map(v)?),
-        Obj::Dict(kv) => Obj::Dict(
-            kv.iter()
+        Obj::Dict(kv) | Obj::FrozenDict(kv) => {
+            let pairs = kv
+                .iter()
                 .map(|(k, v)| {
                     Some((
                         resolve_const(k, resolve_code)?,
                         resolve_const(v, resolve_code)?,
                     ))
                 })
-                .collect::<Option<Vec<_>>>()?,
-        ),
+                .collect::<Option<Vec<_>>>()?;
+            if matches!(c, Obj::Dict(_)) {
+                Obj::Dict(pairs)
+            } else {
+                Obj::FrozenDict(pairs)
+            }
+        }
         Obj::Slice(s) => Obj::Slice(Box::new((
             resolve_const(&s.0, resolve_code)?,
             resolve_const(&s.1, resolve_code)?,
@@ -982,7 +988,11 @@ fn resolve_operand(
     };
     let kind_name = |k: ArgKind| match k {
         ArgKind::Const => "a constant",
-        ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => "a name",
+        ArgKind::Name
+        | ArgKind::GlobalName
+        | ArgKind::AttrName
+        | ArgKind::SuperAttr
+        | ArgKind::ImportName => "a name",
         ArgKind::LocalPair => "two local variables",
         ArgKind::Local => "a local variable",
         ArgKind::Free => "a cell or free variable",

@@ -160,6 +160,8 @@ pub enum Obj {
     Tuple(Vec<Obj>),
     List(Vec<Obj>),
     Dict(Vec<(Obj, Obj)>),
+    /// 3.15's `frozendict`, its pairs in stream order.
+    FrozenDict(Vec<(Obj, Obj)>),
     Set(Vec<Obj>),
     FrozenSet(Vec<Obj>),
     /// `slice(start, stop, step)`; 3.14 stores these as constants.
@@ -197,6 +199,7 @@ impl Obj {
             Obj::Tuple(_) => "tuple",
             Obj::List(_) => "list",
             Obj::Dict(_) => "dict",
+            Obj::FrozenDict(_) => "frozendict",
             Obj::Set(_) => "set",
             Obj::FrozenSet(_) => "frozenset",
             Obj::Slice(_) => "slice",

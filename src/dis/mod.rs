@@ -180,16 +180,22 @@ impl Dis {
             Obj::List(v) => Obj::List(conv(v, self)),
             Obj::Set(v) => Obj::Set(conv(v, self)),
             Obj::FrozenSet(v) => Obj::FrozenSet(conv(v, self)),
-            Obj::Dict(kv) => Obj::Dict(
-                kv.iter()
+            Obj::Dict(kv) | Obj::FrozenDict(kv) => {
+                let pairs = kv
+                    .iter()
                     .map(|(k, v)| {
                         (
                             self.convert_const(k, children),
                             self.convert_const(v, children),
                         )
                     })
-                    .collect(),
-            ),
+                    .collect();
+                if matches!(o, Obj::Dict(_)) {
+                    Obj::Dict(pairs)
+                } else {
+                    Obj::FrozenDict(pairs)
+                }
+            }
             Obj::Slice(s) => Obj::Slice(Box::new((
                 self.convert_const(&s.0, children),
                 self.convert_const(&s.1, children),
@@ -584,7 +590,7 @@ fn same_obj(a: &Obj, b: &Obj, children: &Children) -> bool {
         | (Obj::List(x), Obj::List(y))
         | (Obj::Set(x), Obj::Set(y))
         | (Obj::FrozenSet(x), Obj::FrozenSet(y)) => same_objs(x, y, children),
-        (Obj::Dict(x), Obj::Dict(y)) => {
+        (Obj::Dict(x), Obj::Dict(y)) | (Obj::FrozenDict(x), Obj::FrozenDict(y)) => {
             x.len() == y.len()
                 && x.iter().zip(y).all(|((k1, v1), (k2, v2))| {
                     same_obj(k1, k2, children) && same_obj(v1, v2, children)

@@ -266,6 +266,14 @@ fn write_arg(out: &mut String, table: &OpcodeTable, kind: Option<ArgKind>, arg: 
         Arg::NameFlags { flags, name } => {
             match kind {
                 Some(ArgKind::GlobalName) if flags & 1 == 1 => out.push_str("NULL + "),
+                Some(ArgKind::ImportName) => {
+                    if flags & 1 == 1 {
+                        out.push_str("lazy ");
+                    }
+                    if flags & 2 == 2 {
+                        out.push_str("eager ");
+                    }
+                }
                 Some(ArgKind::AttrName | ArgKind::SuperAttr) => {
                     if kind == Some(ArgKind::SuperAttr) && flags & 2 == 2 {
                         out.push_str("two_arg ");
@@ -438,8 +446,14 @@ fn write_const(out: &mut String, o: &Obj) {
         Obj::Set(v) => write_seq(out, "{", v, "}", false),
         Obj::FrozenSet(v) if v.is_empty() => out.push_str("frozenset()"),
         Obj::FrozenSet(v) => write_seq(out, "frozenset({", v, "})", false),
-        Obj::Dict(kv) => {
-            out.push_str("dict(");
+        Obj::Dict(kv) | Obj::FrozenDict(kv) => {
+            // `dict((k, v), ...)`, or `frozendict(...)` (3.15): pairs, so
+            // that stream order and repeated keys survive.
+            out.push_str(if matches!(o, Obj::Dict(_)) {
+                "dict("
+            } else {
+                "frozendict("
+            });
             for (i, (k, v)) in kv.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");

@@ -692,7 +692,7 @@ mod tests {
     #[test]
     fn nodes_in_walks_the_siblings_next_sibling_gives() {
         let mut texts: Vec<String> = TEXTS.iter().map(|t| t.to_string()).collect();
-        for v in ["3.11", "3.12", "3.13", "3.14"] {
+        for v in crate::versions::Version::ALL.iter().map(|v| v.as_str()) {
             let dir = format!("{}/examples/{v}", env!("CARGO_MANIFEST_DIR"));
             for e in std::fs::read_dir(dir).unwrap() {
                 texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());

@@ -137,16 +137,31 @@ fn op_of(doc: &Document, line: Node) -> Option<&'static OpInfo> {
 
 /// Which operand of an instruction whose argument is a `co_names` entry is
 /// the name, read as the assembler reads it: `[two_arg] [NULL + | NULL|self +]
-/// NAME`, or the 3.13+ `dis` forms `NAME + NULL` and `NAME + NULL|self`. The
-/// other words are flags, not names.
+/// NAME`, 3.15's `[lazy] [eager] NAME`, or the 3.13+ `dis` forms `NAME +
+/// NULL` and `NAME + NULL|self`. The other words are flags, not names.
 fn name_operand(k: ArgKind, texts: &[&str]) -> usize {
-    let at = usize::from(k == ArgKind::SuperAttr && texts.first() == Some(&"two_arg"));
+    let at = match k {
+        ArgKind::SuperAttr => usize::from(texts.first() == Some(&"two_arg")),
+        ArgKind::ImportName => import_flag_words(texts),
+        _ => 0,
+    };
     match &texts[at.min(texts.len())..] {
         [_, "+", "NULL"] | [_, "+", "NULL", "|", "self"] => at,
         ["NULL", "+", ..] => at + 2,
         ["NULL", "|", "self", "+", ..] => at + 4,
         _ => at,
     }
+}
+
+/// How many of an `IMPORT_NAME` operand's leading words are the flags
+/// `lazy` and `eager` rather than the module's name (the last word always
+/// is the name: `IMPORT_NAME lazy` imports a module called `lazy`).
+fn import_flag_words(texts: &[&str]) -> usize {
+    texts
+        .iter()
+        .take(texts.len().saturating_sub(1))
+        .take_while(|t| matches!(**t, "lazy" | "eager"))
+        .count()
 }
 
 /// Visits the nodes under `top` in order, each with its parent and the line
@@ -850,7 +865,11 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
                 }
             }
         }
-        ArgKind::Name | ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr => {
+        ArgKind::Name
+        | ArgKind::GlobalName
+        | ArgKind::AttrName
+        | ArgKind::SuperAttr
+        | ArgKind::ImportName => {
             if let Some(t) = &tabs {
                 for (i, nm) in t.names.iter().enumerate() {
                     out.push(item(

@@ -1,7 +1,7 @@
 //! Short descriptions of instructions, for hover text and completion details.
 //!
 //! One entry per base instruction name of every supported version (3.11 to
-//! 3.14), written for this project. Where one name behaves differently in
+//! 3.15), written for this project. Where one name behaves differently in
 //! different versions the entry says so. Stack words: TOS is the top of the
 //! stack, "the item below" the one under it; "pushes a, b" leaves `b` on top.
 //!
@@ -64,7 +64,13 @@ fn base_description(name: &str) -> Option<&'static str> {
             "Marks the point where a frame starts or resumes running, and checks for \
              pending interrupts and instrumentation. The low two bits of the operand \
              say where: 0 function start, 1 after `yield`, 2 after `yield from`, 3 \
-             after `await`; 3.13+ sets bit 2 when the exception depth is one."
+             after `await`; bit 2 (3.13-3.14) or bit 3 (3.15) says the exception \
+             depth is one."
+        }
+        "TRACE_RECORD" => {
+            "Used by the JIT while it records a trace (3.15+): the interpreter \
+             writes it in place of other instructions for a while. Never emitted \
+             by the compiler."
         }
         "ENTER_EXECUTOR" => {
             "Written over a `JUMP_BACKWARD` (3.13+) when the optimizer has compiled \
@@ -100,7 +106,8 @@ fn base_description(name: &str) -> Option<&'static str> {
         }
         "LOAD_COMMON_CONSTANT" => {
             "Pushes one of a few fixed objects chosen by the operand (3.14+): \
-             `AssertionError`, `NotImplementedError`, `tuple`, `all` or `any`."
+             `AssertionError`, `NotImplementedError`, `tuple`, `all` or `any`; \
+             3.15 adds `list`, `set`, `None`, `''`, `True`, `False` and `-1`."
         }
         "RETURN_CONST" => {
             "Returns `co_consts[operand]` to the caller without touching the stack. \
@@ -147,7 +154,9 @@ fn base_description(name: &str) -> Option<&'static str> {
         }
         "IMPORT_NAME" => {
             "Pops the fromlist (TOS) and the level below it, imports the module named \
-             `co_names[operand]` through `__import__`, and pushes the module."
+             `co_names[operand]` through `__import__`, and pushes the module. In \
+             3.15 the operand is `name << 2` with bit 0 for `lazy` and bit 1 for \
+             `eager` (PEP 810 lazy imports)."
         }
         "IMPORT_FROM" => {
             "Pushes attribute `co_names[operand]` of the module at TOS, which stays \
@@ -518,19 +527,27 @@ fn base_description(name: &str) -> Option<&'static str> {
             "If TOS is false, jumps forward by `operand` and keeps it; otherwise \
              pops it (3.11 only; implements `and`)."
         }
-        "GET_ITER" => "Replaces TOS with `iter(TOS)`.",
+        "GET_ITER" => {
+            "Replaces TOS with `iter(TOS)`. In 3.15 an iterator takes two slots, \
+             the iterator (or a list or tuple itself) and an index or NULL above \
+             it; the operand is 0 for a `for` loop and 3 for `yield from`."
+        }
         "FOR_ITER" => {
             "Calls `next()` on the iterator at TOS and pushes the value, keeping the \
              iterator. When it is exhausted, jumps forward by `operand`: 3.11 pops \
              the iterator, 3.12-3.13 drop it and skip the `END_FOR` cleanup at the \
-             target, and 3.14 leaves it for `POP_ITER`."
+             target, and 3.14+ leaves it for `POP_ITER`. In 3.15 the iterator is \
+             the item below TOS."
         }
         "END_FOR" => {
             "Cleanup at the exit of a `for` loop, the target of `FOR_ITER`'s jump \
              (3.12+). 3.12 pops two items, the iterator and a value; 3.13+ pops one \
              value, with `POP_TOP` (3.13) or `POP_ITER` (3.14) after it."
         }
-        "POP_ITER" => "Pops the iterator of a finished or abandoned `for` loop (3.14+).",
+        "POP_ITER" => {
+            "Pops the iterator of a finished or abandoned `for` loop (3.14+); in \
+             3.15 both of its slots."
+        }
         "GET_LEN" => "Pushes `len(TOS)`, keeping TOS. Used by `match` statements.",
 
         // ---- Generators, coroutines and async --------------------------------
@@ -543,7 +560,7 @@ fn base_description(name: &str) -> Option<&'static str> {
         "GET_YIELD_FROM_ITER" => {
             "Leaves TOS alone if it is a generator (or a coroutine, inside a \
              coroutine), otherwise replaces it with `iter(TOS)`. Prepares \
-             `yield from`."
+             `yield from` (to 3.14; 3.15 uses `GET_ITER 3`)."
         }
         "SEND" => {
             "Sends the value at TOS into the sub-generator or awaitable below it \
@@ -553,8 +570,9 @@ fn base_description(name: &str) -> Option<&'static str> {
              `END_SEND`."
         }
         "END_SEND" => {
-            "Pops the receiver from under TOS, keeping the value on top (3.12+). \
-             Ends a `yield from` or `await` loop."
+            "Pops the receiver from under TOS, keeping the value on top (3.12+; \
+             in 3.15 the receiver takes two slots). Ends a `yield from` or `await` \
+             loop."
         }
         "CLEANUP_THROW" => {
             "Handles an exception raised by `throw()` or `close()` in a `yield from` \

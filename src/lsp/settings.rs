@@ -52,7 +52,6 @@ impl Settings {
         if let Some(ver) = key(v, &["defaultVersion", "default_version"])
             .and_then(Value::as_str)
             .and_then(Version::parse)
-            .filter(|v| v.is_supported())
         {
             s.default_version = ver;
         }

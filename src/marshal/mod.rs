@@ -59,6 +59,8 @@ pub mod type_code {
     pub const SHORT_ASCII_INTERNED: u8 = b'Z';
     /// Marshal version 5 (Python 3.14) and later.
     pub const SLICE: u8 = b':';
+    /// Marshal version 6 (Python 3.15) and later: written as a dict is.
+    pub const FROZENDICT: u8 = b'}';
     /// Or-ed into a type code: remember the object for later `REF`s.
     pub const FLAG_REF: u8 = 0x80;
 }

@@ -64,8 +64,10 @@ enum Open {
         items: Vec<Obj>,
         left: usize,
     },
-    /// A dict; `key` holds a key whose value comes next.
+    /// A dict (or a 3.15 frozendict); `key` holds a key whose value comes
+    /// next.
     Dict {
+        frozen: bool,
         pairs: Vec<(Obj, Obj)>,
         key: Option<Obj>,
     },
@@ -348,6 +350,7 @@ impl<'a> Reader<'a> {
             tc::SMALL_TUPLE => self.read_small_tuple(),
             tc::LIST => self.read_list(),
             tc::DICT => self.read_dict(),
+            tc::FROZENDICT => self.read_frozendict(),
             tc::SET => self.read_set(),
             tc::FROZENSET => self.read_frozenset(),
             tc::SLICE => self.read_slice(),
@@ -380,7 +383,7 @@ impl<'a> Reader<'a> {
                 items.push(obj);
                 *left = left.saturating_sub(1);
             }
-            Open::Dict { pairs, key } => match key.take() {
+            Open::Dict { pairs, key, .. } => match key.take() {
                 None => *key = Some(obj),
                 Some(k) => pairs.push((k, obj)),
             },
@@ -430,9 +433,13 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-            Open::Dict { pairs, .. } => {
+            Open::Dict { frozen, pairs, .. } => {
                 self.depth -= 1;
-                Obj::Dict(pairs)
+                if frozen {
+                    Obj::FrozenDict(pairs)
+                } else {
+                    Obj::Dict(pairs)
+                }
             }
             Open::Code { code, .. } => {
                 self.depth -= 1;
@@ -673,6 +680,26 @@ impl<'a> Reader<'a> {
     /// `{`: key/value pairs up to a NULL where a key would be.
     fn read_dict(&mut self) -> Result<Step> {
         Self::opened(Open::Dict {
+            frozen: false,
+            pairs: Vec::new(),
+            key: None,
+        })
+    }
+
+    /// `}`: a frozendict, laid out as a dict.
+    fn read_frozendict(&mut self) -> Result<Step> {
+        if self.version < Version::V3_15 {
+            return Err(MarshalError::new(
+                self.type_byte_offset(),
+                format!(
+                    "expected a type code of Python {}'s marshal, found '}}' (frozendict), \
+                     which only 3.15 and later write",
+                    self.version
+                ),
+            ));
+        }
+        Self::opened(Open::Dict {
+            frozen: true,
             pairs: Vec::new(),
             key: None,
         })
@@ -705,7 +732,7 @@ impl<'a> Reader<'a> {
         Self::opened(items(ItemsOf::Slice, 3))
     }
 
-    /// `c`: a code object, in the field order of 3.11 to 3.14. Its integer
+    /// `c`: a code object, in the field order of 3.11 to 3.15. Its integer
     /// fields come first; `accept_code_field` takes the objects after them.
     fn read_code(&mut self) -> Result<Step> {
         let code = Code {

@@ -28,7 +28,7 @@ impl Writer {
         }
     }
 
-    /// The version written for. 3.11 to 3.14 share one format and differ
+    /// The version written for. 3.11 to 3.15 share one format and differ
     /// only in which objects they can load.
     pub fn version(&self) -> Version {
         self.version
@@ -76,7 +76,8 @@ impl Writer {
             Obj::Str(s) => self.write_str(s),
             Obj::Tuple(items) => self.write_tuple(items),
             Obj::List(items) => self.write_list(items),
-            Obj::Dict(pairs) => self.write_dict(pairs),
+            Obj::Dict(pairs) => self.write_dict(false, pairs),
+            Obj::FrozenDict(pairs) => self.write_dict(true, pairs),
             Obj::Set(items) => self.write_set(false, items),
             Obj::FrozenSet(items) => self.write_set(true, items),
             Obj::Slice(parts) => self.write_slice(parts),
@@ -184,9 +185,9 @@ impl Writer {
         }
     }
 
-    /// `{`: pairs, then NULL.
-    fn write_dict(&mut self, pairs: &[(Obj, Obj)]) {
-        self.byte(tc::DICT);
+    /// `{`, or 3.15's `}` for a frozendict: pairs, then NULL.
+    fn write_dict(&mut self, frozen: bool, pairs: &[(Obj, Obj)]) {
+        self.byte(if frozen { tc::FROZENDICT } else { tc::DICT });
         for (key, value) in pairs {
             self.write_object(key);
             self.write_object(value);
@@ -211,7 +212,7 @@ impl Writer {
         self.write_object(&parts.2);
     }
 
-    /// `c`, in the field order of 3.11 to 3.14.
+    /// `c`, in the field order of 3.11 to 3.15.
     pub fn write_code(&mut self, code: &Code) {
         self.byte(tc::CODE);
         self.i32(code.argcount as i32);

@@ -315,14 +315,6 @@ impl<'a> Lowerer<'a> {
             )
             .help(supported_help())
         })?;
-        if !v.is_supported() {
-            return Err(Diag::error(
-                "unsupported-version",
-                span(a),
-                format!("Python {v} is not supported by this build of pyasm"),
-            )
-            .help(supported_help()));
-        }
         if !self.blocks.is_empty() || self.cur.is_some() {
             return Err(Diag::error(
                 "late-version",
@@ -777,7 +769,7 @@ impl<'a> Lowerer<'a> {
                 let args: Vec<Node> = n.children_by_field_name("argument", &mut c).collect();
                 match (f, args.len()) {
                     ("frozenset", 0 | 1) | ("set", 0) | ("complex", 2) | ("float", 1) => Some(args),
-                    ("slice", 3) | ("dict", _) => Some(args),
+                    ("slice", 3) | ("dict", _) | ("frozendict", _) => Some(args),
                     // `f64` takes the text of an integer, not a value.
                     ("f64", 1) => None,
                     _ => {
@@ -786,7 +778,7 @@ impl<'a> Lowerer<'a> {
                             span(n),
                             format!(
                                 "unknown constructor `{f}`; known: frozenset, set, complex, \
-                                 float, f64, slice, dict"
+                                 float, f64, slice, dict, frozendict"
                             ),
                         ))
                     }
@@ -903,7 +895,7 @@ impl<'a> Lowerer<'a> {
                         let (a, b, c) = (arg(), arg(), arg());
                         Obj::Slice(Box::new((a, b, c)))
                     }
-                    ("dict", pairs) => {
+                    (kind @ ("dict" | "frozendict"), pairs) => {
                         let mut kv = Vec::with_capacity(pairs.len());
                         for p in pairs {
                             match arg() {
@@ -917,12 +909,16 @@ impl<'a> Lowerer<'a> {
                                     return Err(Diag::error(
                                         "invalid-operand",
                                         span(*p),
-                                        "dict() takes (key, value) pairs",
+                                        format!("{kind}() takes (key, value) pairs"),
                                     ))
                                 }
                             }
                         }
-                        Obj::Dict(kv)
+                        if kind == "dict" {
+                            Obj::Dict(kv)
+                        } else {
+                            Obj::FrozenDict(kv)
+                        }
                     }
                     _ => return Err(bad("internal: a constructor without its arguments")),
                 }
@@ -1140,6 +1136,26 @@ impl<'a> Lowerer<'a> {
             ArgKind::Name | ArgKind::Local | ArgKind::Free => {
                 Ok(Arg::Name(self.name_of(single()?)?))
             }
+            ArgKind::ImportName => {
+                // `[lazy] [eager] NAME`, or `dis`'s `NAME + lazy` and
+                // `NAME + eager`. A lone `lazy` is a module of that name.
+                let mut flags = 0u32;
+                let mut at = 0usize;
+                while at + 1 < texts.len() && matches!(texts[at], "lazy" | "eager") {
+                    flags |= if texts[at] == "lazy" { 1 } else { 2 };
+                    at += 1;
+                }
+                if texts.len() == 3 && texts[1] == "+" && matches!(texts[2], "lazy" | "eager") {
+                    flags = if texts[2] == "lazy" { 1 } else { 2 };
+                    at = 0;
+                } else if texts.len() != at + 1 {
+                    return Err(bad(format!("{name} takes `[lazy] [eager] NAME`")));
+                }
+                Ok(Arg::NameFlags {
+                    flags,
+                    name: self.name_or_index(ops[at])?,
+                })
+            }
             k @ (ArgKind::GlobalName | ArgKind::AttrName | ArgKind::SuperAttr) => {
                 // `[two_arg] [NULL + | NULL|self +] NAME`, or `#n` alone.
                 let mut flags = 0u32;
@@ -1216,9 +1232,6 @@ impl<'a> Lowerer<'a> {
             | ArgKind::CommonConstant
             | ArgKind::Special => {
                 let o = single()?;
-                if node_kind(o) == K::Integer {
-                    return Ok(Arg::Value(int(0)?));
-                }
                 let t = self.table();
                 let list = match info.arg {
                     ArgKind::Intrinsic1 => t.intrinsic1,
@@ -1226,6 +1239,16 @@ impl<'a> Lowerer<'a> {
                     ArgKind::CommonConstant => t.common_constants,
                     _ => t.special_methods,
                 };
+                // 3.15's common constants include the literals `''` and
+                // `-1`: the list is asked first, so `-1` is the constant
+                // while a plain number is still the raw argument.
+                let word = if texts[0] == "\"\"" { "''" } else { texts[0] };
+                if let Some(i) = list.iter().position(|s| *s == word) {
+                    return Ok(Arg::Value(i as u32));
+                }
+                if node_kind(o) == K::Integer {
+                    return Ok(Arg::Value(int(0)?));
+                }
                 match list.iter().position(|s| *s == texts[0]) {
                     Some(i) => Ok(Arg::Value(i as u32)),
                     None => {
@@ -1426,7 +1449,7 @@ const BLOCK_DIRECTIVES: &[&str] = &[
 ];
 
 fn supported_help() -> String {
-    let v: Vec<&str> = Version::SUPPORTED.iter().map(|v| v.as_str()).collect();
+    let v: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
     format!("supported versions: {}", v.join(", "))
 }
 

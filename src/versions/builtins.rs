@@ -169,6 +169,10 @@ const BUILTINS_3_11: &[&str] = &[
 const ADDED: &[(Version, &str)] = &[
     (Version::V3_13, "PythonFinalizationError"),
     (Version::V3_13, "_IncompleteInputError"),
+    (Version::V3_15, "ImportCycleError"),
+    (Version::V3_15, "__lazy_import__"),
+    (Version::V3_15, "frozendict"),
+    (Version::V3_15, "sentinel"),
 ];
 
 /// Whether `name` is a builtin in `version`.

@@ -12,82 +12,72 @@ mod v3_11;
 mod v3_12;
 mod v3_13;
 mod v3_14;
+mod v3_15;
 
 pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Version {
-    V3_11,
-    V3_12,
-    V3_13,
-    V3_14,
+/// The one list of versions: variant, name, magic number and module. The
+/// enum, `ALL`, `magic`, `parse`, `as_str` and `table` are all made from it,
+/// so a new version is one line here (and its module).
+macro_rules! versions {
+    ($($variant:ident = $name:literal, $magic:literal, $module:ident;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Version {
+            $($variant,)*
+        }
+
+        impl Version {
+            /// Every version pyasm knows of, supported or not, oldest first.
+            pub const ALL: &'static [Version] = &[$(Version::$variant),*];
+
+            /// The magic number at the start of a `.pyc` (the first two
+            /// bytes, little endian; they are followed by `\r\n`).
+            pub fn magic(self) -> u16 {
+                match self {
+                    $(Version::$variant => $magic,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Version> {
+                match s {
+                    $($name => Some(Version::$variant),)*
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Version::$variant => $name,)*
+                }
+            }
+
+            /// The opcode table of this version.
+            pub fn table(self) -> &'static OpcodeTable {
+                match self {
+                    $(Version::$variant => {
+                        static TABLE: OnceLock<OpcodeTable> = OnceLock::new();
+                        TABLE.get_or_init(|| OpcodeTable::new(self, &$module::SPEC))
+                    })*
+                }
+            }
+        }
+    };
+}
+
+versions! {
+    V3_11 = "3.11", 3495, v3_11;
+    V3_12 = "3.12", 3531, v3_12;
+    V3_13 = "3.13", 3571, v3_13;
+    V3_14 = "3.14", 3627, v3_14;
+    V3_15 = "3.15", 3666, v3_15;
 }
 
 impl Version {
-    /// Every version pyasm knows of, supported or not.
-    pub const ALL: &'static [Version] = &[
-        Version::V3_11,
-        Version::V3_12,
-        Version::V3_13,
-        Version::V3_14,
-    ];
-
-    /// Versions this build can assemble and disassemble.
-    pub const SUPPORTED: &'static [Version] = Version::ALL;
-
-    /// The magic number at the start of a `.pyc` (the first two bytes, little
-    /// endian; they are followed by `\r\n`).
-    pub fn magic(self) -> u16 {
-        match self {
-            Version::V3_11 => 3495,
-            Version::V3_12 => 3531,
-            Version::V3_13 => 3571,
-            Version::V3_14 => 3627,
-        }
-    }
-
     pub fn from_magic(m: u16) -> Option<Version> {
-        Version::SUPPORTED.iter().copied().find(|v| v.magic() == m)
-    }
-
-    pub fn parse(s: &str) -> Option<Version> {
-        match s {
-            "3.11" => Some(Version::V3_11),
-            "3.12" => Some(Version::V3_12),
-            "3.13" => Some(Version::V3_13),
-            "3.14" => Some(Version::V3_14),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::V3_11 => "3.11",
-            Version::V3_12 => "3.12",
-            Version::V3_13 => "3.13",
-            Version::V3_14 => "3.14",
-        }
-    }
-
-    pub fn is_supported(self) -> bool {
-        Version::SUPPORTED.contains(&self)
-    }
-
-    /// The opcode table of this version.
-    pub fn table(self) -> &'static OpcodeTable {
-        static T311: OnceLock<OpcodeTable> = OnceLock::new();
-        static T312: OnceLock<OpcodeTable> = OnceLock::new();
-        static T313: OnceLock<OpcodeTable> = OnceLock::new();
-        static T314: OnceLock<OpcodeTable> = OnceLock::new();
-        match self {
-            Version::V3_11 => T311.get_or_init(|| OpcodeTable::new(self, &v3_11::SPEC)),
-            Version::V3_12 => T312.get_or_init(|| OpcodeTable::new(self, &v3_12::SPEC)),
-            Version::V3_13 => T313.get_or_init(|| OpcodeTable::new(self, &v3_13::SPEC)),
-            Version::V3_14 => T314.get_or_init(|| OpcodeTable::new(self, &v3_14::SPEC)),
-        }
+        Version::ALL.iter().copied().find(|v| v.magic() == m)
     }
 }
 
@@ -135,6 +125,9 @@ pub enum ArgKind {
     AttrName,
     /// 3.12+ `LOAD_SUPER_ATTR`: `(name index << 2) | (two_arg << 1) | method`.
     SuperAttr,
+    /// 3.15 `IMPORT_NAME`: `(name index << 2) | (eager << 1) | lazy`, the
+    /// flags saying how `lazy import` (PEP 810) treats the import.
+    ImportName,
     /// 3.13+ `LOAD_FAST_LOAD_FAST` and kin: two locals, `(first << 4) | second`.
     LocalPair,
     /// `CALL_INTRINSIC_1`: index into the version's unary intrinsics.
@@ -160,7 +153,7 @@ impl ArgKind {
     pub fn name_shift(self) -> Option<u32> {
         match self {
             ArgKind::GlobalName | ArgKind::AttrName => Some(1),
-            ArgKind::SuperAttr => Some(2),
+            ArgKind::SuperAttr | ArgKind::ImportName => Some(2),
             _ => None,
         }
     }
@@ -238,7 +231,7 @@ pub struct VersionSpec {
     /// Names of `CALL_INTRINSIC_1` / `_2` arguments (empty before 3.12).
     pub intrinsic1: &'static [&'static str],
     pub intrinsic2: &'static [&'static str],
-    /// `LOAD_COMMON_CONSTANT` names (3.14).
+    /// `LOAD_COMMON_CONSTANT` names (3.14+), as written in `.pyasm` text.
     pub common_constants: &'static [&'static str],
     /// `LOAD_SPECIAL` names (3.14).
     pub special_methods: &'static [&'static str],
@@ -277,6 +270,21 @@ pub struct VersionSpec {
     pub conditional_annotations_set: bool,
     /// A function's first constant is its docstring when it is a string.
     pub first_const_is_docstring: bool,
+    /// An iterator on the stack takes two slots: the iterator (or the
+    /// iterable itself) and above it an index or NULL. `GET_ITER` pushes
+    /// both, `FOR_ITER` finds the iterator under the second, `POP_ITER`
+    /// drops both, and a `SEND` receiver has the same two slots.
+    pub iterator_index_slot: bool,
+    /// A generator expression's code makes its argument an iterator before
+    /// it becomes a generator (`RESUME`, `LOAD_FAST .0`, `GET_ITER` or
+    /// `GET_AITER`, `RETURN_GENERATOR`), so a bad argument fails at the
+    /// call.
+    pub genexpr_prologue_gets_iter: bool,
+    /// A generator's catch-all handler (`CALL_INTRINSIC_1
+    /// INTRINSIC_STOPITERATION_ERROR`, `RERAISE`) records the depth its
+    /// body starts at, the iterator's slots included, even where the loop
+    /// has dropped them; it reads only what unwinding pushes.
+    pub stopiteration_handler_keeps_body_depth: bool,
 }
 
 /// Indexed view of one version's instruction list.
@@ -308,6 +316,9 @@ pub struct OpcodeTable {
     pub annotations_any_object: bool,
     pub conditional_annotations_set: bool,
     pub first_const_is_docstring: bool,
+    pub iterator_index_slot: bool,
+    pub genexpr_prologue_gets_iter: bool,
+    pub stopiteration_handler_keeps_body_depth: bool,
 }
 
 impl OpcodeTable {
@@ -352,6 +363,9 @@ impl OpcodeTable {
             annotations_any_object: spec.annotations_any_object,
             conditional_annotations_set: spec.conditional_annotations_set,
             first_const_is_docstring: spec.first_const_is_docstring,
+            iterator_index_slot: spec.iterator_index_slot,
+            genexpr_prologue_gets_iter: spec.genexpr_prologue_gets_iter,
+            stopiteration_handler_keeps_body_depth: spec.stopiteration_handler_keeps_body_depth,
         }
     }
 
@@ -382,7 +396,7 @@ impl OpcodeTable {
     }
 }
 
-/// `opcode.cmp_op`, shared by 3.11 to 3.14.
+/// `opcode.cmp_op`, shared by 3.11 to 3.15.
 pub const CMP_OPS: &[&str] = &["<", "<=", "==", "!=", ">", ">="];
 
 /// `opcode._nb_ops` symbols, in argument order.

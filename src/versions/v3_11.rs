@@ -273,4 +273,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,
+    iterator_index_slot: false,
+    genexpr_prologue_gets_iter: false,
+    stopiteration_handler_keeps_body_depth: false,
 };

@@ -277,7 +277,7 @@ instructions! {
 }
 
 /// `opcode._nb_ops` symbols: 3.12's list and `NB_SUBSCR`.
-const NB_OPS_314: &[&str] = &[
+pub(super) const NB_OPS_314: &[&str] = &[
     "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^", "+=", "&=", "//=", "<<=",
     "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=", "[]",
 ];
@@ -292,10 +292,10 @@ const COMMON_CONSTANTS: &[&str] = &[
 ];
 
 /// `dis._special_method_names`: `LOAD_SPECIAL` arguments.
-const SPECIAL_METHODS: &[&str] = &["__enter__", "__exit__", "__aenter__", "__aexit__"];
+pub(super) const SPECIAL_METHODS: &[&str] = &["__enter__", "__exit__", "__aenter__", "__aexit__"];
 
 /// `dis.FUNCTION_ATTR_FLAGS`: 3.13's flags and `annotate`.
-const FUNCTION_ATTR_FLAGS: &[(u32, &str)] = &[
+pub(super) const FUNCTION_ATTR_FLAGS: &[(u32, &str)] = &[
     (0x01, "defaults"),
     (0x02, "kwdefaults"),
     (0x04, "annotations"),
@@ -322,4 +322,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     annotations_any_object: true,
     conditional_annotations_set: true,
     first_const_is_docstring: false,
+    iterator_index_slot: false,
+    genexpr_prologue_gets_iter: false,
+    stopiteration_handler_keeps_body_depth: false,
 };

@@ -241,7 +241,7 @@ async def test_random_edits(client, tmp_path, seed):
     dropped the document; seeds 3 and 8 made formatting lose comments.)"""
     rng = random.Random(seed)
     names = ["closure", "try_except", "generator", "class", "loop"]
-    versions = ["3.11", "3.12", "3.13", "3.14"]
+    versions = ["3.11", "3.12", "3.13", "3.14", "3.15"]
     doc, _ = await open_and_wait(
         client, example(rng.choice(versions), rng.choice(names)), tmp_path / "f.pyasm"
     )

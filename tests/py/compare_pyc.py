@@ -80,7 +80,7 @@ def diff(a, b, path):
             else:
                 return f"{path}: {x!r} has no counterpart"
         return None
-    if isinstance(a, dict):
+    if isinstance(a, dict) or type(a).__name__ == "frozendict":  # 3.15
         return diff(list(a.items()), list(b.items()), path)
     if isinstance(a, slice):
         return diff((a.start, a.stop, a.step), (b.start, b.stop, b.step), path)

@@ -31,9 +31,10 @@ if sys.version_info < (3, 12):
 
 
 def caches(op):
-    if isinstance(CACHES, dict):
-        return CACHES.get(opcode.opname[op], 0)
-    return CACHES[op]
+    # A list by opcode to 3.12, then a mapping by name (3.15: a frozendict).
+    if isinstance(CACHES, list):
+        return CACHES[op]
+    return CACHES.get(opcode.opname[op], 0)
 
 
 def instructions(code):

@@ -42,7 +42,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314" };
+const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314", "3.15": "py315" };
 
 // Host callbacks (timers) a mutant schedules through pyodide's `js` module,
 // to cancel when it ends: natively nothing a mutant starts outlives its
@@ -127,7 +127,7 @@ async function worker() {
 function parseArgs() {
   const [version, list, results, ...rest] = process.argv.slice(2);
   if (!packages[version] || !list || !results) {
-    console.error("usage: node mutants.mjs 3.12|3.13|3.14 LIST RESULTS [--timeout S] [--restart-every N] [--in-order]");
+    console.error("usage: node mutants.mjs 3.12|3.13|3.14|3.15 LIST RESULTS [--timeout S] [--restart-every N] [--in-order]");
     process.exit(2);
   }
   const opt = (name, dflt) => {

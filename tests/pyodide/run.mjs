@@ -3,7 +3,7 @@
 // marshal, load and compare real files.
 //
 // usage: node run.mjs VERSION SCRIPT [ARGS...]
-//   VERSION  3.12 | 3.13 | 3.14
+//   VERSION  3.12 | 3.13 | 3.14 | 3.15
 //   SCRIPT   a host path to a Python file; ARGS become sys.argv[1:].
 // Host paths in SCRIPT and ARGS are given as they are on the host; the
 // script sees them under /host (the runner rewrites absolute paths).
@@ -12,10 +12,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314" };
+const packages = { "3.12": "py312", "3.13": "py313", "3.14": "py314", "3.15": "py315" };
 const [version, script, ...args] = process.argv.slice(2);
 if (!packages[version] || !script) {
-  console.error("usage: node run.mjs 3.12|3.13|3.14 SCRIPT [ARGS...]");
+  console.error("usage: node run.mjs 3.12|3.13|3.14|3.15 SCRIPT [ARGS...]");
   process.exit(2);
 }
 const here = path.dirname(fileURLToPath(import.meta.url));

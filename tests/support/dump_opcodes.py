@@ -1,7 +1,7 @@
 """Prints what the running interpreter knows about its own instruction set,
 for the `tests/opcodes_3*.rs` checks of pyasm's opcode tables.
 
-Runs under CPython 3.11 to 3.14 (natively or in pyodide). Anything the
+Runs under CPython 3.11 to 3.15 (natively or in pyodide). Anything the
 host prints first (pyodide's package loading, say) is ignored by the
 reader: the output proper is the line MARKER followed by one JSON object
 on a single line.
@@ -46,10 +46,11 @@ else:
     specialized = {name: dis._all_opmap[name] for name in opcode._specialized_instructions}
 deopt = {s: base for base, family in opcode._specializations.items() for s in family}
 
-if isinstance(opcode._inline_cache_entries, dict):
-    caches = {name: opcode._inline_cache_entries.get(name, 0) for name in opmap}
-else:
+# A list by opcode to 3.12, then a mapping by name (a frozendict from 3.15).
+if isinstance(opcode._inline_cache_entries, list):
     caches = {name: opcode._inline_cache_entries[op] for name, op in opmap.items()}
+else:
+    caches = {name: opcode._inline_cache_entries.get(name, 0) for name in opmap}
 
 HASARG = set(getattr(opcode, "hasarg", range(opcode.HAVE_ARGUMENT, 256)))
 LOCAL_PAIRS = {
@@ -90,6 +91,8 @@ def kind(name, op):
         return "GlobalName"
     if name == "LOAD_ATTR" and VERSION >= (3, 12):
         return "AttrName"
+    if name == "IMPORT_NAME" and VERSION >= (3, 15):
+        return "ImportName"
     if name in ("LOAD_SUPER_ATTR", "INSTRUMENTED_LOAD_SUPER_ATTR"):
         return "SuperAttr"
     if name in LOCAL_PAIRS:
@@ -151,6 +154,12 @@ def compare_args():
     return sorted(found)
 
 
+def common_name(c):
+    """A common constant as pyasm writes it: classes and builtins by name,
+    the literal values 3.15 added (None, '', True, False, -1) by repr."""
+    return c.__name__ if hasattr(c, "__name__") else repr(c)
+
+
 print(MARKER)
 print(json.dumps({
     "version": sys.version,
@@ -164,7 +173,7 @@ print(json.dumps({
     "nb_ops": [symbol for _, symbol in opcode._nb_ops],
     "intrinsic1": list(getattr(dis, "_intrinsic_1_descs", [])),
     "intrinsic2": list(getattr(dis, "_intrinsic_2_descs", [])),
-    "common_constants": [c.__name__ for c in getattr(dis, "_common_constants", [])],
+    "common_constants": [common_name(c) for c in getattr(dis, "_common_constants", [])],
     "special_methods": list(getattr(dis, "_special_method_names", [])),
     "function_flags": [[1 << i, n] for i, n in enumerate(flag_names)],
     "compare_args": compare_args(),
