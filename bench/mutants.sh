@@ -14,7 +14,7 @@
 #                         [--seed S] [--batch B] [--timeout SECONDS]
 #                         [--unmutated]
 #
-# The corpora are the ones tests/verifier.rs checks: 3.11's standard
+# The corpora are the ones verifier::V in tests/versions.rs checks: 3.11's standard
 # library compiled by 3.11; for 3.12 and later, each interpreter's own
 # standard library and 3.11's sources, compiled by that version. They are
 # made once under target/mutants/VERSION (and disassembled again when the

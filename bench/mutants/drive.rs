@@ -2,7 +2,7 @@
 //! `pyasm build` (verifier on), run every one the build accepts in the real
 //! interpreter of its version, and count how they ended. Shared by
 //! `bench/mutants.sh` (through the `mutants` bench binary) and
-//! `tests/mutants.rs`.
+//! `tests/versions.rs` (`mutants::V`).
 //!
 //! The interpreter side: `tests/py/mutants.py run` in a native interpreter
 //! (a fork per mutant) and `node tests/pyodide/mutants.mjs` (a worker that

@@ -1,5 +1,5 @@
 //! Mutants of real code objects, for measuring the verifier against the
-//! real interpreters (`bench/mutants.sh`, `tests/mutants.rs`).
+//! real interpreters (`bench/mutants.sh`, `tests/versions.rs` (`mutants::V`)).
 //!
 //! The input is a folder of `.pyasm` files as `pyasm dis` writes them from
 //! a compiled standard library. One mutant changes one code block (one code

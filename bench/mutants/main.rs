@@ -1,5 +1,5 @@
 //! The mutation run of `bench/mutants.sh` (not a test: it prints figures;
-//! `tests/mutants.rs` runs a small sample and asserts). See `drive.rs`.
+//! `tests/versions.rs` (`mutants::V`) runs a small sample and asserts). See `drive.rs`.
 //!
 //! `mutants run --version V --corpus DIR[,DIR...] --work DIR --keep DIR
 //!  [--count N] [--seed S] [--batch B] [--timeout SECONDS] [--pyasm PATH]

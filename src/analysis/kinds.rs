@@ -19,7 +19,7 @@
 //! identity, so that `COPY 1; POP_JUMP_IF_NOT_NONE` narrows the copy left
 //! behind. Sets only grow at joins, so it ends; a kind is trusted only when
 //! every path agrees, so it has no false alarms only where real code is
-//! this regular, which `tests/verifier.rs` checks over whole standard
+//! this regular, which `verifier::V` in `tests/versions.rs` checks over whole standard
 //! libraries.
 //!
 //! Beside the data flow it checks the instruction sequences the interpreter

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Stack effects follow `dis.stack_effect` of 3.11, including its habit of
-//! doing the arithmetic on a C `int`; `tests/opcodes_311.rs` checks the whole
+//! doing the arithmetic on a C `int`; `opcodes::3.11` in `tests/versions.rs` checks the whole
 //! table against a live `python3.11`.
 
 use super::{

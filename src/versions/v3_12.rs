@@ -25,7 +25,7 @@
 //!   conditional jump); the table repeats those numbers.
 //! - `dis.stack_effect` refuses `INSTRUMENTED_LINE` and every specialized
 //!   instruction; the table says 0 for the former and repeats the base for
-//!   the latter. `tests/opcodes_312.rs` checks the table against a real
+//!   the latter. `opcodes::3.12` in `tests/versions.rs` checks the table against a real
 //!   CPython 3.12.
 
 use super::v3_11::instructions;

@@ -24,7 +24,7 @@
 //! - `dis.stack_effect` ignores `jump` altogether and accepts an argument
 //!   for every instruction, ignoring it where there is none; it still
 //!   refuses the specialized instructions and `INSTRUMENTED_LINE`.
-//!   `tests/opcodes_313.rs` checks the table against a real CPython 3.13.
+//!   `opcodes::3.13` in `tests/versions.rs` checks the table against a real CPython 3.13.
 
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;

@@ -24,7 +24,7 @@
 //!   conditional jumps pop one).
 //! - `dis.stack_effect` accepts every real instruction, `INSTRUMENTED_LINE`
 //!   included, with any argument, ignores `jump`, and refuses only the
-//!   specialized ones. `tests/opcodes_314.rs` checks the table against a
+//!   specialized ones. `opcodes::3.14` in `tests/versions.rs` checks the table against a
 //!   real CPython 3.14.
 
 use super::v3_11::instructions;

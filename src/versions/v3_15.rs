@@ -1,7 +1,7 @@
 //! CPython 3.15 instruction set.
 //!
 //! Written with the table macro of `v3_11`, like 3.14's, and checked
-//! against a real CPython 3.15.0rc1 by `tests/opcodes_315.rs`. What changed
+//! against a real CPython 3.15.0rc1 by `opcodes::3.15` in `tests/versions.rs`. What changed
 //! since 3.14:
 //!
 //! - Renumbered again: `HAVE_ARGUMENT` is 41 (`GET_YIELD_FROM_ITER`,
