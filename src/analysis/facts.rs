@@ -996,6 +996,78 @@ mod tests {
         out
     }
 
+    /// The facts agree with what each version's table says of the same
+    /// instruction, and the table is checked against the real interpreter
+    /// (`opcodes::V` in `tests/versions.rs`: jump arguments from
+    /// `dis.hasjrel`, local and name operands from `dis.haslocal` and
+    /// `dis.hasname`). So a fact that contradicts the interpreter fails
+    /// here, for every instruction of every version.
+    #[test]
+    fn facts_agree_with_every_table() {
+        use super::*;
+        use crate::versions::ArgKind;
+        let mut checked = 0;
+        for &v in Version::ALL {
+            let table = v.table();
+            for op in table.ops.iter().filter(|o| o.base.is_none()) {
+                let f = facts(op.op);
+                let what = format!("{v} {}", op.name);
+                // Control goes to a target only through a jump argument;
+                // a jump argument is followed unless the instruction only
+                // uses it to find something (3.14's END_ASYNC_FOR finds
+                // its SEND), or never runs from a code object.
+                if flow_of(op) == Flow::Jump || flow_of(op) == Flow::Branch {
+                    assert!(op.is_jump(), "{what}: {:?} without a jump argument", f.flow);
+                }
+                if op.is_jump() && f.runs == Runs::Always && op.op != Op::END_ASYNC_FOR {
+                    assert!(
+                        matches!(f.flow, Flow::Jump | Flow::Branch),
+                        "{what}: a jump argument, but flow {:?}",
+                        f.flow
+                    );
+                }
+                // What it does to locals, it does to the locals its
+                // argument names (a cell's slot too: MAKE_CELL).
+                if f.locals != LocalUse::Nothing {
+                    assert!(
+                        matches!(op.arg, ArgKind::Local | ArgKind::LocalPair | ArgKind::Free),
+                        "{what}: {:?} of a {:?} operand",
+                        f.locals,
+                        op.arg
+                    );
+                }
+                let pair = matches!(
+                    f.locals,
+                    LocalUse::ReadsPair | LocalUse::SetsPair | LocalUse::SetsThenReads
+                );
+                assert_eq!(pair, op.arg == ArgKind::LocalPair, "{what}: {:?}", f.locals);
+                // Module names are read or bound through a name operand.
+                if !matches!(
+                    f.names,
+                    NameUse::Nothing | NameUse::ImportsAll | NameUse::Intrinsic
+                ) {
+                    assert!(
+                        op.arg.uses_names(),
+                        "{what}: {:?} of a {:?} operand",
+                        f.names,
+                        op.arg
+                    );
+                }
+                // It reads at least what its stack effect takes away.
+                for arg in [0u32, 1, 2, 3, 4, 7, 8, 15, 16, 255] {
+                    for jump in [false, true] {
+                        assert!(
+                            inputs(table, op, arg) >= -op.stack_effect(arg, jump),
+                            "{what} {arg}: reads less than it pops"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 600, "only {checked} entries checked");
+    }
+
     /// No instruction is named by a string in the analyses: each fact is
     /// the table's, or an exhaustive match on `Op`, so a new instruction
     /// cannot fall into a default unnoticed.
