@@ -337,7 +337,7 @@ pub fn encode(version: Version, firstlineno: i32, runs: &[(Position, u32)]) -> V
         out: Vec::with_capacity(runs.len() * 2),
         prev_line: firstlineno,
     };
-    if version == Version::V3_11 {
+    if !version.table().linetable_merges_runs {
         for &(p, units) in runs {
             w.run(p, units);
         }

@@ -688,13 +688,14 @@ impl<'a> Reader<'a> {
 
     /// `}`: a frozendict, laid out as a dict.
     fn read_frozendict(&mut self) -> Result<Step> {
-        if self.version < Version::V3_15 {
+        if !self.version.table().marshal_frozendict {
             return Err(MarshalError::new(
                 self.type_byte_offset(),
                 format!(
                     "expected a type code of Python {}'s marshal, found '}}' (frozendict), \
-                     which only 3.15 and later write",
-                    self.version
+                     which only {} write",
+                    self.version,
+                    first_with(|t| t.marshal_frozendict)
                 ),
             ));
         }
@@ -719,13 +720,14 @@ impl<'a> Reader<'a> {
 
     /// `:`: a slice, as start, stop and step.
     fn read_slice(&mut self) -> Result<Step> {
-        if self.version < Version::V3_14 {
+        if !self.version.table().marshal_slices {
             return Err(MarshalError::new(
                 self.type_byte_offset(),
                 format!(
                     "expected a type code of Python {}'s marshal, found ':' (slice), \
-                     which only 3.14 and later write",
-                    self.version
+                     which only {} write",
+                    self.version,
+                    first_with(|t| t.marshal_slices)
                 ),
             ));
         }
@@ -951,4 +953,13 @@ fn biguint_from_digits15(digits: &[u16]) -> BigUint {
         words.push(acc as u32);
     }
     BigUint::new(words)
+}
+
+/// "3.14 and later": the versions whose table has a marshal type, from the
+/// first that does, for messages.
+fn first_with(has: impl Fn(&crate::versions::OpcodeTable) -> bool) -> String {
+    match Version::ALL.iter().find(|v| has(v.table())) {
+        Some(v) => format!("{v} and later"),
+        None => "no version".to_string(),
+    }
 }

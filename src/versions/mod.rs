@@ -285,6 +285,13 @@ pub struct VersionSpec {
     /// body starts at, the iterator's slots included, even where the loop
     /// has dropped them; it reads only what unwinding pushes.
     pub stopiteration_handler_keeps_body_depth: bool,
+    /// The location table gives consecutive instructions at the same
+    /// position one run; otherwise each instruction has entries of its own.
+    pub linetable_merges_runs: bool,
+    /// Marshal has the slice type (`:`).
+    pub marshal_slices: bool,
+    /// Marshal has the frozendict type (`}`).
+    pub marshal_frozendict: bool,
 }
 
 /// Indexed view of one version's instruction list.
@@ -319,6 +326,9 @@ pub struct OpcodeTable {
     pub iterator_index_slot: bool,
     pub genexpr_prologue_gets_iter: bool,
     pub stopiteration_handler_keeps_body_depth: bool,
+    pub linetable_merges_runs: bool,
+    pub marshal_slices: bool,
+    pub marshal_frozendict: bool,
 }
 
 impl OpcodeTable {
@@ -366,6 +376,9 @@ impl OpcodeTable {
             iterator_index_slot: spec.iterator_index_slot,
             genexpr_prologue_gets_iter: spec.genexpr_prologue_gets_iter,
             stopiteration_handler_keeps_body_depth: spec.stopiteration_handler_keeps_body_depth,
+            linetable_merges_runs: spec.linetable_merges_runs,
+            marshal_slices: spec.marshal_slices,
+            marshal_frozendict: spec.marshal_frozendict,
         }
     }
 

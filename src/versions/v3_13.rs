@@ -299,4 +299,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     iterator_index_slot: false,
     genexpr_prologue_gets_iter: false,
     stopiteration_handler_keeps_body_depth: false,
+    linetable_merges_runs: true,
+    marshal_slices: false,
+    marshal_frozendict: false,
 };

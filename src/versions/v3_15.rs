@@ -316,4 +316,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     iterator_index_slot: true,
     genexpr_prologue_gets_iter: true,
     stopiteration_handler_keeps_body_depth: true,
+    linetable_merges_runs: true,
+    marshal_slices: true,
+    marshal_frozendict: true,
 };
