@@ -289,7 +289,7 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
                     at(span, *d),
                     format!(
                         "`{}` is not a builtin of Python {} and no block of this module assigns it",
-                        crate::dis::print::name_text(n),
+                        crate::syntax::literal::name_text(n),
                         version
                     ),
                 ));
