@@ -587,7 +587,7 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
             } else {
                 let others: Vec<&Obj> = consts.iter().filter(|x| *x != c).collect();
                 let o = (*rng.pick(&others)?).clone();
-                let t = pyasm::dis::print::const_text(&o);
+                let t = pyasm::syntax::literal::const_text(&o);
                 (Arg::Const(o), format!("const -> {t}"))
             }
         }
@@ -598,14 +598,14 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
             } else {
                 let others: Vec<&PyStr> = locals.iter().filter(|x| *x != n).collect();
                 let o = (*rng.pick(&others)?).clone();
-                let t = pyasm::dis::print::name_text(&o);
+                let t = pyasm::syntax::literal::name_text(&o);
                 (Arg::Name(o), format!("local -> {t}"))
             }
         }
         (Arg::Name(n), _) => {
             let others: Vec<&PyStr> = names.iter().filter(|x| *x != n).collect();
             let o = (*rng.pick(&others)?).clone();
-            let t = pyasm::dis::print::name_text(&o);
+            let t = pyasm::syntax::literal::name_text(&o);
             (Arg::Name(o), format!("name -> {t}"))
         }
         (Arg::NameFlags { flags, name }, _) => {
@@ -621,7 +621,7 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
                 )
             } else {
                 let o = (*rng.pick(&names.iter().collect::<Vec<_>>())?).clone();
-                let t = pyasm::dis::print::name_text(&o);
+                let t = pyasm::syntax::literal::name_text(&o);
                 (
                     Arg::NameFlags {
                         flags: *flags,

@@ -2250,7 +2250,7 @@ impl Analysis<'_> {
                 .inp
                 .vars
                 .get(x)
-                .map(|(n, _)| crate::dis::print::name_text(n))
+                .map(|(n, _)| crate::syntax::literal::name_text(n))
                 .unwrap_or_else(|| format!("#{x}"));
             let m = format!(
                 "{} changes `{var}` while the stack holds a reference borrowed from it (LOAD_FAST_BORROW): the value could be freed under it",
@@ -2279,7 +2279,7 @@ impl Analysis<'_> {
                 "{} puts {} in `{}`, {what}",
                 self.name(i),
                 describe(v.bits),
-                crate::dis::print::name_text(name)
+                crate::syntax::literal::name_text(name)
             );
             self.report(i, "operand-kind", m, None);
         }

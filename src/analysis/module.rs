@@ -6,6 +6,7 @@
 //! editor that re-lowers one block recomputes them without walking the
 //! others' instructions.
 
+use super::block::{HiddenParam, MadeFunction};
 use super::facts::NameUse;
 use crate::code::{Obj, PyStr};
 use crate::diag::Diag;
@@ -37,14 +38,14 @@ pub struct BlockFacts {
     pub generator: bool,
     /// The compiler's hidden parameters (`.0`...) its code relies on
     /// (known once the block is verified).
-    pub hidden: Vec<crate::asm::HiddenParam>,
+    pub hidden: Vec<HiddenParam>,
     /// Functions the block makes from other blocks (known once the block is
     /// assembled and verified).
-    pub functions: Vec<crate::asm::MadeFunction>,
+    pub functions: Vec<MadeFunction>,
 }
 
 impl BlockFacts {
-    /// Drops spare capacity (see [`crate::asm::BlockInfo::shrink_to_fit`]).
+    /// Drops spare capacity (see [`BlockInfo::shrink_to_fit`](super::block::BlockInfo::shrink_to_fit)).
     pub fn shrink_to_fit(&mut self) {
         self.refs.shrink_to_fit();
         self.defines.shrink_to_fit();
@@ -288,7 +289,7 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
                     at(span, *d),
                     format!(
                         "`{}` is not a builtin of Python {} and no block of this module assigns it",
-                        crate::dis::print::name_text(n),
+                        crate::syntax::literal::name_text(n),
                         version
                     ),
                 ));

@@ -237,7 +237,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         let var = inp
             .var_names
             .get(v as usize)
-            .map(|(n, _)| crate::dis::print::name_text(n))
+            .map(|(n, _)| crate::syntax::literal::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
         let checks = inp.table.load_fast_checks_unbound;
         let mut d = if checks {
@@ -290,7 +290,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                         inp.block.span.clone(),
                         format!(
                             "the first constant, {}, would become this function's __doc__",
-                            crate::dis::print::string_lit(s)
+                            crate::syntax::literal::string_lit(s)
                         ),
                     )
                     .help("pin a docstring (or None) first with `.consts`"),

@@ -10,6 +10,7 @@
 mod limits;
 pub mod tables;
 
+pub use crate::analysis::block::{BlockInfo, HiddenParam, MadeFunction};
 use crate::analysis::stack::{self, FlowExcept, FlowInstr};
 use crate::code::exceptiontable::{self, ExceptEntry};
 use crate::code::linetable::{self, Position};
@@ -317,62 +318,6 @@ pub struct BlockContext<'a> {
     pub version: Version,
     pub is_root: bool,
     pub root_filename: &'a PyStr,
-}
-
-/// Facts about an assembled block that editors and the disassembler use.
-#[derive(Debug, Default)]
-pub struct BlockInfo {
-    /// Stack depth before each instruction, in body order, or -1 where no
-    /// path reaches it (see [`BlockInfo::depth`]): four bytes an
-    /// instruction, kept for every block of every open document.
-    depths: Vec<i32>,
-    pub computed_stacksize: u32,
-    pub computed_handler_depths: Vec<Option<u32>>,
-    /// The verifier's findings; the block was assembled regardless.
-    pub diags: Vec<Diag>,
-    /// Functions the block makes from its code blocks, for the module-wide
-    /// closure check.
-    pub functions: Vec<MadeFunction>,
-    /// The compiler's hidden parameters its code relies on getting what
-    /// they promise.
-    pub hidden: Vec<HiddenParam>,
-}
-
-impl BlockInfo {
-    /// The stack depth before the `k`th instruction of the body, when a
-    /// path reaches it.
-    pub fn depth(&self, k: usize) -> Option<i32> {
-        self.depths.get(k).copied().filter(|&d| d >= 0)
-    }
-
-    /// Drops spare capacity, for an analysis that keeps the facts for as
-    /// long as a file is open.
-    pub fn shrink_to_fit(&mut self) {
-        self.depths.shrink_to_fit();
-        self.computed_handler_depths.shrink_to_fit();
-        self.diags.shrink_to_fit();
-        self.functions.shrink_to_fit();
-        self.hidden.shrink_to_fit();
-    }
-}
-
-/// A hidden parameter of a block (`.0`...): its position, the kinds it
-/// promises (as `analysis::kinds` counts them), its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HiddenParam {
-    pub position: u32,
-    pub kinds: u16,
-    pub name: String,
-}
-
-/// A function a block makes from another block: where, which block, and
-/// what it needs of that block (its closure's length, or to be a
-/// generator).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MadeFunction {
-    pub span: Span,
-    pub block: String,
-    pub need: crate::analysis::kinds::Need,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -894,21 +839,7 @@ pub fn assemble_block_with(
         linetable,
         exceptiontable,
     };
-    let info = BlockInfo {
-        // Dead code is walked from estimated depths (for the stack size,
-        // as CPython does); those are no depth any path has.
-        depths: analysis
-            .depths
-            .iter()
-            .zip(&analysis.live)
-            .map(|(d, &live)| d.filter(|&d| live && d >= 0).unwrap_or(-1))
-            .collect(),
-        computed_stacksize: analysis.max_depth,
-        computed_handler_depths: handler_depths,
-        diags: verified,
-        functions,
-        hidden,
-    };
+    let info = BlockInfo::new(&analysis, handler_depths, verified, functions, hidden);
     Ok((code_obj, info))
 }
 

@@ -16,6 +16,7 @@ use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
 use crate::pyc::PycHeader;
+use crate::syntax::literal;
 use crate::versions::{ArgKind, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -503,7 +504,7 @@ impl Dis {
 fn printable(p: &Position) -> bool {
     let numbers = [p.line, p.end_line, p.col, p.end_col];
     numbers.iter().flatten().all(|&n| n >= 0)
-        && crate::syntax::lower::parse_position(&print::position_text(p)) == Some(*p)
+        && literal::parse_position(&literal::position_text(p)) == Some(*p)
 }
 
 #[derive(Clone, Copy)]

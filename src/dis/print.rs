@@ -5,9 +5,12 @@
 //! margin, instructions after a twelve-column position field that is filled
 //! only where the position changes.
 
+use crate::code::kind;
 use crate::code::linetable::Position;
-use crate::code::{kind, Obj, PyStr};
 use crate::model::{Arg, Block, Module, NameRef, Stmt};
+use crate::syntax::literal::{
+    bytes_lit, const_text, name_text, string_lit, write_const, write_name, write_position,
+};
 use crate::versions::{
     ArgKind, CompareEncoding, OpcodeTable, COMPARE_MASKS, FORMAT_CONVERSIONS, FORMAT_SPEC,
 };
@@ -155,41 +158,6 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
     }
 }
 
-/// `L`, `L-L2`, `L:C-E`, `L:C-L2:E`, `-`; `?` stands for an absent column.
-pub fn position_text(p: &Position) -> String {
-    let mut s = String::new();
-    write_position(&mut s, p);
-    s
-}
-
-fn write_position(out: &mut String, p: &Position) {
-    let Some(line) = p.line else {
-        out.push('-');
-        return;
-    };
-    let col = |out: &mut String, c: Option<i32>| match c {
-        Some(c) => {
-            let _ = write!(out, "{c}");
-        }
-        None => out.push('?'),
-    };
-    let end_line = p.end_line.unwrap_or(line);
-    let _ = write!(out, "{line}");
-    if p.col.is_none() && p.end_col.is_none() {
-        if end_line != line {
-            let _ = write!(out, "-{end_line}");
-        }
-        return;
-    }
-    out.push(':');
-    col(out, p.col);
-    out.push('-');
-    if end_line != line {
-        let _ = write!(out, "{end_line}:");
-    }
-    col(out, p.end_col);
-}
-
 fn flags_text(v: u32) -> String {
     let mut parts = Vec::new();
     let mut rest = v;
@@ -230,31 +198,6 @@ fn kinds_text(k: u8) -> String {
         let _ = write!(s, " 0x{rest:02x}");
     }
     s
-}
-
-/// Identifiers that mean something in operand position; names spelled like
-/// them are quoted.
-const RESERVED: &[&str] = &[
-    "None",
-    "True",
-    "False",
-    "NULL",
-    "inf",
-    "nan",
-    "StopIteration",
-];
-
-pub fn name_text(n: &PyStr) -> String {
-    let mut s = String::new();
-    write_name(&mut s, n);
-    s
-}
-
-fn write_name(out: &mut String, n: &PyStr) {
-    match n.as_str() {
-        Some(s) if n.is_ascii_identifier() && !RESERVED.contains(&s) => out.push_str(s),
-        _ => write_string_lit(out, n),
-    }
 }
 
 fn write_arg(out: &mut String, table: &OpcodeTable, kind: Option<ArgKind>, arg: &Arg) {
@@ -396,210 +339,4 @@ fn value_text(table: &OpcodeTable, kind: Option<ArgKind>, v: u32) -> String {
         }
         Some(_) => format!("#{v}"),
     }
-}
-
-pub fn const_text(o: &Obj) -> String {
-    let mut s = String::new();
-    write_const(&mut s, o);
-    s
-}
-
-fn write_seq(out: &mut String, open: &str, items: &[Obj], close: &str, one_comma: bool) {
-    out.push_str(open);
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_const(out, x);
-    }
-    if one_comma && items.len() == 1 {
-        out.push(',');
-    }
-    out.push_str(close);
-}
-
-fn write_const(out: &mut String, o: &Obj) {
-    match o {
-        Obj::Null => out.push_str("NULL"),
-        Obj::None => out.push_str("None"),
-        Obj::False => out.push_str("False"),
-        Obj::True => out.push_str("True"),
-        Obj::StopIteration => out.push_str("StopIteration"),
-        Obj::Ellipsis => out.push_str("..."),
-        Obj::Int(i) => match i64::try_from(i) {
-            Ok(small) => {
-                let _ = write!(out, "{small}");
-            }
-            Err(_) => {
-                let _ = write!(out, "{i}");
-            }
-        },
-        Obj::Float(bits) => out.push_str(&float_text(*bits)),
-        Obj::Complex(re, im) => {
-            let _ = write!(out, "complex({}, {})", float_text(*re), float_text(*im));
-        }
-        Obj::Str(s) => write_string_lit(out, s),
-        Obj::Bytes(b) => out.push_str(&bytes_lit(b)),
-        Obj::Tuple(v) => write_seq(out, "(", v, ")", true),
-        Obj::List(v) => write_seq(out, "[", v, "]", false),
-        Obj::Set(v) if v.is_empty() => out.push_str("set()"),
-        Obj::Set(v) => write_seq(out, "{", v, "}", false),
-        Obj::FrozenSet(v) if v.is_empty() => out.push_str("frozenset()"),
-        Obj::FrozenSet(v) => write_seq(out, "frozenset({", v, "})", false),
-        Obj::Dict(kv) | Obj::FrozenDict(kv) => {
-            // `dict((k, v), ...)`, or `frozendict(...)` (3.15): pairs, so
-            // that stream order and repeated keys survive.
-            out.push_str(if matches!(o, Obj::Dict(_)) {
-                "dict("
-            } else {
-                "frozendict("
-            });
-            for (i, (k, v)) in kv.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push('(');
-                write_const(out, k);
-                out.push_str(", ");
-                write_const(out, v);
-                out.push(')');
-            }
-            out.push(')');
-        }
-        Obj::Slice(s) => {
-            out.push_str("slice(");
-            write_const(out, &s.0);
-            out.push_str(", ");
-            write_const(out, &s.1);
-            out.push_str(", ");
-            write_const(out, &s.2);
-            out.push(')');
-        }
-        Obj::Code(c) => {
-            // The disassembler always replaces code objects by references.
-            let _ = write!(out, "@{}", String::from_utf8_lossy(&c.name.0));
-        }
-        Obj::CodeRef(n) => {
-            let _ = write!(out, "@{n}");
-        }
-    }
-}
-
-/// A float literal that reads back to the same bits.
-pub fn float_text(bits: u64) -> String {
-    let v = f64::from_bits(bits);
-    if v.is_nan() {
-        if bits == f64::NAN.to_bits() {
-            return "float('nan')".to_string();
-        }
-        return format!("f64(0x{bits:016x})");
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "float('inf')".to_string()
-        } else {
-            "float('-inf')".to_string()
-        };
-    }
-    // Rust's shortest round-trip form; make sure it reads as a float.
-    let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") {
-        s
-    } else {
-        format!("{s}.0")
-    }
-}
-
-/// A Python string literal for `s`, escaping what an editor would hide or
-/// mangle, and lone surrogates (which UTF-8 text cannot carry).
-pub fn string_lit(s: &PyStr) -> String {
-    let mut out = String::with_capacity(s.0.len() + 2);
-    write_string_lit(&mut out, s);
-    out
-}
-
-fn write_string_lit(out: &mut String, s: &PyStr) {
-    // Quotes are ASCII, and in (generalized) UTF-8 their bytes mean only
-    // them.
-    let has_single = s.0.contains(&b'\'');
-    let has_double = s.0.contains(&b'"');
-    let quote = if has_single && !has_double { '"' } else { '\'' };
-    // Most strings need no escape at all.
-    let plain = |b: &u8| (0x20..0x7F).contains(b) && *b != b'\\' && *b != quote as u8;
-    if s.0.iter().all(plain) {
-        out.push(quote);
-        // All printable ASCII: valid UTF-8.
-        out.push_str(std::str::from_utf8(&s.0).unwrap_or_default());
-        out.push(quote);
-        return;
-    }
-    out.reserve(s.0.len() + 2);
-    out.push(quote);
-    let cps: Vec<u32> = match std::str::from_utf8(&s.0) {
-        // Valid UTF-8 holds no surrogates: its code points are the ones
-        // `PyStr::chars` would decode.
-        Ok(text) => text.chars().map(|c| c as u32).collect(),
-        Err(_) => s
-            .chars()
-            .unwrap_or_else(|| s.0.iter().map(|&b| b as u32).collect()),
-    };
-    for c in cps {
-        match c {
-            0x5C => out.push_str("\\\\"),
-            0x0A => out.push_str("\\n"),
-            0x0D => out.push_str("\\r"),
-            0x09 => out.push_str("\\t"),
-            c if c == quote as u32 => {
-                out.push('\\');
-                out.push(quote);
-            }
-            0x00..=0x1F | 0x7F..=0x9F => {
-                let _ = write!(out, "\\x{c:02x}");
-            }
-            0xD800..=0xDFFF | 0x2028 | 0x2029 | 0xFEFF | 0xFFF9..=0xFFFF => {
-                let _ = write!(out, "\\u{c:04x}");
-            }
-            c => match char::from_u32(c) {
-                Some(ch) if !ch.is_control() => out.push(ch),
-                _ if c <= 0xFFFF => {
-                    let _ = write!(out, "\\u{c:04x}");
-                }
-                _ => {
-                    let _ = write!(out, "\\U{c:08x}");
-                }
-            },
-        }
-    }
-    out.push(quote);
-}
-
-pub fn bytes_lit(b: &[u8]) -> String {
-    let has_single = b.contains(&b'\'');
-    let has_double = b.contains(&b'"');
-    let quote = if has_single && !has_double {
-        b'"'
-    } else {
-        b'\''
-    };
-    let mut out = String::with_capacity(b.len() + 3);
-    out.push('b');
-    out.push(quote as char);
-    for &c in b {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c as char);
-            }
-            0x20..=0x7E => out.push(c as char),
-            c => {
-                let _ = write!(out, "\\x{c:02x}");
-            }
-        }
-    }
-    out.push(quote as char);
-    out
 }

@@ -8,6 +8,7 @@ use crate::asm::tables;
 use crate::code::{Obj, PyStr, FLAG_NAMES};
 use crate::ide::Seg;
 use crate::model::{Arg, Block, Instr, Stmt};
+use crate::syntax::literal::{const_text, name_text};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
 use std::ops::Range;
 use tower_lsp_server::ls_types::*;
@@ -453,11 +454,7 @@ fn signature(block: &Block, version: Version) -> String {
     let flags = block
         .flags
         .unwrap_or(if block.name.is_empty() { 0 } else { 3 });
-    let mut names: Vec<String> = block
-        .vars
-        .iter()
-        .map(|v| crate::dis::print::name_text(&v.name))
-        .collect();
+    let mut names: Vec<String> = block.vars.iter().map(|v| name_text(&v.name)).collect();
     let argc = block.argcount.unwrap_or(0) as usize;
     let posonly = block.posonlyargcount.unwrap_or(0) as usize;
     let kwonly = block.kwonlyargcount.unwrap_or(0) as usize;
@@ -496,7 +493,7 @@ fn signature(block: &Block, version: Version) -> String {
     let shown = block
         .name_field
         .as_ref()
-        .map(crate::dis::print::name_text)
+        .map(name_text)
         .unwrap_or_else(|| block.name.clone());
     format!(
         "```\n{shown}({})\n```\nflags: {} · Python {version}",
@@ -510,7 +507,7 @@ fn signature(block: &Block, version: Version) -> String {
 }
 
 fn obj_text(o: &Obj) -> String {
-    let s = crate::dis::print::const_text(o);
+    let s = const_text(o);
     if s.chars().count() > 200 {
         format!("{}…", s.chars().take(200).collect::<String>())
     } else {
@@ -677,7 +674,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
             let i = tabs.var_index(nm)?;
             format!(
                 "local `{}` → `co_localsplusnames[{i}]` (kind 0x{:02x})",
-                crate::dis::print::name_text(nm),
+                name_text(nm),
                 tabs.vars[i as usize].1
             )
         }
@@ -685,7 +682,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
             let (nm, k) = tabs.vars.get(*i as usize)?;
             format!(
                 "`co_localsplusnames[{i}]` = local `{}` (kind 0x{k:02x})",
-                crate::dis::print::name_text(nm)
+                name_text(nm)
             )
         }
         (_, Arg::Name(nm))
@@ -697,10 +694,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
             },
         ) => {
             let i = tabs.name_index(nm)?;
-            format!(
-                "name `{}` → `co_names[{i}]`",
-                crate::dis::print::name_text(nm)
-            )
+            format!("name `{}` → `co_names[{i}]`", name_text(nm))
         }
         (
             _,
@@ -710,7 +704,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
             },
         ) => {
             let nm = tabs.names.get(*i as usize)?;
-            format!("`co_names[{i}]` = `{}`", crate::dis::print::name_text(nm))
+            format!("`co_names[{i}]` = `{}`", name_text(nm))
         }
         (ArgKind::Name | ArgKind::GlobalName, Arg::Value(v)) => {
             let i = if op.arg == ArgKind::GlobalName {
@@ -719,7 +713,7 @@ fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Op
                 *v
             };
             let nm = tabs.names.get(i as usize)?;
-            format!("`co_names[{i}]` = `{}`", crate::dis::print::name_text(nm))
+            format!("`co_names[{i}]` = `{}`", name_text(nm))
         }
         (_, Arg::Value(v)) => format!("argument {v} (0x{v:x})"),
         _ => return None,
@@ -858,7 +852,7 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
             if let Some(t) = &tabs {
                 for (i, (nm, k)) in t.vars.iter().enumerate() {
                     out.push(item(
-                        &crate::dis::print::name_text(nm),
+                        &name_text(nm),
                         CompletionItemKind::VARIABLE,
                         format!("local #{i} (kind 0x{k:02x})"),
                     ));
@@ -873,7 +867,7 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
             if let Some(t) = &tabs {
                 for (i, nm) in t.names.iter().enumerate() {
                     out.push(item(
-                        &crate::dis::print::name_text(nm),
+                        &name_text(nm),
                         CompletionItemKind::FIELD,
                         format!("co_names #{i}"),
                     ));

@@ -5,7 +5,7 @@
 //! returns a `Module` holding everything that made sense, so an editor
 //! always has something to show.
 
-use super::literal::{self, StrLit};
+use super::literal::{self, parse_position, StrLit};
 use super::{field_ids, node_kind, NodeKind as K};
 use crate::code::linetable::Position;
 use crate::code::{flag_by_name, kind, Obj, PyStr};
@@ -1451,51 +1451,6 @@ const BLOCK_DIRECTIVES: &[&str] = &[
 fn supported_help() -> String {
     let v: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
     format!("supported versions: {}", v.join(", "))
-}
-
-/// `-`, `L`, `L-L2`, `L:C-E`, `L:C-L2:E`, with `?` for an absent column.
-pub fn parse_position(t: &str) -> Option<Position> {
-    if t == "-" {
-        return Some(Position::default());
-    }
-    let col = |s: &str| -> Option<Option<i32>> {
-        if s == "?" {
-            Some(None)
-        } else {
-            s.parse().ok().map(Some)
-        }
-    };
-    match t.split_once(':') {
-        None => {
-            let (a, b) = match t.split_once('-') {
-                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
-                None => {
-                    let l = t.parse().ok()?;
-                    (l, l)
-                }
-            };
-            Some(Position {
-                line: Some(a),
-                end_line: Some(b),
-                col: None,
-                end_col: None,
-            })
-        }
-        Some((line, rest)) => {
-            let line: i32 = line.parse().ok()?;
-            let (c, rest) = rest.split_once('-')?;
-            let (end_line, e) = match rest.split_once(':') {
-                Some((l, e)) => (l.parse().ok()?, e),
-                None => (line, rest),
-            };
-            Some(Position {
-                line: Some(line),
-                end_line: Some(end_line),
-                col: col(c)?,
-                end_col: col(e)?,
-            })
-        }
-    }
 }
 
 /// The closest candidate by edit distance, if it is close enough to be a
