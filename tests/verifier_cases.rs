@@ -30,6 +30,16 @@ fn correct_code_is_clean() {
 }
 
 #[test]
+fn duplicate_local() {
+    has(
+        ".python 3.12\n.code module\n  .var x\n  .var x\n  RESUME 0\n  RETURN_CONST None\n",
+        "duplicate-local",
+        W,
+        4,
+    );
+}
+
+#[test]
 fn stack_underflow() {
     has(
         ".python 3.12\n.code module\n  RESUME 0\n  RETURN_VALUE\n",

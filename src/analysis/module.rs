@@ -66,6 +66,28 @@ fn name_of(arg: &Arg) -> Option<&PyStr> {
     }
 }
 
+/// A local declared more than once in a block's `.vars`: a warning at each
+/// repeat, with a note at the first.
+pub fn duplicate_locals(block: &Block) -> Vec<Diag> {
+    let mut seen: HashMap<&PyStr, &Span> = HashMap::default();
+    let mut out = Vec::new();
+    for v in &block.vars {
+        if let Some(first) = seen.get(&v.name) {
+            out.push(
+                Diag::warning(
+                    "duplicate-local",
+                    v.span.clone(),
+                    format!("local {:?} is declared more than once", v.name),
+                )
+                .note((*first).clone(), "first declared here"),
+            );
+        } else {
+            seen.insert(&v.name, &v.span);
+        }
+    }
+    out
+}
+
 /// Every `@NAME` a block's constants mention.
 pub fn code_refs(block: &Block) -> Vec<(String, Span)> {
     fn walk(o: &Obj, span: &Span, out: &mut Vec<(String, Span)>) {

@@ -401,7 +401,7 @@ pub fn assemble_block_with(
     let tabs = tables::build(table, block);
 
     // Declared locals: no duplicates.
-    check_vars(block, &mut diags);
+    diags.extend(crate::analysis::module::duplicate_locals(block));
 
     // Labels.
     let mut labels: FxHashMap<&str, (usize, Span)> = FxHashMap::default();
@@ -710,6 +710,16 @@ pub fn assemble_block_with(
     } else {
         (Vec::new(), crate::analysis::kinds::KindResult::default())
     };
+    // The warnings found before the layout (a local declared twice) go
+    // with the verifier's findings; they were dropped when the block had
+    // no error.
+    let verified = if verify {
+        let mut all = std::mem::take(&mut diags);
+        all.extend(verified);
+        all
+    } else {
+        verified
+    };
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -841,24 +851,6 @@ pub fn assemble_block_with(
     };
     let info = BlockInfo::new(&analysis, handler_depths, verified, functions, hidden);
     Ok((code_obj, info))
-}
-
-fn check_vars(block: &Block, diags: &mut Vec<Diag>) {
-    let mut seen: FxHashMap<&PyStr, &Span> = FxHashMap::default();
-    for v in &block.vars {
-        if let Some(first) = seen.get(&v.name) {
-            diags.push(
-                Diag::warning(
-                    "duplicate-local",
-                    v.span.clone(),
-                    format!("local {:?} is declared more than once", v.name),
-                )
-                .note((*first).clone(), "first declared here"),
-            );
-        } else {
-            seen.insert(&v.name, &v.span);
-        }
-    }
 }
 
 fn resolve_const(c: &Obj, resolve_code: &dyn Fn(&str) -> Option<Code>) -> Option<Obj> {
