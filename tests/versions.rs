@@ -14,6 +14,10 @@
 //!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
 //!   standard library sources (tests included) compiled by that version,
 //!   and for 3.12 and later also on the version's own standard library;
+//!   `round_trip::V::pyodide` and `verifier::V::pyodide` do both again in
+//!   the pinned pyodide build of a version that runs natively: another
+//!   patch release (3.12.7 beside 3.12.1, 3.13.2 beside 3.13.0), whose
+//!   compiler writes different code and line tables for the same sources;
 //! - `verifier::V`: on the same corpora, every `.pyasm` that `pyasm dis`
 //!   writes checks with zero errors; `pyasm build --recompute-stack` gives
 //!   CPython's `co_stacksize` and handler depths; defects injected into
@@ -36,7 +40,8 @@ mod drive;
 mod gen;
 
 use common::interp::{
-    identical, native, py_script, pyasm_checked as pyasm, pyasm_checked_path, root, run, stdlib_311,
+    identical, native, py_script, pyasm_checked as pyasm, pyasm_checked_path, pyodide, root, run,
+    stdlib_311,
 };
 use libtest_mimic::{Arguments, Trial};
 use pyasm::versions::Version;
@@ -48,8 +53,14 @@ use std::time::Instant;
 fn main() {
     let args = Arguments::from_args();
     let scratch = Arc::new(tempfile::tempdir().expect("a scratch folder"));
-    let corpora: Arc<Vec<OnceLock<Vec<Corpus>>>> =
-        Arc::new(Version::ALL.iter().map(|_| OnceLock::new()).collect());
+    // Per version: the corpora of the interpreter the version runs in, and
+    // of its pinned pyodide build where that is another one.
+    let corpora: Arc<Vec<[OnceLock<Vec<Corpus>>; 2]>> = Arc::new(
+        Version::ALL
+            .iter()
+            .map(|_| [OnceLock::new(), OnceLock::new()])
+            .collect(),
+    );
     let mut trials = Vec::new();
     for (i, &v) in Version::ALL.iter().enumerate() {
         let name = v.as_str();
@@ -74,18 +85,35 @@ fn main() {
                 },
             ));
         }
-        let (s, c) = (scratch.clone(), corpora.clone());
-        trials.push(Trial::test(format!("round_trip::{name}"), move || {
-            let corpora = c[i].get_or_init(|| make_corpora(name, s.path()));
-            timed(&format!("round_trip::{name}"), || round_trip(name, corpora));
-            Ok(())
-        }));
-        let (s, c) = (scratch.clone(), corpora.clone());
-        trials.push(Trial::test(format!("verifier::{name}"), move || {
-            let corpora = c[i].get_or_init(|| make_corpora(name, s.path()));
-            timed(&format!("verifier::{name}"), || verifier(name, corpora));
-            Ok(())
-        }));
+        // The corpus checks in the version's interpreter, and again in its
+        // pyodide build where the version runs natively: another patch
+        // release, whose compiler writes other code for the same sources.
+        let mut interps = vec![Interp {
+            version: name,
+            pyodide: native(name).is_none(),
+        }];
+        if native(name).is_some() && common::has_pyodide(name) {
+            interps.push(Interp {
+                version: name,
+                pyodide: true,
+            });
+        }
+        for (slot, it) in interps.into_iter().enumerate() {
+            let (s, c) = (scratch.clone(), corpora.clone());
+            let trial = format!("round_trip::{}", it.trial());
+            trials.push(Trial::test(trial.clone(), move || {
+                let corpora = c[i][slot].get_or_init(|| make_corpora(it, s.path()));
+                timed(&trial, || round_trip(it, corpora));
+                Ok(())
+            }));
+            let (s, c) = (scratch.clone(), corpora.clone());
+            let trial = format!("verifier::{}", it.trial());
+            trials.push(Trial::test(trial.clone(), move || {
+                let corpora = c[i][slot].get_or_init(|| make_corpora(it, s.path()));
+                timed(&trial, || verifier(it, corpora));
+                Ok(())
+            }));
+        }
         trials.push(Trial::test(format!("mutants::{name}"), move || {
             timed(&format!("mutants::{name}"), || mutants(name));
             Ok(())
@@ -112,6 +140,40 @@ fn timed(what: &str, f: impl FnOnce()) {
     println!("{what}: took {:.1} s", start.elapsed().as_secs_f64());
 }
 
+/// Which interpreter of a version compiles and compares a corpus.
+#[derive(Clone, Copy)]
+struct Interp {
+    version: &'static str,
+    /// The pinned pyodide build, also where the version runs natively.
+    pyodide: bool,
+}
+
+impl Interp {
+    /// `3.12`, or `3.12::pyodide` for the pyodide build of a version that
+    /// runs natively.
+    fn trial(self) -> String {
+        if self.pyodide && native(self.version).is_some() {
+            format!("{}::pyodide", self.version)
+        } else {
+            self.version.to_string()
+        }
+    }
+
+    /// For messages and file names: `3.12` or `3.12-pyodide`.
+    fn label(self) -> String {
+        self.trial().replace("::", "-")
+    }
+
+    /// Runs one of the scripts in `tests/py` in this interpreter.
+    fn script(self, name: &str, args: &[&Path]) -> std::process::Command {
+        if self.pyodide {
+            pyodide(self.version, &root().join("tests/py").join(name), args)
+        } else {
+            py_script(self.version, name, args)
+        }
+    }
+}
+
 /// One corpus of one version: compiled by the interpreter, then
 /// disassembled.
 struct Corpus {
@@ -128,7 +190,8 @@ struct Corpus {
 /// Compiles and disassembles `version`'s corpora under `scratch`: the 3.11
 /// standard library sources, and for 3.12 and later the version's own
 /// standard library first.
-fn make_corpora(version: &str, scratch: &Path) -> Vec<Corpus> {
+fn make_corpora(it: Interp, scratch: &Path) -> Vec<Corpus> {
+    let version = it.label();
     let start = Instant::now();
     let mut list = vec![("cpython311", stdlib_311(), 1500)];
     if version != "3.11" {
@@ -139,8 +202,7 @@ fn make_corpora(version: &str, scratch: &Path) -> Vec<Corpus> {
         .map(|(name, src, at_least)| {
             let orig = scratch.join(format!("{version}-{name}-orig"));
             let text = scratch.join(format!("{version}-{name}-text"));
-            let compiled = run(&mut py_script(
-                version,
+            let compiled = run(&mut it.script(
                 "compile_tree.py",
                 &[
                     Path::new(&src),
@@ -166,14 +228,16 @@ fn make_corpora(version: &str, scratch: &Path) -> Vec<Corpus> {
     out
 }
 
-fn round_trip(version: &str, corpora: &[Corpus]) {
+fn round_trip(it: Interp, corpora: &[Corpus]) {
+    let version = it.label();
     let mut failures = Vec::new();
     for c in corpora {
         let rebuilt = c
             .text
             .with_file_name(format!("{version}-{}-rebuilt", c.name));
         run(pyasm().arg("build").arg(&c.text).arg("-o").arg(&rebuilt));
-        let out = py_script(version, "compare_pyc.py", &[&c.orig, &rebuilt])
+        let out = it
+            .script("compare_pyc.py", &[&c.orig, &rebuilt])
             .output()
             .unwrap();
         let report = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -191,7 +255,7 @@ fn round_trip(version: &str, corpora: &[Corpus]) {
             .expect("some .pyasm output");
         let first = std::fs::read_to_string(any.path()).unwrap();
         assert!(
-            first.starts_with(&format!(".python {version}\n")),
+            first.starts_with(&format!(".python {}\n", it.version)),
             "{first:.40}"
         );
     }
@@ -205,7 +269,8 @@ fn counts(line: &str) -> Vec<u64> {
         .collect()
 }
 
-fn verifier(version: &str, corpora: &[Corpus]) {
+fn verifier(it: Interp, corpora: &[Corpus]) {
+    let version = it.label();
     for c in corpora {
         // No false errors.
         let out = pyasm()
@@ -242,11 +307,7 @@ fn verifier(version: &str, corpora: &[Corpus]) {
             .arg(&c.text)
             .arg("-o")
             .arg(&recomputed));
-        let report = run(&mut py_script(
-            version,
-            "compare_stack.py",
-            &[&c.orig, &recomputed],
-        ));
+        let report = run(&mut it.script("compare_stack.py", &[&c.orig, &recomputed]));
         let lines: Vec<&str> = report.lines().collect();
         let stack = lines
             .iter()
@@ -276,8 +337,7 @@ fn verifier(version: &str, corpora: &[Corpus]) {
         .expect("the cpython311 corpus");
     let mutants = base.orig.with_file_name(format!("{version}-defects"));
     let text = base.orig.with_file_name(format!("{version}-defects-text"));
-    let made = run(&mut py_script(
-        version,
+    let made = run(&mut it.script(
         "inject_defects.py",
         &[&base.orig, &mutants, Path::new("60")],
     ));
