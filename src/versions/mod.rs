@@ -297,38 +297,24 @@ pub struct VersionSpec {
 /// Indexed view of one version's instruction list.
 pub struct OpcodeTable {
     pub version: Version,
-    pub ops: &'static [OpInfo],
+    /// Everything the version module states: its instructions, operand
+    /// lists and quirks, read through the table (`Deref`), never copied.
+    pub spec: &'static VersionSpec,
     by_code: [Option<u16>; 256],
     by_name: FxHashMap<&'static str, u16>,
     /// By `Op`: the entry of its own name, when this version has one.
     by_op: Vec<Option<u16>>,
     /// Comparison operator symbols, by `COMPARE_OP` index.
     pub cmp_ops: &'static [&'static str],
-    /// Binary operator symbols, by `BINARY_OP` argument.
-    pub nb_ops: &'static [&'static str],
-    pub compare: CompareEncoding,
-    pub intrinsic1: &'static [&'static str],
-    pub intrinsic2: &'static [&'static str],
-    pub common_constants: &'static [&'static str],
-    pub special_methods: &'static [&'static str],
-    pub function_flags: &'static [(u32, &'static str)],
-    /// The version's quirks, as its `VersionSpec` states them.
-    pub args_at_precall: bool,
-    pub null_above_callable: bool,
-    pub for_iter_exit: ForIterExit,
-    pub load_fast_checks_unbound: bool,
-    pub pop_top_takes_null: bool,
-    pub with_exit_depth: usize,
-    pub call_ex_kwargs_slot_always: bool,
-    pub annotations_any_object: bool,
-    pub conditional_annotations_set: bool,
-    pub first_const_is_docstring: bool,
-    pub iterator_index_slot: bool,
-    pub genexpr_prologue_gets_iter: bool,
-    pub stopiteration_handler_keeps_body_depth: bool,
-    pub linetable_merges_runs: bool,
-    pub marshal_slices: bool,
-    pub marshal_frozendict: bool,
+}
+
+/// A table is its version's spec with indexes beside it: `table.ops`,
+/// `table.args_at_precall` and the rest are the spec's own fields.
+impl std::ops::Deref for OpcodeTable {
+    type Target = VersionSpec;
+    fn deref(&self) -> &VersionSpec {
+        self.spec
+    }
 }
 
 impl OpcodeTable {
@@ -351,34 +337,11 @@ impl OpcodeTable {
         }
         OpcodeTable {
             version,
-            ops,
+            spec,
             by_code,
             by_name,
             by_op,
             cmp_ops: CMP_OPS,
-            nb_ops: spec.nb_ops,
-            compare: spec.compare,
-            intrinsic1: spec.intrinsic1,
-            intrinsic2: spec.intrinsic2,
-            common_constants: spec.common_constants,
-            special_methods: spec.special_methods,
-            function_flags: spec.function_flags,
-            args_at_precall: spec.args_at_precall,
-            null_above_callable: spec.null_above_callable,
-            for_iter_exit: spec.for_iter_exit,
-            load_fast_checks_unbound: spec.load_fast_checks_unbound,
-            pop_top_takes_null: spec.pop_top_takes_null,
-            with_exit_depth: spec.with_exit_depth,
-            call_ex_kwargs_slot_always: spec.call_ex_kwargs_slot_always,
-            annotations_any_object: spec.annotations_any_object,
-            conditional_annotations_set: spec.conditional_annotations_set,
-            first_const_is_docstring: spec.first_const_is_docstring,
-            iterator_index_slot: spec.iterator_index_slot,
-            genexpr_prologue_gets_iter: spec.genexpr_prologue_gets_iter,
-            stopiteration_handler_keeps_body_depth: spec.stopiteration_handler_keeps_body_depth,
-            linetable_merges_runs: spec.linetable_merges_runs,
-            marshal_slices: spec.marshal_slices,
-            marshal_frozendict: spec.marshal_frozendict,
         }
     }
 
