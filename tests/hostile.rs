@@ -9,6 +9,8 @@
 //! At the end, a few of the same inputs go through the language server's
 //! document (`Document::new` and the features), as `didOpen` would.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,19 +47,6 @@ with open(os.environ["RSS_FILE"], "w") as f:
 sys.exit(os.waitstatus_to_exitcode(status) % 256 if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
 "#;
 
-/// The binary under test: the `checked` build (optimized, with debug
-/// assertions and overflow checks) when `PYASM_CHECKED_BIN` names it, as
-/// `tests/run-all.sh` does, else the test build. Inputs of millions of
-/// lines take minutes in an unoptimized build.
-fn binary() -> PathBuf {
-    static SHOWN: std::sync::Once = std::sync::Once::new();
-    let bin = std::env::var_os("PYASM_CHECKED_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pyasm")));
-    SHOWN.call_once(|| println!("the binary under test: {}", bin.display()));
-    bin
-}
-
 /// Runs `pyasm ARGS` and learns its peak resident memory (see [`WAIT4`]);
 /// kills it if it runs into [`HANG`].
 fn pyasm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
@@ -68,7 +57,7 @@ fn pyasm(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
     let mut child = Command::new("python3.11")
         .arg("-c")
         .arg(WAIT4)
-        .arg(binary())
+        .arg(common::interp::pyasm_checked_path())
         .args(args.iter().map(|a| a.as_ref()))
         .env("RSS_FILE", &rss)
         .stdin(Stdio::null())

@@ -63,10 +63,10 @@ pub fn pyasm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pyasm"))
 }
 
-/// The `pyasm` binary for work on whole corpora: the `checked` build
-/// (optimized, with debug assertions and overflow checks) when
-/// `PYASM_CHECKED_BIN` names it, as `tests/run-all.sh` does, else the test
-/// build, several times slower.
+/// The `pyasm` binary for work on whole corpora and huge inputs: the
+/// `checked` build (optimized, with debug assertions and overflow checks)
+/// when `PYASM_CHECKED_BIN` names it, as `tests/run-all.sh` does, else the
+/// test build, several times slower.
 pub fn pyasm_checked() -> Command {
     Command::new(pyasm_checked_path())
 }
@@ -77,7 +77,7 @@ pub fn pyasm_checked_path() -> PathBuf {
     let bin = std::env::var_os("PYASM_CHECKED_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pyasm")));
-    SHOWN.call_once(|| println!("pyasm for the corpora: {}", bin.display()));
+    SHOWN.call_once(|| println!("the checked pyasm: {}", bin.display()));
     bin
 }
 
