@@ -103,10 +103,7 @@ fn documented_codes() -> BTreeMap<String, String> {
     for line in section.lines() {
         let cells: Vec<&str> = line.split(" | ").collect();
         if let (Some(first), Some(severity)) = (cells.first(), cells.get(1)) {
-            if let Some(code) = first
-                .strip_prefix("| `")
-                .and_then(|c| c.strip_suffix('`'))
-            {
+            if let Some(code) = first.strip_prefix("| `").and_then(|c| c.strip_suffix('`')) {
                 let dup = rows.insert(code.to_string(), severity.to_string());
                 assert!(dup.is_none(), "`{code}` has two rows");
             }
@@ -119,7 +116,10 @@ fn documented_codes() -> BTreeMap<String, String> {
 fn every_emitted_code_is_documented_and_nothing_else() {
     let emitted = emitted_codes();
     let documented = documented_codes();
-    assert!(emitted.len() > 30, "the scan found too few codes: {emitted:?}");
+    assert!(
+        emitted.len() > 30,
+        "the scan found too few codes: {emitted:?}"
+    );
     let missing: Vec<_> = emitted
         .keys()
         .filter(|c| !documented.contains_key(*c))

@@ -11,7 +11,9 @@ use pyasm::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use std::fmt::Write as _;
 
 /// Arguments the stack effects are sampled at, to find their formula.
-const SAMPLES: &[u32] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 31, 255, 256, 257, 1000];
+const SAMPLES: &[u32] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 31, 255, 256, 257, 1000,
+];
 
 /// Versions as a short list of ranges: `3.11-3.13, 3.15`.
 fn versions_text(vs: &[Version]) -> String {
@@ -75,7 +77,9 @@ fn formula(args: &[u32], f: impl Fn(u32) -> i32) -> String {
         ("((a >> 2) & 1)", |a| ((a >> 2) & 1) as i32),
         ("(bits set in a & 15)", |a| (a & 15).count_ones() as i32),
         ("(a & 0xff) + (a >> 8)", |a| ((a & 0xff) + (a >> 8)) as i32),
-        ("max(1, bits set in a & 15)", |a| (a & 15).count_ones().max(1) as i32),
+        ("max(1, bits set in a & 15)", |a| {
+            (a & 15).count_ones().max(1) as i32
+        }),
     ];
     if args.iter().all(|&a| f(a) == c) {
         return c.to_string();
@@ -102,7 +106,11 @@ fn formula(args: &[u32], f: impl Fn(u32) -> i32) -> String {
             (c0, true) => format!("{c0} - {t}"),
         };
     }
-    let some: Vec<String> = args.iter().take(4).map(|&a| format!("{a}: {}", f(a))).collect();
+    let some: Vec<String> = args
+        .iter()
+        .take(4)
+        .map(|&a| format!("{a}: {}", f(a)))
+        .collect();
     format!("by a ({}, ...)", some.join(", "))
 }
 
@@ -112,7 +120,11 @@ fn samples(op: &OpInfo) -> Vec<u32> {
         Operand::Any => (0, u32::MAX),
         Operand::Range { min, max, .. } => (min, max),
     };
-    let args: Vec<u32> = SAMPLES.iter().copied().filter(|a| (lo..=hi).contains(a)).collect();
+    let args: Vec<u32> = SAMPLES
+        .iter()
+        .copied()
+        .filter(|a| (lo..=hi).contains(a))
+        .collect();
     if args.is_empty() {
         vec![lo]
     } else {
@@ -234,7 +246,8 @@ fn entry(out: &mut String, op: Op) {
         versions_text(&versions),
         describe(op.name()).unwrap_or("(no description)")
     );
-    let rows: Vec<(Version, [String; 4])> = present.iter().map(|(v, t, i)| (*v, row(t, i))).collect();
+    let rows: Vec<(Version, [String; 4])> =
+        present.iter().map(|(v, t, i)| (*v, row(t, i))).collect();
     let _ = writeln!(out, "| versions | operand | caches | reads | net effect |");
     let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
     for (vs, r) in grouped(&rows) {
@@ -325,7 +338,11 @@ pub fn generate() -> String {
             if names.is_empty() {
                 "none".to_string()
             } else {
-                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" ")
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }
         };
         let _ = writeln!(
