@@ -66,12 +66,15 @@ fn kind_text(kind: ArgKind) -> &'static str {
     }
 }
 
+/// A term of a formula: its text and its value at an argument.
+type Term = (&'static str, fn(u32) -> i32);
+
 /// A function of the argument `a` as a short formula, found by sampling
 /// it at the arguments in `args`.
 fn formula(args: &[u32], f: impl Fn(u32) -> i32) -> String {
     let c = f(args[0]);
     // Candidate terms, each with its text: f(a) = c0 + k * term(a).
-    let terms: [(&str, fn(u32) -> i32); 6] = [
+    let terms: [Term; 6] = [
         ("a", |a| a as i32),
         ("(a & 1)", |a| (a & 1) as i32),
         ("((a >> 2) & 1)", |a| ((a >> 2) & 1) as i32),
