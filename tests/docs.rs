@@ -179,3 +179,56 @@ fn instruction_reference_is_generated_from_the_tables() {
         );
     }
 }
+
+/// GitHub's anchor for a heading: lower case, punctuation other than `-`
+/// and `_` dropped, spaces as `-`.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn links_within_the_docs_resolve() {
+    for file in ["docs/pyasm.md", "docs/instructions.md"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let anchors: BTreeSet<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix('#'))
+            .map(|l| anchor(l.trim_start_matches('#')))
+            .collect();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let target = &target[..target.find(')').unwrap()];
+            let (path, frag) = target.split_once('#').unwrap_or((target, ""));
+            if path.contains("://") {
+                continue;
+            }
+            let dir = Path::new(file).parent().unwrap();
+            let linked = if path.is_empty() {
+                text.clone()
+            } else {
+                std::fs::read_to_string(root().join(dir).join(path))
+                    .unwrap_or_else(|e| panic!("{file}: link to {path}: {e}"))
+            };
+            if !frag.is_empty() {
+                let known = if path.is_empty() {
+                    anchors.contains(frag)
+                } else {
+                    linked
+                        .lines()
+                        .filter_map(|l| l.strip_prefix('#'))
+                        .any(|l| anchor(l.trim_start_matches('#')) == frag)
+                };
+                assert!(known, "{file}: no heading for the link {target}");
+            }
+        }
+    }
+}
