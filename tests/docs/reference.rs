@@ -118,11 +118,8 @@ fn formula(args: &[u32], f: impl Fn(u32) -> i32) -> String {
 }
 
 /// The arguments to sample: those the operand accepts.
-fn samples(op: &OpInfo) -> Vec<u32> {
-    let (lo, hi) = match facts(op.op).operand {
-        Operand::Any => (0, u32::MAX),
-        Operand::Range { min, max, .. } => (min, max),
-    };
+fn samples(table: &OpcodeTable, op: &OpInfo) -> Vec<u32> {
+    let (lo, hi) = accepted(table, op).map_or((0, u32::MAX), |(lo, hi, _)| (lo, hi));
     let args: Vec<u32> = SAMPLES
         .iter()
         .copied()
@@ -137,8 +134,8 @@ fn samples(op: &OpInfo) -> Vec<u32> {
 
 /// The net effect when the branch is taken and when it is not, written
 /// once when they agree.
-fn net_text(op: &OpInfo) -> String {
-    let args = samples(op);
+fn net_text(table: &OpcodeTable, op: &OpInfo) -> String {
+    let args = samples(table, op);
     let net = |jump: bool| formula(&args, |a| op.stack_effect(a, jump));
     let (fall, taken) = (net(false), net(true));
     if fall == taken || !op.is_jump() {
@@ -153,24 +150,35 @@ fn row(table: &OpcodeTable, op: &OpInfo) -> [String; 4] {
     [
         kind_text(op.arg).to_string(),
         op.caches.to_string(),
-        formula(&samples(op), |a| inputs(table, op, a)),
-        net_text(op),
+        formula(&samples(table, op), |a| inputs(table, op, a)),
+        net_text(table, op),
     ]
 }
 
-/// The argument values accepted beyond what the kind allows.
+/// The arguments `op` accepts beyond what its kind allows, as `(min, max,
+/// why)`, or None for any.
 ///
-/// Hook: this reads `facts(op).operand`, the same in every version. When the
-/// tables carry per-version operand ranges (work in progress beside this
-/// generator), read them from `table`/`op` here and regenerate.
-fn operand_values(_table: &OpcodeTable, op: &OpInfo) -> Option<String> {
+/// HOOK for the per-version operand ranges being added to the tables (issue
+/// 18, "operand values"): this reads `facts(op).operand`, which is the same
+/// in every version. When the tables carry the ranges, read them from
+/// `table` and `op` here (the one place the generator asks) and regenerate
+/// with `PYASM_BLESS=1 cargo test --test docs`.
+fn accepted(_table: &OpcodeTable, op: &OpInfo) -> Option<(u32, u32, &'static str)> {
     match facts(op.op).operand {
         Operand::Any => None,
-        Operand::Range { min, max, why } if max == u32::MAX => {
-            Some(format!("operand at least {min} ({why})"))
-        }
-        Operand::Range { min, max, why } => Some(format!("operand {min} to {max} ({why})")),
+        Operand::Range { min, max, why } => Some((min, max, why)),
     }
+}
+
+/// The accepted arguments, in words.
+fn operand_values(table: &OpcodeTable, op: &OpInfo) -> Option<String> {
+    accepted(table, op).map(|(min, max, why)| {
+        if max == u32::MAX {
+            format!("operand at least {min} ({why})")
+        } else {
+            format!("operand {min} to {max} ({why})")
+        }
+    })
 }
 
 /// Where the instruction may stand, as the verifier checks it.
