@@ -26,7 +26,10 @@
 //!   with the verifier on, every accepted one run; none may crash the
 //!   interpreter (the full count is `bash bench/mutants.sh`);
 //! - `isolation::V`, for a version that runs in pyodide: the pyodide
-//!   worker's isolation between mutants.
+//!   worker's isolation between mutants;
+//! - `handwritten::V`: the programs of `tests/handwritten/V/`, written from
+//!   the docs alone, are clean under `pyasm check`, build, and print exactly
+//!   their `.out` (all of a version's in one interpreter process).
 //!
 //! The corpora are compiled and disassembled once per run, by whichever
 //! check asks first, and shared. `PYASM_MUTANTS_SEED` picks other mutants,
@@ -118,6 +121,13 @@ fn main() {
             timed(&format!("mutants::{name}"), || mutants(name));
             Ok(())
         }));
+        let s = scratch.clone();
+        trials.push(Trial::test(format!("handwritten::{name}"), move || {
+            timed(&format!("handwritten::{name}"), || {
+                handwritten(name, s.path())
+            });
+            Ok(())
+        }));
         if native(name).is_none() {
             trials.push(Trial::test(format!("isolation::{name}"), move || {
                 timed(&format!("isolation::{name}"), || isolation(name));
@@ -138,6 +148,62 @@ fn timed(what: &str, f: impl FnOnce()) {
     let start = Instant::now();
     f();
     println!("{what}: took {:.1} s", start.elapsed().as_secs_f64());
+}
+
+/// The hand-written set of `tests/handwritten/<version>/`: programs written
+/// from `docs/pyasm.md` alone. Each is clean under `pyasm check` (no error,
+/// no warning), builds, and prints exactly its `.out` in the version's real
+/// interpreter; they all run in one process of it, as pyodide takes seconds
+/// to start.
+fn handwritten(version: &str, scratch: &Path) {
+    let dir = root().join("tests/handwritten").join(version);
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (every version has a hand-written set)",
+                dir.display()
+            )
+        })
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
+        .collect();
+    sources.sort();
+    assert!(
+        sources.len() >= 7,
+        "{version}: expected the seven hand-written programs"
+    );
+    let check = run(pyasm().args(["check", "--format", "json"]).arg(&dir));
+    assert!(
+        check.trim().is_empty(),
+        "{version}: pyasm check reports something:\n{check}"
+    );
+    let out = scratch.join(format!("handwritten-{version}"));
+    std::fs::create_dir_all(&out).unwrap();
+    let pycs: Vec<PathBuf> = sources
+        .iter()
+        .map(|src| {
+            let pyc = out.join(src.file_name().unwrap()).with_extension("pyc");
+            run(pyasm().arg("build").arg(src).arg("-o").arg(&pyc));
+            pyc
+        })
+        .collect();
+    let args: Vec<&Path> = pycs.iter().map(PathBuf::as_path).collect();
+    let printed = run(&mut py_script(version, "run_pycs.py", &args));
+    let results: Vec<(String, Option<String>)> = serde_json::from_str(printed.trim())
+        .unwrap_or_else(|e| panic!("{version}: run_pycs.py printed no results ({e}):\n{printed}"));
+    assert_eq!(
+        results.len(),
+        sources.len(),
+        "{version}: one result per program"
+    );
+    for (src, (stdout, error)) in sources.iter().zip(results) {
+        let name = src.file_name().unwrap().to_string_lossy();
+        assert_eq!(error, None, "{version} {name}: raised");
+        let expected = std::fs::read_to_string(src.with_extension("out"))
+            .unwrap_or_else(|e| panic!("{version} {name}: no .out beside it: {e}"));
+        assert_eq!(stdout, expected, "{version} {name}: wrong output");
+    }
+    println!("handwritten::{version}: {} programs", sources.len());
 }
 
 /// Which interpreter of a version compiles and compares a corpus.

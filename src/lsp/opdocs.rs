@@ -61,11 +61,12 @@ fn base_description(name: &str) -> Option<&'static str> {
              up to three may be chained to build operands wider than one byte."
         }
         "RESUME" => {
-            "Marks the point where a frame starts or resumes running, and checks for \
-             pending interrupts and instrumentation. The low two bits of the operand \
-             say where: 0 function start, 1 after `yield`, 2 after `yield from`, 3 \
-             after `await`; bit 2 (3.13-3.14) or bit 3 (3.15) says the exception \
-             depth is one."
+            "Marks where a frame starts or resumes running, and checks for interrupts \
+             and instrumentation. The low two bits of the operand say where: 0 \
+             function start, 1 after `yield`, 2 after `yield from`, 3 after `await`. \
+             From 3.13, 4 (3.13-3.14) or 8 (3.15) is added when exactly one \
+             exception-table region encloses the yield, as for a plain `yield` in a \
+             generator's body: `RESUME 5`, in 3.15 `RESUME 9`."
         }
         "TRACE_RECORD" => {
             "Used by the JIT while it records a trace (3.15+): the interpreter \
@@ -252,9 +253,11 @@ fn base_description(name: &str) -> Option<&'static str> {
              which pushes two values as `LOAD_ATTR` does."
         }
         "LOAD_SPECIAL" => {
-            "Pops an object and pushes the special method the operand picks \
+            "Pops an object and pushes the special method the operand names \
              (`__enter__`, `__exit__`, `__aenter__`, `__aexit__`) looked up on its \
-             type, followed by self or NULL (3.14+). Used by `with` statements."
+             type, then self or NULL (3.14+). A `with` starts `COPY 1; LOAD_SPECIAL \
+             __exit__; SWAP 2; SWAP 3; LOAD_SPECIAL __enter__; CALL 0`, leaving \
+             `__exit__`, its self and what `__enter__` returned."
         }
         "STORE_ATTR" => {
             "Pops the object (TOS) and the value below it, and sets attribute \
@@ -422,8 +425,9 @@ fn base_description(name: &str) -> Option<&'static str> {
              loaded, so that the following `CALL` can run faster."
         }
         "KW_NAMES" => {
-            "Records the tuple `co_consts[operand]` as the keyword names of the \
-             last arguments of the next `CALL` (3.11-3.12); the stack is unchanged."
+            "Records the tuple `co_consts[operand]` as the keyword names of the last \
+             arguments of the next `CALL` (3.11-3.12; in 3.11 it comes before the \
+             call's `PRECALL`); the stack is unchanged."
         }
         "CALL" => {
             "Calls a callable with `operand` arguments and pushes the result. Below \
@@ -553,9 +557,11 @@ fn base_description(name: &str) -> Option<&'static str> {
         // ---- Generators, coroutines and async --------------------------------
         "YIELD_VALUE" => {
             "Pops TOS and yields it from the generator; when the generator resumes, \
-             the value sent in is pushed. No operand in 3.11; in 3.12 the operand \
-             is the exception-handler depth, in 3.13+ it is 1 inside `yield from` \
-             or `await` and 0 otherwise."
+             the value sent in is pushed. 3.11: no operand. 3.12: the operand counts \
+             the exception-table regions enclosing the yield, the generator's own \
+             StopIteration handler included; at 1, `close()` ends the generator \
+             without throwing into it. 3.13+: 1 inside `yield from` or `await`, 0 \
+             otherwise."
         }
         "GET_YIELD_FROM_ITER" => {
             "Leaves TOS alone if it is a generator (or a coroutine, inside a \
@@ -563,21 +569,26 @@ fn base_description(name: &str) -> Option<&'static str> {
              `yield from` (to 3.14; 3.15 uses `GET_ITER 3`)."
         }
         "SEND" => {
-            "Sends the value at TOS into the sub-generator or awaitable below it \
-             (`next()` for None) and replaces TOS with what it yields. When the \
-             receiver returns instead, jumps forward by `operand`: 3.11 leaves only \
-             the return value, 3.12+ leaves receiver and return value for \
-             `END_SEND`."
+            "Sends TOS into the sub-generator or awaitable below it (`next()` for \
+             None) and replaces TOS with what it yields. When the receiver returns \
+             instead, jumps forward to its label: 3.11 leaves only the return value, \
+             3.12+ leaves receiver and value for the `END_SEND` there. In 3.15 the \
+             receiver is two slots, the awaitable and a NULL pushed above it \
+             (`PUSH_NULL`)."
         }
         "END_SEND" => {
-            "Pops the receiver from under TOS, keeping the value on top (3.12+; \
-             in 3.15 the receiver takes two slots). Ends a `yield from` or `await` \
-             loop."
+            "Ends a `yield from` or `await` loop, at the label of its `SEND` (3.12+): \
+             pops the receiver from under TOS, keeping the returned value on top. In \
+             3.15 the receiver takes two slots, the awaitable and the NULL above it, \
+             and both go."
         }
         "CLEANUP_THROW" => {
-            "Handles an exception raised by `throw()` or `close()` in a `yield from` \
-             or `await` (3.12+): for `StopIteration` it pops three items and pushes \
-             None and the exception's value; anything else is re-raised."
+            "Handles an exception that `throw()` or `close()` raised in a `yield \
+             from` or `await` (3.12+). It handles the region of the loop's \
+             `YIELD_VALUE`, at the depth that includes the yielded value, without \
+             `lasti`. For `StopIteration` it pops receiver, yielded value and \
+             exception, pushes None and the exception's value and continues at the \
+             `END_SEND`; anything else is re-raised."
         }
         "GET_AWAITABLE" => {
             "Replaces the awaitable at TOS with the iterator that `await` drives \
@@ -590,10 +601,11 @@ fn base_description(name: &str) -> Option<&'static str> {
              keeping the iterator."
         }
         "END_ASYNC_FOR" => {
-            "Ends an `async for` loop: pops the exception (TOS) and the iterator \
-             below it if the exception is `StopAsyncIteration`, and re-raises it \
-             otherwise. In 3.14 its operand is a backward offset used only by \
-             `sys.monitoring`."
+            "Ends an `async for` loop; it handles the region of `GET_ANEXT` and its \
+             await. Pops the exception (TOS) and the async iterator below it if the \
+             exception is `StopAsyncIteration`, and re-raises it otherwise. From 3.14 \
+             its operand is a backward label, the `END_SEND` of that await, used only \
+             by `sys.monitoring`."
         }
         "ASYNC_GEN_WRAP" => {
             "Wraps TOS so that an async generator can yield it (3.11; later versions \
@@ -609,10 +621,11 @@ fn base_description(name: &str) -> Option<&'static str> {
              by the awaitable returned by `__aenter__()` (3.11-3.13)."
         }
         "WITH_EXCEPT_START" => {
-            "In the handler of a `with` block, calls the saved `__exit__` (further \
-             down the stack) with the type, value and traceback of the exception at \
-             TOS, and pushes the result. 3.14 keeps `__exit__` as two slots, \
-             function and self."
+            "In the handler of a `with` block, calls the saved `__exit__` with the \
+             type, value and traceback of the exception at TOS, and pushes the \
+             result. Below the exception lie the saved exception, `lasti` and \
+             `__exit__`; 3.14+ keeps `__exit__` as two slots, function and self. From \
+             3.13 the result needs `TO_BOOL` before a conditional jump."
         }
 
         // ---- Exceptions -------------------------------------------------------
