@@ -3,7 +3,9 @@
 //! Its output parses back to the same `Module` (the round-trip tests hold it
 //! to that). Layout: directives indented by four spaces, labels at the left
 //! margin, instructions after a twelve-column position field that is filled
-//! only where the position changes.
+//! only where the position changes (a longer position is followed by one
+//! space). The language server's formatter restores the same layout through
+//! [`FIELD_INDENT`] and [`pad_to_opcode`].
 
 use crate::code::kind;
 use crate::code::linetable::Position;
@@ -44,12 +46,27 @@ fn header_text(h: &crate::pyc::PycHeader) -> String {
     }
 }
 
+/// The indent of a block's fields (every directive but `.python`, `.pyc`
+/// and `.code`).
+pub const FIELD_INDENT: &str = "    ";
+
+/// The width of the position field before an instruction's opcode.
 const POS_WIDTH: usize = 12;
+
+/// Pads the instruction line being written to `out`, whose position field
+/// (possibly empty) starts at byte `start`, to the opcode's column: the
+/// field's width, or one space past a position that fills it. Positions are
+/// ASCII, so bytes are columns.
+pub fn pad_to_opcode(out: &mut String, start: usize) {
+    let used = out.len() - start;
+    let pad = if used < POS_WIDTH { POS_WIDTH - used } else { 1 };
+    out.extend(std::iter::repeat_n(' ', pad));
+}
 
 fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
     let _ = writeln!(out, ".code {}", b.name);
     let field = |out: &mut String, name: &str, v: String| {
-        let _ = writeln!(out, "    .{name} {v}");
+        let _ = writeln!(out, "{FIELD_INDENT}.{name} {v}");
     };
     if let Some(v) = &b.name_field {
         field(out, "name", string_lit(v));
@@ -79,12 +96,12 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         field(out, "stacksize", v.to_string());
     }
     if b.verbatim {
-        let _ = writeln!(out, "    .verbatim");
+        let _ = writeln!(out, "{FIELD_INDENT}.verbatim");
     }
     for v in &b.vars {
         let _ = writeln!(
             out,
-            "    .var {}{}",
+            "{FIELD_INDENT}.var {}{}",
             name_text(&v.name),
             kinds_text(v.kinds)
         );
@@ -102,7 +119,7 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         field(out, "exceptiontable", bytes_lit(t));
     }
     for e in &b.excepts {
-        let mut s = format!("    .except {} {} -> {}", e.start, e.end, e.handler);
+        let mut s = format!("{FIELD_INDENT}.except {} {} -> {}", e.start, e.end, e.handler);
         if let Some(d) = e.depth {
             let _ = write!(s, " depth {d}");
         }
@@ -125,7 +142,7 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
             }
             Stmt::Instr(ins) => {
                 for _ in 0..ins.min_ext {
-                    out.push_str(&" ".repeat(POS_WIDTH));
+                    pad_to_opcode(out, out.len());
                     out.push_str("EXTENDED_ARG\n");
                 }
                 let start = out.len();
@@ -133,10 +150,7 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
                     last = ins.pos;
                     write_position(out, &ins.pos);
                 }
-                // Positions are ASCII: bytes are columns.
-                while out.len() - start < POS_WIDTH {
-                    out.push(' ');
-                }
+                pad_to_opcode(out, start);
                 let op = table.by_code(ins.opcode);
                 match op {
                     Some(o) => out.push_str(o.name),

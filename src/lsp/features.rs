@@ -6,6 +6,7 @@
 use super::document::{Document, Encoding};
 use crate::asm::tables;
 use crate::code::{Obj, PyStr, FLAG_NAMES};
+use crate::dis::print::{pad_to_opcode, FIELD_INDENT};
 use crate::ide::Seg;
 use crate::model::{Arg, Block, Instr, Stmt};
 use crate::syntax::literal::{const_text, name_text};
@@ -1117,10 +1118,6 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
     out
 }
 
-/// Width of the position column in the canonical layout (as `pyasm dis`
-/// prints it).
-const POS_WIDTH: usize = 12;
-
 /// The canonical text of one line node without errors, or `None` to leave
 /// it as it is.
 fn canonical_line(doc: &Document, n: Node) -> Option<String> {
@@ -1174,7 +1171,7 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
             let indent = if matches!(name.as_str(), ".python" | ".pyc" | ".code") {
                 ""
             } else {
-                "    "
+                FIELD_INDENT
             };
             Some(format!("{indent}{name}{}", values(1)))
         }
@@ -1183,13 +1180,11 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
             let pos = n.child_by_field_name("position");
             let op = n.child_by_field_name("opcode")?;
             let skip = if pos.is_some() { 2 } else { 1 };
-            let p = pos.map(|p| text_of(doc, p)).unwrap_or_default();
-            let head = if p.len() < POS_WIDTH {
-                format!("{p:<POS_WIDTH$}")
-            } else {
-                format!("{p} ")
-            };
-            Some(format!("{head}{}{}", text_of(doc, op), values(skip)))
+            let mut line = pos.map(|p| text_of(doc, p)).unwrap_or_default();
+            pad_to_opcode(&mut line, 0);
+            line.push_str(&text_of(doc, op));
+            line.push_str(&values(skip));
+            Some(line)
         }
         _ => None,
     }
@@ -1197,7 +1192,7 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
 
 /// The whole document in the canonical layout: directives of the module
 /// at the margin, block fields indented four, labels at the margin,
-/// instructions after a twelve-column position field, values one space
+/// instructions after the position field (`dis::print`'s layout), values one space
 /// apart, one blank line before each block, no trailing spaces. Lines
 /// with syntax errors are left alone. `None`: already canonical.
 pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
@@ -1331,5 +1326,36 @@ mod tests {
             h.contains("unknown until the block's errors are fixed"),
             "{h}"
         );
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use crate::asm::Options;
+
+    #[test]
+    fn a_listing_with_long_positions_is_already_canonical() {
+        // Positions such as `1000:12-1003:1` fill the position field.
+        let pyc = include_bytes!("../../tests/listings/positions-3.13.pyc");
+        let text = crate::disassemble_pyc(pyc).unwrap();
+        assert!(text.contains("\n1000:12-1003:1 LOAD_CONST @genexpr\n"), "{text}");
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if let (Some(first), Some(_)) = (words.next(), words.next()) {
+                // No position runs into its opcode.
+                assert!(
+                    !first.contains(':') || first.ends_with(':') || !first.contains(char::is_uppercase),
+                    "{line}"
+                );
+            }
+        }
+        let doc = Document::new(&text, 1, Encoding::Utf16, Version::V3_13, Options::default());
+        assert!(format(&doc).is_none(), "the formatter would change the listing");
+        // And the formatter writes that layout back.
+        let messy = text.replace("1000:12-1003:1 LOAD_CONST", "1000:12-1003:1      LOAD_CONST");
+        let doc = Document::new(&messy, 1, Encoding::Utf16, Version::V3_13, Options::default());
+        let edits = format(&doc).expect("edits");
+        assert_eq!(edits[0].new_text, text);
     }
 }
