@@ -648,6 +648,15 @@ impl FileAnalysis {
     }
 }
 
+impl Seg {
+    /// Whether the segment was analysed as the module's own block (the
+    /// first), whose field defaults differ (`asm::default_flags`,
+    /// `asm::default_name`).
+    pub fn is_root(&self) -> bool {
+        self.as_root
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

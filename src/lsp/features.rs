@@ -4,7 +4,7 @@
 //! what that means (tables, depths, blocks).
 
 use super::document::{Document, Encoding};
-use crate::asm::tables;
+use crate::asm::{self, tables};
 use crate::code::{Obj, PyStr, FLAG_NAMES};
 use crate::dis::print::{pad_to_opcode, FIELD_INDENT};
 use crate::ide::Seg;
@@ -451,10 +451,10 @@ fn effect_text(op: &OpInfo, arg: u32) -> String {
     format!("{e:+}")
 }
 
-fn signature(block: &Block, version: Version) -> String {
-    let flags = block
-        .flags
-        .unwrap_or(if block.name.is_empty() { 0 } else { 3 });
+/// The block's signature, name and flags as the assembler writes them: the
+/// fields the block leaves out get the assembler's defaults.
+fn signature(block: &Block, is_root: bool, version: Version) -> String {
+    let flags = block.flags.unwrap_or(asm::default_flags(is_root));
     let mut names: Vec<String> = block.vars.iter().map(|v| name_text(&v.name)).collect();
     let argc = block.argcount.unwrap_or(0) as usize;
     let posonly = block.posonlyargcount.unwrap_or(0) as usize;
@@ -491,11 +491,12 @@ fn signature(block: &Block, version: Version) -> String {
         .filter(|(b, _)| flags & b != 0)
         .map(|(_, n)| *n)
         .collect();
-    let shown = block
-        .name_field
-        .as_ref()
-        .map(name_text)
-        .unwrap_or_else(|| block.name.clone());
+    let shown = name_text(
+        &block
+            .name_field
+            .clone()
+            .unwrap_or_else(|| asm::default_name(block, is_root)),
+    );
     format!(
         "```\n{shown}({})\n```\nflags: {} · Python {version}",
         params.join(", "),
@@ -584,10 +585,11 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
 }
 
 fn block_hover(doc: &Document, name: &str, v: Version) -> Option<Hover> {
-    let block = doc.block(doc.analysis.segment_of_block(name)?)?;
+    let seg = doc.analysis.segment_of_block(name)?;
+    let block = doc.block(seg)?;
     Some(md(format!(
         "code block `{name}`\n\n{}",
-        signature(&block, v)
+        signature(&block, seg.is_root(), v)
     )))
 }
 
@@ -1327,12 +1329,6 @@ mod tests {
             "{h}"
         );
     }
-}
-
-#[cfg(test)]
-mod layout_tests {
-    use super::*;
-    use crate::asm::Options;
 
     #[test]
     fn a_listing_with_long_positions_is_already_canonical() {
@@ -1357,5 +1353,55 @@ mod layout_tests {
         let doc = Document::new(&messy, 1, Encoding::Utf16, Version::V3_13, Options::default());
         let edits = format(&doc).expect("edits");
         assert_eq!(edits[0].new_text, text);
+    }
+
+    /// The hover text on the name of the `.code` line of block `name`.
+    fn block_hover_text(text: &str, name: &str) -> String {
+        let doc = Document::new(text, 1, Encoding::Utf16, Version::V3_11, Options::default());
+        let line = text
+            .lines()
+            .position(|l| l == format!(".code {name}"))
+            .unwrap();
+        match hover(&doc, Position::new(line as u32, 6)).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover on block {name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn block_hover_shows_the_defaults_the_assembler_writes() {
+        let text = ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  RETURN_CONST None\n";
+        let built = crate::assemble_text(text);
+        assert!(built.diags.is_empty(), "{:?}", built.diags);
+        let module = built.code.unwrap();
+        let Obj::Code(f) = &module.consts[0] else {
+            panic!("{:?}", module.consts[0]);
+        };
+        let flags = |v: u32| {
+            let names: Vec<&str> = FLAG_NAMES
+                .iter()
+                .filter(|(b, _)| v & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            if names.is_empty() {
+                "0".to_string()
+            } else {
+                names.join(" ")
+            }
+        };
+        for (name, code) in [("module", &module), ("f", &**f)] {
+            let h = block_hover_text(text, name);
+            assert!(
+                h.contains(&format!("flags: {} ·", flags(code.flags))),
+                "{name}: {h}"
+            );
+            assert!(
+                h.contains(&format!("\n{}()\n", name_text(&code.name))),
+                "{name}: {h}"
+            );
+        }
+        // The module's block: no flags, named `<module>`, as CPython's are.
+        assert_eq!(module.flags, 0);
+        assert_eq!(module.name, PyStr::new("<module>"));
     }
 }
