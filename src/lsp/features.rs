@@ -4,6 +4,7 @@
 //! what that means (tables, depths, blocks).
 
 use super::document::{Document, Encoding};
+use crate::analysis::facts::forbidden;
 use crate::asm::{self, tables};
 use crate::code::{Obj, PyStr, FLAG_NAMES};
 use crate::dis::print::{pad_to_opcode, FIELD_INDENT};
@@ -816,8 +817,8 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
         }
     }
     if rest.is_empty() {
-        // An opcode.
-        for op in table.ops {
+        // An opcode: those `check` accepts in a file of this version.
+        for op in table.ops.iter().filter(|op| forbidden(op).is_none()) {
             let detail = if op.has_arg() {
                 format!("stack effect {:+} (argument 0)", op.stack_effect(0, false))
             } else {
@@ -1403,5 +1404,46 @@ mod tests {
         // The module's block: no flags, named `<module>`, as CPython's are.
         assert_eq!(module.flags, 0);
         assert_eq!(module.name, PyStr::new("<module>"));
+    }
+
+    #[test]
+    fn completion_offers_the_opcodes_check_accepts() {
+        for &v in Version::ALL {
+            let text = format!(".python {v}\n.code module\n  \n");
+            let doc = Document::new(&text, 1, Encoding::Utf16, v, Options::default());
+            let offered: std::collections::HashSet<String> = completion(&doc, Position::new(2, 2))
+                .unwrap()
+                .into_iter()
+                .map(|i| i.label)
+                .collect();
+            let table = v.table();
+            // What `check` says of each instruction of the table, written
+            // first in a block, where it always runs.
+            for op in table.ops {
+                let operand = if op.has_arg() { " #0" } else { "" };
+                let file = format!(".python {v}\n.code module\n  {}{operand}\n", op.name);
+                let refused = crate::check_text(&file)
+                    .iter()
+                    .any(|d| d.code == "forbidden-opcode");
+                assert_eq!(
+                    offered.contains(op.name),
+                    !refused,
+                    "{v}: {} is {} but {}",
+                    op.name,
+                    if offered.contains(op.name) { "offered" } else { "not offered" },
+                    if refused { "refused" } else { "accepted" }
+                );
+            }
+        }
+        // The one the issue saw offered: 3.11's specialized LOAD_ATTR.
+        let text = ".python 3.11\n.code module\n  \n";
+        let doc = Document::new(text, 1, Encoding::Utf16, Version::V3_11, Options::default());
+        let labels: Vec<String> = completion(&doc, Position::new(2, 2))
+            .unwrap()
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        assert!(labels.iter().any(|l| l == "LOAD_ATTR"));
+        assert!(!labels.iter().any(|l| l == "LOAD_ATTR_ADAPTIVE"));
     }
 }
