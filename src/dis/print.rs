@@ -129,8 +129,15 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         out.push_str(&s);
         out.push('\n');
     }
-    let mut last = Position::default();
+    let mut last = Position::NONE;
     let show_pos = b.linetable.is_none();
+    // A block none of whose instructions has a position shows `-` on its
+    // first: with no position written at all, it would be placed on the
+    // lines of the file it is read from.
+    let mut pin = show_pos
+        && b.body
+            .iter()
+            .all(|s| !matches!(s, Stmt::Instr(i) if i.pos != Position::NONE));
     // Each line is written straight into `out`: the position, padded to
     // its column, the opcode, and the operand after a space (the space
     // taken back when the operand is empty), trailing blanks trimmed.
@@ -146,7 +153,8 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
                     out.push_str("EXTENDED_ARG\n");
                 }
                 let start = out.len();
-                if show_pos && ins.pos != last {
+                if show_pos && (ins.pos != last || pin) {
+                    pin = false;
                     last = ins.pos;
                     write_position(out, &ins.pos);
                 }
