@@ -61,7 +61,9 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
             String::from_utf8_lossy(&out.stderr)
         );
         let pyc = dir.path().join("boom.pyc");
-        let run = py_script(v.as_str(), "run_pyc.py", &[&pyc]).output().unwrap();
+        let run = py_script(v.as_str(), "run_pyc.py", &[&pyc])
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(!run.status.success(), "{v}: boom() did not raise");
         assert!(stderr.contains("ZeroDivisionError"), "{v}: {stderr}");
@@ -78,7 +80,10 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
         // The listing pins the positions and the filename: built again
         // from elsewhere, it gives the same bytes.
         let listing = pyasm::disassemble_pyc(&std::fs::read(&pyc).unwrap()).unwrap();
-        assert!(listing.contains(&format!(".filename '{given}'")), "{listing}");
+        assert!(
+            listing.contains(&format!(".filename '{given}'")),
+            "{listing}"
+        );
         let again = pyasm::assemble_file(
             "elsewhere.pyasm",
             &listing,
@@ -96,10 +101,8 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
 
 #[test]
 fn the_filename_directive_wins_over_the_path() {
-    let text = program(Version::V3_12).replace(
-        ".code module\n",
-        ".code module\n    .filename 'boom.py'\n",
-    );
+    let text = program(Version::V3_12)
+        .replace(".code module\n", ".code module\n    .filename 'boom.py'\n");
     let built = pyasm::assemble_file("sub/boom.pyasm", &text, Version::V3_12, Default::default());
     let code = built.code.unwrap();
     assert_eq!(code.filename.as_str(), Some("boom.py"));

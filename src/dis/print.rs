@@ -59,7 +59,11 @@ const POS_WIDTH: usize = 12;
 /// ASCII, so bytes are columns.
 pub fn pad_to_opcode(out: &mut String, start: usize) {
     let used = out.len() - start;
-    let pad = if used < POS_WIDTH { POS_WIDTH - used } else { 1 };
+    let pad = if used < POS_WIDTH {
+        POS_WIDTH - used
+    } else {
+        1
+    };
     out.extend(std::iter::repeat_n(' ', pad));
 }
 
@@ -119,7 +123,10 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         field(out, "exceptiontable", bytes_lit(t));
     }
     for e in &b.excepts {
-        let mut s = format!("{FIELD_INDENT}.except {} {} -> {}", e.start, e.end, e.handler);
+        let mut s = format!(
+            "{FIELD_INDENT}.except {} {} -> {}",
+            e.start, e.end, e.handler
+        );
         if let Some(d) = e.depth {
             let _ = write!(s, " depth {d}");
         }

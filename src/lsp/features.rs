@@ -1336,22 +1336,45 @@ mod tests {
         // Positions such as `1000:12-1003:1` fill the position field.
         let pyc = include_bytes!("../../tests/listings/positions-3.13.pyc");
         let text = crate::disassemble_pyc(pyc).unwrap();
-        assert!(text.contains("\n1000:12-1003:1 LOAD_CONST @genexpr\n"), "{text}");
+        assert!(
+            text.contains("\n1000:12-1003:1 LOAD_CONST @genexpr\n"),
+            "{text}"
+        );
         for line in text.lines() {
             let mut words = line.split_whitespace();
             if let (Some(first), Some(_)) = (words.next(), words.next()) {
                 // No position runs into its opcode.
                 assert!(
-                    !first.contains(':') || first.ends_with(':') || !first.contains(char::is_uppercase),
+                    !first.contains(':')
+                        || first.ends_with(':')
+                        || !first.contains(char::is_uppercase),
                     "{line}"
                 );
             }
         }
-        let doc = Document::new(&text, 1, Encoding::Utf16, Version::V3_13, Options::default());
-        assert!(format(&doc).is_none(), "the formatter would change the listing");
+        let doc = Document::new(
+            &text,
+            1,
+            Encoding::Utf16,
+            Version::V3_13,
+            Options::default(),
+        );
+        assert!(
+            format(&doc).is_none(),
+            "the formatter would change the listing"
+        );
         // And the formatter writes that layout back.
-        let messy = text.replace("1000:12-1003:1 LOAD_CONST", "1000:12-1003:1      LOAD_CONST");
-        let doc = Document::new(&messy, 1, Encoding::Utf16, Version::V3_13, Options::default());
+        let messy = text.replace(
+            "1000:12-1003:1 LOAD_CONST",
+            "1000:12-1003:1      LOAD_CONST",
+        );
+        let doc = Document::new(
+            &messy,
+            1,
+            Encoding::Utf16,
+            Version::V3_13,
+            Options::default(),
+        );
         let edits = format(&doc).expect("edits");
         assert_eq!(edits[0].new_text, text);
     }
@@ -1430,7 +1453,11 @@ mod tests {
                     !refused,
                     "{v}: {} is {} but {}",
                     op.name,
-                    if offered.contains(op.name) { "offered" } else { "not offered" },
+                    if offered.contains(op.name) {
+                        "offered"
+                    } else {
+                        "not offered"
+                    },
                     if refused { "refused" } else { "accepted" }
                 );
             }

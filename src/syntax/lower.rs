@@ -262,7 +262,9 @@ impl<'a> Lowerer<'a> {
             // Instructions come in the order of the text.
             let to = ins.span.start.max(at);
             let (a, z) = (at - self.base, (to - self.base).min(bytes.len()));
-            row += bytes.get(a..z).map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count());
+            row += bytes
+                .get(a..z)
+                .map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count());
             at = to;
             ins.pos = Position {
                 line: i32::try_from(row + 1).ok(),
