@@ -17,6 +17,7 @@
 //! new text beside the old as `.snap.new` outside CI, and writes nothing
 //! under `CI=true`), and so does a snapshot whose case file is gone.
 
+use pyasm::versions::Version;
 use std::path::{Path, PathBuf};
 
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
@@ -100,6 +101,24 @@ fn listings() {
                 Ok(text) => text,
                 Err(e) => format!("error: {e}\n"),
             };
+            // A listing is only worth blessing if it builds back to the
+            // same header and an equal code object (marshal's reference
+            // flags aside), from whatever path it is read.
+            if let Ok(original) = pyasm::pyc::read_pyc(&data) {
+                let built = pyasm::assemble_file(
+                    "elsewhere.pyasm",
+                    &listing,
+                    Version::V3_11,
+                    Default::default(),
+                );
+                let again = built.pyc.as_deref().map(pyasm::pyc::read_pyc);
+                assert!(
+                    matches!(&again, Some(Ok(a)) if *a == original),
+                    "{}: the listing does not build back: {:?}",
+                    shown(path),
+                    built.diags
+                );
+            }
             insta::assert_snapshot!("listings", listing);
         });
     });
