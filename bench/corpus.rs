@@ -262,7 +262,7 @@ fn phases(dir: &str, args: &[String]) {
                 FileAnalysis::for_build(tree, &text.as_str(), Version::V3_11, Options::default())
             });
             let header = analysis.preamble.header.expect("dis writes the header");
-            let code = ph.time("path.link", || analysis.link().expect("dis output links"));
+            let code = ph.time("path.link", || analysis.link("").expect("dis output links"));
             let pyc2 = ph.time("path.marshal_write", || {
                 pyasm::pyc::write_pyc(&header, &code)
             });

@@ -154,7 +154,21 @@ pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
 /// `assemble_text_with`, for files without a `.python` line taken to be
 /// `default_version`.
 pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options) -> Built {
-    let (preamble, code, diags) = compile_text(text, default_version, opts);
+    assemble_file("", text, default_version, opts)
+}
+
+/// `assemble_text_in` for the text of the file at `path`, as the user
+/// named it: the module's `co_filename` where its first block has no
+/// `.filename` (the other functions give `''`). Blocks written without any
+/// position are placed on the text's own lines either way, so a traceback
+/// names the file and the line that raised.
+pub fn assemble_file(
+    path: &str,
+    text: &str,
+    default_version: Version,
+    opts: asm::Options,
+) -> Built {
+    let (preamble, code, diags) = compile_text(path, text, default_version, opts);
     let Some(code) = code else {
         return Built {
             pyc: None,
@@ -183,6 +197,7 @@ pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options
 /// the same the language server shows; the code object is put together
 /// from the blocks that analysis assembled, each assembled once.
 fn compile_text(
+    path: &str,
     text: &str,
     default_version: Version,
     opts: asm::Options,
@@ -196,7 +211,7 @@ fn compile_text(
     }
     // The limits on what the module costs once blocks are copied into
     // each other are the only thing left to fail.
-    let code = match analysis.link() {
+    let code = match analysis.link(path) {
         Ok(code) => Some(code),
         Err(ds) => {
             diags.extend(ds);
@@ -216,8 +231,15 @@ fn compile_text(
     (preamble, code, diags)
 }
 
+/// Every diagnostic of a `.pyasm` text, as `pyasm check` reports them.
 pub fn check_text(text: &str) -> Vec<Diag> {
-    compile_text(text, Version::V3_11, asm::Options::default()).2
+    check_file("", text)
+}
+
+/// `check_text` for the text of the file at `path` (see [`assemble_file`]):
+/// `check` puts the module together as `build` does, under the same name.
+pub fn check_file(path: &str, text: &str) -> Vec<Diag> {
+    compile_text(path, text, Version::V3_11, asm::Options::default()).2
 }
 
 /// Disassembles `.pyc` bytes to `.pyasm` text.

@@ -1,6 +1,8 @@
 //! Every input the fuzz targets ever failed on, kept in
 //! `fuzz/regressions/<target>/`, replayed through the same property the
-//! target checks. They run on a thread with the stack pyasm's own work
+//! target checks. A target that never failed has inputs made by hand at
+//! the limits of what it reads (nesting and reference budgets, cut files,
+//! edits inside a character), so no replay runs on nothing. They run on a thread with the stack pyasm's own work
 //! threads get, as some nest as deep as marshal allows.
 
 use std::path::Path;
@@ -15,6 +17,7 @@ fn replay(target: &str, property: fn(&[u8]) -> Result<(), String>) {
         .filter(|p| p.is_file() && !is_readme(p) && !is_hidden(p))
         .collect();
     files.sort();
+    assert!(!files.is_empty(), "{}: no inputs to replay", dir.display());
     for f in &files {
         let data = std::fs::read(f).unwrap();
         let r = pyasm::with_work_stack(|| property(&data));

@@ -103,12 +103,20 @@ fn write_tree(dir: &Path, sources: &[(String, String)]) {
     }
 }
 
-/// What a clean build of each source gives.
-fn reference(sources: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)> {
+/// What a clean build of each source gives, written under `src` (the path
+/// `pyasm build` was given is the module's filename).
+fn reference(src: &Path, sources: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)> {
     sources
         .iter()
         .filter_map(|(name, text)| {
-            let pyc = pyasm::assemble_text(text).pyc?;
+            let path = src.join(name).display().to_string();
+            let pyc = pyasm::assemble_file(
+                &path,
+                text,
+                pyasm::versions::Version::V3_11,
+                Default::default(),
+            )
+            .pyc?;
             Some((PathBuf::from(name).with_extension("pyc"), pyc))
         })
         .collect()
@@ -153,7 +161,7 @@ fn failed_directory_build_keeps_the_good_outputs() {
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert!(stderr.contains("b.pyasm:4:9"), "{stderr}");
     assert!(stderr.contains("2 of 3 files done, 1 failed"), "{stderr}");
-    let mut expected = reference(&sources);
+    let mut expected = reference(&src, &sources);
     expected.push(("sub/b.pyc".into(), b"good old b".to_vec()));
     assert_eq!(only_complete_outputs(&out, &expected), 3);
 }
@@ -182,7 +190,7 @@ fn a_build_killed_while_writing_leaves_nothing_partial() {
         "the build should die writing the big output: {:?}",
         r.status
     );
-    let expected = reference(&sources);
+    let expected = reference(&src, &sources);
     let n = if out.exists() {
         only_complete_outputs(&out, &expected)
     } else {
@@ -203,7 +211,7 @@ fn a_build_killed_while_writing_leaves_nothing_partial() {
         .arg("-o")
         .arg(out.join("zz_big.pyc")));
     assert!(!r.status.success());
-    let mut expected = reference(&sources);
+    let mut expected = reference(&src, &sources);
     expected.retain(|(p, _)| p != Path::new("zz_big.pyc"));
     expected.push(("zz_big.pyc".into(), b"good old output".to_vec()));
     only_complete_outputs(&out, &expected);
@@ -294,7 +302,7 @@ fn a_directory_build_killed_with_sigkill_leaves_nothing_partial() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!finished, "the build finished before it could be killed");
-    let n = only_complete_outputs(&out, &reference(&sources));
+    let n = only_complete_outputs(&out, &reference(&src, &sources));
     assert!(n < sources.len(), "killed before the end");
     println!(
         "killed after {n} of {} outputs, nothing partial",

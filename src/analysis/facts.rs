@@ -188,6 +188,31 @@ const fn range(min: u32, max: u32, why: &'static str) -> Operand {
     Operand::Range { min, max, why }
 }
 
+/// Why `op` may not run in a code object read from a file (`check`'s
+/// `forbidden-opcode`), or `None` when it may: specialized forms, which
+/// trust caches a file never fills, and the instructions whose `runs` fact
+/// is not `Always`. The language server's completion offers only opcodes
+/// for which this is `None`.
+pub fn forbidden(op: &OpInfo) -> Option<String> {
+    if let Some(base) = op.base {
+        return Some(format!(
+            "{} is a specialized form of {base}: the interpreter makes it at run time and trusts its caches, which a file never holds",
+            op.name
+        ));
+    }
+    match facts(op.op).runs {
+        Runs::Instrumented => Some(format!(
+            "{} is made by sys.monitoring at run time and needs its data, which a file never holds",
+            op.name
+        )),
+        Runs::Internal => Some(format!(
+            "{} is internal to the interpreter and never runs as part of a code object",
+            op.name
+        )),
+        Runs::Always => None,
+    }
+}
+
 /// The facts of one instruction. Instrumented forms keep what the
 /// analyses always assumed of them (a jump argument makes one a branch,
 /// `INSTRUMENTED_END_ASYNC_FOR` aside); they are reported as forbidden

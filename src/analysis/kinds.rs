@@ -28,7 +28,9 @@
 //! skips, and opcodes that must never run (specialized, instrumented,
 //! internal). It only reads; it never runs anything.
 
-use super::facts::{facts, flow_of, inputs, removes, Flow, FunctionUse, LocalUse, Runs, Sequence};
+use super::facts::{
+    facts, flow_of, forbidden, inputs, removes, Flow, FunctionUse, LocalUse, Sequence,
+};
 use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
@@ -517,10 +519,6 @@ struct Analysis<'a> {
 /// CPython bug, not something a verifier of one code object can see.)
 const CONDITIONAL_ANNOTATIONS: &str = "__conditional_annotations__";
 
-fn base(op: &OpInfo) -> &'static str {
-    op.base.unwrap_or(op.name)
-}
-
 fn op_of(op: &OpInfo) -> Op {
     op.op
 }
@@ -607,26 +605,7 @@ impl Analysis<'_> {
                 );
                 continue;
             };
-            let why = if op.base.is_some() {
-                Some(format!(
-                    "{} is a specialized form of {}: the interpreter makes it at run time and trusts its caches, which a file never holds",
-                    op.name,
-                    base(op)
-                ))
-            } else {
-                match facts(op.op).runs {
-                    Runs::Instrumented => Some(format!(
-                        "{} is made by sys.monitoring at run time and needs its data, which a file never holds",
-                        op.name
-                    )),
-                    Runs::Internal => Some(format!(
-                        "{} is internal to the interpreter and never runs as part of a code object",
-                        op.name
-                    )),
-                    Runs::Always => None,
-                }
-            };
-            if let Some(w) = why {
+            if let Some(w) = forbidden(op) {
                 self.report(i, "forbidden-opcode", w, None);
             }
         }

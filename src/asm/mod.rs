@@ -281,9 +281,13 @@ impl Builder<'_> {
                 match consts.iter().map(|c| resolve_const(c, &resolve)).collect() {
                     Some(resolved) => {
                         code.consts = resolved;
-                        if block.filename.is_none() {
-                            code.filename = self.root_filename.clone();
-                        }
+                        // Assembled on its own, the block did not know
+                        // the module's filename (or, for the module's own
+                        // block, the path `ide::FileAnalysis::link` gives).
+                        code.filename = block
+                            .filename
+                            .clone()
+                            .unwrap_or_else(|| self.root_filename.clone());
                         Ok((code, BlockInfo::default()))
                     }
                     None => Err(Vec::new()),

@@ -27,9 +27,11 @@ pub fn run(input: &Path, output: Option<&Path>, opts: crate::asm::Options) -> Ex
 
 fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<(), String> {
     let text = super::read_text(input)?;
-    let built = crate::assemble_text_with(&text, opts);
-    let color = std::io::stderr().is_terminal();
+    // The path as the user gave it (under the folder named, in directory
+    // mode) is the module's co_filename unless the file says otherwise.
     let path = input.display().to_string();
+    let built = crate::assemble_file(&path, &text, crate::versions::Version::V3_11, opts);
+    let color = std::io::stderr().is_terminal();
     match built.pyc {
         Some(pyc) => {
             if !built.diags.is_empty() {

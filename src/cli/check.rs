@@ -34,11 +34,11 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
                 continue;
             }
         };
-        let diags = crate::check_text(&text);
+        let shown = path.display().to_string();
+        let diags = crate::check_file(&shown, &text);
         let lines = LineIndex::new(&text);
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
-        let shown = path.display().to_string();
         let _ = match format {
             Format::Human => {
                 out.write_all(crate::diag::render(&shown, &text, &diags, color).as_bytes())

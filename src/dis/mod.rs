@@ -632,10 +632,9 @@ fn minimize(
     if b.flags == Some(asm::default_flags(ctx.is_root)) {
         b.flags = None;
     }
+    // The module's own `.filename` always stays, `''` included: without
+    // it the assembler takes the path of the file it reads.
     if b.filename.as_ref() == Some(ctx.root_filename) && !ctx.is_root {
-        b.filename = None;
-    }
-    if ctx.is_root && b.filename.as_ref().is_some_and(|f| f.0.is_empty()) {
         b.filename = None;
     }
     if b.name_field == Some(asm::default_name(&b, ctx.is_root)) {

@@ -3,7 +3,9 @@
 //! Its output parses back to the same `Module` (the round-trip tests hold it
 //! to that). Layout: directives indented by four spaces, labels at the left
 //! margin, instructions after a twelve-column position field that is filled
-//! only where the position changes.
+//! only where the position changes (a longer position is followed by one
+//! space). The language server's formatter restores the same layout through
+//! [`FIELD_INDENT`] and [`pad_to_opcode`].
 
 use crate::code::kind;
 use crate::code::linetable::Position;
@@ -44,12 +46,31 @@ fn header_text(h: &crate::pyc::PycHeader) -> String {
     }
 }
 
+/// The indent of a block's fields (every directive but `.python`, `.pyc`
+/// and `.code`).
+pub const FIELD_INDENT: &str = "    ";
+
+/// The width of the position field before an instruction's opcode.
 const POS_WIDTH: usize = 12;
+
+/// Pads the instruction line being written to `out`, whose position field
+/// (possibly empty) starts at byte `start`, to the opcode's column: the
+/// field's width, or one space past a position that fills it. Positions are
+/// ASCII, so bytes are columns.
+pub fn pad_to_opcode(out: &mut String, start: usize) {
+    let used = out.len() - start;
+    let pad = if used < POS_WIDTH {
+        POS_WIDTH - used
+    } else {
+        1
+    };
+    out.extend(std::iter::repeat_n(' ', pad));
+}
 
 fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
     let _ = writeln!(out, ".code {}", b.name);
     let field = |out: &mut String, name: &str, v: String| {
-        let _ = writeln!(out, "    .{name} {v}");
+        let _ = writeln!(out, "{FIELD_INDENT}.{name} {v}");
     };
     if let Some(v) = &b.name_field {
         field(out, "name", string_lit(v));
@@ -79,12 +100,12 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         field(out, "stacksize", v.to_string());
     }
     if b.verbatim {
-        let _ = writeln!(out, "    .verbatim");
+        let _ = writeln!(out, "{FIELD_INDENT}.verbatim");
     }
     for v in &b.vars {
         let _ = writeln!(
             out,
-            "    .var {}{}",
+            "{FIELD_INDENT}.var {}{}",
             name_text(&v.name),
             kinds_text(v.kinds)
         );
@@ -102,7 +123,10 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         field(out, "exceptiontable", bytes_lit(t));
     }
     for e in &b.excepts {
-        let mut s = format!("    .except {} {} -> {}", e.start, e.end, e.handler);
+        let mut s = format!(
+            "{FIELD_INDENT}.except {} {} -> {}",
+            e.start, e.end, e.handler
+        );
         if let Some(d) = e.depth {
             let _ = write!(s, " depth {d}");
         }
@@ -112,8 +136,15 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
         out.push_str(&s);
         out.push('\n');
     }
-    let mut last = Position::default();
+    let mut last = Position::NONE;
     let show_pos = b.linetable.is_none();
+    // A block none of whose instructions has a position shows `-` on its
+    // first: with no position written at all, it would be placed on the
+    // lines of the file it is read from.
+    let mut pin = show_pos
+        && b.body
+            .iter()
+            .all(|s| !matches!(s, Stmt::Instr(i) if i.pos != Position::NONE));
     // Each line is written straight into `out`: the position, padded to
     // its column, the opcode, and the operand after a space (the space
     // taken back when the operand is empty), trailing blanks trimmed.
@@ -125,18 +156,16 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
             }
             Stmt::Instr(ins) => {
                 for _ in 0..ins.min_ext {
-                    out.push_str(&" ".repeat(POS_WIDTH));
+                    pad_to_opcode(out, out.len());
                     out.push_str("EXTENDED_ARG\n");
                 }
                 let start = out.len();
-                if show_pos && ins.pos != last {
+                if show_pos && (ins.pos != last || pin) {
+                    pin = false;
                     last = ins.pos;
                     write_position(out, &ins.pos);
                 }
-                // Positions are ASCII: bytes are columns.
-                while out.len() - start < POS_WIDTH {
-                    out.push(' ');
-                }
+                pad_to_opcode(out, start);
                 let op = table.by_code(ins.opcode);
                 match op {
                     Some(o) => out.push_str(o.name),

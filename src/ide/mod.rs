@@ -256,7 +256,11 @@ impl FileAnalysis {
     /// [`asm::link`]): nothing is lowered or assembled again. Only for a
     /// file without errors; the limits on what the whole module may cost
     /// are checked here, as the blocks are copied into each other.
-    pub fn link(self) -> Result<Code, Vec<Diag>> {
+    ///
+    /// `path` is the file's path as the user gave it: the module's
+    /// `co_filename` when its first block has no `.filename` (and so every
+    /// other block's without one), so that a traceback names the file.
+    pub fn link(self, path: &str) -> Result<Code, Vec<Diag>> {
         let mut blocks = Vec::new();
         let mut codes = Vec::new();
         for s in self.segments.into_iter().skip(1) {
@@ -264,6 +268,9 @@ impl FileAnalysis {
                 blocks.push(*b);
                 codes.push(s.code.map(|c| *c));
             }
+        }
+        if let Some(root) = blocks.first_mut() {
+            root.filename.get_or_insert_with(|| PyStr::new(path));
         }
         let module = crate::model::Module {
             version: self.preamble.version,
@@ -645,6 +652,15 @@ impl FileAnalysis {
         self.segments
             .get(k)
             .or_else(|| self.segments.last().filter(|s| s.end == pos))
+    }
+}
+
+impl Seg {
+    /// Whether the segment was analysed as the module's own block (the
+    /// first), whose field defaults differ (`asm::default_flags`,
+    /// `asm::default_name`).
+    pub fn is_root(&self) -> bool {
+        self.as_root
     }
 }
 

@@ -49,7 +49,14 @@ pub fn build(
         None => std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
     };
-    let built = crate::assemble_text_in(&text, settings.default_version, settings.options());
+    // The document's path is the module's co_filename unless the file
+    // says otherwise, as with `pyasm build`.
+    let built = crate::assemble_file(
+        &path.display().to_string(),
+        &text,
+        settings.default_version,
+        settings.options(),
+    );
     let errors: Vec<_> = built.diags.iter().filter(|d| d.is_error()).collect();
     let Some(pyc) = built.pyc.filter(|_| errors.is_empty()) else {
         let first = errors

@@ -4,8 +4,10 @@
 //! what that means (tables, depths, blocks).
 
 use super::document::{Document, Encoding};
-use crate::asm::tables;
+use crate::analysis::facts::forbidden;
+use crate::asm::{self, tables};
 use crate::code::{Obj, PyStr, FLAG_NAMES};
+use crate::dis::print::{pad_to_opcode, FIELD_INDENT};
 use crate::ide::Seg;
 use crate::model::{Arg, Block, Instr, Stmt};
 use crate::syntax::literal::{const_text, name_text};
@@ -450,10 +452,10 @@ fn effect_text(op: &OpInfo, arg: u32) -> String {
     format!("{e:+}")
 }
 
-fn signature(block: &Block, version: Version) -> String {
-    let flags = block
-        .flags
-        .unwrap_or(if block.name.is_empty() { 0 } else { 3 });
+/// The block's signature, name and flags as the assembler writes them: the
+/// fields the block leaves out get the assembler's defaults.
+fn signature(block: &Block, is_root: bool, version: Version) -> String {
+    let flags = block.flags.unwrap_or(asm::default_flags(is_root));
     let mut names: Vec<String> = block.vars.iter().map(|v| name_text(&v.name)).collect();
     let argc = block.argcount.unwrap_or(0) as usize;
     let posonly = block.posonlyargcount.unwrap_or(0) as usize;
@@ -490,11 +492,12 @@ fn signature(block: &Block, version: Version) -> String {
         .filter(|(b, _)| flags & b != 0)
         .map(|(_, n)| *n)
         .collect();
-    let shown = block
-        .name_field
-        .as_ref()
-        .map(name_text)
-        .unwrap_or_else(|| block.name.clone());
+    let shown = name_text(
+        &block
+            .name_field
+            .clone()
+            .unwrap_or_else(|| asm::default_name(block, is_root)),
+    );
     format!(
         "```\n{shown}({})\n```\nflags: {} · Python {version}",
         params.join(", "),
@@ -583,10 +586,11 @@ pub fn hover(doc: &Document, pos: Position) -> Option<Hover> {
 }
 
 fn block_hover(doc: &Document, name: &str, v: Version) -> Option<Hover> {
-    let block = doc.block(doc.analysis.segment_of_block(name)?)?;
+    let seg = doc.analysis.segment_of_block(name)?;
+    let block = doc.block(seg)?;
     Some(md(format!(
         "code block `{name}`\n\n{}",
-        signature(&block, v)
+        signature(&block, seg.is_root(), v)
     )))
 }
 
@@ -813,8 +817,8 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
         }
     }
     if rest.is_empty() {
-        // An opcode.
-        for op in table.ops {
+        // An opcode: those `check` accepts in a file of this version.
+        for op in table.ops.iter().filter(|op| forbidden(op).is_none()) {
             let detail = if op.has_arg() {
                 format!("stack effect {:+} (argument 0)", op.stack_effect(0, false))
             } else {
@@ -1117,10 +1121,6 @@ pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
     out
 }
 
-/// Width of the position column in the canonical layout (as `pyasm dis`
-/// prints it).
-const POS_WIDTH: usize = 12;
-
 /// The canonical text of one line node without errors, or `None` to leave
 /// it as it is.
 fn canonical_line(doc: &Document, n: Node) -> Option<String> {
@@ -1174,7 +1174,7 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
             let indent = if matches!(name.as_str(), ".python" | ".pyc" | ".code") {
                 ""
             } else {
-                "    "
+                FIELD_INDENT
             };
             Some(format!("{indent}{name}{}", values(1)))
         }
@@ -1183,13 +1183,11 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
             let pos = n.child_by_field_name("position");
             let op = n.child_by_field_name("opcode")?;
             let skip = if pos.is_some() { 2 } else { 1 };
-            let p = pos.map(|p| text_of(doc, p)).unwrap_or_default();
-            let head = if p.len() < POS_WIDTH {
-                format!("{p:<POS_WIDTH$}")
-            } else {
-                format!("{p} ")
-            };
-            Some(format!("{head}{}{}", text_of(doc, op), values(skip)))
+            let mut line = pos.map(|p| text_of(doc, p)).unwrap_or_default();
+            pad_to_opcode(&mut line, 0);
+            line.push_str(&text_of(doc, op));
+            line.push_str(&values(skip));
+            Some(line)
         }
         _ => None,
     }
@@ -1197,7 +1195,7 @@ fn canonical_line(doc: &Document, n: Node) -> Option<String> {
 
 /// The whole document in the canonical layout: directives of the module
 /// at the margin, block fields indented four, labels at the margin,
-/// instructions after a twelve-column position field, values one space
+/// instructions after the position field (`dis::print`'s layout), values one space
 /// apart, one blank line before each block, no trailing spaces. Lines
 /// with syntax errors are left alone. `None`: already canonical.
 pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
@@ -1331,5 +1329,148 @@ mod tests {
             h.contains("unknown until the block's errors are fixed"),
             "{h}"
         );
+    }
+
+    #[test]
+    fn a_listing_with_long_positions_is_already_canonical() {
+        // Positions such as `1000:12-1003:1` fill the position field.
+        let pyc = include_bytes!("../../tests/listings/positions-3.13.pyc");
+        let text = crate::disassemble_pyc(pyc).unwrap();
+        assert!(
+            text.contains("\n1000:12-1003:1 LOAD_CONST @genexpr\n"),
+            "{text}"
+        );
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if let (Some(first), Some(_)) = (words.next(), words.next()) {
+                // No position runs into its opcode.
+                assert!(
+                    !first.contains(':')
+                        || first.ends_with(':')
+                        || !first.contains(char::is_uppercase),
+                    "{line}"
+                );
+            }
+        }
+        let doc = Document::new(
+            &text,
+            1,
+            Encoding::Utf16,
+            Version::V3_13,
+            Options::default(),
+        );
+        assert!(
+            format(&doc).is_none(),
+            "the formatter would change the listing"
+        );
+        // And the formatter writes that layout back.
+        let messy = text.replace(
+            "1000:12-1003:1 LOAD_CONST",
+            "1000:12-1003:1      LOAD_CONST",
+        );
+        let doc = Document::new(
+            &messy,
+            1,
+            Encoding::Utf16,
+            Version::V3_13,
+            Options::default(),
+        );
+        let edits = format(&doc).expect("edits");
+        assert_eq!(edits[0].new_text, text);
+    }
+
+    /// The hover text on the name of the `.code` line of block `name`.
+    fn block_hover_text(text: &str, name: &str) -> String {
+        let doc = Document::new(text, 1, Encoding::Utf16, Version::V3_11, Options::default());
+        let line = text
+            .lines()
+            .position(|l| l == format!(".code {name}"))
+            .unwrap();
+        match hover(&doc, Position::new(line as u32, 6)).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => panic!("no markdown hover on block {name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn block_hover_shows_the_defaults_the_assembler_writes() {
+        let text = ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  RETURN_CONST None\n";
+        let built = crate::assemble_text(text);
+        assert!(built.diags.is_empty(), "{:?}", built.diags);
+        let module = built.code.unwrap();
+        let Obj::Code(f) = &module.consts[0] else {
+            panic!("{:?}", module.consts[0]);
+        };
+        let flags = |v: u32| {
+            let names: Vec<&str> = FLAG_NAMES
+                .iter()
+                .filter(|(b, _)| v & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            if names.is_empty() {
+                "0".to_string()
+            } else {
+                names.join(" ")
+            }
+        };
+        for (name, code) in [("module", &module), ("f", &**f)] {
+            let h = block_hover_text(text, name);
+            assert!(
+                h.contains(&format!("flags: {} ·", flags(code.flags))),
+                "{name}: {h}"
+            );
+            assert!(
+                h.contains(&format!("\n{}()\n", name_text(&code.name))),
+                "{name}: {h}"
+            );
+        }
+        // The module's block: no flags, named `<module>`, as CPython's are.
+        assert_eq!(module.flags, 0);
+        assert_eq!(module.name, PyStr::new("<module>"));
+    }
+
+    #[test]
+    fn completion_offers_the_opcodes_check_accepts() {
+        for &v in Version::ALL {
+            let text = format!(".python {v}\n.code module\n  \n");
+            let doc = Document::new(&text, 1, Encoding::Utf16, v, Options::default());
+            let offered: std::collections::HashSet<String> = completion(&doc, Position::new(2, 2))
+                .unwrap()
+                .into_iter()
+                .map(|i| i.label)
+                .collect();
+            let table = v.table();
+            // What `check` says of each instruction of the table, written
+            // first in a block, where it always runs.
+            for op in table.ops {
+                let operand = if op.has_arg() { " #0" } else { "" };
+                let file = format!(".python {v}\n.code module\n  {}{operand}\n", op.name);
+                let refused = crate::check_text(&file)
+                    .iter()
+                    .any(|d| d.code == "forbidden-opcode");
+                assert_eq!(
+                    offered.contains(op.name),
+                    !refused,
+                    "{v}: {} is {} but {}",
+                    op.name,
+                    if offered.contains(op.name) {
+                        "offered"
+                    } else {
+                        "not offered"
+                    },
+                    if refused { "refused" } else { "accepted" }
+                );
+            }
+        }
+        // The one the issue saw offered: 3.11's specialized LOAD_ATTR.
+        let text = ".python 3.11\n.code module\n  \n";
+        let doc = Document::new(text, 1, Encoding::Utf16, Version::V3_11, Options::default());
+        let labels: Vec<String> = completion(&doc, Position::new(2, 2))
+            .unwrap()
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        assert!(labels.iter().any(|l| l == "LOAD_ATTR"));
+        assert!(!labels.iter().any(|l| l == "LOAD_ATTR_ADAPTIVE"));
     }
 }

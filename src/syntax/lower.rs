@@ -140,6 +140,10 @@ pub fn lower_segment(
         blocks: Vec::new(),
         cur: None,
         last_pos: Position::default(),
+        positioned: false,
+        first_row: nodes
+            .first()
+            .map(|n| (n.start_byte(), n.start_position().row)),
         reserved_ext: 0,
         diags: Vec::new(),
     };
@@ -196,6 +200,11 @@ struct Lowerer<'a> {
     blocks: Vec<Block>,
     cur: Option<Block>,
     last_pos: Position,
+    /// Whether an instruction line of the block has a position field.
+    positioned: bool,
+    /// Where the segment's first node is: its byte and its row, from which
+    /// the rows of the instructions are counted.
+    first_row: Option<(usize, usize)>,
     /// Bare `EXTENDED_ARG` lines seen since the last instruction.
     reserved_ext: u8,
     diags: Vec<Diag>,
@@ -229,8 +238,38 @@ impl<'a> Lowerer<'a> {
     }
 
     fn finish_block(&mut self) {
-        if let Some(b) = self.cur.take() {
+        if let Some(mut b) = self.cur.take() {
+            if !self.positioned && b.linetable.is_none() {
+                self.place_on_own_lines(&mut b);
+            }
             self.blocks.push(b);
+        }
+    }
+
+    /// A block written without a single position (and without a raw
+    /// `.linetable`) is placed on the `.pyasm` file's own lines: each
+    /// instruction gets the line it is written on (line only, counted from
+    /// 1), so a traceback points into the file. `pyasm dis` writes a
+    /// position on the first instruction of every block, `-` for none, so
+    /// what it writes keeps the positions it read.
+    fn place_on_own_lines(&self, b: &mut Block) {
+        let Some((mut at, mut row)) = self.first_row else {
+            return;
+        };
+        let bytes = self.src.as_bytes();
+        for s in &mut b.body {
+            let Stmt::Instr(ins) = s else { continue };
+            // Instructions come in the order of the text.
+            let to = ins.span.start.max(at);
+            let (a, z) = (at - self.base, (to - self.base).min(bytes.len()));
+            row += bytes
+                .get(a..z)
+                .map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count());
+            at = to;
+            ins.pos = Position {
+                line: i32::try_from(row + 1).ok(),
+                ..Position::NONE
+            };
         }
     }
 
@@ -402,6 +441,7 @@ impl<'a> Lowerer<'a> {
             ..Block::default()
         });
         self.last_pos = Position::default();
+        self.positioned = false;
         Ok(())
     }
 
@@ -971,6 +1011,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        self.positioned |= position.is_some();
         let pos = match position {
             Some(p) => match parse_position(self.text(p)) {
                 Some(pos) => pos,

@@ -4,6 +4,8 @@ refuses a file with errors; `pyasm.disassemble` turns a .pyc into text."""
 from __future__ import annotations
 
 import py_compile
+import subprocess
+import sys
 
 import pytest
 from lsprotocol import types
@@ -49,6 +51,23 @@ async def test_build_writes_a_pyc_that_runs(client, tmp_path, name):
     )
     assert msg[0].type == types.MessageType.Info
     assert msg[0].message == f"pyasm: built {pyc}"
+
+
+async def test_build_names_the_document_in_tracebacks(client, tmp_path):
+    """A block written without positions is placed on the document's lines,
+    and co_filename is the document's path."""
+    text = (
+        ".python 3.11\n.code module\n        RESUME 0\n"
+        "        LOAD_NAME undefined_here\n        RETURN_VALUE\n"
+    )
+    path = tmp_path / "raises.pyasm"
+    doc, _ = await open_and_wait(client, text, path)
+    await command(client, "pyasm.build", doc.uri)
+    r = subprocess.run(
+        [sys.executable, str(tmp_path / "raises.pyc")], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 1 and "NameError" in r.stderr, r.stderr
+    assert f'File "{path}", line 4, in <module>' in r.stderr, r.stderr
 
 
 async def test_build_uses_the_open_text_not_the_file(client, tmp_path):
