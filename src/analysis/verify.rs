@@ -4,7 +4,7 @@
 //! what is assembled; the caller decides whether errors block the output.
 
 use super::facts::{facts, Operand};
-use super::stack::{Problem, StackResult};
+use super::stack::{FlowExcept, Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
 use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
@@ -24,6 +24,8 @@ pub struct Input<'a> {
     pub offsets: &'a [u32],
     pub sizes: &'a [u32],
     pub analysis: &'a StackResult,
+    /// The exception table the analyses saw (nested lines flattened).
+    pub excepts: &'a [FlowExcept],
     pub n_consts: usize,
     pub n_names: usize,
     pub n_vars: usize,
@@ -80,6 +82,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     }
                     None => {}
                 }
+                d.notes.extend(handler_notes(inp, at));
                 out.push(d);
             }
             Problem::Mismatch { at, first, second } => {
@@ -103,6 +106,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                         format!("a path from here arrives with {first}"),
                     );
                 }
+                d.notes.extend(handler_notes(inp, at));
                 out.push(d);
             }
             Problem::FallsOffEnd { at } => out.push(
@@ -269,6 +273,9 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         if let Some((at, msg)) = &f.note {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
         }
+        if let Some(k) = f.except {
+            d.notes.extend(depth_notes(inp, k));
+        }
         out.push(d);
     }
 
@@ -388,4 +395,57 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         }
     }
     out
+}
+
+/// Where the depth of entry `k`'s handler comes from: the `.except` line
+/// that writes it, or the lines of that handler it was inferred for (a
+/// few of them).
+fn depth_notes(inp: &Input, k: usize) -> Vec<(crate::model::Span, String)> {
+    let excepts = inp.excepts;
+    let Some(depth) = inp.analysis.handler_depths.get(k).copied().flatten() else {
+        return Vec::new();
+    };
+    if let Some(j) = inp.analysis.depth_from.get(k).copied().flatten() {
+        return vec![(
+            excepts[j].span.clone(),
+            format!("the handler's depth, {depth}, is written here"),
+        )];
+    }
+    let handler = excepts[k].handler;
+    let mut spans: Vec<crate::model::Span> = Vec::new();
+    for e in excepts.iter().filter(|e| e.handler == handler) {
+        if !spans.contains(&e.span) {
+            spans.push(e.span.clone());
+        }
+        if spans.len() == 3 {
+            break;
+        }
+    }
+    spans
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                format!("the handler's depth, {depth}, is inferred from its regions; write `depth N` here if it expects another"),
+            )
+        })
+        .collect()
+}
+
+/// When the path that gave instruction `at` its depth starts at an
+/// exception handler, where that handler's depth comes from.
+fn handler_notes(inp: &Input, at: usize) -> Vec<(crate::model::Span, String)> {
+    let pred = &inp.analysis.pred;
+    let mut j = at;
+    // As bounded as the walk of an underflow's note: a long path gives up.
+    for _ in 0..pred.len().min(10_000) {
+        match pred.get(j).copied().flatten() {
+            Some(p) => j = p,
+            None => break,
+        }
+    }
+    match inp.excepts.iter().position(|e| e.handler == j) {
+        Some(k) => depth_notes(inp, k),
+        None => Vec::new(),
+    }
 }
