@@ -36,8 +36,14 @@ pub struct FlowExcept {
 pub enum Problem {
     /// Instruction index, depth before it, and its effect.
     Underflow { at: usize, depth: i32 },
-    /// Two paths reach an instruction with different depths.
-    Mismatch { at: usize, first: i32, second: i32 },
+    /// Two paths reach an instruction with different depths; `from` is
+    /// where the second one comes from (`None`: a handler's entry).
+    Mismatch {
+        at: usize,
+        first: i32,
+        second: i32,
+        from: Option<usize>,
+    },
     /// Execution runs past the last instruction.
     FallsOffEnd { at: usize },
 }
@@ -104,6 +110,7 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
                 at,
                 first: old,
                 second: d,
+                from,
             });
             if d < old {
                 shallower.push((at, d, from));

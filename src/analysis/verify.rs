@@ -85,7 +85,12 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 d.notes.extend(handler_notes(inp, at));
                 out.push(d);
             }
-            Problem::Mismatch { at, first, second } => {
+            Problem::Mismatch {
+                at,
+                first,
+                second,
+                from,
+            } => {
                 // Paths may also meet past the last instruction, at a label
                 // that ends the code.
                 let (span, place) = match inp.instrs.get(at) {
@@ -106,7 +111,15 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                         format!("a path from here arrives with {first}"),
                     );
                 }
-                d.notes.extend(handler_notes(inp, at));
+                // Either path may start at a handler.
+                let mut notes = handler_notes(inp, at);
+                if notes.is_empty() {
+                    notes = match from {
+                        Some(f) => handler_notes(inp, f),
+                        None => entered_notes(inp, at),
+                    };
+                }
+                d.notes.extend(notes);
                 out.push(d);
             }
             Problem::FallsOffEnd { at } => out.push(
@@ -444,7 +457,13 @@ fn handler_notes(inp: &Input, at: usize) -> Vec<(crate::model::Span, String)> {
             None => break,
         }
     }
-    match inp.excepts.iter().position(|e| e.handler == j) {
+    entered_notes(inp, j)
+}
+
+/// Where the depth of the handler at instruction `h` comes from, if a
+/// handler starts there.
+fn entered_notes(inp: &Input, h: usize) -> Vec<(crate::model::Span, String)> {
+    match inp.excepts.iter().position(|e| e.handler == h) {
         Some(k) => depth_notes(inp, k),
         None => Vec::new(),
     }
