@@ -18,7 +18,8 @@ use crate::model::Except;
 /// The table entries the lines stand for, sorted and non-overlapping, each
 /// with the index of the line it comes from; and one error for each line
 /// that overlaps another without nesting. `lines[i]` was written as
-/// `written[i]`. A line that inner regions cover entirely gives no entry.
+/// `written[i]`. A line that inner regions cover entirely gives no entry,
+/// and a warning.
 pub fn flatten(lines: &[FlowExcept], written: &[&Except]) -> (Vec<(usize, FlowExcept)>, Vec<Diag>) {
     let mut diags = Vec::new();
     let mut order: Vec<usize> = (0..lines.len()).collect();
@@ -100,6 +101,28 @@ pub fn flatten(lines: &[FlowExcept], written: &[&Except]) -> (Vec<(usize, FlowEx
     }
     while !stack.is_empty() {
         close(&mut out, &mut stack);
+    }
+    // A region inner ones cover entirely says something that never happens.
+    let mut gives = vec![false; lines.len()];
+    for (line, _) in &out {
+        gives[*line] = true;
+    }
+    for &i in &kept {
+        if !gives[i] {
+            let e = written[i];
+            diags.push(
+                Diag::warning(
+                    "shadowed-except",
+                    e.span.clone(),
+                    format!(
+                        "inner regions cover all of {}: its handler `{}` never runs from it",
+                        range_text(e),
+                        e.handler
+                    ),
+                )
+                .help("the innermost region covering an instruction decides its handler"),
+            );
+        }
     }
     (out, diags)
 }
@@ -222,9 +245,9 @@ mod tests {
         let (out, errors) = run(&[line(0, 2, 31), line(0, 6, 30), line(4, 6, 32)]);
         assert_eq!(errors, 0);
         assert_eq!(out, vec![(0, 0, 2, 31), (1, 2, 4, 30), (2, 4, 6, 32)]);
-        // Covered entirely: the outer one gives nothing.
-        let (out, errors) = run(&[line(0, 2, 31), line(0, 4, 30), line(2, 4, 32)]);
-        assert_eq!(errors, 0);
+        // Covered entirely: the outer one gives nothing, and a warning.
+        let (out, warnings) = run(&[line(0, 2, 31), line(0, 4, 30), line(2, 4, 32)]);
+        assert_eq!(warnings, 1);
         assert_eq!(out, vec![(0, 0, 2, 31), (2, 2, 4, 32)]);
     }
 
