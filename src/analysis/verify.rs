@@ -8,6 +8,7 @@ use super::stack::{FlowExcept, Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
 use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
+use rustc_hash::FxHashMap;
 
 /// What the verifier needs to know about one assembled block.
 pub struct Input<'a> {
@@ -41,6 +42,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let mut out = Vec::new();
     let name = |i: usize| inp.infos[i].map(|o| o.name).unwrap_or("this instruction");
     let depths = &inp.analysis.depths;
+    let causes = DepthCauses::new(inp);
 
     for p in &inp.analysis.problems {
         match *p {
@@ -82,7 +84,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     }
                     None => {}
                 }
-                d.notes.extend(handler_notes(inp, at));
+                d.notes.extend(causes.of_path(at));
                 out.push(d);
             }
             Problem::Mismatch {
@@ -112,11 +114,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     );
                 }
                 // Either path may start at a handler.
-                let mut notes = handler_notes(inp, at);
+                let mut notes = causes.of_path(at);
                 if notes.is_empty() {
                     notes = match from {
-                        Some(f) => handler_notes(inp, f),
-                        None => entered_notes(inp, at),
+                        Some(f) => causes.of_path(f),
+                        None => causes.of_handler(at),
                     };
                 }
                 d.notes.extend(notes);
@@ -287,7 +289,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
         }
         if let Some(k) = f.except {
-            d.notes.extend(depth_notes(inp, k));
+            d.notes.extend(causes.of_entry(k));
         }
         out.push(d);
     }
@@ -410,61 +412,103 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     out
 }
 
-/// Where the depth of entry `k`'s handler comes from: the `.except` line
-/// that writes it, or the lines of that handler it was inferred for (a
-/// few of them).
-fn depth_notes(inp: &Input, k: usize) -> Vec<(crate::model::Span, String)> {
-    let excepts = inp.excepts;
-    let Some(depth) = inp.analysis.handler_depths.get(k).copied().flatten() else {
-        return Vec::new();
-    };
-    if let Some(j) = inp.analysis.depth_from.get(k).copied().flatten() {
-        return vec![(
-            excepts[j].span.clone(),
-            format!("the handler's depth, {depth}, is written here"),
-        )];
-    }
-    let handler = excepts[k].handler;
-    let mut spans: Vec<crate::model::Span> = Vec::new();
-    for e in excepts.iter().filter(|e| e.handler == handler) {
-        if !spans.contains(&e.span) {
-            spans.push(e.span.clone());
-        }
-        if spans.len() == 3 {
-            break;
-        }
-    }
-    spans
-        .into_iter()
-        .map(|s| {
-            (
-                s,
-                format!("the handler's depth, {depth}, is inferred from its regions; write `depth N` here if it expects another"),
-            )
-        })
-        .collect()
+/// What the notes on a handler's depth need, computed once per block: the
+/// entries of each handler (in table order) and the start of the path that
+/// first reached each instruction (the entry, a handler, or dead code).
+struct DepthCauses<'a> {
+    inp: &'a Input<'a>,
+    by_handler: FxHashMap<usize, Vec<usize>>,
+    root: Vec<usize>,
 }
 
-/// When the path that gave instruction `at` its depth starts at an
-/// exception handler, where that handler's depth comes from.
-fn handler_notes(inp: &Input, at: usize) -> Vec<(crate::model::Span, String)> {
-    let pred = &inp.analysis.pred;
-    let mut j = at;
-    // As bounded as the walk of an underflow's note: a long path gives up.
-    for _ in 0..pred.len().min(10_000) {
-        match pred.get(j).copied().flatten() {
-            Some(p) => j = p,
-            None => break,
+impl<'a> DepthCauses<'a> {
+    fn new(inp: &'a Input<'a>) -> Self {
+        let mut by_handler: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for (k, e) in inp.excepts.iter().enumerate() {
+            by_handler.entry(e.handler).or_default().push(k);
+        }
+        // Each instruction's predecessor was reached before it, so the
+        // links end; every instruction is resolved once.
+        let pred = &inp.analysis.pred;
+        let n = pred.len();
+        let mut root: Vec<usize> = vec![usize::MAX; n];
+        let mut path = Vec::new();
+        for i in 0..n {
+            let mut j = i;
+            while root[j] == usize::MAX && path.len() <= n {
+                path.push(j);
+                match pred[j] {
+                    Some(p) if p < n => j = p,
+                    _ => break,
+                }
+            }
+            let r = if root[j] == usize::MAX { j } else { root[j] };
+            for x in path.drain(..) {
+                root[x] = r;
+            }
+        }
+        DepthCauses {
+            inp,
+            by_handler,
+            root,
         }
     }
-    entered_notes(inp, j)
-}
 
-/// Where the depth of the handler at instruction `h` comes from, if a
-/// handler starts there.
-fn entered_notes(inp: &Input, h: usize) -> Vec<(crate::model::Span, String)> {
-    match inp.excepts.iter().position(|e| e.handler == h) {
-        Some(k) => depth_notes(inp, k),
-        None => Vec::new(),
+    /// Where the depth of entry `k`'s handler comes from: the `.except`
+    /// line that writes it, or the lines of that handler it was inferred
+    /// for (a few of them).
+    fn of_entry(&self, k: usize) -> Vec<(crate::model::Span, String)> {
+        let inp = self.inp;
+        let excepts = inp.excepts;
+        let Some(depth) = inp.analysis.handler_depths.get(k).copied().flatten() else {
+            return Vec::new();
+        };
+        if let Some(j) = inp.analysis.depth_from.get(k).copied().flatten() {
+            return vec![(
+                excepts[j].span.clone(),
+                format!("the handler's depth, {depth}, is written here"),
+            )];
+        }
+        let mut spans: Vec<crate::model::Span> = Vec::new();
+        for &j in self
+            .by_handler
+            .get(&excepts[k].handler)
+            .into_iter()
+            .flatten()
+        {
+            if !spans.contains(&excepts[j].span) {
+                spans.push(excepts[j].span.clone());
+            }
+            if spans.len() == 3 {
+                break;
+            }
+        }
+        spans
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    format!("the handler's depth, {depth}, is inferred from its regions; write `depth N` here if it expects another"),
+                )
+            })
+            .collect()
+    }
+
+    /// Where the depth of the handler at instruction `h` comes from, if a
+    /// handler starts there.
+    fn of_handler(&self, h: usize) -> Vec<(crate::model::Span, String)> {
+        match self.by_handler.get(&h).and_then(|v| v.first()) {
+            Some(&k) => self.of_entry(k),
+            None => Vec::new(),
+        }
+    }
+
+    /// When the path that gave instruction `at` its depth starts at an
+    /// exception handler, where that handler's depth comes from.
+    fn of_path(&self, at: usize) -> Vec<(crate::model::Span, String)> {
+        match self.root.get(at) {
+            Some(&r) => self.of_handler(r),
+            None => Vec::new(),
+        }
     }
 }
