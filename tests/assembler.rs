@@ -74,3 +74,44 @@ fn stack_size_and_handler_depth_are_computed() {
         "exception table, depths included, as CPython writes it"
     );
 }
+
+/// The `.except` lines of a 3.12 module with three NOPs protected by nested
+/// or scattered regions, and the table each layout must encode.
+fn table_of(lines: &str) -> Vec<pyasm::code::exceptiontable::ExceptEntry> {
+    let src = format!(
+        ".python 3.12\n.code module\n{lines}  RESUME 0\na:\n  NOP\nb:\n  NOP\nc:\n  NOP\nd:\n  RETURN_CONST None\nh1:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\nh2:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\n"
+    );
+    let code = pyasm::assemble_text(&src).code.unwrap();
+    pyasm::code::exceptiontable::decode(&code.exceptiontable).unwrap()
+}
+
+#[test]
+fn nested_except_lines_become_the_sorted_table_cpython_scans() {
+    let entry = |start, end, target| pyasm::code::exceptiontable::ExceptEntry {
+        start,
+        end,
+        target,
+        depth: 0,
+        lasti: false,
+    };
+    // Code units: RESUME 0, NOPs 1 to 3, RETURN_CONST 4, h1 at 5, h2 at 8.
+    let split = vec![entry(1, 2, 5), entry(2, 3, 8), entry(3, 4, 5)];
+    assert_eq!(
+        table_of("  .except a d -> h1\n  .except b c -> h2\n"),
+        split
+    );
+    assert_eq!(
+        table_of("  .except b c -> h2\n  .except a d -> h1\n"),
+        split
+    );
+    // Disjoint lines written out of order are sorted; touching lines with
+    // one handler stay two entries.
+    assert_eq!(
+        table_of("  .except b d -> h1\n  .except a b -> h1\n"),
+        vec![entry(1, 2, 5), entry(2, 4, 5)]
+    );
+    // Crossing regions are refused.
+    let src = ".python 3.12\n.code module\n  .except a c -> h\n  .except b d -> h\n  RESUME 0\na:\n  NOP\nb:\n  NOP\nc:\n  NOP\nd:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\n";
+    let codes: Vec<_> = pyasm::check_text(src).iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["overlapping-except"]);
+}

@@ -59,6 +59,13 @@ fn hand_made_oddities_round_trip() {
     );
     assert!(read("garbage_linetable.pyasm").contains(".linetable b'"));
     assert!(read("exception_entry_inside_instruction.pyasm").contains(".exceptiontable b'"));
+    // `.except` lines always build a sorted table without overlaps.
+    assert!(read("exception_entries_unsorted.pyasm").contains(".exceptiontable b'"));
+    assert!(read("exception_entries_overlapping.pyasm").contains(".exceptiontable b'"));
+    assert!(
+        stderr.contains("CPython looks entries up as if sorted"),
+        "{stderr}"
+    );
     assert!(read("nonzero_cache.pyasm").contains(".verbatim"));
     assert!(read("unknown_opcode.pyasm").contains("OP_238"));
     assert!(read("hash_checked.pyasm").contains(".pyc hash 0x0123456789abcdef checked"));

@@ -555,6 +555,14 @@ fn mutants(version: &str) {
         drive::report(version, &t),
         saved(&t.crashes)
     );
+    // Nested `.except` lines mean the same in any order.
+    assert!(t.reordered > 0, "no except-order mutant was made");
+    assert!(
+        t.misruns.is_empty(),
+        "mutants misran in {version}:\n{}\n{}",
+        drive::report(version, &t),
+        saved(&t.misruns)
+    );
 }
 
 /// The pyodide worker's isolation between mutants, on the ways unmutated

@@ -9,7 +9,9 @@
 //! runs one mutant after another; see its header for the isolation it
 //! gives) for a version that has none here.
 
-use super::gen::{generate, module_name, originals, unmutated, CorpusFile, Mutant};
+use super::gen::{
+    generate, module_name, originals, unmutated, CorpusFile, Mutant, REORDERED_EXCEPTS,
+};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +66,12 @@ pub struct Tally {
     pub missing: usize,
     pub crashes: Vec<Found>,
     pub unconfirmed: Vec<Found>,
+    /// Mutants that only reorder `.except` lines, built and compared with
+    /// their unmutated code.
+    pub reordered: usize,
+    /// Misruns: mutants whose code must be their original's (reordered
+    /// `.except` lines) but is not, or that the build refused.
+    pub misruns: Vec<Found>,
     /// How often each Python exception ended a mutant, for the report.
     pub exceptions: HashMap<String, usize>,
 }
@@ -128,6 +136,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
         }
     }
     t.accepted += accepted.len();
+    same_as_unmutated(cfg, corpus, mutants, &dir, &out, t);
     if accepted.is_empty() {
         return;
     }
@@ -217,6 +226,58 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The mutants that must build to their original's code (reordered
+/// `.except` lines): each is built beside its unmutated text, and any
+/// difference, or a refusal of the mutant alone, is a misrun.
+fn same_as_unmutated(
+    cfg: &Config,
+    corpus: &[CorpusFile],
+    mutants: &[Mutant],
+    dir: &Path,
+    out: &Path,
+    t: &mut Tally,
+) {
+    let src = dir.join("orig-src");
+    let built = dir.join("orig-out");
+    let mut checked = Vec::new();
+    for m in mutants
+        .iter()
+        .filter(|m| m.what.starts_with(REORDERED_EXCEPTS))
+    {
+        if let Some(text) = unmutated(corpus, m) {
+            let _ = std::fs::create_dir_all(&src);
+            let _ = std::fs::write(src.join(format!("{}.pyasm", m.id)), text);
+            checked.push(m);
+        }
+    }
+    if checked.is_empty() {
+        return;
+    }
+    build_dir(&cfg.pyasm, &src, &built).expect("cannot run pyasm build");
+    for m in checked {
+        let name = format!("{}.pyc", m.id);
+        let Ok(want) = std::fs::read(built.join(&name)) else {
+            // The original itself is refused: nothing to compare with.
+            continue;
+        };
+        t.reordered += 1;
+        let detail = match std::fs::read(out.join(&name)) {
+            Ok(got) if got == want => continue,
+            Ok(_) => "built code differs from the unmutated code",
+            Err(_) => "refused, though the unmutated code builds",
+        };
+        let saved = keep(cfg, corpus, m, "misrun", detail);
+        t.misruns.push(Found {
+            id: m.id,
+            rel: m.rel.clone(),
+            block: m.block.clone(),
+            what: m.what.clone(),
+            detail: detail.to_string(),
+            saved,
+        });
+    }
+}
+
 /// Saves a crashing mutant's text, the unmutated code it was made from
 /// (`.orig.pyasm`), and a note of what it is, for reproduction: `pyasm
 /// build` it, then run the .pyc as the runner does (`mutants replay`).
@@ -293,7 +354,8 @@ fn pct(a: usize, b: usize) -> String {
 pub fn report(version: &str, t: &Tally) -> String {
     let mut s = format!(
         "{version}: generated {}, accepted {} ({}), ran {}, python exception only {} ({} of ran), \
-         completed {}, hangs {}, exits {}, no result {}, crashes {}, unconfirmed traps {}\n",
+         completed {}, hangs {}, exits {}, no result {}, crashes {}, unconfirmed traps {}, \
+         except-order mutants {} with misruns {}\n",
         t.generated,
         t.accepted,
         pct(t.accepted, t.generated),
@@ -305,9 +367,15 @@ pub fn report(version: &str, t: &Tally) -> String {
         t.exit,
         t.missing,
         t.crashes.len(),
-        t.unconfirmed.len()
+        t.unconfirmed.len(),
+        t.reordered,
+        t.misruns.len()
     );
-    for (label, list) in [("crash", &t.crashes), ("unconfirmed", &t.unconfirmed)] {
+    for (label, list) in [
+        ("crash", &t.crashes),
+        ("unconfirmed", &t.unconfirmed),
+        ("misrun", &t.misruns),
+    ] {
         for f in list {
             s.push_str(&format!(
                 "  {label} {}: {} {} [{}]: {} -> {}\n",

@@ -3,9 +3,10 @@
 //!
 //! The input is a folder of `.pyasm` files as `pyasm dis` writes them from
 //! a compiled standard library. One mutant changes one code block (one code
-//! object) in one of five ways: it deletes, duplicates or swaps
-//! instructions, retargets a jump or an exception-table entry, or changes an
-//! instruction's argument. The mutant is written as a file of its own whose
+//! object) in one of six ways: it deletes, duplicates or swaps
+//! instructions, retargets a jump or an exception-table entry, changes an
+//! instruction's argument, or writes the `.except` lines in another order
+//! (which, the regions nesting, must build the very same code object). The mutant is written as a file of its own whose
 //! first block is the mutated one (so the built `.pyc` holds exactly that
 //! code object), followed by the blocks it makes functions of. Fields the
 //! assembler derives differently for a first block (name, flags, file name)
@@ -452,7 +453,8 @@ fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<Str
     let k = *rng.pick(&pos)?;
     let nth = pos.iter().position(|&p| p == k).unwrap_or(0);
     let name = op_name(table, b, k);
-    match rng.below(10) {
+    match rng.below(11) {
+        10 => reorder_excepts(b, rng),
         0 | 1 => {
             b.body.remove(k);
             Some(format!("delete #{nth} {name}"))
@@ -474,6 +476,29 @@ fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<Str
         6 => retarget(b, rng),
         _ => change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}")),
     }
+}
+
+/// What a mutant that writes its block's `.except` lines in another order
+/// is called: the regions nest, so the order must not change the code.
+pub const REORDERED_EXCEPTS: &str = "except lines reordered";
+
+/// Shuffles the block's `.except` lines (`None` when fewer than two, or
+/// when the shuffle gives the same order back).
+fn reorder_excepts(b: &mut Block, rng: &mut Rng) -> Option<String> {
+    let n = b.excepts.len();
+    if n < 2 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    if order.iter().enumerate().all(|(i, &k)| i == k) {
+        return None;
+    }
+    b.excepts = order.iter().map(|&k| b.excepts[k].clone()).collect();
+    let shown: Vec<String> = order.iter().take(12).map(|k| k.to_string()).collect();
+    Some(format!("{REORDERED_EXCEPTS}: {}", shown.join(" ")))
 }
 
 /// Points a jump, or one end of an exception-table entry, at another label.

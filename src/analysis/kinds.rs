@@ -430,6 +430,9 @@ pub struct Finding {
     pub code: &'static str,
     pub message: String,
     pub note: Option<(usize, String)>,
+    /// The exception-table entry whose handler depth is the cause, for a
+    /// note on the `.except` line that gave it.
+    pub except: Option<usize>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -540,6 +543,7 @@ impl Analysis<'_> {
             code,
             message,
             note,
+            except: None,
         });
     }
 
@@ -952,6 +956,14 @@ impl Analysis<'_> {
                         ),
                         Some((e.handler.min(n.saturating_sub(1)), "the handler".into())),
                     );
+                    if let Some(f) = self
+                        .out
+                        .findings
+                        .last_mut()
+                        .filter(|f| f.at == i && f.code == "handler-depth")
+                    {
+                        f.except = Some(k);
+                    }
                     continue;
                 }
                 let mut h = State {

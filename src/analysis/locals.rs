@@ -577,6 +577,7 @@ mod tests {
                         handler: next(n + 1),
                         depth: None,
                         lasti: false,
+                        span: 0..0,
                     }
                 })
                 .collect();

@@ -20,20 +20,30 @@ pub struct FlowInstr {
 }
 
 /// An exception-table entry in instruction indices.
+#[derive(Clone, Debug)]
 pub struct FlowExcept {
     pub start: usize,
     pub end: usize,
     pub handler: usize,
+    /// The depth written on its line (`None`: left to the analysis).
     pub depth: Option<u32>,
     pub lasti: bool,
+    /// The `.except` line it comes from (or the raw table), for notes.
+    pub span: crate::model::Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Instruction index, depth before it, and its effect.
     Underflow { at: usize, depth: i32 },
-    /// Two paths reach an instruction with different depths.
-    Mismatch { at: usize, first: i32, second: i32 },
+    /// Two paths reach an instruction with different depths; `from` is
+    /// where the second one comes from (`None`: a handler's entry).
+    Mismatch {
+        at: usize,
+        first: i32,
+        second: i32,
+        from: Option<usize>,
+    },
     /// Execution runs past the last instruction.
     FallsOffEnd { at: usize },
 }
@@ -50,6 +60,9 @@ pub struct StackResult {
     pub depths: Vec<Option<i32>>,
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
+    /// For each entry, the entry whose written depth it records (itself,
+    /// or another of its handler's); `None` when the depth was inferred.
+    pub depth_from: Vec<Option<usize>>,
     pub problems: Vec<Problem>,
     /// For each reached instruction, the one it was first reached from
     /// (`None` for the entry and for handler entries): a path to explain
@@ -97,6 +110,7 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
                 at,
                 first: old,
                 second: d,
+                from,
             });
             if d < old {
                 shallower.push((at, d, from));
@@ -214,11 +228,21 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         by_handler.entry(e.handler).or_default().push(k);
     }
     let entries_of = |h: usize| -> &[usize] { by_handler.get(&h).map_or(&[], Vec::as_slice) };
+    let mut depth_from: Vec<Option<usize>> = excepts
+        .iter()
+        .enumerate()
+        .map(|(k, e)| e.depth.map(|_| k))
+        .collect();
     for k in 0..excepts.len() {
         if handler_depths[k].is_none() {
-            handler_depths[k] = entries_of(excepts[k].handler)
+            let from = entries_of(excepts[k].handler)
                 .iter()
-                .find_map(|&j| excepts[j].depth);
+                .copied()
+                .find(|&j| excepts[j].depth.is_some());
+            if let Some(j) = from {
+                handler_depths[k] = excepts[j].depth;
+                depth_from[k] = Some(j);
+            }
         }
     }
     let mut handler_pushed = vec![false; excepts.len()];
@@ -587,6 +611,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         live,
         depths: w.depths,
         handler_depths,
+        depth_from,
         problems: w.problems,
         pred: w.pred,
     }

@@ -4,10 +4,11 @@
 //! what is assembled; the caller decides whether errors block the output.
 
 use super::facts::{facts, Operand};
-use super::stack::{Problem, StackResult};
+use super::stack::{FlowExcept, Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
 use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
+use rustc_hash::FxHashMap;
 
 /// What the verifier needs to know about one assembled block.
 pub struct Input<'a> {
@@ -24,6 +25,8 @@ pub struct Input<'a> {
     pub offsets: &'a [u32],
     pub sizes: &'a [u32],
     pub analysis: &'a StackResult,
+    /// The exception table the analyses saw (nested lines flattened).
+    pub excepts: &'a [FlowExcept],
     pub n_consts: usize,
     pub n_names: usize,
     pub n_vars: usize,
@@ -39,6 +42,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let mut out = Vec::new();
     let name = |i: usize| inp.infos[i].map(|o| o.name).unwrap_or("this instruction");
     let depths = &inp.analysis.depths;
+    let causes = DepthCauses::new(inp);
 
     for p in &inp.analysis.problems {
         match *p {
@@ -80,9 +84,15 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     }
                     None => {}
                 }
+                d.notes.extend(causes.of_path(at));
                 out.push(d);
             }
-            Problem::Mismatch { at, first, second } => {
+            Problem::Mismatch {
+                at,
+                first,
+                second,
+                from,
+            } => {
                 // Paths may also meet past the last instruction, at a label
                 // that ends the code.
                 let (span, place) = match inp.instrs.get(at) {
@@ -103,6 +113,15 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                         format!("a path from here arrives with {first}"),
                     );
                 }
+                // Either path may start at a handler.
+                let mut notes = causes.of_path(at);
+                if notes.is_empty() {
+                    notes = match from {
+                        Some(f) => causes.of_path(f),
+                        None => causes.of_handler(at),
+                    };
+                }
+                d.notes.extend(notes);
                 out.push(d);
             }
             Problem::FallsOffEnd { at } => out.push(
@@ -269,6 +288,9 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         if let Some((at, msg)) = &f.note {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
         }
+        if let Some(k) = f.except {
+            d.notes.extend(causes.of_entry(k));
+        }
         out.push(d);
     }
 
@@ -388,4 +410,105 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         }
     }
     out
+}
+
+/// What the notes on a handler's depth need, computed once per block: the
+/// entries of each handler (in table order) and the start of the path that
+/// first reached each instruction (the entry, a handler, or dead code).
+struct DepthCauses<'a> {
+    inp: &'a Input<'a>,
+    by_handler: FxHashMap<usize, Vec<usize>>,
+    root: Vec<usize>,
+}
+
+impl<'a> DepthCauses<'a> {
+    fn new(inp: &'a Input<'a>) -> Self {
+        let mut by_handler: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for (k, e) in inp.excepts.iter().enumerate() {
+            by_handler.entry(e.handler).or_default().push(k);
+        }
+        // Each instruction's predecessor was reached before it, so the
+        // links end; every instruction is resolved once.
+        let pred = &inp.analysis.pred;
+        let n = pred.len();
+        let mut root: Vec<usize> = vec![usize::MAX; n];
+        let mut path = Vec::new();
+        for i in 0..n {
+            let mut j = i;
+            while root[j] == usize::MAX && path.len() <= n {
+                path.push(j);
+                match pred[j] {
+                    Some(p) if p < n => j = p,
+                    _ => break,
+                }
+            }
+            let r = if root[j] == usize::MAX { j } else { root[j] };
+            for x in path.drain(..) {
+                root[x] = r;
+            }
+        }
+        DepthCauses {
+            inp,
+            by_handler,
+            root,
+        }
+    }
+
+    /// Where the depth of entry `k`'s handler comes from: the `.except`
+    /// line that writes it, or the lines of that handler it was inferred
+    /// for (a few of them).
+    fn of_entry(&self, k: usize) -> Vec<(crate::model::Span, String)> {
+        let inp = self.inp;
+        let excepts = inp.excepts;
+        let Some(depth) = inp.analysis.handler_depths.get(k).copied().flatten() else {
+            return Vec::new();
+        };
+        if let Some(j) = inp.analysis.depth_from.get(k).copied().flatten() {
+            return vec![(
+                excepts[j].span.clone(),
+                format!("the handler's depth, {depth}, is written here"),
+            )];
+        }
+        let mut spans: Vec<crate::model::Span> = Vec::new();
+        for &j in self
+            .by_handler
+            .get(&excepts[k].handler)
+            .into_iter()
+            .flatten()
+        {
+            if !spans.contains(&excepts[j].span) {
+                spans.push(excepts[j].span.clone());
+            }
+            if spans.len() == 3 {
+                break;
+            }
+        }
+        spans
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    format!("the handler's depth, {depth}, is inferred from its regions; write `depth N` here if it expects another"),
+                )
+            })
+            .collect()
+    }
+
+    /// Where the depth of the handler at instruction `h` comes from, if a
+    /// handler starts there.
+    fn of_handler(&self, h: usize) -> Vec<(crate::model::Span, String)> {
+        match self.by_handler.get(&h).and_then(|v| v.first()) {
+            Some(&k) => self.of_entry(k),
+            None => Vec::new(),
+        }
+    }
+
+    /// When the path that gave instruction `at` its depth starts at an
+    /// exception handler, where that handler's depth comes from.
+    fn of_path(&self, at: usize) -> Vec<(crate::model::Span, String)> {
+        match self.root.get(at) {
+            Some(&r) => self.of_handler(r),
+            None => Vec::new(),
+        }
+    }
 }

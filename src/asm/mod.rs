@@ -7,6 +7,7 @@
 //! location and exception tables by the target version's rules.
 //! It never panics on any model; every problem becomes a `Diag` with a span.
 
+mod excepts;
 mod limits;
 pub mod tables;
 
@@ -532,8 +533,10 @@ pub fn assemble_block_with(
         ));
     }
 
-    // Exception entries.
-    let mut flow_excepts = Vec::new();
+    // Exception entries: the lines as written, then the table they stand
+    // for (nested regions flattened, see `excepts`).
+    let mut lines = Vec::new();
+    let mut written = Vec::new();
     for e in &block.excepts {
         let mut get = |name: &str| match labels.get(name) {
             Some((i, _)) => Some(*i),
@@ -559,15 +562,21 @@ pub fn assemble_block_with(
                 ));
                 continue;
             }
-            flow_excepts.push(FlowExcept {
+            lines.push(FlowExcept {
                 start: s,
                 end: en,
                 handler: h,
                 depth: e.depth,
                 lasti: e.lasti,
+                span: e.span.clone(),
             });
+            written.push(e);
         }
     }
+    let (flat, overlaps) = excepts::flatten(&lines, &written);
+    diags.extend(overlaps);
+    // For each entry, the line it comes from (an index into `lines`).
+    let (line_of, mut flow_excepts): (Vec<usize>, Vec<FlowExcept>) = flat.into_iter().unzip();
 
     // Raw tables, as the analyses must see them: the exception table's
     // entries on instruction boundaries, the location table covering the
@@ -578,6 +587,22 @@ pub fn assemble_block_with(
         let span = block.field_span("exceptiontable");
         match exceptiontable::decode(raw) {
             Ok(entries) => {
+                // CPython's lookup (a binary search on starts, then a scan
+                // that stops at the first start past the offset) misses
+                // handlers in a table that is not sorted and apart.
+                if let Some(k) = (1..entries.len()).find(|&k| entries[k].start < entries[k - 1].end)
+                {
+                    raw_problems.push(Diag::error(
+                        "raw-table",
+                        span.clone(),
+                        format!(
+                            "entry {k} of the exception table starts at {}, before entry {} ends at {}: CPython looks entries up as if sorted and apart, and would miss handlers",
+                            entries[k].start,
+                            k - 1,
+                            entries[k - 1].end
+                        ),
+                    ));
+                }
                 for (k, e) in entries.iter().enumerate() {
                     match (at(e.start), at(e.end), at(e.target)) {
                         (Some(s), Some(en), Some(h)) if s < en && h < ops.len() => {
@@ -587,6 +612,7 @@ pub fn assemble_block_with(
                                 handler: h,
                                 depth: Some(e.depth),
                                 lasti: e.lasti,
+                                span: span.clone(),
                             })
                         }
                         _ => raw_problems.push(Diag::error(
@@ -673,6 +699,7 @@ pub fn assemble_block_with(
             offsets: &offsets,
             sizes: &sizes,
             analysis: &analysis,
+            excepts: &flow_excepts,
             n_consts: tabs.consts.len(),
             n_names: tabs.names.len(),
             n_vars: tabs.vars.len(),
@@ -758,14 +785,18 @@ pub fn assemble_block_with(
         }
     };
 
-    let mut handler_depths = Vec::new();
+    // The depth each line records: that of its entries (they share its
+    // handler, so they agree), `None` for a line inner regions hide.
+    let mut handler_depths = vec![None; lines.len()];
+    for (k, &line) in line_of.iter().enumerate() {
+        handler_depths[line] = analysis.handler_depths[k];
+    }
     let exceptiontable = match &block.exceptiontable {
         Some(raw) => raw.clone(),
         None => {
             let mut entries = Vec::new();
             for (k, e) in flow_excepts.iter().enumerate() {
                 let depth = e.depth.or(analysis.handler_depths[k]).unwrap_or_default();
-                handler_depths.push(analysis.handler_depths[k]);
                 entries.push(ExceptEntry {
                     start: offsets[e.start],
                     end: offsets[e.end],

@@ -680,9 +680,15 @@ fn minimize(
             .map(|(c, _)| c)
     };
     let same = |c: &Code| same_code(c, orig, children);
+    // Where CPython's table splits a region around inner ones, one line
+    // for the whole region, kept when it builds the same code.
+    let simplest = |b: Block| match merge_split_regions(&b) {
+        Some(m) if try_it(&m).is_some_and(|c| same(&c)) => m,
+        _ => b,
+    };
     let c1 = try_it(&b)?;
     if same(&c1) {
-        return Some(b);
+        return Some(simplest(b));
     }
     // Put back, a few at a time, the handler depths the analysis gets wrong
     // (each one can change what the analysis sees after it).
@@ -720,7 +726,7 @@ fn minimize(
         c = try_it(&b)?;
     }
     if same(&c) {
-        return Some(b);
+        return Some(simplest(b));
     }
     // Last resort for this mode: everything explicit.
     let full = remake()?;
@@ -746,4 +752,77 @@ fn minimize(
         }
     }
     same(&c4).then_some(full)
+}
+
+/// The block with each region CPython's table splits around inner regions
+/// written as one line: entries with the same handler, depth and `lasti`
+/// whose gaps other entries fill exactly become one outer region, which
+/// the assembler splits again the same way (see `asm::excepts`). Entries
+/// that touch stay apart, as CPython writes them. `None` when nothing
+/// merges or the entries are not sorted and apart.
+fn merge_split_regions(b: &Block) -> Option<Block> {
+    if b.excepts.len() < 3 {
+        return None;
+    }
+    let mut at: FxHashMap<&str, usize> = FxHashMap::default();
+    for (k, s) in b.body.iter().enumerate() {
+        if let Stmt::Label(name, _) = s {
+            at.insert(name, k);
+        }
+    }
+    let pos = |l: &str| at.get(l).copied();
+    struct Chain {
+        first: usize,
+        last: usize,
+    }
+    let key = |e: &Except| (e.handler.clone(), e.depth, e.lasti);
+    let mut chains: Vec<Chain> = Vec::new();
+    // Open chains, each inside a gap of the one below it.
+    let mut open: Vec<usize> = Vec::new();
+    let mut prev_end: Option<usize> = None;
+    let mut merged = false;
+    for (k, e) in b.excepts.iter().enumerate() {
+        let (start, end) = (pos(&e.start)?, pos(&e.end)?);
+        if prev_end.is_some_and(|p| start < p) {
+            return None;
+        }
+        // A stretch no entry covers ends every gap open across it.
+        if prev_end != Some(start) {
+            open.clear();
+        }
+        prev_end = Some(end);
+        // The nearest open chain of the same handler, when other chains
+        // fill the gap since its last entry (a deep stack is searched
+        // only near its top, so that the search stays linear).
+        let found = open
+            .iter()
+            .enumerate()
+            .rev()
+            .take(64)
+            .find(|(_, &c)| key(&b.excepts[chains[c].last]) == key(e))
+            .map(|(p, _)| p);
+        match found {
+            Some(p) if p + 1 < open.len() => {
+                open.truncate(p + 1);
+                chains[open[p]].last = k;
+                merged = true;
+            }
+            _ => {
+                open.push(chains.len());
+                chains.push(Chain { first: k, last: k });
+            }
+        }
+    }
+    if !merged {
+        return None;
+    }
+    let mut out = b.clone();
+    out.excepts = chains
+        .iter()
+        .map(|c| Except {
+            end: b.excepts[c.last].end.clone(),
+            ..b.excepts[c.first].clone()
+        })
+        .collect();
+    Some(out)
 }

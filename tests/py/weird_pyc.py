@@ -104,6 +104,19 @@ with_f("garbage_linetable", co_linetable=b"\x80\x00\x01")
 with_f("empty_linetable", co_linetable=b"")
 with_f("exception_entry_inside_instruction", co_exceptiontable=bytes([0x80 | 3, 1, 4, 2]))
 
+
+def entries(table):
+    """The exception table's entries, as their bytes (bit 7 opens one)."""
+    starts = [i for i, b in enumerate(table) if b & 0x80] + [len(table)]
+    return [table[a:b] for a, b in zip(starts, starts[1:])]
+
+
+# Entries out of order, and one entry written twice (an overlap): CPython
+# scans them as if sorted and apart, so the text can only give them raw.
+t = entries(f.co_exceptiontable)
+with_f("exception_entries_unsorted", co_exceptiontable=b"".join(t[1:] + t[:1]))
+with_f("exception_entries_overlapping", co_exceptiontable=b"".join(t[:1] + t))
+
 # The same constant twice, the second one used.
 c = bytearray(code)
 i = find(c, "LOAD_CONST")
