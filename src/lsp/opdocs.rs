@@ -338,16 +338,20 @@ fn base_description(name: &str) -> Option<&'static str> {
         "BUILD_STRING" => "Pops `operand` strings and pushes their concatenation.",
         "LIST_APPEND" => {
             "Pops TOS and appends it to the list that is `operand` items down once \
-             TOS is gone. Used by list comprehensions."
+             TOS is gone. Used by list comprehensions, where the list is under the \
+             loop's iterator: `LIST_APPEND 2` (3.15: 3, the iterator taking two \
+             slots)."
         }
         "SET_ADD" => {
             "Pops TOS and adds it to the set that is `operand` items down once TOS \
-             is gone. Used by set comprehensions."
+             is gone. Used by set comprehensions, where the set is under the loop's \
+             iterator: `SET_ADD 2` (3.15: 3)."
         }
         "MAP_ADD" => {
             "Pops a value (TOS) and a key below it and stores them in the dict that \
              is `operand` items down once both are gone. Used by dict \
-             comprehensions."
+             comprehensions, where the dict is under the loop's iterator: `MAP_ADD \
+             2` (3.15: 3)."
         }
         "LIST_EXTEND" => {
             "Pops an iterable and extends with it the list that is `operand` items \
@@ -417,7 +421,9 @@ fn base_description(name: &str) -> Option<&'static str> {
             "Pops a function (TOS) and the value below it, stores the value in the \
              function attribute the operand's flag names (defaults, keyword \
              defaults, annotations, closure; 3.14 adds annotate), and pushes the \
-             function back (3.13+)."
+             function back (3.13+). Values are pushed before the code in the order \
+             defaults, keyword defaults, annotations, closure, so they are set from \
+             the last one: `closure` first, `defaults` last."
         }
         "PRECALL" => {
             "First half of a call (3.11 only): with `operand` arguments on the \
@@ -444,9 +450,11 @@ fn base_description(name: &str) -> Option<&'static str> {
         "CALL_FUNCTION_EX" => {
             "Calls with unpacked arguments (`f(*args, **kwargs)`): pops a tuple of \
              positional arguments, a mapping of keyword arguments if there is one, \
-             the callable and a NULL slot, and pushes the result. Up to 3.13 bit 0 \
-             of the operand says whether the mapping is present; 3.14 has no \
-             operand and always pops a mapping or NULL."
+             the callable and a NULL slot, and pushes the result. The callable and \
+             the NULL sit as for `CALL`: NULL below the callable in 3.11-3.12, above \
+             it in 3.13+. Up to 3.13 bit 0 of the operand says whether the mapping \
+             is present; 3.14 has no operand and always pops a mapping or NULL \
+             (push one for `f(*args)`)."
         }
         "CALL_INTRINSIC_1" => {
             "Replaces TOS with the result of an internal one-argument helper chosen \
