@@ -448,13 +448,12 @@ fn base_description(name: &str) -> Option<&'static str> {
              callable, and pushes the result."
         }
         "CALL_FUNCTION_EX" => {
-            "Calls with unpacked arguments (`f(*args, **kwargs)`): pops a tuple of \
-             positional arguments, a mapping of keyword arguments if there is one, \
-             the callable and a NULL slot, and pushes the result. The callable and \
-             the NULL sit as for `CALL`: NULL below the callable in 3.11-3.12, above \
-             it in 3.13+. Up to 3.13 bit 0 of the operand says whether the mapping \
-             is present; 3.14 has no operand and always pops a mapping or NULL \
-             (push one for `f(*args)`)."
+            "Calls `f(*args, **kwargs)`: pops a tuple of positional arguments, a \
+             mapping of keyword arguments if there is one, and the callable and \
+             NULL, placed as for `CALL` (NULL below the callable in 3.11-3.12, above \
+             it in 3.13+), and pushes the result. Up to 3.13 bit 0 of the operand \
+             says whether the mapping is present; 3.14 has no operand and always \
+             pops a mapping or NULL."
         }
         "CALL_INTRINSIC_1" => {
             "Replaces TOS with the result of an internal one-argument helper chosen \
