@@ -55,6 +55,11 @@ const OTHER: u16 = 1 << 13;
 /// iterator when that code is a generator (3.14 iterates `all(genexpr)`
 /// and kin without GET_ITER).
 const GENCALL: u16 = 1 << 14;
+/// An object known not to be a bool and of none of the kinds above: an
+/// int, float, complex or bytes constant, a small int.
+const NOT_BOOL: u16 = 1 << 15;
+/// The kinds that may be a bool: only what nothing is known about.
+const MAYBE_BOOL: u16 = OTHER | GENCALL;
 
 /// `n` or `m` not known.
 const UNKNOWN: u32 = u32::MAX;
@@ -145,6 +150,7 @@ fn describe(bits: u16) -> String {
         (STR, "a str"),
         (OTHER, "an object of unknown type"),
         (GENCALL, "what a call returns"),
+        (NOT_BOOL, "a number (or bytes)"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -428,6 +434,7 @@ pub struct Finding {
     pub code: &'static str,
     pub message: String,
     pub note: Option<(usize, String)>,
+    pub help: Option<String>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -542,7 +549,16 @@ impl Analysis<'_> {
             code,
             message,
             note,
+            help: None,
         });
+    }
+
+    /// [`Self::report`] with help and no note.
+    fn report_help(&mut self, at: usize, code: &'static str, message: String, help: &str) {
+        self.report(at, code, message, None);
+        if let Some(f) = self.out.findings.last_mut().filter(|f| f.at == at && f.code == code) {
+            f.help.get_or_insert_with(|| help.to_string());
+        }
     }
 
     fn name(&self, i: usize) -> &'static str {
@@ -1220,6 +1236,27 @@ impl Analysis<'_> {
         }
     }
 
+    /// Checks that a slot that must be an exact bool is not proven to be
+    /// something else on some path. Unknown objects may be bools, so only
+    /// the kinds the analysis knows are not bools are reported.
+    fn need_bool(&mut self, i: usize, s: Slot) {
+        let not_bool = s.bits & !(MAYBE_BOOL | NULL);
+        if not_bool == 0 {
+            return;
+        }
+        let some = if s.bits & (MAYBE_BOOL | NULL) == 0 {
+            ""
+        } else {
+            "on some path "
+        };
+        let m = format!(
+            "{} needs an exact bool, but {some}receives {}: CPython compares it with True or False by identity and misreads any other object",
+            self.name(i),
+            describe(not_bool)
+        );
+        self.report_help(i, "operand-kind", m, "insert `TO_BOOL` before it");
+    }
+
     /// Checks that a slot holds only the kinds in `want`.
     fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
         if s.bits & NULL != 0 && want & NULL == 0 {
@@ -1328,6 +1365,9 @@ impl Analysis<'_> {
                         n: a,
                         ..Slot::of(CODE)
                     },
+                    Some(Obj::Int(_) | Obj::Float(_) | Obj::Complex(..) | Obj::Bytes(_)) => {
+                        Slot::of(NOT_BOOL)
+                    }
                     _ => other,
                 };
                 slot.id = id(0);
@@ -1352,8 +1392,11 @@ impl Analysis<'_> {
                 };
                 push.push(Slot { id: id(0), ..slot });
             }
-            Op::LOAD_SMALL_INT
-            | Op::LOAD_ASSERTION_ERROR
+            Op::LOAD_SMALL_INT => push.push(Slot {
+                id: id(0),
+                ..Slot::of(NOT_BOOL)
+            }),
+            Op::LOAD_ASSERTION_ERROR
             | Op::LOAD_BUILD_CLASS
             | Op::LOAD_NAME
             | Op::LOAD_LOCALS => push.push(Slot { id: id(0), ..other }),
@@ -1818,16 +1861,9 @@ impl Analysis<'_> {
                 }
                 let dd = s.stack.len();
                 if argc == 0 {
-                    // It would work on the slot it has just popped.
-                    self.report(
-                        i,
-                        "invalid-operand",
-                        format!(
-                            "{} 0 names the slot it pops: the collection is at 1 or deeper",
-                            self.name(i)
-                        ),
-                        None,
-                    );
+                    // It would work on the slot it has just popped: an
+                    // operand out of range (`facts`), reported by the
+                    // verifier.
                     generic = true;
                 } else if argc <= dd {
                     let target = s.stack[dd - argc];
@@ -2083,6 +2119,16 @@ impl Analysis<'_> {
                 }
                 push.push(other);
             }
+            // Truth tests: from 3.13 they take an exact bool and test it by
+            // identity. Past that, the generic rule.
+            Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::UNARY_NOT => {
+                if inp.table.truth_tests_need_bool {
+                    if let Some(v) = s.stack.last().copied() {
+                        self.need_bool(i, v);
+                    }
+                }
+                generic = true;
+            }
             // Nothing this analysis models beyond the generic rule (the
             // guarded arms above fall back to it too).
             Op::ASYNC_GEN_WRAP
@@ -2146,8 +2192,6 @@ impl Analysis<'_> {
             | Op::POP_JUMP_BACKWARD_IF_TRUE
             | Op::POP_JUMP_FORWARD_IF_FALSE
             | Op::POP_JUMP_FORWARD_IF_TRUE
-            | Op::POP_JUMP_IF_FALSE
-            | Op::POP_JUMP_IF_TRUE
             | Op::PRECALL
             | Op::PRINT_EXPR
             | Op::RAISE_VARARGS
@@ -2161,7 +2205,6 @@ impl Analysis<'_> {
             | Op::TO_BOOL
             | Op::UNARY_INVERT
             | Op::UNARY_NEGATIVE
-            | Op::UNARY_NOT
             | Op::UNARY_POSITIVE
             | Op::UNPACK_EX
             | Op::UNPACK_SEQUENCE => generic = true,

@@ -328,4 +328,6 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: true,
     marshal_slices: true,
     marshal_frozendict: false,
+    operand_values: super::v3_13::OPERAND_VALUES,
+    truth_tests_need_bool: true,
 };
