@@ -489,6 +489,14 @@ fn mutants(version: &str) {
         drive::report(version, &t),
         saved(&t.crashes)
     );
+    // Nor does one whose mutation promises the unmutated behaviour
+    // behave otherwise.
+    assert!(
+        t.misruns.is_empty(),
+        "accepted mutants misran in {version}:\n{}\n{}",
+        drive::report(version, &t),
+        saved(&t.misruns)
+    );
 }
 
 /// The pyodide worker's isolation between mutants, on the ways unmutated

@@ -111,7 +111,7 @@ fn main() {
         drive::top_exceptions(&t, 12)
     );
     println!("{}: {:.0} s", cfg.version, start.elapsed().as_secs_f64());
-    if !t.crashes.is_empty() {
+    if !t.crashes.is_empty() || !t.misruns.is_empty() {
         std::process::exit(1);
     }
 }
