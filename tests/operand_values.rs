@@ -288,7 +288,9 @@ fn change(text: &str, find: &[&str], replace: &[&str]) -> Option<String> {
             .iter()
             .position(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
         let hit = !done
-            && at.is_some_and(|k| words.len() >= k + find.len() && words[k..k + find.len()] == *find);
+            && at.is_some_and(|k| {
+                words.len() >= k + find.len() && words[k..k + find.len()] == *find
+            });
         if hit {
             done = true;
             if !replace.is_empty() {
@@ -345,7 +347,11 @@ fn trial(version: &str) {
         let text = text_of(c, &base, *drop);
         let asm = dir.path().join(format!("{}.pyasm", c.name));
         std::fs::write(&asm, &text).expect("write");
-        let check = pyasm().arg("check").arg(&asm).output().expect("pyasm check");
+        let check = pyasm()
+            .arg("check")
+            .arg(&asm)
+            .output()
+            .expect("pyasm check");
         let report = String::from_utf8_lossy(&check.stdout).into_owned()
             + &String::from_utf8_lossy(&check.stderr);
         assert_eq!(
@@ -353,7 +359,11 @@ fn trial(version: &str) {
             c.accepted,
             "{version} {}: check {}:\n{report}\n{text}",
             c.name,
-            if c.accepted { "refused it" } else { "accepted it" }
+            if c.accepted {
+                "refused it"
+            } else {
+                "accepted it"
+            }
         );
         let out = dir.path().join(format!("{}.pyc", c.name));
         run(pyasm()
@@ -367,8 +377,13 @@ fn trial(version: &str) {
     let report = run(&mut py_script(version, "run_each.py", &args));
     for (c, _) in &cases {
         let head = format!("== {}.pyc\n", c.name);
-        let start = report.find(&head).unwrap_or_else(|| panic!("{} missing:\n{report}", c.name)) + head.len();
-        let end = report[start..].find("\n== ").map_or(report.len(), |e| start + e + 1);
+        let start = report
+            .find(&head)
+            .unwrap_or_else(|| panic!("{} missing:\n{report}", c.name))
+            + head.len();
+        let end = report[start..]
+            .find("\n== ")
+            .map_or(report.len(), |e| start + e + 1);
         let printed = &report[start..end];
         println!("{version} {}: {}", c.name, printed.trim());
         if let Some(right) = c.prints.strip_prefix('!') {
@@ -413,4 +428,72 @@ fn v3_14() {
 #[test]
 fn v3_15() {
     trial("3.15");
+}
+
+/// The mutant runner's oracle for mutants that promise the unmutated
+/// behaviour: a `TO_BOOL` removed before a jump on `0` (which the verifier
+/// cannot see: the value comes from a name) is a misrun in 3.13+, and the
+/// original compared with itself is not.
+fn misrun_oracle(version: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("src");
+    let pyc = dir.path().join("pyc");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(
+        src.join("m.py"),
+        ZERO.replace("print('yes')", "y = 1")
+            .replace("print('no')", "z = 2"),
+    )
+    .expect("write");
+    run(&mut py_script(version, "compile_tree.py", &[&src, &pyc]));
+    let orig = pyc.join("m.pyc");
+    let base = run(pyasm().arg("dis").arg(&orig));
+    let asm = dir.path().join("mutant.pyasm");
+    std::fs::write(&asm, change(&base, &["TO_BOOL"], &[]).expect("a TO_BOOL")).expect("write");
+    let mutant = dir.path().join("mutant.pyc");
+    // The verifier accepts it: the value's kind is unknown.
+    run(pyasm().arg("build").arg(&asm).arg("-o").arg(&mutant));
+    let list = dir.path().join("list.tsv");
+    let results = dir.path().join("results.tsv");
+    std::fs::write(
+        &list,
+        format!(
+            "1\t{m}\tjson\t{o}\n2\t{o}\tjson\t{o}\n",
+            m = mutant.display(),
+            o = orig.display()
+        ),
+    )
+    .expect("write");
+    let runner = if common::interp::native(version).is_some() {
+        py_script(version, "mutants.py", &[Path::new("run"), &list, &results])
+    } else {
+        let mut c = std::process::Command::new("node");
+        c.arg(common::interp::root().join("tests/pyodide/mutants.mjs"))
+            .arg(version)
+            .arg(&list)
+            .arg(&results);
+        c
+    };
+    let mut runner = runner;
+    run(&mut runner);
+    let got = std::fs::read_to_string(&results).expect("results");
+    let outcome = |id: &str| {
+        got.lines()
+            .find(|l| l.split('\t').next() == Some(id))
+            .and_then(|l| l.split('\t').nth(1))
+            .unwrap_or("none")
+            .to_string()
+    };
+    assert_eq!(outcome("1"), "misrun", "{version}:\n{got}");
+    assert_eq!(outcome("2"), "ok", "{version}:\n{got}");
+}
+
+#[test]
+fn misrun_oracle_3_13() {
+    misrun_oracle("3.13");
+}
+
+#[test]
+fn misrun_oracle_3_14() {
+    misrun_oracle("3.14");
 }

@@ -562,9 +562,8 @@ fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
         new <= 2
     }
     fn resume(old: u32, new: u32, t: &OpcodeTable) -> bool {
-        t.operand_values(Op::RESUME).is_some_and(|v| {
-            v.flags != 0 && v.accepts(new) && old & v.flags == new & v.flags
-        })
+        t.operand_values(Op::RESUME)
+            .is_some_and(|v| v.flags != 0 && v.accepts(new) && old & v.flags == new & v.flags)
     }
     for (k, s) in b.body.iter().enumerate() {
         let Stmt::Instr(i) = s else { continue };

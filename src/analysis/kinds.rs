@@ -556,7 +556,12 @@ impl Analysis<'_> {
     /// [`Self::report`] with help and no note.
     fn report_help(&mut self, at: usize, code: &'static str, message: String, help: &str) {
         self.report(at, code, message, None);
-        if let Some(f) = self.out.findings.last_mut().filter(|f| f.at == at && f.code == code) {
+        if let Some(f) = self
+            .out
+            .findings
+            .last_mut()
+            .filter(|f| f.at == at && f.code == code)
+        {
             f.help.get_or_insert_with(|| help.to_string());
         }
     }
@@ -1396,10 +1401,9 @@ impl Analysis<'_> {
                 id: id(0),
                 ..Slot::of(NOT_BOOL)
             }),
-            Op::LOAD_ASSERTION_ERROR
-            | Op::LOAD_BUILD_CLASS
-            | Op::LOAD_NAME
-            | Op::LOAD_LOCALS => push.push(Slot { id: id(0), ..other }),
+            Op::LOAD_ASSERTION_ERROR | Op::LOAD_BUILD_CLASS | Op::LOAD_NAME | Op::LOAD_LOCALS => {
+                push.push(Slot { id: id(0), ..other })
+            }
             Op::LOAD_GLOBAL => {
                 let v = if self.names_conditional(argc >> 1, false) {
                     Slot {

@@ -305,11 +305,8 @@ const RESUME_WHERE_315: OperandValues = OperandValues {
 
 /// `GET_ITER`: 0 for iteration, 1 to 3 for `yield from` (with the check
 /// of coroutines the compiler asks for).
-const GET_ITER_HOW: OperandValues = OperandValues::upto(
-    Op::GET_ITER,
-    3,
-    "0 to iterate, 1 to 3 for a yield from",
-);
+const GET_ITER_HOW: OperandValues =
+    OperandValues::upto(Op::GET_ITER, 3, "0 to iterate, 1 to 3 for a yield from");
 
 const OPERAND_VALUES: &[OperandValues] =
     &[RESUME_WHERE_315, super::v3_13::YIELD_STATE, GET_ITER_HOW];
