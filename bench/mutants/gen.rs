@@ -489,7 +489,7 @@ fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
             changed(Some(format!("swap #{nth} {name} with {other}")))
         }
         6 => changed(retarget(b, rng)),
-        7 | 8 | 9 => changed(change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}"))),
+        7..=9 => changed(change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}"))),
         10 | 11 => operand_edge(table, b, rng),
         _ => remove_to_bool(table, b, rng),
     }
@@ -554,7 +554,7 @@ fn remove_to_bool(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(
 fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(String, bool)> {
     // Each candidate: body index, current argument, the edge values, and
     // whether a value keeps the behaviour.
-    let mut cands: Vec<(usize, u32, Vec<u32>, fn(u32, u32, &OpcodeTable) -> bool)> = Vec::new();
+    let mut cands: Vec<(usize, u32, Vec<u32>, Keeps)> = Vec::new();
     fn never(_: u32, _: u32, _: &OpcodeTable) -> bool {
         false
     }
@@ -587,7 +587,7 @@ fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
             continue;
         };
         let listed = |n: usize| edges(0, n.saturating_sub(1) as u32);
-        let keep: fn(u32, u32, &OpcodeTable) -> bool = match info.op {
+        let keep: Keeps = match info.op {
             Op::GET_AWAITABLE => awaitable,
             Op::RESUME => resume,
             _ => never,
@@ -636,6 +636,10 @@ fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
     let nth = instr_positions(b).iter().position(|&p| p == k).unwrap_or(0);
     Some((format!("#{nth} {name}: edge {cur} -> {new}"), equal))
 }
+
+/// Whether moving an immediate from the first value to the second keeps
+/// the program's behaviour, in a version.
+type Keeps = fn(u32, u32, &OpcodeTable) -> bool;
 
 /// The values at and just past both ends of `min..=max`.
 fn edges(min: u32, max: u32) -> Vec<u32> {
