@@ -41,6 +41,8 @@ const LESS: &str = "def lt(a, b):\n    return a < b\nprint(sum(lt(i, 500) for i 
 const ZERO: &str = "x = 0\nif x:\n    print('yes')\nelse:\n    print('no')\n";
 const FMT: &str = "x = 'é'\nprint(f'{x!a:>8}|')\n";
 
+const TEMPLATE: &str = "a = 5\nt = t'{a!a}'\nprint(t.interpolations[0].conversion)\n";
+
 const ALL: &[&str] = &["3.11", "3.12", "3.13", "3.14", "3.15"];
 const BOOL_TESTS: &[&str] = &["3.13", "3.14", "3.15"];
 
@@ -223,6 +225,26 @@ const CASES: &[Case] = &[
         replace: &["COMPARE_OP", "#15"],
         accepted: false,
         prints: "!500",
+    },
+    // BUILD_INTERPOLATION (3.14+): the conversion times 4 (ascii, 3, is
+    // the last); from 16 on the interpreter refuses it.
+    Case {
+        name: "interpolation_last",
+        versions: &["3.14", "3.15"],
+        source: TEMPLATE,
+        find: &["BUILD_INTERPOLATION"],
+        replace: &["BUILD_INTERPOLATION", "14"],
+        accepted: true,
+        prints: "a",
+    },
+    Case {
+        name: "interpolation_past",
+        versions: &["3.14", "3.15"],
+        source: TEMPLATE,
+        find: &["BUILD_INTERPOLATION"],
+        replace: &["BUILD_INTERPOLATION", "18"],
+        accepted: false,
+        prints: "SystemError",
     },
     // LOAD_SMALL_INT (3.14+): CPython keeps the ints 0 to 256; 257 reads
     // past them.
