@@ -246,11 +246,11 @@ const CASES: &[Case] = &[
         accepted: false,
         prints: "SystemError",
     },
-    // LOAD_SMALL_INT (3.14+): CPython keeps the ints 0 to 256; 257 reads
-    // past them.
+    // LOAD_SMALL_INT: 3.14 keeps the ints 0 to 256, 3.15 0 to 1024; the
+    // next reads past them.
     Case {
         name: "small_int_last",
-        versions: &["3.14", "3.15"],
+        versions: &["3.14"],
         source: "print(5)\n",
         find: &["LOAD_SMALL_INT", "5"],
         replace: &["LOAD_SMALL_INT", "256"],
@@ -259,12 +259,30 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "small_int_past",
-        versions: &["3.14", "3.15"],
+        versions: &["3.14"],
         source: "print(5)\n",
         find: &["LOAD_SMALL_INT", "5"],
         replace: &["LOAD_SMALL_INT", "257"],
         accepted: false,
         prints: "!257",
+    },
+    Case {
+        name: "small_int_last_315",
+        versions: &["3.15"],
+        source: "print(5)\n",
+        find: &["LOAD_SMALL_INT", "5"],
+        replace: &["LOAD_SMALL_INT", "1024"],
+        accepted: true,
+        prints: "1024",
+    },
+    Case {
+        name: "small_int_past_315",
+        versions: &["3.15"],
+        source: "print(5)\n",
+        find: &["LOAD_SMALL_INT", "5"],
+        replace: &["LOAD_SMALL_INT", "1025"],
+        accepted: false,
+        prints: "!1025",
     },
     // Truth tests: 3.12 asks an int its truth; 3.13+ compare with False
     // by identity, so a jump on 0 without TO_BOOL goes the wrong way.

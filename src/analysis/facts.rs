@@ -424,7 +424,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(0, 256, "the small ints CPython keeps"),
+            operand: ANY,
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,

@@ -308,8 +308,19 @@ const RESUME_WHERE_315: OperandValues = OperandValues {
 const GET_ITER_HOW: OperandValues =
     OperandValues::upto(Op::GET_ITER, 3, "0 to iterate, 1 to 3 for a yield from");
 
-const OPERAND_VALUES: &[OperandValues] =
-    &[RESUME_WHERE_315, super::v3_13::YIELD_STATE, GET_ITER_HOW];
+/// `LOAD_SMALL_INT`: 3.15 keeps the ints 0 to 1024 (1025 reads past them).
+const SMALL_INTS_1024: OperandValues = OperandValues::upto(
+    Op::LOAD_SMALL_INT,
+    1024,
+    "the small ints CPython 3.15 keeps",
+);
+
+const OPERAND_VALUES: &[OperandValues] = &[
+    RESUME_WHERE_315,
+    super::v3_13::YIELD_STATE,
+    GET_ITER_HOW,
+    SMALL_INTS_1024,
+];
 
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
