@@ -547,10 +547,11 @@ fn remove_to_bool(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(
 
 /// Sets a checked immediate to the last value its range accepts or the
 /// first it refuses, at either end. Only `GET_AWAITABLE` (the argument
-/// picks an error message) and, where `RESUME` has the flag bits of 3.13+,
-/// `RESUME`'s place bits with the flag kept (they only decide whether
-/// signals are checked) promise the unmutated behaviour, and only within
-/// the range.
+/// picks an error message) and `RESUME` promise the unmutated behaviour,
+/// within the range: from 3.13 its place bits with the flag kept (they
+/// only decide whether signals are checked), in 3.11-3.12 a move within 0-1
+/// or within 2-3 (below 2 signals are checked and a suspended generator
+/// delegates to nothing).
 fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(String, bool)> {
     // Each candidate: body index, current argument, the edge values, and
     // whether a value keeps the behaviour.
@@ -562,8 +563,16 @@ fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
         new <= 2
     }
     fn resume(old: u32, new: u32, t: &OpcodeTable) -> bool {
-        t.operand_values(Op::RESUME)
-            .is_some_and(|v| v.flags != 0 && v.accepts(new) && old & v.flags == new & v.flags)
+        t.operand_values(Op::RESUME).is_some_and(|v| {
+            if v.flags == 0 {
+                // 3.11-3.12: below 2 the interpreter checks for signals and
+                // a suspended generator delegates to nothing; from 2 on
+                // the reverse.
+                v.accepts(new) && (old < 2) == (new < 2)
+            } else {
+                v.accepts(new) && old & v.flags == new & v.flags
+            }
+        })
     }
     for (k, s) in b.body.iter().enumerate() {
         let Stmt::Instr(i) = s else { continue };
