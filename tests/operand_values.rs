@@ -43,6 +43,8 @@ const FMT: &str = "x = 'é'\nprint(f'{x!a:>8}|')\n";
 
 const TEMPLATE: &str = "a = 5\nt = t'{a!a}'\nprint(t.interpolations[0].conversion)\n";
 
+const CLOSE: &str = "def g():\n    try:\n        yield 1\n    finally:\n        print('finally')\nx = g()\nnext(x)\nx.close()\nprint('closed')\n";
+
 const ALL: &[&str] = &["3.11", "3.12", "3.13", "3.14", "3.15"];
 const BOOL_TESTS: &[&str] = &["3.13", "3.14", "3.15"];
 
@@ -134,6 +136,46 @@ const CASES: &[Case] = &[
         replace: &["YIELD_VALUE", "3"],
         accepted: false,
         prints: "generator already executing",
+    },
+    // The mark that lets close() skip throwing into a generator, on a
+    // yield inside try/finally: the finally block no longer runs.
+    Case {
+        name: "close_control",
+        versions: &["3.12", "3.13", "3.14", "3.15"],
+        source: CLOSE,
+        find: &["PRINT_NOTHING"],
+        replace: &[],
+        accepted: true,
+        prints: "finally\nclosed",
+    },
+    // 3.12 counts the handlers in YIELD_VALUE's argument but reads it
+    // nowhere: 1 changes nothing.
+    Case {
+        name: "close_count_312",
+        versions: &["3.12"],
+        source: CLOSE,
+        find: &["YIELD_VALUE", "2"],
+        replace: &["YIELD_VALUE", "1"],
+        accepted: true,
+        prints: "finally\nclosed",
+    },
+    Case {
+        name: "close_mark_313",
+        versions: &["3.13", "3.14"],
+        source: CLOSE,
+        find: &["RESUME", "1"],
+        replace: &["RESUME", "5"],
+        accepted: false,
+        prints: "!finally\nclosed",
+    },
+    Case {
+        name: "close_mark_315",
+        versions: &["3.15"],
+        source: CLOSE,
+        find: &["RESUME", "1"],
+        replace: &["RESUME", "9"],
+        accepted: false,
+        prints: "!finally\nclosed",
     },
     // GET_AWAITABLE: 2 names __aexit__ in its error; past it the message
     // is an await's, whatever the code was doing.
@@ -351,6 +393,10 @@ fn change(text: &str, find: &[&str], replace: &[&str]) -> Option<String> {
 /// The text of `case` for `version`: `base`'s disassembly changed, and
 /// for the jump without `TO_BOOL`, that line removed too.
 fn text_of(case: &Case, base: &str, drop_to_bool: bool) -> String {
+    if case.replace.is_empty() && !drop_to_bool && !base.contains(case.find[0]) {
+        // A control: the compiled program as it is.
+        return base.to_string();
+    }
     let t = change(base, case.find, case.replace)
         .unwrap_or_else(|| panic!("{}: no line starts {:?} in\n{base}", case.name, case.find));
     if drop_to_bool {

@@ -31,7 +31,7 @@
 use super::facts::{facts, flow_of, inputs, removes, Flow, FunctionUse, LocalUse, Runs, Sequence};
 use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
-use crate::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, CloseMark, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -553,6 +553,26 @@ impl Analysis<'_> {
         });
     }
 
+    /// [`Self::report`] with a note and help.
+    fn report_note_help(
+        &mut self,
+        at: usize,
+        code: &'static str,
+        message: String,
+        note: (usize, String),
+        help: &str,
+    ) {
+        self.report(at, code, message, Some(note));
+        if let Some(f) = self
+            .out
+            .findings
+            .last_mut()
+            .filter(|f| f.at == at && f.code == code)
+        {
+            f.help.get_or_insert_with(|| help.to_string());
+        }
+    }
+
     /// [`Self::report`] with help and no note.
     fn report_help(&mut self, at: usize, code: &'static str, message: String, help: &str) {
         self.report(at, code, message, None);
@@ -579,6 +599,59 @@ impl Analysis<'_> {
 
     // -----------------------------------------------------------------
     // Sequences
+
+    /// A yield marked as enclosed by no handler but the generator's own
+    /// (`close_mark`) must be so: the first exception entry covering it
+    /// (the one CPython finds) sends exceptions to the generator's
+    /// catch-all. Otherwise `close()` would skip the handler that does
+    /// enclose it (a `finally` would not run).
+    fn close_marks(&mut self) {
+        let inp = self.inp;
+        let t = inp.table;
+        for (y, ins) in inp.instrs.iter().enumerate() {
+            if ins.op.map(|o| o.op) != Some(Op::YIELD_VALUE) || !self.live(y) {
+                continue;
+            }
+            let (at, marked) = match t.close_mark {
+                CloseMark::Absent => continue,
+                CloseMark::ResumeFlag => {
+                    let next = inp.instrs.get(y + 1);
+                    let flags = t.operand_values(Op::RESUME).map_or(0, |v| v.flags);
+                    match next {
+                        Some(r) if r.op.map(|o| o.op) == Some(Op::RESUME) => {
+                            (y + 1, r.arg & flags != 0)
+                        }
+                        _ => continue,
+                    }
+                }
+            };
+            if !marked {
+                continue;
+            }
+            let Some(e) = inp.excepts.iter().find(|e| e.start <= y && y < e.end) else {
+                continue;
+            };
+            // A `yield from` or `await` is covered by its own
+            // `CLEANUP_THROW`, which the compiler does not count: what
+            // encloses it is not in a flat table.
+            let cleanup_throw = inp.instrs.get(e.handler).and_then(|x| x.op).map(|o| o.op)
+                == Some(Op::CLEANUP_THROW);
+            if cleanup_throw || is_stopiteration_handler(t, inp.instrs, e.handler) {
+                continue;
+            }
+            let (what, help) = (
+                "this RESUME's flag says no handler but the generator's own encloses the yield before it",
+                "leave the flag out: it may only mark a yield that only the generator's catch-all covers",
+            );
+            self.report_note_help(
+                at,
+                "invalid-operand",
+                format!("{what}, but another handler does: close() would skip it, and a `finally` there would not run"),
+                (e.handler.min(inp.instrs.len().saturating_sub(1)), "the handler that encloses the yield".into()),
+                help,
+            );
+        }
+    }
 
     fn structure(&mut self) {
         let inp = self.inp;
@@ -610,6 +683,8 @@ impl Analysis<'_> {
                 );
             }
         }
+
+        self.close_marks();
 
         for i in 0..n {
             if !self.live(i) {

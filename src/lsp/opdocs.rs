@@ -558,7 +558,7 @@ fn base_description(name: &str) -> Option<&'static str> {
         "YIELD_VALUE" => {
             "Pops TOS and yields it from the generator; when the generator resumes, \
              the value sent in is pushed. In 3.12 the operand counts the handlers \
-             around the yield (`close()` throws nothing in when it is 1). In 3.13+ \
+             around the yield (nothing reads it). In 3.13+ \
              it is 1 inside `yield from` or `await`, else 0; it sets the \
              generator's state, and other values make the yield a return."
         }

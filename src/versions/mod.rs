@@ -302,6 +302,22 @@ pub struct VersionSpec {
     /// other object counts as false (`POP_JUMP_IF_TRUE` falls through on
     /// `1`). Otherwise they ask the object's truth themselves.
     pub truth_tests_need_bool: bool,
+    /// Where a yield says that no handler but the generator's own encloses
+    /// it, which lets `close()` finish the generator without throwing
+    /// `GeneratorExit` into it.
+    pub close_mark: CloseMark,
+}
+
+/// How a version marks a yield that only the generator's own handler
+/// encloses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseMark {
+    /// 3.11-3.12: not at all; `close()` always throws in. (3.12's
+    /// `YIELD_VALUE` counts the handlers around it, but nothing reads it.)
+    Absent,
+    /// 3.13+: the flag bits of the `RESUME` after the yield (the `flags`
+    /// of its `operand_values`).
+    ResumeFlag,
 }
 
 /// The arguments one instruction accepts in one version: a field in the

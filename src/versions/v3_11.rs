@@ -294,4 +294,5 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     marshal_frozendict: false,
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: false,
+    close_mark: super::CloseMark::Absent,
 };

@@ -330,4 +330,5 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     marshal_frozendict: false,
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: true,
+    close_mark: super::CloseMark::ResumeFlag,
 };
