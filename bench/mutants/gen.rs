@@ -546,7 +546,8 @@ fn remove_to_bool(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(
 }
 
 /// Sets a checked immediate to the last value its range accepts or the
-/// first it refuses, at either end. Only `GET_AWAITABLE` (the argument
+/// first it refuses, at either end, or to a neighbour (the low bit
+/// flipped). Only `GET_AWAITABLE` (the argument
 /// picks an error message) and `RESUME` promise the unmutated behaviour,
 /// within the range: from 3.13 its place bits with the flag kept (they
 /// only decide whether signals are checked), in 3.11-3.12 a move within 0-1
@@ -634,7 +635,10 @@ fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(St
         };
         cands.push((k, cur, vals, keep));
     }
-    let (k, cur, vals, keep) = rng.pick(&cands)?.clone();
+    let (k, cur, mut vals, keep) = rng.pick(&cands)?.clone();
+    // And a neighbour inside the range, where moves that keep the
+    // behaviour are.
+    vals.push(cur ^ 1);
     let vals: Vec<u32> = vals.into_iter().filter(|&v| v != cur).collect();
     let new = *rng.pick(&vals)?;
     let name = op_name(table, b, k);
