@@ -547,8 +547,8 @@ fn remove_to_bool(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(
 
 /// Sets a checked immediate to the last value its range accepts or the
 /// first it refuses, at either end, or to a neighbour (the low bit
-/// flipped). Only `GET_AWAITABLE` (the argument
-/// picks an error message) and `RESUME` promise the unmutated behaviour,
+/// flipped). Only `GET_AWAITABLE` (the argument picks an error message)
+/// and `RESUME` promise the unmutated behaviour,
 /// within the range: from 3.13 its place bits with the flag kept (they
 /// only decide whether signals are checked), in 3.11-3.12 a move within 0-1
 /// or within 2-3 (below 2 signals are checked and a suspended generator
