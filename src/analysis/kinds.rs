@@ -553,29 +553,16 @@ impl Analysis<'_> {
         });
     }
 
-    /// [`Self::report`] with a note and help.
-    fn report_note_help(
+    /// [`Self::report`], with help.
+    fn report_help(
         &mut self,
         at: usize,
         code: &'static str,
         message: String,
-        note: (usize, String),
+        note: Option<(usize, String)>,
         help: &str,
     ) {
-        self.report(at, code, message, Some(note));
-        if let Some(f) = self
-            .out
-            .findings
-            .last_mut()
-            .filter(|f| f.at == at && f.code == code)
-        {
-            f.help.get_or_insert_with(|| help.to_string());
-        }
-    }
-
-    /// [`Self::report`] with help and no note.
-    fn report_help(&mut self, at: usize, code: &'static str, message: String, help: &str) {
-        self.report(at, code, message, None);
+        self.report(at, code, message, note);
         if let Some(f) = self
             .out
             .findings
@@ -639,16 +626,13 @@ impl Analysis<'_> {
             if cleanup_throw || is_stopiteration_handler(t, inp.instrs, e.handler) {
                 continue;
             }
-            let (what, help) = (
-                "this RESUME's flag says no handler but the generator's own encloses the yield before it",
-                "leave the flag out: it may only mark a yield that only the generator's catch-all covers",
-            );
-            self.report_note_help(
+            let handler = e.handler.min(inp.instrs.len().saturating_sub(1));
+            self.report_help(
                 at,
                 "invalid-operand",
-                format!("{what}, but another handler does: close() would skip it, and a `finally` there would not run"),
-                (e.handler.min(inp.instrs.len().saturating_sub(1)), "the handler that encloses the yield".into()),
-                help,
+                "this RESUME's flag says no handler but the generator's own encloses the yield before it, but another handler does: close() would skip it, and a `finally` there would not run".into(),
+                Some((handler, "the handler that encloses the yield".into())),
+                "leave the flag out: it marks only a yield that nothing but the generator's catch-all covers",
             );
         }
     }
@@ -1334,7 +1318,7 @@ impl Analysis<'_> {
             self.name(i),
             describe(not_bool)
         );
-        self.report_help(i, "operand-kind", m, "insert `TO_BOOL` before it");
+        self.report_help(i, "operand-kind", m, None, "insert `TO_BOOL` before it");
     }
 
     /// Checks that a slot holds only the kinds in `want`.
