@@ -288,6 +288,52 @@ const CASES: &[Case] = &[
         accepted: false,
         prints: "SystemError",
     },
+    // Last values the compiler itself writes, running as documented.
+    Case {
+        name: "contains_last",
+        versions: ALL,
+        source: "a = 1\nb = (2, 3)\nprint(a not in b)\n",
+        find: &["CONTAINS_OP", "1"],
+        replace: &["CONTAINS_OP", "1"],
+        accepted: true,
+        prints: "True",
+    },
+    Case {
+        name: "slice_last",
+        versions: ALL,
+        source: "a = 1\nb = 8\nc = 3\nprint('abcdefgh'[a:b:c])\n",
+        find: &["BUILD_SLICE", "3"],
+        replace: &["BUILD_SLICE", "3"],
+        accepted: true,
+        prints: "beh",
+    },
+    Case {
+        name: "call_ex_last",
+        versions: &["3.11", "3.12", "3.13"],
+        source: "a = (1,)\nk = {'sep': '-'}\nprint(*a, 2, **k)\n",
+        find: &["CALL_FUNCTION_EX", "1"],
+        replace: &["CALL_FUNCTION_EX", "1"],
+        accepted: true,
+        prints: "1-2",
+    },
+    Case {
+        name: "convert_last",
+        versions: BOOL_TESTS,
+        source: FMT,
+        find: &["CONVERT_VALUE"],
+        replace: &["CONVERT_VALUE", "#3"],
+        accepted: true,
+        prints: "'\\xe9'|",
+    },
+    Case {
+        name: "get_iter_last_315",
+        versions: &["3.15"],
+        source: "def g():\n    yield from (1, 2)\nprint(list(g()))\n",
+        find: &["GET_ITER", "3"],
+        replace: &["GET_ITER", "3"],
+        accepted: true,
+        prints: "[1, 2]",
+    },
     // LOAD_SMALL_INT: 3.14 keeps the ints 0 to 256, 3.15 0 to 1024; the
     // next reads past them.
     Case {
