@@ -7,8 +7,11 @@
 # pyodide build otherwise (a worker per run of mutants; see
 # tests/pyodide/mutants.mjs for the isolation). Prints, per
 # version: mutants generated, accepted, ran, failed only with a Python
-# exception, hangs, crashes, with each crashing mutant saved for
-# reproduction. Exits 1 if any accepted mutant crashed an interpreter.
+# exception, hangs, crashes, and misruns (mutants whose mutation promises
+# the unmutated behaviour, run beside the original, that behaved otherwise:
+# see bench/mutants/drive.rs), with each crashing or misrunning mutant
+# saved for reproduction. Exits 1 if any accepted mutant crashed an
+# interpreter or misran.
 #
 #   bash bench/mutants.sh [--count N] [--versions 3.11,3.12,3.13,3.14]
 #                         [--seed S] [--batch B] [--timeout SECONDS]

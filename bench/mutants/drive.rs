@@ -4,6 +4,20 @@
 //! `bench/mutants.sh` (through the `mutants` bench binary) and
 //! `tests/versions.rs` (`mutants::V`).
 //!
+//! Misruns: a mutant marked `expect_equal` (its mutation promises the
+//! unmutated behaviour: a `TO_BOOL` removed after a bool, an `.except`
+//! order that changes no innermost handler, an immediate moved within what
+//! its documentation says changes no result) is run beside the unmutated
+//! code object, built from the same corpus text: the original, then the
+//! mutant, then the original again, in one process, on the same arguments.
+//! Each run leaves a summary of every call (what it returned, by type and
+//! for plain values by value, each value a generator yielded, or the type
+//! of the exception). When the two runs of the original agree and the
+//! mutant's differs, the mutant is a misrun. (Two runs of the original
+//! tell results that depend on time, state or chance, which are not
+//! compared.) The CI trial and `bench/mutants.sh` fail on a misrun as on a
+//! crash.
+//!
 //! The interpreter side: `tests/py/mutants.py run` in a native interpreter
 //! (a fork per mutant) and `node tests/pyodide/mutants.mjs` (a worker that
 //! runs one mutant after another; see its header for the isolation it
@@ -64,14 +78,17 @@ pub struct Tally {
     pub exit: usize,
     /// Accepted but with no result from the runner (it died).
     pub missing: usize,
+    /// Accepted mutants that promise the unmutated behaviour, and so were
+    /// compared with it.
+    pub compared: usize,
+    /// Misruns: of those, the ones that behaved otherwise, and the
+    /// reordered mutants whose code is not their original's.
+    pub misruns: Vec<Found>,
     pub crashes: Vec<Found>,
     pub unconfirmed: Vec<Found>,
     /// Mutants that only reorder `.except` lines, built and compared with
     /// their unmutated code.
     pub reordered: usize,
-    /// Misruns: mutants whose code must be their original's (reordered
-    /// `.except` lines) but is not, or that the build refused.
-    pub misruns: Vec<Found>,
     /// How often each Python exception ended a mutant, for the report.
     pub exceptions: HashMap<String, usize>,
 }
@@ -96,11 +113,12 @@ pub fn run(cfg: &Config, corpus: &[CorpusFile]) -> Tally {
         run_batch(cfg, corpus, &mutants, &mut t);
         if cfg.progress {
             eprintln!(
-                "{}: {} generated, {} accepted, {} crashes, {} hangs",
+                "{}: {} generated, {} accepted, {} crashes, {} misruns, {} hangs",
                 cfg.version,
                 t.generated,
                 t.accepted,
                 t.crashes.len(),
+                t.misruns.len(),
                 t.hang
             );
         }
@@ -118,6 +136,13 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     std::fs::create_dir_all(&src).expect("batch folder");
     for m in mutants {
         std::fs::write(src.join(format!("{}.pyasm", m.id)), &m.text).expect("write mutant");
+        // The unmutated code, to compare with.
+        if m.expect_equal {
+            if let Some(orig) = unmutated(corpus, m) {
+                std::fs::write(src.join(format!("{}.orig.pyasm", m.id)), orig)
+                    .expect("write original");
+            }
+        }
     }
     t.generated += mutants.len();
     build_dir(&cfg.pyasm, &src, &out).expect("cannot run pyasm build");
@@ -126,8 +151,15 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     for m in mutants {
         let pyc = out.join(format!("{}.pyc", m.id));
         if pyc.exists() {
+            let orig = out.join(format!("{}.orig.pyc", m.id));
+            let orig = if m.expect_equal && orig.exists() {
+                t.compared += 1;
+                orig.display().to_string()
+            } else {
+                String::new()
+            };
             list.push_str(&format!(
-                "{}\t{}\t{}\n",
+                "{}\t{}\t{}\t{orig}\n",
                 m.id,
                 pyc.display(),
                 module_name(&m.rel)
@@ -197,6 +229,17 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
                 *t.exceptions.entry(detail.clone()).or_default() += 1;
             }
             "hang" => t.hang += 1,
+            "misrun" => {
+                let saved = keep(cfg, corpus, m, outcome, detail);
+                t.misruns.push(Found {
+                    id: m.id,
+                    rel: m.rel.clone(),
+                    block: m.block.clone(),
+                    what: m.what.clone(),
+                    detail: detail.clone(),
+                    saved,
+                });
+            }
             "exit" => {
                 t.exit += 1;
                 *t.exceptions.entry(format!("exit {detail}")).or_default() += 1;
@@ -355,7 +398,8 @@ pub fn report(version: &str, t: &Tally) -> String {
     let mut s = format!(
         "{version}: generated {}, accepted {} ({}), ran {}, python exception only {} ({} of ran), \
          completed {}, hangs {}, exits {}, no result {}, crashes {}, unconfirmed traps {}, \
-         except-order mutants {} with misruns {}\n",
+         misruns {} ({} compared by running, {} except-order mutants by their code)
+",
         t.generated,
         t.accepted,
         pct(t.accepted, t.generated),
@@ -368,8 +412,9 @@ pub fn report(version: &str, t: &Tally) -> String {
         t.missing,
         t.crashes.len(),
         t.unconfirmed.len(),
-        t.reordered,
-        t.misruns.len()
+        t.misruns.len(),
+        t.compared,
+        t.reordered
     );
     for (label, list) in [
         ("crash", &t.crashes),

@@ -3,23 +3,33 @@
 //!
 //! The input is a folder of `.pyasm` files as `pyasm dis` writes them from
 //! a compiled standard library. One mutant changes one code block (one code
-//! object) in one of six ways: it deletes, duplicates or swaps
+//! object) in one of eight ways: it deletes, duplicates or swaps
 //! instructions, retargets a jump or an exception-table entry, changes an
-//! instruction's argument, or writes the `.except` lines in another order
-//! (which, the regions nesting, must build the very same code object). The mutant is written as a file of its own whose
+//! instruction's argument, sets a checked immediate to the edge of its
+//! range or just past it, removes a `TO_BOOL`, or writes the `.except`
+//! lines in another order (which, the regions nesting, must build the very
+//! same code object). The mutant is written as a file of its own whose
 //! first block is the mutated one (so the built `.pyc` holds exactly that
 //! code object), followed by the blocks it makes functions of. Fields the
 //! assembler derives differently for a first block (name, flags, file name)
 //! are written out, so only the mutation differs from the original.
+//!
+//! Some mutations promise that the program still means what it meant: a
+//! `TO_BOOL` removed after an instruction that always leaves an exact
+//! bool, an immediate moved within the values its documentation says
+//! change no result. Those mutants are marked `expect_equal`, and the
+//! runner compares them with the unmutated code (see `drive.rs`): one that
+//! the verifier accepts and that behaves otherwise is a misrun.
 //!
 //! Mutation works on the `Module` that lowering makes of the text, and
 //! prints it back with the disassembler's printer: the text is the
 //! interface, exactly as a person editing a disassembly would change it.
 //! Nothing here checks or assembles; `pyasm build` does that afterwards.
 
+use pyasm::analysis::facts::{facts, Operand};
 use pyasm::code::{Obj, PyStr};
 use pyasm::model::{Arg, Block, Module, NameRef, Stmt};
-use pyasm::versions::{ArgKind, OpcodeTable, Version};
+use pyasm::versions::{ArgKind, CompareEncoding, Op, OpcodeTable, Version, COMPARE_MASKS};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -215,6 +225,9 @@ pub struct Mutant {
     /// The corpus file and block it was made from (for `unmutated`).
     pub file: usize,
     pub index: usize,
+    /// The mutation promises the unmutated program's behaviour: the runner
+    /// compares the two, and a difference is a misrun.
+    pub expect_equal: bool,
 }
 
 /// `count` mutants from the corpus under `root`, numbered from `first_id`.
@@ -259,7 +272,7 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
         for &(_, b, s) in &picks[i..j] {
             let Some(m) = &module else { continue };
             let mut r = Rng::new(s);
-            if let Some((text, what)) = mutate(m, b, &mut r) {
+            if let Some((text, what, expect_equal)) = mutate(m, b, &mut r) {
                 out.push(Mutant {
                     id: 0,
                     rel: corpus[f].rel.clone(),
@@ -268,6 +281,7 @@ pub fn generate(corpus: &[CorpusFile], count: usize, seed: u64, first_id: usize)
                     text,
                     file: f,
                     index: b,
+                    expect_equal,
                 });
             }
         }
@@ -318,6 +332,7 @@ pub fn originals(corpus: &[CorpusFile], skip: usize, count: usize, first_id: usi
                     text: pyasm::dis::print::print_module(&extract(&module, b, block.clone())),
                     file: f,
                     index: b,
+                    expect_equal: false,
                 });
             }
             k += 1;
@@ -397,18 +412,19 @@ fn refs_of(b: &Block, out: &mut Vec<String>) {
     }
 }
 
-/// One mutation of block `b`: the mutant's text and what was done.
-pub fn mutate(m: &Module, b: usize, rng: &mut Rng) -> Option<(String, String)> {
+/// One mutation of block `b`: the mutant's text, what was done, and
+/// whether it promises the unmutated behaviour.
+pub fn mutate(m: &Module, b: usize, rng: &mut Rng) -> Option<(String, String, bool)> {
     let table = m.version.table();
     let orig = pyasm::dis::print::print_module(&extract(m, b, m.blocks[b].clone()));
     for _ in 0..20 {
         let mut block = m.blocks[b].clone();
-        let Some(what) = mutate_block(table, &mut block, rng) else {
+        let Some((what, equal)) = mutate_block(table, &mut block, rng) else {
             continue;
         };
         let text = pyasm::dis::print::print_module(&extract(m, b, block));
         if text != orig {
-            return Some((text, what));
+            return Some((text, what, equal));
         }
     }
     None
@@ -444,8 +460,9 @@ fn op_name(table: &OpcodeTable, b: &Block, k: usize) -> String {
 }
 
 /// Applies one randomly chosen mutation; `None` when the chosen kind has
-/// nothing to act on here.
-fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<String> {
+/// nothing to act on here. With it, whether it promises the unmutated
+/// behaviour.
+fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(String, bool)> {
     let pos = instr_positions(b);
     if pos.is_empty() {
         return None;
@@ -453,16 +470,16 @@ fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<Str
     let k = *rng.pick(&pos)?;
     let nth = pos.iter().position(|&p| p == k).unwrap_or(0);
     let name = op_name(table, b, k);
-    match rng.below(11) {
-        10 => reorder_excepts(b, rng),
+    let changed = |w: Option<String>| w.map(|w| (w, false));
+    match rng.below(15) {
         0 | 1 => {
             b.body.remove(k);
-            Some(format!("delete #{nth} {name}"))
+            changed(Some(format!("delete #{nth} {name}")))
         }
         2 | 3 => {
             let s = b.body[k].clone();
             b.body.insert(k, s);
-            Some(format!("duplicate #{nth} {name}"))
+            changed(Some(format!("duplicate #{nth} {name}")))
         }
         4 | 5 => {
             // With one of the next three instructions (labels between them
@@ -471,10 +488,13 @@ fn mutate_block(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<Str
             let j = *rng.pick(&later)?;
             let other = op_name(table, b, j);
             b.body.swap(k, j);
-            Some(format!("swap #{nth} {name} with {other}"))
+            changed(Some(format!("swap #{nth} {name} with {other}")))
         }
-        6 => retarget(b, rng),
-        _ => change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}")),
+        6 => changed(retarget(b, rng)),
+        7..=9 => changed(change_arg(table, b, k, rng).map(|w| format!("#{nth} {name}: {w}"))),
+        10 | 11 => operand_edge(table, b, rng),
+        12 | 13 => remove_to_bool(table, b, rng),
+        _ => changed(reorder_excepts(b, rng)),
     }
 }
 
@@ -499,6 +519,178 @@ fn reorder_excepts(b: &mut Block, rng: &mut Rng) -> Option<String> {
     b.excepts = order.iter().map(|&k| b.excepts[k].clone()).collect();
     let shown: Vec<String> = order.iter().take(12).map(|k| k.to_string()).collect();
     Some(format!("{REORDERED_EXCEPTS}: {}", shown.join(" ")))
+}
+
+/// The instructions that always leave an exact bool on top of the stack.
+fn leaves_bool(table: &OpcodeTable, b: &Block, k: usize) -> bool {
+    let Stmt::Instr(i) = &b.body[k] else {
+        return false;
+    };
+    let Some(info) = table.by_code(i.opcode) else {
+        return false;
+    };
+    match info.op {
+        Op::IS_OP
+        | Op::CONTAINS_OP
+        | Op::UNARY_NOT
+        | Op::TO_BOOL
+        | Op::CHECK_EXC_MATCH
+        | Op::MATCH_MAPPING
+        | Op::MATCH_SEQUENCE => true,
+        Op::COMPARE_OP => {
+            table.compare == CompareEncoding::MaskedBool
+                && matches!(i.arg, Arg::Value(v) if v & 16 != 0)
+        }
+        Op::LOAD_CONST => matches!(i.arg, Arg::Const(Obj::True | Obj::False)),
+        _ => false,
+    }
+}
+
+/// Removes a `TO_BOOL` (3.13+). When the instruction right before it
+/// (nothing jumps in between) always leaves a bool, `TO_BOOL` did
+/// nothing, and the mutant must behave as the original.
+fn remove_to_bool(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(String, bool)> {
+    let to_bool = table.by_op(Op::TO_BOOL)?.code;
+    let at: Vec<usize> = b
+        .body
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Stmt::Instr(i) if i.opcode == to_bool))
+        .map(|(k, _)| k)
+        .collect();
+    let k = *rng.pick(&at)?;
+    let equal = k > 0 && leaves_bool(table, b, k - 1);
+    b.body.remove(k);
+    let nth = instr_positions(b).iter().filter(|&&p| p < k).count();
+    Some((
+        format!(
+            "remove TO_BOOL before #{nth}{}",
+            if equal { " (after a bool)" } else { "" }
+        ),
+        equal,
+    ))
+}
+
+/// Sets a checked immediate to the last value its range accepts or the
+/// first it refuses, at either end, or to a neighbour (the low bit
+/// flipped). Only `GET_AWAITABLE` (the argument picks an error message)
+/// and `RESUME` promise the unmutated behaviour,
+/// within the range: from 3.13 its place bits with the flag kept (they
+/// only decide whether signals are checked), in 3.11-3.12 a move within 0-1
+/// or within 2-3 (below 2 signals are checked and a suspended generator
+/// delegates to nothing).
+fn operand_edge(table: &OpcodeTable, b: &mut Block, rng: &mut Rng) -> Option<(String, bool)> {
+    // Each candidate: body index, current argument, the edge values, and
+    // whether a value keeps the behaviour.
+    let mut cands: Vec<(usize, u32, Vec<u32>, Keeps)> = Vec::new();
+    fn never(_: u32, _: u32, _: &OpcodeTable) -> bool {
+        false
+    }
+    fn awaitable(_: u32, new: u32, _: &OpcodeTable) -> bool {
+        new <= 2
+    }
+    fn resume(old: u32, new: u32, t: &OpcodeTable) -> bool {
+        t.operand_values(Op::RESUME).is_some_and(|v| {
+            if v.flags == 0 {
+                // 3.11-3.12: below 2 the interpreter checks for signals and
+                // a suspended generator delegates to nothing; from 2 on
+                // the reverse.
+                v.accepts(new) && (old < 2) == (new < 2)
+            } else {
+                v.accepts(new) && old & v.flags == new & v.flags
+            }
+        })
+    }
+    for (k, s) in b.body.iter().enumerate() {
+        let Stmt::Instr(i) = s else { continue };
+        let Some(info) = table.by_code(i.opcode) else {
+            continue;
+        };
+        if info.base.is_some() || !info.has_arg() {
+            continue;
+        }
+        let Arg::Value(cur) = i.arg else {
+            // Symbolic forms are numbers once lowered; anything else (a
+            // name, a label) has no range of this kind.
+            if !matches!(i.arg, Arg::None) {
+                continue;
+            }
+            // `Arg::None` on an instruction with an argument means 0.
+            let v = 0;
+            if let Operand::Range { min, max, .. } = facts(info.op).operand {
+                cands.push((k, v, edges(min, max), never));
+            }
+            continue;
+        };
+        let listed = |n: usize| edges(0, n.saturating_sub(1) as u32);
+        let keep: Keeps = match info.op {
+            Op::GET_AWAITABLE => awaitable,
+            Op::RESUME => resume,
+            _ => never,
+        };
+        let vals = if let Operand::Range { min, max, .. } = facts(info.op).operand {
+            edges(min, max)
+        } else if let Some(v) = table.operand_values(info.op) {
+            let top = v.max | v.flags;
+            let mut e = vec![v.max, top, top + 1, v.max + 1];
+            e.push((cur & !v.field) | v.max);
+            e
+        } else {
+            match info.arg {
+                ArgKind::Compare if table.compare != CompareEncoding::Index => {
+                    let idx = match table.compare {
+                        CompareEncoding::Masked => cur >> 4,
+                        _ => cur >> 5,
+                    };
+                    let want = COMPARE_MASKS.get(idx as usize).copied().unwrap_or(0);
+                    vec![(cur & !15) | (want ^ (1 << rng.below(4)))]
+                }
+                ArgKind::Compare => listed(table.cmp_ops.len()),
+                ArgKind::BinaryOp => listed(table.nb_ops.len()),
+                ArgKind::Intrinsic1 => edges(1, table.intrinsic1.len().saturating_sub(1) as u32),
+                ArgKind::Intrinsic2 => edges(1, table.intrinsic2.len().saturating_sub(1) as u32),
+                ArgKind::CommonConstant => listed(table.common_constants.len()),
+                ArgKind::Special => listed(table.special_methods.len()),
+                ArgKind::Conversion => edges(1, 3),
+                ArgKind::FunctionAttr => {
+                    let top = table.function_flags.iter().map(|f| f.0).max().unwrap_or(1);
+                    vec![top, top << 1, 0, top | 1]
+                }
+                _ => continue,
+            }
+        };
+        cands.push((k, cur, vals, keep));
+    }
+    let (k, cur, mut vals, keep) = rng.pick(&cands)?.clone();
+    // And a neighbour inside the range, where moves that keep the
+    // behaviour are.
+    vals.push(cur ^ 1);
+    let vals: Vec<u32> = vals.into_iter().filter(|&v| v != cur).collect();
+    let new = *rng.pick(&vals)?;
+    let name = op_name(table, b, k);
+    if let Stmt::Instr(i) = &mut b.body[k] {
+        i.arg = Arg::Value(new);
+    }
+    let equal = keep(cur, new, table);
+    let nth = instr_positions(b).iter().position(|&p| p == k).unwrap_or(0);
+    Some((format!("#{nth} {name}: edge {cur} -> {new}"), equal))
+}
+
+/// Whether moving an immediate from the first value to the second keeps
+/// the program's behaviour, in a version.
+type Keeps = fn(u32, u32, &OpcodeTable) -> bool;
+
+/// The values at and just past both ends of `min..=max`.
+fn edges(min: u32, max: u32) -> Vec<u32> {
+    let mut v = vec![min];
+    if min > 0 {
+        v.push(min - 1);
+    }
+    if max != u32::MAX {
+        v.push(max);
+        v.push(max + 1);
+    }
+    v
 }
 
 /// Points a jump, or one end of an exception-table entry, at another label.

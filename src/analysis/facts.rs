@@ -236,7 +236,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Fixed(0),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(1, u32::MAX, "COPY counts from 1"),
+            operand: range(1, u32::MAX, "1 is the top of the stack"),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -247,7 +247,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Fixed(0),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(2, u32::MAX, "SWAP counts from 2"),
+            operand: range(2, u32::MAX, "2 swaps the top two items"),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -269,7 +269,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(2, 3, "a slice has 2 or 3 parts"),
+            operand: range(2, 3, "the parts of the slice: start, stop and maybe step"),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -285,7 +285,11 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Fixed(1),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: ANY,
+            operand: range(
+                1,
+                u32::MAX,
+                "1 is the slot below the value it adds",
+            ),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -296,7 +300,11 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Fixed(2),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: ANY,
+            operand: range(
+                1,
+                u32::MAX,
+                "1 is the slot below the key and value it adds",
+            ),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -367,8 +375,20 @@ pub const fn facts(op: Op) -> OpFacts {
             functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
+        // 3.11-3.13: bit 0 says a dict of keyword arguments is there; 3.14
+        // gave up the argument.
+        Op::CALL_FUNCTION_EX => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(0, 1, "0 without keyword arguments, 1 with a dict of them"),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
         Op::BUILD_CONST_KEY_MAP
-        | Op::CALL_FUNCTION_EX
         | Op::DELETE_DEREF
         | Op::END_ASYNC_FOR
         | Op::END_FOR
@@ -429,7 +449,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(0, 255, "it loads 0 to 255"),
+            operand: ANY,
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -556,13 +576,11 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::DELETE_ATTR
         | Op::FORMAT_SIMPLE
         | Op::GET_AITER
-        | Op::GET_AWAITABLE
         | Op::GET_ITER
         | Op::GET_YIELD_FROM_ITER
         | Op::LOAD_ATTR
         | Op::LOAD_FROM_DICT_OR_DEREF
         | Op::LOAD_METHOD
-        | Op::MAKE_FUNCTION
         | Op::POP_EXCEPT
         | Op::POP_ITER
         | Op::POP_TOP
@@ -688,7 +706,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(0, 1, "it is 0 or 1 (negated)"),
+            operand: range(0, 1, "1 negates the test"),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -719,13 +737,51 @@ pub const fn facts(op: Op) -> OpFacts {
             functions: FunctionUse::Takes,
             runs: Runs::Always,
         },
+        // Beyond 2, the argument only chooses the message of the TypeError
+        // for an object that cannot be awaited.
+        Op::GET_AWAITABLE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(
+                0,
+                2,
+                "0 for an await, 1 after __aenter__, 2 after __aexit__",
+            ),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // 3.11-3.12 take the four flag bits (3.13 moved them to
+        // SET_FUNCTION_ATTRIBUTE; its argument is then 0).
+        Op::MAKE_FUNCTION => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: range(
+                0,
+                15,
+                "flags 1 (defaults), 2 (kwdefaults), 4 (annotations) and 8 (closure)",
+            ),
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
         Op::FORMAT_VALUE => OpFacts {
             flow: Flow::Next,
             reads: Reads::FormatValue,
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: ANY,
+            operand: range(
+                0,
+                7,
+                "a conversion 0 to 3 (none, str, repr, ascii), plus 4 with a spec",
+            ),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -736,7 +792,11 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: ANY,
+            operand: range(
+                0,
+                15,
+                "a conversion 0 to 3 (none, str, repr, ascii) times 4, plus 1 with a spec, plus 2 as the compiler writes it",
+            ),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -815,7 +875,7 @@ pub const fn facts(op: Op) -> OpFacts {
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
-            operand: range(0, 2, "it takes 0, 1 or 2 values"),
+            operand: range(0, 2, "0 re-raises, 1 raises a value, 2 raises it from a cause"),
             sequence: Sequence::Free,
             functions: FunctionUse::Takes,
             runs: Runs::Always,
@@ -956,6 +1016,7 @@ pub fn removes(table: &OpcodeTable, op: &OpInfo, arg: u32, depth: usize) -> usiz
 
 #[cfg(test)]
 mod tests {
+    use super::{facts, Operand};
     use crate::versions::Version;
     use std::path::Path;
 
@@ -1096,6 +1157,28 @@ mod tests {
     /// No instruction is named by a string in the analyses: each fact is
     /// the table's, or an exhaustive match on `Op`, so a new instruction
     /// cannot fall into a default unnoticed.
+    /// An argument's accepted values have one owner: a range every
+    /// version shares (`facts`) or the version's own list, not both; and a
+    /// version lists an instruction once, with an argument it has.
+    #[test]
+    fn operand_values_have_one_owner() {
+        for &v in Version::ALL {
+            let t = v.table();
+            for (k, ov) in t.operand_values.iter().enumerate() {
+                assert_eq!(facts(ov.op).operand, Operand::Any, "{v}: {:?}", ov.op);
+                assert!(
+                    t.operand_values[..k].iter().all(|o| o.op != ov.op),
+                    "{v}: {:?} listed twice",
+                    ov.op
+                );
+                let info = t.by_op(ov.op).expect("listed instructions exist");
+                assert!(info.has_arg(), "{v}: {} has no argument", info.name);
+                assert!(ov.accepts(0) && ov.accepts(ov.max | ov.flags));
+                assert!(!ov.accepts((ov.max | ov.flags) + 1));
+            }
+        }
+    }
+
     #[test]
     fn the_analyses_spell_no_instruction_name() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");

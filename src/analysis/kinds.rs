@@ -33,7 +33,7 @@ use super::facts::{
 };
 use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
 use crate::code::{kind, Obj, PyStr};
-use crate::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, CloseMark, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -57,6 +57,11 @@ const OTHER: u16 = 1 << 13;
 /// iterator when that code is a generator (3.14 iterates `all(genexpr)`
 /// and kin without GET_ITER).
 const GENCALL: u16 = 1 << 14;
+/// An object known not to be a bool and of none of the kinds above: an
+/// int, float, complex or bytes constant, a small int.
+const NOT_BOOL: u16 = 1 << 15;
+/// The kinds that may be a bool: only what nothing is known about.
+const MAYBE_BOOL: u16 = OTHER | GENCALL;
 
 /// `n` or `m` not known.
 const UNKNOWN: u32 = u32::MAX;
@@ -147,6 +152,7 @@ fn describe(bits: u16) -> String {
         (STR, "a str"),
         (OTHER, "an object of unknown type"),
         (GENCALL, "what a call returns"),
+        (NOT_BOOL, "a number (or bytes)"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -433,6 +439,7 @@ pub struct Finding {
     /// The exception-table entry whose handler depth is the cause, for a
     /// note on the `.except` line that gave it.
     pub except: Option<usize>,
+    pub help: Option<String>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -544,7 +551,28 @@ impl Analysis<'_> {
             message,
             note,
             except: None,
+            help: None,
         });
+    }
+
+    /// [`Self::report`], with help.
+    fn report_help(
+        &mut self,
+        at: usize,
+        code: &'static str,
+        message: String,
+        note: Option<(usize, String)>,
+        help: &str,
+    ) {
+        self.report(at, code, message, note);
+        if let Some(f) = self
+            .out
+            .findings
+            .last_mut()
+            .filter(|f| f.at == at && f.code == code)
+        {
+            f.help.get_or_insert_with(|| help.to_string());
+        }
     }
 
     fn name(&self, i: usize) -> &'static str {
@@ -560,6 +588,56 @@ impl Analysis<'_> {
 
     // -----------------------------------------------------------------
     // Sequences
+
+    /// A yield marked as enclosed by no handler but the generator's own
+    /// (`close_mark`) must be so: the first exception entry covering it
+    /// (the one CPython finds) sends exceptions to the generator's
+    /// catch-all. Otherwise `close()` would skip the handler that does
+    /// enclose it (a `finally` would not run).
+    fn close_marks(&mut self) {
+        let inp = self.inp;
+        let t = inp.table;
+        for (y, ins) in inp.instrs.iter().enumerate() {
+            if ins.op.map(|o| o.op) != Some(Op::YIELD_VALUE) || !self.live(y) {
+                continue;
+            }
+            let (at, marked) = match t.close_mark {
+                CloseMark::Absent => continue,
+                CloseMark::ResumeFlag => {
+                    let next = inp.instrs.get(y + 1);
+                    let flags = t.operand_values(Op::RESUME).map_or(0, |v| v.flags);
+                    match next {
+                        Some(r) if r.op.map(|o| o.op) == Some(Op::RESUME) => {
+                            (y + 1, r.arg & flags != 0)
+                        }
+                        _ => continue,
+                    }
+                }
+            };
+            if !marked {
+                continue;
+            }
+            let Some(e) = inp.excepts.iter().find(|e| e.start <= y && y < e.end) else {
+                continue;
+            };
+            // A `yield from` or `await` is covered by its own
+            // `CLEANUP_THROW`, which the compiler does not count: what
+            // encloses it is not in a flat table.
+            let cleanup_throw = inp.instrs.get(e.handler).and_then(|x| x.op).map(|o| o.op)
+                == Some(Op::CLEANUP_THROW);
+            if cleanup_throw || is_stopiteration_handler(t, inp.instrs, e.handler) {
+                continue;
+            }
+            let handler = e.handler.min(inp.instrs.len().saturating_sub(1));
+            self.report_help(
+                at,
+                "invalid-operand",
+                "this RESUME's flag says no handler but the generator's own encloses the yield before it, but another handler does: close() would skip it, and a `finally` there would not run".into(),
+                Some((handler, "the handler that encloses the yield".into())),
+                "leave the flag out: it marks only a yield that nothing but the generator's catch-all covers",
+            );
+        }
+    }
 
     fn structure(&mut self) {
         let inp = self.inp;
@@ -591,6 +669,8 @@ impl Analysis<'_> {
                 );
             }
         }
+
+        self.close_marks();
 
         for i in 0..n {
             if !self.live(i) {
@@ -1211,6 +1291,27 @@ impl Analysis<'_> {
         }
     }
 
+    /// Checks that a slot that must be an exact bool is not proven to be
+    /// something else on some path. Unknown objects may be bools, so only
+    /// the kinds the analysis knows are not bools are reported.
+    fn need_bool(&mut self, i: usize, s: Slot) {
+        let not_bool = s.bits & !(MAYBE_BOOL | NULL);
+        if not_bool == 0 {
+            return;
+        }
+        let some = if s.bits & (MAYBE_BOOL | NULL) == 0 {
+            ""
+        } else {
+            "on some path "
+        };
+        let m = format!(
+            "{} needs an exact bool, but {some}receives {}: CPython compares it with True or False by identity and misreads any other object",
+            self.name(i),
+            describe(not_bool)
+        );
+        self.report_help(i, "operand-kind", m, None, "insert `TO_BOOL` before it");
+    }
+
     /// Checks that a slot holds only the kinds in `want`.
     fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
         if s.bits & NULL != 0 && want & NULL == 0 {
@@ -1319,6 +1420,9 @@ impl Analysis<'_> {
                         n: a,
                         ..Slot::of(CODE)
                     },
+                    Some(Obj::Int(_) | Obj::Float(_) | Obj::Complex(..) | Obj::Bytes(_)) => {
+                        Slot::of(NOT_BOOL)
+                    }
                     _ => other,
                 };
                 slot.id = id(0);
@@ -1343,11 +1447,13 @@ impl Analysis<'_> {
                 };
                 push.push(Slot { id: id(0), ..slot });
             }
-            Op::LOAD_SMALL_INT
-            | Op::LOAD_ASSERTION_ERROR
-            | Op::LOAD_BUILD_CLASS
-            | Op::LOAD_NAME
-            | Op::LOAD_LOCALS => push.push(Slot { id: id(0), ..other }),
+            Op::LOAD_SMALL_INT => push.push(Slot {
+                id: id(0),
+                ..Slot::of(NOT_BOOL)
+            }),
+            Op::LOAD_ASSERTION_ERROR | Op::LOAD_BUILD_CLASS | Op::LOAD_NAME | Op::LOAD_LOCALS => {
+                push.push(Slot { id: id(0), ..other })
+            }
             Op::LOAD_GLOBAL => {
                 let v = if self.names_conditional(argc >> 1, false) {
                     Slot {
@@ -1809,16 +1915,9 @@ impl Analysis<'_> {
                 }
                 let dd = s.stack.len();
                 if argc == 0 {
-                    // It would work on the slot it has just popped.
-                    self.report(
-                        i,
-                        "invalid-operand",
-                        format!(
-                            "{} 0 names the slot it pops: the collection is at 1 or deeper",
-                            self.name(i)
-                        ),
-                        None,
-                    );
+                    // It would work on the slot it has just popped: an
+                    // operand out of range (`facts`), reported by the
+                    // verifier.
                     generic = true;
                 } else if argc <= dd {
                     let target = s.stack[dd - argc];
@@ -2074,6 +2173,16 @@ impl Analysis<'_> {
                 }
                 push.push(other);
             }
+            // Truth tests: from 3.13 they take an exact bool and test it by
+            // identity. Past that, the generic rule.
+            Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::UNARY_NOT => {
+                if inp.table.truth_tests_need_bool {
+                    if let Some(v) = s.stack.last().copied() {
+                        self.need_bool(i, v);
+                    }
+                }
+                generic = true;
+            }
             // Nothing this analysis models beyond the generic rule (the
             // guarded arms above fall back to it too).
             Op::ASYNC_GEN_WRAP
@@ -2137,8 +2246,6 @@ impl Analysis<'_> {
             | Op::POP_JUMP_BACKWARD_IF_TRUE
             | Op::POP_JUMP_FORWARD_IF_FALSE
             | Op::POP_JUMP_FORWARD_IF_TRUE
-            | Op::POP_JUMP_IF_FALSE
-            | Op::POP_JUMP_IF_TRUE
             | Op::PRECALL
             | Op::PRINT_EXPR
             | Op::RAISE_VARARGS
@@ -2152,7 +2259,6 @@ impl Analysis<'_> {
             | Op::TO_BOOL
             | Op::UNARY_INVERT
             | Op::UNARY_NEGATIVE
-            | Op::UNARY_NOT
             | Op::UNARY_POSITIVE
             | Op::UNPACK_EX
             | Op::UNPACK_SEQUENCE => generic = true,

@@ -7,7 +7,7 @@ use super::facts::{facts, Operand};
 use super::stack::{FlowExcept, Problem, StackResult};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Instr, NameRef};
-use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable};
+use crate::versions::{ArgKind, CompareEncoding, OpInfo, OpcodeTable, COMPARE_MASKS};
 use rustc_hash::FxHashMap;
 
 /// What the verifier needs to know about one assembled block.
@@ -191,9 +191,26 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             )
         };
         let range = facts(op.op).operand;
+        // An instruction without an argument ignores its byte.
+        let has_arg = op.arg != ArgKind::None;
         let problem = match (range, op.arg) {
+            _ if !has_arg => None,
             (Operand::Range { min, max, why }, _) if !(min..=max).contains(&a) => {
-                Some(bad_range(why.into()))
+                let values = match (min, max) {
+                    (m, u32::MAX) => format!("{m} or more"),
+                    (m, n) if n == m + 1 => format!("{m} or {n}"),
+                    (m, n) => format!("{m} to {n}"),
+                };
+                Some(bad_range(format!("it takes {values} ({why})")))
+            }
+            _ if t.operand_values(op.op).is_some_and(|v| !v.accepts(a)) => {
+                let v = t.operand_values(op.op).expect("checked above");
+                Some(bad_range(format!(
+                    "in Python {} it takes {} ({})",
+                    t.version,
+                    v.values_text(),
+                    v.meaning
+                )))
             }
             (_, ArgKind::Compare) => {
                 let idx = match t.compare {
@@ -201,8 +218,27 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     CompareEncoding::Masked => a >> 4,
                     CompareEncoding::MaskedBool => a >> 5,
                 };
-                (idx as usize >= t.cmp_ops.len())
-                    .then(|| bad_range(format!("there are {} comparisons", t.cmp_ops.len())))
+                let mask = match t.compare {
+                    CompareEncoding::Index => None,
+                    CompareEncoding::Masked | CompareEncoding::MaskedBool => Some(a & 15),
+                };
+                let want = COMPARE_MASKS.get(idx as usize).copied();
+                if idx as usize >= t.cmp_ops.len() {
+                    Some(bad_range(format!(
+                        "the comparison index is {idx}, and there are {} comparisons",
+                        t.cmp_ops.len()
+                    )))
+                } else if let (Some(m), Some(w)) = (mask, want) {
+                    (m != w).then(|| {
+                        bad_range(format!(
+                            "`{}` needs the outcome mask {w} in its low four bits, not {m}: the specialized forms answer from the mask alone",
+                            t.cmp_ops[idx as usize]
+                        ))
+                        .help("write the comparison symbolically (`COMPARE_OP <`), which sets the mask")
+                    })
+                } else {
+                    None
+                }
             }
             (_, ArgKind::BinaryOp) if a as usize >= t.nb_ops.len() => Some(bad_range(format!(
                 "there are {} binary operators",
@@ -290,6 +326,9 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         }
         if let Some(k) = f.except {
             d.notes.extend(causes.of_entry(k));
+        }
+        if let Some(h) = &f.help {
+            d = d.help(h.clone());
         }
         out.push(d);
     }

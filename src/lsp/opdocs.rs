@@ -61,12 +61,12 @@ fn base_description(name: &str) -> Option<&'static str> {
              up to three may be chained to build operands wider than one byte."
         }
         "RESUME" => {
-            "Marks where a frame starts or resumes running, and checks for interrupts \
-             and instrumentation. The low two bits of the operand say where: 0 \
-             function start, 1 after `yield`, 2 after `yield from`, 3 after `await`. \
-             From 3.13, 4 (3.13-3.14) or 8 (3.15) is added when exactly one \
-             exception-table region encloses the yield, as for a plain `yield` in a \
-             generator's body: `RESUME 5`, in 3.15 `RESUME 9`."
+            "Marks where a frame starts or resumes, and checks for pending \
+             interrupts and instrumentation. The operand says where: 0 at the start, \
+             1 after `yield`, 2 after `yield from`, 3 after `await`, 4 (3.15) at the \
+             start of a generator expression; plus 4 (3.13-3.14) or 8 (3.15) after a \
+             yield that only the generator's own handler encloses, so that \
+             `close()` ends it without throwing in. No other value is valid."
         }
         "TRACE_RECORD" => {
             "Used by the JIT while it records a trace (3.15+): the interpreter \
@@ -293,8 +293,9 @@ fn base_description(name: &str) -> Option<&'static str> {
         "UNARY_NEGATIVE" => "Replaces TOS with `-TOS`.",
         "UNARY_INVERT" => "Replaces TOS with `~TOS`.",
         "UNARY_NOT" => {
-            "Replaces TOS with `not TOS`. In 3.13+ TOS is already a bool, converted \
-             by a preceding `TO_BOOL`."
+            "Replaces TOS with `not TOS`. In 3.13+ TOS must be an exact bool (from \
+             `TO_BOOL`, a comparison...): the interpreter tests it by identity, and \
+             misreads anything else."
         }
         "TO_BOOL" => "Replaces TOS with `bool(TOS)` (3.13+).",
         "BINARY_OP" => {
@@ -308,7 +309,9 @@ fn base_description(name: &str) -> Option<&'static str> {
             "Pops two values and pushes the result of comparing them with `<`, \
              `<=`, `==`, `!=`, `>` or `>=`. The comparison is the operand in 3.11, \
              `operand >> 4` in 3.12 and `operand >> 5` in 3.13+, where bit 4 also \
-             asks for the result as a bool; the low bits are specializer hints."
+             asks for the result as a bool. The low four bits are the outcomes that \
+             make it true (1 unordered, 2 less, 4 greater, 8 equal): the specialized \
+             forms answer from them alone, so they must be those of the operator."
         }
         "IS_OP" => {
             "Pops two values and pushes whether they are the same object; operand 1 \
@@ -494,13 +497,13 @@ fn base_description(name: &str) -> Option<&'static str> {
         }
         "POP_JUMP_IF_TRUE" => {
             "Pops TOS and jumps forward by `operand` if it is true (3.12+). 3.12 \
-             tests any object; 3.13+ expects an exact bool from `TO_BOOL` or a \
-             comparison."
+             tests any object; 3.13+ needs an exact bool (from `TO_BOOL` or a \
+             comparison) and takes anything but `True` for false."
         }
         "POP_JUMP_IF_FALSE" => {
             "Pops TOS and jumps forward by `operand` if it is false (3.12+). 3.12 \
-             tests any object; 3.13+ expects an exact bool from `TO_BOOL` or a \
-             comparison."
+             tests any object; 3.13+ needs an exact bool (from `TO_BOOL` or a \
+             comparison) and takes anything but `False` for true."
         }
         "POP_JUMP_IF_NONE" => "Pops TOS and jumps forward by `operand` if it is None (3.12+).",
         "POP_JUMP_IF_NOT_NONE" => {
@@ -564,11 +567,10 @@ fn base_description(name: &str) -> Option<&'static str> {
         // ---- Generators, coroutines and async --------------------------------
         "YIELD_VALUE" => {
             "Pops TOS and yields it from the generator; when the generator resumes, \
-             the value sent in is pushed. 3.11: no operand. 3.12: the operand counts \
-             the exception-table regions enclosing the yield, the generator's own \
-             StopIteration handler included; at 1, `close()` ends the generator \
-             without throwing into it. 3.13+: 1 inside `yield from` or `await`, 0 \
-             otherwise."
+             the value sent in is pushed. In 3.12 the operand counts the handlers \
+             around the yield (nothing reads it). In 3.13+ \
+             it is 1 inside `yield from` or `await`, else 0; it sets the \
+             generator's state, and other values make the yield a return."
         }
         "GET_YIELD_FROM_ITER" => {
             "Leaves TOS alone if it is a generator (or a coroutine, inside a \
@@ -587,7 +589,7 @@ fn base_description(name: &str) -> Option<&'static str> {
             "Ends a `yield from` or `await` loop, at the label of its `SEND` (3.12+): \
              pops the receiver from under TOS, keeping the returned value on top. In \
              3.15 the receiver takes two slots, the awaitable and the NULL above it, \
-             and both go."
+             and both go. No operand."
         }
         "CLEANUP_THROW" => {
             "Handles an exception that `throw()` or `close()` raised in a `yield \
@@ -600,7 +602,8 @@ fn base_description(name: &str) -> Option<&'static str> {
         "GET_AWAITABLE" => {
             "Replaces the awaitable at TOS with the iterator that `await` drives \
              (the coroutine itself, or what `__await__` returns). The operand only \
-             tunes error messages: 1 after `__aenter__`, 2 after `__aexit__`."
+             tunes error messages: 0 for `await`, 1 after `__aenter__`, 2 after \
+             `__aexit__` (nothing above 2)."
         }
         "GET_AITER" => "Replaces TOS with `TOS.__aiter__()`, for `async for`.",
         "GET_ANEXT" => {

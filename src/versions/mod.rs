@@ -292,6 +292,84 @@ pub struct VersionSpec {
     pub marshal_slices: bool,
     /// Marshal has the frozendict type (`}`).
     pub marshal_frozendict: bool,
+    /// The arguments of the instructions whose accepted values differ
+    /// between versions (`RESUME`, `YIELD_VALUE`...). Ranges that every
+    /// version shares are `analysis::facts`'s (`Operand::Range`); an
+    /// instruction is in one place or the other, never both.
+    pub operand_values: &'static [OperandValues],
+    /// `POP_JUMP_IF_TRUE`, `POP_JUMP_IF_FALSE` and `UNARY_NOT` take an
+    /// exact bool (what `TO_BOOL` leaves) and test it by identity: any
+    /// other object counts as false (`POP_JUMP_IF_TRUE` falls through on
+    /// `1`). Otherwise they ask the object's truth themselves.
+    pub truth_tests_need_bool: bool,
+    /// Where a yield says that no handler but the generator's own encloses
+    /// it, which lets `close()` finish the generator without throwing
+    /// `GeneratorExit` into it.
+    pub close_mark: CloseMark,
+}
+
+/// How a version marks a yield that only the generator's own handler
+/// encloses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseMark {
+    /// 3.11-3.12: not at all; `close()` always throws in. (3.12's
+    /// `YIELD_VALUE` counts the handlers around it, but nothing reads it.)
+    Absent,
+    /// 3.13+: the flag bits of the `RESUME` after the yield (the `flags`
+    /// of its `operand_values`).
+    ResumeFlag,
+}
+
+/// The arguments one instruction accepts in one version: a field in the
+/// bits of `field` that holds 0 to `max`, and beside it any of the flag bits
+/// `flags`; nothing else. (A plain range from 0 is a field of every bit.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperandValues {
+    pub op: Op,
+    pub field: u32,
+    pub max: u32,
+    pub flags: u32,
+    /// What the values mean, in the diagnostic and the docs.
+    pub meaning: &'static str,
+}
+
+impl OperandValues {
+    /// Values 0 to `max`.
+    pub const fn upto(op: Op, max: u32, meaning: &'static str) -> Self {
+        OperandValues {
+            op,
+            field: u32::MAX,
+            max,
+            flags: 0,
+            meaning,
+        }
+    }
+
+    pub fn accepts(&self, a: u32) -> bool {
+        a & self.field <= self.max && a & !(self.field | self.flags) == 0
+    }
+
+    /// The accepted values in words: "0 to 3", "0 to 3, or any of them
+    /// plus 4".
+    pub fn values_text(&self) -> String {
+        let base = match self.max {
+            0 => "0".to_string(),
+            1 => "0 or 1".to_string(),
+            m => format!("0 to {m}"),
+        };
+        match self.flags {
+            0 => base,
+            f => format!("{base}, or any of them plus {f}"),
+        }
+    }
+}
+
+impl VersionSpec {
+    /// What this version accepts as `op`'s argument, where that is the
+    /// version's own.
+    pub fn operand_values(&self, op: Op) -> Option<&'static OperandValues> {
+        self.operand_values.iter().find(|v| v.op == op)
+    }
 }
 
 /// Indexed view of one version's instruction list.

@@ -19,7 +19,8 @@
 //! table against a live `python3.11`.
 
 use super::{
-    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS,
+    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, OperandValues, VersionSpec,
+    MAKE_FUNCTION_FLAGS, NB_OPS,
 };
 
 /// Builds one `OpInfo` constant per line and the table listing them all.
@@ -254,6 +255,18 @@ instructions! {
     UNPACK_SEQUENCE_TWO_TUPLE     = 180  => UNPACK_SEQUENCE;
 }
 
+/// `RESUME`'s argument says where it stands, and only 0 and 1 let the
+/// interpreter stop for signals and thread switches there; from 2 on, a
+/// suspended generator is taken to be delegating (`gi_yieldfrom`, and
+/// `throw()` and `close()` go to the stack top).
+pub(super) const RESUME_WHERE: OperandValues = OperandValues::upto(
+    Op::RESUME,
+    3,
+    "0 where the code starts, 1 after a yield, 2 after a yield from, 3 after an await",
+);
+
+pub(super) const OPERAND_VALUES: &[OperandValues] = &[RESUME_WHERE];
+
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
@@ -279,4 +292,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: false,
     marshal_slices: false,
     marshal_frozendict: false,
+    operand_values: OPERAND_VALUES,
+    truth_tests_need_bool: false,
+    close_mark: super::CloseMark::Absent,
 };

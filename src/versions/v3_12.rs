@@ -30,7 +30,8 @@
 
 use super::v3_11::instructions;
 use super::{
-    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec, MAKE_FUNCTION_FLAGS, NB_OPS,
+    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, OperandValues, VersionSpec,
+    MAKE_FUNCTION_FLAGS, NB_OPS,
 };
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
@@ -268,6 +269,12 @@ const INTRINSIC2: &[&str] = &[
     "INTRINSIC_SET_FUNCTION_TYPE_PARAMS",
 ];
 
+/// `RESUME` as in 3.11. `YIELD_VALUE`'s argument is the number of
+/// exception handlers around the yield, the generator's own included; the
+/// interpreter does not read it (seen: 0, 1 and 7 in place of 2 leave a
+/// `finally` that `close()` runs as it was), so any number runs.
+const OPERAND_VALUES: &[OperandValues] = &[super::v3_11::RESUME_WHERE];
+
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
@@ -293,4 +300,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: true,
     marshal_slices: false,
     marshal_frozendict: false,
+    operand_values: OPERAND_VALUES,
+    truth_tests_need_bool: false,
+    close_mark: super::CloseMark::Absent,
 };

@@ -28,7 +28,9 @@
 
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
-use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec, NB_OPS};
+use super::{
+    ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, OperandValues, VersionSpec, NB_OPS,
+};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the
@@ -277,6 +279,30 @@ pub(super) const FUNCTION_ATTR_FLAGS: &[(u32, &str)] = &[
     (0x08, "closure"),
 ];
 
+/// `RESUME`: where it stands in its low two bits, as in 3.12, and 4 when
+/// the yield before it has no handler around it but the generator's own
+/// (`close()` then finishes the generator without throwing
+/// `GeneratorExit` into it).
+pub(super) const RESUME_WHERE_DEPTH1: OperandValues = OperandValues {
+    op: Op::RESUME,
+    field: 3,
+    max: 3,
+    flags: 4,
+    meaning: "0 where the code starts, 1 after a yield, 2 after a yield from, 3 after an await; plus 4 after a yield that no handler of its own encloses",
+};
+
+/// `YIELD_VALUE`: the generator's state becomes "suspended" plus the
+/// argument, so 1 marks a yield inside `yield from` or `await`; 2 leaves
+/// it "executing" (the next `send` raises ValueError) and 3 or more
+/// "completed" or past it (the yield acts as a return).
+pub(super) const YIELD_STATE: OperandValues = OperandValues::upto(
+    Op::YIELD_VALUE,
+    1,
+    "0 for a yield, 1 for the yield inside a yield from or an await",
+);
+
+pub(super) const OPERAND_VALUES: &[OperandValues] = &[RESUME_WHERE_DEPTH1, YIELD_STATE];
+
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
@@ -302,4 +328,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: true,
     marshal_slices: false,
     marshal_frozendict: false,
+    operand_values: OPERAND_VALUES,
+    truth_tests_need_bool: true,
+    close_mark: super::CloseMark::ResumeFlag,
 };

@@ -30,7 +30,7 @@
 use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
 use super::v3_13::INTRINSIC2;
-use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec};
+use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, OperandValues, VersionSpec};
 
 /// The argument as `stack_effect` sees it: a C `int`. (CPython refuses
 /// arguments of 2**31 and more before it gets this far, so only the
@@ -303,6 +303,17 @@ pub(super) const FUNCTION_ATTR_FLAGS: &[(u32, &str)] = &[
     (0x10, "annotate"),
 ];
 
+/// `LOAD_SMALL_INT`: an index into the small ints the interpreter keeps,
+/// 0 to 256 (257 reads past them).
+const SMALL_INTS_256: OperandValues =
+    OperandValues::upto(Op::LOAD_SMALL_INT, 256, "the small ints CPython 3.14 keeps");
+
+const OPERAND_VALUES: &[OperandValues] = &[
+    super::v3_13::RESUME_WHERE_DEPTH1,
+    super::v3_13::YIELD_STATE,
+    SMALL_INTS_256,
+];
+
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS_314,
@@ -328,4 +339,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: true,
     marshal_slices: true,
     marshal_frozendict: false,
+    operand_values: OPERAND_VALUES,
+    truth_tests_need_bool: true,
+    close_mark: super::CloseMark::ResumeFlag,
 };

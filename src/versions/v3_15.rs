@@ -26,7 +26,7 @@ use super::v3_11::instructions;
 use super::v3_12::INTRINSIC1;
 use super::v3_13::INTRINSIC2;
 use super::v3_14::{FUNCTION_ATTR_FLAGS, NB_OPS_314, SPECIAL_METHODS};
-use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, VersionSpec};
+use super::{ArgKind, CompareEncoding, ForIterExit, Op, OpInfo, OperandValues, VersionSpec};
 
 /// The argument as `stack_effect` sees it: a C `int`.
 fn int(arg: u32) -> i32 {
@@ -292,6 +292,36 @@ const COMMON_CONSTANTS: &[&str] = &[
     "-1",
 ];
 
+/// `RESUME`: 3.15 adds 4, the start of a generator expression before its
+/// `RETURN_GENERATOR`, so where it stands takes three bits, and the
+/// "no handler of its own" mark moves to 8.
+const RESUME_WHERE_315: OperandValues = OperandValues {
+    op: Op::RESUME,
+    field: 7,
+    max: 4,
+    flags: 8,
+    meaning: "0 where the code starts, 1 after a yield, 2 after a yield from, 3 after an await, 4 where a generator expression starts; plus 8 after a yield that no handler of its own encloses",
+};
+
+/// `GET_ITER`: 0 for iteration, 1 to 3 for `yield from` (with the check
+/// of coroutines the compiler asks for).
+const GET_ITER_HOW: OperandValues =
+    OperandValues::upto(Op::GET_ITER, 3, "0 to iterate, 1 to 3 for a yield from");
+
+/// `LOAD_SMALL_INT`: 3.15 keeps the ints 0 to 1024 (1025 reads past them).
+const SMALL_INTS_1024: OperandValues = OperandValues::upto(
+    Op::LOAD_SMALL_INT,
+    1024,
+    "the small ints CPython 3.15 keeps",
+);
+
+const OPERAND_VALUES: &[OperandValues] = &[
+    RESUME_WHERE_315,
+    super::v3_13::YIELD_STATE,
+    GET_ITER_HOW,
+    SMALL_INTS_1024,
+];
+
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS_314,
@@ -319,4 +349,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     linetable_merges_runs: true,
     marshal_slices: true,
     marshal_frozendict: true,
+    operand_values: OPERAND_VALUES,
+    truth_tests_need_bool: true,
+    close_mark: super::CloseMark::ResumeFlag,
 };

@@ -7,7 +7,9 @@ usage:
       Compiles the named standard-library modules with the running
       interpreter into OUT (email.message -> OUT/email/message.pyc).
   mutants.py run LIST RESULTS [--timeout SECONDS]
-      Native CPython only. LIST has lines `ID<TAB>PYC<TAB>MODULE`; each
+      Native CPython only. LIST has lines `ID<TAB>PYC<TAB>MODULE[<TAB>ORIG]`,
+      ORIG the unmutated code's .pyc when the mutant promises its
+      behaviour (see "Misruns" below); each
       mutant runs in a child process of its own (a fork of this one, made
       after MODULE is imported, so the child starts from the real module's
       globals without paying for the import). Appends `ID<TAB>OUTCOME<TAB>
@@ -22,6 +24,18 @@ Outcomes:
   crash      natively: killed by a signal it did not ask for (SIGSEGV,
              SIGABRT, ...); in WebAssembly: a trap or fatal error
   exit       natively: the child ended with a status and no report
+  misrun     the mutant promised the unmutated behaviour (it came with an
+             ORIG) and did otherwise
+
+Misruns: with an ORIG, the original runs, then the mutant, then the
+original again, the same way, each leaving a summary of every call (the
+type of what it returned and, for None, bools, numbers, short strings and
+bytes and containers of them, the value; each value a generator yields; or
+the type of the exception; a module or class body: the names it binds).
+If the two runs of the original agree and the mutant's summary differs, it
+is a misrun (detail: the first call that differs). When the original's two
+runs disagree, its results depend on time, state or chance, and the
+mutant's outcome is reported as usual.
 
 What a mutant runs: a module body is executed in a fresh namespace named
 after its module; a class body is executed with a fresh namespace as its
@@ -305,12 +319,30 @@ def _cells(code, real):
     return tuple(types.CellType(None) for _ in range(n))
 
 
-def _drive(r):
-    """Runs a generator, coroutine or async generator for a while."""
+def summary(v, depth=0):
+    """What a value is, for comparing two runs: the type, and the value
+    itself for plain values (and containers of them) whose text does not
+    depend on addresses."""
+    t = type(v)
+    if v is None or t in (bool, int, float, complex):
+        return repr(v)
+    if t in (str, bytes):
+        return repr(v[:80]) + ("..%d" % len(v) if len(v) > 80 else "")
+    if t in (tuple, list) and depth < 2:
+        return "%s[%s]" % (t.__name__, ", ".join(summary(x, depth + 1) for x in v[:8]) + (", ..%d" % len(v) if len(v) > 8 else ""))
+    if t in (dict, set, frozenset):
+        return "%s of %d" % (t.__name__, len(v))
+    return t.__name__
+
+
+def _drive(r, sig=None):
+    """Runs a generator, coroutine or async generator for a while; with
+    `sig`, notes what the generator yields."""
     if isinstance(r, types.GeneratorType):
         try:
-            for _ in zip(range(100), r):
-                pass
+            for _, x in zip(range(100), r):
+                if sig is not None:
+                    sig.append("yield " + summary(x))
         finally:
             r.close()
     elif isinstance(r, types.CoroutineType):
@@ -378,17 +410,24 @@ def _patterns(code, real, owner):
     return out
 
 
-def run_code(code, modname):
-    """Runs one mutant code object; returns (outcome, detail)."""
+def run_code(code, modname, sig=None):
+    """Runs one mutant code object; returns (outcome, detail). With `sig`,
+    appends a summary of how each call ended (see "Misruns")."""
     first_exc = None
     returned = False
 
     def note(e):
         nonlocal first_exc
+        if sig is not None:
+            sig.append("raised " + type(e).__name__)
         if first_exc is None:
             first_exc = type(e).__name__
             if isinstance(e, Blocked):
                 first_exc += " (%s)" % e
+
+    def bound(ns):
+        if sig is not None:
+            sig.append("bound " + " ".join(sorted(k for k in ns if isinstance(k, str) and not k.startswith("__"))[:60]))
 
     qual = getattr(code, "co_qualname", code.co_name)
     _state["mutant"] = True
@@ -399,6 +438,7 @@ def run_code(code, modname):
             try:
                 exec(code, g)
                 returned = True
+                bound(g)
             except BaseException as e:
                 note(e)
         elif not code.co_flags & CO_OPTIMIZED:
@@ -408,6 +448,7 @@ def run_code(code, modname):
             try:
                 exec(code, g, ns, closure=_cells(code, None))
                 returned = True
+                bound(ns)
             except BaseException as e:
                 note(e)
         else:
@@ -421,7 +462,10 @@ def run_code(code, modname):
                 f.__kwdefaults__ = real.__kwdefaults__
             for args, kwargs in _patterns(code, real, owner):
                 try:
-                    _drive(f(*args, **kwargs))
+                    r = f(*args, **kwargs)
+                    if sig is not None:
+                        sig.append("returned " + summary(r))
+                    _drive(r, sig)
                     returned = True
                 except BaseException as e:
                     note(e)
@@ -432,6 +476,34 @@ def run_code(code, modname):
     if returned:
         return "ok", ""
     return "exception", first_exc or "?"
+
+
+def run_compared(code, orig, modname):
+    """The mutant `code` between two runs of the unmutated `orig`: a misrun
+    when those two agree and the mutant does otherwise."""
+    before, got, after = [], [], []
+    try:
+        run_code(orig, modname, before)
+    finally:
+        _restore_quietly()
+    try:
+        outcome, detail = run_code(code, modname, got)
+    finally:
+        _restore_quietly()
+    run_code(orig, modname, after)
+    if before == after and got != before:
+        k = next((i for i, (a, b) in enumerate(zip(before, got)) if a != b), min(len(before), len(got)))
+        a = before[k] if k < len(before) else "nothing"
+        b = got[k] if k < len(got) else "nothing"
+        return "misrun", "call %d: the original %s, the mutant %s" % (k, a, b)
+    return outcome, detail
+
+
+def _restore_quietly():
+    try:
+        _restore()
+    except BaseException:
+        pass
 
 
 def load_pyc(data):
@@ -575,16 +647,20 @@ def tidy_fds(open_fds):
         _state["parent"] = False
 
 
-def run_one(data, modname):
+def run_one(data, modname, orig=None):
     """One mutant in the running interpreter: `OUTCOME<TAB>DETAIL`. A
-    KeyboardInterrupt is the worker's time limit."""
+    KeyboardInterrupt is the worker's time limit. With `orig` (the
+    unmutated code's .pyc bytes), compared with it (see "Misruns")."""
     data = bytes(data)
     # Import first, outside the mutant's time: the module is the same for
     # every mutant of it.
     real_module(modname)
     try:
         code = load_pyc(data)
-        outcome, detail = run_code(code, modname)
+        if orig is not None:
+            outcome, detail = run_compared(code, load_pyc(bytes(orig)), modname)
+        else:
+            outcome, detail = run_code(code, modname)
     except KeyboardInterrupt:
         outcome, detail = "hang", "interrupted"
     except BaseException as e:
@@ -611,7 +687,7 @@ def stderr_tail(path):
 
 
 # A child's exit status for each way a mutant ended.
-EXIT_CODES = {"ok": 10, "exception": 11}
+EXIT_CODES = {"ok": 10, "exception": 11, "misrun": 12}
 EXIT_OUTCOMES = {v: k for k, v in EXIT_CODES.items()}
 
 
@@ -644,14 +720,18 @@ def serve(list_path, results_path, timeout):
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if len(parts) >= 3:
-                entries.append(parts[:3])
+                entries.append((parts + [""])[:4])
     # Mutants of one module together, so the parent imports each once.
     entries.sort(key=lambda e: (e[2], int(e[0])))
     err_path = os.path.join(scratch, ".stderr")
     crash_signals = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGTRAP, signal.SIGSYS}
-    for n, (mid, pyc, modname) in enumerate(entries):
+    for n, (mid, pyc, modname, orig_pyc) in enumerate(entries):
         with open(pyc, "rb") as f:
             data = f.read()
+        orig_data = None
+        if orig_pyc:
+            with open(orig_pyc, "rb") as f:
+                orig_data = f.read()
         # Imports are bounded too: a module that hangs on import is skipped.
         signal.signal(signal.SIGALRM, import_timeout)
         real_setitimer(signal.ITIMER_REAL, 20)
@@ -689,7 +769,10 @@ def serve(list_path, results_path, timeout):
                 _state["parent"] = False
                 code = load_pyc(data)
                 try:
-                    outcome, detail = run_code(code, modname)
+                    if orig_data is not None:
+                        outcome, detail = run_compared(code, load_pyc(orig_data), modname)
+                    else:
+                        outcome, detail = run_code(code, modname)
                 except BaseException as e:
                     outcome, detail = "exception", type(e).__name__
                 # The status says how it ended even if the mutant closed

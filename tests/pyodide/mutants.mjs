@@ -104,10 +104,10 @@ async function worker() {
     }
   };
   tidy();
-  parentPort.on("message", ({ id, data, module }) => {
+  parentPort.on("message", ({ id, data, module, orig }) => {
     timers.forget();
     try {
-      const r = String(runOne(data, module));
+      const r = String(orig ? runOne(data, module, orig) : runOne(data, module));
       timers.cancel();
       tidy();
       parentPort.postMessage({ id, result: r });
@@ -178,7 +178,7 @@ class Runner {
     }
   }
   // Runs one mutant: {result} or {fatal} or {hang}.
-  run(id, data, module, timeout) {
+  run(id, data, module, timeout, orig) {
     Atomics.store(this.flag, 0, 0);
     this.ran.push(id);
     return new Promise((resolve) => {
@@ -204,7 +204,7 @@ class Runner {
       // SIGINT: pyodide raises KeyboardInterrupt at its next check.
       const soft = setTimeout(() => Atomics.store(this.flag, 0, 2), timeout);
       const hard = setTimeout(() => finish({ hang: true }), timeout + 2000);
-      this.w.postMessage({ id, data, module });
+      this.w.postMessage({ id, data, module, orig });
     });
   }
 }
@@ -228,7 +228,7 @@ async function main() {
   let r = new Runner(opts.version);
   await r.start();
   let sinceStart = 0;
-  for (const [id, pyc, module] of entries) {
+  for (const [id, pyc, module, origPyc] of entries) {
     if (sinceStart >= opts.restartEvery) {
       await r.stop();
       r = new Runner(opts.version);
@@ -236,7 +236,9 @@ async function main() {
       sinceStart = 0;
     }
     const data = fs.readFileSync(pyc);
-    const res = await r.run(id, data, module, opts.timeout);
+    // The unmutated code, for a mutant that promises its behaviour.
+    const orig = origPyc ? fs.readFileSync(origPyc) : undefined;
+    const res = await r.run(id, data, module, opts.timeout, orig);
     sinceStart++;
     if (res.result !== undefined) {
       const [outcome, detail] = res.result.split("\t");
@@ -251,7 +253,7 @@ async function main() {
       // Again, alone, in a new worker.
       const again = new Runner(opts.version);
       await again.start();
-      const res2 = await again.run(id, data, module, opts.timeout);
+      const res2 = await again.run(id, data, module, opts.timeout, orig);
       await again.stop();
       if (res2.fatal !== undefined) {
         write(id, "crash", res.fatal);
