@@ -7,7 +7,7 @@
 
 use pyasm::analysis::facts::{facts, flow_of, inputs, Flow, Operand, Runs, Sequence};
 use pyasm::lsp::opdocs::describe;
-use pyasm::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, Version};
+use pyasm::versions::{ArgKind, ForIterExit, Op, OpInfo, OpcodeTable, OperandValues, Version};
 use std::fmt::Write as _;
 
 /// Arguments the stack effects are sampled at, to find their formula.
@@ -119,14 +119,12 @@ fn formula(args: &[u32], f: impl Fn(u32) -> i32) -> String {
 
 /// The arguments to sample: those the operand accepts.
 fn samples(table: &OpcodeTable, op: &OpInfo) -> Vec<u32> {
-    let (lo, hi) = accepted(table, op).map_or((0, u32::MAX), |(lo, hi, _)| (lo, hi));
-    let args: Vec<u32> = SAMPLES
-        .iter()
-        .copied()
-        .filter(|a| (lo..=hi).contains(a))
-        .collect();
+    let Some(acc) = accepted(table, op) else {
+        return SAMPLES.to_vec();
+    };
+    let args: Vec<u32> = SAMPLES.iter().copied().filter(|&a| acc.accepts(a)).collect();
     if args.is_empty() {
-        vec![lo]
+        vec![acc.least()]
     } else {
         args
     }
@@ -158,26 +156,46 @@ fn row(table: &OpcodeTable, op: &OpInfo) -> [String; 4] {
 /// The arguments `op` accepts beyond what its kind allows, as `(min, max,
 /// why)`, or None for any.
 ///
-/// HOOK for the per-version operand ranges being added to the tables (issue
-/// 18, "operand values"): this reads `facts(op).operand`, which is the same
-/// in every version. When the tables carry the ranges, read them from
-/// `table` and `op` here (the one place the generator asks) and regenerate
-/// with `PYASM_BLESS=1 cargo test --test docs`.
-fn accepted(_table: &OpcodeTable, op: &OpInfo) -> Option<(u32, u32, &'static str)> {
+/// What an operand accepts: a range the same in every version (from
+/// `facts`), or the version's own values (from its spec).
+enum Accepted {
+    Range(u32, u32, &'static str),
+    Version(&'static OperandValues),
+}
+
+impl Accepted {
+    fn accepts(&self, a: u32) -> bool {
+        match self {
+            Accepted::Range(lo, hi, _) => (*lo..=*hi).contains(&a),
+            Accepted::Version(v) => v.accepts(a),
+        }
+    }
+
+    fn least(&self) -> u32 {
+        match self {
+            Accepted::Range(lo, _, _) => *lo,
+            Accepted::Version(_) => 0,
+        }
+    }
+}
+
+/// The one place the generator asks what an operand accepts.
+fn accepted(table: &OpcodeTable, op: &OpInfo) -> Option<Accepted> {
+    if let Some(v) = table.operand_values(op.op) {
+        return Some(Accepted::Version(v));
+    }
     match facts(op.op).operand {
         Operand::Any => None,
-        Operand::Range { min, max, why } => Some((min, max, why)),
+        Operand::Range { min, max, why } => Some(Accepted::Range(min, max, why)),
     }
 }
 
 /// The accepted arguments, in words.
 fn operand_values(table: &OpcodeTable, op: &OpInfo) -> Option<String> {
-    accepted(table, op).map(|(min, max, why)| {
-        if max == u32::MAX {
-            format!("operand at least {min} ({why})")
-        } else {
-            format!("operand {min} to {max} ({why})")
-        }
+    accepted(table, op).map(|acc| match acc {
+        Accepted::Range(min, u32::MAX, why) => format!("operand at least {min} ({why})"),
+        Accepted::Range(min, max, why) => format!("operand {min} to {max} ({why})"),
+        Accepted::Version(v) => format!("operand {} ({})", v.values_text(), v.meaning),
     })
 }
 
