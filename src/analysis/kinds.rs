@@ -536,6 +536,13 @@ impl Analysis<'_> {
         if self.reported.contains(&(at, code)) {
             return;
         }
+        // An instruction of unknown effect (already reported) could be
+        // what a sequence needs, before or after the one that needs it.
+        let unknown = |i: usize| self.inp.instrs.get(i).is_some_and(|x| x.unknown);
+        let sequence = matches!(code, "call-sequence" | "bad-prologue");
+        if unknown(at) || sequence && (unknown(at + 1) || at > 0 && unknown(at - 1)) {
+            return;
+        }
         self.reported.push((at, code));
         self.out.findings.push(Finding {
             at,
@@ -595,6 +602,9 @@ impl Analysis<'_> {
                 continue;
             }
             let ins = &inp.instrs[i];
+            if ins.unknown {
+                continue;
+            }
             let Some(op) = ins.op else {
                 self.report(
                     i,
@@ -844,6 +854,9 @@ impl Analysis<'_> {
                         continue;
                     };
                     let and_pop_top = inp.table.for_iter_exit == ForIterExit::SkipsEndForAndPopTop;
+                    if (t..t + 2).any(|j| inp.instrs.get(j).is_some_and(|x| x.unknown)) {
+                        continue;
+                    }
                     let ok = opname(t) == Some(Op::END_FOR)
                         && (!and_pop_top || opname(t + 1) == Some(Op::POP_TOP));
                     if !ok {
@@ -939,7 +952,10 @@ impl Analysis<'_> {
                 continue;
             }
             let Some(st) = state[i].clone() else { continue };
-            if depths[i] != Some(st.stack.len() as i32) {
+            // Where the depth is not known, neither are the values: what
+            // follows from an instruction already reported is not
+            // reported again.
+            if depths[i] != Some(st.stack.len() as i32) || inp.analysis.unknown[i] {
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
@@ -1395,6 +1411,17 @@ impl Analysis<'_> {
                     || o == Op::LOAD_CLOSURE;
                 for &x in &idx {
                     let l = s.locals.get(x).unwrap_or(null);
+                    let cellish = inp
+                        .vars
+                        .get(x)
+                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+                    if l.bits == NULL && l.f & F_STORED_NULL == 0 && !cellish {
+                        // No path assigns it: definite assignment reports
+                        // the read, and nothing that follows from it is
+                        // known.
+                        fall_ok = false;
+                        jump_ok = false;
+                    }
                     let mut v = if checks {
                         let mut v = l.non_null();
                         v.f &= !F_STORED_NULL;

@@ -15,8 +15,14 @@ pub struct FlowInstr {
     /// having no stack effect and falling through.
     pub op: Option<&'static OpInfo>,
     pub arg: u32,
-    /// Index of the instruction a jump lands on (`len` for the end).
+    /// Index of the instruction a jump lands on (`len` for the end;
+    /// `None` also for a jump whose label did not resolve).
     pub target: Option<usize>,
+    /// A line that did not lower or resolve, already reported (`op` is
+    /// then `None`): it may do anything, so the depths after it are not
+    /// known and nothing that follows from it is reported, as a type
+    /// checker treats an expression that already failed.
+    pub unknown: bool,
 }
 
 /// An exception-table entry in instruction indices.
@@ -38,6 +44,7 @@ pub enum Problem {
     FallsOffEnd { at: usize },
 }
 
+
 #[derive(Debug, Default)]
 pub struct StackResult {
     /// `co_stacksize` as CPython computes it: dead handlers included.
@@ -48,6 +55,11 @@ pub struct StackResult {
     /// walked as estimates are not).
     pub live: Vec<bool>,
     pub depths: Vec<Option<i32>>,
+    /// Instructions whose depth is not known: reached only through an
+    /// instruction of unknown effect, one that underflowed, or where paths
+    /// of different depths met. Their depths are guesses, and nothing is
+    /// reported about them.
+    pub unknown: Vec<bool>,
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
     pub problems: Vec<Problem>,
@@ -62,22 +74,29 @@ struct Walk {
     /// reached before, by real paths. Problems seen only along the
     /// estimated paths are not reported.
     live: Option<Vec<bool>>,
-    /// Instructions also reached with a smaller depth than the one kept,
-    /// with that depth and where it came from: checked for underflow too.
-    shallower: Vec<(usize, i32, Option<usize>)>,
     work: Vec<usize>,
     problems: Vec<Problem>,
     depths: Vec<Option<i32>>,
+    /// The depth kept is a guess (see `StackResult::unknown`).
+    unknown: Vec<bool>,
+    /// Paths of different depths met here: no later path makes it known.
+    conflict: Vec<bool>,
     pred: Vec<Option<usize>>,
 }
 
-fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
+/// Instruction `at` is reached with depth `d` from `from`; `guess` when
+/// that depth is not known. A known depth replaces a guess (an unknown
+/// depth agrees with any), and two known depths that differ are a
+/// mismatch, after which the depth there is unknown: one report, not one
+/// for everything downstream.
+fn set(at: usize, d: i32, from: Option<usize>, guess: bool, w: &mut Walk) {
     let Walk {
         work,
         problems,
         depths,
+        unknown,
+        conflict,
         pred,
-        shallower,
         live,
     } = w;
     let dead_path = match (live.as_ref(), from) {
@@ -88,19 +107,26 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
     match depths[at] {
         None => {
             depths[at] = Some(d);
+            unknown[at] = guess;
             pred[at] = from;
             work.push(at);
         }
-        Some(_) if dead_path => {}
+        Some(_) if dead_path || guess || conflict[at] => {}
+        Some(_) if unknown[at] => {
+            depths[at] = Some(d);
+            unknown[at] = false;
+            pred[at] = from;
+            work.push(at);
+        }
         Some(old) if old != d => {
             problems.push(Problem::Mismatch {
                 at,
                 first: old,
                 second: d,
             });
-            if d < old {
-                shallower.push((at, d, from));
-            }
+            unknown[at] = true;
+            conflict[at] = true;
+            work.push(at);
         }
         _ => {}
     }
@@ -191,12 +217,15 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     let n = instrs.len();
     let mut w = Walk {
         live: None,
-        shallower: Vec::new(),
         work: Vec::new(),
         problems: Vec::new(),
         depths: vec![None; n + 1],
+        unknown: vec![false; n + 1],
+        conflict: vec![false; n + 1],
         pred: vec![None; n + 1],
     };
+    // Handlers whose depth was found from guessed depths only.
+    let mut handler_guessed = vec![false; excepts.len()];
     let mut handler_depths: Vec<Option<u32>> = excepts.iter().map(|e| e.depth).collect();
     let mut max: i64 = 0;
     // The largest depth of real paths, before dead handlers are walked.
@@ -227,7 +256,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
     if n > 0 {
-        set(0, 0, None, &mut w);
+        set(0, 0, None, false, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {
@@ -237,8 +266,9 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             let d = w.depths[i].unwrap_or(0);
             max = max.max(d as i64);
             let ins = &instrs[i];
+            let guess = w.unknown[i];
             let Some(op) = ins.op else {
-                set(i + 1, d, Some(i), &mut w);
+                set(i + 1, d, Some(i), guess || ins.unknown, &mut w);
                 continue;
             };
             let flow = flow_of(op);
@@ -251,14 +281,16 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if op.op == Op::RETURN_GENERATOR && op.stack_effect(ins.arg, false) == 0 {
                 next += 1;
             }
-            let live_here = w.live.as_ref().is_none_or(|l| l[i]);
-            if live_here
-                && (next < 0
-                    || d + op.stack_effect(ins.arg, true) < 0
-                    || d < inputs(table, op, ins.arg))
-            {
+            // Nothing is reported where the depth is a guess.
+            let live_here = w.live.as_ref().is_none_or(|l| l[i]) && !guess;
+            let underflow = next < 0
+                || d + op.stack_effect(ins.arg, true) < 0
+                || d < inputs(table, op, ins.arg);
+            if live_here && underflow {
                 w.problems.push(Problem::Underflow { at: i, depth: d });
             }
+            // After an underflow, the depth is not known either.
+            let guess = guess || underflow;
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let Some(t) = ins.target {
                     let td = d + op.stack_effect(ins.arg, true);
@@ -268,14 +300,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     if t == n && live_here {
                         w.problems.push(Problem::FallsOffEnd { at: i });
                     }
-                    set(t, td.max(0), Some(i), &mut w);
+                    set(t, td.max(0), Some(i), guess, &mut w);
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
-                if i + 1 == n && w.live.as_ref().is_none_or(|l| l[i]) {
+                if i + 1 == n && live_here {
                     w.problems.push(Problem::FallsOffEnd { at: i });
                 }
-                set(i + 1, next.max(0), Some(i), &mut w);
+                set(i + 1, next.max(0), Some(i), guess, &mut w);
             }
         }
         let mut progressed = false;
@@ -305,6 +337,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if asked.get(&h) == Some(&found) {
                 continue;
             }
+            let mut guessed = false;
             let from_entry = entries_of(h).iter().find_map(|&k| {
                 let e = &excepts[k];
                 (e.start..e.end.min(n)).find_map(|x| {
@@ -345,18 +378,30 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     .and_then(|e| w.depths.get(e.start).copied().flatten())
                     .map(|d| d - 1)
             } else {
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .flat_map(|e| e.start..e.end.min(n))
+                // Known depths decide; guessed ones only when there is
+                // nothing else, and then the handler's depth is a guess.
+                let region = || {
+                    entries_of(h)
+                        .iter()
+                        .map(|&j| &excepts[j])
+                        .flat_map(|e| e.start..e.end.min(n))
+                };
+                region()
+                    .filter(|&i| !w.unknown[i])
                     .filter_map(|i| w.depths[i])
                     .min()
+                    .or_else(|| {
+                        let m = region().filter_map(|i| w.depths[i]).min();
+                        guessed = m.is_some();
+                        m
+                    })
             };
             if let Some(m) = lowest {
                 let m = m.max(0) as u32;
                 for &j in entries_of(h) {
                     if handler_depths[j].is_none() {
                         handler_depths[j] = Some(m);
+                        handler_guessed[j] = guessed;
                     }
                 }
                 found += 1;
@@ -373,7 +418,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     let entry = hd as i32 + 1 + e.lasti as i32;
                     max = max.max(entry as i64);
                     if e.handler < n {
-                        set(e.handler, entry, None, &mut w);
+                        set(e.handler, entry, None, handler_guessed[k], &mut w);
                     }
                     progressed = true;
                 }
@@ -504,7 +549,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 };
                 max = max.max(seed as i64);
                 seeds.push((i, seed));
-                set(i, seed, None, &mut w);
+                set(i, seed, None, false, &mut w);
                 progressed = true;
             }
         }
@@ -551,7 +596,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 handler_pushed[k] = true;
                 let entry = hd as i32 + 1 + e.lasti as i32;
                 max = max.max(entry as i64);
-                set(e.handler, entry, None, &mut w);
+                set(e.handler, entry, None, handler_guessed[k], &mut w);
                 progressed = true;
                 break;
             }
@@ -560,19 +605,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             break;
         }
     }
-    // Paths that arrive shallower than the depth kept: their underflows.
-    for (at, d, _) in std::mem::take(&mut w.shallower) {
-        if let Some(op) = instrs.get(at).and_then(|x| x.op) {
-            let arg = instrs[at].arg;
-            if d + op.stack_effect(arg, false) < 0
-                || d + op.stack_effect(arg, true) < 0
-                || d < inputs(table, op, arg)
-            {
-                w.problems.push(Problem::Underflow { at, depth: d });
-            }
-        }
-    }
     w.depths.truncate(n);
+    w.unknown.truncate(n);
     w.pred.truncate(n);
     let live: Vec<bool> = match &w.live {
         Some(l) => l.iter().take(n).copied().collect(),
@@ -586,6 +620,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         live_max_depth: max_live.clamp(0, u32::MAX as i64) as u32,
         live,
         depths: w.depths,
+        unknown: w.unknown,
         handler_depths,
         problems: w.problems,
         pred: w.pred,

@@ -27,8 +27,8 @@ pub struct Input<'a> {
     pub n_consts: usize,
     pub n_names: usize,
     pub n_vars: usize,
-    /// Reads of locals some path leaves unassigned: (instruction, local).
-    pub unbound: &'a [(usize, u32)],
+    /// Reads of locals some path leaves unassigned.
+    pub unbound: &'a [super::locals::Unbound],
     /// Values of the wrong kind (NULLs included) that reach an instruction
     /// that trusts their kind, and broken instruction sequences.
     pub kinds: &'a [super::kinds::Finding],
@@ -40,7 +40,15 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let name = |i: usize| inp.infos[i].map(|o| o.name).unwrap_or("this instruction");
     let depths = &inp.analysis.depths;
 
+    // One stack problem per instruction: an underflow where paths also
+    // meet with different depths is the same mistake.
+    let mut seen_at = rustc_hash::FxHashSet::default();
     for p in &inp.analysis.problems {
+        if let Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } = *p {
+            if !seen_at.insert(at) {
+                continue;
+            }
+        }
         match *p {
             Problem::Underflow { at, depth } => {
                 let ins = inp.instrs[at];
@@ -232,7 +240,8 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
 
     // Locals read before every path assigns them. 3.11's LOAD_FAST checks
     // and raises UnboundLocalError; from 3.12 on it reads a NULL.
-    for &(i, v) in inp.unbound {
+    for u in inp.unbound {
+        let (i, v) = (u.at, u.local);
         let ins = inp.instrs[i];
         let var = inp
             .var_names
@@ -240,7 +249,23 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .map(|(n, _)| crate::syntax::literal::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
         let checks = inp.table.load_fast_checks_unbound;
-        let mut d = if checks {
+        let mut d = if checks && u.always {
+            // A check that always raises is no use: the read is a mistake.
+            Diag::error(
+                "unbound-local",
+                ins.arg_span.clone(),
+                format!("`{var}` is never assigned before this read: it always raises UnboundLocalError"),
+            )
+        } else if u.always {
+            Diag::error(
+                "unbound-local",
+                ins.arg_span.clone(),
+                format!(
+                    "`{var}` is never assigned before this read, and {} does not check: it would read a NULL",
+                    name(i)
+                ),
+            )
+        } else if checks {
             Diag::warning(
                 "unbound-local",
                 ins.arg_span.clone(),
@@ -258,13 +283,23 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 ),
             )
         };
-        if !checks {
+        if u.always {
+            if let Some(s) = similar_local(inp, v) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+        } else if !checks {
             d = d.help("use LOAD_FAST_CHECK, which raises UnboundLocalError instead");
         }
         out.push(d);
     }
 
+    // One report per instruction: a value that is missing (the stack
+    // underflowed, or its depth differs between paths) is not also of the
+    // wrong kind.
     for f in inp.kinds {
+        if seen_at.contains(&f.at) {
+            continue;
+        }
         let mut d = Diag::error(f.code, inp.instrs[f.at].span.clone(), f.message.clone());
         if let Some((at, msg)) = &f.note {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
@@ -388,4 +423,17 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         }
     }
     out
+}
+
+/// A local of another name, close to local `v`'s, that the code assigns or
+/// declares: what a read of a never-assigned local most likely meant.
+fn similar_local(inp: &Input, v: u32) -> Option<String> {
+    let name = inp.var_names.get(v as usize)?.0.as_str()?;
+    let others = inp
+        .var_names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != v as usize)
+        .filter_map(|(_, (n, _))| n.as_str());
+    crate::syntax::lower::nearest(name, others).map(str::to_string)
 }

@@ -362,6 +362,12 @@ pub fn ext_count(arg: u32) -> u32 {
 enum Operand {
     Fixed(u32),
     Jump { label: usize, backward: bool },
+    /// The line did not lower, or its operand did not resolve (an error
+    /// says so): the analyses see an instruction of unknown effect.
+    Unknown,
+    /// A jump whose label did not resolve: it still jumps or branches,
+    /// to a place nothing knows.
+    NoTarget,
 }
 
 /// Assembles one block. `resolve_code` gives the built code object of a
@@ -438,15 +444,27 @@ pub fn assemble_block_with(
     let mut ops: Vec<(Option<&'static OpInfo>, Operand)> = Vec::with_capacity(instrs.len());
     for (idx, ins) in instrs.iter().enumerate() {
         let info = table.by_code(ins.opcode);
-        let operand = match resolve_operand(table, info, ins, idx, &tabs, &labels) {
-            Ok(o) => o,
-            Err(d) => {
-                diags.push(d);
-                Operand::Fixed(0)
+        let operand = if ins.arg == Arg::Broken {
+            Operand::Unknown
+        } else {
+            match resolve_operand(table, info, ins, idx, &tabs, &labels) {
+                Ok(o) => o,
+                Err(d) => {
+                    diags.push(d);
+                    let jump = matches!(ins.arg, Arg::Label(_)) && info.is_some_and(|i| i.is_jump());
+                    if jump {
+                        Operand::NoTarget
+                    } else {
+                        Operand::Unknown
+                    }
+                }
             }
         };
         ops.push((info, operand));
     }
+    // A line that did not lower was reported by lowering; the block is
+    // analysed, for what else is wrong, but never built.
+    let broken = instrs.iter().any(|i| i.arg == Arg::Broken);
 
     // Lay out: start every jump at its smallest size and grow until stable.
     let verbatim = block.verbatim;
@@ -469,7 +487,7 @@ pub fn assemble_block_with(
         .iter()
         .map(|(_, o)| match o {
             Operand::Fixed(v) => *v,
-            Operand::Jump { .. } => 0,
+            Operand::Jump { .. } | Operand::Unknown | Operand::NoTarget => 0,
         })
         .collect();
     let mut sizes: Vec<u32> = (0..ops.len())
@@ -544,12 +562,25 @@ pub fn assemble_block_with(
         };
         let (s, en, h) = (get(&e.start), get(&e.end), get(&e.handler));
         if let (Some(s), Some(en), Some(h)) = (s, en, h) {
-            if offsets[en] <= offsets[s] {
+            if offsets[en] < offsets[s] {
                 diags.push(Diag::error(
                     "empty-except-range",
                     e.span.clone(),
                     format!(
-                        "the protected range `{}` .. `{}` is empty or reversed",
+                        "the protected range `{}` .. `{}` is reversed: `{}` comes after `{}`",
+                        e.start, e.end, e.start, e.end
+                    ),
+                ));
+                continue;
+            }
+            if offsets[en] == offsets[s] {
+                // It protects nothing, so it is left out: harmless, but
+                // likely not what was meant.
+                diags.push(Diag::warning(
+                    "empty-except-range",
+                    e.span.clone(),
+                    format!(
+                        "the protected range `{}` .. `{}` holds no instruction; the entry is left out",
                         e.start, e.end
                     ),
                 ));
@@ -612,25 +643,37 @@ pub fn assemble_block_with(
         }
     }
 
-    if diags.iter().any(|d| d.is_error()) {
-        return Err(diags);
-    }
+    // With errors so far the block is not built, but the analyses still
+    // run over it: what they find elsewhere is reported too, and what
+    // follows from an instruction already reported is not.
+    let failed = broken || diags.iter().any(|d| d.is_error());
 
     // Stack analysis.
     let flow: Vec<FlowInstr> = ops
         .iter()
         .enumerate()
         .map(|(i, (info, o))| FlowInstr {
-            op: *info,
+            op: match o {
+                Operand::Unknown => None,
+                _ => *info,
+            },
             arg: args[i],
             target: match o {
                 Operand::Jump { label, .. } => Some(*label),
-                Operand::Fixed(_) => None,
+                Operand::Fixed(_) | Operand::Unknown | Operand::NoTarget => None,
             },
+            unknown: matches!(o, Operand::Unknown),
         })
         .collect();
     let analysis = stack::analyze(table, &flow, &flow_excepts);
-    let infos: Vec<Option<&'static OpInfo>> = ops.iter().map(|(i, _)| *i).collect();
+    // The verifier reads operands; an unknown one has none to read.
+    let infos: Vec<Option<&'static OpInfo>> = ops
+        .iter()
+        .map(|(i, o)| match o {
+            Operand::Unknown => None,
+            _ => *i,
+        })
+        .collect();
     let built_flags = block.flags.unwrap_or(default_flags(ctx.is_root));
     let n_args = block.argcount.unwrap_or(0) as usize
         + block.kwonlyargcount.unwrap_or(0) as usize
@@ -720,6 +763,20 @@ pub fn assemble_block_with(
     } else {
         verified
     };
+    if failed {
+        // Where a jump goes, or what an instruction does, is not known:
+        // neither is what can be reached.
+        let lost = ops
+            .iter()
+            .any(|(_, o)| matches!(o, Operand::Unknown | Operand::NoTarget));
+        let mut all = diags;
+        all.extend(
+            verified
+                .into_iter()
+                .filter(|d| !(lost && d.code == "unreachable")),
+        );
+        return Err(all);
+    }
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);

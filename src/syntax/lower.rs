@@ -1010,13 +1010,14 @@ impl<'a> Lowerer<'a> {
             return;
         }
         let min_ext = std::mem::take(&mut self.reserved_ext);
-        let (opcode, info) = match table.by_name(opname) {
-            Some(info) => (info.code, Some(info)),
+        // `known`: the opcode is one the line can be assembled with.
+        let (opcode, info, known) = match table.by_name(opname) {
+            Some(info) => (info.code, Some(info), true),
             None => match opname
                 .strip_prefix("OP_")
                 .and_then(|d| d.parse::<u8>().ok())
             {
-                Some(code) => (code, table.by_code(code)),
+                Some(code) => (code, table.by_code(code), true),
                 None => {
                     let mut d = Diag::error(
                         "unknown-opcode",
@@ -1052,17 +1053,23 @@ impl<'a> Lowerer<'a> {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     self.err(d);
-                    return;
+                    // It keeps its place, with an effect nothing knows.
+                    (0, None, false)
                 }
             },
         };
-        // An instruction whose operand is wrong is left out, so the
+        // An instruction whose operand is wrong keeps its place too, as
+        // broken: the analyses give it an unknown effect, and the
         // assembler does not report it a second time.
-        let arg = match self.operand(info, &operands, &arg_span) {
-            Ok(a) => a,
-            Err(d) => {
-                self.err(d);
-                return;
+        let arg = if !known {
+            Arg::Broken
+        } else {
+            match self.operand(info, &operands, &arg_span) {
+                Ok(a) => a,
+                Err(d) => {
+                    self.err(d);
+                    Arg::Broken
+                }
             }
         };
         self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
