@@ -435,5 +435,5 @@ fn similar_local(inp: &Input, v: u32) -> Option<String> {
         .enumerate()
         .filter(|(k, _)| *k != v as usize)
         .filter_map(|(_, (n, _))| n.as_str());
-    crate::syntax::lower::nearest(name, others).map(str::to_string)
+    crate::diag::nearest(name, others).map(str::to_string)
 }

@@ -552,11 +552,14 @@ pub fn assemble_block_with(
         let mut get = |name: &str| match labels.get(name) {
             Some((i, _)) => Some(*i),
             None => {
-                diags.push(Diag::error(
-                    "undefined-name",
-                    e.span.clone(),
-                    format!("no label named `{name}` in this block"),
-                ));
+                diags.push(
+                    Diag::error(
+                        "undefined-name",
+                        e.span.clone(),
+                        format!("no label named `{name}` in this block"),
+                    )
+                    .suggest(name, labels.keys().copied()),
+                );
                 None
             }
         };
@@ -992,7 +995,9 @@ fn resolve_operand(
             },
             None => fixed(*v),
         },
-        (Arg::None, ArgKind::None) => fixed(0),
+        // Bare `MAKE_FUNCTION` (3.11-3.12) and `FORMAT_VALUE`: no flags,
+        // no conversion and no spec.
+        (Arg::None, ArgKind::None | ArgKind::MakeFunction | ArgKind::FormatValue) => fixed(0),
         (Arg::None, k) => Err(Diag::error(
             "invalid-operand",
             ins.span.clone(),
@@ -1057,16 +1062,28 @@ fn resolve_operand(
                 show(n),
                 show(n)
             ))),
-            None => Err(Diag::error(
-                "undefined-name",
-                span,
-                format!("no cell or free variable named {n:?}"),
-            )
-            .help(format!(
-                "declare it with `.var {} cell` or `.var {} free`",
-                show(n),
-                show(n)
-            ))),
+            None => {
+                let d = Diag::error(
+                    "undefined-name",
+                    span,
+                    format!("no cell or free variable named {n:?}"),
+                );
+                let cells = tabs
+                    .vars
+                    .iter()
+                    .filter(|(_, k)| k & (kind::CELL | kind::FREE) != 0)
+                    .filter_map(|(v, _)| v.as_str());
+                let d = d.suggest(n.as_str().unwrap_or(""), cells);
+                Err(if d.help.is_some() {
+                    d
+                } else {
+                    d.help(format!(
+                        "declare it with `.var {} cell` or `.var {} free`",
+                        show(n),
+                        show(n)
+                    ))
+                })
+            }
         },
         (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
             let Some((li, lspan)) = labels.get(l.as_str()) else {
@@ -1074,7 +1091,8 @@ fn resolve_operand(
                     "bad-jump-target",
                     span,
                     format!("no label named `{l}` in this block"),
-                ));
+                )
+                .suggest(l, labels.keys().copied()));
             };
             let backward = k == ArgKind::JumpBackward;
             if backward && *li > idx + 1 {

@@ -182,12 +182,7 @@ fn kinds_text(k: u8) -> String {
     }
     let mut s = String::new();
     let mut rest = k;
-    for (bit, name) in [
-        (kind::HIDDEN, "hidden"),
-        (kind::LOCAL, "local"),
-        (kind::CELL, "cell"),
-        (kind::FREE, "free"),
-    ] {
+    for &(bit, name) in kind::NAMES {
         if k & bit != 0 {
             s.push(' ');
             s.push_str(name);

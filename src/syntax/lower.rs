@@ -13,7 +13,7 @@ use crate::diag::Diag;
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Span, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{
-    ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
+    ArgKind, CompareEncoding, Op, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
     FORMAT_SPEC,
 };
 use smallvec::SmallVec;
@@ -446,15 +446,12 @@ impl<'a> Lowerer<'a> {
                             None => {
                                 let names: Vec<&str> =
                                     crate::code::FLAG_NAMES.iter().map(|(_, n)| *n).collect();
-                                let mut d = Diag::error(
+                                return Err(Diag::error(
                                     "invalid-operand",
                                     span(*a),
                                     format!("unknown flag `{t}`"),
-                                );
-                                if let Some(s) = nearest(t, names.iter().copied()) {
-                                    d = d.help(format!("did you mean `{s}`?"));
-                                }
-                                return Err(d);
+                                )
+                                .suggest(t, names.iter().copied()));
                             }
                         },
                         K::Integer => {
@@ -484,11 +481,9 @@ impl<'a> Lowerer<'a> {
                 let mut k = 0u8;
                 for a in rest {
                     let t = self.text(*a);
-                    k |= match (node_kind(*a), t) {
-                        (K::Identifier, "local") => kind::LOCAL,
-                        (K::Identifier, "cell") => kind::CELL,
-                        (K::Identifier, "free") => kind::FREE,
-                        (K::Identifier, "hidden") => kind::HIDDEN,
+                    let word = kind::NAMES.iter().find(|(_, w)| *w == t).map(|(b, _)| *b);
+                    k |= match (node_kind(*a), word) {
+                        (K::Identifier, Some(bit)) => bit,
                         (K::Integer, _) => {
                             let v = literal::parse_u32(t)
                                 .map_err(|m| Diag::error("invalid-operand", span(*a), m))?;
@@ -501,12 +496,17 @@ impl<'a> Lowerer<'a> {
                             })?
                         }
                         _ => {
-                            return Err(Diag::error(
+                            let d = Diag::error(
                                 "invalid-operand",
                                 span(*a),
                                 format!("unknown variable kind `{t}`"),
                             )
-                            .help("kinds are `local`, `cell`, `free`, `hidden` or a number"))
+                            .suggest(t, kind::NAMES.iter().map(|(_, w)| *w));
+                            return Err(if d.help.is_some() {
+                                d
+                            } else {
+                                d.help("kinds are `local`, `cell`, `free`, `hidden` or a number")
+                            });
                         }
                     };
                 }
@@ -571,15 +571,12 @@ impl<'a> Lowerer<'a> {
                     .iter()
                     .copied()
                     .chain(BLOCK_DIRECTIVES.iter().copied());
-                let mut d = Diag::error(
+                return Err(Diag::error(
                     "unknown-directive",
                     sp,
                     format!("unknown directive `{other}`"),
-                );
-                if let Some(s) = nearest(other, known) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                return Err(d);
+                )
+                .suggest(other, known));
             }
         }
         Ok(())
@@ -1038,19 +1035,25 @@ impl<'a> Lowerer<'a> {
                             format!("`{opname}` exists in Python {}", elsewhere.join(", ")),
                         );
                     }
-                    let replacement = match opname {
-                        "LOAD_CLOSURE" => Some("from 3.13 on, load the cell itself with `LOAD_FAST`"),
-                        "PRECALL" => Some("from 3.12 on, `CALL` alone does the call"),
-                        "RETURN_CONST" => Some("in 3.14, write `LOAD_CONST` then `RETURN_VALUE`"),
-                        "LOAD_METHOD" => Some("from 3.12 on, write `LOAD_ATTR NULL|self + name`"),
-                        "KW_NAMES" => Some("from 3.13 on, `CALL_KW` takes the names tuple from the stack"),
-                        "FORMAT_VALUE" => Some("from 3.13 on, use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`"),
+                    // What the file's own version writes instead, for the
+                    // instructions some versions have and others replaced.
+                    let op = Version::ALL
+                        .iter()
+                        .find_map(|v| v.table().by_name(opname))
+                        .map(|i| i.op);
+                    let replacement = match op {
+                        Some(Op::LOAD_CLOSURE) => Some("load the cell itself with `LOAD_FAST`"),
+                        Some(Op::PRECALL) => Some("`CALL` alone does the call"),
+                        Some(Op::RETURN_CONST) => Some("write `LOAD_CONST` then `RETURN_VALUE`"),
+                        Some(Op::LOAD_METHOD) => Some("write `LOAD_ATTR NULL|self + name`"),
+                        Some(Op::KW_NAMES) => Some("`CALL_KW` takes the names tuple from the stack"),
+                        Some(Op::FORMAT_VALUE) => Some("use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`"),
                         _ => None,
                     };
                     if let Some(r) = replacement {
-                        d = d.help(r);
-                    } else if let Some(s) = nearest(opname, table.names()) {
-                        d = d.help(format!("did you mean `{s}`?"));
+                        d = d.help(format!("in Python {}, {r}", self.version));
+                    } else {
+                        d = d.suggest(opname, table.names());
                     }
                     self.err(d);
                     // It keeps its place, with an effect nothing knows.
@@ -1127,8 +1130,11 @@ impl<'a> Lowerer<'a> {
                     "{name} takes no operand in Python {}",
                     self.version
                 ));
-                if name == "MAKE_FUNCTION" {
-                    d = d.help("from 3.13 on, set defaults, closures and the rest with `SET_FUNCTION_ATTRIBUTE`");
+                if info.op == Op::MAKE_FUNCTION {
+                    d = d.help(format!(
+                        "in Python {}, set defaults, closures and the rest with `SET_FUNCTION_ATTRIBUTE`",
+                        self.version
+                    ));
                 }
                 Err(d)
             }
@@ -1258,20 +1264,15 @@ impl<'a> Lowerer<'a> {
                 }
                 match list.iter().position(|s| *s == texts[0]) {
                     Some(i) => Ok(Arg::Value(i as u32)),
-                    None => {
-                        let mut d = Diag::error(
-                            "invalid-operand",
-                            span(o),
-                            format!(
-                                "`{}` is not an operand of {name} in Python {}",
-                                texts[0], self.version
-                            ),
-                        );
-                        if let Some(s) = nearest(texts[0], list.iter().copied()) {
-                            d = d.help(format!("did you mean `{s}`?"));
-                        }
-                        Err(d)
-                    }
+                    None => Err(Diag::error(
+                        "invalid-operand",
+                        span(o),
+                        format!(
+                            "`{}` is not an operand of {name} in Python {}",
+                            texts[0], self.version
+                        ),
+                    )
+                    .suggest(texts[0], list.iter().copied())),
                 }
             }
             ArgKind::FunctionAttr | ArgKind::Conversion => {
@@ -1288,7 +1289,8 @@ impl<'a> Lowerer<'a> {
                     Some((v, _)) => Ok(Arg::Value(*v)),
                     None => {
                         let words: Vec<&str> = list.iter().map(|(_, n)| *n).collect();
-                        Err(bad(format!("{name} takes one of: {}", words.join(", "))))
+                        Err(bad(format!("{name} takes one of: {}", words.join(", ")))
+                            .suggest(texts[0], words.iter().copied()))
                     }
                 }
             }
@@ -1348,10 +1350,16 @@ impl<'a> Lowerer<'a> {
                         (i << 5) | ((to_bool as u32) << 4) | COMPARE_MASKS[i as usize]
                     }
                     _ => {
+                        let with: Vec<&str> = Version::ALL
+                            .iter()
+                            .filter(|v| v.table().compare == CompareEncoding::MaskedBool)
+                            .map(|v| v.as_str())
+                            .collect();
                         return Err(bad(format!(
-                            "`bool(...)` comparisons exist from Python 3.13 on, not in {}",
+                            "`bool(...)` comparisons exist in Python {}, not in {}",
+                            with.join(", "),
                             self.version
-                        )))
+                        )));
                     }
                 };
                 Ok(Arg::Value(v))
@@ -1395,7 +1403,8 @@ impl<'a> Lowerer<'a> {
                                     "{name} takes flag words ({}) or a number",
                                     words.join(", ")
                                 ),
-                            ));
+                            )
+                            .suggest(t, words.iter().copied()));
                         }
                     }
                 }
@@ -1460,45 +1469,3 @@ fn supported_help() -> String {
     format!("supported versions: {}", v.join(", "))
 }
 
-/// The closest candidate by edit distance, if it is close enough to be a
-/// plausible typo.
-/// The candidate closest to `word` in edit distance, ignoring case, if it is
-/// close enough to be worth suggesting. Candidates whose length alone puts
-/// them too far are not compared, and neither is a word longer than any
-/// name worth suggesting: a line of megabytes must not cost a comparison
-/// per character with every opcode.
-pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
-    const LONGEST: usize = 64;
-    if word.len() > LONGEST {
-        return None;
-    }
-    let limit = (word.len() / 3).max(2);
-    let w = word.to_ascii_uppercase();
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        if c.len().abs_diff(word.len()) > limit || c.len() > LONGEST + limit {
-            continue;
-        }
-        let d = edit_distance(&w, &c.to_ascii_uppercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
