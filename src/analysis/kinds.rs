@@ -428,6 +428,8 @@ pub struct Finding {
     pub code: &'static str,
     pub message: String,
     pub note: Option<(usize, String)>,
+    /// What to write instead, when there is one thing to say.
+    pub help: Option<String>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -549,6 +551,7 @@ impl Analysis<'_> {
             code,
             message,
             note,
+            help: None,
         });
     }
 
@@ -1236,6 +1239,32 @@ impl Analysis<'_> {
         }
     }
 
+    /// Checks that local `x` holds a cell. A free variable declared before
+    /// some other local is never filled: `COPY_FREE_VARS n` copies the
+    /// closure into the last `n` slots, whatever they are.
+    fn need_cell(&mut self, i: usize, x: usize, cell: Slot) {
+        let vars = self.inp.vars;
+        let free = |k: u8| k & kind::FREE != 0;
+        let nfree = vars.iter().filter(|(_, k)| free(*k)).count();
+        let misplaced = vars.get(x).is_some_and(|(_, k)| free(*k)) && x < vars.len() - nfree;
+        if misplaced && cell.bits & NULL != 0 {
+            let name = crate::syntax::literal::name_text(&vars[x].0);
+            let m = format!(
+                "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
+                self.name(i),
+                if nfree == 1 { "" } else { "s" },
+                vars.len()
+            );
+            let before = self.out.findings.len();
+            self.report(i, "stack-null", m, None);
+            if let Some(f) = self.out.findings.get_mut(before) {
+                f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
+            }
+            return;
+        }
+        self.need(i, cell, CELL, "in its local");
+    }
+
     /// Checks that a slot holds only the kinds in `want`.
     fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
         if s.bits & NULL != 0 && want & NULL == 0 {
@@ -1316,7 +1345,7 @@ impl Analysis<'_> {
             }
             Op::DELETE_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
-                self.need(i, cell, CELL, "in its local");
+                self.need_cell(i, argc, cell);
             }
             Op::STORE_NAME | Op::STORE_GLOBAL if self.names_conditional(argc, false) => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
@@ -1487,7 +1516,7 @@ impl Analysis<'_> {
             | Op::LOAD_CLASSDEREF
             | Op::LOAD_FROM_DICT_OR_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
-                self.need(i, cell, CELL, "in its local");
+                self.need_cell(i, argc, cell);
                 let k = (o == Op::STORE_DEREF || o == Op::LOAD_FROM_DICT_OR_DEREF) as usize;
                 let taken = take(&mut s, k);
                 for x in &taken {

@@ -304,6 +304,9 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         if let Some((at, msg)) = &f.note {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
         }
+        if let Some(h) = &f.help {
+            d = d.help(h.clone());
+        }
         out.push(d);
     }
 

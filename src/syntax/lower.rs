@@ -141,29 +141,46 @@ pub fn lower_segment(
         cur: None,
         last_pos: Position::default(),
         reserved_ext: 0,
+        line_broken: false,
         diags: Vec::new(),
     };
+    // Where the syntax errors start, in order: an instruction on a line
+    // that holds one is already reported.
+    let mut error_starts = Vec::new();
     for n in nodes {
         for e in super::syntax_errors_in(*n, src, base) {
+            error_starts.push(e.start_byte);
             lw.diags
                 .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
         }
     }
+    error_starts.sort_unstable();
     let mut cursor: Option<TreeCursor> = None;
     for (i, item) in nodes.iter().enumerate() {
         let item = *item;
-        if !(item.has_error() || item.is_error()) {
-            match node_kind(item) {
-                K::Directive => lw.directive(item),
-                K::Label => lw.label(item),
-                K::Instruction => {
-                    // One cursor for every line: making one allocates.
-                    let c = cursor.get_or_insert_with(|| item.walk());
-                    c.reset(item);
-                    lw.instruction(item, c)
-                }
-                _ => {}
+        let broken = item.has_error() || item.is_error();
+        match node_kind(item) {
+            K::Directive if !broken => lw.directive(item),
+            K::Label if !broken => lw.label(item),
+            K::Instruction => {
+                // Its whole line, from the newline before it to the next.
+                let (start, end) = (item.start_byte(), item.end_byte());
+                let line_start = src
+                    .get(..start.saturating_sub(base))
+                    .and_then(|r| r.rfind('\n'))
+                    .map_or(0, |k| base + k + 1);
+                let line_end = src
+                    .get(end.saturating_sub(base)..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(usize::MAX, |k| end + k);
+                let k = error_starts.partition_point(|&e| e < line_start);
+                lw.line_broken = broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
+                // One cursor for every line: making one allocates.
+                let c = cursor.get_or_insert_with(|| item.walk());
+                c.reset(item);
+                lw.instruction(item, c)
             }
+            _ => {}
         }
         // A malformed `.code` line still opens its block, nameless, so the
         // lines under it are checked as code rather than reported as
@@ -198,6 +215,10 @@ struct Lowerer<'a> {
     last_pos: Position,
     /// Bare `EXTENDED_ARG` lines seen since the last instruction.
     reserved_ext: u8,
+    /// The instruction being lowered is on a line with a syntax error,
+    /// already reported: it keeps its place as broken, and nothing more
+    /// is said about it.
+    line_broken: bool,
     diags: Vec<Diag>,
 }
 
@@ -1007,6 +1028,17 @@ impl<'a> Lowerer<'a> {
             return;
         }
         let min_ext = std::mem::take(&mut self.reserved_ext);
+        if self.line_broken {
+            self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
+                opcode: 0,
+                arg: Arg::Broken,
+                pos,
+                span: span(n),
+                arg_span,
+                min_ext,
+            }));
+            return;
+        }
         // `known`: the opcode is one the line can be assembled with.
         let (opcode, info, known) = match table.by_name(opname) {
             Some(info) => (info.code, Some(info), true),
