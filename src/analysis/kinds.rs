@@ -940,6 +940,8 @@ impl Analysis<'_> {
         let width = inp.vars.len() + inp.analysis.max_depth as usize + 1;
         let budget = (n + 1).saturating_mul(64 + 4 * width.min(4096)) + 10_000;
         let mut steps = 0usize;
+        let mut reported_at = vec![false; n];
+        let mut handler_reported = vec![false; inp.excepts.len()];
         while let Some(i) = work.pop() {
             steps += 1;
             if steps > budget {
@@ -981,6 +983,11 @@ impl Analysis<'_> {
                     continue;
                 }
                 if st.stack.len() < hd + pops {
+                    // Once per entry: every instruction of its range would
+                    // say the same.
+                    if std::mem::replace(&mut handler_reported[k], true) {
+                        continue;
+                    }
                     self.report(
                         i,
                         "handler-depth",
@@ -1022,7 +1029,17 @@ impl Analysis<'_> {
             }
             let Some(op) = inp.instrs[i].op else { continue };
             self.uses_of_functions(i, &st);
+            let before = self.out.findings.len();
             let (fall, jump) = self.step(i, op, st);
+            // A value of the wrong kind was reported here: what the
+            // instruction leaves is not known, and what follows from it is
+            // not reported again.
+            if self.out.findings.len() > before {
+                reported_at[i] = true;
+            }
+            if reported_at[i] {
+                continue;
+            }
             let flow = flow_of(op);
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let (Some(t), Some(s)) = (inp.instrs[i].target, jump) {

@@ -94,8 +94,8 @@ impl Rows {
 pub struct Unbound {
     pub at: usize,
     pub local: u32,
-    /// No path assigns it before this read: the read is a mistake
-    /// whichever way the code runs, not only on some path.
+    /// Nothing in the code assigns it, on any path: the read is a
+    /// mistake whichever way the code runs (a misspelt name, most likely).
     pub always: bool,
 }
 
@@ -188,10 +188,6 @@ pub fn unbound_reads(
     let mut unbound = vec![[false; 2]; n];
     let mut always = vec![[false; 2]; n];
     let mut s = Search::new(n);
-    // Points some assignment of the local reaches (the generation of the
-    // local's search), for telling reads unassigned on every path.
-    let mut assigned = vec![0u32; n];
-    let mut queue = Vec::new();
     for v in 0..nv {
         if reads[v].is_empty() || (starts_assigned(v) && clears[v].is_empty()) {
             continue;
@@ -210,39 +206,13 @@ pub fn unbound_reads(
         if found.is_empty() {
             continue;
         }
-        // Which of them any assignment reaches (the start, for a local
-        // that starts assigned), through anything that does not clear it.
-        let gen = s.generation;
-        queue.clear();
-        let reach = |t: usize, assigned: &mut Vec<u32>, queue: &mut Vec<usize>| {
-            if assigned[t] != gen {
-                assigned[t] = gen;
-                queue.push(t);
-            }
-        };
-        if !g.from_entry {
-            reach(0, &mut assigned, &mut queue);
-        }
-        for i in 0..n {
-            if reached[i] && g.sets(i) {
-                for &t in succ.of(i).iter().chain(handlers.of(i)) {
-                    reach(t, &mut assigned, &mut queue);
-                }
-            }
-        }
-        while let Some(i) = queue.pop() {
-            for &t in handlers.of(i) {
-                reach(t, &mut assigned, &mut queue);
-            }
-            if !g.clears(i) {
-                for &t in succ.of(i) {
-                    reach(t, &mut assigned, &mut queue);
-                }
-            }
-        }
+        // Never assigned at all: no instruction stores it, and it does not
+        // start assigned. (Compiled code reads a local only where the
+        // function assigns it somewhere, if only to delete it again.)
+        let never = g.from_entry && !(0..n).any(|i| reached[i] && g.sets(i));
         for (i, slot) in found {
             unbound[i][slot] = true;
-            always[i][slot] = assigned[i] != gen;
+            always[i][slot] = never;
         }
     }
 

@@ -240,8 +240,14 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
 
     // Locals read before every path assigns them. 3.11's LOAD_FAST checks
     // and raises UnboundLocalError; from 3.12 on it reads a NULL.
+    // One report per local: its first read that some path leaves
+    // unassigned.
+    let mut locals_seen = rustc_hash::FxHashSet::default();
     for u in inp.unbound {
         let (i, v) = (u.at, u.local);
+        if !locals_seen.insert(v) {
+            continue;
+        }
         let ins = inp.instrs[i];
         let var = inp
             .var_names
@@ -254,14 +260,14 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             Diag::error(
                 "unbound-local",
                 ins.arg_span.clone(),
-                format!("`{var}` is never assigned before this read: it always raises UnboundLocalError"),
+                format!("nothing in this code assigns `{var}`: this read always raises UnboundLocalError"),
             )
         } else if u.always {
             Diag::error(
                 "unbound-local",
                 ins.arg_span.clone(),
                 format!(
-                    "`{var}` is never assigned before this read, and {} does not check: it would read a NULL",
+                    "nothing in this code assigns `{var}`, and {} does not check: it would read a NULL",
                     name(i)
                 ),
             )
@@ -297,7 +303,7 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     // underflowed, or its depth differs between paths) is not also of the
     // wrong kind.
     for f in inp.kinds {
-        if seen_at.contains(&f.at) {
+        if !seen_at.insert(f.at) {
             continue;
         }
         let mut d = Diag::error(f.code, inp.instrs[f.at].span.clone(), f.message.clone());

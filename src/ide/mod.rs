@@ -571,8 +571,9 @@ impl FileAnalysis {
                     facts.functions = std::mem::take(&mut bi.functions);
                     facts.hidden = std::mem::take(&mut bi.hidden);
                     if lowering_failed {
-                        // A line lowering refused (a misspelled opcode, a
-                        // bad operand) is missing from the block; the
+                        // A line lowering refused that is not an
+                        // instruction (those keep their place, broken, and
+                        // the block is not built) may still be missing; the
                         // checks of what must follow what, or that there is
                         // anything at all, would only report its absence.
                         bi.diags
