@@ -430,6 +430,11 @@ pub struct Finding {
     pub note: Option<(usize, String)>,
     /// What to write instead, when there is one thing to say.
     pub help: Option<String>,
+    /// For a free variable that is not among the last slots: the locals
+    /// after it that push it out of them. When every one of them is a
+    /// local nothing assigns (a misspelt read adds one), that read is the
+    /// mistake, and it is reported already.
+    pub displaced_by: Vec<u32>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -552,6 +557,7 @@ impl Analysis<'_> {
             message,
             note,
             help: None,
+            displaced_by: Vec::new(),
         });
     }
 
@@ -1275,6 +1281,10 @@ impl Analysis<'_> {
             let before = self.out.findings.len();
             self.report(i, "stack-null", m, None);
             if let Some(f) = self.out.findings.get_mut(before) {
+                f.displaced_by = (x + 1..vars.len())
+                    .filter(|&j| !free(vars[j].1))
+                    .map(|j| j as u32)
+                    .collect();
                 f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
             }
             return;

@@ -206,10 +206,13 @@ pub fn unbound_reads(
         if found.is_empty() {
             continue;
         }
-        // Never assigned at all: no instruction stores it, and it does not
-        // start assigned. (Compiled code reads a local only where the
-        // function assigns it somewhere, if only to delete it again.)
-        let never = g.from_entry && !(0..n).any(|i| reached[i] && g.sets(i));
+        // Never assigned at all: no instruction stores or deletes it, and
+        // it does not start assigned. (Compiled code reads a local only
+        // where the function assigns or deletes it somewhere: `del x`
+        // alone makes `x` local.)
+        let never = g.from_entry
+            && clears[v].is_empty()
+            && !(0..n).any(|i| reached[i] && g.sets(i));
         for (i, slot) in found {
             unbound[i][slot] = true;
             always[i][slot] = never;

@@ -355,6 +355,16 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     })
                 })
             });
+            // The depth where the earliest region starts, and whether it
+            // is a guess.
+            let first_start = || {
+                let e = entries_of(h)
+                    .iter()
+                    .map(|&j| &excepts[j])
+                    .min_by_key(|e| e.start)?;
+                let d = w.depths.get(e.start).copied().flatten()?;
+                Some((d, w.unknown.get(e.start).copied().unwrap_or(false)))
+            };
             let lowest = if let Some(d) = from_entry {
                 Some(d)
             } else if table.stopiteration_handler_keeps_body_depth
@@ -363,20 +373,17 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 // 3.15: a generator expression's catch-all keeps the depth
                 // its body starts at (the iterator's two slots), below
                 // which the end of the loop goes.
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .min_by_key(|e| e.start)
-                    .and_then(|e| w.depths.get(e.start).copied().flatten())
+                first_start().map(|(d, g)| {
+                    guessed = g;
+                    d
+                })
             } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .min_by_key(|e| e.start)
-                    .and_then(|e| w.depths.get(e.start).copied().flatten())
-                    .map(|d| d - 1)
+                first_start().map(|(d, g)| {
+                    guessed = g;
+                    d - 1
+                })
             } else {
                 // Known depths decide; guessed ones only when there is
                 // nothing else, and then the handler's depth is a guess.

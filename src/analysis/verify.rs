@@ -241,12 +241,31 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     // Locals read before every path assigns them. 3.11's LOAD_FAST checks
     // and raises UnboundLocalError; from 3.12 on it reads a NULL.
     // One report per local: its first read that some path leaves
-    // unassigned.
+    // unassigned. Locals that nothing assigns at all are one report for
+    // the block, a note at each other one: one missing store (of a pair,
+    // say) leaves them all so.
     let mut locals_seen = rustc_hash::FxHashSet::default();
+    let mut never_assigned: Option<usize> = None;
     for u in inp.unbound {
         let (i, v) = (u.at, u.local);
         if !locals_seen.insert(v) {
             continue;
+        }
+        if let (true, Some(first)) = (u.always, never_assigned) {
+            let var = inp
+                .var_names
+                .get(v as usize)
+                .map(|(n, _)| crate::syntax::literal::name_text(n))
+                .unwrap_or_else(|| format!("#{v}"));
+            let d: &mut Diag = &mut out[first];
+            d.notes.push((
+                inp.instrs[i].arg_span.clone(),
+                format!("nothing assigns `{var}` either"),
+            ));
+            continue;
+        }
+        if u.always {
+            never_assigned = Some(out.len());
         }
         let ins = inp.instrs[i];
         let var = inp
@@ -302,7 +321,16 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     // One report per instruction: a value that is missing (the stack
     // underflowed, or its depth differs between paths) is not also of the
     // wrong kind.
+    let never_assigned: rustc_hash::FxHashSet<u32> = inp
+        .unbound
+        .iter()
+        .filter(|u| u.always)
+        .map(|u| u.local)
+        .collect();
     for f in inp.kinds {
+        if !f.displaced_by.is_empty() && f.displaced_by.iter().all(|v| never_assigned.contains(v)) {
+            continue;
+        }
         if !seen_at.insert(f.at) {
             continue;
         }

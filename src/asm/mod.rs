@@ -726,7 +726,9 @@ pub fn assemble_block_with(
         // What CPython's code constructor refuses, so that marshal cannot
         // load the file.
         let argcount = block.argcount.unwrap_or(0);
-        if tabs.vars.len() < n_args {
+        // A line that did not lower may have named a local, so the count
+        // is not known.
+        if tabs.vars.len() < n_args && !broken {
             verified.push(Diag::error(
                 "bad-code-object",
                 block.field_span("argcount"),
