@@ -107,7 +107,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-
 /// 1-based line and column (in characters) of a byte offset. Reads the text
 /// up to the offset; for many offsets into one text, use [`LineIndex`].
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -171,7 +171,10 @@ fn inject_at(text: &str, fault: Fault, at: Option<usize>) -> Option<String> {
             Fault::BadConstant => op_of(l).is_some_and(|o| o.arg == ArgKind::Const),
             Fault::WrongLocal => {
                 op_of(l).is_some_and(|o| {
-                    matches!(o.op, Op::LOAD_FAST | Op::LOAD_FAST_CHECK | Op::LOAD_FAST_BORROW)
+                    matches!(
+                        o.op,
+                        Op::LOAD_FAST | Op::LOAD_FAST_CHECK | Op::LOAD_FAST_BORROW
+                    )
                 }) && !operand(l).starts_with('#')
                     && !operand(l).starts_with('\'')
             }
@@ -281,7 +284,9 @@ fn measure(files: &[PathBuf], places: Places) -> Vec<(Fault, String)> {
     let (mut all_faulted, mut all_one) = (0usize, 0usize);
     let title = match places {
         Places::Middle => "one fault per file and kind, at the middle of its places",
-        Places::Every => "one fault at a time, at every place (every seventh for typos and removals)",
+        Places::Every => {
+            "one fault at a time, at every place (every seventh for typos and removals)"
+        }
     };
     println!("\n{title}");
     println!(

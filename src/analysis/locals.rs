@@ -210,9 +210,8 @@ pub fn unbound_reads(
         // it does not start assigned. (Compiled code reads a local only
         // where the function assigns or deletes it somewhere: `del x`
         // alone makes `x` local.)
-        let never = g.from_entry
-            && clears[v].is_empty()
-            && !(0..n).any(|i| reached[i] && g.sets(i));
+        let never =
+            g.from_entry && clears[v].is_empty() && !(0..n).any(|i| reached[i] && g.sets(i));
         for (i, slot) in found {
             unbound[i][slot] = true;
             always[i][slot] = never;

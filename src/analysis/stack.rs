@@ -44,7 +44,6 @@ pub enum Problem {
     FallsOffEnd { at: usize },
 }
 
-
 #[derive(Debug, Default)]
 pub struct StackResult {
     /// `co_stacksize` as CPython computes it: dead handlers included.

@@ -361,7 +361,10 @@ pub fn ext_count(arg: u32) -> u32 {
 
 enum Operand {
     Fixed(u32),
-    Jump { label: usize, backward: bool },
+    Jump {
+        label: usize,
+        backward: bool,
+    },
     /// The line did not lower, or its operand did not resolve (an error
     /// says so): the analyses see an instruction of unknown effect.
     Unknown,
@@ -451,7 +454,8 @@ pub fn assemble_block_with(
                 Ok(o) => o,
                 Err(d) => {
                     diags.push(d);
-                    let jump = matches!(ins.arg, Arg::Label(_)) && info.is_some_and(|i| i.is_jump());
+                    let jump =
+                        matches!(ins.arg, Arg::Label(_)) && info.is_some_and(|i| i.is_jump());
                     if jump {
                         Operand::NoTarget
                     } else {

@@ -1078,8 +1078,12 @@ impl<'a> Lowerer<'a> {
                         Some(Op::PRECALL) => Some("`CALL` alone does the call"),
                         Some(Op::RETURN_CONST) => Some("write `LOAD_CONST` then `RETURN_VALUE`"),
                         Some(Op::LOAD_METHOD) => Some("write `LOAD_ATTR NULL|self + name`"),
-                        Some(Op::KW_NAMES) => Some("`CALL_KW` takes the names tuple from the stack"),
-                        Some(Op::FORMAT_VALUE) => Some("use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`"),
+                        Some(Op::KW_NAMES) => {
+                            Some("`CALL_KW` takes the names tuple from the stack")
+                        }
+                        Some(Op::FORMAT_VALUE) => {
+                            Some("use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`")
+                        }
                         _ => None,
                     };
                     if let Some(r) = replacement {
@@ -1500,4 +1504,3 @@ fn supported_help() -> String {
     let v: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
     format!("supported versions: {}", v.join(", "))
 }
-
