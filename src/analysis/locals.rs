@@ -39,8 +39,10 @@ struct Effect {
 }
 
 fn effect(ins: &FlowInstr) -> Effect {
-    let mut e = Effect::default();
-    e.sets_all = ins.unknown;
+    let mut e = Effect {
+        sets_all: ins.unknown,
+        ..Effect::default()
+    };
     let Some(op) = ins.op else { return e };
     let a = ins.arg;
     match facts(op.op).locals {
