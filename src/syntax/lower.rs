@@ -642,7 +642,7 @@ impl<'a> Lowerer<'a> {
                     lasti = true;
                     i += 1;
                 }
-                _ => return Err(bad(span(args[i]))),
+                w => return Err(bad(span(args[i])).suggest(w, ["depth", "lasti"])),
             }
         }
         Ok(Except {
