@@ -274,13 +274,18 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .map(|(n, _)| crate::syntax::literal::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
         let checks = inp.table.load_fast_checks_unbound;
+        let similar = if u.always { similar_local(inp, v) } else { None };
         let mut d = if checks && u.always {
-            // A check that always raises is no use: the read is a mistake.
-            Diag::error(
-                "unbound-local",
-                ins.arg_span.clone(),
-                format!("nothing in this code assigns `{var}`: this read always raises UnboundLocalError"),
-            )
+            // A check that always raises: a misspelling when another local
+            // has a near name. Otherwise it may be meant (3.11 compiles
+            // `x: int` then `print(x)` so, and a test of UnboundLocalError
+            // does just that).
+            let m = format!("nothing in this code assigns `{var}`: this read always raises UnboundLocalError");
+            if similar.is_some() {
+                Diag::error("unbound-local", ins.arg_span.clone(), m)
+            } else {
+                Diag::warning("unbound-local", ins.arg_span.clone(), m)
+            }
         } else if u.always {
             Diag::error(
                 "unbound-local",
@@ -308,10 +313,8 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 ),
             )
         };
-        if u.always {
-            if let Some(s) = similar_local(inp, v) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
+        if let Some(s) = &similar {
+            d = d.help(format!("did you mean `{s}`?"));
         } else if !checks {
             d = d.help("use LOAD_FAST_CHECK, which raises UnboundLocalError instead");
         }
