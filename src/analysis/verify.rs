@@ -274,13 +274,19 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .map(|(n, _)| crate::syntax::literal::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
         let checks = inp.table.load_fast_checks_unbound;
-        let similar = if u.always { similar_local(inp, v) } else { None };
+        let similar = if u.always {
+            similar_local(inp, v)
+        } else {
+            None
+        };
         let mut d = if checks && u.always {
             // A check that always raises: a misspelling when another local
             // has a near name. Otherwise it may be meant (3.11 compiles
             // `x: int` then `print(x)` so, and a test of UnboundLocalError
             // does just that).
-            let m = format!("nothing in this code assigns `{var}`: this read always raises UnboundLocalError");
+            let m = format!(
+                "nothing in this code assigns `{var}`: this read always raises UnboundLocalError"
+            );
             if similar.is_some() {
                 Diag::error("unbound-local", ins.arg_span.clone(), m)
             } else {
