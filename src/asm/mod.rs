@@ -251,8 +251,8 @@ impl Builder<'_> {
             // Still lowered and checked for the block's own errors, with
             // no children to copy (an analysis did that for a linked one).
             if prebuilt.is_none() {
-                if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
-                    self.diags.append(&mut ds);
+                if let Err(mut f) = assemble_block(&ctx, block, &|_| None) {
+                    self.diags.append(&mut f.diags);
                 }
             }
             self.diags.push(d);
@@ -286,7 +286,7 @@ impl Builder<'_> {
                         }
                         Ok((code, BlockInfo::default()))
                     }
-                    None => Err(Vec::new()),
+                    None => Err(Failed::of(Vec::new())),
                 }
             }
             None => assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify),
@@ -308,7 +308,7 @@ impl Builder<'_> {
                     None => {}
                 }
             }
-            Err(mut ds) => self.diags.append(&mut ds),
+            Err(mut f) => self.diags.append(&mut f.diags),
         }
     }
 }
@@ -373,13 +373,28 @@ enum Operand {
     NoTarget,
 }
 
+/// A block that was not built: every diagnostic, and what the analyses
+/// found when they ran (a block with a line that did not lower, or a jump
+/// to an undefined label, is analysed all the same, so the language
+/// server still shows its stack depths).
+pub struct Failed {
+    pub diags: Vec<Diag>,
+    pub info: Option<BlockInfo>,
+}
+
+impl Failed {
+    fn of(diags: Vec<Diag>) -> Failed {
+        Failed { diags, info: None }
+    }
+}
+
 /// Assembles one block. `resolve_code` gives the built code object of a
 /// referenced block.
 pub fn assemble_block(
     ctx: &BlockContext,
     block: &Block,
     resolve_code: &dyn Fn(&str) -> Option<Code>,
-) -> Result<(Code, BlockInfo), Vec<Diag>> {
+) -> Result<(Code, BlockInfo), Failed> {
     assemble_block_with(ctx, block, Children::Built(resolve_code), true)
 }
 
@@ -404,7 +419,7 @@ pub fn assemble_block_with(
     block: &Block,
     children: Children,
     verify: bool,
-) -> Result<(Code, BlockInfo), Vec<Diag>> {
+) -> Result<(Code, BlockInfo), Failed> {
     let table = ctx.version.table();
     let mut diags = Vec::new();
     let tabs = tables::build(table, block);
@@ -784,7 +799,13 @@ pub fn assemble_block_with(
                 .into_iter()
                 .filter(|d| !(lost && d.code == "unreachable")),
         );
-        return Err(all);
+        let depths = analysis.handler_depths.clone();
+        let mut info = BlockInfo::new(&analysis, depths, Vec::new(), Vec::new(), Vec::new());
+        info.partial = true;
+        return Err(Failed {
+            diags: all,
+            info: Some(info),
+        });
     }
 
     // Encode the instructions.
@@ -883,7 +904,7 @@ pub fn assemble_block_with(
                 .collect::<Option<Vec<_>>>();
             let Some(resolved) = resolved else {
                 // A referenced block failed; its own errors were reported.
-                return Err(diags);
+                return Err(Failed::of(diags));
             };
             resolved
         }

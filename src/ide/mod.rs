@@ -585,7 +585,11 @@ impl FileAnalysis {
                         code = Some(c);
                     }
                 }
-                Err(mut ds) => diags.append(&mut ds),
+                Err(mut f) => {
+                    diags.append(&mut f.diags);
+                    // Depths for the language server, where known.
+                    info = f.info;
+                }
             }
         }
         // Kept until the segment is analysed again: no spare capacity.

@@ -625,7 +625,7 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
             (
                 arg,
                 seg.info.as_ref().and_then(|i| i.depth(k)),
-                seg.info.is_some(),
+                seg.info.as_ref().is_some_and(|i| !i.partial),
             )
         }
         None => (0, None, false),
