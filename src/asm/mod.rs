@@ -379,7 +379,7 @@ enum Operand {
 /// server still shows its stack depths).
 pub struct Failed {
     pub diags: Vec<Diag>,
-    pub info: Option<BlockInfo>,
+    pub info: Option<Box<BlockInfo>>,
 }
 
 impl Failed {
@@ -804,7 +804,7 @@ pub fn assemble_block_with(
         info.partial = true;
         return Err(Failed {
             diags: all,
-            info: Some(info),
+            info: Some(Box::new(info)),
         });
     }
 

@@ -588,7 +588,7 @@ impl FileAnalysis {
                 Err(mut f) => {
                     diags.append(&mut f.diags);
                     // Depths for the language server, where known.
-                    info = f.info;
+                    info = f.info.map(|b| *b);
                 }
             }
         }
