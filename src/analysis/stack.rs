@@ -80,6 +80,11 @@ struct Walk {
     unknown: Vec<bool>,
     /// Paths of different depths met here: no later path makes it known.
     conflict: Vec<bool>,
+    /// For a guessed depth that comes from such a meeting, the index of
+    /// its mismatch in `problems`: walked on with the shallower depth, an
+    /// underflow it leads to is reported in the mismatch's place, as the
+    /// more telling of the two.
+    origin: Vec<Option<usize>>,
     pred: Vec<Option<usize>>,
 }
 
@@ -88,13 +93,14 @@ struct Walk {
 /// depth agrees with any), and two known depths that differ are a
 /// mismatch, after which the depth there is unknown: one report, not one
 /// for everything downstream.
-fn set(at: usize, d: i32, from: Option<usize>, guess: bool, w: &mut Walk) {
+fn set(at: usize, d: i32, from: Option<usize>, guess: bool, origin: Option<usize>, w: &mut Walk) {
     let Walk {
         work,
         problems,
         depths,
         unknown,
         conflict,
+        origin: origins,
         pred,
         live,
     } = w;
@@ -107,6 +113,7 @@ fn set(at: usize, d: i32, from: Option<usize>, guess: bool, w: &mut Walk) {
         None => {
             depths[at] = Some(d);
             unknown[at] = guess;
+            origins[at] = if guess { origin } else { None };
             pred[at] = from;
             work.push(at);
         }
@@ -114,6 +121,7 @@ fn set(at: usize, d: i32, from: Option<usize>, guess: bool, w: &mut Walk) {
         Some(_) if unknown[at] => {
             depths[at] = Some(d);
             unknown[at] = false;
+            origins[at] = None;
             pred[at] = from;
             work.push(at);
         }
@@ -123,8 +131,13 @@ fn set(at: usize, d: i32, from: Option<usize>, guess: bool, w: &mut Walk) {
                 first: old,
                 second: d,
             });
+            origins[at] = Some(problems.len() - 1);
             unknown[at] = true;
             conflict[at] = true;
+            if d < old {
+                depths[at] = Some(d);
+                pred[at] = from;
+            }
             work.push(at);
         }
         _ => {}
@@ -221,6 +234,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         depths: vec![None; n + 1],
         unknown: vec![false; n + 1],
         conflict: vec![false; n + 1],
+        origin: vec![None; n + 1],
         pred: vec![None; n + 1],
     };
     // Handlers whose depth was found from guessed depths only.
@@ -255,7 +269,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
     if n > 0 {
-        set(0, 0, None, false, &mut w);
+        set(0, 0, None, false, None, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {
@@ -266,8 +280,10 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             max = max.max(d as i64);
             let ins = &instrs[i];
             let guess = w.unknown[i];
+            let origin = if guess { w.origin[i] } else { None };
             let Some(op) = ins.op else {
-                set(i + 1, d, Some(i), guess || ins.unknown, &mut w);
+                let origin = if ins.unknown { None } else { origin };
+                set(i + 1, d, Some(i), guess || ins.unknown, origin, &mut w);
                 continue;
             };
             let flow = flow_of(op);
@@ -280,16 +296,27 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if op.op == Op::RETURN_GENERATOR && op.stack_effect(ins.arg, false) == 0 {
                 next += 1;
             }
-            // Nothing is reported where the depth is a guess.
-            let live_here = w.live.as_ref().is_none_or(|l| l[i]) && !guess;
+            // Nothing is reported where the depth is a guess, but for an
+            // underflow on the shallower side of a mismatch, which takes
+            // the mismatch's place.
+            let live_path = w.live.as_ref().is_none_or(|l| l[i]);
+            let live_here = live_path && !guess;
             let underflow = next < 0
                 || d + op.stack_effect(ins.arg, true) < 0
                 || d < inputs(table, op, ins.arg);
             if live_here && underflow {
                 w.problems.push(Problem::Underflow { at: i, depth: d });
+            } else if let (true, true, Some(c)) = (live_path, underflow, origin) {
+                if matches!(w.problems[c], Problem::Mismatch { .. }) {
+                    w.problems[c] = Problem::Underflow { at: i, depth: d };
+                }
             }
             // After an underflow, the depth is not known either.
-            let guess = guess || underflow;
+            let (guess, origin) = if underflow {
+                (true, None)
+            } else {
+                (guess, origin)
+            };
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let Some(t) = ins.target {
                     let td = d + op.stack_effect(ins.arg, true);
@@ -299,14 +326,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     if t == n && live_here {
                         w.problems.push(Problem::FallsOffEnd { at: i });
                     }
-                    set(t, td.max(0), Some(i), guess, &mut w);
+                    set(t, td.max(0), Some(i), guess, origin, &mut w);
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
                 if i + 1 == n && live_here {
                     w.problems.push(Problem::FallsOffEnd { at: i });
                 }
-                set(i + 1, next.max(0), Some(i), guess, &mut w);
+                set(i + 1, next.max(0), Some(i), guess, origin, &mut w);
             }
         }
         let mut progressed = false;
@@ -424,7 +451,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     let entry = hd as i32 + 1 + e.lasti as i32;
                     max = max.max(entry as i64);
                     if e.handler < n {
-                        set(e.handler, entry, None, handler_guessed[k], &mut w);
+                        set(e.handler, entry, None, handler_guessed[k], None, &mut w);
                     }
                     progressed = true;
                 }
@@ -555,7 +582,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 };
                 max = max.max(seed as i64);
                 seeds.push((i, seed));
-                set(i, seed, None, false, &mut w);
+                set(i, seed, None, false, None, &mut w);
                 progressed = true;
             }
         }
@@ -602,7 +629,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 handler_pushed[k] = true;
                 let entry = hd as i32 + 1 + e.lasti as i32;
                 max = max.max(entry as i64);
-                set(e.handler, entry, None, handler_guessed[k], &mut w);
+                set(e.handler, entry, None, handler_guessed[k], None, &mut w);
                 progressed = true;
                 break;
             }
