@@ -55,6 +55,56 @@ impl Diag {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+    /// Adds "did you mean `X`?" when one of `candidates` is close enough
+    /// to `word` to be what was meant (see [`nearest`]). Every suggestion
+    /// for a name the writer typed goes through here.
+    pub fn suggest<'n>(self, word: &str, candidates: impl IntoIterator<Item = &'n str>) -> Self {
+        match nearest(word, candidates.into_iter()) {
+            Some(s) => self.help(format!("did you mean `{s}`?")),
+            None => self,
+        }
+    }
+}
+
+/// The candidate closest to `word` in edit distance, ignoring case, if it is
+/// close enough to be worth suggesting. Candidates whose length alone puts
+/// them too far are not compared, and neither is a word longer than any
+/// name worth suggesting: a line of megabytes must not cost a comparison
+/// per character with every opcode.
+pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    const LONGEST: usize = 64;
+    if word.len() > LONGEST {
+        return None;
+    }
+    let limit = (word.len() / 3).max(2);
+    let w = word.to_ascii_uppercase();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c.len().abs_diff(word.len()) > limit || c.len() > LONGEST + limit {
+            continue;
+        }
+        let d = edit_distance(&w, &c.to_ascii_uppercase());
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
 }
 
 /// 1-based line and column (in characters) of a byte offset. Reads the text

@@ -122,6 +122,12 @@ pub enum Arg {
     Pair(NameRef, NameRef),
     /// A jump target.
     Label(String),
+    /// A line that did not lower (an unknown opcode or an operand that is
+    /// not one): it keeps its place in the block, so that the analyses see
+    /// an instruction of unknown effect there rather than a gap, and say
+    /// nothing about what follows from it. Only lowering makes it, always
+    /// beside an error; such a block is never written.
+    Broken,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -74,6 +74,9 @@ fn forms_of_3_11() {
                 6,
                 "repr, with format",
             ),
+            // Bare: no flags, no conversion and no spec.
+            ("MAKE_FUNCTION", "MAKE_FUNCTION", 0, ""),
+            ("FORMAT_VALUE", "FORMAT_VALUE", 0, ""),
             ("UNPACK_EX 1, 2", "UNPACK_EX", 513, ""),
         ],
     );
@@ -240,7 +243,7 @@ fn instructions_of_other_versions_are_errors_that_say_so() {
         built
             .diags
             .iter()
-            .any(|d| d.message.contains("from Python 3.13 on")),
+            .any(|d| d.message.contains("exist in Python 3.13, 3.14")),
         "{:?}",
         built.diags
     );
@@ -257,4 +260,31 @@ fn instructions_of_other_versions_are_errors_that_say_so() {
         "{:?}",
         d.notes
     );
+}
+
+#[test]
+fn no_function_flags_and_no_conversion_are_written_bare() {
+    for version in ["3.11", "3.12"] {
+        let text = format!(
+            ".python {version}\n.code module\n    RESUME 0\n    LOAD_CONST @f\n    MAKE_FUNCTION 0\n    LOAD_CONST 1\n    FORMAT_VALUE 0\n    BUILD_TUPLE 2\n    RETURN_VALUE\n.code f\n    RESUME 0\n    LOAD_CONST None\n    RETURN_VALUE\n"
+        );
+        let built = pyasm::assemble_text(&text);
+        let pyc = built
+            .pyc
+            .unwrap_or_else(|| panic!("{version}: {:?}", built.diags));
+        let listing = pyasm::disassemble_pyc(&pyc).unwrap();
+        let ops: Vec<&str> = listing
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.contains("MAKE_FUNCTION") || l.contains("FORMAT_VALUE"))
+            .collect();
+        assert_eq!(
+            ops,
+            ["MAKE_FUNCTION", "FORMAT_VALUE"],
+            "{version}:\n{listing}"
+        );
+        // And the bare forms build the same bytes.
+        let again = pyasm::assemble_text(&listing);
+        assert_eq!(again.pyc.as_deref(), Some(&pyc[..]), "{version}");
+    }
 }

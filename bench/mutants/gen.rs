@@ -793,6 +793,8 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
     let labels = labels(b);
     let (new, what) = match (&arg, kind) {
         (_, ArgKind::None) => return None,
+        // Only lowering makes it; a disassembled block never holds one.
+        (Arg::Broken, _) => return None,
         (Arg::Label(_), _) => {
             let l = rng.pick(&labels)?.clone();
             (Arg::Label(l.clone()), format!("target -> {l}"))

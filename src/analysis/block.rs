@@ -27,6 +27,9 @@ pub struct BlockInfo {
     /// The compiler's hidden parameters its code relies on getting what
     /// they promise.
     pub hidden: Vec<HiddenParam>,
+    /// The block had errors and was not built: a depth missing here may
+    /// be one nothing knows, not only one no path reaches.
+    pub partial: bool,
 }
 
 impl BlockInfo {
@@ -41,17 +44,22 @@ impl BlockInfo {
         BlockInfo {
             // Dead code is walked from estimated depths (for the stack size,
             // as CPython does); those are no depth any path has.
+            // Nor are guessed ones (after an instruction of unknown effect).
             depths: analysis
                 .depths
                 .iter()
                 .zip(&analysis.live)
-                .map(|(d, &live)| d.filter(|&d| live && d >= 0).unwrap_or(-1))
+                .zip(&analysis.unknown)
+                .map(|((d, &live), &unknown)| {
+                    d.filter(|&d| live && !unknown && d >= 0).unwrap_or(-1)
+                })
                 .collect(),
             computed_stacksize: analysis.max_depth,
             computed_handler_depths,
             diags,
             functions,
             hidden,
+            partial: false,
         }
     }
 

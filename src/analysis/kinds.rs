@@ -439,7 +439,13 @@ pub struct Finding {
     /// The exception-table entry whose handler depth is the cause, for a
     /// note on the `.except` line that gave it.
     pub except: Option<usize>,
+    /// What to write instead, when there is one thing to say.
     pub help: Option<String>,
+    /// For a free variable that is not among the last slots: the locals
+    /// after it that push it out of them. When every one of them is a
+    /// local nothing assigns (a misspelt read adds one), that read is the
+    /// mistake, and it is reported already.
+    pub displaced_by: Vec<u32>,
 }
 
 /// A function made from a code constant: the instruction that gives it
@@ -544,6 +550,13 @@ impl Analysis<'_> {
         if self.reported.contains(&(at, code)) {
             return;
         }
+        // An instruction of unknown effect (already reported) could be
+        // what a sequence needs, before or after the one that needs it.
+        let unknown = |i: usize| self.inp.instrs.get(i).is_some_and(|x| x.unknown);
+        let sequence = matches!(code, "call-sequence" | "bad-prologue");
+        if unknown(at) || sequence && (unknown(at + 1) || at > 0 && unknown(at - 1)) {
+            return;
+        }
         self.reported.push((at, code));
         self.out.findings.push(Finding {
             at,
@@ -552,6 +565,7 @@ impl Analysis<'_> {
             note,
             except: None,
             help: None,
+            displaced_by: Vec::new(),
         });
     }
 
@@ -677,6 +691,9 @@ impl Analysis<'_> {
                 continue;
             }
             let ins = &inp.instrs[i];
+            if ins.unknown {
+                continue;
+            }
             let Some(op) = ins.op else {
                 self.report(
                     i,
@@ -907,6 +924,9 @@ impl Analysis<'_> {
                         continue;
                     };
                     let and_pop_top = inp.table.for_iter_exit == ForIterExit::SkipsEndForAndPopTop;
+                    if (t..t + 2).any(|j| inp.instrs.get(j).is_some_and(|x| x.unknown)) {
+                        continue;
+                    }
                     let ok = opname(t) == Some(Op::END_FOR)
                         && (!and_pop_top || opname(t + 1) == Some(Op::POP_TOP));
                     if !ok {
@@ -987,6 +1007,8 @@ impl Analysis<'_> {
         let width = inp.vars.len() + inp.analysis.max_depth as usize + 1;
         let budget = (n + 1).saturating_mul(64 + 4 * width.min(4096)) + 10_000;
         let mut steps = 0usize;
+        let mut reported_at = vec![false; n];
+        let mut handler_reported = vec![false; inp.excepts.len()];
         while let Some(i) = work.pop() {
             steps += 1;
             if steps > budget {
@@ -1002,7 +1024,10 @@ impl Analysis<'_> {
                 continue;
             }
             let Some(st) = state[i].clone() else { continue };
-            if depths[i] != Some(st.stack.len() as i32) {
+            // Where the depth is not known, neither are the values: what
+            // follows from an instruction already reported is not
+            // reported again.
+            if depths[i] != Some(st.stack.len() as i32) || inp.analysis.unknown[i] {
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
@@ -1025,6 +1050,11 @@ impl Analysis<'_> {
                     continue;
                 }
                 if st.stack.len() < hd + pops {
+                    // Once per entry: every instruction of its range would
+                    // say the same.
+                    if std::mem::replace(&mut handler_reported[k], true) {
+                        continue;
+                    }
                     self.report(
                         i,
                         "handler-depth",
@@ -1074,7 +1104,17 @@ impl Analysis<'_> {
             }
             let Some(op) = inp.instrs[i].op else { continue };
             self.uses_of_functions(i, &st);
+            let before = self.out.findings.len();
             let (fall, jump) = self.step(i, op, st);
+            // A value of the wrong kind was reported here: what the
+            // instruction leaves is not known, and what follows from it is
+            // not reported again.
+            if self.out.findings.len() > before {
+                reported_at[i] = true;
+            }
+            if reported_at[i] {
+                continue;
+            }
             let flow = flow_of(op);
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let (Some(t), Some(s)) = (inp.instrs[i].target, jump) {
@@ -1312,6 +1352,36 @@ impl Analysis<'_> {
         self.report_help(i, "operand-kind", m, None, "insert `TO_BOOL` before it");
     }
 
+    /// Checks that local `x` holds a cell. A free variable declared before
+    /// some other local is never filled: `COPY_FREE_VARS n` copies the
+    /// closure into the last `n` slots, whatever they are.
+    fn need_cell(&mut self, i: usize, x: usize, cell: Slot) {
+        let vars = self.inp.vars;
+        let free = |k: u8| k & kind::FREE != 0;
+        let nfree = vars.iter().filter(|(_, k)| free(*k)).count();
+        let misplaced = vars.get(x).is_some_and(|(_, k)| free(*k)) && x < vars.len() - nfree;
+        if misplaced && cell.bits & NULL != 0 {
+            let name = crate::syntax::literal::name_text(&vars[x].0);
+            let m = format!(
+                "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
+                self.name(i),
+                if nfree == 1 { "" } else { "s" },
+                vars.len()
+            );
+            let before = self.out.findings.len();
+            self.report(i, "stack-null", m, None);
+            if let Some(f) = self.out.findings.get_mut(before) {
+                f.displaced_by = (x + 1..vars.len())
+                    .filter(|&j| !free(vars[j].1))
+                    .map(|j| j as u32)
+                    .collect();
+                f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
+            }
+            return;
+        }
+        self.need(i, cell, CELL, "in its local");
+    }
+
     /// Checks that a slot holds only the kinds in `want`.
     fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
         if s.bits & NULL != 0 && want & NULL == 0 {
@@ -1392,7 +1462,7 @@ impl Analysis<'_> {
             }
             Op::DELETE_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
-                self.need(i, cell, CELL, "in its local");
+                self.need_cell(i, argc, cell);
             }
             Op::STORE_NAME | Op::STORE_GLOBAL if self.names_conditional(argc, false) => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
@@ -1492,6 +1562,17 @@ impl Analysis<'_> {
                     || o == Op::LOAD_CLOSURE;
                 for &x in &idx {
                     let l = s.locals.get(x).unwrap_or(null);
+                    let cellish = inp
+                        .vars
+                        .get(x)
+                        .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
+                    if l.bits == NULL && l.f & F_STORED_NULL == 0 && !cellish {
+                        // No path assigns it: definite assignment reports
+                        // the read, and nothing that follows from it is
+                        // known.
+                        fall_ok = false;
+                        jump_ok = false;
+                    }
                     let mut v = if checks {
                         let mut v = l.non_null();
                         v.f &= !F_STORED_NULL;
@@ -1557,7 +1638,7 @@ impl Analysis<'_> {
             | Op::LOAD_CLASSDEREF
             | Op::LOAD_FROM_DICT_OR_DEREF => {
                 let cell = s.locals.get(argc).unwrap_or(null);
-                self.need(i, cell, CELL, "in its local");
+                self.need_cell(i, argc, cell);
                 let k = (o == Op::STORE_DEREF || o == Op::LOAD_FROM_DICT_OR_DEREF) as usize;
                 let taken = take(&mut s, k);
                 for x in &taken {

@@ -31,12 +31,18 @@ use crate::code::kind;
 #[derive(Clone, Copy, Default)]
 struct Effect {
     sets: [Option<u32>; 2],
+    /// An instruction of unknown effect (already reported) may assign any
+    /// local: no read after it is reported on its account.
+    sets_all: bool,
     clears: Option<u32>,
     reads: [Option<u32>; 2],
 }
 
 fn effect(ins: &FlowInstr) -> Effect {
-    let mut e = Effect::default();
+    let mut e = Effect {
+        sets_all: ins.unknown,
+        ..Effect::default()
+    };
     let Some(op) = ins.op else { return e };
     let a = ins.arg;
     match facts(op.op).locals {
@@ -85,17 +91,26 @@ impl Rows {
     }
 }
 
+/// A read of a local that some path reaching it leaves unassigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unbound {
+    pub at: usize,
+    pub local: u32,
+    /// Nothing in the code assigns it, on any path: the read is a
+    /// mistake whichever way the code runs (a misspelt name, most likely).
+    pub always: bool,
+}
+
 /// For each instruction, the locals it reads that some path reaching it
-/// leaves unassigned: `(instruction index, local index)`, in instruction
-/// order. Only instructions in `reachable` (and reached by these edges) are
-/// reported.
+/// leaves unassigned, in instruction order. Only instructions in
+/// `reachable` (and reached by these edges) are reported.
 pub fn unbound_reads(
     instrs: &[FlowInstr],
     excepts: &[FlowExcept],
     kinds: &[u8],
     n_args: usize,
     reachable: &[bool],
-) -> Vec<(usize, u32)> {
+) -> Vec<Unbound> {
     let n = instrs.len();
     let nv = kinds.len();
     if n == 0 {
@@ -173,6 +188,7 @@ pub fn unbound_reads(
     }
 
     let mut unbound = vec![[false; 2]; n];
+    let mut always = vec![[false; 2]; n];
     let mut s = Search::new(n);
     for v in 0..nv {
         if reads[v].is_empty() || (starts_assigned(v) && clears[v].is_empty()) {
@@ -188,8 +204,19 @@ pub fn unbound_reads(
             v: v as u32,
             from_entry: !starts_assigned(v),
         };
-        for (i, slot) in s.unbound_reads_of(&g, &reads[v], &clears[v]) {
+        let found = s.unbound_reads_of(&g, &reads[v], &clears[v]);
+        if found.is_empty() {
+            continue;
+        }
+        // Never assigned at all: no instruction stores or deletes it, and
+        // it does not start assigned. (Compiled code reads a local only
+        // where the function assigns or deletes it somewhere: `del x`
+        // alone makes `x` local.)
+        let never =
+            g.from_entry && clears[v].is_empty() && !(0..n).any(|i| reached[i] && g.sets(i));
+        for (i, slot) in found {
             unbound[i][slot] = true;
+            always[i][slot] = never;
         }
     }
 
@@ -198,7 +225,11 @@ pub fn unbound_reads(
         for (slot, r) in e.reads.iter().enumerate() {
             if let Some(v) = *r {
                 if unbound[i][slot] {
-                    out.push((i, v));
+                    out.push(Unbound {
+                        at: i,
+                        local: v,
+                        always: always[i][slot],
+                    });
                 }
             }
         }
@@ -221,7 +252,7 @@ struct Graph<'a> {
 
 impl Graph<'_> {
     fn sets(&self, i: usize) -> bool {
-        self.effects[i].sets.contains(&Some(self.v))
+        self.effects[i].sets_all || self.effects[i].sets.contains(&Some(self.v))
     }
     fn clears(&self, i: usize) -> bool {
         self.effects[i].clears == Some(self.v)
@@ -565,6 +596,7 @@ mod tests {
                         op,
                         arg,
                         target: Some(next(n + 2)),
+                        unknown: false,
                     }
                 })
                 .collect();
@@ -586,7 +618,11 @@ mod tests {
                 .collect();
             let n_args = next(nv + 1);
             let reachable: Vec<bool> = (0..n).map(|_| next(6) != 0).collect();
-            let fast = unbound_reads(&instrs, &excepts, &kinds, n_args, &reachable);
+            let fast: Vec<(usize, u32)> =
+                unbound_reads(&instrs, &excepts, &kinds, n_args, &reachable)
+                    .iter()
+                    .map(|u| (u.at, u.local))
+                    .collect();
             let slow = unbound_reads_by_sets(&instrs, &excepts, &kinds, n_args, &reachable);
             assert_eq!(fast, slow, "round {round}");
         }

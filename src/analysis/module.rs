@@ -227,11 +227,14 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
         let mut seen = HashSet::default();
         for (name, span) in &b.refs {
             if !by_name.contains_key(name.as_str()) && seen.insert(name) {
-                out.push(Diag::error(
-                    "undefined-name",
-                    at(span, *d),
-                    format!("no code block named `{name}`"),
-                ));
+                out.push(
+                    Diag::error(
+                        "undefined-name",
+                        at(span, *d),
+                        format!("no code block named `{name}`"),
+                    )
+                    .suggest(name, by_name.keys().copied()),
+                );
             }
         }
     }
@@ -306,15 +309,22 @@ pub fn module_checks(version: Version, blocks: &[(&BlockFacts, isize)], verify: 
                 {
                     continue;
                 }
-                out.push(Diag::warning(
-                    "unknown-global",
-                    at(span, *d),
-                    format!(
-                        "`{}` is not a builtin of Python {} and no block of this module assigns it",
-                        crate::syntax::literal::name_text(n),
-                        version
-                    ),
-                ));
+                let known = defined
+                    .iter()
+                    .filter_map(|n| n.as_str())
+                    .chain(crate::versions::builtins::builtins(version));
+                out.push(
+                    Diag::warning(
+                        "unknown-global",
+                        at(span, *d),
+                        format!(
+                            "`{}` is not a builtin of Python {} and no block of this module assigns it",
+                            crate::syntax::literal::name_text(n),
+                            version
+                        ),
+                    )
+                    .suggest(text, known),
+                );
             }
         }
     }

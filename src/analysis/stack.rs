@@ -15,8 +15,14 @@ pub struct FlowInstr {
     /// having no stack effect and falling through.
     pub op: Option<&'static OpInfo>,
     pub arg: u32,
-    /// Index of the instruction a jump lands on (`len` for the end).
+    /// Index of the instruction a jump lands on (`len` for the end;
+    /// `None` also for a jump whose label did not resolve).
     pub target: Option<usize>,
+    /// A line that did not lower or resolve, already reported (`op` is
+    /// then `None`): it may do anything, so the depths after it are not
+    /// known and nothing that follows from it is reported, as a type
+    /// checker treats an expression that already failed.
+    pub unknown: bool,
 }
 
 /// An exception-table entry in instruction indices.
@@ -58,6 +64,11 @@ pub struct StackResult {
     /// walked as estimates are not).
     pub live: Vec<bool>,
     pub depths: Vec<Option<i32>>,
+    /// Instructions whose depth is not known: reached only through an
+    /// instruction of unknown effect, one that underflowed, or where paths
+    /// of different depths met. Their depths are guesses, and nothing is
+    /// reported about them.
+    pub unknown: Vec<bool>,
     /// The depth each entry records: as given, or computed.
     pub handler_depths: Vec<Option<u32>>,
     /// For each entry, the entry whose written depth it records (itself,
@@ -75,22 +86,35 @@ struct Walk {
     /// reached before, by real paths. Problems seen only along the
     /// estimated paths are not reported.
     live: Option<Vec<bool>>,
-    /// Instructions also reached with a smaller depth than the one kept,
-    /// with that depth and where it came from: checked for underflow too.
-    shallower: Vec<(usize, i32, Option<usize>)>,
     work: Vec<usize>,
     problems: Vec<Problem>,
     depths: Vec<Option<i32>>,
+    /// The depth kept is a guess (see `StackResult::unknown`).
+    unknown: Vec<bool>,
+    /// Paths of different depths met here: no later path makes it known.
+    conflict: Vec<bool>,
+    /// For a guessed depth that comes from such a meeting, the index of
+    /// its mismatch in `problems`: walked on with the shallower depth, an
+    /// underflow it leads to is reported in the mismatch's place, as the
+    /// more telling of the two.
+    origin: Vec<Option<usize>>,
     pred: Vec<Option<usize>>,
 }
 
-fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
+/// Instruction `at` is reached with depth `d` from `from`; `guess` when
+/// that depth is not known. A known depth replaces a guess (an unknown
+/// depth agrees with any), and two known depths that differ are a
+/// mismatch, after which the depth there is unknown: one report, not one
+/// for everything downstream.
+fn set(at: usize, d: i32, from: Option<usize>, guess: bool, origin: Option<usize>, w: &mut Walk) {
     let Walk {
         work,
         problems,
         depths,
+        unknown,
+        conflict,
+        origin: origins,
         pred,
-        shallower,
         live,
     } = w;
     let dead_path = match (live.as_ref(), from) {
@@ -101,10 +125,19 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
     match depths[at] {
         None => {
             depths[at] = Some(d);
+            unknown[at] = guess;
+            origins[at] = if guess { origin } else { None };
             pred[at] = from;
             work.push(at);
         }
-        Some(_) if dead_path => {}
+        Some(_) if dead_path || guess || conflict[at] => {}
+        Some(_) if unknown[at] => {
+            depths[at] = Some(d);
+            unknown[at] = false;
+            origins[at] = None;
+            pred[at] = from;
+            work.push(at);
+        }
         Some(old) if old != d => {
             problems.push(Problem::Mismatch {
                 at,
@@ -112,9 +145,14 @@ fn set(at: usize, d: i32, from: Option<usize>, w: &mut Walk) {
                 second: d,
                 from,
             });
+            origins[at] = Some(problems.len() - 1);
+            unknown[at] = true;
+            conflict[at] = true;
             if d < old {
-                shallower.push((at, d, from));
+                depths[at] = Some(d);
+                pred[at] = from;
             }
+            work.push(at);
         }
         _ => {}
     }
@@ -205,12 +243,16 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     let n = instrs.len();
     let mut w = Walk {
         live: None,
-        shallower: Vec::new(),
         work: Vec::new(),
         problems: Vec::new(),
         depths: vec![None; n + 1],
+        unknown: vec![false; n + 1],
+        conflict: vec![false; n + 1],
+        origin: vec![None; n + 1],
         pred: vec![None; n + 1],
     };
+    // Handlers whose depth was found from guessed depths only.
+    let mut handler_guessed = vec![false; excepts.len()];
     let mut handler_depths: Vec<Option<u32>> = excepts.iter().map(|e| e.depth).collect();
     let mut max: i64 = 0;
     // The largest depth of real paths, before dead handlers are walked.
@@ -251,7 +293,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
     if n > 0 {
-        set(0, 0, None, &mut w);
+        set(0, 0, None, false, None, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {
@@ -261,8 +303,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             let d = w.depths[i].unwrap_or(0);
             max = max.max(d as i64);
             let ins = &instrs[i];
+            let guess = w.unknown[i];
+            let origin = if guess { w.origin[i] } else { None };
             let Some(op) = ins.op else {
-                set(i + 1, d, Some(i), &mut w);
+                let origin = if ins.unknown { None } else { origin };
+                set(i + 1, d, Some(i), guess || ins.unknown, origin, &mut w);
                 continue;
             };
             let flow = flow_of(op);
@@ -275,14 +320,27 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if op.op == Op::RETURN_GENERATOR && op.stack_effect(ins.arg, false) == 0 {
                 next += 1;
             }
-            let live_here = w.live.as_ref().is_none_or(|l| l[i]);
-            if live_here
-                && (next < 0
-                    || d + op.stack_effect(ins.arg, true) < 0
-                    || d < inputs(table, op, ins.arg))
-            {
+            // Nothing is reported where the depth is a guess, but for an
+            // underflow on the shallower side of a mismatch, which takes
+            // the mismatch's place.
+            let live_path = w.live.as_ref().is_none_or(|l| l[i]);
+            let live_here = live_path && !guess;
+            let underflow = next < 0
+                || d + op.stack_effect(ins.arg, true) < 0
+                || d < inputs(table, op, ins.arg);
+            if live_here && underflow {
                 w.problems.push(Problem::Underflow { at: i, depth: d });
+            } else if let (true, true, Some(c)) = (live_path, underflow, origin) {
+                if matches!(w.problems[c], Problem::Mismatch { .. }) {
+                    w.problems[c] = Problem::Underflow { at: i, depth: d };
+                }
             }
+            // After an underflow, the depth is not known either.
+            let (guess, origin) = if underflow {
+                (true, None)
+            } else {
+                (guess, origin)
+            };
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let Some(t) = ins.target {
                     let td = d + op.stack_effect(ins.arg, true);
@@ -292,14 +350,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     if t == n && live_here {
                         w.problems.push(Problem::FallsOffEnd { at: i });
                     }
-                    set(t, td.max(0), Some(i), &mut w);
+                    set(t, td.max(0), Some(i), guess, origin, &mut w);
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
-                if i + 1 == n && w.live.as_ref().is_none_or(|l| l[i]) {
+                if i + 1 == n && live_here {
                     w.problems.push(Problem::FallsOffEnd { at: i });
                 }
-                set(i + 1, next.max(0), Some(i), &mut w);
+                set(i + 1, next.max(0), Some(i), guess, origin, &mut w);
             }
         }
         let mut progressed = false;
@@ -329,6 +387,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             if asked.get(&h) == Some(&found) {
                 continue;
             }
+            let mut guessed = false;
             let from_entry = entries_of(h).iter().find_map(|&k| {
                 let e = &excepts[k];
                 (e.start..e.end.min(n)).find_map(|x| {
@@ -346,6 +405,16 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     })
                 })
             });
+            // The depth where the earliest region starts, and whether it
+            // is a guess.
+            let first_start = || {
+                let e = entries_of(h)
+                    .iter()
+                    .map(|&j| &excepts[j])
+                    .min_by_key(|e| e.start)?;
+                let d = w.depths.get(e.start).copied().flatten()?;
+                Some((d, w.unknown.get(e.start).copied().unwrap_or(false)))
+            };
             let lowest = if let Some(d) = from_entry {
                 Some(d)
             } else if table.stopiteration_handler_keeps_body_depth
@@ -354,33 +423,42 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 // 3.15: a generator expression's catch-all keeps the depth
                 // its body starts at (the iterator's two slots), below
                 // which the end of the loop goes.
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .min_by_key(|e| e.start)
-                    .and_then(|e| w.depths.get(e.start).copied().flatten())
+                first_start().map(|(d, g)| {
+                    guessed = g;
+                    d
+                })
             } else if with_handler(instrs, h) {
                 // A `with` region starts right after BEFORE_WITH, with the
                 // entered value still on the stack; the level is below it.
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .min_by_key(|e| e.start)
-                    .and_then(|e| w.depths.get(e.start).copied().flatten())
-                    .map(|d| d - 1)
+                first_start().map(|(d, g)| {
+                    guessed = g;
+                    d - 1
+                })
             } else {
-                entries_of(h)
-                    .iter()
-                    .map(|&j| &excepts[j])
-                    .flat_map(|e| e.start..e.end.min(n))
+                // Known depths decide; guessed ones only when there is
+                // nothing else, and then the handler's depth is a guess.
+                let region = || {
+                    entries_of(h)
+                        .iter()
+                        .map(|&j| &excepts[j])
+                        .flat_map(|e| e.start..e.end.min(n))
+                };
+                region()
+                    .filter(|&i| !w.unknown[i])
                     .filter_map(|i| w.depths[i])
                     .min()
+                    .or_else(|| {
+                        let m = region().filter_map(|i| w.depths[i]).min();
+                        guessed = m.is_some();
+                        m
+                    })
             };
             if let Some(m) = lowest {
                 let m = m.max(0) as u32;
                 for &j in entries_of(h) {
                     if handler_depths[j].is_none() {
                         handler_depths[j] = Some(m);
+                        handler_guessed[j] = guessed;
                     }
                 }
                 found += 1;
@@ -397,7 +475,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                     let entry = hd as i32 + 1 + e.lasti as i32;
                     max = max.max(entry as i64);
                     if e.handler < n {
-                        set(e.handler, entry, None, &mut w);
+                        set(e.handler, entry, None, handler_guessed[k], None, &mut w);
                     }
                     progressed = true;
                 }
@@ -528,7 +606,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 };
                 max = max.max(seed as i64);
                 seeds.push((i, seed));
-                set(i, seed, None, &mut w);
+                set(i, seed, None, false, None, &mut w);
                 progressed = true;
             }
         }
@@ -575,7 +653,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 handler_pushed[k] = true;
                 let entry = hd as i32 + 1 + e.lasti as i32;
                 max = max.max(entry as i64);
-                set(e.handler, entry, None, &mut w);
+                set(e.handler, entry, None, handler_guessed[k], None, &mut w);
                 progressed = true;
                 break;
             }
@@ -584,19 +662,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             break;
         }
     }
-    // Paths that arrive shallower than the depth kept: their underflows.
-    for (at, d, _) in std::mem::take(&mut w.shallower) {
-        if let Some(op) = instrs.get(at).and_then(|x| x.op) {
-            let arg = instrs[at].arg;
-            if d + op.stack_effect(arg, false) < 0
-                || d + op.stack_effect(arg, true) < 0
-                || d < inputs(table, op, arg)
-            {
-                w.problems.push(Problem::Underflow { at, depth: d });
-            }
-        }
-    }
     w.depths.truncate(n);
+    w.unknown.truncate(n);
     w.pred.truncate(n);
     let live: Vec<bool> = match &w.live {
         Some(l) => l.iter().take(n).copied().collect(),
@@ -610,6 +677,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         live_max_depth: max_live.clamp(0, u32::MAX as i64) as u32,
         live,
         depths: w.depths,
+        unknown: w.unknown,
         handler_depths,
         depth_from,
         problems: w.problems,

@@ -30,8 +30,8 @@ pub struct Input<'a> {
     pub n_consts: usize,
     pub n_names: usize,
     pub n_vars: usize,
-    /// Reads of locals some path leaves unassigned: (instruction, local).
-    pub unbound: &'a [(usize, u32)],
+    /// Reads of locals some path leaves unassigned.
+    pub unbound: &'a [super::locals::Unbound],
     /// Values of the wrong kind (NULLs included) that reach an instruction
     /// that trusts their kind, and broken instruction sequences.
     pub kinds: &'a [super::kinds::Finding],
@@ -44,7 +44,15 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let depths = &inp.analysis.depths;
     let causes = DepthCauses::new(inp);
 
+    // One stack problem per instruction: an underflow where paths also
+    // meet with different depths is the same mistake.
+    let mut seen_at = rustc_hash::FxHashSet::default();
     for p in &inp.analysis.problems {
+        if let Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } = *p {
+            if !seen_at.insert(at) {
+                continue;
+            }
+        }
         match *p {
             Problem::Underflow { at, depth } => {
                 let ins = inp.instrs[at];
@@ -287,7 +295,33 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
 
     // Locals read before every path assigns them. 3.11's LOAD_FAST checks
     // and raises UnboundLocalError; from 3.12 on it reads a NULL.
-    for &(i, v) in inp.unbound {
+    // One report per local: its first read that some path leaves
+    // unassigned. Locals that nothing assigns at all are one report for
+    // the block, a note at each other one: one missing store (of a pair,
+    // say) leaves them all so.
+    let mut locals_seen = rustc_hash::FxHashSet::default();
+    let mut never_assigned: Option<usize> = None;
+    for u in inp.unbound {
+        let (i, v) = (u.at, u.local);
+        if !locals_seen.insert(v) {
+            continue;
+        }
+        if let (true, Some(first)) = (u.always, never_assigned) {
+            let var = inp
+                .var_names
+                .get(v as usize)
+                .map(|(n, _)| crate::syntax::literal::name_text(n))
+                .unwrap_or_else(|| format!("#{v}"));
+            let d: &mut Diag = &mut out[first];
+            d.notes.push((
+                inp.instrs[i].arg_span.clone(),
+                format!("nothing assigns `{var}` either"),
+            ));
+            continue;
+        }
+        if u.always {
+            never_assigned = Some(out.len());
+        }
         let ins = inp.instrs[i];
         let var = inp
             .var_names
@@ -295,7 +329,34 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             .map(|(n, _)| crate::syntax::literal::name_text(n))
             .unwrap_or_else(|| format!("#{v}"));
         let checks = inp.table.load_fast_checks_unbound;
-        let mut d = if checks {
+        let similar = if u.always {
+            similar_local(inp, v)
+        } else {
+            None
+        };
+        let mut d = if checks && u.always {
+            // A check that always raises: a misspelling when another local
+            // has a near name. Otherwise it may be meant (3.11 compiles
+            // `x: int` then `print(x)` so, and a test of UnboundLocalError
+            // does just that).
+            let m = format!(
+                "nothing in this code assigns `{var}`: this read always raises UnboundLocalError"
+            );
+            if similar.is_some() {
+                Diag::error("unbound-local", ins.arg_span.clone(), m)
+            } else {
+                Diag::warning("unbound-local", ins.arg_span.clone(), m)
+            }
+        } else if u.always {
+            Diag::error(
+                "unbound-local",
+                ins.arg_span.clone(),
+                format!(
+                    "nothing in this code assigns `{var}`, and {} does not check: it would read a NULL",
+                    name(i)
+                ),
+            )
+        } else if checks {
             Diag::warning(
                 "unbound-local",
                 ins.arg_span.clone(),
@@ -313,13 +374,30 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 ),
             )
         };
-        if !checks {
+        if let Some(s) = &similar {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else if !checks {
             d = d.help("use LOAD_FAST_CHECK, which raises UnboundLocalError instead");
         }
         out.push(d);
     }
 
+    // One report per instruction: a value that is missing (the stack
+    // underflowed, or its depth differs between paths) is not also of the
+    // wrong kind.
+    let never_assigned: rustc_hash::FxHashSet<u32> = inp
+        .unbound
+        .iter()
+        .filter(|u| u.always)
+        .map(|u| u.local)
+        .collect();
     for f in inp.kinds {
+        if !f.displaced_by.is_empty() && f.displaced_by.iter().all(|v| never_assigned.contains(v)) {
+            continue;
+        }
+        if !seen_at.insert(f.at) {
+            continue;
+        }
         let mut d = Diag::error(f.code, inp.instrs[f.at].span.clone(), f.message.clone());
         if let Some((at, msg)) = &f.note {
             d = d.note(inp.instrs[*at].span.clone(), msg.clone());
@@ -550,4 +628,17 @@ impl<'a> DepthCauses<'a> {
             None => Vec::new(),
         }
     }
+}
+
+/// A local of another name, close to local `v`'s, that the code assigns or
+/// declares: what a read of a never-assigned local most likely meant.
+fn similar_local(inp: &Input, v: u32) -> Option<String> {
+    let name = inp.var_names.get(v as usize)?.0.as_str()?;
+    let others = inp
+        .var_names
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != v as usize)
+        .filter_map(|(_, (n, _))| n.as_str());
+    crate::diag::nearest(name, others).map(str::to_string)
 }

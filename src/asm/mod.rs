@@ -252,8 +252,8 @@ impl Builder<'_> {
             // Still lowered and checked for the block's own errors, with
             // no children to copy (an analysis did that for a linked one).
             if prebuilt.is_none() {
-                if let Err(mut ds) = assemble_block(&ctx, block, &|_| None) {
-                    self.diags.append(&mut ds);
+                if let Err(mut f) = assemble_block(&ctx, block, &|_| None) {
+                    self.diags.append(&mut f.diags);
                 }
             }
             self.diags.push(d);
@@ -291,7 +291,7 @@ impl Builder<'_> {
                             .unwrap_or_else(|| self.root_filename.clone());
                         Ok((code, BlockInfo::default()))
                     }
-                    None => Err(Vec::new()),
+                    None => Err(Failed::of(Vec::new())),
                 }
             }
             None => assemble_block_with(&ctx, block, Children::Built(&resolve), self.verify),
@@ -313,7 +313,7 @@ impl Builder<'_> {
                     None => {}
                 }
             }
-            Err(mut ds) => self.diags.append(&mut ds),
+            Err(mut f) => self.diags.append(&mut f.diags),
         }
     }
 }
@@ -366,7 +366,31 @@ pub fn ext_count(arg: u32) -> u32 {
 
 enum Operand {
     Fixed(u32),
-    Jump { label: usize, backward: bool },
+    Jump {
+        label: usize,
+        backward: bool,
+    },
+    /// The line did not lower, or its operand did not resolve (an error
+    /// says so): the analyses see an instruction of unknown effect.
+    Unknown,
+    /// A jump whose label did not resolve: it still jumps or branches,
+    /// to a place nothing knows.
+    NoTarget,
+}
+
+/// A block that was not built: every diagnostic, and what the analyses
+/// found when they ran (a block with a line that did not lower, or a jump
+/// to an undefined label, is analysed all the same, so the language
+/// server still shows its stack depths).
+pub struct Failed {
+    pub diags: Vec<Diag>,
+    pub info: Option<Box<BlockInfo>>,
+}
+
+impl Failed {
+    fn of(diags: Vec<Diag>) -> Failed {
+        Failed { diags, info: None }
+    }
 }
 
 /// Assembles one block. `resolve_code` gives the built code object of a
@@ -375,7 +399,7 @@ pub fn assemble_block(
     ctx: &BlockContext,
     block: &Block,
     resolve_code: &dyn Fn(&str) -> Option<Code>,
-) -> Result<(Code, BlockInfo), Vec<Diag>> {
+) -> Result<(Code, BlockInfo), Failed> {
     assemble_block_with(ctx, block, Children::Built(resolve_code), true)
 }
 
@@ -400,7 +424,7 @@ pub fn assemble_block_with(
     block: &Block,
     children: Children,
     verify: bool,
-) -> Result<(Code, BlockInfo), Vec<Diag>> {
+) -> Result<(Code, BlockInfo), Failed> {
     let table = ctx.version.table();
     let mut diags = Vec::new();
     let tabs = tables::build(table, block);
@@ -443,15 +467,28 @@ pub fn assemble_block_with(
     let mut ops: Vec<(Option<&'static OpInfo>, Operand)> = Vec::with_capacity(instrs.len());
     for (idx, ins) in instrs.iter().enumerate() {
         let info = table.by_code(ins.opcode);
-        let operand = match resolve_operand(table, info, ins, idx, &tabs, &labels) {
-            Ok(o) => o,
-            Err(d) => {
-                diags.push(d);
-                Operand::Fixed(0)
+        let operand = if ins.arg == Arg::Broken {
+            Operand::Unknown
+        } else {
+            match resolve_operand(table, info, ins, idx, &tabs, &labels) {
+                Ok(o) => o,
+                Err(d) => {
+                    diags.push(d);
+                    let jump =
+                        matches!(ins.arg, Arg::Label(_)) && info.is_some_and(|i| i.is_jump());
+                    if jump {
+                        Operand::NoTarget
+                    } else {
+                        Operand::Unknown
+                    }
+                }
             }
         };
         ops.push((info, operand));
     }
+    // A line that did not lower was reported by lowering; the block is
+    // analysed, for what else is wrong, but never built.
+    let broken = instrs.iter().any(|i| i.arg == Arg::Broken);
 
     // Lay out: start every jump at its smallest size and grow until stable.
     let verbatim = block.verbatim;
@@ -474,7 +511,7 @@ pub fn assemble_block_with(
         .iter()
         .map(|(_, o)| match o {
             Operand::Fixed(v) => *v,
-            Operand::Jump { .. } => 0,
+            Operand::Jump { .. } | Operand::Unknown | Operand::NoTarget => 0,
         })
         .collect();
     let mut sizes: Vec<u32> = (0..ops.len())
@@ -541,22 +578,38 @@ pub fn assemble_block_with(
         let mut get = |name: &str| match labels.get(name) {
             Some((i, _)) => Some(*i),
             None => {
-                diags.push(Diag::error(
-                    "undefined-name",
-                    e.span.clone(),
-                    format!("no label named `{name}` in this block"),
-                ));
+                diags.push(
+                    Diag::error(
+                        "undefined-name",
+                        e.span.clone(),
+                        format!("no label named `{name}` in this block"),
+                    )
+                    .suggest(name, labels.keys().copied()),
+                );
                 None
             }
         };
         let (s, en, h) = (get(&e.start), get(&e.end), get(&e.handler));
         if let (Some(s), Some(en), Some(h)) = (s, en, h) {
-            if offsets[en] <= offsets[s] {
+            if offsets[en] < offsets[s] {
                 diags.push(Diag::error(
                     "empty-except-range",
                     e.span.clone(),
                     format!(
-                        "the protected range `{}` .. `{}` is empty or reversed",
+                        "the protected range `{}` .. `{}` is reversed: `{}` comes after `{}`",
+                        e.start, e.end, e.start, e.end
+                    ),
+                ));
+                continue;
+            }
+            if offsets[en] == offsets[s] {
+                // It protects nothing, so it is left out: harmless, but
+                // likely not what was meant.
+                diags.push(Diag::warning(
+                    "empty-except-range",
+                    e.span.clone(),
+                    format!(
+                        "the protected range `{}` .. `{}` holds no instruction; the entry is left out",
                         e.start, e.end
                     ),
                 ));
@@ -642,25 +695,37 @@ pub fn assemble_block_with(
         }
     }
 
-    if diags.iter().any(|d| d.is_error()) {
-        return Err(diags);
-    }
+    // With errors so far the block is not built, but the analyses still
+    // run over it: what they find elsewhere is reported too, and what
+    // follows from an instruction already reported is not.
+    let failed = broken || diags.iter().any(|d| d.is_error());
 
     // Stack analysis.
     let flow: Vec<FlowInstr> = ops
         .iter()
         .enumerate()
         .map(|(i, (info, o))| FlowInstr {
-            op: *info,
+            op: match o {
+                Operand::Unknown => None,
+                _ => *info,
+            },
             arg: args[i],
             target: match o {
                 Operand::Jump { label, .. } => Some(*label),
-                Operand::Fixed(_) => None,
+                Operand::Fixed(_) | Operand::Unknown | Operand::NoTarget => None,
             },
+            unknown: matches!(o, Operand::Unknown),
         })
         .collect();
     let analysis = stack::analyze(table, &flow, &flow_excepts);
-    let infos: Vec<Option<&'static OpInfo>> = ops.iter().map(|(i, _)| *i).collect();
+    // The verifier reads operands; an unknown one has none to read.
+    let infos: Vec<Option<&'static OpInfo>> = ops
+        .iter()
+        .map(|(i, o)| match o {
+            Operand::Unknown => None,
+            _ => *i,
+        })
+        .collect();
     let built_flags = block.flags.unwrap_or(default_flags(ctx.is_root));
     let n_args = block.argcount.unwrap_or(0) as usize
         + block.kwonlyargcount.unwrap_or(0) as usize
@@ -711,7 +776,9 @@ pub fn assemble_block_with(
         // What CPython's code constructor refuses, so that marshal cannot
         // load the file.
         let argcount = block.argcount.unwrap_or(0);
-        if tabs.vars.len() < n_args {
+        // A line that did not lower may have named a local, so the count
+        // is not known.
+        if tabs.vars.len() < n_args && !broken {
             verified.push(Diag::error(
                 "bad-code-object",
                 block.field_span("argcount"),
@@ -751,6 +818,26 @@ pub fn assemble_block_with(
     } else {
         verified
     };
+    if failed {
+        // Where a jump goes, or what an instruction does, is not known:
+        // neither is what can be reached.
+        let lost = ops
+            .iter()
+            .any(|(_, o)| matches!(o, Operand::Unknown | Operand::NoTarget));
+        let mut all = diags;
+        all.extend(
+            verified
+                .into_iter()
+                .filter(|d| !(lost && d.code == "unreachable")),
+        );
+        let depths = analysis.handler_depths.clone();
+        let mut info = BlockInfo::new(&analysis, depths, Vec::new(), Vec::new(), Vec::new());
+        info.partial = true;
+        return Err(Failed {
+            diags: all,
+            info: Some(Box::new(info)),
+        });
+    }
 
     // Encode the instructions.
     let mut code = Vec::with_capacity(total_units as usize * 2);
@@ -852,7 +939,7 @@ pub fn assemble_block_with(
                 .collect::<Option<Vec<_>>>();
             let Some(resolved) = resolved else {
                 // A referenced block failed; its own errors were reported.
-                return Err(diags);
+                return Err(Failed::of(diags));
             };
             resolved
         }
@@ -970,7 +1057,9 @@ fn resolve_operand(
             },
             None => fixed(*v),
         },
-        (Arg::None, ArgKind::None) => fixed(0),
+        // Bare `MAKE_FUNCTION` (3.11-3.12) and `FORMAT_VALUE`: no flags,
+        // no conversion and no spec.
+        (Arg::None, ArgKind::None | ArgKind::MakeFunction | ArgKind::FormatValue) => fixed(0),
         (Arg::None, k) => Err(Diag::error(
             "invalid-operand",
             ins.span.clone(),
@@ -1035,16 +1124,28 @@ fn resolve_operand(
                 show(n),
                 show(n)
             ))),
-            None => Err(Diag::error(
-                "undefined-name",
-                span,
-                format!("no cell or free variable named {n:?}"),
-            )
-            .help(format!(
-                "declare it with `.var {} cell` or `.var {} free`",
-                show(n),
-                show(n)
-            ))),
+            None => {
+                let d = Diag::error(
+                    "undefined-name",
+                    span,
+                    format!("no cell or free variable named {n:?}"),
+                );
+                let cells = tabs
+                    .vars
+                    .iter()
+                    .filter(|(_, k)| k & (kind::CELL | kind::FREE) != 0)
+                    .filter_map(|(v, _)| v.as_str());
+                let d = d.suggest(n.as_str().unwrap_or(""), cells);
+                Err(if d.help.is_some() {
+                    d
+                } else {
+                    d.help(format!(
+                        "declare it with `.var {} cell` or `.var {} free`",
+                        show(n),
+                        show(n)
+                    ))
+                })
+            }
         },
         (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
             let Some((li, lspan)) = labels.get(l.as_str()) else {
@@ -1052,7 +1153,8 @@ fn resolve_operand(
                     "bad-jump-target",
                     span,
                     format!("no label named `{l}` in this block"),
-                ));
+                )
+                .suggest(l, labels.keys().copied()));
             };
             let backward = k == ArgKind::JumpBackward;
             if backward && *li > idx + 1 {

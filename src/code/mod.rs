@@ -214,6 +214,15 @@ pub mod kind {
     pub const LOCAL: u8 = 0x20;
     pub const CELL: u8 = 0x40;
     pub const FREE: u8 = 0x80;
+
+    /// The words `.var` writes for these bits, in the order the printer
+    /// writes them.
+    pub const NAMES: &[(u8, &str)] = &[
+        (HIDDEN, "hidden"),
+        (LOCAL, "local"),
+        (CELL, "cell"),
+        (FREE, "free"),
+    ];
 }
 
 /// A code object with every field marshal stores, in marshal's order.

@@ -382,7 +382,11 @@ impl Dis {
                     }
                 }
                 (false, Some(k)) => match k {
-                    ArgKind::None if a == 0 => Arg::None,
+                    // No flags, and no conversion or spec, are written
+                    // bare, as they read.
+                    ArgKind::None | ArgKind::MakeFunction | ArgKind::FormatValue if a == 0 => {
+                        Arg::None
+                    }
                     ArgKind::Const => match consts.get(a as usize) {
                         Some(v) if first_const.get(v) == Some(&a) => Arg::Const(v.clone()),
                         _ => Arg::Value(a),

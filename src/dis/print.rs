@@ -211,12 +211,7 @@ fn kinds_text(k: u8) -> String {
     }
     let mut s = String::new();
     let mut rest = k;
-    for (bit, name) in [
-        (kind::HIDDEN, "hidden"),
-        (kind::LOCAL, "local"),
-        (kind::CELL, "cell"),
-        (kind::FREE, "free"),
-    ] {
+    for &(bit, name) in kind::NAMES {
         if k & bit != 0 {
             s.push(' ');
             s.push_str(name);
@@ -235,6 +230,8 @@ fn write_arg(out: &mut String, table: &OpcodeTable, kind: Option<ArgKind>, arg: 
         Arg::Const(c) => write_const(out, c),
         Arg::Name(n) => write_name(out, n),
         Arg::Label(l) => out.push_str(l),
+        // Never made by the disassembler; lowering reported it.
+        Arg::Broken => out.push_str("#0"),
         Arg::NameFlags { flags, name } => {
             match kind {
                 Some(ArgKind::GlobalName) if flags & 1 == 1 => out.push_str("NULL + "),

@@ -578,8 +578,9 @@ impl FileAnalysis {
                     facts.functions = std::mem::take(&mut bi.functions);
                     facts.hidden = std::mem::take(&mut bi.hidden);
                     if lowering_failed {
-                        // A line lowering refused (a misspelled opcode, a
-                        // bad operand) is missing from the block; the
+                        // A line lowering refused that is not an
+                        // instruction (those keep their place, broken, and
+                        // the block is not built) may still be missing; the
                         // checks of what must follow what, or that there is
                         // anything at all, would only report its absence.
                         bi.diags
@@ -591,7 +592,11 @@ impl FileAnalysis {
                         code = Some(c);
                     }
                 }
-                Err(mut ds) => diags.append(&mut ds),
+                Err(mut f) => {
+                    diags.append(&mut f.diags);
+                    // Depths for the language server, where known.
+                    info = f.info.map(|b| *b);
+                }
             }
         }
         // Kept until the segment is analysed again: no spare capacity.

@@ -50,17 +50,25 @@ pub fn code_actions(
         let line = root
             .descendant_for_byte_range(start, start)
             .map(|n| super::features::line_node(doc, n));
-        match code(d) {
-            "unknown-opcode" => {
-                if let Some(name) = quoted_after(&d.message, "did you mean") {
-                    out.push(fix(
-                        format!("Replace with `{name}`"),
-                        uri,
-                        d,
-                        vec![TextEdit::new(d.range, name.to_string())],
-                    ));
-                }
+        // Every suggestion for a misspelt name, when the diagnostic points
+        // at just that name (a block reference keeps its `@`).
+        if let Some(name) = quoted_after(&d.message, "did you mean") {
+            let written = doc.slice(start..doc.offset(d.range.end));
+            if !written.is_empty() && !written.contains(char::is_whitespace) {
+                let new = if written.starts_with('@') {
+                    format!("@{name}")
+                } else {
+                    name.to_string()
+                };
+                out.push(fix(
+                    format!("Replace with `{new}`"),
+                    uri,
+                    d,
+                    vec![TextEdit::new(d.range, new)],
+                ));
             }
+        }
+        match code(d) {
             "unbound-local" => {
                 let Some(opn) = line.and_then(|l| l.child_by_field_name("opcode")) else {
                     continue;

@@ -629,7 +629,7 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
             (
                 arg,
                 seg.info.as_ref().and_then(|i| i.depth(k)),
-                seg.info.is_some(),
+                seg.info.as_ref().is_some_and(|i| !i.partial),
             )
         }
         None => (0, None, false),
@@ -1317,14 +1317,18 @@ mod tests {
         let ok = ".python 3.11\n.code module\n1       RESUME 0\n        LOAD_CONST None\n        RETURN_VALUE\n";
         let h = opcode_hover_text(ok, 3);
         assert!(h.contains("0 before, 1 after"), "{h}");
-        // An undefined label: the block does not assemble, so no depth was
-        // computed for any of its instructions, reachable or not.
+        // An undefined label: the block does not assemble, but it is
+        // analysed, and the depth before the jump is known.
         let bad = ok.replacen(
             "        RETURN_VALUE\n",
             "        JUMP_FORWARD nowhere\n",
             1,
         );
         let h = opcode_hover_text(&bad, 3);
+        assert!(h.contains("0 before, 1 after"), "{h}");
+        // After a misspelt opcode nothing knows the depth: not "not reached".
+        let bad = ok.replacen("LOAD_CONST None", "LOAD_CONSTT None", 1);
+        let h = opcode_hover_text(&bad, 4);
         assert!(
             h.contains("unknown until the block's errors are fixed"),
             "{h}"

@@ -13,7 +13,7 @@ use crate::diag::Diag;
 use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Span, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{
-    ArgKind, CompareEncoding, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
+    ArgKind, CompareEncoding, Op, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
     FORMAT_SPEC,
 };
 use smallvec::SmallVec;
@@ -145,29 +145,46 @@ pub fn lower_segment(
             .first()
             .map(|n| (n.start_byte(), n.start_position().row)),
         reserved_ext: 0,
+        line_broken: false,
         diags: Vec::new(),
     };
+    // Where the syntax errors start, in order: an instruction on a line
+    // that holds one is already reported.
+    let mut error_starts = Vec::new();
     for n in nodes {
         for e in super::syntax_errors_in(*n, src, base) {
+            error_starts.push(e.start_byte);
             lw.diags
                 .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
         }
     }
+    error_starts.sort_unstable();
     let mut cursor: Option<TreeCursor> = None;
     for (i, item) in nodes.iter().enumerate() {
         let item = *item;
-        if !(item.has_error() || item.is_error()) {
-            match node_kind(item) {
-                K::Directive => lw.directive(item),
-                K::Label => lw.label(item),
-                K::Instruction => {
-                    // One cursor for every line: making one allocates.
-                    let c = cursor.get_or_insert_with(|| item.walk());
-                    c.reset(item);
-                    lw.instruction(item, c)
-                }
-                _ => {}
+        let broken = item.has_error() || item.is_error();
+        match node_kind(item) {
+            K::Directive if !broken => lw.directive(item),
+            K::Label if !broken => lw.label(item),
+            K::Instruction => {
+                // Its whole line, from the newline before it to the next.
+                let (start, end) = (item.start_byte(), item.end_byte());
+                let line_start = src
+                    .get(..start.saturating_sub(base))
+                    .and_then(|r| r.rfind('\n'))
+                    .map_or(0, |k| base + k + 1);
+                let line_end = src
+                    .get(end.saturating_sub(base)..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(usize::MAX, |k| end + k);
+                let k = error_starts.partition_point(|&e| e < line_start);
+                lw.line_broken = broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
+                // One cursor for every line: making one allocates.
+                let c = cursor.get_or_insert_with(|| item.walk());
+                c.reset(item);
+                lw.instruction(item, c)
             }
+            _ => {}
         }
         // A malformed `.code` line still opens its block, nameless, so the
         // lines under it are checked as code rather than reported as
@@ -207,6 +224,10 @@ struct Lowerer<'a> {
     first_row: Option<(usize, usize)>,
     /// Bare `EXTENDED_ARG` lines seen since the last instruction.
     reserved_ext: u8,
+    /// The instruction being lowered is on a line with a syntax error,
+    /// already reported: it keeps its place as broken, and nothing more
+    /// is said about it.
+    line_broken: bool,
     diags: Vec<Diag>,
 }
 
@@ -486,15 +507,12 @@ impl<'a> Lowerer<'a> {
                             None => {
                                 let names: Vec<&str> =
                                     crate::code::FLAG_NAMES.iter().map(|(_, n)| *n).collect();
-                                let mut d = Diag::error(
+                                return Err(Diag::error(
                                     "invalid-operand",
                                     span(*a),
                                     format!("unknown flag `{t}`"),
-                                );
-                                if let Some(s) = nearest(t, names.iter().copied()) {
-                                    d = d.help(format!("did you mean `{s}`?"));
-                                }
-                                return Err(d);
+                                )
+                                .suggest(t, names.iter().copied()));
                             }
                         },
                         K::Integer => {
@@ -524,11 +542,9 @@ impl<'a> Lowerer<'a> {
                 let mut k = 0u8;
                 for a in rest {
                     let t = self.text(*a);
-                    k |= match (node_kind(*a), t) {
-                        (K::Identifier, "local") => kind::LOCAL,
-                        (K::Identifier, "cell") => kind::CELL,
-                        (K::Identifier, "free") => kind::FREE,
-                        (K::Identifier, "hidden") => kind::HIDDEN,
+                    let word = kind::NAMES.iter().find(|(_, w)| *w == t).map(|(b, _)| *b);
+                    k |= match (node_kind(*a), word) {
+                        (K::Identifier, Some(bit)) => bit,
                         (K::Integer, _) => {
                             let v = literal::parse_u32(t)
                                 .map_err(|m| Diag::error("invalid-operand", span(*a), m))?;
@@ -541,12 +557,17 @@ impl<'a> Lowerer<'a> {
                             })?
                         }
                         _ => {
-                            return Err(Diag::error(
+                            let d = Diag::error(
                                 "invalid-operand",
                                 span(*a),
                                 format!("unknown variable kind `{t}`"),
                             )
-                            .help("kinds are `local`, `cell`, `free`, `hidden` or a number"))
+                            .suggest(t, kind::NAMES.iter().map(|(_, w)| *w));
+                            return Err(if d.help.is_some() {
+                                d
+                            } else {
+                                d.help("kinds are `local`, `cell`, `free`, `hidden` or a number")
+                            });
                         }
                     };
                 }
@@ -611,15 +632,12 @@ impl<'a> Lowerer<'a> {
                     .iter()
                     .copied()
                     .chain(BLOCK_DIRECTIVES.iter().copied());
-                let mut d = Diag::error(
+                return Err(Diag::error(
                     "unknown-directive",
                     sp,
                     format!("unknown directive `{other}`"),
-                );
-                if let Some(s) = nearest(other, known) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                return Err(d);
+                )
+                .suggest(other, known));
             }
         }
         Ok(())
@@ -664,7 +682,7 @@ impl<'a> Lowerer<'a> {
                     lasti = true;
                     i += 1;
                 }
-                _ => return Err(bad(span(args[i]))),
+                w => return Err(bad(span(args[i])).suggest(w, ["depth", "lasti"])),
             }
         }
         Ok(Except {
@@ -1051,13 +1069,25 @@ impl<'a> Lowerer<'a> {
             return;
         }
         let min_ext = std::mem::take(&mut self.reserved_ext);
-        let (opcode, info) = match table.by_name(opname) {
-            Some(info) => (info.code, Some(info)),
+        if self.line_broken {
+            self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
+                opcode: 0,
+                arg: Arg::Broken,
+                pos,
+                span: span(n),
+                arg_span,
+                min_ext,
+            }));
+            return;
+        }
+        // `known`: the opcode is one the line can be assembled with.
+        let (opcode, info, known) = match table.by_name(opname) {
+            Some(info) => (info.code, Some(info), true),
             None => match opname
                 .strip_prefix("OP_")
                 .and_then(|d| d.parse::<u8>().ok())
             {
-                Some(code) => (code, table.by_code(code)),
+                Some(code) => (code, table.by_code(code), true),
                 None => {
                     let mut d = Diag::error(
                         "unknown-opcode",
@@ -1078,32 +1108,48 @@ impl<'a> Lowerer<'a> {
                             format!("`{opname}` exists in Python {}", elsewhere.join(", ")),
                         );
                     }
-                    let replacement = match opname {
-                        "LOAD_CLOSURE" => Some("from 3.13 on, load the cell itself with `LOAD_FAST`"),
-                        "PRECALL" => Some("from 3.12 on, `CALL` alone does the call"),
-                        "RETURN_CONST" => Some("in 3.14, write `LOAD_CONST` then `RETURN_VALUE`"),
-                        "LOAD_METHOD" => Some("from 3.12 on, write `LOAD_ATTR NULL|self + name`"),
-                        "KW_NAMES" => Some("from 3.13 on, `CALL_KW` takes the names tuple from the stack"),
-                        "FORMAT_VALUE" => Some("from 3.13 on, use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`"),
+                    // What the file's own version writes instead, for the
+                    // instructions some versions have and others replaced.
+                    let op = Version::ALL
+                        .iter()
+                        .find_map(|v| v.table().by_name(opname))
+                        .map(|i| i.op);
+                    let replacement = match op {
+                        Some(Op::LOAD_CLOSURE) => Some("load the cell itself with `LOAD_FAST`"),
+                        Some(Op::PRECALL) => Some("`CALL` alone does the call"),
+                        Some(Op::RETURN_CONST) => Some("write `LOAD_CONST` then `RETURN_VALUE`"),
+                        Some(Op::LOAD_METHOD) => Some("write `LOAD_ATTR NULL|self + name`"),
+                        Some(Op::KW_NAMES) => {
+                            Some("`CALL_KW` takes the names tuple from the stack")
+                        }
+                        Some(Op::FORMAT_VALUE) => {
+                            Some("use `CONVERT_VALUE`, `FORMAT_SIMPLE` or `FORMAT_WITH_SPEC`")
+                        }
                         _ => None,
                     };
                     if let Some(r) = replacement {
-                        d = d.help(r);
-                    } else if let Some(s) = nearest(opname, table.names()) {
-                        d = d.help(format!("did you mean `{s}`?"));
+                        d = d.help(format!("in Python {}, {r}", self.version));
+                    } else {
+                        d = d.suggest(opname, table.names());
                     }
                     self.err(d);
-                    return;
+                    // It keeps its place, with an effect nothing knows.
+                    (0, None, false)
                 }
             },
         };
-        // An instruction whose operand is wrong is left out, so the
+        // An instruction whose operand is wrong keeps its place too, as
+        // broken: the analyses give it an unknown effect, and the
         // assembler does not report it a second time.
-        let arg = match self.operand(info, &operands, &arg_span) {
-            Ok(a) => a,
-            Err(d) => {
-                self.err(d);
-                return;
+        let arg = if !known {
+            Arg::Broken
+        } else {
+            match self.operand(info, &operands, &arg_span) {
+                Ok(a) => a,
+                Err(d) => {
+                    self.err(d);
+                    Arg::Broken
+                }
             }
         };
         self.cur.as_mut().unwrap().body.push(Stmt::Instr(Instr {
@@ -1161,8 +1207,11 @@ impl<'a> Lowerer<'a> {
                     "{name} takes no operand in Python {}",
                     self.version
                 ));
-                if name == "MAKE_FUNCTION" {
-                    d = d.help("from 3.13 on, set defaults, closures and the rest with `SET_FUNCTION_ATTRIBUTE`");
+                if info.op == Op::MAKE_FUNCTION {
+                    d = d.help(format!(
+                        "in Python {}, set defaults, closures and the rest with `SET_FUNCTION_ATTRIBUTE`",
+                        self.version
+                    ));
                 }
                 Err(d)
             }
@@ -1292,20 +1341,15 @@ impl<'a> Lowerer<'a> {
                 }
                 match list.iter().position(|s| *s == texts[0]) {
                     Some(i) => Ok(Arg::Value(i as u32)),
-                    None => {
-                        let mut d = Diag::error(
-                            "invalid-operand",
-                            span(o),
-                            format!(
-                                "`{}` is not an operand of {name} in Python {}",
-                                texts[0], self.version
-                            ),
-                        );
-                        if let Some(s) = nearest(texts[0], list.iter().copied()) {
-                            d = d.help(format!("did you mean `{s}`?"));
-                        }
-                        Err(d)
-                    }
+                    None => Err(Diag::error(
+                        "invalid-operand",
+                        span(o),
+                        format!(
+                            "`{}` is not an operand of {name} in Python {}",
+                            texts[0], self.version
+                        ),
+                    )
+                    .suggest(texts[0], list.iter().copied())),
                 }
             }
             ArgKind::FunctionAttr | ArgKind::Conversion => {
@@ -1322,7 +1366,8 @@ impl<'a> Lowerer<'a> {
                     Some((v, _)) => Ok(Arg::Value(*v)),
                     None => {
                         let words: Vec<&str> = list.iter().map(|(_, n)| *n).collect();
-                        Err(bad(format!("{name} takes one of: {}", words.join(", "))))
+                        Err(bad(format!("{name} takes one of: {}", words.join(", ")))
+                            .suggest(texts[0], words.iter().copied()))
                     }
                 }
             }
@@ -1382,10 +1427,16 @@ impl<'a> Lowerer<'a> {
                         (i << 5) | ((to_bool as u32) << 4) | COMPARE_MASKS[i as usize]
                     }
                     _ => {
+                        let with: Vec<&str> = Version::ALL
+                            .iter()
+                            .filter(|v| v.table().compare == CompareEncoding::MaskedBool)
+                            .map(|v| v.as_str())
+                            .collect();
                         return Err(bad(format!(
-                            "`bool(...)` comparisons exist from Python 3.13 on, not in {}",
+                            "`bool(...)` comparisons exist in Python {}, not in {}",
+                            with.join(", "),
                             self.version
-                        )))
+                        )));
                     }
                 };
                 Ok(Arg::Value(v))
@@ -1429,7 +1480,8 @@ impl<'a> Lowerer<'a> {
                                     "{name} takes flag words ({}) or a number",
                                     words.join(", ")
                                 ),
-                            ));
+                            )
+                            .suggest(t, words.iter().copied()));
                         }
                     }
                 }
@@ -1492,47 +1544,4 @@ const BLOCK_DIRECTIVES: &[&str] = &[
 fn supported_help() -> String {
     let v: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
     format!("supported versions: {}", v.join(", "))
-}
-
-/// The closest candidate by edit distance, if it is close enough to be a
-/// plausible typo.
-/// The candidate closest to `word` in edit distance, ignoring case, if it is
-/// close enough to be worth suggesting. Candidates whose length alone puts
-/// them too far are not compared, and neither is a word longer than any
-/// name worth suggesting: a line of megabytes must not cost a comparison
-/// per character with every opcode.
-pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
-    const LONGEST: usize = 64;
-    if word.len() > LONGEST {
-        return None;
-    }
-    let limit = (word.len() / 3).max(2);
-    let w = word.to_ascii_uppercase();
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        if c.len().abs_diff(word.len()) > limit || c.len() > LONGEST + limit {
-            continue;
-        }
-        let d = edit_distance(&w, &c.to_ascii_uppercase());
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }

@@ -186,3 +186,17 @@ async def test_no_action_without_a_fix(client, tmp_path):
     doc, diags = await open_and_wait(client, text, tmp_path / "h.pyasm")
     (d,) = by_code(diags, "stack-underflow")
     assert await actions_for(doc, d) == []
+
+
+async def test_undefined_label_offers_the_nearest(client, tmp_path):
+    text = example("3.12", "loop").replace("JUMP_BACKWARD top", "JUMP_BACKWARD tpo")
+    doc, diags = await open_and_wait(client, text, tmp_path / "l.pyasm")
+    (d,) = diags
+    assert d.code == "bad-jump-target"
+    assert "did you mean `top`?" in d.message
+    (a,) = await actions_for(doc, d)
+    assert a.title == "Replace with `top`"
+    (e,) = workspace_edits(a.edit, doc.uri)
+    assert doc.range_text(e.range) == "tpo"
+    assert await apply(doc, a) == []
+    assert doc.text == example("3.12", "loop")

@@ -167,6 +167,18 @@ async def test_inlay_hints_skip_unreachable_code(client, tmp_path):
     assert "stack depth here: unknown (not reached)" in await hover(doc, doc.pos("NOP"))
 
 
+async def test_inlay_hints_stay_before_a_misspelt_opcode(client, tmp_path):
+    text = example("3.11", "hello").replace("POP_TOP", "POP_TOPP")
+    doc, diags = await open_and_wait(client, text, tmp_path / "hello.pyasm")
+    assert [d.code for d in diags] == ["unknown-opcode"]
+    hints = await inlay_hints(doc)
+    # The depths up to the misspelt line are known; after it, nothing is.
+    lines = [h.position.line for h in hints]
+    assert doc.pos("CALL").line in lines and doc.pos("POP_TOPP").line in lines
+    assert doc.pos("RETURN_VALUE").line not in lines
+    assert "unknown until the block's errors are fixed" in await hover(doc, doc.pos("RETURN_VALUE"))
+
+
 @pytest.mark.lsp(init_options={"inlayHints": False})
 async def test_inlay_hints_off_by_initialization_options(client, tmp_path):
     doc, _ = await open_and_wait(client, example("3.11", "hello"), tmp_path / "hello.pyasm")
