@@ -45,11 +45,19 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let causes = DepthCauses::new(inp);
 
     // One stack problem per instruction: an underflow where paths also
-    // meet with different depths is the same mistake.
+    // meet with different depths is the same mistake. An instruction that
+    // cannot run from a file at all gets only that error: what its stack
+    // effect would do follows from the same mistake.
+    let forbidden_at: rustc_hash::FxHashSet<usize> = inp
+        .kinds
+        .iter()
+        .filter(|f| f.code == "forbidden-opcode")
+        .map(|f| f.at)
+        .collect();
     let mut seen_at = rustc_hash::FxHashSet::default();
     for p in &inp.analysis.problems {
         if let Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } = *p {
-            if !seen_at.insert(at) {
+            if forbidden_at.contains(&at) || !seen_at.insert(at) {
                 continue;
             }
         }

@@ -122,7 +122,11 @@ fn samples(table: &OpcodeTable, op: &OpInfo) -> Vec<u32> {
     let Some(acc) = accepted(table, op) else {
         return SAMPLES.to_vec();
     };
-    let args: Vec<u32> = SAMPLES.iter().copied().filter(|&a| acc.accepts(a)).collect();
+    let args: Vec<u32> = SAMPLES
+        .iter()
+        .copied()
+        .filter(|&a| acc.accepts(a))
+        .collect();
     if args.is_empty() {
         vec![acc.least()]
     } else {
