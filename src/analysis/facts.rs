@@ -43,6 +43,13 @@ pub enum Reads {
     /// `CALL`: the callable, its NULL or self and `a` arguments; where
     /// `PRECALL` counted the arguments (`args_at_precall`), only the two.
     Call,
+    /// `CALL_FUNCTION_EX`: the NULL slot by the callable, the callable,
+    /// the argument tuple, and the keyword mapping: always from 3.14
+    /// (`call_ex_kwargs_slot_always`), before that when bit 0 says so.
+    CallEx,
+    /// `WITH_EXCEPT_START`: everything down to the exit function, the
+    /// version's `with_exit_depth` items.
+    WithExit,
 }
 
 /// How many stack items an instruction takes off before it pushes: the
@@ -344,7 +351,7 @@ pub const fn facts(op: Op) -> OpFacts {
         },
         Op::WITH_EXCEPT_START => OpFacts {
             flow: Flow::Next,
-            reads: Reads::Fixed(0),
+            reads: Reads::WithExit,
             removes: Removes::Fixed(0),
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
@@ -379,7 +386,7 @@ pub const fn facts(op: Op) -> OpFacts {
         // gave up the argument.
         Op::CALL_FUNCTION_EX => OpFacts {
             flow: Flow::Next,
-            reads: Reads::Fixed(0),
+            reads: Reads::CallEx,
             removes: Removes::Reads,
             locals: LocalUse::Nothing,
             names: NameUse::Nothing,
@@ -403,10 +410,8 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::LOAD_CONST
         | Op::LOAD_DEREF
         | Op::LOAD_LOCALS
-        | Op::LOAD_SPECIAL
         | Op::NOP
         | Op::NOT_TAKEN
-        | Op::PREP_RERAISE_STAR
         | Op::PUSH_NULL
         | Op::RESUME
         | Op::SETUP_ANNOTATIONS
@@ -581,6 +586,7 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::LOAD_ATTR
         | Op::LOAD_FROM_DICT_OR_DEREF
         | Op::LOAD_METHOD
+        | Op::LOAD_SPECIAL
         | Op::POP_EXCEPT
         | Op::POP_ITER
         | Op::POP_TOP
@@ -689,6 +695,7 @@ pub const fn facts(op: Op) -> OpFacts {
         | Op::END_SEND
         | Op::FORMAT_WITH_SPEC
         | Op::IMPORT_NAME
+        | Op::PREP_RERAISE_STAR
         | Op::STORE_ATTR => OpFacts {
             flow: Flow::Next,
             reads: Reads::Fixed(2),
@@ -995,6 +1002,9 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         Reads::Interpolation => 2 + (a & 1),
         Reads::Call if table.args_at_precall => 2,
         Reads::Call => a.saturating_add(2),
+        Reads::CallEx if table.call_ex_kwargs_slot_always => 4,
+        Reads::CallEx => 3 + (a & 1),
+        Reads::WithExit => table.with_exit_depth as i32,
     };
     n.max(-op.stack_effect(arg, false))
         .max(-op.stack_effect(arg, true))

@@ -1739,6 +1739,29 @@ impl Analysis<'_> {
                     ITER | GENCALL,
                     "on top of the stack (as GET_ITER leaves it)",
                 );
+                if under == 1 && it.bits & NULL == 0 {
+                    // The slot above the iterator is the index or NULL
+                    // that GET_ITER chose for it (a sequence is iterated
+                    // by index, anything else by its iterator); another
+                    // NULL or index makes FOR_ITER call what is not there.
+                    let c = s.stack.get(d.wrapping_sub(1)).copied().unwrap_or(null);
+                    let made_by = |id: u32| {
+                        (id % 4 == 2)
+                            .then(|| inp.instrs.get((id / 4) as usize))
+                            .flatten()
+                            .and_then(|ins| ins.op.map(op_of))
+                    };
+                    let own =
+                        made_by(c.id) == Some(Op::GET_ITER) && (it.id == 0 || it.id + 1 == c.id);
+                    if c.id != 0 && !own {
+                        self.report(
+                            i,
+                            "operand-kind",
+                            "FOR_ITER needs, above its iterator, the index or NULL that GET_ITER pushed with it, but receives another value: GET_ITER iterates a list or tuple by an index kept in that slot, and FOR_ITER would use the wrong one".into(),
+                            None,
+                        );
+                    }
+                }
                 if it.bits & GENCALL != 0 {
                     if it.n == UNKNOWN {
                         self.report(
