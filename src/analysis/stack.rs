@@ -388,7 +388,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 continue;
             }
             let mut guessed = false;
-            let from_entry = entries_of(h).iter().find_map(|&k| {
+            // A generator's catch-all wraps its whole body: the cleanup
+            // blocks inside it belong to the statements it wraps, not to
+            // a `try` around them, so they say nothing of its level.
+            let catch_all = is_stopiteration_handler(table, instrs, h);
+            let from_entry = entries_of(h).iter().filter(|_| !catch_all).find_map(|&k| {
                 let e = &excepts[k];
                 (e.start..e.end.min(n)).find_map(|x| {
                     if instrs[x].op.map(|o| o.op) != Some(Op::COPY) {
@@ -417,9 +421,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             };
             let lowest = if let Some(d) = from_entry {
                 Some(d)
-            } else if table.stopiteration_handler_keeps_body_depth
-                && is_stopiteration_handler(table, instrs, h)
-            {
+            } else if table.stopiteration_handler_keeps_body_depth && catch_all {
                 // 3.15: a generator expression's catch-all keeps the depth
                 // its body starts at (the iterator's two slots), below
                 // which the end of the loop goes.
