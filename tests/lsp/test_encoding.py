@@ -112,10 +112,11 @@ async def test_edit_after_astral_characters(client_any, tmp_path):
     assert "('é😀', None)" in doc.text and "LOAD_CONST 'é😀ü!'" in doc.text
 
     # The server's copy is the client's: what it builds is what the CLI
-    # builds from the client's text.
+    # builds from the client's text, saved under the document's own path
+    # (the module's co_filename is the path a build is given).
     res = await command(client, "pyasm.build", doc.uri)
     served = (tmp_path / "enc.pyc").read_bytes()
-    src = tmp_path / "client.pyasm"
+    src = tmp_path / "enc.pyasm"
     src.write_text(doc.text)
     pyasm_build(PYASM, src, tmp_path / "client.pyc")
     assert res["path"] == str(tmp_path / "enc.pyc")
