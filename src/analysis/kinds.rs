@@ -639,7 +639,11 @@ impl Analysis<'_> {
             // encloses it is not in a flat table.
             let cleanup_throw = inp.instrs.get(e.handler).and_then(|x| x.op).map(|o| o.op)
                 == Some(Op::CLEANUP_THROW);
-            if cleanup_throw || is_stopiteration_handler(t, inp.instrs, e.handler) {
+            // A handler whose first lines did not lower (already
+            // reported) may be the generator's own: nothing to say.
+            let broken =
+                (e.handler..e.handler + 2).any(|j| inp.instrs.get(j).is_some_and(|x| x.unknown));
+            if cleanup_throw || broken || is_stopiteration_handler(t, inp.instrs, e.handler) {
                 continue;
             }
             let handler = e.handler.min(inp.instrs.len().saturating_sub(1));
@@ -1164,7 +1168,8 @@ impl Analysis<'_> {
             .vars
             .get(x)
             .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
-        if l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
+        let misplaced = self.misplaced_free(i, x, l);
+        if !misplaced && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
             self.report(
                 i,
                 "stack-null",
@@ -1352,34 +1357,42 @@ impl Analysis<'_> {
         self.report_help(i, "operand-kind", m, None, "insert `TO_BOOL` before it");
     }
 
-    /// Checks that local `x` holds a cell. A free variable declared before
-    /// some other local is never filled: `COPY_FREE_VARS n` copies the
-    /// closure into the last `n` slots, whatever they are.
+    /// Checks that local `x` holds a cell.
     fn need_cell(&mut self, i: usize, x: usize, cell: Slot) {
+        if !self.misplaced_free(i, x, cell) {
+            self.need(i, cell, CELL, "in its local");
+        }
+    }
+
+    /// Reports a read of free variable `x`, holding `l`, that may be NULL
+    /// because `x` is declared before some other local: `COPY_FREE_VARS n`
+    /// copies the closure into the last `n` slots, whatever they are, and
+    /// never fills `x`. Says whether it did.
+    fn misplaced_free(&mut self, i: usize, x: usize, l: Slot) -> bool {
         let vars = self.inp.vars;
         let free = |k: u8| k & kind::FREE != 0;
         let nfree = vars.iter().filter(|(_, k)| free(*k)).count();
         let misplaced = vars.get(x).is_some_and(|(_, k)| free(*k)) && x < vars.len() - nfree;
-        if misplaced && cell.bits & NULL != 0 {
-            let name = crate::syntax::literal::name_text(&vars[x].0);
-            let m = format!(
-                "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
-                self.name(i),
-                if nfree == 1 { "" } else { "s" },
-                vars.len()
-            );
-            let before = self.out.findings.len();
-            self.report(i, "stack-null", m, None);
-            if let Some(f) = self.out.findings.get_mut(before) {
-                f.displaced_by = (x + 1..vars.len())
-                    .filter(|&j| !free(vars[j].1))
-                    .map(|j| j as u32)
-                    .collect();
-                f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
-            }
-            return;
+        if !misplaced || l.bits & NULL == 0 {
+            return false;
         }
-        self.need(i, cell, CELL, "in its local");
+        let name = crate::syntax::literal::name_text(&vars[x].0);
+        let m = format!(
+            "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
+            self.name(i),
+            if nfree == 1 { "" } else { "s" },
+            vars.len()
+        );
+        let before = self.out.findings.len();
+        self.report(i, "stack-null", m, None);
+        if let Some(f) = self.out.findings.get_mut(before) {
+            f.displaced_by = (x + 1..vars.len())
+                .filter(|&j| !free(vars[j].1))
+                .map(|j| j as u32)
+                .collect();
+            f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
+        }
+        true
     }
 
     /// Checks that a slot holds only the kinds in `want`.
