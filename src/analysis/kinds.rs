@@ -31,7 +31,7 @@
 use super::facts::{
     facts, flow_of, forbidden, inputs, removes, Flow, FunctionUse, LocalUse, Sequence,
 };
-use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
+use super::stack::{self, is_stopiteration_handler, FlowExcept, FlowInstr, Problem, StackResult};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{ArgKind, CloseMark, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
@@ -499,11 +499,34 @@ pub struct KindResult {
     /// The hidden parameters (bit per position) whose promised kind some
     /// instruction relies on: callers must keep the promise.
     pub relied: u8,
+    /// The stack analysis done again with the instructions reported here
+    /// as of unknown effect ([`leaves_unknown`]), when there were any: its
+    /// problems and depths are the ones to report and keep.
+    pub stack: Option<StackResult>,
 }
 
 const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
 
+/// Whether a finding says that its instruction cannot do its work: a
+/// NULL or a value of the wrong kind where it trusts the kind, a call
+/// sequence or prologue it breaks, or an opcode a file may not hold. What
+/// it leaves is then not known, as a type checker gives an expression
+/// that failed the error type: the stack analysis goes on from it with
+/// guessed depths and this analysis does not go past it, so the depth
+/// or kind problems that follow from the same mistake are not reported
+/// again. Findings about an operand's value, a handler's depth or a
+/// borrowed reference leave what the instruction does as it was.
+fn leaves_unknown(code: &str) -> bool {
+    matches!(
+        code,
+        "stack-null" | "operand-kind" | "call-sequence" | "bad-prologue" | "forbidden-opcode"
+    )
+}
+
 pub fn analyze(inp: &Input) -> KindResult {
+    // The sequences first: what breaks one is of unknown effect for the
+    // walk over values, and for the depths it reads.
+    let structural;
     let mut a = Analysis {
         inp,
         late: inp.table.null_above_callable,
@@ -512,10 +535,44 @@ pub fn analyze(inp: &Input) -> KindResult {
         reported: Vec::new(),
     };
     a.structure();
+    let mut marked = a.leaving_unknown(inp.analysis);
+    let redone = (!marked.is_empty()).then(|| {
+        stack::analyze(
+            inp.table,
+            &stack::with_unknown(inp.instrs, &marked),
+            inp.excepts,
+        )
+    });
+    if let Some(r) = &redone {
+        structural = Input {
+            analysis: r,
+            ..*inp
+        };
+        a.inp = &structural;
+    }
     a.flow();
-    a.out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
-    a.out.functions.dedup();
-    a.out
+    // Then whatever the walk found.
+    let found: Vec<usize> = a
+        .leaving_unknown(a.inp.analysis)
+        .into_iter()
+        .filter(|i| marked.binary_search(i).is_err())
+        .collect();
+    let mut out = a.out;
+    out.stack = if !found.is_empty() {
+        marked.extend(found);
+        marked.sort_unstable();
+        marked.dedup();
+        Some(stack::analyze(
+            inp.table,
+            &stack::with_unknown(inp.instrs, &marked),
+            inp.excepts,
+        ))
+    } else {
+        redone
+    };
+    out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
+    out.functions.dedup();
+    out
 }
 
 struct Analysis<'a> {
@@ -594,6 +651,28 @@ impl Analysis<'_> {
             .op
             .map(|o| o.name)
             .unwrap_or("this instruction")
+    }
+
+    /// The instructions of the findings so far that leave what they do
+    /// unknown ([`leaves_unknown`]), but for those where `analysis`
+    /// already found a stack problem (after which the depth is a guess).
+    fn leaving_unknown(&self, analysis: &StackResult) -> Vec<usize> {
+        let n = self.inp.instrs.len();
+        let mut at: Vec<usize> = self
+            .out
+            .findings
+            .iter()
+            .filter(|f| f.at < n && leaves_unknown(f.code))
+            .map(|f| f.at)
+            .filter(|&i| {
+                !analysis.problems.iter().any(|p| {
+                    matches!(*p, Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } if at == i)
+                })
+            })
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
     }
 
     fn live(&self, i: usize) -> bool {

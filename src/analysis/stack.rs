@@ -21,8 +21,34 @@ pub struct FlowInstr {
     /// A line that did not lower or resolve, already reported (`op` is
     /// then `None`): it may do anything, so the depths after it are not
     /// known and nothing that follows from it is reported, as a type
-    /// checker treats an expression that already failed.
+    /// checker treats an expression that already failed. Also an
+    /// instruction a check reported as one that cannot do its work
+    /// ([`with_unknown`]): `op` is kept, so control leaves it as usual,
+    /// but what it leaves on the stack is not known.
     pub unknown: bool,
+}
+
+/// `instrs` with the instructions `at` of unknown effect: what the
+/// analyses see once a check has found that those cannot do their work (a
+/// NULL where a value belongs, a broken call sequence or prologue). What
+/// follows from them is the same mistake, so the depths they lead to are
+/// guesses and nothing is reported there.
+pub fn with_unknown(instrs: &[FlowInstr], at: &[usize]) -> Vec<FlowInstr> {
+    let mut out: Vec<FlowInstr> = instrs
+        .iter()
+        .map(|x| FlowInstr {
+            op: x.op,
+            arg: x.arg,
+            target: x.target,
+            unknown: x.unknown,
+        })
+        .collect();
+    for &i in at {
+        if let Some(x) = out.get_mut(i) {
+            x.unknown = true;
+        }
+    }
+    out
 }
 
 /// An exception-table entry in instruction indices.
@@ -130,7 +156,18 @@ fn set(at: usize, d: i32, from: Option<usize>, guess: bool, origin: Option<usize
             pred[at] = from;
             work.push(at);
         }
-        Some(_) if dead_path || guess || conflict[at] => {}
+        Some(_) if dead_path || conflict[at] => {}
+        // The known depth here came along this same edge, whose source has
+        // since become a guess (paths met there with different depths):
+        // what was derived from it is no longer known either, and a later
+        // path that disagrees with it is silent (one report).
+        Some(_) if guess && !unknown[at] && pred[at] == from && from.is_some() => {
+            depths[at] = Some(d);
+            unknown[at] = true;
+            origins[at] = origin;
+            work.push(at);
+        }
+        Some(_) if guess => {}
         Some(_) if unknown[at] => {
             depths[at] = Some(d);
             unknown[at] = false;
@@ -303,8 +340,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             let d = w.depths[i].unwrap_or(0);
             max = max.max(d as i64);
             let ins = &instrs[i];
-            let guess = w.unknown[i];
-            let origin = if guess { w.origin[i] } else { None };
+            // After an instruction already reported, the depth is a guess;
+            // nothing is said about the instruction itself either.
+            let guess = w.unknown[i] || ins.unknown;
+            let origin = if w.unknown[i] && !ins.unknown {
+                w.origin[i]
+            } else {
+                None
+            };
             let Some(op) = ins.op else {
                 let origin = if ins.unknown { None } else { origin };
                 set(i + 1, d, Some(i), guess || ins.unknown, origin, &mut w);
