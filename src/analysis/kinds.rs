@@ -1119,6 +1119,12 @@ impl Analysis<'_> {
                 let Some(hd) = inp.analysis.handler_depths.get(k).copied().flatten() else {
                     continue;
                 };
+                // A handler entered at a guessed depth (inferred from
+                // regions where some depths are not known) has nothing to
+                // compare with.
+                if inp.analysis.unknown.get(e.handler).copied().unwrap_or(false) {
+                    continue;
+                }
                 let hd = hd as usize;
                 let pops = self.pops(i, &st);
                 // 3.15's generator expressions keep their iterator on the
@@ -1666,6 +1672,9 @@ impl Analysis<'_> {
                         jump_ok = false;
                     }
                     let mut v = if checks {
+                        // A free variable the closure never fills raises
+                        // here; reported as the order it is declared in.
+                        self.misplaced_free(i, x, l);
                         let mut v = l.non_null();
                         v.f &= !F_STORED_NULL;
                         v

@@ -444,7 +444,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                             .copied()
                             .find(|&j| handler_depths[j].is_some())?;
                         let dg = handler_depths[g]? as i32;
-                        Some(dg - with_handler(instrs, r.start) as i32)
+                        // A handler whose first lines did not lower may
+                        // or may not be a `with`'s: a guess.
+                        let broken = (r.start..r.start + 2)
+                            .any(|j| instrs.get(j).is_some_and(|x| x.unknown));
+                        Some((dg - with_handler(instrs, r.start) as i32, broken))
                     })
                 })
             });
@@ -458,7 +462,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 let d = w.depths.get(e.start).copied().flatten()?;
                 Some((d, w.unknown.get(e.start).copied().unwrap_or(false)))
             };
-            let lowest = if let Some(d) = from_entry {
+            let lowest = if let Some((d, broken)) = from_entry {
+                guessed = broken;
                 Some(d)
             } else if table.stopiteration_handler_keeps_body_depth
                 && is_stopiteration_handler(table, instrs, h)
@@ -486,10 +491,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                         .map(|&j| &excepts[j])
                         .flat_map(|e| e.start..e.end.min(n))
                 };
+                // A region reached where the depth is a guess may go
+                // lower there: the lowest known depth is a guess too.
+                let partly_guessed = region().any(|i| w.depths[i].is_some() && w.unknown[i]);
                 region()
                     .filter(|&i| !w.unknown[i])
                     .filter_map(|i| w.depths[i])
                     .min()
+                    .inspect(|_| guessed = partly_guessed)
                     .or_else(|| {
                         let m = region().filter_map(|i| w.depths[i]).min();
                         guessed = m.is_some();
