@@ -1122,7 +1122,13 @@ impl Analysis<'_> {
                 // A handler entered at a guessed depth (inferred from
                 // regions where some depths are not known) has nothing to
                 // compare with.
-                if inp.analysis.unknown.get(e.handler).copied().unwrap_or(false) {
+                if inp
+                    .analysis
+                    .unknown
+                    .get(e.handler)
+                    .copied()
+                    .unwrap_or(false)
+                {
                     continue;
                 }
                 let hd = hd as usize;
