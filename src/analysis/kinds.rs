@@ -658,17 +658,20 @@ impl Analysis<'_> {
     /// already found a stack problem (after which the depth is a guess).
     fn leaving_unknown(&self, analysis: &StackResult) -> Vec<usize> {
         let n = self.inp.instrs.len();
+        let mut problem = vec![false; n];
+        for p in &analysis.problems {
+            if let Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } = *p {
+                if let Some(x) = problem.get_mut(at) {
+                    *x = true;
+                }
+            }
+        }
         let mut at: Vec<usize> = self
             .out
             .findings
             .iter()
-            .filter(|f| f.at < n && leaves_unknown(f.code))
+            .filter(|f| f.at < n && leaves_unknown(f.code) && !problem[f.at])
             .map(|f| f.at)
-            .filter(|&i| {
-                !analysis.problems.iter().any(|p| {
-                    matches!(*p, Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } if at == i)
-                })
-            })
             .collect();
         at.sort_unstable();
         at.dedup();
