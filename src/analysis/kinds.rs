@@ -31,7 +31,7 @@
 use super::facts::{
     facts, flow_of, forbidden, inputs, removes, Flow, FunctionUse, LocalUse, Sequence,
 };
-use super::stack::{is_stopiteration_handler, FlowExcept, FlowInstr, StackResult};
+use super::stack::{self, is_stopiteration_handler, FlowExcept, FlowInstr, Problem, StackResult};
 use crate::code::{kind, Obj, PyStr};
 use crate::versions::{ArgKind, CloseMark, ForIterExit, Op, OpInfo, OpcodeTable, Version};
 use rustc_hash::FxHashMap;
@@ -499,11 +499,34 @@ pub struct KindResult {
     /// The hidden parameters (bit per position) whose promised kind some
     /// instruction relies on: callers must keep the promise.
     pub relied: u8,
+    /// The stack analysis done again with the instructions reported here
+    /// as of unknown effect ([`leaves_unknown`]), when there were any: its
+    /// problems and depths are the ones to report and keep.
+    pub stack: Option<StackResult>,
 }
 
 const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
 
+/// Whether a finding says that its instruction cannot do its work: a
+/// NULL or a value of the wrong kind where it trusts the kind, a call
+/// sequence or prologue it breaks, or an opcode a file may not hold. What
+/// it leaves is then not known, as a type checker gives an expression
+/// that failed the error type: the stack analysis goes on from it with
+/// guessed depths and this analysis does not go past it, so the depth
+/// or kind problems that follow from the same mistake are not reported
+/// again. Findings about an operand's value, a handler's depth or a
+/// borrowed reference leave what the instruction does as it was.
+fn leaves_unknown(code: &str) -> bool {
+    matches!(
+        code,
+        "stack-null" | "operand-kind" | "call-sequence" | "bad-prologue" | "forbidden-opcode"
+    )
+}
+
 pub fn analyze(inp: &Input) -> KindResult {
+    // The sequences first: what breaks one is of unknown effect for the
+    // walk over values, and for the depths it reads.
+    let structural;
     let mut a = Analysis {
         inp,
         late: inp.table.null_above_callable,
@@ -512,10 +535,44 @@ pub fn analyze(inp: &Input) -> KindResult {
         reported: Vec::new(),
     };
     a.structure();
+    let mut marked = a.leaving_unknown(inp.analysis);
+    let redone = (!marked.is_empty()).then(|| {
+        stack::analyze(
+            inp.table,
+            &stack::with_unknown(inp.instrs, &marked),
+            inp.excepts,
+        )
+    });
+    if let Some(r) = &redone {
+        structural = Input {
+            analysis: r,
+            ..*inp
+        };
+        a.inp = &structural;
+    }
     a.flow();
-    a.out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
-    a.out.functions.dedup();
-    a.out
+    // Then whatever the walk found.
+    let found: Vec<usize> = a
+        .leaving_unknown(a.inp.analysis)
+        .into_iter()
+        .filter(|i| marked.binary_search(i).is_err())
+        .collect();
+    let mut out = a.out;
+    out.stack = if !found.is_empty() {
+        marked.extend(found);
+        marked.sort_unstable();
+        marked.dedup();
+        Some(stack::analyze(
+            inp.table,
+            &stack::with_unknown(inp.instrs, &marked),
+            inp.excepts,
+        ))
+    } else {
+        redone
+    };
+    out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
+    out.functions.dedup();
+    out
 }
 
 struct Analysis<'a> {
@@ -596,6 +653,31 @@ impl Analysis<'_> {
             .unwrap_or("this instruction")
     }
 
+    /// The instructions of the findings so far that leave what they do
+    /// unknown ([`leaves_unknown`]), but for those where `analysis`
+    /// already found a stack problem (after which the depth is a guess).
+    fn leaving_unknown(&self, analysis: &StackResult) -> Vec<usize> {
+        let n = self.inp.instrs.len();
+        let mut problem = vec![false; n];
+        for p in &analysis.problems {
+            if let Problem::Underflow { at, .. } | Problem::Mismatch { at, .. } = *p {
+                if let Some(x) = problem.get_mut(at) {
+                    *x = true;
+                }
+            }
+        }
+        let mut at: Vec<usize> = self
+            .out
+            .findings
+            .iter()
+            .filter(|f| f.at < n && leaves_unknown(f.code) && !problem[f.at])
+            .map(|f| f.at)
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
     fn live(&self, i: usize) -> bool {
         self.inp.analysis.live.get(i).copied().unwrap_or(false)
     }
@@ -639,7 +721,11 @@ impl Analysis<'_> {
             // encloses it is not in a flat table.
             let cleanup_throw = inp.instrs.get(e.handler).and_then(|x| x.op).map(|o| o.op)
                 == Some(Op::CLEANUP_THROW);
-            if cleanup_throw || is_stopiteration_handler(t, inp.instrs, e.handler) {
+            // A handler whose first lines did not lower (already
+            // reported) may be the generator's own: nothing to say.
+            let broken =
+                (e.handler..e.handler + 2).any(|j| inp.instrs.get(j).is_some_and(|x| x.unknown));
+            if cleanup_throw || broken || is_stopiteration_handler(t, inp.instrs, e.handler) {
                 continue;
             }
             let handler = e.handler.min(inp.instrs.len().saturating_sub(1));
@@ -1036,6 +1122,18 @@ impl Analysis<'_> {
                 let Some(hd) = inp.analysis.handler_depths.get(k).copied().flatten() else {
                     continue;
                 };
+                // A handler entered at a guessed depth (inferred from
+                // regions where some depths are not known) has nothing to
+                // compare with.
+                if inp
+                    .analysis
+                    .unknown
+                    .get(e.handler)
+                    .copied()
+                    .unwrap_or(false)
+                {
+                    continue;
+                }
                 let hd = hd as usize;
                 let pops = self.pops(i, &st);
                 // 3.15's generator expressions keep their iterator on the
@@ -1164,7 +1262,8 @@ impl Analysis<'_> {
             .vars
             .get(x)
             .is_some_and(|(_, k)| k & (kind::CELL | kind::FREE) != 0);
-        if l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
+        let misplaced = self.misplaced_free(i, x, l);
+        if !misplaced && l.bits & NULL != 0 && (l.f & F_STORED_NULL != 0 || cellish) {
             self.report(
                 i,
                 "stack-null",
@@ -1352,34 +1451,42 @@ impl Analysis<'_> {
         self.report_help(i, "operand-kind", m, None, "insert `TO_BOOL` before it");
     }
 
-    /// Checks that local `x` holds a cell. A free variable declared before
-    /// some other local is never filled: `COPY_FREE_VARS n` copies the
-    /// closure into the last `n` slots, whatever they are.
+    /// Checks that local `x` holds a cell.
     fn need_cell(&mut self, i: usize, x: usize, cell: Slot) {
+        if !self.misplaced_free(i, x, cell) {
+            self.need(i, cell, CELL, "in its local");
+        }
+    }
+
+    /// Reports a read of free variable `x`, holding `l`, that may be NULL
+    /// because `x` is declared before some other local: `COPY_FREE_VARS n`
+    /// copies the closure into the last `n` slots, whatever they are, and
+    /// never fills `x`. Says whether it did.
+    fn misplaced_free(&mut self, i: usize, x: usize, l: Slot) -> bool {
         let vars = self.inp.vars;
         let free = |k: u8| k & kind::FREE != 0;
         let nfree = vars.iter().filter(|(_, k)| free(*k)).count();
         let misplaced = vars.get(x).is_some_and(|(_, k)| free(*k)) && x < vars.len() - nfree;
-        if misplaced && cell.bits & NULL != 0 {
-            let name = crate::syntax::literal::name_text(&vars[x].0);
-            let m = format!(
-                "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
-                self.name(i),
-                if nfree == 1 { "" } else { "s" },
-                vars.len()
-            );
-            let before = self.out.findings.len();
-            self.report(i, "stack-null", m, None);
-            if let Some(f) = self.out.findings.get_mut(before) {
-                f.displaced_by = (x + 1..vars.len())
-                    .filter(|&j| !free(vars[j].1))
-                    .map(|j| j as u32)
-                    .collect();
-                f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
-            }
-            return;
+        if !misplaced || l.bits & NULL == 0 {
+            return false;
         }
-        self.need(i, cell, CELL, "in its local");
+        let name = crate::syntax::literal::name_text(&vars[x].0);
+        let m = format!(
+            "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
+            self.name(i),
+            if nfree == 1 { "" } else { "s" },
+            vars.len()
+        );
+        let before = self.out.findings.len();
+        self.report(i, "stack-null", m, None);
+        if let Some(f) = self.out.findings.get_mut(before) {
+            f.displaced_by = (x + 1..vars.len())
+                .filter(|&j| !free(vars[j].1))
+                .map(|j| j as u32)
+                .collect();
+            f.help = Some("declare free variables last, after every cell and plain local; locals used but not declared are added after the declared ones, so declare those too".into());
+        }
+        true
     }
 
     /// Checks that a slot holds only the kinds in `want`.
@@ -1574,6 +1681,9 @@ impl Analysis<'_> {
                         jump_ok = false;
                     }
                     let mut v = if checks {
+                        // A free variable the closure never fills raises
+                        // here; reported as the order it is declared in.
+                        self.misplaced_free(i, x, l);
                         let mut v = l.non_null();
                         v.f &= !F_STORED_NULL;
                         v

@@ -21,8 +21,34 @@ pub struct FlowInstr {
     /// A line that did not lower or resolve, already reported (`op` is
     /// then `None`): it may do anything, so the depths after it are not
     /// known and nothing that follows from it is reported, as a type
-    /// checker treats an expression that already failed.
+    /// checker treats an expression that already failed. Also an
+    /// instruction a check reported as one that cannot do its work
+    /// ([`with_unknown`]): `op` is kept, so control leaves it as usual,
+    /// but what it leaves on the stack is not known.
     pub unknown: bool,
+}
+
+/// `instrs` with the instructions `at` of unknown effect: what the
+/// analyses see once a check has found that those cannot do their work (a
+/// NULL where a value belongs, a broken call sequence or prologue). What
+/// follows from them is the same mistake, so the depths they lead to are
+/// guesses and nothing is reported there.
+pub fn with_unknown(instrs: &[FlowInstr], at: &[usize]) -> Vec<FlowInstr> {
+    let mut out: Vec<FlowInstr> = instrs
+        .iter()
+        .map(|x| FlowInstr {
+            op: x.op,
+            arg: x.arg,
+            target: x.target,
+            unknown: x.unknown,
+        })
+        .collect();
+    for &i in at {
+        if let Some(x) = out.get_mut(i) {
+            x.unknown = true;
+        }
+    }
+    out
 }
 
 /// An exception-table entry in instruction indices.
@@ -130,7 +156,18 @@ fn set(at: usize, d: i32, from: Option<usize>, guess: bool, origin: Option<usize
             pred[at] = from;
             work.push(at);
         }
-        Some(_) if dead_path || guess || conflict[at] => {}
+        Some(_) if dead_path || conflict[at] => {}
+        // The known depth here came along this same edge, whose source has
+        // since become a guess (paths met there with different depths):
+        // what was derived from it is no longer known either, and a later
+        // path that disagrees with it is silent (one report).
+        Some(_) if guess && !unknown[at] && pred[at] == from && from.is_some() => {
+            depths[at] = Some(d);
+            unknown[at] = true;
+            origins[at] = origin;
+            work.push(at);
+        }
+        Some(_) if guess => {}
         Some(_) if unknown[at] => {
             depths[at] = Some(d);
             unknown[at] = false;
@@ -303,8 +340,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             let d = w.depths[i].unwrap_or(0);
             max = max.max(d as i64);
             let ins = &instrs[i];
-            let guess = w.unknown[i];
-            let origin = if guess { w.origin[i] } else { None };
+            // After an instruction already reported, the depth is a guess;
+            // nothing is said about the instruction itself either.
+            let guess = w.unknown[i] || ins.unknown;
+            let origin = if w.unknown[i] && !ins.unknown {
+                w.origin[i]
+            } else {
+                None
+            };
             let Some(op) = ins.op else {
                 let origin = if ins.unknown { None } else { origin };
                 set(i + 1, d, Some(i), guess || ins.unknown, origin, &mut w);
@@ -405,7 +448,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                             .copied()
                             .find(|&j| handler_depths[j].is_some())?;
                         let dg = handler_depths[g]? as i32;
-                        Some(dg - with_handler(instrs, r.start) as i32)
+                        // A handler whose first lines did not lower may
+                        // or may not be a `with`'s: a guess.
+                        let broken = (r.start..r.start + 2)
+                            .any(|j| instrs.get(j).is_some_and(|x| x.unknown));
+                        Some((dg - with_handler(instrs, r.start) as i32, broken))
                     })
                 })
             });
@@ -419,7 +466,8 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 let d = w.depths.get(e.start).copied().flatten()?;
                 Some((d, w.unknown.get(e.start).copied().unwrap_or(false)))
             };
-            let lowest = if let Some(d) = from_entry {
+            let lowest = if let Some((d, broken)) = from_entry {
+                guessed = broken;
                 Some(d)
             } else if table.stopiteration_handler_keeps_body_depth && catch_all {
                 // 3.15: a generator expression's catch-all keeps the depth
@@ -445,10 +493,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                         .map(|&j| &excepts[j])
                         .flat_map(|e| e.start..e.end.min(n))
                 };
+                // A region reached where the depth is a guess may go
+                // lower there: the lowest known depth is a guess too.
+                let partly_guessed = region().any(|i| w.depths[i].is_some() && w.unknown[i]);
                 region()
                     .filter(|&i| !w.unknown[i])
                     .filter_map(|i| w.depths[i])
                     .min()
+                    .inspect(|_| guessed = partly_guessed)
                     .or_else(|| {
                         let m = region().filter_map(|i| w.depths[i]).min();
                         guessed = m.is_some();

@@ -717,7 +717,7 @@ pub fn assemble_block_with(
             unknown: matches!(o, Operand::Unknown),
         })
         .collect();
-    let analysis = stack::analyze(table, &flow, &flow_excepts);
+    let mut analysis = stack::analyze(table, &flow, &flow_excepts);
     // The verifier reads operands; an unknown one has none to read.
     let infos: Vec<Option<&'static OpInfo>> = ops
         .iter()
@@ -742,7 +742,7 @@ pub fn assemble_block_with(
             n_args,
             &analysis.live,
         );
-        let kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
+        let mut kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
             table,
             instrs: &flow,
             excepts: &flow_excepts,
@@ -753,6 +753,11 @@ pub fn assemble_block_with(
             n_args,
             flags: built_flags,
         });
+        // Done again where the kinds analysis found instructions that
+        // cannot do their work: what follows from them is not reported.
+        if let Some(again) = kinds_result.stack.take() {
+            analysis = again;
+        }
         let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
             table,
             consts: &tabs.consts,
