@@ -88,7 +88,10 @@ pub fn nearest<'n>(word: &str, candidates: impl Iterator<Item = &'n str>) -> Opt
             best = Some((d, c));
         }
     }
-    best.filter(|(d, _)| *d <= limit).map(|(_, c)| c)
+    // A suggestion keeps something of the word: `x` is not a misspelt
+    // `hex`.
+    best.filter(|(d, _)| *d <= limit && *d < word.chars().count())
+        .map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
