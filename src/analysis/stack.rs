@@ -507,6 +507,11 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                         m
                     })
             };
+            // Which rule applies depends on the handler's first lines; when
+            // one of them is broken, the depth found is only a guess.
+            if (h..h + 2).any(|j| instrs.get(j).is_some_and(|x| x.unknown)) {
+                guessed = true;
+            }
             if let Some(m) = lowest {
                 let m = m.max(0) as u32;
                 for &j in entries_of(h) {
