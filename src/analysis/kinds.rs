@@ -1854,16 +1854,19 @@ impl Analysis<'_> {
                     // that GET_ITER chose for it (a sequence is iterated
                     // by index, anything else by its iterator); another
                     // NULL or index makes FOR_ITER call what is not there.
+                    // Only an iterable that GET_ITER kept can be a
+                    // sequence; a generator a call made (3.14+'s inlined
+                    // `any(...)`) is iterated with a NULL pushed by hand.
                     let c = s.stack.get(d.wrapping_sub(1)).copied().unwrap_or(null);
-                    let made_by = |id: u32| {
-                        (id % 4 == 2)
+                    let made_by = |id: u32, k: u32| {
+                        (id % 4 == k + 1)
                             .then(|| inp.instrs.get((id / 4) as usize))
                             .flatten()
                             .and_then(|ins| ins.op.map(op_of))
                     };
-                    let own =
-                        made_by(c.id) == Some(Op::GET_ITER) && (it.id == 0 || it.id + 1 == c.id);
-                    if c.id != 0 && !own {
+                    let from_get_iter = made_by(it.id, 0) == Some(Op::GET_ITER);
+                    let own = made_by(c.id, 1) == Some(Op::GET_ITER) && it.id + 1 == c.id;
+                    if from_get_iter && c.id != 0 && !own {
                         self.report(
                             i,
                             "operand-kind",
