@@ -382,7 +382,16 @@ pub fn build_dir(pyasm: &Path, src: &Path, out: &Path) -> std::io::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map(drop)
+        .and_then(|s| match s.code() {
+            // Built, or refused with diagnostics.
+            Some(0 | 1) => Ok(()),
+            // A panic or a signal: pyasm itself failed on some mutant,
+            // and every file after it would look refused.
+            _ => Err(std::io::Error::other(format!(
+                "pyasm build {} ended with {s}",
+                src.display()
+            ))),
+        })
 }
 
 fn pct(a: usize, b: usize) -> String {

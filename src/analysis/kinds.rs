@@ -1978,7 +1978,8 @@ impl Analysis<'_> {
                 // CLEANUP_THROW's first slot may be the receiver's
                 // index-or-NULL.
                 let skip = usize::from(o == Op::CLEANUP_THROW && inp.table.iterator_index_slot);
-                for x in &v[skip.min(v.len())..v.len().saturating_sub(1)] {
+                let end = v.len().saturating_sub(1);
+                for x in &v[skip.min(end)..end] {
                     self.need_obj(i, *x, "uses");
                 }
                 if o == Op::CLEANUP_THROW {
