@@ -67,6 +67,20 @@ pub struct Found {
     pub saved: PathBuf,
 }
 
+impl Found {
+    /// What a mutant did, saved at `saved`.
+    fn of(m: &Mutant, detail: &str, saved: PathBuf) -> Found {
+        Found {
+            id: m.id,
+            rel: m.rel.clone(),
+            block: m.block.clone(),
+            what: m.what.clone(),
+            detail: detail.to_string(),
+            saved,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Tally {
     pub generated: usize,
@@ -231,14 +245,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
             "hang" => t.hang += 1,
             "misrun" => {
                 let saved = keep(cfg, corpus, m, outcome, detail);
-                t.misruns.push(Found {
-                    id: m.id,
-                    rel: m.rel.clone(),
-                    block: m.block.clone(),
-                    what: m.what.clone(),
-                    detail: detail.clone(),
-                    saved,
-                });
+                t.misruns.push(Found::of(m, detail, saved));
             }
             "exit" => {
                 t.exit += 1;
@@ -249,14 +256,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
                 if outcome == "unconfirmed" {
                     keep_before(cfg, corpus, mutants, m.id, before);
                 }
-                let f = Found {
-                    id: m.id,
-                    rel: m.rel.clone(),
-                    block: m.block.clone(),
-                    what: m.what.clone(),
-                    detail: detail.clone(),
-                    saved,
-                };
+                let f = Found::of(m, detail, saved);
                 if outcome == "crash" {
                     t.crashes.push(f);
                 } else {
@@ -310,14 +310,7 @@ fn same_as_unmutated(
             Err(_) => "refused, though the unmutated code builds",
         };
         let saved = keep(cfg, corpus, m, "misrun", detail);
-        t.misruns.push(Found {
-            id: m.id,
-            rel: m.rel.clone(),
-            block: m.block.clone(),
-            what: m.what.clone(),
-            detail: detail.to_string(),
-            saved,
-        });
+        t.misruns.push(Found::of(m, detail, saved));
     }
 }
 
