@@ -44,7 +44,12 @@ enum Command {
         format: check::Format,
     },
     /// Run the language server on stdin and stdout (LSP 3.17).
-    Lsp,
+    Lsp {
+        /// The largest message accepted, in bytes; a larger one is refused
+        /// with an error and skipped unread.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::lsp::transport::DEFAULT_MAX_MESSAGE_SIZE)]
+        max_message_size: u64,
+    },
     /// Assemble a .pyasm file, or every .pyasm under a directory, to .pyc.
     Build {
         /// A .pyasm file or a directory.
@@ -86,7 +91,7 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Lsp) {
+    if matches!(cli.command, Command::Lsp { .. }) {
         // Before any thread is made: the settings apply to the memory of
         // the threads' stacks too.
         crate::keep_memory_low();
@@ -123,12 +128,14 @@ fn run(cli: Cli) -> ExitCode {
             )
         }),
         Command::Check { input, format } => check::run(&input, format),
-        Command::Lsp => match crate::lsp::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("pyasm lsp: {e}");
-                ExitCode::from(2)
+        Command::Lsp { max_message_size } => {
+            match crate::lsp::run(crate::lsp::transport::Options { max_message_size }) {
+                Ok(never) => match never {},
+                Err(e) => {
+                    eprintln!("pyasm lsp: {e}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }

@@ -19,6 +19,7 @@ pub mod features;
 pub mod opdocs;
 pub mod selfcheck;
 pub mod settings;
+pub mod transport;
 
 use crate::diag::{Diag, Severity};
 use crate::ide::timing;
@@ -29,10 +30,16 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 pub const BUILD_COMMAND: &str = "pyasm.build";
 pub const DISASSEMBLE_COMMAND: &str = "pyasm.disassemble";
+
+/// How long the server waits for the client to answer one of its requests
+/// (`workspace/configuration`, `workspace/inlayHint/refresh`): a client
+/// that never answers (after a crash of the editor) must not keep the
+/// handler, and what it holds, alive.
+const CLIENT_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct State {
     docs: HashMap<Uri, Document>,
@@ -54,29 +61,29 @@ pub struct Backend {
     publishing: tokio::sync::Mutex<()>,
 }
 
-/// Runs the server on stdin and stdout until the client says exit.
-pub fn run() -> std::io::Result<()> {
+/// Runs the server on stdin and stdout until the client says exit (or the
+/// input ends), then ends the process with the status the protocol asks
+/// for: 0 after `shutdown`, 1 otherwise. Returns only if it cannot start.
+pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infallible> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend {
-            client,
-            state: Mutex::new(State {
-                docs: HashMap::new(),
-                settings: Settings::default(),
-                encoding: Encoding::Utf16,
-                pull_config: false,
-                refresh_inlay_hints: false,
-                roots: Vec::new(),
-            }),
-            publishing: tokio::sync::Mutex::new(()),
-        });
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+    let (service, socket) = LspService::new(|client| Backend {
+        client,
+        state: Mutex::new(State {
+            docs: HashMap::new(),
+            settings: Settings::default(),
+            encoding: Encoding::Utf16,
+            pull_config: false,
+            refresh_inlay_hints: false,
+            roots: Vec::new(),
+        }),
+        publishing: tokio::sync::Mutex::new(()),
     });
-    Ok(())
+    let status = rt.block_on(transport::serve(service, socket, options));
+    // Not returning: dropping the runtime would wait for work that
+    // `exit` abandons.
+    std::process::exit(status)
 }
 
 /// The LSP form of a diagnostic, with the severity the settings give its
@@ -223,7 +230,8 @@ impl Backend {
             scope_uri: None,
             section: Some("pyasm".into()),
         }];
-        if let Ok(values) = self.client.configuration(items).await {
+        let answer = tokio::time::timeout(CLIENT_ANSWER_TIMEOUT, self.client.configuration(items));
+        if let Ok(Ok(values)) = answer.await {
             if let Some(v) = values.into_iter().next() {
                 if !v.is_null() {
                     let merged = {
@@ -246,17 +254,10 @@ impl Backend {
             state.refresh_inlay_hints
         };
         if refresh {
-            let _ = self.client.inlay_hint_refresh().await;
+            let refreshed = self.client.inlay_hint_refresh();
+            let _ = tokio::time::timeout(CLIENT_ANSWER_TIMEOUT, refreshed).await;
         }
     }
-}
-
-/// Lets messages already received run first, so a `$/cancelRequest` sent
-/// right behind a request cancels it before any work is done: handlers
-/// compute without awaiting, and tower-lsp-server can only drop a request
-/// at an await.
-async fn yield_to_cancel() {
-    tokio::task::yield_now().await;
 }
 
 impl LanguageServer for Backend {
@@ -422,7 +423,6 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        yield_to_cancel().await;
         let p = params.text_document_position_params;
         Ok(self
             .with_doc(&p.text_document.uri, "hover", |doc, _| {
@@ -435,7 +435,6 @@ impl LanguageServer for Backend {
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        yield_to_cancel().await;
         let p = params.text_document_position_params;
         let uri = p.text_document.uri.clone();
         Ok(self
@@ -447,7 +446,6 @@ impl LanguageServer for Backend {
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        yield_to_cancel().await;
         let p = params.text_document_position;
         let uri = p.text_document.uri.clone();
         let include = params.context.include_declaration;
@@ -466,7 +464,6 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        yield_to_cancel().await;
         Ok(self
             .with_doc(&params.text_document.uri, "rename", |doc, _| {
                 features::prepare_rename(doc, params.position).map(PrepareRenameResponse::Range)
@@ -475,7 +472,6 @@ impl LanguageServer for Backend {
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        yield_to_cancel().await;
         let p = params.text_document_position;
         let uri = p.text_document.uri.clone();
         let r = self.with_doc(&uri, "rename", |doc, _| {
@@ -492,7 +488,6 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        yield_to_cancel().await;
         let p = params.text_document_position;
         Ok(self
             .with_doc(&p.text_document.uri, "completion", |doc, _| {
@@ -505,14 +500,12 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "outline", |doc, _| {
             DocumentSymbolResponse::Nested(features::outline(doc))
         })
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "folding", |doc, _| {
             features::folding(doc)
         })
@@ -522,14 +515,12 @@ impl LanguageServer for Backend {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
             SemanticTokensResult::Tokens(features::semantic_tokens(doc))
         })
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        yield_to_cancel().await;
         self.with_doc(&params.text_document.uri, "inlay hints", |doc, settings| {
             if settings.inlay_hints {
                 features::inlay_hints(doc, params.range)
@@ -540,7 +531,6 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        yield_to_cancel().await;
         Ok(self
             .with_doc(&params.text_document.uri, "formatting", |doc, _| {
                 features::format(doc)
@@ -549,7 +539,6 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        yield_to_cancel().await;
         let uri = params.text_document.uri.clone();
         Ok(self
             .with_doc(&uri, "code actions", |doc, _| {
@@ -559,7 +548,6 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        yield_to_cancel().await;
         let arg = params.arguments.first().cloned();
         match params.command.as_str() {
             BUILD_COMMAND => {
