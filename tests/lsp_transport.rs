@@ -240,12 +240,17 @@ impl Server {
 
     /// Resident memory, from /proc.
     fn rss_kib(&self) -> u64 {
+        self.proc_status_kib("VmRSS:")
+    }
+
+    /// A figure in KiB from /proc/PID/status.
+    fn proc_status_kib(&self, key: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(key))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/PID/status")
+            .unwrap_or_else(|| panic!("no {key} in /proc/PID/status"))
     }
 }
 
@@ -482,6 +487,28 @@ fn memory_comes_back_after_a_large_message() {
         "{before} KiB before, {after} KiB after{}",
         s.log()
     );
+}
+
+#[test]
+fn a_message_that_would_take_too_much_memory_to_parse_is_refused() {
+    // 20 MB of small objects: each takes a map node of some 600 bytes once
+    // parsed (the whole took 1.6 GB). Refused unparsed, with its id.
+    let mut s = Server::ready(&[], json!({}));
+    s.still_answers();
+    let mut big = hover_body(json!(6));
+    big.truncate(big.len() - 1);
+    big.extend(br#","padding":["#);
+    big.extend(br#"{"a":0},"#.repeat(2_500_000));
+    big.extend(br#"{}]}"#);
+    s.write(&frame(&big));
+    drop(big);
+    let r = s.response();
+    let peak = s.proc_status_kib("VmHWM:");
+    println!("peak resident: {peak} KiB after 20 MB of small objects");
+    assert!(peak < 400 * 1024, "peak {peak} KiB{}", s.log());
+    assert_eq!(r["error"]["code"], json!(-32600), "{r}");
+    assert_eq!(r["id"], json!(6), "{r}");
+    s.still_answers();
 }
 
 // F12 and life cycle.

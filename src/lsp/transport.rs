@@ -49,6 +49,18 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 64 << 20;
 /// A header line longer than this is not a header.
 const MAX_HEADER_LINE: usize = 4096;
 
+/// A parsed message may take this many times the size limit in memory,
+/// plus [`PARSE_BUDGET_FLOOR`].
+const PARSE_BUDGET_FACTOR: u64 = 4;
+const PARSE_BUDGET_FLOOR: u64 = 16 << 20;
+
+/// What one JSON value costs once parsed into a `serde_json::Value`, about:
+/// the value, and the room a growing array leaves.
+const VALUE_COST: u64 = 64;
+/// What one object costs beyond that: its map's first node (a `BTreeMap`
+/// node holds eleven entries whether it has one or eleven).
+const OBJECT_COST: u64 = 640;
+
 /// How long `exit` waits for what is already written to reach the client.
 const FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -377,10 +389,18 @@ impl<R: BufRead> FrameReader<R> {
         Ok(Frame::Body(body))
     }
 
+    /// How much memory one message may take once parsed (see
+    /// [`parse_cost`]).
+    fn parse_budget(&self) -> u64 {
+        self.max_message_size
+            .saturating_mul(PARSE_BUDGET_FACTOR)
+            .saturating_add(PARSE_BUDGET_FLOOR)
+    }
+
     /// The next message, or error to send back, or the end of the input.
     pub fn next_message(&mut self) -> Incoming {
         match self.next_frame() {
-            Ok(Frame::Body(body)) => decode(body),
+            Ok(Frame::Body(body)) => decode(body, self.parse_budget()),
             Ok(Frame::Refused(e)) => refused(None, e),
             Ok(Frame::End) => Incoming::End,
             Err(e) => {
@@ -448,10 +468,67 @@ fn id_of(v: Value) -> Option<Id> {
     }
 }
 
-/// Parses a body into a message, or the error it gets.
-fn decode(mut body: Vec<u8>) -> Incoming {
+/// About how many bytes parsing `body` into a `serde_json::Value` takes,
+/// from one pass over its bytes: a value costs [`VALUE_COST`] and an object
+/// [`OBJECT_COST`] more, where its text may be as short as two bytes. (50 MB
+/// of `{"a":0},` took 4 GB.)
+fn parse_cost(body: &[u8]) -> u64 {
+    let (mut values, mut objects) = (1u64, 0u64);
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                // To the closing quote, past escapes.
+                i += 1;
+                let stop = |rest: &[u8]| rest.iter().position(|&b| b == b'"' || b == b'\\');
+                while let Some(off) = body.get(i..).and_then(stop) {
+                    i += off;
+                    if body[i] == b'"' {
+                        break;
+                    }
+                    i += 2;
+                }
+            }
+            b',' | b':' | b'[' => values += 1,
+            b'{' => objects += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    values
+        .saturating_mul(VALUE_COST)
+        .saturating_add(objects.saturating_mul(OBJECT_COST))
+}
+
+/// The id of a message, read without building anything else of it.
+fn id_only(body: &[u8]) -> Option<Id> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<Value>,
+    }
+    serde_json::from_slice::<IdOnly>(body)
+        .ok()
+        .and_then(|m| m.id)
+        .and_then(id_of)
+}
+
+/// Parses a body into a message, or the error it gets; a message whose
+/// parse would take more than `budget` bytes is refused unparsed.
+fn decode(mut body: Vec<u8>, budget: u64) -> Incoming {
     if body.is_empty() {
         return refused(None, parse_error("a message is empty (Content-Length: 0)"));
+    }
+    let cost = parse_cost(&body);
+    if cost > budget {
+        return refused(
+            id_only(&body),
+            invalid_request(format!(
+                "a message of {} bytes would take about {cost} bytes of memory to read, \
+                 over the limit of {budget} (pyasm lsp --max-message-size times \
+                 {PARSE_BUDGET_FACTOR}, plus {PARSE_BUDGET_FLOOR})",
+                body.len()
+            )),
+        );
     }
     replace_lone_surrogates(&mut body);
     let value: Value = match serde_json::from_slice(&body) {
@@ -739,6 +816,17 @@ mod tests {
     fn a_header_without_colon_is_not_taken_twice() {
         let input = b"content-length 5\r\n\r\nContent-Length: 1\r\n\r\n7";
         assert_eq!(codes(&frames(input, 100)), ["-32700", "7"]);
+    }
+
+    #[test]
+    fn parse_cost_counts_values_and_objects_outside_strings() {
+        let one = parse_cost(b"0");
+        assert_eq!(one, VALUE_COST);
+        assert_eq!(parse_cost(b"[0,0,0]"), 4 * VALUE_COST);
+        assert_eq!(parse_cost(br#"{"a":0}"#), 2 * VALUE_COST + OBJECT_COST);
+        assert_eq!(parse_cost(br#""{[,:]} \" ,,""#), VALUE_COST);
+        // Unfinished strings and escapes end the scan, nothing worse.
+        assert_eq!(parse_cost(br#"[",\"#), 2 * VALUE_COST);
     }
 
     #[test]
