@@ -1,14 +1,21 @@
-//! `pyasm lsp`: the language server, over stdio, on tower-lsp-server.
+//! `pyasm lsp`: the language server, over stdio: tower-lsp-server's
+//! `LspService` behind a message loop of our own ([`transport`]).
 //!
 //! Only this module knows LSP types and JSON-RPC. Documents live in
 //! [`document`]; each feature has its own file and reads a document and its
 //! [`crate::ide::FileAnalysis`], never the text directly.
 //!
-//! Ordering: tower-lsp-server runs handlers concurrently, so every change
-//! is applied, reparsed and analysed synchronously, before the handler's
-//! first `.await`. Diagnostics are published under a lock that is taken
-//! after the analysis, and only if the document is still at the version
-//! they were computed for: a stale result is never published.
+//! Ordering: the transport polls each message's handler once as soon as
+//! the message is read, before it reads the next, and handlers may still
+//! be pending (waiting for the client) while later ones run. So every
+//! handler does its work on the documents (a change applied, reparsed and
+//! analysed; a request's answer computed) synchronously, before its first
+//! `.await`: a request is then answered against the text as it stood when
+//! it arrived, and changes apply in order. Diagnostics are published under
+//! a lock that is taken after the analysis, and only if the document is
+//! still at the version they were computed for: a stale result is never
+//! published. Requests to the client time out
+//! (`CLIENT_ANSWER_TIMEOUT`).
 //!
 //! Nothing may print to stdout: it is the protocol channel.
 

@@ -590,13 +590,14 @@ enum Outgoing {
 }
 
 /// Writes every message to stdout, one whole frame at a time, until the
-/// loop lets go of its end of the channel; then says so on `done`.
+/// loop lets go of its end of the channel; then says so on `done`. Stdout
+/// is locked for each frame, not for good: a stray print elsewhere would
+/// be a bug, but it must not hang the server.
 fn write_messages(
     mut rx: tokio::sync::mpsc::Receiver<Outgoing>,
     done: std::sync::mpsc::Sender<()>,
 ) {
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
     let mut broken = false;
     while let Some(msg) = rx.blocking_recv() {
         if broken {
@@ -608,7 +609,9 @@ fn write_messages(
             Outgoing::Response(r) => serde_json::to_vec(r),
             Outgoing::Request(r) => serde_json::to_vec(r),
         };
+        drop(msg);
         let Ok(body) = body else { continue };
+        let mut out = stdout.lock();
         let written = write!(out, "Content-Length: {}\r\n\r\n", body.len())
             .and_then(|()| out.write_all(&body))
             .and_then(|()| if rx.is_empty() { out.flush() } else { Ok(()) });
@@ -617,7 +620,7 @@ fn write_messages(
             broken = true;
         }
     }
-    let _ = out.flush();
+    let _ = stdout.lock().flush();
     let _ = done.send(());
 }
 
@@ -637,7 +640,7 @@ impl Default for Options {
 
 /// Serves `service` on stdin and stdout until `exit` or the end of the
 /// input, and returns the exit status the protocol asks for, once what was
-/// written has been flushed (or [`FLUSH_TIMEOUT`] has passed). Whatever is
+/// written has been flushed (or `FLUSH_TIMEOUT` has passed). Whatever is
 /// still pending is abandoned: the caller ends the process.
 pub async fn serve<S: LanguageServer>(
     mut service: LspService<S>,
