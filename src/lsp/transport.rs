@@ -376,12 +376,15 @@ impl<R: BufRead> FrameReader<R> {
                 "a message's Content-Type names a charset other than UTF-8; it was skipped unread",
             )));
         }
-        // `len` is at most the limit, which the caller chose to be
-        // something it can hold.
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
         let mut body = Vec::new();
-        body.try_reserve_exact(len)
-            .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "no memory for a message"))?;
+        let room = usize::try_from(len).map(|n| body.try_reserve_exact(n));
+        let (Ok(len), Ok(Ok(()))) = (usize::try_from(len), room) else {
+            // A limit set higher than this machine can hold.
+            self.skip = len;
+            return Ok(Frame::Refused(invalid_request(format!(
+                "no memory for a message of {len} bytes; it was skipped unread"
+            ))));
+        };
         let read = (&mut self.input).take(len as u64).read_to_end(&mut body)?;
         if read < len {
             return Ok(Frame::End);
