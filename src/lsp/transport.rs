@@ -824,6 +824,59 @@ mod tests {
         assert_eq!(codes(&frames(input, 100)), ["-32700", "7"]);
     }
 
+    /// What `decode` makes of a body: the method of a request, `answer` for
+    /// a response, or the error code and id of a refusal.
+    fn decoded(body: &str) -> String {
+        match decode(body.as_bytes().to_vec(), 1 << 20) {
+            Incoming::Request(r) => format!("{} {:?}", r.method(), r.id()),
+            Incoming::Response(r) => format!("answer {}", r.id()),
+            Incoming::Refused(r) => format!("{} {}", r.error().unwrap().code.code(), r.id()),
+            Incoming::End => "end".into(),
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_request_is_refused_with_the_id_it_has() {
+        let cases = [
+            (
+                r#"{"jsonrpc":"2.0","id":3,"method":"m"}"#,
+                "m Some(Number(3))",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":"x","method":"m"}"#,
+                "m Some(String(\"x\"))",
+            ),
+            (r#"{"jsonrpc":"2.0","method":"m","params":null}"#, "m None"),
+            (r#"{"jsonrpc":"2.0","id":4,"result":null}"#, "answer 4"),
+            (
+                r#"{"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"no"}}"#,
+                "answer 4",
+            ),
+            (r#"{"jsonrpc":"1.0","id":5,"method":"m"}"#, "-32600 5"),
+            (r#"{"id":5,"method":"m"}"#, "-32600 5"),
+            (r#"{"jsonrpc":"2.0","id":1.5,"method":"m"}"#, "-32600 null"),
+            (r#"{"jsonrpc":"2.0","id":true,"method":"m"}"#, "-32600 null"),
+            (r#"{"jsonrpc":"2.0","id":6,"method":7}"#, "-32600 6"),
+            (r#"{"jsonrpc":"2.0","id":7}"#, "-32600 7"),
+            (r#"{"jsonrpc":"2.0","id":8,"error":"no"}"#, "-32600 8"),
+            (r#"{"jsonrpc":"2.0"}"#, "-32600 null"),
+            (r#"[{"jsonrpc":"2.0","method":"m"}]"#, "-32600 null"),
+            (r#"{"jsonrpc":"2.0","#, "-32700 null"),
+            ("", "-32700 null"),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(decoded(body), expected, "{body}");
+        }
+        // Over the budget: refused unparsed, with its id.
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":9,"method":"m","params":[{}0]}}"#,
+            "0,".repeat(1 << 16)
+        );
+        assert!(
+            matches!(decode(big.into_bytes(), 1 << 20), Incoming::Refused(r) if r.id() == &Id::Number(9))
+        );
+    }
+
     #[test]
     fn parse_cost_counts_values_and_objects_outside_strings() {
         let one = parse_cost(b"0");
