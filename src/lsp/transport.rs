@@ -11,10 +11,13 @@
 //!   UTF-8 refused. A message over the size limit is refused before its
 //!   body is read, and the body is then read and thrown away in the reader's
 //!   buffer-sized pieces, never held. Each accepted body gets a buffer of its
-//!   own, freed once it is parsed. Anything malformed gets its JSON-RPC
-//!   error (with id `null` unless an id could be read), and reading goes
-//!   on; a broken header block is followed by a search for the next
-//!   `Content-Length` header.
+//!   own, freed once it is parsed; a body whose parse would take more than
+//!   four times the limit (small objects cost some eighty times their text)
+//!   is refused unparsed. An escaped UTF-16 surrogate that is not half of a
+//!   pair becomes U+FFFD. Anything malformed gets its JSON-RPC error (with
+//!   id `null` unless an id could be read), and reading goes on; a broken
+//!   header block is followed by a search for the next `Content-Length`
+//!   header.
 //! - Order: each request or notification is handed to the service and
 //!   polled once as soon as it is read, before the next one is looked at.
 //!   The server's handlers do their work synchronously before their first
