@@ -438,7 +438,8 @@ fn replace_lone_surrogates(body: &mut [u8]) {
             .flatten()
     };
     let mut i = 0;
-    while let Some(off) = body[i..].iter().position(|&b| b == b'\\') {
+    let backslash = |rest: &[u8]| rest.iter().position(|&b| b == b'\\');
+    while let Some(off) = body.get(i..).and_then(backslash) {
         let at = i + off;
         // Every backslash in valid JSON starts an escape: `\X`, or
         // `\uXXXX` (then the four digits are skipped too).
@@ -889,6 +890,47 @@ mod tests {
         assert_eq!(parse_cost(br#""{[,:]} \" ,,""#), VALUE_COST);
         // Unfinished strings and escapes end the scan, nothing worse.
         assert_eq!(parse_cost(br#"[",\"#), 2 * VALUE_COST);
+    }
+
+    proptest::proptest! {
+        // Failures are kept as unit tests here, not as files.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Any bytes, made mostly of pieces of frames: every message is
+        /// read, refused or the end, and nothing panics or loops.
+        #[test]
+        fn any_input_is_read_to_its_end(pieces in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(b"Content-Length: 2\r\n".to_vec()),
+                proptest::strategy::Just(b"content-length:1\n".to_vec()),
+                proptest::strategy::Just(b"Content-Type: a; charset=x\r\n".to_vec()),
+                proptest::strategy::Just(b"\r\n".to_vec()),
+                proptest::strategy::Just(br#"{"jsonrpc":"2.0","id":1,"method":"m"}"#.to_vec()),
+                proptest::strategy::Just(br#""\ud800\"#.to_vec()),
+                proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+            ],
+            0..40,
+        )) {
+            let input = pieces.concat();
+            let mut r = FrameReader::new(input.as_slice(), 64);
+            let mut n = 0;
+            while !matches!(r.next_message(), Incoming::End) {
+                n += 1;
+                proptest::prop_assert!(n <= input.len() + 1, "more messages than bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_cut_inside_an_escape_is_left_to_the_parser() {
+        for body in [&b"\"\\"[..], b"\"\\u", b"\"\\ud8", b"\"\\ud800\\"] {
+            let mut cut = body.to_vec();
+            replace_lone_surrogates(&mut cut);
+            assert!(cut.len() == body.len() && serde_json::from_slice::<Value>(&cut).is_err());
+        }
     }
 
     #[test]
