@@ -406,7 +406,13 @@ impl<R: BufRead> FrameReader<R> {
     /// The next message, or error to send back, or the end of the input.
     pub fn next_message(&mut self) -> Incoming {
         match self.next_frame() {
-            Ok(Frame::Body(body)) => decode(body, self.parse_budget()),
+            Ok(Frame::Body(body)) => {
+                // A bug in reading one message costs that message only.
+                let budget = self.parse_budget();
+                std::panic::catch_unwind(move || decode(body, budget)).unwrap_or_else(|_| {
+                    refused(None, parse_error("pyasm: internal error reading a message"))
+                })
+            }
             Ok(Frame::Refused(e)) => refused(None, e),
             Ok(Frame::End) => Incoming::End,
             Err(e) => {
