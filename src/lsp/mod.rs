@@ -75,19 +75,21 @@ pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infalli
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (service, socket) = LspService::new(|client| Backend {
-        client,
-        state: Mutex::new(State {
-            docs: HashMap::new(),
-            settings: Settings::default(),
-            encoding: Encoding::Utf16,
-            pull_config: false,
-            refresh_inlay_hints: false,
-            roots: Vec::new(),
-        }),
-        publishing: tokio::sync::Mutex::new(()),
+    let status = rt.block_on(async {
+        let (service, socket) = LspService::new(|client| Backend {
+            client,
+            state: Mutex::new(State {
+                docs: HashMap::new(),
+                settings: Settings::default(),
+                encoding: Encoding::Utf16,
+                pull_config: false,
+                refresh_inlay_hints: false,
+                roots: Vec::new(),
+            }),
+            publishing: tokio::sync::Mutex::new(()),
+        });
+        transport::serve(service, socket, options).await
     });
-    let status = rt.block_on(transport::serve(service, socket, options));
     // Not returning: dropping the runtime would wait for work that
     // `exit` abandons.
     std::process::exit(status)
