@@ -81,7 +81,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
 #[cfg(unix)]
 pub fn write_atomic_at(dir: BorrowedFd<'_>, name: &OsStr, data: &[u8]) -> io::Result<()> {
     let mut parts = Path::new(name).components();
-    if !matches!((parts.next(), parts.next()), (Some(Component::Normal(_)), None)) {
+    if !matches!(
+        (parts.next(), parts.next()),
+        (Some(Component::Normal(_)), None)
+    ) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "an output file name must be one path component",
@@ -260,7 +263,9 @@ pub enum ReadError {
     /// On a file system whose files are made up as they are read.
     Pseudo(&'static str),
     /// Longer than the limit, in bytes.
-    TooLarge { limit: u64 },
+    TooLarge {
+        limit: u64,
+    },
     Cancelled,
 }
 

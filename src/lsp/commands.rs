@@ -182,10 +182,7 @@ impl Workspace {
             .collect();
         if roots.is_empty() {
             let shown: Vec<String> = declared.iter().map(|f| f.display().to_string()).collect();
-            return Err(format!(
-                "no workspace folder exists ({})",
-                shown.join(", ")
-            ));
+            return Err(format!("no workspace folder exists ({})", shown.join(", ")));
         }
         Ok(roots)
     }
@@ -391,8 +388,9 @@ fn open_below(root: &Path, dir: &Path, create: bool) -> std::io::Result<std::os:
 #[cfg(unix)]
 fn walk_error(e: std::io::Error) -> String {
     match e.raw_os_error() {
-        Some(n) if n == rustix::io::Errno::LOOP.raw_os_error()
-            || n == rustix::io::Errno::NOTDIR.raw_os_error() =>
+        Some(n)
+            if n == rustix::io::Errno::LOOP.raw_os_error()
+                || n == rustix::io::Errno::NOTDIR.raw_os_error() =>
         {
             "a symbolic link or a file is where a folder was (refused, nothing written)".into()
         }
@@ -424,7 +422,12 @@ fn read_document(
 }
 
 #[cfg(unix)]
-fn write_confined(root: &Path, dir: &Path, name: &Path, data: &[u8]) -> std::result::Result<(), String> {
+fn write_confined(
+    root: &Path,
+    dir: &Path,
+    name: &Path,
+    data: &[u8],
+) -> std::result::Result<(), String> {
     use std::os::fd::AsFd;
     let dir = open_below(root, dir, true).map_err(walk_error)?;
     fsutil::write_atomic_at(dir.as_fd(), name.as_os_str(), data).map_err(|e| e.to_string())
@@ -464,10 +467,14 @@ pub fn disassemble_argument(arg: Option<LSPAny>) -> Result<PathBuf> {
 /// The `.pyasm` text of the `.pyc` at `path`. `Err` names the file and a
 /// reason, never any of its bytes: the path may be anything a client names.
 pub fn disassemble(path: &Path, cancelled: &AtomicBool) -> std::result::Result<String, String> {
-    let data =
-        read_pyc(path, cancelled).map_err(|why| format!("cannot read {}: {why}", path.display()))?;
+    let data = read_pyc(path, cancelled)
+        .map_err(|why| format!("cannot read {}: {why}", path.display()))?;
     crate::disassemble_pyc(&data).map_err(|e| {
-        format!("cannot disassemble {}: {}", path.display(), e.without_contents())
+        format!(
+            "cannot disassemble {}: {}",
+            path.display(),
+            e.without_contents()
+        )
     })
 }
 
@@ -475,8 +482,7 @@ pub fn disassemble(path: &Path, cancelled: &AtomicBool) -> std::result::Result<S
 #[cfg(unix)]
 fn read_pyc(path: &Path, cancelled: &AtomicBool) -> std::result::Result<Vec<u8>, String> {
     let read = |e: ReadError| e.to_string();
-    let mut file =
-        fsutil::open_regular(rustix::fs::CWD, path, true, MAX_PYC).map_err(read)?;
+    let mut file = fsutil::open_regular(rustix::fs::CWD, path, true, MAX_PYC).map_err(read)?;
     let mut data = fsutil::read_head(&mut file, HEADER_LEN).map_err(|e| e.to_string())?;
     PycHeader::parse(&data).map_err(|e| e.without_contents())?;
     fsutil::read_rest(&mut file, &mut data, MAX_PYC, cancelled).map_err(read)?;
@@ -525,6 +531,9 @@ mod tests {
             let e = path_of(&uri(u)).unwrap_err();
             assert!(e.contains(says), "{u}: {e}");
         }
-        assert_eq!(path_of(&uri("file:///w/a.pyasm")).unwrap(), PathBuf::from("/w/a.pyasm"));
+        assert_eq!(
+            path_of(&uri("file:///w/a.pyasm")).unwrap(),
+            PathBuf::from("/w/a.pyasm")
+        );
     }
 }

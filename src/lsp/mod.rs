@@ -391,7 +391,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        let uris = |fs: &[WorkspaceFolder]| -> Vec<Uri> { fs.iter().map(|f| f.uri.clone()).collect() };
+        let uris =
+            |fs: &[WorkspaceFolder]| -> Vec<Uri> { fs.iter().map(|f| f.uri.clone()).collect() };
         let (added, removed) = (uris(&params.event.added), uris(&params.event.removed));
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.roots.change(&added, &removed);
@@ -560,7 +561,12 @@ impl LanguageServer for Backend {
                 // reading, assembling and writing run off the message loop.
                 let job = {
                     let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                    commands::BuildJob::new(&uri, state.docs.get(&uri), &state.settings, &state.roots)
+                    commands::BuildJob::new(
+                        &uri,
+                        state.docs.get(&uri),
+                        &state.settings,
+                        &state.roots,
+                    )
                 };
                 let outcome = match job {
                     Ok(job) => {
