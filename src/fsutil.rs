@@ -401,3 +401,92 @@ pub fn read_rest(
         }
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use rustix::fs::CWD;
+
+    fn open_dir(p: &Path) -> OwnedFd {
+        rustix::fs::open(p, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap()
+    }
+
+    #[test]
+    fn the_walk_makes_folders_and_refuses_links() {
+        let t = tempfile::tempdir().unwrap();
+        let root = open_dir(t.path());
+        open_dir_beneath(root.as_fd(), Path::new("a/b"), true).unwrap();
+        assert!(t.path().join("a/b").is_dir());
+        std::os::unix::fs::symlink(t.path().join("a"), t.path().join("link")).unwrap();
+        let e = open_dir_beneath(root.as_fd(), Path::new("link/b"), true).unwrap_err();
+        assert!(
+            matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)),
+            "{e}"
+        );
+        assert!(open_dir_beneath(root.as_fd(), Path::new("../x"), true).is_err());
+        assert!(!t.path().join("link/b/x").exists());
+    }
+
+    #[test]
+    fn writing_replaces_a_link_instead_of_following_it() {
+        let t = tempfile::tempdir().unwrap();
+        let target = t.path().join("target");
+        std::fs::write(&target, b"old").unwrap();
+        std::os::unix::fs::symlink(&target, t.path().join("out.pyc")).unwrap();
+        let dir = open_dir(t.path());
+        write_atomic_at(dir.as_fd(), OsStr::new("out.pyc"), b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        assert_eq!(std::fs::read(t.path().join("out.pyc")).unwrap(), b"new");
+        assert!(!t.path().join("out.pyc").is_symlink());
+        assert!(write_atomic_at(dir.as_fd(), OsStr::new("a/b"), b"x").is_err());
+    }
+
+    #[test]
+    fn only_regular_files_are_opened() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("fifo");
+        rustix::fs::mknodat(
+            CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            Mode::from_bits_truncate(0o600),
+            0,
+        )
+        .unwrap();
+        let refused = |p: &Path| open_regular(CWD, p, true, 1 << 20).unwrap_err().to_string();
+        assert!(refused(&fifo).contains("a FIFO"));
+        assert!(refused(Path::new("/dev/zero")).contains("character device"));
+        assert!(refused(Path::new("/proc/self/environ")).contains("/proc"));
+        assert!(refused(t.path()).contains("folder"));
+        let big = t.path().join("big");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(2 << 20)
+            .unwrap();
+        assert!(refused(&big).contains("limit of 1 MiB"));
+        std::os::unix::fs::symlink(&big, t.path().join("link")).unwrap();
+        let dir = open_dir(t.path());
+        let e = open_regular(dir.as_fd(), Path::new("link"), false, 4 << 20).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn reading_stops_at_the_limit_and_when_cancelled() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("f");
+        std::fs::write(&p, vec![7u8; 3 * CHUNK]).unwrap();
+        let no = AtomicBool::new(false);
+        let mut f = open_regular(CWD, &p, true, 1 << 30).unwrap();
+        let mut buf = Vec::new();
+        let e = read_rest(&mut f, &mut buf, (2 * CHUNK) as u64, &no).unwrap_err();
+        assert!(matches!(e, ReadError::TooLarge { .. }));
+        let mut f = open_regular(CWD, &p, true, 1 << 30).unwrap();
+        let mut buf = Vec::new();
+        let e = read_rest(&mut f, &mut buf, 1 << 30, &AtomicBool::new(true)).unwrap_err();
+        assert!(matches!(e, ReadError::Cancelled) && buf.is_empty());
+        let mut f = open_regular(CWD, &p, true, 1 << 30).unwrap();
+        let mut buf = read_head(&mut f, 16).unwrap();
+        read_rest(&mut f, &mut buf, 1 << 30, &no).unwrap();
+        assert_eq!(buf.len(), 3 * CHUNK);
+    }
+}

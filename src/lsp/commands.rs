@@ -478,14 +478,22 @@ pub fn disassemble(path: &Path, cancelled: &AtomicBool) -> std::result::Result<S
     })
 }
 
-/// The bytes of a `.pyc`, its header checked before the rest is read.
+/// The bytes of a `.pyc`.
 #[cfg(unix)]
 fn read_pyc(path: &Path, cancelled: &AtomicBool) -> std::result::Result<Vec<u8>, String> {
-    let read = |e: ReadError| e.to_string();
-    let mut file = fsutil::open_regular(rustix::fs::CWD, path, true, MAX_PYC).map_err(read)?;
-    let mut data = fsutil::read_head(&mut file, HEADER_LEN).map_err(|e| e.to_string())?;
+    let mut file =
+        fsutil::open_regular(rustix::fs::CWD, path, true, MAX_PYC).map_err(|e| e.to_string())?;
+    read_opened_pyc(&mut file, cancelled)
+}
+
+/// The bytes of an open `.pyc`, its header checked before the rest is read.
+fn read_opened_pyc(
+    file: &mut std::fs::File,
+    cancelled: &AtomicBool,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut data = fsutil::read_head(file, HEADER_LEN).map_err(|e| e.to_string())?;
     PycHeader::parse(&data).map_err(|e| e.without_contents())?;
-    fsutil::read_rest(&mut file, &mut data, MAX_PYC, cancelled).map_err(read)?;
+    fsutil::read_rest(file, &mut data, MAX_PYC, cancelled).map_err(|e: ReadError| e.to_string())?;
     Ok(data)
 }
 
@@ -519,6 +527,18 @@ mod tests {
         assert_eq!(ws, Workspace::None);
         ws.change(&[uri("file:///w")], &[]);
         assert_eq!(ws, Workspace::Folders(vec![PathBuf::from("/w")]));
+    }
+
+    #[test]
+    fn a_pyc_header_is_checked_before_the_rest_is_read() {
+        use std::io::{Seek, Write};
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(b"this is no .pyc header").unwrap();
+        f.write_all(&vec![0u8; 1 << 20]).unwrap();
+        f.rewind().unwrap();
+        let e = read_opened_pyc(&mut f, &AtomicBool::new(false)).unwrap_err();
+        assert!(e.contains("magic number"), "{e}");
+        assert_eq!(f.stream_position().unwrap(), HEADER_LEN as u64);
     }
 
     #[test]
