@@ -56,16 +56,18 @@ impl Drop for CancelOnDrop {
 }
 
 /// Runs `work` on tokio's blocking pool, so the message loop goes on
-/// meanwhile. The flag `work` is given is set once the caller's future is
-/// dropped (a `$/cancelRequest`). A panic inside becomes an internal error
-/// and the server keeps serving.
+/// meanwhile, on a stack of [`crate::WORK_STACK`] bytes as all of pyasm's
+/// work (the pool's threads have 2 MiB, which a module nested 2000 levels
+/// deep overflows in a debug build). The flag `work` is given is set once
+/// the caller's future is dropped (a `$/cancelRequest`). A panic inside
+/// becomes an internal error and the server keeps serving.
 pub async fn off_loop<T: Send + 'static>(
     what: &str,
     work: impl FnOnce(&AtomicBool) -> T + Send + 'static,
 ) -> Result<T> {
     let cancelled = Arc::new(AtomicBool::new(false));
     let _guard = CancelOnDrop(cancelled.clone());
-    tokio::task::spawn_blocking(move || work(&cancelled))
+    tokio::task::spawn_blocking(move || crate::with_work_stack(|| work(&cancelled)))
         .await
         .map_err(|_| super::internal(what))
 }
