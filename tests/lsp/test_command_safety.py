@@ -115,6 +115,7 @@ async def test_disassemble_reads_regular_files_only(client, tmp_path, kind):
         for h in hexes(environ):
             assert h not in str(e.value), e.value
     await still_serving(client)
+    print(f"{kind}: the server's peak RSS was {peak_rss(client) >> 20} MiB")
     assert peak_rss(client) < RSS_LIMIT, peak_rss(client)
 
 
