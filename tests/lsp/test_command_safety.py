@@ -135,9 +135,12 @@ async def test_disassemble_errors_show_no_bytes_of_the_file(client, tmp_path, da
         await within(command(client, "pyasm.disassemble", str(f)), "disassemble")
     msg = str(e.value)
     assert str(f) in msg, msg
-    assert "TOPSECRET" not in msg and "deadbeef" not in msg.replace(" ", ""), msg
-    for h in hexes(data) + hexes(data[4:]) + hexes(data[17:]):
-        assert h not in msg, (h, msg)
+    said = msg.replace(str(f), "<path>")
+    assert "TOPSECRET" not in said and "deadbeef" not in said.replace(" ", ""), msg
+    for at in (0, 4, 17):
+        if any(data[at : at + 4]):
+            for h in hexes(data[at:]):
+                assert h not in said, (h, msg)
 
 
 # F3: what build reads ----------------------------------------------------------
