@@ -174,7 +174,7 @@ impl Workspace {
         let declared = match self {
             Workspace::None => return Ok(vec![doc_dir.to_path_buf()]),
             Workspace::Folders(fs) if fs.is_empty() => {
-                return Err("the workspace has no folder left".to_string())
+                return Err("the workspace has no local folder left".to_string())
             }
             Workspace::Folders(fs) => fs,
         };

@@ -160,6 +160,19 @@ async def test_build_reads_regular_files_only(client, tmp_path, kind):
     await still_serving(client)
 
 
+@pytest.mark.lsp(folders=["ws"])
+async def test_a_document_linked_from_inside_the_workspace_is_read(client, tmp_path):
+    """The file is read by its resolved path, one folder at a time, so a
+    link that stays inside the workspace still works."""
+    ws = tmp_path / "ws"
+    (ws / "real").mkdir()
+    (ws / "real" / "h.pyasm").write_text(example("3.11", "hello"))
+    (ws / "h.pyasm").symlink_to(ws / "real" / "h.pyasm")
+    res = await command(client, "pyasm.build", uri_of(ws) + "/h.pyasm")
+    assert res == {"path": str(ws / "h.pyc")}
+    assert run_pyc(ws / "h.pyc") == "Hello, world!\n"
+
+
 # F5: a workspace that is not there ---------------------------------------------
 
 
@@ -221,7 +234,7 @@ async def test_removing_the_only_folder_allows_nothing(client, tmp_path):
             )
         )
     )
-    await refused(client, doc.uri, tmp_path, "no folder left")
+    await refused(client, doc.uri, tmp_path, "no local folder left")
 
 
 # F6: a folder swapped for a link between the check and the write ---------------
