@@ -105,6 +105,10 @@ fn path_of(uri: &Uri) -> std::result::Result<PathBuf, String> {
             uri.as_str()
         ));
     }
+    let host = uri.authority().map(|a| a.host()).unwrap_or_default();
+    if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+        return Err(format!("{} names a file on another machine", uri.as_str()));
+    }
     match uri.to_file_path() {
         Some(p) if p.is_absolute() => Ok(p.into_owned()),
         _ => Err(format!("{} names no local file", uri.as_str())),
@@ -549,13 +553,13 @@ mod tests {
             ("untitled:Untitled-1", "save it"),
             ("git:/w/a.pyasm?ref=HEAD", "`git:`"),
             ("http://example.com/a.pyasm", "`http:`"),
+            ("file://server/w/a.pyasm", "another machine"),
         ] {
             let e = path_of(&uri(u)).unwrap_err();
             assert!(e.contains(says), "{u}: {e}");
         }
-        assert_eq!(
-            path_of(&uri("file:///w/a.pyasm")).unwrap(),
-            PathBuf::from("/w/a.pyasm")
-        );
+        for u in ["file:///w/a.pyasm", "file://localhost/w/a.pyasm"] {
+            assert_eq!(path_of(&uri(u)).unwrap(), PathBuf::from("/w/a.pyasm"));
+        }
     }
 }
