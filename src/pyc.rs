@@ -152,17 +152,42 @@ impl PycError {
             PycError::Marshal(e) => e.offset,
         }
     }
+
+    /// What went wrong, by offset and kind only, without any of the file's
+    /// bytes: for a reader that may be pointed at any file and must not
+    /// show what is in it (the language server).
+    pub fn without_contents(&self) -> String {
+        match self {
+            PycError::Truncated { .. } => self.to_string(),
+            PycError::BadMagic { .. } => format!(
+                "at byte 0: not a .pyc file: expected a magic number, {}, followed by \\r\\n",
+                known_magic_numbers()
+            ),
+            PycError::BadFlags { .. } => {
+                "at byte 4: expected header flags between 0 and 3".to_string()
+            }
+            PycError::NotCode { offset, .. } => {
+                format!("at byte {offset}: expected a code object after the header")
+            }
+            PycError::Marshal(e) => format!("at byte {}: malformed marshal data", e.offset),
+        }
+    }
 }
 
-fn magic_message(found: &[u8; 4]) -> String {
+/// The magic numbers this build reads, with their versions, in words.
+fn known_magic_numbers() -> String {
     let expected: Vec<String> = Version::ALL
         .iter()
         .map(|v| format!("{} (Python {v})", v.magic()))
         .collect();
-    let expected = match expected.len() {
+    match expected.len() {
         1 => expected[0].clone(),
         _ => format!("one of {}", expected.join(", ")),
-    };
+    }
+}
+
+fn magic_message(found: &[u8; 4]) -> String {
+    let expected = known_magic_numbers();
     let hex = found
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -56,8 +56,9 @@ struct State {
     pull_config: bool,
     /// The client accepts `workspace/inlayHint/refresh`.
     refresh_inlay_hints: bool,
-    /// The workspace folders, resolved: `pyasm.build` writes nowhere else.
-    roots: Vec<std::path::PathBuf>,
+    /// The workspace as the client declared it: `pyasm.build` writes
+    /// nowhere else.
+    roots: commands::Workspace,
 }
 
 pub struct Backend {
@@ -84,7 +85,7 @@ pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infalli
                 encoding: Encoding::Utf16,
                 pull_config: false,
                 refresh_inlay_hints: false,
-                roots: Vec::new(),
+                roots: commands::Workspace::None,
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
@@ -293,7 +294,7 @@ impl LanguageServer for Backend {
             .as_ref()
             .map(|fs| fs.iter().map(|f| f.uri.clone()).collect());
         #[allow(deprecated)] // rootUri and rootPath, for clients without folders
-        let roots = commands::workspace_roots(
+        let roots = commands::Workspace::declared(
             folders.as_deref(),
             params.root_uri.as_ref(),
             params.root_path.as_deref(),
@@ -400,18 +401,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        let resolve = |fs: &[WorkspaceFolder]| -> Vec<std::path::PathBuf> {
-            let uris: Vec<Uri> = fs.iter().map(|f| f.uri.clone()).collect();
-            commands::workspace_roots(Some(&uris), None, None)
-        };
-        let (added, removed) = (resolve(&params.event.added), resolve(&params.event.removed));
+        let uris =
+            |fs: &[WorkspaceFolder]| -> Vec<Uri> { fs.iter().map(|f| f.uri.clone()).collect() };
+        let (added, removed) = (uris(&params.event.added), uris(&params.event.removed));
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.roots.retain(|r| !removed.contains(r));
-        for r in added {
-            if !state.roots.contains(&r) {
-                state.roots.push(r);
-            }
-        }
+        state.roots.change(&added, &removed);
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -561,13 +555,25 @@ impl LanguageServer for Backend {
         match params.command.as_str() {
             BUILD_COMMAND => {
                 let uri = commands::uri_argument(arg)?;
-                let outcome = {
+                // What to build is taken now, as the request arrives; the
+                // reading, assembling and writing run off the message loop.
+                let job = {
                     let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                    let doc = state.docs.get(&uri);
-                    catch_unwind(AssertUnwindSafe(|| {
-                        commands::build(&uri, doc, &state.settings, &state.roots)
-                    }))
-                    .map_err(|_| internal("pyasm.build"))?
+                    commands::BuildJob::new(
+                        &uri,
+                        state.docs.get(&uri),
+                        &state.settings,
+                        &state.roots,
+                    )
+                };
+                let outcome = match job {
+                    Ok(job) => {
+                        commands::off_loop("pyasm.build", move |cancelled| {
+                            commands::build(job, cancelled)
+                        })
+                        .await?
+                    }
+                    Err(msg) => Err(msg),
                 };
                 let (typ, text) = match &outcome {
                     Ok(path) => (
@@ -589,8 +595,12 @@ impl LanguageServer for Backend {
                 }
             }
             DISASSEMBLE_COMMAND => {
-                let text = catch_unwind(AssertUnwindSafe(|| commands::disassemble(arg)))
-                    .map_err(|_| internal("pyasm.disassemble"))??;
+                let path = commands::disassemble_argument(arg)?;
+                let text = commands::off_loop("pyasm.disassemble", move |cancelled| {
+                    commands::disassemble(&path, cancelled)
+                })
+                .await?
+                .map_err(Error::invalid_params)?;
                 Ok(Some(LSPAny::String(text)))
             }
             other => Err(Error::invalid_params(format!("unknown command `{other}`"))),

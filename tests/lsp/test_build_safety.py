@@ -1,7 +1,9 @@
 """`pyasm.build` writes only to the path derived from the document and the
 configured output folder, and only inside the workspace: the folders of
 `workspaceFolders` (followed through didChangeWorkspaceFolders), else
-`rootUri`, else, with no workspace at all, the document's own folder.
+`rootUri`, else, with no workspace at all, the document's own folder (a
+client that declared folders that are all missing or removed gets nothing:
+see test_command_safety.py).
 Documents and output folders are resolved through `..` and symbolic links
 before they are checked, and a refused build writes nothing anywhere."""
 
