@@ -95,9 +95,14 @@ impl Document {
     }
 
     /// Applies a `didChange` batch, in order, then reparses and reanalyses.
-    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32) {
+    /// A range that reaches outside the text (a line past the last, a
+    /// character past the end of its line) is clamped to it, as VS Code's
+    /// own text model clamps positions, and applied; the returned notes say
+    /// which changes were clamped, for the client's log.
+    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32) -> Vec<String> {
+        let mut clamped = Vec::new();
         let mut edited = false;
-        for c in changes {
+        for (k, c) in changes.iter().enumerate() {
             match c.range {
                 None => {
                     // A whole new text: nothing to reuse.
@@ -108,10 +113,27 @@ impl Document {
                     edited = false;
                 }
                 Some(r) => {
-                    let (a, b) = timing::time("offsets", || {
-                        let a = self.offset(r.start);
-                        (a, self.offset(r.end).max(a))
+                    let (a, b, inside) = timing::time("offsets", || {
+                        let (a, a_in) = self.clamped_offset(r.start);
+                        let (b, b_in) = self.clamped_offset(r.end);
+                        (a, b.max(a), a_in && b_in)
                     });
+                    if !inside {
+                        clamped.push(format!(
+                            "change {} of version {version}: range {}:{}-{}:{} is outside the \
+                             document ({} lines); applied to {}:{}-{}:{}",
+                            k + 1,
+                            r.start.line,
+                            r.start.character,
+                            r.end.line,
+                            r.end.character,
+                            self.rope.len_lines(),
+                            self.position(a).line,
+                            self.position(a).character,
+                            self.position(b).line,
+                            self.position(b).character,
+                        ));
+                    }
                     self.replace(a..b, &c.text);
                     edited = true;
                 }
@@ -131,6 +153,7 @@ impl Document {
                 .update(&self.tree, &[], &RopeSource(&self.rope));
         }
         self.version = version;
+        clamped
     }
 
     /// Replaces bytes `r` with `text` in the rope, and describes the change
@@ -174,10 +197,16 @@ impl Document {
     /// The byte offset of an LSP position, clamped to the text: past the
     /// end of a line is its end, inside a character is its start.
     pub fn offset(&self, p: Position) -> usize {
+        self.clamped_offset(p).0
+    }
+
+    /// [`Document::offset`], and whether `p` was inside the text: on one of
+    /// its lines, at most at the end of that line.
+    fn clamped_offset(&self, p: Position) -> (usize, bool) {
         let rope = &self.rope;
         let line = p.line as usize;
         if line >= rope.len_lines() {
-            return rope.len_bytes();
+            return (rope.len_bytes(), false);
         }
         let line_slice = rope.line(line);
         // The line without its ending.
@@ -191,20 +220,23 @@ impl Document {
             }
         }
         let line_char = rope.line_to_char(line);
-        let char_in_line = match self.encoding {
+        let (char_in_line, inside) = match self.encoding {
             Encoding::Utf8 => {
                 let len_bytes = line_slice.char_to_byte(len_chars);
                 let b = (p.character as usize).min(len_bytes);
-                line_slice.byte_to_char(b)
+                (line_slice.byte_to_char(b), p.character as usize <= len_bytes)
             }
             Encoding::Utf16 => {
                 let base = rope.char_to_utf16_cu(line_char);
                 let end = rope.char_to_utf16_cu(line_char + len_chars);
                 let cu = (base + p.character as usize).min(end);
-                rope.utf16_cu_to_char(cu) - line_char
+                (
+                    rope.utf16_cu_to_char(cu) - line_char,
+                    base + p.character as usize <= end,
+                )
             }
         };
-        rope.char_to_byte(line_char + char_in_line)
+        (rope.char_to_byte(line_char + char_in_line), inside)
     }
 
     /// The LSP position of a byte offset.

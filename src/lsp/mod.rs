@@ -13,6 +13,7 @@
 //! Nothing may print to stdout: it is the protocol channel.
 
 pub mod actions;
+pub mod clamp;
 pub mod commands;
 pub mod document;
 pub mod features;
@@ -60,8 +61,9 @@ pub fn run() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
+        let mut logger = None;
         let (service, socket) = LspService::new(|client| Backend {
-            client,
+            client: logger.insert(client).clone(),
             state: Mutex::new(State {
                 docs: HashMap::new(),
                 settings: Settings::default(),
@@ -72,6 +74,10 @@ pub fn run() -> std::io::Result<()> {
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
+        let service = clamp::ClampPositions {
+            inner: service,
+            client: logger.expect("LspService::new makes the backend at once"),
+        };
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)
             .await;
@@ -347,7 +353,7 @@ impl LanguageServer for Backend {
         timing::begin();
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        {
+        let clamped = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             let (enc, v, opts) = (
                 state.encoding,
@@ -357,10 +363,10 @@ impl LanguageServer for Backend {
             let Some(doc) = state.docs.get_mut(&uri) else {
                 return;
             };
-            let ok = catch_unwind(AssertUnwindSafe(|| {
+            let applied = catch_unwind(AssertUnwindSafe(|| {
                 doc.apply(&params.content_changes, version)
-            }))
-            .is_ok();
+            }));
+            let ok = applied.is_ok();
             if !ok {
                 // Start again from the text, whatever state the failed
                 // update left behind.
@@ -374,9 +380,14 @@ impl LanguageServer for Backend {
                     }
                 }
             }
-        }
+            applied.unwrap_or_default()
+        };
         let computed = self.diagnostics(&uri);
-        self.publish(uri, computed).await;
+        self.publish(uri.clone(), computed).await;
+        for note in clamped {
+            let message = format!("pyasm: {}: {note}", uri.as_str());
+            self.client.log_message(MessageType::WARNING, message).await;
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
