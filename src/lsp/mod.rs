@@ -45,6 +45,10 @@ struct State {
     refresh_inlay_hints: bool,
     /// The workspace folders, resolved: `pyasm.build` writes nowhere else.
     roots: Vec<std::path::PathBuf>,
+    /// Per open document, the diagnostics last published for it: a result
+    /// equal to them is not sent again. Written only under
+    /// [`Backend::publishing`].
+    published: HashMap<Uri, Vec<Diagnostic>>,
 }
 
 pub struct Backend {
@@ -71,6 +75,7 @@ pub fn run() -> std::io::Result<()> {
                 pull_config: false,
                 refresh_inlay_hints: false,
                 roots: Vec::new(),
+                published: HashMap::new(),
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
@@ -117,6 +122,40 @@ pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Optio
     })
 }
 
+/// The LSP diagnostics of `ds` (in text order) that the settings show, at
+/// most `max_diagnostics` of them, the first; when some were left out, an
+/// information diagnostic at the first of those says how many. Only the
+/// ones kept are converted.
+pub fn capped(doc: &Document, uri: &Uri, ds: &[Diag], settings: &Settings) -> Vec<Diagnostic> {
+    let max = settings.max_diagnostics.unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let mut left_out = 0usize;
+    let mut first_left_out = None;
+    for d in ds {
+        if out.len() < max {
+            out.extend(to_lsp(doc, uri, d, settings));
+        } else if settings.severity(d.code, DiagnosticSeverity::ERROR).is_some() {
+            left_out += 1;
+            first_left_out.get_or_insert(d);
+        }
+    }
+    if let Some(d) = first_left_out {
+        out.push(Diagnostic {
+            range: doc.range(&d.span),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            code: Some(NumberOrString::String("too-many-diagnostics".into())),
+            source: Some("pyasm".into()),
+            message: format!(
+                "{left_out} more diagnostic{} from here on not shown \
+                 (pyasm.maxDiagnostics is {max})",
+                if left_out == 1 { "" } else { "s" }
+            ),
+            ..Diagnostic::default()
+        });
+    }
+    out
+}
+
 fn internal(what: &str) -> Error {
     let mut e = Error::internal_error();
     e.message = format!("pyasm: internal error in {what}").into();
@@ -141,15 +180,13 @@ impl Backend {
             .map_err(|_| internal(what))
     }
 
-    /// Diagnostics for a document's current version.
+    /// Diagnostics for a document's current version: the first
+    /// `maxDiagnostics` in the text, and when more were left out, one more
+    /// (information, at the first one left out) that says how many.
     fn diagnostics(&self, uri: &Uri) -> Option<(Vec<Diagnostic>, i32)> {
         self.with_doc(uri, "diagnostics", |doc, settings| {
             let ds = timing::time("diagnostics", || doc.analysis.diagnostics());
-            let ds = timing::time("to_lsp", || {
-                ds.iter()
-                    .filter_map(|d| to_lsp(doc, uri, d, settings))
-                    .collect()
-            });
+            let ds = timing::time("to_lsp", || capped(doc, uri, &ds, settings));
             (ds, doc.version)
         })
         .ok()
@@ -161,11 +198,22 @@ impl Backend {
             return;
         };
         let _turn = self.publishing.lock().await;
-        let current = {
-            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            state.docs.get(&uri).map(|d| d.version)
+        // Under the publishing lock: no other result for this document is
+        // checked or sent until this one is, so the version checked here is
+        // still the newest one anybody publishes, and `published` is what
+        // the client holds.
+        let fresh = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let current = state.docs.get(&uri).map(|d| d.version);
+            let unchanged = state.published.get(&uri) == Some(&diags);
+            if current == Some(version) && !unchanged {
+                state.published.insert(uri.clone(), diags.clone());
+                true
+            } else {
+                false
+            }
         };
-        if current == Some(version) {
+        if fresh {
             if timing::enabled() {
                 self.publish_timed(uri, diags, version).await;
             } else {
@@ -335,6 +383,8 @@ impl LanguageServer for Backend {
             let doc = catch_unwind(AssertUnwindSafe(|| {
                 timing::time("open", || Document::new(&td.text, td.version, enc, v, opts))
             }));
+            // A document opened (again) gets its diagnostics, even none.
+            state.published.remove(&td.uri);
             match doc {
                 Ok(doc) => {
                     state.docs.insert(td.uri.clone(), doc);
@@ -395,6 +445,7 @@ impl LanguageServer for Backend {
         {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             state.docs.remove(&uri);
+            state.published.remove(&uri);
         }
         let _turn = self.publishing.lock().await;
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
