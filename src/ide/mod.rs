@@ -665,21 +665,54 @@ impl FileAnalysis {
 
     /// Every diagnostic of the file, in text order.
     pub fn diagnostics(&self) -> Vec<Diag> {
-        let mut out: Vec<Diag> = self.pieces.iter().flat_map(|p| p.diags()).collect();
+        self.first_diagnostics(usize::MAX, &|_| true).0
+    }
+
+    /// The first `max` diagnostics of the file in text order that `keep`
+    /// accepts, with how many more it accepts and the first of those. Only
+    /// the ones returned are copied: a file can have hundreds of thousands.
+    pub fn first_diagnostics(
+        &self,
+        max: usize,
+        keep: &dyn Fn(&Diag) -> bool,
+    ) -> (Vec<Diag>, usize, Option<Diag>) {
+        // Each with how far it moved since it was found.
+        let mut all: Vec<(&Diag, isize)> = Vec::new();
+        for p in &self.pieces {
+            all.extend(p.diags.iter().map(|d| (d, p.delta())));
+        }
         for s in &self.segments {
-            for d in &s.diags {
-                let mut d = d.clone();
-                d.span = s.shift(&d.span);
-                for n in &mut d.notes {
-                    n.0 = s.shift(&n.0);
+            all.extend(s.diags.iter().map(|d| (d, s.delta())));
+        }
+        all.extend(self.module_diags.iter().map(|d| (d, 0)));
+        let now = |(d, delta): &(&Diag, isize)| moved(&d.span, *delta);
+        all.sort_by_key(|x| {
+            let s = now(x);
+            (s.start, s.end)
+        });
+        all.dedup_by(|a, b| now(a) == now(b) && a.0.code == b.0.code);
+        let copy = |(d, delta): &(&Diag, isize)| {
+            let mut d = (*d).clone();
+            d.span = moved(&d.span, *delta);
+            for n in &mut d.notes {
+                n.0 = moved(&n.0, *delta);
+            }
+            d
+        };
+        let mut out = Vec::new();
+        let mut more = 0;
+        let mut first_more = None;
+        for x in all.iter().filter(|x| keep(x.0)) {
+            if out.len() < max {
+                out.push(copy(x));
+            } else {
+                more += 1;
+                if first_more.is_none() {
+                    first_more = Some(copy(x));
                 }
-                out.push(d);
             }
         }
-        out.extend(self.module_diags.iter().cloned());
-        out.sort_by_key(|d| (d.span.start, d.span.end));
-        out.dedup_by(|a, b| a.span == b.span && a.code == b.code);
-        out
+        (out, more, first_more)
     }
 
     /// The module as the assembler takes it, its spans where they are in

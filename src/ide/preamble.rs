@@ -33,7 +33,7 @@ pub(super) struct Piece {
     /// where they were then.
     state_in: Option<PreState>,
     state_out: Option<PreState>,
-    diags: Vec<Diag>,
+    pub(super) diags: Vec<Diag>,
 }
 
 impl Piece {
@@ -49,7 +49,7 @@ impl Piece {
         }
     }
 
-    fn delta(&self) -> isize {
+    pub(super) fn delta(&self) -> isize {
         self.start as isize - self.at as isize
     }
 
@@ -58,19 +58,6 @@ impl Piece {
         s.as_ref().map(|s| PreState {
             version_span: s.version_span.as_ref().map(|v| moved(v, self.delta())),
             ..s.clone()
-        })
-    }
-
-    /// The piece's diagnostics, where they are now.
-    pub(super) fn diags(&self) -> impl Iterator<Item = Diag> + '_ {
-        let d = self.delta();
-        self.diags.iter().map(move |x| {
-            let mut x = x.clone();
-            x.span = moved(&x.span, d);
-            for n in &mut x.notes {
-                n.0 = moved(&n.0, d);
-            }
-            x
         })
     }
 }

@@ -30,6 +30,10 @@ pub struct Document {
     pub analysis: FileAnalysis,
     pub version: i32,
     pub encoding: Encoding,
+    /// Bytes of text the parser read in the last parse or reparse: the
+    /// work an edit caused there, counted for the tests that hold it to
+    /// the edited region.
+    pub parsed_bytes: usize,
 }
 
 /// The rope as the analysis reads it.
@@ -46,17 +50,23 @@ impl Source for RopeSource<'_> {
     }
 }
 
-fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
-    crate::syntax::parse_with(
+/// Parses the rope (again, reusing what it can of `old`); also returns how
+/// many bytes the parser read.
+fn parse_rope(rope: &Rope, old: Option<&Tree>) -> (Tree, usize) {
+    let mut read = 0;
+    let tree = crate::syntax::parse_with(
         &mut |byte: usize, _: Point| -> &[u8] {
             if byte >= rope.len_bytes() {
                 return &[];
             }
             let (chunk, start, _, _) = rope.chunk_at_byte(byte);
-            &chunk.as_bytes()[byte - start..]
+            let rest = &chunk.as_bytes()[byte - start..];
+            read += rest.len();
+            rest
         },
         old,
-    )
+    );
+    (tree, read)
 }
 
 impl Document {
@@ -75,7 +85,7 @@ impl Document {
         opts: Options,
     ) -> Self {
         let rope = Rope::from_str(text);
-        let tree = parse_rope(&rope, None);
+        let (tree, parsed_bytes) = parse_rope(&rope, None);
         let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
         // Lowering and verifying every block freed far more than the
         // analysis keeps.
@@ -86,6 +96,7 @@ impl Document {
             analysis,
             version,
             encoding,
+            parsed_bytes,
         }
     }
 
@@ -107,7 +118,7 @@ impl Document {
                 None => {
                     // A whole new text: nothing to reuse.
                     self.rope = Rope::from_str(&c.text);
-                    self.tree = parse_rope(&self.rope, None);
+                    (self.tree, self.parsed_bytes) = parse_rope(&self.rope, None);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
                     crate::release_freed_memory();
                     edited = false;
@@ -140,7 +151,9 @@ impl Document {
             }
         }
         if edited {
-            let new_tree = timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree)));
+            let (new_tree, read) =
+                timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree)));
+            self.parsed_bytes = read;
             // No `Tree::changed_ranges`: it walks every line of both trees
             // (60 ms on 100,000 lines). Lines are separate in the grammar, so
             // a reparse changes only the lines an edit touched, and

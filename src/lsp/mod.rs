@@ -122,23 +122,15 @@ pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Optio
     })
 }
 
-/// The LSP diagnostics of `ds` (in text order) that the settings show, at
-/// most `max_diagnostics` of them, the first; when some were left out, an
+/// The document's LSP diagnostics that the settings show, in text order:
+/// at most `max_diagnostics`, the first; when some were left out, an
 /// information diagnostic at the first of those says how many. Only the
 /// ones kept are converted.
-pub fn capped(doc: &Document, uri: &Uri, ds: &[Diag], settings: &Settings) -> Vec<Diagnostic> {
+pub fn capped(doc: &Document, uri: &Uri, settings: &Settings) -> Vec<Diagnostic> {
     let max = settings.max_diagnostics.unwrap_or(usize::MAX);
-    let mut out = Vec::new();
-    let mut left_out = 0usize;
-    let mut first_left_out = None;
-    for d in ds {
-        if out.len() < max {
-            out.extend(to_lsp(doc, uri, d, settings));
-        } else if settings.severity(d.code, DiagnosticSeverity::ERROR).is_some() {
-            left_out += 1;
-            first_left_out.get_or_insert(d);
-        }
-    }
+    let shown = |d: &Diag| settings.severity(d.code, DiagnosticSeverity::ERROR).is_some();
+    let (ds, left_out, first_left_out) = doc.analysis.first_diagnostics(max, &shown);
+    let mut out: Vec<Diagnostic> = ds.iter().filter_map(|d| to_lsp(doc, uri, d, settings)).collect();
     if let Some(d) = first_left_out {
         out.push(Diagnostic {
             range: doc.range(&d.span),
@@ -185,8 +177,7 @@ impl Backend {
     /// (information, at the first one left out) that says how many.
     fn diagnostics(&self, uri: &Uri) -> Option<(Vec<Diagnostic>, i32)> {
         self.with_doc(uri, "diagnostics", |doc, settings| {
-            let ds = timing::time("diagnostics", || doc.analysis.diagnostics());
-            let ds = timing::time("to_lsp", || capped(doc, uri, &ds, settings));
+            let ds = timing::time("diagnostics", || capped(doc, uri, settings));
             (ds, doc.version)
         })
         .ok()
