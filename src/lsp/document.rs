@@ -30,10 +30,11 @@ pub struct Document {
     pub analysis: FileAnalysis,
     pub version: i32,
     pub encoding: Encoding,
-    /// Bytes of text the parser read in the last parse or reparse: the
-    /// work an edit caused there, counted for the tests that hold it to
-    /// the edited region.
-    pub parsed_bytes: usize,
+    /// When set, the parser's steps in the next reparses are counted into
+    /// `parse_steps`: the work an edit caused there, for the tests that
+    /// hold it to the edited region. Counting slows parsing.
+    pub count_parse_steps: bool,
+    pub parse_steps: usize,
 }
 
 /// The rope as the analysis reads it.
@@ -50,23 +51,21 @@ impl Source for RopeSource<'_> {
     }
 }
 
-/// Parses the rope (again, reusing what it can of `old`); also returns how
-/// many bytes the parser read.
-fn parse_rope(rope: &Rope, old: Option<&Tree>) -> (Tree, usize) {
-    let mut read = 0;
-    let tree = crate::syntax::parse_with(
-        &mut |byte: usize, _: Point| -> &[u8] {
-            if byte >= rope.len_bytes() {
-                return &[];
-            }
-            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
-            let rest = &chunk.as_bytes()[byte - start..];
-            read += rest.len();
-            rest
-        },
-        old,
-    );
-    (tree, read)
+/// Parses the rope (again, reusing what it can of `old`); with `count`,
+/// also returns the parser's steps (see `syntax::parse_with_counted`).
+fn parse_rope(rope: &Rope, old: Option<&Tree>, count: bool) -> (Tree, usize) {
+    let mut read = |byte: usize, _: Point| -> &[u8] {
+        if byte >= rope.len_bytes() {
+            return &[];
+        }
+        let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - start..]
+    };
+    if count {
+        crate::syntax::parse_with_counted(&mut read, old)
+    } else {
+        (crate::syntax::parse_with(&mut read, old), 0)
+    }
 }
 
 impl Document {
@@ -85,7 +84,7 @@ impl Document {
         opts: Options,
     ) -> Self {
         let rope = Rope::from_str(text);
-        let (tree, parsed_bytes) = parse_rope(&rope, None);
+        let (tree, _) = parse_rope(&rope, None, false);
         let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
         // Lowering and verifying every block freed far more than the
         // analysis keeps.
@@ -96,7 +95,8 @@ impl Document {
             analysis,
             version,
             encoding,
-            parsed_bytes,
+            count_parse_steps: false,
+            parse_steps: 0,
         }
     }
 
@@ -118,7 +118,8 @@ impl Document {
                 None => {
                     // A whole new text: nothing to reuse.
                     self.rope = Rope::from_str(&c.text);
-                    (self.tree, self.parsed_bytes) = parse_rope(&self.rope, None);
+                    (self.tree, self.parse_steps) =
+                        parse_rope(&self.rope, None, self.count_parse_steps);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
                     crate::release_freed_memory();
                     edited = false;
@@ -151,9 +152,10 @@ impl Document {
             }
         }
         if edited {
-            let (new_tree, read) =
-                timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree)));
-            self.parsed_bytes = read;
+            let count = self.count_parse_steps;
+            let (new_tree, steps) =
+                timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree), count));
+            self.parse_steps = steps;
             // No `Tree::changed_ranges`: it walks every line of both trees
             // (60 ms on 100,000 lines). Lines are separate in the grammar, so
             // a reparse changes only the lines an edit touched, and
