@@ -66,13 +66,13 @@ module.exports = grammar({
     // lines took a second).
     source_file: $ => seq(
       optional($._item),
-      repeat($._chunk),
+      repeat($._chunks),
       repeat($._block),
     ),
 
     _block: $ => seq(
       alias($._code_directive, $.directive),
-      repeat($._chunk),
+      repeat($._chunks),
     ),
 
     // Up to eight lines under one hidden node. Tree-sitter holds a
@@ -89,6 +89,13 @@ module.exports = grammar({
     // lines to a group instead makes `tree-sitter generate` run for
     // minutes; a group of groups does not.)
     _chunk: $ => prec.right(upTo(8, $._lines)),
+
+    // Groups of those again, twice, up to 4,096 lines under one node: a
+    // reparse rebuilds the repetition that holds a run of lines element by
+    // element (it reuses each element whole), so its work is the number
+    // of elements, here one per 4,096 lines.
+    _chunk2: $ => prec.right(upTo(8, $._chunk)),
+    _chunks: $ => prec.right(upTo(8, $._chunk2)),
 
     // The `.code` line, a token of its own so that the parser knows where
     // a block starts.
