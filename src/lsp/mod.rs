@@ -8,7 +8,8 @@
 //! is applied, reparsed and analysed synchronously, before the handler's
 //! first `.await`. Diagnostics are published under a lock that is taken
 //! after the analysis, and only if the document is still at the version
-//! they were computed for: a stale result is never published.
+//! they were computed for: a stale result is never published. Nor is one
+//! equal to what was last published for the document.
 //!
 //! Nothing may print to stdout: it is the protocol channel.
 
