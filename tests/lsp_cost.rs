@@ -43,7 +43,11 @@ fn work(text: &str, line: u32, character: u32) -> (usize, usize) {
 
 /// The work at size `n` and `2n`, edited at the same place relative to the
 /// file (its middle line, or a fixed line).
-fn at_two_sizes(make: fn(usize) -> String, n: usize, place: fn(usize) -> (u32, u32)) -> [(usize, usize); 2] {
+fn at_two_sizes(
+    make: fn(usize) -> String,
+    n: usize,
+    place: fn(usize) -> (u32, u32),
+) -> [(usize, usize); 2] {
     [n, 2 * n].map(|n| {
         let (l, c) = place(n);
         work(&make(n), l, c)
@@ -57,18 +61,26 @@ const BOUND: usize = 20_000;
 fn assert_bounded(what: &str, w: [(usize, usize); 2]) {
     println!("{what}: (parser steps, bytes lowered) at n and 2n: {w:?}");
     for (parsed, lowered) in w {
-        assert!(parsed <= BOUND && lowered <= BOUND, "{what}: {w:?} exceeds {BOUND}");
+        assert!(
+            parsed <= BOUND && lowered <= BOUND,
+            "{what}: {w:?} exceeds {BOUND}"
+        );
     }
     assert_eq!(w[0].1, w[1].1, "{what}: lowering grew with the file: {w:?}");
 }
 
 #[test]
 fn an_edit_among_many_empty_lines_costs_the_same_at_any_size() {
-    assert_bounded("empty lines", at_two_sizes(empty_lines, 100_000, |n| ((n / 2) as u32, 0)));
+    assert_bounded(
+        "empty lines",
+        at_two_sizes(empty_lines, 100_000, |n| ((n / 2) as u32, 0)),
+    );
 }
 
 #[test]
 fn an_edit_among_many_lines_outside_blocks_costs_the_same_at_any_size() {
-    assert_bounded("no block", at_two_sizes(no_block, 50_000, |n| ((n / 2) as u32, 4)));
+    assert_bounded(
+        "no block",
+        at_two_sizes(no_block, 50_000, |n| ((n / 2) as u32, 4)),
+    );
 }
-

@@ -110,7 +110,11 @@ impl Document {
     /// character past the end of its line) is clamped to it, as VS Code's
     /// own text model clamps positions, and applied; the returned notes say
     /// which changes were clamped, for the client's log.
-    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32) -> Vec<String> {
+    pub fn apply(
+        &mut self,
+        changes: &[TextDocumentContentChangeEvent],
+        version: i32,
+    ) -> Vec<String> {
         let mut clamped = Vec::new();
         let mut edited = false;
         for (k, c) in changes.iter().enumerate() {
@@ -153,8 +157,9 @@ impl Document {
         }
         if edited {
             let count = self.count_parse_steps;
-            let (new_tree, steps) =
-                timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree), count));
+            let (new_tree, steps) = timing::time("reparse", || {
+                parse_rope(&self.rope, Some(&self.tree), count)
+            });
             self.parse_steps = steps;
             // No `Tree::changed_ranges`: it walks every line of both trees
             // (60 ms on 100,000 lines). Lines are separate in the grammar, so
@@ -239,7 +244,10 @@ impl Document {
             Encoding::Utf8 => {
                 let len_bytes = line_slice.char_to_byte(len_chars);
                 let b = (p.character as usize).min(len_bytes);
-                (line_slice.byte_to_char(b), p.character as usize <= len_bytes)
+                (
+                    line_slice.byte_to_char(b),
+                    p.character as usize <= len_bytes,
+                )
             }
             Encoding::Utf16 => {
                 let base = rope.char_to_utf16_cu(line_char);

@@ -129,9 +129,16 @@ pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Optio
 /// ones kept are converted.
 pub fn capped(doc: &Document, uri: &Uri, settings: &Settings) -> Vec<Diagnostic> {
     let max = settings.max_diagnostics.unwrap_or(usize::MAX);
-    let shown = |d: &Diag| settings.severity(d.code, DiagnosticSeverity::ERROR).is_some();
+    let shown = |d: &Diag| {
+        settings
+            .severity(d.code, DiagnosticSeverity::ERROR)
+            .is_some()
+    };
     let (ds, left_out, first_left_out) = doc.analysis.first_diagnostics(max, &shown);
-    let mut out: Vec<Diagnostic> = ds.iter().filter_map(|d| to_lsp(doc, uri, d, settings)).collect();
+    let mut out: Vec<Diagnostic> = ds
+        .iter()
+        .filter_map(|d| to_lsp(doc, uri, d, settings))
+        .collect();
     if let Some(d) = first_left_out {
         out.push(Diagnostic {
             range: doc.range(&d.span),

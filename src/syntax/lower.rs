@@ -234,8 +234,7 @@ impl<'a> Lowerer<'a> {
                         .and_then(|r| r.find('\n'))
                         .map_or(usize::MAX, |k| end + k);
                     let k = error_starts.partition_point(|&e| e < line_start);
-                    lw.line_broken =
-                        broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
+                    lw.line_broken = broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
                     // One cursor for every line: making one allocates.
                     let c = cursor.get_or_insert_with(|| item.walk());
                     c.reset(item);
