@@ -19,6 +19,17 @@
 //!   With `--phases`, the server runs with `PYASM_LSP_TIMING` set and the
 //!   time of each phase of its work (see `pyasm::ide::timing`) is printed
 //!   too; that run's own figures include the measuring.
+//! - `f9 DIR [--server PATH] [--edits N]`: the three inputs of issue 19's
+//!   F9, written to `DIR`: 2 million empty lines before the first `.code`,
+//!   an 8 MB one-line tuple constant, and 100,000 instructions with no
+//!   `.code`. Each is opened, then typed into `N` times at one place (a
+//!   character inserted, then deleted): the median time per edit and the
+//!   size of the largest `publishDiagnostics` are printed.
+//!
+//! The server publishes diagnostics only when they change, so an edit is
+//! timed to its `publishDiagnostics` when one comes, and otherwise to the
+//! answer of a request sent right behind the `didChange` (the server
+//! handles the change before it).
 
 use pyasm::asm::Options;
 use pyasm::ide::FileAnalysis;
@@ -39,6 +50,7 @@ fn main() {
         Some("make") if args.len() >= 3 => make(&args[1], &args[2..]),
         Some("run") if args.len() >= 2 => run(&args[1..]),
         Some("parts") if args.len() == 2 => parts(&args[1]),
+        Some("f9") if args.len() >= 2 => f9(&args[1..]),
         // `cargo test --all-targets` starts every bench with no arguments,
         // or with the test harness's flags (`--nocapture`); `test = false`
         // does not keep it out. There is nothing to run without a file, and
@@ -49,7 +61,8 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: lsp_latency make OUT IN.pyasm...\n       \
-                 lsp_latency run FILE [--server PATH] [--edits N] [--full-runs N] [--seed N]"
+                 lsp_latency run FILE [--server PATH] [--edits N] [--full-runs N] [--seed N]\n       \
+                 lsp_latency f9 DIR [--server PATH] [--edits N]"
             );
             std::process::exit(2);
         }
@@ -310,6 +323,39 @@ impl Client {
     fn wait_response(&mut self, id: i64) -> Value {
         self.wait(|v| v.get("id") == Some(&json!(id)) && v.get("method").is_none())
             .0
+    }
+
+    /// Sends `didChange` for `version`, and a request right behind it; waits
+    /// for the answer. Returns when the diagnostics of `version` arrived, if
+    /// they did (they are published only when they changed), or else when
+    /// the answer did; how many diagnostics there were, if published; and
+    /// the size of the publication in bytes.
+    fn change(&mut self, version: i64, params: Value) -> (Instant, Option<usize>, usize) {
+        self.notify("textDocument/didChange", params);
+        // A document that is not open: answered at once, after the change.
+        let id = self.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": "file:///nowhere.pyasm"}}),
+        );
+        let mut published = None;
+        loop {
+            let (v, at) = self.wait(|v| {
+                v.get("id") == Some(&json!(id)) && v.get("method").is_none()
+                    || v.get("method").and_then(Value::as_str)
+                        == Some("textDocument/publishDiagnostics")
+                        && v["params"]["version"].as_i64() == Some(version)
+            });
+            if v.get("method").is_some() {
+                let n = v["params"]["diagnostics"].as_array().map_or(0, Vec::len);
+                let size = serde_json::to_vec(&v).map_or(0, |b| b.len());
+                published = Some((at, n, size));
+                continue;
+            }
+            return match published {
+                Some((t, n, size)) => (t, Some(n), size),
+                None => (at, None, 0),
+            };
+        }
     }
 
     /// Waits for the diagnostics of `version`; returns when they arrived
@@ -625,11 +671,12 @@ fn run(args: &[String]) {
             "contentChanges": [{"range": range, "text": new_text}],
         });
         let t = Instant::now();
-        c.notify("textDocument/didChange", msg);
-        let (at, n) = c.wait_diagnostics(version);
+        let (at, n, _) = c.change(version, msg);
         times.push(at - t);
-        diag_counts = (diag_counts.0.min(n), diag_counts.1.max(n));
-        last_diags = n;
+        if let Some(n) = n {
+            diag_counts = (diag_counts.0.min(n), diag_counts.1.max(n));
+            last_diags = n;
+        }
     }
     let (rss_end, hwm_end) = memory(pid);
     let id = c.request("shutdown", json!(null));
@@ -775,6 +822,109 @@ fn run(args: &[String]) {
         hwm_end as f64 / size as f64,
         yes(hwm_end < 10 * size)
     );
+}
+
+/// `f9 DIR [--server PATH] [--edits N]`: see the module's comment.
+fn f9(args: &[String]) {
+    let dir = std::path::PathBuf::from(&args[0]);
+    let mut server = "target/release/pyasm".to_string();
+    let mut n_edits = 20usize;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        let v = it.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--server" => server = v.clone(),
+            "--edits" => n_edits = v.parse().expect("--edits N"),
+            _ => panic!("unknown option {a}"),
+        }
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    const MODULE: &str = ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n";
+    let mut tuple = String::from(".code module\n    LOAD_CONST (");
+    let mut i = 0u64;
+    while tuple.len() < 8_000_000 {
+        tuple.push_str(&format!("{i}, "));
+        i += 1;
+    }
+    tuple.push_str(")\n    POP_TOP\n    LOAD_CONST None\n    RETURN_VALUE\n");
+    // (name, text, the line and column typed at)
+    let inputs = [
+        (
+            "f9_empty_lines.pyasm",
+            format!("{}{MODULE}", "\n".repeat(2_000_000)),
+            1_000_000u32,
+            0u32,
+        ),
+        ("f9_huge_constant.pyasm", tuple, 2, 4),
+        ("f9_no_block.pyasm", "    NOP\n".repeat(100_000), 50_000, 4),
+    ];
+    println!("issue 19 F9 inputs, {n_edits} edits each, server {server}");
+    for (name, text, line, col) in inputs {
+        let path = dir.join(name);
+        std::fs::write(&path, &text).unwrap();
+        let mut child = Command::new(&server)
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .env_remove("PYASM_LSP_TIMING")
+            .spawn()
+            .unwrap_or_else(|e| panic!("{server}: {e}"));
+        let pid = child.id();
+        let mut c = Client {
+            stdin: child.stdin.take().unwrap(),
+            rx: reader(child.stdout.take().unwrap()),
+            next_id: 0,
+        };
+        let id = c.request(
+            "initialize",
+            json!({"processId": std::process::id(), "rootUri": null, "capabilities": {}}),
+        );
+        c.wait_response(id);
+        c.notify("initialized", json!({}));
+        let uri = format!("file://{}", std::fs::canonicalize(&path).unwrap().display());
+        let t = Instant::now();
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "pyasm", "version": 1, "text": text}}),
+        );
+        let (at, open_diags) = c.wait_diagnostics(1);
+        let open = at - t;
+        let mut times = Vec::new();
+        let mut largest = 0;
+        for k in 0..n_edits {
+            let version = 2 + k as i64;
+            let start = json!({"line": line, "character": col});
+            let (range, new_text) = if k % 2 == 0 {
+                (json!({"start": start, "end": start}), "x")
+            } else {
+                let end = json!({"line": line, "character": col + 1});
+                (json!({"start": start, "end": end}), "")
+            };
+            let msg = json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": range, "text": new_text}],
+            });
+            let t = Instant::now();
+            let (at, _, size) = c.change(version, msg);
+            times.push(at - t);
+            largest = largest.max(size);
+        }
+        let (_, hwm) = memory(pid);
+        let id = c.request("shutdown", json!(null));
+        c.wait_response(id);
+        c.notify("exit", json!(null));
+        drop(c);
+        let _ = child.wait();
+        println!(
+            "  {name}: {:.2} MiB; open {:.1} ms ({open_diags} diagnostics); per edit median {:.2} ms, max {:.2} ms; largest publishDiagnostics {:.2} MiB; peak VmHWM {:.1} MiB",
+            mib(text.len() as u64),
+            ms(open),
+            ms(median(times.clone())),
+            ms(times.iter().copied().max().unwrap_or_default()),
+            mib(largest as u64),
+            mib(hwm),
+        );
+    }
 }
 
 /// The server's `pyasm-timing version=N phase=MICROSECONDS...` lines as a

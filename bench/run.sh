@@ -18,7 +18,9 @@
 #              (--sizes, in units of --unit statement groups).
 #   lsp        the language server on a file of about 100,000 lines
 #              (bench/lsp_latency.rs): didChange to publishDiagnostics,
-#              memory, the full pass for comparison.
+#              memory, the full pass for comparison; then typing into the
+#              three inputs of issue 19's F9 (2 million empty lines, an 8 MB
+#              constant, 100,000 instructions outside any block).
 # --reps: runs per figure (the median is reported; default 5); bytecode's
 # round trip takes a minute a run, so it runs --bytecode-reps times
 # (default 1). --edits, --full-runs, --seed and --phases go to the language
@@ -101,4 +103,7 @@ if has lsp; then
     esac
 
     cargo bench --bench lsp_latency -- run "$FILE" --server target/release/pyasm ${lsp_args[@]+"${lsp_args[@]}"}
+
+    echo "== Language server: one place typed into in each of issue 19's F9 inputs"
+    cargo bench --bench lsp_latency -- f9 "$OUT/f9" --server target/release/pyasm
 fi

@@ -7,7 +7,7 @@
 //! `tests/props.rs` use too.
 
 use pyasm::asm::Options;
-use pyasm::lsp::document::{Document, Encoding};
+use pyasm::lsp::document::{Document, Encoding, RopeSource};
 use pyasm::lsp::selfcheck::{self, PIECES};
 use pyasm::versions::Version;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
@@ -60,8 +60,18 @@ fn check(doc: &Document, context: &str) {
 }
 
 fn run(seed: u64, base: &str, edits: usize, enc: Encoding) {
+    run_with(seed, base, edits, enc, None);
+}
+
+/// `run`, the preamble cut into pieces of `piece_nodes` lines when given
+/// (the fresh analysis it is checked against keeps the usual size).
+fn run_with(seed: u64, base: &str, edits: usize, enc: Encoding, piece_nodes: Option<usize>) {
     let mut rng = Rng(seed);
     let mut doc = Document::new(base, 0, enc, Version::V3_11, Options::default());
+    if let Some(n) = piece_nodes {
+        doc.analysis.set_piece_nodes(n);
+        doc.analysis.update(&doc.tree, &[], &RopeSource(&doc.rope));
+    }
     check(&doc, "after open");
     for k in 0..edits {
         let text = doc.text();
@@ -100,7 +110,7 @@ fn run(seed: u64, base: &str, edits: usize, enc: Encoding) {
         }
         doc.apply(&changes, k as i32 + 1);
         assert_eq!(doc.text(), shadow, "text after edit {k} (seed {seed})");
-        if k % 25 == 24 || k + 1 == edits {
+        if k % 25 == 24 || k + 1 == edits || piece_nodes.is_some() {
             check(&doc, &format!("after edit {k} (seed {seed}, {enc:?})"));
         }
     }
@@ -163,6 +173,31 @@ fn random_edits_many_blocks() {
         run(0x1234_5678 + seed, &text, 2000, Encoding::Utf16);
     }
     println!("8000 random edits over 30 blocks matched a fresh parse and analysis");
+}
+
+/// A long preamble in pieces of two or three lines: `.python` and `.pyc`
+/// lines, labels and instructions outside any block, broken lines, and
+/// blocks that edits make start inside it or end it.
+#[test]
+fn random_edits_in_a_preamble_of_pieces() {
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(match i % 8 {
+            0 => "NOP\n",
+            1 => "\n\n",
+            2 => ".python 3.12\n",
+            3 => "  lbl:  # c\n",
+            4 => "LOAD_CONST (1, 2\n",
+            5 => ".pyc mtime 1 size 2\n",
+            6 => "    POP_TOP 3 ) ]\n",
+            _ => ".python 3.11\n",
+        });
+    }
+    text.push_str(".code module\n    LOAD_CONST None\n    RETURN_VALUE\n");
+    for (seed, n) in [(1u64, 1usize), (2, 2), (3, 3), (4, 2)] {
+        run_with(0xABCD_0000 + seed, &text, 1500, Encoding::Utf16, Some(n));
+    }
+    println!("6000 random edits in a preamble of pieces matched a fresh analysis");
 }
 
 /// An edit inside one block analyses that block again and no other.

@@ -208,6 +208,7 @@ fn package_json_contributes_the_language_commands_and_settings() {
         "pyasm.defaultVersion",
         "pyasm.outputDir",
         "pyasm.inlayHints",
+        "pyasm.maxDiagnostics",
         "pyasm.severities",
     ] {
         assert!(settings.contains_key(key), "{key}");

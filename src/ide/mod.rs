@@ -12,6 +12,7 @@
 //! [`Source`], edits as tree-sitter `InputEdit`s, and results are [`Diag`]s
 //! with byte spans.
 
+mod preamble;
 pub mod timing;
 
 use crate::analysis::module::{self, BlockFacts};
@@ -80,15 +81,19 @@ impl Seg {
 
     /// A span recorded at analysis, where it is now.
     pub fn shift(&self, s: &Span) -> Span {
-        let d = self.delta();
-        let f = |x: usize| (x as isize + d).max(0) as usize;
-        f(s.start)..f(s.end)
+        moved(s, self.delta())
     }
 
     /// A position now, as it was at analysis.
     pub fn unshift(&self, x: usize) -> usize {
         (x as isize - self.delta()).max(0) as usize
     }
+}
+
+/// A span moved by `d` bytes.
+fn moved(s: &Span, d: isize) -> Span {
+    let f = |x: usize| (x as isize + d).max(0) as usize;
+    f(s.start)..f(s.end)
 }
 
 pub struct FileAnalysis {
@@ -98,8 +103,16 @@ pub struct FileAnalysis {
     pub segments: Vec<Seg>,
     pub preamble: Preamble,
     module_diags: Vec<Diag>,
+    /// The preamble's lines in pieces (see [`preamble`]), covering
+    /// `segments[0]`.
+    pieces: Vec<preamble::Piece>,
+    /// How many top-level nodes make a piece.
+    piece_nodes: usize,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
+    /// Bytes of text the last update lowered: the work an edit caused,
+    /// counted for the tests that hold it to the edited region.
+    pub lowered_bytes: usize,
     /// Keep each block and the code object it assembled to, for
     /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
     for_build: bool,
@@ -201,11 +214,10 @@ impl FileAnalysis {
                 // One dirty segment, the whole text, was cut into these.
                 debug_assert_eq!(*range, (fa.segments[i].start, fa.segments[i].end));
                 // The preamble first: it says how to read the blocks.
-                let l = fa.lower(i, &tree, src, Some(nodes));
                 if i == 0 {
-                    fa.assemble(0, l);
+                    fa.analyse_preamble(&tree, src);
                 } else {
-                    lowered.push((i, l));
+                    lowered.push((i, fa.lower(i, &tree, src, Some(nodes))));
                 }
             }
             lowered
@@ -246,7 +258,10 @@ impl FileAnalysis {
                 header: None,
             },
             module_diags: Vec::new(),
+            pieces: Vec::new(),
+            piece_nodes: preamble::PIECE_NODES,
             reanalysed: 0,
+            lowered_bytes: 0,
             for_build,
         }
     }
@@ -283,6 +298,7 @@ impl FileAnalysis {
     /// Forgets every result and analyses the whole text again (after the
     /// text was replaced as a whole).
     pub fn reset(&mut self, tree: &Tree, src: &dyn Source) {
+        self.pieces.clear();
         self.segments = vec![Seg {
             start: 0,
             end: src.len(),
@@ -300,6 +316,7 @@ impl FileAnalysis {
         for s in &mut self.segments {
             s.dirty = true;
         }
+        self.touch_pieces();
     }
 
     /// Records an edit (before reparsing): segments after it move, the ones
@@ -322,6 +339,7 @@ impl FileAnalysis {
             seg.start = map(seg.start);
             seg.end = map(seg.end);
         }
+        self.edit_pieces(e, &map);
     }
 
     /// Brings the analysis up to date with `tree` (reparsed after the edits
@@ -333,6 +351,9 @@ impl FileAnalysis {
             if last.end != len {
                 last.end = len;
                 last.dirty = true;
+                if self.segments.len() == 1 {
+                    self.touch_pieces();
+                }
             }
         }
         for r in changed {
@@ -348,12 +369,12 @@ impl FileAnalysis {
         let known: FxHashMap<(usize, usize), Vec<Node>> = fresh.into_iter().collect();
         let nodes_of = |seg: &Seg| known.get(&(seg.start, seg.end)).map(Vec::as_slice);
         self.reanalysed = 0;
+        self.lowered_bytes = 0;
         let t = timing::enabled().then(std::time::Instant::now);
         // The preamble first: the version and header concern every block.
         if self.segments[0].dirty {
             let old = self.preamble.clone();
-            let nodes = nodes_of(&self.segments[0]);
-            self.analyse(0, tree, src, nodes);
+            self.analyse_preamble(tree, src);
             if self.preamble != old {
                 for s in &mut self.segments {
                     s.dirty = true;
@@ -394,6 +415,8 @@ impl FileAnalysis {
         src: &dyn Source,
     ) -> Vec<((usize, usize), Vec<Node<'t>>)> {
         let name = |r: Span| src.slice(r).into_owned();
+        // The preamble's pieces cover it, what is new of it a dirty piece.
+        self.fit_pieces(self.segments[0].end);
         let mut cut = Vec::new();
         let mut i = 0;
         while i < self.segments.len() {
@@ -408,7 +431,26 @@ impl FileAnalysis {
             let (nodes, next) = loop {
                 let range = self.segments[i].start..self.segments[j].end;
                 let root = tree.root_node();
-                let (nodes, next) = nodes_in(tree, &range);
+                let (nodes, next) = if i == 0 {
+                    // Of the preamble, only its dirty pieces can have
+                    // changed (see `preamble`), unless a block now starts
+                    // in one: then the lines after it are that block's.
+                    let mut nodes = self.dirty_piece_nodes(tree);
+                    nodes.retain(|n| n.start_byte() < self.segments[0].end);
+                    let from = match nodes.iter().position(|n| lower::starts_block(*n, &name)) {
+                        Some(k) => {
+                            let from = nodes[k].start_byte();
+                            nodes.truncate(k);
+                            from
+                        }
+                        None => self.segments[0].end,
+                    };
+                    let (rest, next) = nodes_in(tree, &(from..range.end));
+                    nodes.extend(rest);
+                    (nodes, next)
+                } else {
+                    nodes_in(tree, &range)
+                };
                 let straddles_start = root
                     .first_child_for_byte(range.start)
                     .is_some_and(|x| x.start_byte() < range.start);
@@ -544,8 +586,9 @@ impl FileAnalysis {
     /// Lowers and assembles segment `i`; `known` are its top-level nodes
     /// when `resegment` just found them.
     fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
-        let lowered = self.lower(i, tree, src, known);
-        self.assemble(i, lowered);
+        self.lowered_bytes += self.segments[i].end - self.segments[i].start;
+        let lowered = timing::time("lower", || self.lower(i, tree, src, known));
+        timing::time("assemble", || self.assemble(i, lowered));
     }
 
     /// Assembles and verifies segment `i` from its lowered form, and keeps
@@ -622,21 +665,54 @@ impl FileAnalysis {
 
     /// Every diagnostic of the file, in text order.
     pub fn diagnostics(&self) -> Vec<Diag> {
-        let mut out: Vec<Diag> = Vec::new();
+        self.first_diagnostics(usize::MAX, &|_| true).0
+    }
+
+    /// The first `max` diagnostics of the file in text order that `keep`
+    /// accepts, with how many more it accepts and the first of those. Only
+    /// the ones returned are copied: a file can have hundreds of thousands.
+    pub fn first_diagnostics(
+        &self,
+        max: usize,
+        keep: &dyn Fn(&Diag) -> bool,
+    ) -> (Vec<Diag>, usize, Option<Diag>) {
+        // Each with how far it moved since it was found.
+        let mut all: Vec<(&Diag, isize)> = Vec::new();
+        for p in &self.pieces {
+            all.extend(p.diags.iter().map(|d| (d, p.delta())));
+        }
         for s in &self.segments {
-            for d in &s.diags {
-                let mut d = d.clone();
-                d.span = s.shift(&d.span);
-                for n in &mut d.notes {
-                    n.0 = s.shift(&n.0);
+            all.extend(s.diags.iter().map(|d| (d, s.delta())));
+        }
+        all.extend(self.module_diags.iter().map(|d| (d, 0)));
+        let now = |(d, delta): &(&Diag, isize)| moved(&d.span, *delta);
+        all.sort_by_key(|x| {
+            let s = now(x);
+            (s.start, s.end)
+        });
+        all.dedup_by(|a, b| now(a) == now(b) && a.0.code == b.0.code);
+        let copy = |(d, delta): &(&Diag, isize)| {
+            let mut d = (*d).clone();
+            d.span = moved(&d.span, *delta);
+            for n in &mut d.notes {
+                n.0 = moved(&n.0, *delta);
+            }
+            d
+        };
+        let mut out = Vec::new();
+        let mut more = 0;
+        let mut first_more = None;
+        for x in all.iter().filter(|x| keep(x.0)) {
+            if out.len() < max {
+                out.push(copy(x));
+            } else {
+                more += 1;
+                if first_more.is_none() {
+                    first_more = Some(copy(x));
                 }
-                out.push(d);
             }
         }
-        out.extend(self.module_diags.iter().cloned());
-        out.sort_by_key(|d| (d.span.start, d.span.end));
-        out.dedup_by(|a, b| a.span == b.span && a.code == b.code);
-        out
+        (out, more, first_more)
     }
 
     /// The module as the assembler takes it, its spans where they are in

@@ -30,6 +30,11 @@ pub struct Document {
     pub analysis: FileAnalysis,
     pub version: i32,
     pub encoding: Encoding,
+    /// When set, the parser's steps in the next reparses are counted into
+    /// `parse_steps`: the work an edit caused there, for the tests that
+    /// hold it to the edited region. Counting slows parsing.
+    pub count_parse_steps: bool,
+    pub parse_steps: usize,
 }
 
 /// The rope as the analysis reads it.
@@ -46,17 +51,21 @@ impl Source for RopeSource<'_> {
     }
 }
 
-fn parse_rope(rope: &Rope, old: Option<&Tree>) -> Tree {
-    crate::syntax::parse_with(
-        &mut |byte: usize, _: Point| -> &[u8] {
-            if byte >= rope.len_bytes() {
-                return &[];
-            }
-            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
-            &chunk.as_bytes()[byte - start..]
-        },
-        old,
-    )
+/// Parses the rope (again, reusing what it can of `old`); with `count`,
+/// also returns the parser's steps (see `syntax::parse_with_counted`).
+fn parse_rope(rope: &Rope, old: Option<&Tree>, count: bool) -> (Tree, usize) {
+    let mut read = |byte: usize, _: Point| -> &[u8] {
+        if byte >= rope.len_bytes() {
+            return &[];
+        }
+        let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - start..]
+    };
+    if count {
+        crate::syntax::parse_with_counted(&mut read, old)
+    } else {
+        (crate::syntax::parse_with(&mut read, old), 0)
+    }
 }
 
 impl Document {
@@ -75,7 +84,7 @@ impl Document {
         opts: Options,
     ) -> Self {
         let rope = Rope::from_str(text);
-        let tree = parse_rope(&rope, None);
+        let (tree, _) = parse_rope(&rope, None, false);
         let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
         // Lowering and verifying every block freed far more than the
         // analysis keeps.
@@ -86,6 +95,8 @@ impl Document {
             analysis,
             version,
             encoding,
+            count_parse_steps: false,
+            parse_steps: 0,
         }
     }
 
@@ -95,30 +106,61 @@ impl Document {
     }
 
     /// Applies a `didChange` batch, in order, then reparses and reanalyses.
-    pub fn apply(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32) {
+    /// A range that reaches outside the text (a line past the last, a
+    /// character past the end of its line) is clamped to it, as VS Code's
+    /// own text model clamps positions, and applied; the returned notes say
+    /// which changes were clamped, for the client's log.
+    pub fn apply(
+        &mut self,
+        changes: &[TextDocumentContentChangeEvent],
+        version: i32,
+    ) -> Vec<String> {
+        let mut clamped = Vec::new();
         let mut edited = false;
-        for c in changes {
+        for (k, c) in changes.iter().enumerate() {
             match c.range {
                 None => {
                     // A whole new text: nothing to reuse.
                     self.rope = Rope::from_str(&c.text);
-                    self.tree = parse_rope(&self.rope, None);
+                    (self.tree, self.parse_steps) =
+                        parse_rope(&self.rope, None, self.count_parse_steps);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
                     crate::release_freed_memory();
                     edited = false;
                 }
                 Some(r) => {
-                    let (a, b) = timing::time("offsets", || {
-                        let a = self.offset(r.start);
-                        (a, self.offset(r.end).max(a))
+                    let (a, b, inside) = timing::time("offsets", || {
+                        let (a, a_in) = self.clamped_offset(r.start);
+                        let (b, b_in) = self.clamped_offset(r.end);
+                        (a, b.max(a), a_in && b_in)
                     });
+                    if !inside {
+                        clamped.push(format!(
+                            "change {} of version {version}: range {}:{}-{}:{} is outside the \
+                             document ({} lines); applied to {}:{}-{}:{}",
+                            k + 1,
+                            r.start.line,
+                            r.start.character,
+                            r.end.line,
+                            r.end.character,
+                            self.rope.len_lines(),
+                            self.position(a).line,
+                            self.position(a).character,
+                            self.position(b).line,
+                            self.position(b).character,
+                        ));
+                    }
                     self.replace(a..b, &c.text);
                     edited = true;
                 }
             }
         }
         if edited {
-            let new_tree = timing::time("reparse", || parse_rope(&self.rope, Some(&self.tree)));
+            let count = self.count_parse_steps;
+            let (new_tree, steps) = timing::time("reparse", || {
+                parse_rope(&self.rope, Some(&self.tree), count)
+            });
+            self.parse_steps = steps;
             // No `Tree::changed_ranges`: it walks every line of both trees
             // (60 ms on 100,000 lines). Lines are separate in the grammar, so
             // a reparse changes only the lines an edit touched, and
@@ -131,6 +173,7 @@ impl Document {
                 .update(&self.tree, &[], &RopeSource(&self.rope));
         }
         self.version = version;
+        clamped
     }
 
     /// Replaces bytes `r` with `text` in the rope, and describes the change
@@ -174,10 +217,16 @@ impl Document {
     /// The byte offset of an LSP position, clamped to the text: past the
     /// end of a line is its end, inside a character is its start.
     pub fn offset(&self, p: Position) -> usize {
+        self.clamped_offset(p).0
+    }
+
+    /// [`Document::offset`], and whether `p` was inside the text: on one of
+    /// its lines, at most at the end of that line.
+    fn clamped_offset(&self, p: Position) -> (usize, bool) {
         let rope = &self.rope;
         let line = p.line as usize;
         if line >= rope.len_lines() {
-            return rope.len_bytes();
+            return (rope.len_bytes(), false);
         }
         let line_slice = rope.line(line);
         // The line without its ending.
@@ -191,20 +240,26 @@ impl Document {
             }
         }
         let line_char = rope.line_to_char(line);
-        let char_in_line = match self.encoding {
+        let (char_in_line, inside) = match self.encoding {
             Encoding::Utf8 => {
                 let len_bytes = line_slice.char_to_byte(len_chars);
                 let b = (p.character as usize).min(len_bytes);
-                line_slice.byte_to_char(b)
+                (
+                    line_slice.byte_to_char(b),
+                    p.character as usize <= len_bytes,
+                )
             }
             Encoding::Utf16 => {
                 let base = rope.char_to_utf16_cu(line_char);
                 let end = rope.char_to_utf16_cu(line_char + len_chars);
                 let cu = (base + p.character as usize).min(end);
-                rope.utf16_cu_to_char(cu) - line_char
+                (
+                    rope.utf16_cu_to_char(cu) - line_char,
+                    base + p.character as usize <= end,
+                )
             }
         };
-        rope.char_to_byte(line_char + char_in_line)
+        (rope.char_to_byte(line_char + char_in_line), inside)
     }
 
     /// The LSP position of a byte offset.

@@ -14,12 +14,13 @@
 //! it arrived, and changes apply in order. Diagnostics are published under
 //! a lock that is taken after the analysis, and only if the document is
 //! still at the version they were computed for: a stale result is never
-//! published. Requests to the client time out
-//! (`CLIENT_ANSWER_TIMEOUT`).
+//! published, nor is one equal to what was last published for the
+//! document. Requests to the client time out (`CLIENT_ANSWER_TIMEOUT`).
 //!
 //! Nothing may print to stdout: it is the protocol channel.
 
 pub mod actions;
+pub mod clamp;
 pub mod commands;
 pub mod document;
 pub mod features;
@@ -59,6 +60,10 @@ struct State {
     /// The workspace as the client declared it: `pyasm.build` writes
     /// nowhere else.
     roots: commands::Workspace,
+    /// Per open document, the diagnostics last published for it: a result
+    /// equal to them is not sent again. Written only under
+    /// [`Backend::publishing`].
+    published: HashMap<Uri, Vec<Diagnostic>>,
 }
 
 pub struct Backend {
@@ -77,8 +82,9 @@ pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infalli
         .enable_all()
         .build()?;
     let status = rt.block_on(async {
+        let mut logger = None;
         let (service, socket) = LspService::new(|client| Backend {
-            client,
+            client: logger.insert(client).clone(),
             state: Mutex::new(State {
                 docs: HashMap::new(),
                 settings: Settings::default(),
@@ -86,9 +92,14 @@ pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infalli
                 pull_config: false,
                 refresh_inlay_hints: false,
                 roots: commands::Workspace::None,
+                published: HashMap::new(),
             }),
             publishing: tokio::sync::Mutex::new(()),
         });
+        let service = clamp::ClampPositions {
+            inner: service,
+            client: logger.expect("LspService::new makes the backend at once"),
+        };
         transport::serve(service, socket, options).await
     });
     // Not returning: dropping the runtime would wait for work that
@@ -128,6 +139,39 @@ pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Optio
     })
 }
 
+/// The document's LSP diagnostics that the settings show, in text order:
+/// at most `max_diagnostics`, the first; when some were left out, an
+/// information diagnostic at the first of those says how many. Only the
+/// ones kept are converted.
+pub fn capped(doc: &Document, uri: &Uri, settings: &Settings) -> Vec<Diagnostic> {
+    let max = settings.max_diagnostics.unwrap_or(usize::MAX);
+    let shown = |d: &Diag| {
+        settings
+            .severity(d.code, DiagnosticSeverity::ERROR)
+            .is_some()
+    };
+    let (ds, left_out, first_left_out) = doc.analysis.first_diagnostics(max, &shown);
+    let mut out: Vec<Diagnostic> = ds
+        .iter()
+        .filter_map(|d| to_lsp(doc, uri, d, settings))
+        .collect();
+    if let Some(d) = first_left_out {
+        out.push(Diagnostic {
+            range: doc.range(&d.span),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            code: Some(NumberOrString::String("too-many-diagnostics".into())),
+            source: Some("pyasm".into()),
+            message: format!(
+                "{left_out} more diagnostic{} from here on not shown \
+                 (pyasm.maxDiagnostics is {max})",
+                if left_out == 1 { "" } else { "s" }
+            ),
+            ..Diagnostic::default()
+        });
+    }
+    out
+}
+
 fn internal(what: &str) -> Error {
     let mut e = Error::internal_error();
     e.message = format!("pyasm: internal error in {what}").into();
@@ -152,15 +196,12 @@ impl Backend {
             .map_err(|_| internal(what))
     }
 
-    /// Diagnostics for a document's current version.
+    /// Diagnostics for a document's current version: the first
+    /// `maxDiagnostics` in the text, and when more were left out, one more
+    /// (information, at the first one left out) that says how many.
     fn diagnostics(&self, uri: &Uri) -> Option<(Vec<Diagnostic>, i32)> {
         self.with_doc(uri, "diagnostics", |doc, settings| {
-            let ds = timing::time("diagnostics", || doc.analysis.diagnostics());
-            let ds = timing::time("to_lsp", || {
-                ds.iter()
-                    .filter_map(|d| to_lsp(doc, uri, d, settings))
-                    .collect()
-            });
+            let ds = timing::time("diagnostics", || capped(doc, uri, settings));
             (ds, doc.version)
         })
         .ok()
@@ -172,11 +213,22 @@ impl Backend {
             return;
         };
         let _turn = self.publishing.lock().await;
-        let current = {
-            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            state.docs.get(&uri).map(|d| d.version)
+        // Under the publishing lock: no other result for this document is
+        // checked or sent until this one is, so the version checked here is
+        // still the newest one anybody publishes, and `published` is what
+        // the client holds.
+        let fresh = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let current = state.docs.get(&uri).map(|d| d.version);
+            let unchanged = state.published.get(&uri) == Some(&diags);
+            if current == Some(version) && !unchanged {
+                state.published.insert(uri.clone(), diags.clone());
+                true
+            } else {
+                false
+            }
         };
-        if current == Some(version) {
+        if fresh {
             if timing::enabled() {
                 self.publish_timed(uri, diags, version).await;
             } else {
@@ -340,6 +392,8 @@ impl LanguageServer for Backend {
             let doc = catch_unwind(AssertUnwindSafe(|| {
                 timing::time("open", || Document::new(&td.text, td.version, enc, v, opts))
             }));
+            // A document opened (again) gets its diagnostics, even none.
+            state.published.remove(&td.uri);
             match doc {
                 Ok(doc) => {
                     state.docs.insert(td.uri.clone(), doc);
@@ -358,7 +412,7 @@ impl LanguageServer for Backend {
         timing::begin();
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        {
+        let clamped = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             let (enc, v, opts) = (
                 state.encoding,
@@ -368,10 +422,10 @@ impl LanguageServer for Backend {
             let Some(doc) = state.docs.get_mut(&uri) else {
                 return;
             };
-            let ok = catch_unwind(AssertUnwindSafe(|| {
+            let applied = catch_unwind(AssertUnwindSafe(|| {
                 doc.apply(&params.content_changes, version)
-            }))
-            .is_ok();
+            }));
+            let ok = applied.is_ok();
             if !ok {
                 // Start again from the text, whatever state the failed
                 // update left behind.
@@ -385,9 +439,14 @@ impl LanguageServer for Backend {
                     }
                 }
             }
-        }
+            applied.unwrap_or_default()
+        };
         let computed = self.diagnostics(&uri);
-        self.publish(uri, computed).await;
+        self.publish(uri.clone(), computed).await;
+        for note in clamped {
+            let message = format!("pyasm: {}: {note}", uri.as_str());
+            self.client.log_message(MessageType::WARNING, message).await;
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -395,6 +454,7 @@ impl LanguageServer for Backend {
         {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             state.docs.remove(&uri);
+            state.published.remove(&uri);
         }
         let _turn = self.publishing.lock().await;
         self.client.publish_diagnostics(uri, Vec::new(), None).await;

@@ -71,6 +71,12 @@ pub fn matches_fresh(
             "the tree differs from a fresh parse\ntext:\n{text}"
         ));
     }
+    if doc.analysis.preamble != fresh.preamble {
+        return Err(format!(
+            "the preamble differs from a fresh analysis: {:?}, fresh {:?}\ntext:\n{text}",
+            doc.analysis.preamble, fresh.preamble
+        ));
+    }
     let got = doc.analysis.diagnostics();
     let want = fresh.diagnostics();
     if got != want {

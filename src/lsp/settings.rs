@@ -3,6 +3,7 @@
 //!
 //! ```json
 //! { "defaultVersion": "3.12", "outputDir": "build", "inlayHints": true,
+//!   "maxDiagnostics": 1000,
 //!   "severities": { "unknown-global": "off", "unreachable": "hint" } }
 //! ```
 //!
@@ -26,7 +27,14 @@ pub struct Settings {
     pub inlay_hints: bool,
     /// Per diagnostic code: its severity, or `None` to hide it.
     pub severities: HashMap<String, Option<DiagnosticSeverity>>,
+    /// The most diagnostics published for one document (the first ones in
+    /// the text); `None`: no limit.
+    pub max_diagnostics: Option<usize>,
 }
+
+/// What `pyasm.maxDiagnostics` is unless set: far more than anyone reads,
+/// far less than the hundreds of thousands a broken file can have.
+pub const MAX_DIAGNOSTICS: usize = 1000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -35,6 +43,7 @@ impl Default for Settings {
             output_dir: None,
             inlay_hints: true,
             severities: HashMap::new(),
+            max_diagnostics: Some(MAX_DIAGNOSTICS),
         }
     }
 }
@@ -62,6 +71,10 @@ impl Settings {
         }
         if let Some(b) = key(v, &["inlayHints", "inlay_hints"]).and_then(Value::as_bool) {
             s.inlay_hints = b;
+        }
+        if let Some(n) = key(v, &["maxDiagnostics", "max_diagnostics"]).and_then(Value::as_u64) {
+            // 0: no limit.
+            s.max_diagnostics = (n > 0).then(|| usize::try_from(n).unwrap_or(usize::MAX));
         }
         if let Some(map) = key(v, &["severities", "severity"]).and_then(Value::as_object) {
             for (code, level) in map {

@@ -43,7 +43,7 @@ use std::task::Poll;
 use std::time::Duration;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
-use tower_lsp_server::{ClientSocket, LanguageServer, LspService};
+use tower_lsp_server::{ClientSocket, ExitedError};
 
 /// The default of `pyasm lsp --max-message-size`: far more than any
 /// document a person edits, far less than what would exhaust memory.
@@ -655,11 +655,15 @@ impl Default for Options {
 /// input, and returns the exit status the protocol asks for, once what was
 /// written has been flushed (or `FLUSH_TIMEOUT` has passed). Whatever is
 /// still pending is abandoned: the caller ends the process.
-pub async fn serve<S: LanguageServer>(
-    mut service: LspService<S>,
+pub async fn serve<S>(
+    mut service: S,
     socket: ClientSocket,
     options: Options,
-) -> i32 {
+) -> i32
+where
+    S: Service<Request, Response = Option<Response>, Error = ExitedError>,
+    S::Future: Unpin,
+{
     let (mut to_client, mut client_answers) = socket.split();
     let (in_tx, mut inbox) = tokio::sync::mpsc::channel::<Incoming>(2);
     let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Outgoing>(64);

@@ -121,6 +121,41 @@ pub struct Segment {
     pub diags: Vec<Diag>,
 }
 
+/// Where the lowering of a preamble stands after some of its lines: what
+/// the lines after them are read against. A preamble can be lowered piece
+/// by piece, each piece from the state the one before it ended in (see
+/// [`lower_preamble_piece`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreState {
+    pub version: Version,
+    /// The `.python` line that set `version`, if any.
+    pub version_span: Option<Span>,
+    pub header: Option<PycHeader>,
+}
+
+/// Lowers some of a preamble's lines (`nodes`, the top-level nodes in
+/// them; `src` holds the text from byte `base` on) from `state`: their
+/// diagnostics, and the state after them. Lowering the whole preamble in
+/// one piece from `PreState { version: default, version_span: None, header:
+/// None }` is what [`lower_segment`] does with it.
+pub fn lower_preamble_piece(
+    src: &str,
+    base: usize,
+    nodes: &[Node],
+    state: &PreState,
+) -> (Vec<Diag>, PreState) {
+    let mut lw = Lowerer::new(src, base, nodes, state.version);
+    lw.version_span = state.version_span.clone();
+    lw.header = state.header;
+    lw.lower_nodes(nodes, true);
+    let after = PreState {
+        version: lw.version,
+        version_span: lw.version_span.take(),
+        header: lw.header,
+    };
+    (lw.diags, after)
+}
+
 /// Lowers one segment: `nodes` are its top-level nodes, `src` holds the
 /// text from byte `base` of the file on (spans stay file offsets).
 /// `version` is the module's, from the preamble.
@@ -131,72 +166,8 @@ pub fn lower_segment(
     version: Version,
     preamble: bool,
 ) -> Segment {
-    let mut lw = Lowerer {
-        src,
-        base,
-        version,
-        version_span: None,
-        header: None,
-        blocks: Vec::new(),
-        cur: None,
-        last_pos: Position::default(),
-        positioned: false,
-        first_row: nodes
-            .first()
-            .map(|n| (n.start_byte(), n.start_position().row)),
-        reserved_ext: 0,
-        line_broken: false,
-        diags: Vec::new(),
-    };
-    // Where the syntax errors start, in order: an instruction on a line
-    // that holds one is already reported.
-    let mut error_starts = Vec::new();
-    for n in nodes {
-        for e in super::syntax_errors_in(*n, src, base) {
-            error_starts.push(e.start_byte);
-            lw.diags
-                .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
-        }
-    }
-    error_starts.sort_unstable();
-    let mut cursor: Option<TreeCursor> = None;
-    for (i, item) in nodes.iter().enumerate() {
-        let item = *item;
-        let broken = item.has_error() || item.is_error();
-        match node_kind(item) {
-            K::Directive if !broken => lw.directive(item),
-            K::Label if !broken => lw.label(item),
-            K::Instruction => {
-                // Its whole line, from the newline before it to the next.
-                let (start, end) = (item.start_byte(), item.end_byte());
-                let line_start = src
-                    .get(..start.saturating_sub(base))
-                    .and_then(|r| r.rfind('\n'))
-                    .map_or(0, |k| base + k + 1);
-                let line_end = src
-                    .get(end.saturating_sub(base)..)
-                    .and_then(|r| r.find('\n'))
-                    .map_or(usize::MAX, |k| end + k);
-                let k = error_starts.partition_point(|&e| e < line_start);
-                lw.line_broken = broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
-                // One cursor for every line: making one allocates.
-                let c = cursor.get_or_insert_with(|| item.walk());
-                c.reset(item);
-                lw.instruction(item, c)
-            }
-            _ => {}
-        }
-        // A malformed `.code` line still opens its block, nameless, so the
-        // lines under it are checked as code rather than reported as
-        // outside any block.
-        if i == 0 && !preamble && lw.cur.is_none() {
-            lw.cur = Some(Block {
-                span: span(item),
-                ..Block::default()
-            });
-        }
-    }
-    lw.finish_block();
+    let mut lw = Lowerer::new(src, base, nodes, version);
+    lw.lower_nodes(nodes, preamble);
     Segment {
         preamble: preamble.then_some(Preamble {
             version: lw.version,
@@ -204,6 +175,84 @@ pub fn lower_segment(
         }),
         block: lw.blocks.pop(),
         diags: lw.diags,
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(src: &'a str, base: usize, nodes: &[Node], version: Version) -> Self {
+        Lowerer {
+            src,
+            base,
+            version,
+            version_span: None,
+            header: None,
+            blocks: Vec::new(),
+            cur: None,
+            last_pos: Position::default(),
+            positioned: false,
+            first_row: nodes
+                .first()
+                .map(|n| (n.start_byte(), n.start_position().row)),
+            reserved_ext: 0,
+            line_broken: false,
+            diags: Vec::new(),
+        }
+    }
+
+    /// Lowers a segment's top-level nodes, in order, and closes the block
+    /// they opened.
+    fn lower_nodes(&mut self, nodes: &[Node], preamble: bool) {
+        let (src, base) = (self.src, self.base);
+        let lw = self;
+        // Where the syntax errors start, in order: an instruction on a line
+        // that holds one is already reported.
+        let mut error_starts = Vec::new();
+        for n in nodes {
+            for e in super::syntax_errors_in(*n, src, base) {
+                error_starts.push(e.start_byte);
+                lw.diags
+                    .push(Diag::error("syntax", e.start_byte..e.end_byte, e.message));
+            }
+        }
+        error_starts.sort_unstable();
+        let mut cursor: Option<TreeCursor> = None;
+        for (i, item) in nodes.iter().enumerate() {
+            let item = *item;
+            let broken = item.has_error() || item.is_error();
+            match node_kind(item) {
+                K::Directive if !broken => lw.directive(item),
+                K::Label if !broken => lw.label(item),
+                K::Instruction => {
+                    // Its whole line, from the newline before it to the next.
+                    let (start, end) = (item.start_byte(), item.end_byte());
+                    let line_start = src
+                        .get(..start.saturating_sub(base))
+                        .and_then(|r| r.rfind('\n'))
+                        .map_or(0, |k| base + k + 1);
+                    let line_end = src
+                        .get(end.saturating_sub(base)..)
+                        .and_then(|r| r.find('\n'))
+                        .map_or(usize::MAX, |k| end + k);
+                    let k = error_starts.partition_point(|&e| e < line_start);
+                    lw.line_broken = broken || error_starts.get(k).is_some_and(|&e| e <= line_end);
+                    // One cursor for every line: making one allocates.
+                    let c = cursor.get_or_insert_with(|| item.walk());
+                    c.reset(item);
+                    lw.instruction(item, c)
+                }
+                _ => {}
+            }
+            // A malformed `.code` line still opens its block, nameless, so the
+            // lines under it are checked as code rather than reported as
+            // outside any block.
+            if i == 0 && !preamble && lw.cur.is_none() {
+                lw.cur = Some(Block {
+                    span: span(item),
+                    ..Block::default()
+                });
+            }
+        }
+        lw.finish_block();
     }
 }
 

@@ -271,6 +271,33 @@ pub fn parse_with<T: AsRef<[u8]>, F: FnMut(usize, tree_sitter::Point) -> T>(
     })
 }
 
+/// [`parse_with`], also counting the parser's steps (each shift, reduce,
+/// reuse of a subtree and the like, as its log reports them): the work a
+/// reparse did, for the tests that hold an edit's cost to the region it
+/// touched. Logging slows parsing; the language server counts only when
+/// asked to.
+pub fn parse_with_counted<T: AsRef<[u8]>, F: FnMut(usize, tree_sitter::Point) -> T>(
+    read: &mut F,
+    old: Option<&Tree>,
+) -> (Tree, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let steps = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&steps);
+    PARSER.with(|parser| {
+        let mut parser = parser.borrow_mut();
+        parser.set_logger(Some(Box::new(move |kind, _| {
+            if kind == tree_sitter::LogType::Parse {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        })));
+        let tree = parser.parse_with_options(read, old, None);
+        parser.set_logger(None);
+        let tree = tree.expect("a parser with a language and no time limit always returns a tree");
+        (tree, steps.load(Ordering::Relaxed))
+    })
+}
+
 /// A piece of text the grammar could not account for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {

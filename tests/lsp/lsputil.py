@@ -274,8 +274,52 @@ async def until(cond, what: str, timeout: float = TIMEOUT):
         await asyncio.sleep(0.01)
 
 
+# Two texts for the probe document of `settle`: one with an error, one
+# without, so that each switch between them is published.
+PROBE_TEXTS = (
+    ".code module\n    RETURN_VALUE\n",
+    ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n",
+)
+PROBE_URI = "untitled:pyasm-test-probe.pyasm"
+
+
+async def settle(client) -> None:
+    """Waits until the client has every publication the server will send
+    for the notifications sent so far. The server publishes only what
+    changed, so silence says nothing by itself; instead a probe document is
+    switched between two texts with different diagnostics, and its
+    publication awaited. The server handles notifications in order, each
+    change publishing (or not) before the next is handled, and sends every
+    notification through one queue: what the earlier changes published
+    arrives before the probe's."""
+    version = getattr(client, "probe_version", 0) + 1
+    client.probe_version = version
+    text = PROBE_TEXTS[version % 2]
+    if version == 1:
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=PROBE_URI, language_id="pyasm", version=version, text=text
+                )
+            )
+        )
+    else:
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=PROBE_URI, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+    await until(
+        lambda: any(p.uri == PROBE_URI and p.version == version for p in client.published),
+        f"the probe's diagnostics, version {version}",
+    )
+
+
 async def wait_diagnostics(client, uri: str, version: int | None) -> list[types.Diagnostic]:
-    """The diagnostics of the first publication for `uri` at `version`."""
+    """The diagnostics of `uri` at `version`: those of the first publication
+    for it, or, when the server published none because the list did not
+    change, the last ones published before it."""
 
     def found():
         for p in client.published:
@@ -283,7 +327,18 @@ async def wait_diagnostics(client, uri: str, version: int | None) -> list[types.
                 return p
         return None
 
-    p = await until(found, f"diagnostics of {uri} version {version}")
+    p = found()
+    if p is None:
+        await settle(client)
+        p = found()
+    if p is None:
+        earlier = [
+            q
+            for q in client.published
+            if q.uri == uri and q.version is not None and version is not None and q.version < version
+        ]
+        assert earlier, f"no diagnostics of {uri} up to version {version}"
+        p = earlier[-1]
     return list(p.diagnostics)
 
 

@@ -90,12 +90,13 @@ async def test_duplicate_label_points_at_the_first(client, tmp_path, version):
     assert doc.range_text(rel.location.range).startswith("top")
     assert first < at
 
-    # Renaming the second label by typing one character at a time: each
-    # version gets its own publication, the last one clean.
+    # Renaming the second label by typing one character at a time: the
+    # first clears the error and is published; the second leaves the list
+    # as it was, and only changed lists are published.
     doc.change(at + 3, at + 3, "2")
     doc.change(at + 4, at + 4, "x")
     assert await doc.diagnostics() == []
-    assert publications(client, doc.uri)[-1].version == doc.version
+    assert publications(client, doc.uri)[-1].version == doc.version - 1
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -152,13 +153,15 @@ async def test_close_clears_diagnostics(client, tmp_path):
 
 async def test_rapid_changes_publish_in_version_order(client, tmp_path):
     """Changes sent without waiting: every publication is for a version the
-    client sent, in increasing order, and the last is the last version."""
+    client sent, in increasing order, and the last is the last version.
+    (Each change adds an error, so that every version has a list of its
+    own: an unchanged list is not published again.)"""
     doc, _ = await open_and_wait(client, example("3.11", "loop"), tmp_path / "loop.pyasm")
     at = last_line_before(doc.text, "LOAD_CONST None")
-    for _ in range(10):
-        doc.change(at, at, "        NOP\n")
+    for i in range(10):
+        doc.change(at, at, f"        NO_SUCH_OP_{i}\n")
     diags = await doc.diagnostics()
-    assert diags == []
+    assert [d.code for d in diags] == ["unknown-opcode"] * 10
     versions = [p.version for p in publications(client, doc.uri)]
     assert versions == sorted(set(versions)), versions
     assert set(versions) <= set(range(1, doc.version + 1))
@@ -233,3 +236,57 @@ async def test_paths_meeting_at_an_end_label(client, tmp_path):
     doc.replace_all(text)
     assert await doc.diagnostics() == []
     assert "**RESUME**" in (await hover(doc, doc.pos("RESUME")))
+
+
+def outside_block_lines(n: int) -> str:
+    """`n` instructions before the first `.code`: one error each."""
+    return "".join(f"NOP  # {i}\n" for i in range(n)) + ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n"
+
+
+@pytest.mark.lsp(init_options={"maxDiagnostics": 5})
+async def test_diagnostics_are_capped_with_a_note_of_how_many_more(client, tmp_path):
+    doc, diags = await open_and_wait(client, outside_block_lines(8), tmp_path / "many.pyasm")
+    # The first five in the text, then one that says how many are left out,
+    # where the first of them is.
+    assert [d.code for d in diags] == ["outside-block"] * 5 + ["too-many-diagnostics"]
+    assert [d.range.start.line for d in diags] == [0, 1, 2, 3, 4, 5]
+    note = diags[-1]
+    assert note.severity == types.DiagnosticSeverity.Information
+    assert "3 more" in note.message and "maxDiagnostics" in note.message
+    # Fewer than the cap: no note.
+    doc.change(0, len(doc.text), outside_block_lines(5))
+    diags = await doc.diagnostics()
+    assert [d.code for d in diags] == ["outside-block"] * 5
+
+
+async def test_diagnostics_are_capped_at_1000_by_default(client, tmp_path):
+    doc, diags = await open_and_wait(client, outside_block_lines(1500), tmp_path / "many.pyasm")
+    assert len(diags) == 1001
+    assert [d.range.start.line for d in diags[:1000]] == list(range(1000))
+    assert diags[-1].code == "too-many-diagnostics"
+    assert "500 more" in diags[-1].message
+
+
+async def test_an_unchanged_list_is_not_published_again(client, tmp_path):
+    text = example("3.11", "hello")
+    doc, diags = await open_and_wait(client, text, tmp_path / "hello.pyasm")
+    assert diags == []
+    # A comment at the end changes no diagnostic: nothing is published for
+    # version 2. An error then is published, for version 3.
+    doc.change(len(doc.text), len(doc.text), "# a comment\n")
+    at = last_line_before(doc.text, "LOAD_CONST None")
+    doc.change(at, at, "        NO_SUCH_OP\n")
+    (d,) = await doc.diagnostics()
+    assert d.code == "unknown-opcode"
+    # Publications go out in the order of the changes: had version 2 been
+    # published, it would have arrived before version 3.
+    assert [p.version for p in publications(client, doc.uri)] == [1, 3]
+    # Typing a comment line elsewhere moves the error: a new list.
+    doc.change(0, 0, "# top\n")
+    (d2,) = await doc.diagnostics()
+    assert d2.range.start.line == d.range.start.line + 1
+    assert [p.version for p in publications(client, doc.uri)] == [1, 3, 4]
+    # Closing still clears them.
+    doc.close()
+    await until(lambda: publications(client, doc.uri)[-1].version is None, "the closing publication")
+    assert list(publications(client, doc.uri)[-1].diagnostics) == []

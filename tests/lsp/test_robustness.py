@@ -5,6 +5,7 @@ no sense."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 
 import pytest
@@ -17,8 +18,10 @@ from lsputil import (
     example,
     hover,
     open_and_wait,
+    PROBE_URI,
     open_doc,
     position,
+    until,
 )
 
 P = types.Position
@@ -154,7 +157,7 @@ async def test_requests_on_a_document_that_is_not_open(client, tmp_path):
     )
     doc, diags = await open_and_wait(client, example("3.11", "hello"), tmp_path / "h.pyasm")
     assert diags == []
-    assert [p.uri for p in client.published] == [doc.uri]
+    assert [p.uri for p in client.published if p.uri != PROBE_URI] == [doc.uri]
     # After closing, a document is gone again.
     doc.close()
     assert await hover(doc, doc.pos("RESUME")) is None
@@ -404,3 +407,78 @@ async def test_disassembling_a_hostile_pyc(client, tmp_path):
                     command="pyasm.disassemble", arguments=[str(tmp_path / name)]
                 )
             )
+
+
+async def test_out_of_range_change_is_clamped_and_logged(client, tmp_path):
+    """F11: a didChange whose range lies outside the text, even with numbers
+    no u32 holds, is applied clamped to the text (as VS Code's text model
+    clamps positions) and logged as a warning; later edits then apply to
+    the same text as the client's. Before, numbers outside u32 made the
+    whole notification vanish without a word."""
+    text = ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n"
+    doc = open_doc(client, text, tmp_path / "c.pyasm")
+    assert await doc.diagnostics() == []
+
+    def raw_change(version, start, end, new):
+        # Written as bytes: pygls would refuse to send such numbers.
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didChange",
+                "params": {
+                "textDocument": {"uri": doc.uri, "version": version},
+                "contentChanges": [
+                    {
+                        "range": {
+                            "start": {"line": start[0], "character": start[1]},
+                            "end": {"line": end[0], "character": end[1]},
+                        },
+                        "text": new,
+                    }
+                ],
+                },
+            }
+        ).encode()
+        client.protocol.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    # Before the first line: the start of the text.
+    raw_change(2, (-1, -5), (-1, 0), "# a\n")
+    expected = "# a\n" + text
+    # Past the last line, with a number beyond u32: the end of the text.
+    raw_change(3, (2**32, 0), (2**40, 7), "# z\n")
+    expected += "# z\n"
+    # Past the end of its line: the end of that line.
+    raw_change(4, (0, 99), (0, 400), "!")
+    expected = "# a!" + expected[3:]
+    # An ordinary edit, on the text as clamping made it.
+    at = expected.index("    RETURN_VALUE")
+    doc.version = 4
+    doc.text = expected
+    doc.change(at, at, "    POP_TOP\n")
+    expected = doc.text
+    diags = await doc.diagnostics()
+    assert [d.code for d in diags] == ["stack-underflow"]
+    d = diags[0]
+    # The return finds the stack empty, on the line clamping put it on.
+    assert doc.range_text(d.range) == "RETURN_VALUE"
+    assert d.range.start.line == expected[:at].count("\n") + 1
+
+    # The server's text is the clamped one: its formatting of it turns the
+    # expected text into what the formatting of a fresh copy does.
+    opts = types.FormattingOptions(tab_size=4, insert_spaces=True)
+    fresh = open_doc(client, expected, tmp_path / "fresh.pyasm")
+    mine = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(text_document=doc.ident, options=opts)
+    )
+    theirs = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(text_document=fresh.ident, options=opts)
+    )
+    assert apply_edits(expected, mine or []) == apply_edits(expected, theirs or [])
+
+    # Each clamped change was logged as a warning.
+    def warnings():
+        ws = [m for m in client.log_messages if m.type == types.MessageType.Warning]
+        return ws if len(ws) >= 4 else None
+
+    ws = await until(warnings, "four warnings in the log")
+    assert all("pyasm" in w.message for w in ws)

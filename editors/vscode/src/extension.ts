@@ -65,6 +65,7 @@ function serverSettings(): Record<string, unknown> {
     defaultVersion: cfg.get<string>('defaultVersion', '3.11'),
     outputDir: cfg.get<string>('outputDir', ''),
     inlayHints: cfg.get<boolean>('inlayHints', true),
+    maxDiagnostics: cfg.get<number>('maxDiagnostics', 1000),
     severities: cfg.get<Record<string, string>>('severities', {}),
   };
 }

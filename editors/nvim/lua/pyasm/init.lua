@@ -9,9 +9,9 @@ local M = {}
 local defaults = {
   -- The server's command line.
   cmd = { 'pyasm', 'lsp' },
-  -- Server settings (defaultVersion, outputDir, inlayHints, severities), sent
-  -- as initializationOptions and as the `pyasm` section of the workspace
-  -- configuration.
+  -- Server settings (defaultVersion, outputDir, inlayHints, maxDiagnostics,
+  -- severities), sent as initializationOptions and as the `pyasm` section
+  -- of the workspace configuration.
   settings = {},
   -- Start the server when a pyasm buffer is opened.
   autostart = true,

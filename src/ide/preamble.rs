@@ -1,0 +1,265 @@
+//! The preamble (the lines before the first `.code`) lowered in pieces of
+//! a few hundred lines, each kept with its findings until an edit touches
+//! it: a preamble can be the whole file (instructions nobody put in a
+//! block yet, a million empty lines), and an edit in it must not lower all
+//! of it again.
+//!
+//! Each piece is lowered from the state the piece before it ended in (the
+//! version a `.python` line set, and where; the `.pyc` header): see
+//! [`lower::lower_preamble_piece`]. A piece is lowered again when an edit
+//! touched it, or when the state it starts from is no longer the one it
+//! was lowered from (a `.python` line was added or removed before it). A
+//! piece starts and ends where a line does, so that lowering its lines
+//! alone finds what lowering the whole preamble finds.
+
+use super::{moved, nodes_in, timing, FileAnalysis, Source};
+use crate::diag::Diag;
+use crate::syntax::lower::{self, PreState, Preamble};
+use tree_sitter::{InputEdit, Node, Tree};
+
+/// How many top-level nodes a piece holds when the preamble is cut (see
+/// [`FileAnalysis::set_piece_nodes`]).
+pub(super) const PIECE_NODES: usize = 256;
+
+#[derive(Debug)]
+pub(super) struct Piece {
+    /// Where the piece is now (bytes).
+    start: usize,
+    end: usize,
+    /// `start` when it was lowered.
+    at: usize,
+    dirty: bool,
+    /// The state it was lowered from and the one it ended in, their spans
+    /// where they were then.
+    state_in: Option<PreState>,
+    state_out: Option<PreState>,
+    pub(super) diags: Vec<Diag>,
+}
+
+impl Piece {
+    fn new(start: usize, end: usize) -> Self {
+        Piece {
+            start,
+            end,
+            at: start,
+            dirty: true,
+            state_in: None,
+            state_out: None,
+            diags: Vec::new(),
+        }
+    }
+
+    pub(super) fn delta(&self) -> isize {
+        self.start as isize - self.at as isize
+    }
+
+    /// A state recorded at lowering, its span where it is now.
+    fn now(&self, s: &Option<PreState>) -> Option<PreState> {
+        s.as_ref().map(|s| PreState {
+            version_span: s.version_span.as_ref().map(|v| moved(v, self.delta())),
+            ..s.clone()
+        })
+    }
+}
+
+/// Whether byte `x` starts a line's first node: only blanks between it
+/// and the line end before it (looked for in the 256 bytes before it).
+fn starts_line(src: &dyn Source, x: usize) -> bool {
+    if x == 0 {
+        return true;
+    }
+    let before = src.slice(x.saturating_sub(256)..x);
+    let t = before.trim_end_matches([' ', '\t', '\r', '\x0c']);
+    t.ends_with('\n') || (t.is_empty() && x <= 256)
+}
+
+impl FileAnalysis {
+    /// Moves the pieces by an edit and marks the ones it touches, as
+    /// [`FileAnalysis::edit`] does the segments.
+    pub(super) fn edit_pieces(&mut self, e: &InputEdit, map: &dyn Fn(usize) -> usize) {
+        let (s, old_end) = (e.start_byte, e.old_end_byte);
+        for p in &mut self.pieces {
+            if p.end >= s && p.start <= old_end {
+                p.dirty = true;
+            }
+            p.start = map(p.start);
+            p.end = map(p.end);
+        }
+    }
+
+    /// Cuts the preamble into pieces of about `n` top-level nodes from the
+    /// next update on (for tests: the size of the pieces changes no
+    /// result, only the work an edit causes).
+    #[doc(hidden)]
+    pub fn set_piece_nodes(&mut self, n: usize) {
+        self.piece_nodes = n.max(1);
+        self.pieces.clear();
+        for s in &mut self.segments {
+            s.dirty = true;
+        }
+    }
+
+    pub(super) fn touch_pieces(&mut self) {
+        for p in &mut self.pieces {
+            p.dirty = true;
+        }
+    }
+
+    /// The top-level nodes of the dirty pieces, in text order: where a
+    /// `.code` line may have appeared in the preamble (the others hold the
+    /// lines they held).
+    pub(super) fn dirty_piece_nodes<'t>(&self, tree: &'t Tree) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < self.pieces.len() {
+            if !self.pieces[k].dirty {
+                k += 1;
+                continue;
+            }
+            let mut j = k;
+            while j + 1 < self.pieces.len() && self.pieces[j + 1].dirty {
+                j += 1;
+            }
+            let range = self.pieces[k].start..self.pieces[j].end;
+            out.extend(nodes_in(tree, &range).0);
+            k = j + 1;
+        }
+        out
+    }
+
+    /// Whether a piece may start at `x`: the start or end of the preamble,
+    /// or the start of a line's first node.
+    fn piece_boundary(&self, tree: &Tree, src: &dyn Source, x: usize) -> bool {
+        if x == 0 || x == self.segments[0].end {
+            return true;
+        }
+        let starts_node = tree
+            .root_node()
+            .first_child_for_byte(x)
+            .is_some_and(|n| n.start_byte() == x);
+        starts_node && starts_line(src, x)
+    }
+
+    /// Makes the pieces cover the preamble as it is now, `0..end`.
+    pub(super) fn fit_pieces(&mut self, end: usize) {
+        self.pieces.retain(|p| p.start < end);
+        match self.pieces.last_mut() {
+            Some(p) if p.end > end => {
+                p.end = end;
+                p.dirty = true;
+            }
+            Some(p) if p.end < end => {
+                let from = p.end;
+                self.pieces.push(Piece::new(from, end));
+            }
+            Some(_) => {}
+            None if end > 0 => self.pieces.push(Piece::new(0, end)),
+            None => {}
+        }
+        // An edit can leave a piece empty.
+        self.pieces.retain(|p| p.start < p.end);
+    }
+
+    /// Cuts every run of dirty pieces again, widened until both its ends
+    /// are piece boundaries, into pieces of about [`PIECE_NODES`] nodes.
+    fn recut_pieces(&mut self, tree: &Tree, src: &dyn Source) {
+        let mut k = 0;
+        while k < self.pieces.len() {
+            if !self.pieces[k].dirty {
+                k += 1;
+                continue;
+            }
+            let mut j = k;
+            while j + 1 < self.pieces.len() && self.pieces[j + 1].dirty {
+                j += 1;
+            }
+            loop {
+                if !self.piece_boundary(tree, src, self.pieces[k].start) {
+                    k -= 1;
+                    continue;
+                }
+                if !self.piece_boundary(tree, src, self.pieces[j].end) {
+                    j += 1;
+                    continue;
+                }
+                break;
+            }
+            let (a, b) = (self.pieces[k].start, self.pieces[j].end);
+            let nodes = nodes_in(tree, &(a..b)).0;
+            let mut starts = vec![a];
+            let mut since = 0;
+            for (i, n) in nodes.iter().enumerate() {
+                let x = n.start_byte();
+                if i - since >= self.piece_nodes && x > a && starts_line(src, x) {
+                    starts.push(x);
+                    since = i;
+                }
+            }
+            let fresh: Vec<Piece> = starts
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| Piece::new(s, starts.get(i + 1).copied().unwrap_or(b)))
+                .collect();
+            let n = fresh.len();
+            self.pieces.splice(k..=j, fresh);
+            k += n;
+        }
+    }
+
+    /// Lowers the pieces of the preamble that need it, and sets what the
+    /// preamble says of the module.
+    pub(super) fn analyse_preamble(&mut self, tree: &Tree, src: &dyn Source) {
+        let t = timing::enabled().then(std::time::Instant::now);
+        self.fit_pieces(self.segments[0].end);
+        self.recut_pieces(tree, src);
+        let mut state = Some(PreState {
+            version: self.default_version,
+            version_span: None,
+            header: None,
+        });
+        for k in 0..self.pieces.len() {
+            let p = &self.pieces[k];
+            if p.dirty || p.now(&p.state_in) != state {
+                let from = state.clone().expect("a state to start from");
+                let nodes = nodes_in(tree, &(p.start..p.end)).0;
+                // Only the text of the nodes: not the blank lines around.
+                let (diags, out) = match (nodes.first(), nodes.last()) {
+                    (Some(f), Some(l)) => {
+                        let (a, b) = (f.start_byte(), l.end_byte().max(f.start_byte()));
+                        let text = src.slice(a..b);
+                        self.lowered_bytes += b - a;
+                        lower::lower_preamble_piece(&text, a, &nodes, &from)
+                    }
+                    _ => (Vec::new(), from.clone()),
+                };
+                let p = &mut self.pieces[k];
+                p.at = p.start;
+                p.dirty = false;
+                p.state_in = Some(from);
+                p.state_out = Some(out);
+                p.diags = diags;
+                p.diags.shrink_to_fit();
+            }
+            let p = &self.pieces[k];
+            state = p.now(&p.state_out);
+        }
+        let state = state.expect("a state");
+        self.preamble = Preamble {
+            version: state.version,
+            header: state.header,
+        };
+        self.reanalysed += 1;
+        let seg = &mut self.segments[0];
+        seg.at = seg.start;
+        seg.dirty = false;
+        seg.as_root = false;
+        seg.kept = None;
+        seg.info = None;
+        seg.code = None;
+        seg.diags = Vec::new();
+        seg.facts = Default::default();
+        if let Some(t) = t {
+            timing::add("preamble", t.elapsed());
+        }
+    }
+}
