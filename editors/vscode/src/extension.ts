@@ -155,7 +155,17 @@ async function explainMissing(message: string): Promise<void> {
   if (choice === install) {
     await vscode.commands.executeCommand('markdown.showPreview', readme);
   } else if (choice === setPath) {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'pyasm.server.path');
+    // The setting is machine-overridable: a path on the machine that runs
+    // the server. In a remote window (code-server, SSH, WSL, containers) the
+    // settings editor's User tab hides such settings, since the local user
+    // settings do not apply there, and searching it finds nothing; the
+    // Remote tab has it.
+    const query = '@id:pyasm.server.path';
+    if (vscode.env.remoteName) {
+      await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query });
+    } else {
+      await vscode.commands.executeCommand('workbench.action.openSettings', query);
+    }
   }
 }
 

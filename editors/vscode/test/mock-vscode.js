@@ -128,7 +128,8 @@ const api = {
       return new Disposable(() => commands.delete(id));
     },
     async executeCommand(id, ...args) {
-      log.push(['executeCommand', id, ...args.map(String)]);
+      const text = (a) => (a !== null && typeof a === 'object' && a.toString === Object.prototype.toString ? JSON.stringify(a) : String(a));
+      log.push(['executeCommand', id, ...args.map(text)]);
       return commands.has(id) ? commands.get(id)(...args) : undefined;
     },
   }),

@@ -62,6 +62,23 @@ async function missing() {
   for (const id of ['pyasm.buildPyc', 'pyasm.disassemblePyc', 'pyasm.restartServer']) {
     check(commands.has(id), `command ${id} is registered`);
   }
+  // "Set pyasm.server.path" shows the setting: in a remote window on the
+  // Remote tab, since the User tab hides machine-overridable settings there.
+  for (const [remoteName, expected] of [
+    [undefined, ['workbench.action.openSettings', '@id:pyasm.server.path']],
+    ['ssh-remote', ['workbench.action.openRemoteSettings', '{"query":"@id:pyasm.server.path"}']],
+  ]) {
+    vscode.env.remoteName = remoteName;
+    answers.push('Set pyasm.server.path');
+    const before = entries('executeCommand').length;
+    await commands.get('pyasm.restartServer')();
+    await sleep(200);
+    const opened = entries('executeCommand').slice(before).find((e) => /Settings$/.test(e[1]));
+    check(
+      JSON.stringify(opened?.slice(1)) === JSON.stringify(expected),
+      `"Set pyasm.server.path" in a ${remoteName ?? 'local'} window runs ${expected.join(' ')}: ${opened}`,
+    );
+  }
 }
 
 async function withServer(binDir, pyc, good, bad) {
