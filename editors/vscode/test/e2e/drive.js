@@ -234,6 +234,7 @@ async function labelColour() {
 
 async function session() {
   const examples = args.examples;
+  fs.rmSync(path.join(args.out, 'failure.png'), { force: true });
   const expected = path.join(tmp, 'expected');
   fs.mkdirSync(expected);
   fs.mkdirSync(workspace);
@@ -414,14 +415,19 @@ async function session() {
     return `on the settings tab "${tab}"`;
   });
 
-  await step('the Problems panel shows the misspelt label', async () => {
+  await step('the server underlines the misspelt label', async () => {
     await clickTab('loop.pyasm');
-    await runCommand('workbench.panel.markers.view.focus', 'Focus on Problems View');
-    return until('the diagnostic in the Problems panel', () => {
-      const row = [...document.querySelectorAll('.markers-panel .monaco-list-row')].find((r) =>
-        /tpo/.test(window.__text(r)),
-      );
-      return row && window.__text(row);
+    await until('a squiggle under tpo', () => {
+      const t = window.__token('tpo');
+      const squiggles = [...document.querySelectorAll('.editor-group-container.active .squiggly-error')];
+      if (!t || squiggles.length === 0) {
+        return false;
+      }
+      const a = t.getBoundingClientRect();
+      return squiggles.some((q) => {
+        const b = q.getBoundingClientRect();
+        return b.left <= a.left + 1 && b.right >= a.right - 1 && Math.abs(b.bottom - a.bottom) < a.height;
+      });
     });
   });
 
@@ -433,14 +439,29 @@ async function session() {
   });
 
   await step('hover on an opcode shows its documentation', async () => {
-    await page.mouse.move(...Object.values(await center(await token('FOR_ITER'), 'FOR_ITER')));
+    // The last jump: its hover leaves the code above it and the squiggle
+    // below it on the screen, for the screenshot.
+    await page.mouse.move(...Object.values(await center(await token('JUMP_BACKWARD'), 'JUMP_BACKWARD')));
     const text = await until('hover', () => {
       const h = [...document.querySelectorAll('.monaco-hover-content')].find(window.__visible);
       return h && window.__text(h);
     });
-    check(/FOR_ITER/.test(text) && /iterat/i.test(text), `the hover says: ${text}`);
+    check(
+      /JUMP_BACKWARD/.test(text) && /opcode \d+ in Python 3\.11/.test(text) && /stack effect/.test(text),
+      `the hover says: ${text}`,
+    );
     await page.screenshot({ path: path.join(args.out, 'vscode.png') });
     return text.replace(/\s+/g, ' ').slice(0, 100);
+  });
+
+  await step('the Problems panel shows the misspelt label', async () => {
+    await runCommand('workbench.panel.markers.view.focus', 'Focus on Problems View');
+    return until('the diagnostic in the Problems panel', () => {
+      const row = [...document.querySelectorAll('.markers-panel .monaco-list-row')].find((r) =>
+        /tpo/.test(window.__text(r)),
+      );
+      return row && window.__text(row);
+    });
   });
 
   await step('the quick fix corrects the label', async () => {
