@@ -95,15 +95,16 @@ async function until(what, f, ...fargs) {
     const h = await page.waitForFunction(f, { timeout: WAIT, polling: 250 }, ...fargs);
     return await h.jsonValue();
   } catch (e) {
-    throw new Error(`no ${what} within ${WAIT / 1000} s (${e.message.split('\n')[0]})`);
+    throw new Error(`waited ${WAIT / 1000} s for ${what} (${e.message.split('\n')[0]})`);
   }
 }
 
 // ---- in the page ----------------------------------------------------------
 
-/** Every element matching `sel`, inside shadow roots too (VS Code's menus
- *  live in one). Defined in the page by `installHelpers`. */
+/** Helpers the page code of the steps uses, defined in every page load. */
 function installHelpers() {
+  /** Every element matching `sel`, inside shadow roots too (VS Code's menus
+   *  live in one). */
   window.__all = (sel, root = document) => {
     const out = [...root.querySelectorAll(sel)];
     for (const el of root.querySelectorAll('*')) {
@@ -116,6 +117,15 @@ function installHelpers() {
   window.__visible = (el) => {
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  /** Marks `el` (if any) as the one element named `name`, for a selector
+   *  `[data-e2e=name]` outside the page; VS Code reuses list rows, so an
+   *  old mark goes. */
+  window.__mark = (el, name) => {
+    for (const old of window.__all(`[data-e2e=${name}]`)) {
+      old.removeAttribute('data-e2e');
+    }
+    el?.setAttribute('data-e2e', name);
   };
   window.__text = (el) => (el.textContent || '').replace(/\u00a0/g, ' ');
   /** The lines the active editor shows, top to bottom. */
@@ -183,7 +193,7 @@ async function runCommand(id, title) {
     `"${title}" (${id}) in the palette`,
     (c) => {
       const entry = document.querySelector(`.quick-input-list .monaco-list-row [data-quick-input-id="${c}"]`);
-      entry?.setAttribute('data-e2e', 'command');
+      window.__mark(entry, 'command');
       return !!entry;
     },
     id,
@@ -195,7 +205,7 @@ async function clickTab(title) {
   const tab = await until(`tab ${title}`, (t) => {
     const el = [...document.querySelectorAll('.tabs-container .tab')].find((x) => x.getAttribute('aria-label') === t);
     if (el) {
-      el.setAttribute('data-e2e', 'tab');
+      window.__mark(el, 'tab');
     }
     return !!el;
   }, title);
@@ -393,7 +403,7 @@ async function session() {
       if (!row) {
         return false;
       }
-      row.querySelector('input').setAttribute('data-e2e', 'server-path');
+      window.__mark(row.querySelector('input'), 'server-path');
       const checked = ed.querySelector('.settings-tabs-widget .checked');
       return checked ? window.__text(checked).trim() : '?';
     });
@@ -433,7 +443,7 @@ async function session() {
       for (let e = document.querySelector('.settings-editor'); e; e = e.parentElement) {
         const close = e.querySelector('.codicon-close');
         if (close && window.__visible(close)) {
-          close.setAttribute('data-e2e', 'close-settings');
+          window.__mark(close, 'close-settings');
           return true;
         }
       }
@@ -499,7 +509,7 @@ async function session() {
     await page.mouse.move(5, 5);
     await until('the problem', () => {
       const row = [...document.querySelectorAll('.markers-panel .monaco-list-row')].find((r) => /tpo/.test(window.__text(r)));
-      row?.setAttribute('data-e2e', 'problem');
+      window.__mark(row, 'problem');
       return !!row;
     });
     const at = await center(await page.$('[data-e2e=problem]'), 'the problem');
@@ -516,7 +526,7 @@ async function session() {
     const fix = () =>
       page.evaluate(() => {
         const item = window.__all('.action-widget .monaco-list-row').find((r) => window.__text(r).includes('Replace with `top`'));
-        item?.setAttribute('data-e2e', 'fix');
+        window.__mark(item, 'fix');
         return !!item;
       });
     for (let attempt = 1; !(await fix()); attempt++) {
@@ -566,7 +576,7 @@ async function session() {
     await page.mouse.click(at.x, at.y, { button: 'right' });
     await until('"Disassemble .pyc" in the context menu', () => {
       const item = window.__all('.monaco-menu .action-item').find((a) => window.__text(a).trim().startsWith('Disassemble .pyc'));
-      item?.querySelector('.action-label')?.setAttribute('data-e2e', 'dis');
+      window.__mark(item?.querySelector('.action-label'), 'dis');
       return !!item;
     });
     // A menu item takes a click once the pointer has come over it.
