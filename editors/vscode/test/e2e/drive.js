@@ -563,7 +563,7 @@ async function session() {
     return `python3.11 printed ${JSON.stringify(out.slice(0, 30))}...`;
   });
 
-  await step('"Disassemble .pyc" from the explorer opens closure.pyasm', async () => {
+  await step('"Disassemble .pyc" from the explorer opens closure.pyasm, and Save writes it there', async () => {
     const rows = await page.$$('.explorer-folders-view .monaco-list-row');
     let target;
     for (const r of rows) {
@@ -596,7 +596,17 @@ async function session() {
     check(lines[0] === '.python 3.11', `it starts ${lines[0]}`);
     // (The stack depths, inlay hints, may stand before an instruction.)
     check(lines.some((l) => /\bMAKE_FUNCTION\b/.test(l)), `no MAKE_FUNCTION in:\n${lines.join('\n')}`);
-    return `tab ${title}, ${lines.length} lines shown`;
+    // Save writes it beside the .pyc, under that name, without asking.
+    const saved = path.join(workspace, 'closure.pyasm');
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyS');
+    await page.keyboard.up('Control');
+    for (let t = Date.now(); !fs.existsSync(saved) && Date.now() - t < WAIT; ) {
+      await sleep(250);
+    }
+    check(fs.existsSync(saved), `Save did not write ${saved}`);
+    check(fs.readFileSync(saved, 'utf8').startsWith('.python 3.11\n'), `${saved} is not the disassembly`);
+    return `tab ${title}, ${lines.length} lines shown, saved as closure.pyasm`;
   });
 
   await step('labels are coloured in Light Modern', async () => {
