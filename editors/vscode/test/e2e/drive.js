@@ -262,10 +262,11 @@ async function session() {
   fs.writeFileSync(path.join(workspace, 'loop.pyasm'), broken);
   sh(args.pyasm, ['build', path.join(examples, 'closure.pyasm'), '-o', path.join(workspace, 'closure.pyc')]);
 
-  // Settings: the server path starts wrong, on the remote side (code-server
-  // is a remote window: the extension host runs on the server, and the user
-  // settings of the browser side leave machine settings alone); the test
-  // sets it through the extension's "Set pyasm.server.path" button.
+  // Settings: the server path starts wrong, in the Remote settings
+  // (Machine/settings.json): code-server is a remote window, where the
+  // extension host runs on the server and a machine-overridable setting in
+  // the User settings does not apply. The test then sets it through the
+  // extension's "Set pyasm.server.path" button.
   const missing = path.join(tmp, 'not-installed', 'pyasm');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(path.join(userData, 'Machine'), { recursive: true });
