@@ -5,7 +5,8 @@
 # as pyodide packages for Node, the
 # tree-sitter CLI that generated grammar/src/parser.c, Neovim (the
 # editors/nvim end-to-end test), the Rust components fmt and clippy, the
-# npm packages that build the VS Code extension, and cargo-fuzz, with which
+# npm packages that build the VS Code extension (and, in its own step,
+# code-server and Chromium to run it), and cargo-fuzz, with which
 # each fuzz target in fuzz/ runs for a bounded time at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,6 +115,15 @@ export PYASM_CHECKED_BIN="$PWD/target/checked/pyasm"
 
 step "cargo test"
 cargo test --all-targets --no-fail-fast -- --nocapture
+
+# The extension in a real VS Code: code-server serves the .vsix
+# packaged above, Chromium drives a session against the pyasm that cargo
+# test built. Its first run installs chromium and about 1 GB of npm packages
+# (code-server, Node 24, puppeteer-core), cached for the next runs in
+# ~/.cache/pyasm-vscode-e2e; screenshots go to target/vscode-e2e.
+step "VS Code extension in a real VS Code (code-server in Chromium)"
+bash editors/vscode/test/e2e/run.sh target/debug/pyasm \
+    "editors/vscode/$(node -p 'const p = require("./editors/vscode/package.json"); `${p.name}-${p.version}.vsix`')"
 
 # Each fuzz target for a bounded time (libFuzzer with coverage guidance and
 # AddressSanitizer, debug assertions on; an unoptimized build, quicker to

@@ -33,8 +33,11 @@ export function activate(context: vscode.ExtensionContext): void {
     fs.existsSync(path.join(context.extensionUri.fsPath, n)),
   );
   readme = vscode.Uri.joinPath(context.extensionUri, readmeName ?? 'README.md');
+  // The channel is disposed by deactivate(), after the client has stopped:
+  // VS Code disposes the subscriptions as soon as it has called deactivate(),
+  // without waiting for it, and a client still stopping would write to a
+  // closed channel ("Channel has been closed").
   context.subscriptions.push(
-    output,
     vscode.commands.registerCommand('pyasm.buildPyc', (uri?: vscode.Uri) => buildPyc(uri)),
     vscode.commands.registerCommand('pyasm.disassemblePyc', (uri?: vscode.Uri) =>
       disassemblePyc(uri),
@@ -50,11 +53,17 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  const c = client;
+  // A client still starting is stopped once it has started.
+  const pending = starting;
   client = undefined;
   starting = undefined;
-  if (c) {
-    await c.stop();
+  try {
+    const c = await pending;
+    if (c) {
+      await c.stop();
+    }
+  } finally {
+    output.dispose();
   }
 }
 
@@ -147,7 +156,17 @@ async function explainMissing(message: string): Promise<void> {
   if (choice === install) {
     await vscode.commands.executeCommand('markdown.showPreview', readme);
   } else if (choice === setPath) {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'pyasm.server.path');
+    // The setting is machine-overridable: a path on the machine that runs
+    // the server. In a remote window (code-server, SSH, WSL, containers) the
+    // settings editor's User tab hides such settings, since the local user
+    // settings do not apply there, and searching it finds nothing; the
+    // Remote tab has it.
+    const query = '@id:pyasm.server.path';
+    if (vscode.env.remoteName) {
+      await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query });
+    } else {
+      await vscode.commands.executeCommand('workbench.action.openSettings', query);
+    }
   }
 }
 
@@ -240,6 +259,24 @@ async function buildPyc(uri?: vscode.Uri): Promise<void> {
   }
 }
 
+/** Where the disassembly of `pyc` opens: an untitled document named after
+ *  it (`foo.pyc` gives `foo.pyasm`), so that its tab says what it shows; an
+ *  untitled document without a name is titled by its first line, `.python
+ *  3.11`. Its path, beside the .pyc, is one that no file or open document has,
+ *  since Save writes an untitled document with a path there without asking. */
+function disassemblyUri(pyc: vscode.Uri): vscode.Uri {
+  const dir = path.dirname(pyc.fsPath);
+  const stem = path.basename(pyc.fsPath).replace(/\.pyc$/i, '');
+  const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+  for (let n = 1; ; n++) {
+    const file = vscode.Uri.file(path.join(dir, n === 1 ? `${stem}.pyasm` : `${stem}-${n}.pyasm`));
+    const untitled = file.with({ scheme: 'untitled' });
+    if (!fs.existsSync(file.fsPath) && !open.has(untitled.toString())) {
+      return untitled;
+    }
+  }
+}
+
 /** "pyasm: Disassemble .pyc": the server disassembles a .pyc (the one given,
  *  or one picked) and the text opens as an untitled pyasm document. */
 async function disassemblePyc(uri?: vscode.Uri): Promise<void> {
@@ -264,8 +301,9 @@ async function disassemblePyc(uri?: vscode.Uri): Promise<void> {
     if (typeof text !== 'string') {
       throw new Error('the server returned no text');
     }
-    const doc = await vscode.workspace.openTextDocument({ language: 'pyasm', content: text });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    const doc = await vscode.workspace.openTextDocument(disassemblyUri(target));
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), text));
   } catch (e) {
     void vscode.window.showErrorMessage(`pyasm: cannot disassemble ${target.fsPath}: ${errorText(e)}`);
   }

@@ -57,8 +57,8 @@ class Uri {
   static joinPath(u, ...parts) {
     return new Uri(u.scheme, path.join(u.path, ...parts));
   }
-  with() {
-    return this;
+  with(change) {
+    return new Uri(change.scheme ?? this.scheme, change.path ?? this.path);
   }
   toString() {
     return `${this.scheme}://${encodeURI(this.path)}`;
@@ -77,6 +77,8 @@ class CancellationTokenSource {
 }
 
 const commands = new Map();
+/** The documents opened through `workspace.openTextDocument`. */
+const documents = [];
 
 // Any `onX`, `registerX` or `createX` member that is not defined below is a
 // function returning a disposable.
@@ -99,6 +101,11 @@ const someClass = (name) =>
 const api = {
   version: '1.82.0',
   Uri,
+  Position: class {
+    constructor(line, character) {
+      Object.assign(this, { line, character });
+    }
+  },
   Disposable,
   EventEmitter,
   CancellationTokenSource,
@@ -121,21 +128,35 @@ const api = {
       return new Disposable(() => commands.delete(id));
     },
     async executeCommand(id, ...args) {
-      log.push(['executeCommand', id, ...args.map(String)]);
+      const text = (a) => (a !== null && typeof a === 'object' && a.toString === Object.prototype.toString ? JSON.stringify(a) : String(a));
+      log.push(['executeCommand', id, ...args.map(text)]);
       return commands.has(id) ? commands.get(id)(...args) : undefined;
     },
   }),
   window: permissive({
-    createOutputChannel: (name) =>
-      permissive({
+    // Like VS Code's, a channel refuses writes once disposed.
+    createOutputChannel: (name) => {
+      let closed = false;
+      const write = (s) => {
+        if (closed) {
+          log.push(['closed channel written', s]);
+          throw new Error('Channel has been closed');
+        }
+        log.push(['output', s]);
+      };
+      return permissive({
         name,
-        appendLine: (s) => log.push(['output', s]),
-        append() {},
+        appendLine: write,
+        append: write,
         show() {},
         clear() {},
         replace() {},
-        dispose() {},
-      }),
+        dispose() {
+          closed = true;
+          log.push(['output disposed']);
+        },
+      });
+    },
     async showErrorMessage(m, ...items) {
       log.push(['error', m, ...items]);
       return answers.shift();
@@ -150,6 +171,13 @@ const api = {
     },
     async showTextDocument(doc) {
       log.push(['showTextDocument', doc.languageId]);
+      return {
+        document: doc,
+        async edit(f) {
+          f({ insert: (_, text) => (doc.text += text), replace: (_, text) => (doc.text = text) });
+          return true;
+        },
+      };
     },
     showOpenDialog: async () => undefined,
     activeTextEditor: undefined,
@@ -171,9 +199,16 @@ const api = {
         inspect: () => undefined,
         update: async () => {},
       }),
-    async openTextDocument(options) {
-      log.push(['openTextDocument', options.language, options.content]);
-      return { languageId: options.language, getText: () => options.content };
+    // By URI (an untitled one starts empty) or by language and content.
+    async openTextDocument(arg) {
+      const doc =
+        arg instanceof Uri
+          ? { uri: arg, languageId: path.extname(arg.path) === '.pyasm' ? 'pyasm' : 'plaintext', text: '' }
+          : { uri: new Uri('untitled', 'Untitled-1'), languageId: arg.language, text: arg.content };
+      doc.getText = () => doc.text;
+      documents.push(doc);
+      log.push(['openTextDocument', doc.uri.toString(), doc.languageId]);
+      return doc;
     },
   }),
   languages: permissive({ match: () => 0 }),
@@ -182,4 +217,4 @@ const api = {
 module.exports = new Proxy(api, {
   get: (t, k) => (k in t ? t[k] : typeof k === 'string' && /^[A-Z]/.test(k) ? someClass(k) : undefined),
 });
-module.exports.__mock = { log, answers, config, commands };
+module.exports.__mock = { log, answers, config, commands, documents };

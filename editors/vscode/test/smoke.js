@@ -19,7 +19,7 @@ Module._load = function (request, ...rest) {
   return load.call(this, request === 'vscode' ? mockPath : request, ...rest);
 };
 const vscode = require(mockPath);
-const { log, answers, config, commands } = vscode.__mock;
+const { log, answers, config, commands, documents } = vscode.__mock;
 
 const root = path.join(__dirname, '..');
 const extension = require(path.join(root, 'out', 'extension.js'));
@@ -62,6 +62,23 @@ async function missing() {
   for (const id of ['pyasm.buildPyc', 'pyasm.disassemblePyc', 'pyasm.restartServer']) {
     check(commands.has(id), `command ${id} is registered`);
   }
+  // "Set pyasm.server.path" shows the setting: in a remote window on the
+  // Remote tab, since the User tab hides machine-overridable settings there.
+  for (const [remoteName, expected] of [
+    [undefined, ['workbench.action.openSettings', '@id:pyasm.server.path']],
+    ['ssh-remote', ['workbench.action.openRemoteSettings', '{"query":"@id:pyasm.server.path"}']],
+  ]) {
+    vscode.env.remoteName = remoteName;
+    answers.push('Set pyasm.server.path');
+    const before = entries('executeCommand').length;
+    await commands.get('pyasm.restartServer')();
+    await sleep(200);
+    const opened = entries('executeCommand').slice(before).find((e) => /Settings$/.test(e[1]));
+    check(
+      JSON.stringify(opened?.slice(1)) === JSON.stringify(expected),
+      `"Set pyasm.server.path" in a ${remoteName ?? 'local'} window runs ${expected.join(' ')}: ${opened}`,
+    );
+  }
 }
 
 async function withServer(binDir, pyc, good, bad) {
@@ -78,13 +95,26 @@ async function withServer(binDir, pyc, good, bad) {
   }
   check(commands.has('pyasm.build'), 'the client started the server (its commands are registered)');
 
-  await commands.get('pyasm.disassemblePyc')(vscode.Uri.file(pyc));
-  const opened = entries('openTextDocument')[0];
-  check(
-    opened !== undefined && opened[1] === 'pyasm' && /^\.code /m.test(opened[2]),
-    'Disassemble .pyc opens the text as a pyasm document',
-  );
-  check(entries('showTextDocument').length === 1, 'and shows it');
+  // The disassembly is named after the .pyc (its tab shows the name), at a
+  // path no file has: Save would write there without asking.
+  const stem = path.join(path.dirname(pyc), path.basename(pyc, '.pyc'));
+  for (const [taken, expected] of [[null, `${stem}.pyasm`], [`${stem}.pyasm`, `${stem}-2.pyasm`]]) {
+    if (taken) {
+      fs.writeFileSync(taken, '# taken\n');
+    }
+    const before = documents.length;
+    await commands.get('pyasm.disassemblePyc')(vscode.Uri.file(pyc));
+    const doc = documents[before];
+    check(
+      doc !== undefined && doc.uri.scheme === 'untitled' && doc.uri.path === expected,
+      `Disassemble .pyc opens an untitled document ${expected}: ${doc && doc.uri.toString()}`,
+    );
+    check(
+      doc !== undefined && doc.languageId === 'pyasm' && /^\.code /m.test(doc.getText()),
+      'holding the disassembly, as pyasm',
+    );
+  }
+  check(entries('showTextDocument').length === 2, 'and shows it');
 
   await commands.get('pyasm.buildPyc')(vscode.Uri.file(good));
   const built = path.join(path.dirname(good), 'out-pyc', path.basename(good, '.pyasm') + '.pyc');
@@ -105,6 +135,20 @@ async function withServer(binDir, pyc, good, bad) {
   );
 }
 
+/** Deactivates the extension as VS Code does: the subscriptions are disposed
+ *  right after deactivate() is called, before its promise settles. The
+ *  output channel has to outlive the client's stop, which writes to it. */
+async function shutDown() {
+  const done = extension.deactivate();
+  for (const d of context.subscriptions) {
+    d.dispose();
+  }
+  check(entries('output disposed').length === 0, 'the output channel is open while the client stops');
+  await done;
+  check(entries('output disposed').length === 1, 'deactivate() disposes the output channel');
+  check(entries('closed channel written').length === 0, 'nothing was written to a closed channel');
+}
+
 (async () => {
   const [mode, ...args] = process.argv.slice(2);
   if (mode === 'missing') {
@@ -114,7 +158,7 @@ async function withServer(binDir, pyc, good, bad) {
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
-  await extension.deactivate();
+  await shutDown();
   for (const e of log) {
     console.log('  ' + JSON.stringify(e).slice(0, 200));
   }
