@@ -154,13 +154,16 @@ struct Siblings<'t> {
 
 impl<'t> Siblings<'t> {
     fn from(root: Node<'t>, byte: usize) -> Self {
-        let first = root.first_child_for_byte(byte);
+        let first = crate::syntax::first_top_level(root, byte);
         let mut cursor = root.walk();
         // The cursor's search may differ from the node's around empty or
         // hidden nodes; then every step goes through `next_sibling`.
-        let placed = first.is_some()
-            && cursor.goto_first_child_for_byte(byte).is_some()
-            && Some(cursor.node()) == first;
+        let placed = first.is_some_and(|f| {
+            cursor
+                .goto_first_child_for_byte(f.start_byte().max(byte))
+                .is_some()
+                && cursor.node() == f
+        });
         Siblings {
             first,
             cursor: placed.then_some(cursor),
@@ -451,8 +454,7 @@ impl FileAnalysis {
                 } else {
                     nodes_in(tree, &range)
                 };
-                let straddles_start = root
-                    .first_child_for_byte(range.start)
+                let straddles_start = crate::syntax::first_top_level(root, range.start)
                     .is_some_and(|x| x.start_byte() < range.start);
                 let good_start = i == 0
                     || (!straddles_start
@@ -756,7 +758,7 @@ mod tests {
     ) -> (Vec<Node<'t>>, Option<Node<'t>>) {
         let root = tree.root_node();
         let mut out = Vec::new();
-        let mut n = root.first_child_for_byte(range.start);
+        let mut n = crate::syntax::first_top_level(root, range.start);
         if let Some(x) = n {
             if x.start_byte() < range.start {
                 n = x.next_sibling();

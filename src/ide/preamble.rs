@@ -133,9 +133,7 @@ impl FileAnalysis {
         if x == 0 || x == self.segments[0].end {
             return true;
         }
-        let starts_node = tree
-            .root_node()
-            .first_child_for_byte(x)
+        let starts_node = crate::syntax::first_top_level(tree.root_node(), x)
             .is_some_and(|n| n.start_byte() == x);
         starts_node && starts_line(src, x)
     }

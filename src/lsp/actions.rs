@@ -95,7 +95,7 @@ pub fn code_actions(
                 let name = doc.slice(start..doc.offset(d.range.end));
                 // After the block's last `.var` line, else after `.code`.
                 let mut at = None;
-                let mut n = root.first_child_for_byte(seg.start);
+                let mut n = crate::syntax::first_top_level(root, seg.start);
                 while let Some(x) = n {
                     if x.start_byte() >= seg.end {
                         break;

@@ -293,7 +293,7 @@ pub fn occurrences(doc: &Document, sym: &Sym) -> Vec<Occurrence> {
     };
     let mut out = Vec::new();
     let root = doc.tree.root_node();
-    let mut next = root.first_child_for_byte(range.start);
+    let mut next = crate::syntax::first_top_level(root, range.start);
     while let Some(top) = next {
         if top.start_byte() >= range.end {
             break;

@@ -246,6 +246,37 @@ fn new_parser() -> Parser {
 ///
 /// Only if the generated parser and the tree-sitter runtime disagree on the
 /// ABI version, which the crate's tests would catch.
+/// The first top-level node of the tree that ends after `byte`: the one
+/// that holds it, or else the first that starts after it. Every search for
+/// the top-level node at an offset goes through here.
+///
+/// `Node::first_child_for_byte` alone is not enough: the grammar holds runs
+/// of lines in hidden nodes, and when `byte` falls in such a node after its
+/// last visible line (on the blank lines that end it), its search goes down
+/// into that node, finds nothing there and gives up, as if the file had
+/// nothing more. Then the deepest visible node at each following byte is
+/// looked at, up to the first byte that lies in one, and its top-level
+/// ancestor is the answer; only blank text is stepped over.
+pub fn first_top_level(root: Node<'_>, byte: usize) -> Option<Node<'_>> {
+    if let Some(n) = root.first_child_for_byte(byte) {
+        return Some(n);
+    }
+    for b in byte..root.end_byte() {
+        let mut n = root.descendant_for_byte_range(b, b + 1)?;
+        if n == root {
+            continue;
+        }
+        while let Some(p) = n.parent() {
+            if p == root {
+                break;
+            }
+            n = p;
+        }
+        return Some(n);
+    }
+    None
+}
+
 pub fn parse(text: &str, old: Option<&Tree>) -> Tree {
     PARSER.with(|parser| {
         let mut parser = parser.borrow_mut();
@@ -422,5 +453,34 @@ fn missing(node: Node<'_>) -> SyntaxError {
         start_byte: node.start_byte(),
         end_byte: node.end_byte(),
         message: format!("missing {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the line break that ends the lines before the first `.code`,
+    /// tree-sitter's own search finds nothing (it goes down into the hidden
+    /// node holding those lines and stops there); the `.code` line after
+    /// it is the answer. Found by the `lsp_edits` fuzz target, where it
+    /// made an edit's analysis lose every block.
+    #[test]
+    fn first_top_level_looks_past_the_end_of_a_hidden_run_of_lines() {
+        let text = "# one\n#\n.code m\n    RESUME 0\n";
+        let tree = parse(text, None);
+        let root = tree.root_node();
+        let at = text.find("#\n").unwrap() + 1;
+        assert_eq!(
+            root.first_child_for_byte(at),
+            None,
+            "tree-sitter now finds the node itself: this test no longer reaches the fallback"
+        );
+        let n = first_top_level(root, at).expect("the .code line");
+        assert_eq!(n.start_byte(), text.find(".code").unwrap());
+        // Past the last line there is nothing.
+        assert_eq!(first_top_level(root, text.len()), None);
+        // On a node, the node.
+        assert_eq!(first_top_level(root, 0).map(|n| n.start_byte()), Some(0));
     }
 }
