@@ -8,10 +8,10 @@
 //! the text as it clamps any other, and tells the client in its log.
 
 use std::task::{Context, Poll};
+use tower::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::MessageType;
 use tower_lsp_server::Client;
-use tower::Service;
 
 pub struct ClampPositions<S> {
     pub inner: S,

@@ -655,11 +655,7 @@ impl Default for Options {
 /// input, and returns the exit status the protocol asks for, once what was
 /// written has been flushed (or `FLUSH_TIMEOUT` has passed). Whatever is
 /// still pending is abandoned: the caller ends the process.
-pub async fn serve<S>(
-    mut service: S,
-    socket: ClientSocket,
-    options: Options,
-) -> i32
+pub async fn serve<S>(mut service: S, socket: ClientSocket, options: Options) -> i32
 where
     S: Service<Request, Response = Option<Response>, Error = ExitedError>,
     S::Future: Unpin,
