@@ -172,13 +172,13 @@ fn first_ending_after(root: Node, byte: usize) -> Option<Node> {
     let (mut lo, mut hi) = (0, root.child_count());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if root.child(mid as u32).is_some_and(|n| n.end_byte() > byte) {
+        if root.child(mid).is_some_and(|n| n.end_byte() > byte) {
             hi = mid;
         } else {
             lo = mid + 1;
         }
     }
-    root.child(lo as u32)
+    root.child(lo)
 }
 
 /// Where the lines start that a reparse may change before byte `at`, in
