@@ -19,10 +19,10 @@
 //!   With `--phases`, the server runs with `PYASM_LSP_TIMING` set and the
 //!   time of each phase of its work (see `pyasm::ide::timing`) is printed
 //!   too; that run's own figures include the measuring.
-//! - `f9 DIR [--server PATH] [--edits N]`: the three inputs of issue 19's
+//! - `f9 DIR [--server PATH] [--edits N]`: the inputs of issue 19's
 //!   F9, written to `DIR`: 2 million empty lines before the first `.code`,
-//!   an 8 MB one-line tuple constant, and 100,000 instructions with no
-//!   `.code`. Each is opened, then typed into `N` times at one place (a
+//!   an 8 MB one-line tuple constant, 100,000 instructions with no
+//!   `.code`, and a block of 100,000 instructions. Each is opened, then typed into `N` times at one place (a
 //!   character inserted, then deleted): the median time per edit and the
 //!   size of the largest `publishDiagnostics` are printed.
 //!
@@ -857,6 +857,15 @@ fn f9(args: &[String]) {
         ),
         ("f9_huge_constant.pyasm", tuple, 2, 4),
         ("f9_no_block.pyasm", "    NOP\n".repeat(100_000), 50_000, 4),
+        (
+            "f9_big_block.pyasm",
+            format!(
+                ".code module\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
+                "    NOP\n".repeat(100_000)
+            ),
+            50_000,
+            4,
+        ),
     ];
     println!("issue 19 F9 inputs, {n_edits} edits each, server {server}");
     for (name, text, line, col) in inputs {

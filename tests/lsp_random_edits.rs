@@ -63,13 +63,15 @@ fn run(seed: u64, base: &str, edits: usize, enc: Encoding) {
     run_with(seed, base, edits, enc, None);
 }
 
-/// `run`, the preamble cut into pieces of `piece_nodes` lines when given
-/// (the fresh analysis it is checked against keeps the usual size).
+/// `run`, the preamble and the blocks cut into pieces of `piece_nodes`
+/// lines when given (the fresh analysis it is checked against keeps the
+/// usual size).
 fn run_with(seed: u64, base: &str, edits: usize, enc: Encoding, piece_nodes: Option<usize>) {
     let mut rng = Rng(seed);
     let mut doc = Document::new(base, 0, enc, Version::V3_11, Options::default());
     if let Some(n) = piece_nodes {
         doc.analysis.set_piece_nodes(n);
+        doc.analysis.check_blocks();
         doc.analysis.update(&doc.tree, &[], &RopeSource(&doc.rope));
     }
     check(&doc, "after open");
@@ -198,6 +200,90 @@ fn random_edits_in_a_preamble_of_pieces() {
         run_with(0xABCD_0000 + seed, &text, 1500, Encoding::Utf16, Some(n));
     }
     println!("6000 random edits in a preamble of pieces matched a fresh analysis");
+}
+
+/// Blocks in pieces of one to three lines, with what lowering carries
+/// from one line to the next (positions, bare `EXTENDED_ARG` lines,
+/// `.verbatim`, block fields set twice), a constant too long to share a
+/// piece with other lines, and a block without positions (placed on the
+/// file's rows): edits that touch cached pieces and edits beside them.
+#[test]
+fn random_edits_in_blocks_of_pieces() {
+    let long: Vec<String> = (0..3000).map(|i| i.to_string()).collect();
+    let long = format!("({},)", long.join(", "));
+    let mut text = String::from(
+        ".python 3.11
+",
+    );
+    for b in 0..4 {
+        text.push_str(&format!(
+            ".code b{b}
+.argcount 0
+"
+        ));
+        for i in 0..12 {
+            text.push_str(&match i % 12 {
+                0 => "1:0-1:5 RESUME 0
+"
+                .to_string(),
+                1 => format!(
+                    "        LOAD_CONST {long}
+"
+                ),
+                2 => "        POP_TOP
+"
+                .to_string(),
+                3 => "L1:
+"
+                .to_string(),
+                4 => "3       EXTENDED_ARG
+"
+                .to_string(),
+                5 => "        LOAD_CONST 7
+"
+                .to_string(),
+                6 => ".stacksize 4
+"
+                .to_string(),
+                7 => "        POP_TOP
+"
+                .to_string(),
+                8 => ".consts 'a' (1, 2)
+"
+                .to_string(),
+                9 => "        JUMP_BACKWARD L1
+"
+                .to_string(),
+                10 => ".stacksize 9
+"
+                .to_string(),
+                _ => "        LOAD_CONST None
+        RETURN_VALUE
+"
+                .to_string(),
+            });
+        }
+        if b == 2 {
+            text.push_str(
+                ".verbatim
+        NOP
+",
+            );
+        }
+    }
+    text.push_str(
+        ".code plain
+    LOAD_CONST None
+
+
+    NOP
+    RETURN_VALUE
+",
+    );
+    for (seed, n) in [(1u64, 1usize), (2, 2), (3, 3)] {
+        run_with(0xB10C_0000 + seed, &text, 700, Encoding::Utf16, Some(n));
+    }
+    println!("2100 random edits in blocks of pieces matched a fresh analysis");
 }
 
 /// An edit inside one block analyses that block again and no other.

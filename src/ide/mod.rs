@@ -12,6 +12,7 @@
 //! [`Source`], edits as tree-sitter `InputEdit`s, and results are [`Diag`]s
 //! with byte spans.
 
+mod block;
 mod preamble;
 pub mod timing;
 
@@ -69,8 +70,16 @@ pub struct Seg {
     /// The assembled code object, references to other blocks unresolved,
     /// when the analysis keeps them (see [`FileAnalysis::for_build`]).
     code: Option<Box<Code>>,
+    /// Found by the assembler; lowering's are in `pieces`.
     diags: Vec<Diag>,
     pub(crate) facts: BlockFacts,
+    /// A block's lines in pieces (see [`block`]), covering the segment
+    /// once it is analysed; none for the preamble (see
+    /// [`FileAnalysis::pieces`]) or an analysis [`FileAnalysis::for_build`]
+    /// made.
+    pieces: Vec<block::BlockPiece>,
+    /// The block lowered, described (see [`FileAnalysis::check_blocks`]).
+    described: Option<String>,
 }
 
 impl Seg {
@@ -105,8 +114,8 @@ pub struct FileAnalysis {
     module_diags: Vec<Diag>,
     /// The preamble's lines in pieces (see [`preamble`]), covering
     /// `segments[0]`.
-    pieces: Vec<preamble::Piece>,
-    /// How many top-level nodes make a piece.
+    pieces: Vec<preamble::Piece<lower::PreState>>,
+    /// How many top-level nodes make a piece (of the preamble or a block).
     piece_nodes: usize,
     /// Segments analysed by the last update (for measurements and tests).
     pub reanalysed: usize,
@@ -116,6 +125,8 @@ pub struct FileAnalysis {
     /// Keep each block and the code object it assembled to, for
     /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
     for_build: bool,
+    /// See [`FileAnalysis::check_blocks`].
+    check_blocks: bool,
 }
 
 /// The top-level nodes that start in `range`, and the first node that
@@ -150,6 +161,26 @@ struct Siblings<'t> {
     first: Option<Node<'t>>,
     /// At the last node given, when it could be placed there.
     cursor: Option<tree_sitter::TreeCursor<'t>>,
+}
+
+/// Where the lines start that a reparse may change before byte `at`, in
+/// a tree just edited at `at` (`Tree::edit`): the top-level nodes just
+/// before it that tree-sitter marked changed, because reading them looked
+/// ahead into the edit (an error's recovery can). `at` if none.
+pub fn reparsed_before(tree: &Tree, at: usize) -> usize {
+    let root = tree.root_node();
+    let mut n = crate::syntax::first_top_level(root, at.saturating_sub(1));
+    if let Some(x) = n.filter(|x| x.start_byte() >= at) {
+        n = x.prev_sibling();
+    }
+    let mut reach = at;
+    // Strictly backwards, whatever `prev_sibling` gives around hidden
+    // nodes.
+    while let Some(x) = n.filter(|x| x.has_changes() && x.start_byte() < reach) {
+        reach = reach.min(x.start_byte());
+        n = x.prev_sibling();
+    }
+    reach
 }
 
 impl<'t> Siblings<'t> {
@@ -227,7 +258,7 @@ impl FileAnalysis {
         };
         drop(tree);
         for (i, l) in lowered {
-            fa.assemble(i, l);
+            fa.assemble(i, l, false);
         }
         fa.check_module();
         fa
@@ -266,6 +297,7 @@ impl FileAnalysis {
             reanalysed: 0,
             lowered_bytes: 0,
             for_build,
+            check_blocks: false,
         }
     }
 
@@ -320,6 +352,7 @@ impl FileAnalysis {
             s.dirty = true;
         }
         self.touch_pieces();
+        self.touch_block_pieces();
     }
 
     /// Records an edit (before reparsing): segments after it move, the ones
@@ -341,8 +374,21 @@ impl FileAnalysis {
             }
             seg.start = map(seg.start);
             seg.end = map(seg.end);
+            preamble::edit_pieces(&mut seg.pieces, e, &map);
         }
-        self.edit_pieces(e, &map);
+        preamble::edit_pieces(&mut self.pieces, e, &map);
+    }
+
+    /// Marks what touches bytes `r` for analysis: text whose tree the
+    /// reparse may change beyond the edits (see [`reparsed_before`]).
+    pub fn touch(&mut self, r: Range<usize>) {
+        preamble::touch_range(&mut self.pieces, &r);
+        for seg in &mut self.segments {
+            if seg.end >= r.start && seg.start <= r.end {
+                seg.dirty = true;
+                preamble::touch_range(&mut seg.pieces, &r);
+            }
+        }
     }
 
     /// Brings the analysis up to date with `tree` (reparsed after the edits
@@ -360,11 +406,7 @@ impl FileAnalysis {
             }
         }
         for r in changed {
-            for seg in &mut self.segments {
-                if seg.end >= r.start_byte && seg.start <= r.end_byte {
-                    seg.dirty = true;
-                }
-            }
+            self.touch(r.start_byte..r.end_byte);
         }
         // The top-level nodes of each segment just cut, so that analysing
         // it does not walk the tree for them a second time.
@@ -373,6 +415,14 @@ impl FileAnalysis {
         let nodes_of = |seg: &Seg| known.get(&(seg.start, seg.end)).map(Vec::as_slice);
         self.reanalysed = 0;
         self.lowered_bytes = 0;
+        if self.check_blocks {
+            // A block not analysed again keeps the rows its instructions
+            // were placed on, even when lines came before it: only the
+            // blocks lowered now are described.
+            for s in &mut self.segments {
+                s.described = None;
+            }
+        }
         let t = timing::enabled().then(std::time::Instant::now);
         // The preamble first: the version and header concern every block.
         if self.segments[0].dirty {
@@ -419,7 +469,7 @@ impl FileAnalysis {
     ) -> Vec<((usize, usize), Vec<Node<'t>>)> {
         let name = |r: Span| src.slice(r).into_owned();
         // The preamble's pieces cover it, what is new of it a dirty piece.
-        self.fit_pieces(self.segments[0].end);
+        preamble::fit_pieces(&mut self.pieces, 0, self.segments[0].end);
         let mut cut = Vec::new();
         let mut i = 0;
         while i < self.segments.len() {
@@ -514,7 +564,21 @@ impl FileAnalysis {
                 rest = after;
             }
             let n = fresh.len();
+            // A block's pieces stay with the segment that now holds them
+            // (`lower_block` fits them to it): segments are cut again after
+            // any edit in them.
+            let mut kept: Vec<block::BlockPiece> = self.segments[i..=j]
+                .iter_mut()
+                .flat_map(|s| std::mem::take(&mut s.pieces))
+                .collect();
             self.segments.splice(i..=j, fresh);
+            // Not the preamble's: its lines have pieces of their own.
+            for seg in self.segments[i.max(1)..i + n].iter_mut() {
+                let k = kept.partition_point(|p| p.start < seg.start);
+                kept.drain(..k);
+                let m = kept.partition_point(|p| p.end <= seg.end);
+                seg.pieces = kept.drain(..m).collect();
+            }
             i += n;
         }
         cut
@@ -588,19 +652,38 @@ impl FileAnalysis {
     /// Lowers and assembles segment `i`; `known` are its top-level nodes
     /// when `resegment` just found them.
     fn analyse(&mut self, i: usize, tree: &Tree, src: &dyn Source, known: Option<&[Node]>) {
-        self.lowered_bytes += self.segments[i].end - self.segments[i].start;
-        let lowered = timing::time("lower", || self.lower(i, tree, src, known));
-        timing::time("assemble", || self.assemble(i, lowered));
+        if self.for_build {
+            self.lowered_bytes += self.segments[i].end - self.segments[i].start;
+            let lowered = timing::time("lower", || self.lower(i, tree, src, known));
+            timing::time("assemble", || self.assemble(i, lowered, false));
+            return;
+        }
+        let (block, failed, moved) =
+            timing::time("lower", || self.lower_block(i, tree, src, known));
+        self.segments[i].described = self
+            .check_blocks
+            .then(|| block::describe(&block, self.segments[i].start));
+        let lowered = lower::Segment {
+            preamble: None,
+            block: Some(block),
+            diags: Vec::new(),
+        };
+        let block = timing::time("assemble", || self.assemble(i, lowered, failed));
+        if let Some(b) = block {
+            self.restore_block(i, b, moved);
+        }
     }
 
     /// Assembles and verifies segment `i` from its lowered form, and keeps
-    /// what was found.
-    fn assemble(&mut self, i: usize, lowered: lower::Segment) {
+    /// what was found; `failed`: lowering found errors in lines whose
+    /// diagnostics are not in `lowered` (they stay in the block's pieces).
+    /// Gives the block back unless the analysis keeps it.
+    fn assemble(&mut self, i: usize, lowered: lower::Segment, failed: bool) -> Option<Block> {
         self.reanalysed += 1;
         let version = self.preamble.version;
         let start = self.segments[i].start;
         let mut diags = lowered.diags;
-        let lowering_failed = diags.iter().any(|d| d.is_error());
+        let lowering_failed = failed || diags.iter().any(|d| d.is_error());
         if let Some(p) = lowered.preamble {
             self.preamble = p;
         }
@@ -654,15 +737,17 @@ impl FileAnalysis {
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
-        seg.kept = if self.for_build {
-            block.map(Box::new)
-        } else {
-            None
-        };
         seg.info = info;
         seg.code = code.map(Box::new);
         seg.diags = diags;
         seg.facts = facts;
+        if self.for_build {
+            seg.kept = block.map(Box::new);
+            None
+        } else {
+            seg.kept = None;
+            block
+        }
     }
 
     /// Every diagnostic of the file, in text order.
@@ -684,6 +769,9 @@ impl FileAnalysis {
             all.extend(p.diags.iter().map(|d| (d, p.delta())));
         }
         for s in &self.segments {
+            for p in &s.pieces {
+                all.extend(p.diags.iter().map(|d| (d, p.delta())));
+            }
             all.extend(s.diags.iter().map(|d| (d, s.delta())));
         }
         all.extend(self.module_diags.iter().map(|d| (d, 0)));
@@ -751,7 +839,8 @@ impl Seg {
 mod tests {
     use super::*;
 
-    /// `nodes_in` as it was written with `Node::next_sibling`.
+    /// `nodes_in` by its definition: the first node by a binary search,
+    /// the others by `Node::next_sibling`.
     fn nodes_in_slow<'t>(
         tree: &'t Tree,
         range: &Range<usize>,

@@ -21,23 +21,31 @@ use tree_sitter::{InputEdit, Node, Tree};
 /// [`FileAnalysis::set_piece_nodes`]).
 pub(super) const PIECE_NODES: usize = 256;
 
-#[derive(Debug)]
-pub(super) struct Piece {
+/// How many bytes of text a piece holds at most, but for a line longer
+/// than that alone.
+const PIECE_BYTES: usize = 16 * 1024;
+
+/// Some lines of a segment, lowered together and kept with what lowering
+/// found until an edit touches them. `S` is the state lowering carries from
+/// one piece to the next, `X` what else a piece keeps.
+#[derive(Debug, Default)]
+pub(super) struct Piece<S, X = ()> {
     /// Where the piece is now (bytes).
-    start: usize,
-    end: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
     /// `start` when it was lowered.
-    at: usize,
-    dirty: bool,
+    pub(super) at: usize,
+    pub(super) dirty: bool,
     /// The state it was lowered from and the one it ended in, their spans
     /// where they were then.
-    state_in: Option<PreState>,
-    state_out: Option<PreState>,
+    pub(super) state_in: Option<S>,
+    pub(super) state_out: Option<S>,
     pub(super) diags: Vec<Diag>,
+    pub(super) kept: X,
 }
 
-impl Piece {
-    fn new(start: usize, end: usize) -> Self {
+impl<S, X: Default> Piece<S, X> {
+    pub(super) fn new(start: usize, end: usize) -> Self {
         Piece {
             start,
             end,
@@ -46,19 +54,150 @@ impl Piece {
             state_in: None,
             state_out: None,
             diags: Vec::new(),
+            kept: X::default(),
         }
     }
+}
 
+impl<S, X> Piece<S, X> {
     pub(super) fn delta(&self) -> isize {
         self.start as isize - self.at as isize
     }
+}
 
+impl Piece<PreState> {
     /// A state recorded at lowering, its span where it is now.
     fn now(&self, s: &Option<PreState>) -> Option<PreState> {
         s.as_ref().map(|s| PreState {
             version_span: s.version_span.as_ref().map(|v| moved(v, self.delta())),
             ..s.clone()
         })
+    }
+}
+
+/// Moves pieces by an edit and marks the ones it touches, as
+/// [`FileAnalysis::edit`] does the segments.
+pub(super) fn edit_pieces<S, X>(
+    pieces: &mut [Piece<S, X>],
+    e: &InputEdit,
+    map: &dyn Fn(usize) -> usize,
+) {
+    let (s, old_end) = (e.start_byte, e.old_end_byte);
+    for p in pieces {
+        // Text put or taken at a piece's end is the next line's: a piece
+        // ends where a line's first node starts.
+        if p.end > s && p.start <= old_end {
+            p.dirty = true;
+        }
+        p.start = map(p.start);
+        p.end = map(p.end);
+    }
+}
+
+/// Marks the pieces that touch bytes `r`.
+pub(super) fn touch_range<S, X>(pieces: &mut [Piece<S, X>], r: &std::ops::Range<usize>) {
+    for p in pieces {
+        if p.end >= r.start && p.start <= r.end {
+            p.dirty = true;
+        }
+    }
+}
+
+/// Makes `pieces` cover `lo..hi` exactly: pieces cut by its ends are
+/// cut (and lowered again), gaps become dirty pieces.
+pub(super) fn fit_pieces<S, X: Default>(pieces: &mut Vec<Piece<S, X>>, lo: usize, hi: usize) {
+    let old = std::mem::take(pieces);
+    let mut at = lo;
+    for mut p in old {
+        if p.end <= at || p.start >= hi {
+            continue;
+        }
+        if p.start != at {
+            if p.start > at {
+                pieces.push(Piece::new(at, p.start));
+            } else {
+                p.start = at;
+                p.dirty = true;
+            }
+        }
+        if p.end > hi {
+            p.end = hi;
+            p.dirty = true;
+        }
+        at = p.end;
+        pieces.push(p);
+    }
+    if at < hi {
+        pieces.push(Piece::new(at, hi));
+    }
+}
+
+/// Whether a piece of a segment spanning `lo..hi` may start at `x`: one
+/// of its ends, or the start of a line's first node.
+fn piece_boundary(tree: &Tree, src: &dyn Source, lo: usize, hi: usize, x: usize) -> bool {
+    if x == lo || x == hi {
+        return true;
+    }
+    let starts_node =
+        crate::syntax::first_top_level(tree.root_node(), x).is_some_and(|n| n.start_byte() == x);
+    starts_node && starts_line(src, x)
+}
+
+/// Cuts every run of dirty pieces of the segment `lo..hi` again, widened
+/// until both its ends are piece boundaries, into pieces of about `n`
+/// top-level nodes.
+pub(super) fn recut_pieces<S, X: Default>(
+    pieces: &mut Vec<Piece<S, X>>,
+    tree: &Tree,
+    src: &dyn Source,
+    (lo, hi): (usize, usize),
+    n: usize,
+) {
+    let mut k = 0;
+    while k < pieces.len() {
+        if !pieces[k].dirty {
+            k += 1;
+            continue;
+        }
+        let mut j = k;
+        while j + 1 < pieces.len() && pieces[j + 1].dirty {
+            j += 1;
+        }
+        loop {
+            if !piece_boundary(tree, src, lo, hi, pieces[k].start) {
+                k -= 1;
+                continue;
+            }
+            if !piece_boundary(tree, src, lo, hi, pieces[j].end) {
+                j += 1;
+                continue;
+            }
+            break;
+        }
+        let (a, b) = (pieces[k].start, pieces[j].end);
+        let nodes = nodes_in(tree, &(a..b)).0;
+        let mut starts = vec![a];
+        let mut since = 0;
+        for (i, node) in nodes.iter().enumerate() {
+            let x = node.start_byte();
+            // A long line (a huge constant) is a piece of its own, so that
+            // an edit beside it does not lower it again.
+            let long = i - since >= 1
+                && (x - starts[starts.len() - 1] >= PIECE_BYTES
+                    || node.end_byte() - x >= PIECE_BYTES);
+            if (i - since >= n || long) && x > a && starts_line(src, x) {
+                starts.push(x);
+                since = i;
+            }
+        }
+        let fresh: Vec<Piece<S, X>> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Piece::new(s, starts.get(i + 1).copied().unwrap_or(b)))
+            .collect();
+        let m = fresh.len();
+        pieces.splice(k..=j, fresh);
+        k += m;
     }
 }
 
@@ -74,20 +213,7 @@ fn starts_line(src: &dyn Source, x: usize) -> bool {
 }
 
 impl FileAnalysis {
-    /// Moves the pieces by an edit and marks the ones it touches, as
-    /// [`FileAnalysis::edit`] does the segments.
-    pub(super) fn edit_pieces(&mut self, e: &InputEdit, map: &dyn Fn(usize) -> usize) {
-        let (s, old_end) = (e.start_byte, e.old_end_byte);
-        for p in &mut self.pieces {
-            if p.end >= s && p.start <= old_end {
-                p.dirty = true;
-            }
-            p.start = map(p.start);
-            p.end = map(p.end);
-        }
-    }
-
-    /// Cuts the preamble into pieces of about `n` top-level nodes from the
+    /// Cuts the preamble and the blocks into pieces of about `n` top-level nodes from the
     /// next update on (for tests: the size of the pieces changes no
     /// result, only the work an edit causes).
     #[doc(hidden)]
@@ -96,6 +222,7 @@ impl FileAnalysis {
         self.pieces.clear();
         for s in &mut self.segments {
             s.dirty = true;
+            s.pieces.clear();
         }
     }
 
@@ -127,89 +254,18 @@ impl FileAnalysis {
         out
     }
 
-    /// Whether a piece may start at `x`: the start or end of the preamble,
-    /// or the start of a line's first node.
-    fn piece_boundary(&self, tree: &Tree, src: &dyn Source, x: usize) -> bool {
-        if x == 0 || x == self.segments[0].end {
-            return true;
-        }
-        let starts_node = crate::syntax::first_top_level(tree.root_node(), x)
-            .is_some_and(|n| n.start_byte() == x);
-        starts_node && starts_line(src, x)
-    }
-
-    /// Makes the pieces cover the preamble as it is now, `0..end`.
-    pub(super) fn fit_pieces(&mut self, end: usize) {
-        self.pieces.retain(|p| p.start < end);
-        match self.pieces.last_mut() {
-            Some(p) if p.end > end => {
-                p.end = end;
-                p.dirty = true;
-            }
-            Some(p) if p.end < end => {
-                let from = p.end;
-                self.pieces.push(Piece::new(from, end));
-            }
-            Some(_) => {}
-            None if end > 0 => self.pieces.push(Piece::new(0, end)),
-            None => {}
-        }
-        // An edit can leave a piece empty.
-        self.pieces.retain(|p| p.start < p.end);
-    }
-
-    /// Cuts every run of dirty pieces again, widened until both its ends
-    /// are piece boundaries, into pieces of about [`PIECE_NODES`] nodes.
-    fn recut_pieces(&mut self, tree: &Tree, src: &dyn Source) {
-        let mut k = 0;
-        while k < self.pieces.len() {
-            if !self.pieces[k].dirty {
-                k += 1;
-                continue;
-            }
-            let mut j = k;
-            while j + 1 < self.pieces.len() && self.pieces[j + 1].dirty {
-                j += 1;
-            }
-            loop {
-                if !self.piece_boundary(tree, src, self.pieces[k].start) {
-                    k -= 1;
-                    continue;
-                }
-                if !self.piece_boundary(tree, src, self.pieces[j].end) {
-                    j += 1;
-                    continue;
-                }
-                break;
-            }
-            let (a, b) = (self.pieces[k].start, self.pieces[j].end);
-            let nodes = nodes_in(tree, &(a..b)).0;
-            let mut starts = vec![a];
-            let mut since = 0;
-            for (i, n) in nodes.iter().enumerate() {
-                let x = n.start_byte();
-                if i - since >= self.piece_nodes && x > a && starts_line(src, x) {
-                    starts.push(x);
-                    since = i;
-                }
-            }
-            let fresh: Vec<Piece> = starts
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| Piece::new(s, starts.get(i + 1).copied().unwrap_or(b)))
-                .collect();
-            let n = fresh.len();
-            self.pieces.splice(k..=j, fresh);
-            k += n;
-        }
-    }
-
     /// Lowers the pieces of the preamble that need it, and sets what the
     /// preamble says of the module.
     pub(super) fn analyse_preamble(&mut self, tree: &Tree, src: &dyn Source) {
         let t = timing::enabled().then(std::time::Instant::now);
-        self.fit_pieces(self.segments[0].end);
-        self.recut_pieces(tree, src);
+        fit_pieces(&mut self.pieces, 0, self.segments[0].end);
+        recut_pieces(
+            &mut self.pieces,
+            tree,
+            src,
+            (0, self.segments[0].end),
+            self.piece_nodes,
+        );
         let mut state = Some(PreState {
             version: self.default_version,
             version_span: None,

@@ -163,7 +163,9 @@ impl Document {
             self.parse_steps = steps;
             // No `Tree::changed_ranges`: it walks every line of both trees
             // (60 ms on 100,000 lines). Lines are separate in the grammar, so
-            // a reparse changes only the lines an edit touched, and
+            // a reparse changes only the lines an edit touched and those
+            // before it whose reading looked ahead into it (`replace` marks
+            // them), and
             // `FileAnalysis::update` checks the ends of each touched run of
             // blocks against the new tree itself (tests/lsp_random_edits.rs
             // holds the result equal to a fresh analysis).
@@ -204,7 +206,13 @@ impl Document {
             self.rope.insert(ca, text);
         });
         timing::time("tree_edit", || self.tree.edit(&edit));
-        timing::time("analysis_edit", || self.analysis.edit(&edit));
+        timing::time("analysis_edit", || {
+            self.analysis.edit(&edit);
+            let reach = crate::ide::reparsed_before(&self.tree, r.start);
+            if reach < r.start {
+                self.analysis.touch(reach..r.start);
+            }
+        });
     }
 
     /// Tree-sitter's point for a byte: rows end at `\n`, columns are bytes.

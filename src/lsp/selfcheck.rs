@@ -15,7 +15,8 @@ use crate::ide::FileAnalysis;
 use crate::versions::Version;
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
 
-/// Pieces an edit inserts: whole lines that start or end blocks, operands,
+/// Pieces an edit inserts: whole lines that start or end blocks, a line
+/// with a position (which a block without any loses its placing by), operands,
 /// broken syntax, line breaks of every kind, and non-ASCII text (two-,
 /// three- and four-byte UTF-8; surrogate pairs in UTF-16).
 pub const PIECES: &[&str] = &[
@@ -32,6 +33,7 @@ pub const PIECES: &[&str] = &[
     ".code",
     "\n.code module\n",
     "LOAD_CONST 1\n",
+    "\n2       NOP\n",
     "        POP_TOP\n",
     "        JUMP_FORWARD L9\n",
     "L9:\n",
@@ -77,8 +79,30 @@ pub fn matches_fresh(
             doc.analysis.preamble, fresh.preamble
         ));
     }
+    if doc.analysis.lowered_blocks().iter().any(Option::is_some) {
+        let mut checked = FileAnalysis::new(&tree, &text.as_str(), default_version, opts);
+        checked.check_blocks();
+        checked.update(&tree, &[], &text.as_str());
+        let (got, want) = (doc.analysis.lowered_blocks(), checked.lowered_blocks());
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            if g.is_some() && g != w {
+                return Err(format!(
+                    "block {k} differs from a fresh lowering\nincremental:\n{g:?}\nfresh:\n{w:?}\ntext:\n{text}"
+                ));
+            }
+        }
+    }
     let got = doc.analysis.diagnostics();
     let want = fresh.diagnostics();
+    // The analysis for a build lowers each block whole, not in pieces.
+    let whole = FileAnalysis::for_build(tree.clone(), &text.as_str(), default_version, opts);
+    let want_whole = whole.diagnostics();
+    if want != want_whole {
+        return Err(format!(
+            "a block lowered in pieces differs from it lowered whole\npieces:\n{:?}\nwhole:\n{:?}\ntext:\n{text}",
+            want, want_whole
+        ));
+    }
     if got != want {
         let show = |ds: &[Diag]| {
             ds.iter()

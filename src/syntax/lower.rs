@@ -178,6 +178,92 @@ pub fn lower_segment(
     }
 }
 
+/// Where the lowering of a block stands after some of its lines: what the
+/// lines after them are read against. A block can be lowered piece by
+/// piece, each piece from the state the one before it ended in (see
+/// [`lower_block_piece`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockState {
+    pub version: Version,
+    /// A `.verbatim` line came before.
+    pub verbatim: bool,
+    /// The position the next line without one inherits.
+    pub last_pos: Position,
+    /// Bare `EXTENDED_ARG` lines waiting for their instruction.
+    pub reserved_ext: u8,
+}
+
+/// Some lines of a block, lowered (see [`lower_block_piece`]).
+#[derive(Debug, Default)]
+pub struct BlockPiece {
+    /// What the lines set of the block, and their statements. Fields the
+    /// lines do not set keep their defaults; of the block's first piece,
+    /// `name` and `span` are the `.code` line's.
+    pub block: Block,
+    pub diags: Vec<Diag>,
+    /// Whether an instruction line has a position field.
+    pub positioned: bool,
+    /// For each instruction of `block.body`, in order, its row counted
+    /// from the row of the piece's first node: the line a block without
+    /// positions places it on (see [`place_on_rows`]).
+    pub rows: Vec<u32>,
+}
+
+/// Lowers some of a block's lines (`nodes`, the top-level nodes in them,
+/// the `.code` line first when `first`; `src` holds the text from byte
+/// `base` on) from `state`: what they make of the block, and the state
+/// after them. Putting the pieces of a block together in order (see
+/// `ide`) gives what [`lower_segment`] gives for the whole block.
+pub fn lower_block_piece(
+    src: &str,
+    base: usize,
+    nodes: &[Node],
+    state: &BlockState,
+    first: bool,
+) -> (BlockPiece, BlockState) {
+    let mut lw = Lowerer::new(src, base, nodes, state.version);
+    if !first {
+        lw.cur = Some(Block {
+            verbatim: state.verbatim,
+            ..Block::default()
+        });
+    }
+    lw.last_pos = state.last_pos;
+    lw.reserved_ext = state.reserved_ext;
+    lw.lower_lines(nodes, false);
+    let block = lw.cur.take().unwrap_or_default();
+    let after = BlockState {
+        version: state.version,
+        verbatim: block.verbatim,
+        last_pos: lw.last_pos,
+        reserved_ext: lw.reserved_ext,
+    };
+    let rows = lw.rows_of(&block);
+    let piece = BlockPiece {
+        block,
+        diags: lw.diags,
+        positioned: lw.positioned,
+        rows,
+    };
+    (piece, after)
+}
+
+/// Places the instructions of a block written without a single position
+/// on the rows given (counted from 0), one for each instruction in order:
+/// see [`Lowerer::place_on_own_lines`].
+pub fn place_on_rows(b: &mut Block, rows: impl IntoIterator<Item = usize>) {
+    let instrs = b.body.iter_mut().filter_map(|s| match s {
+        Stmt::Instr(ins) => Some(ins),
+        Stmt::Label(..) => None,
+    });
+    for (ins, row) in instrs.zip(rows) {
+        ins.pos = Position {
+            line: i32::try_from(row + 1).ok(),
+            ..Position::NONE
+        };
+    }
+}
+
 impl<'a> Lowerer<'a> {
     fn new(src: &'a str, base: usize, nodes: &[Node], version: Version) -> Self {
         Lowerer {
@@ -202,6 +288,13 @@ impl<'a> Lowerer<'a> {
     /// Lowers a segment's top-level nodes, in order, and closes the block
     /// they opened.
     fn lower_nodes(&mut self, nodes: &[Node], preamble: bool) {
+        self.lower_lines(nodes, preamble);
+        self.finish_block();
+    }
+
+    /// Lowers top-level nodes, in order, into the block they open or the
+    /// one open.
+    fn lower_lines(&mut self, nodes: &[Node], preamble: bool) {
         let (src, base) = (self.src, self.base);
         let lw = self;
         // Where the syntax errors start, in order: an instruction on a line
@@ -252,7 +345,6 @@ impl<'a> Lowerer<'a> {
                 });
             }
         }
-        lw.finish_block();
     }
 }
 
@@ -323,11 +415,23 @@ impl<'a> Lowerer<'a> {
     /// position on the first instruction of every block, `-` for none, so
     /// what it writes keeps the positions it read.
     fn place_on_own_lines(&self, b: &mut Block) {
-        let Some((mut at, mut row)) = self.first_row else {
+        let Some((_, row)) = self.first_row else {
             return;
         };
+        let rows = self.rows_of(b);
+        place_on_rows(b, rows.into_iter().map(|r| row + r as usize));
+    }
+
+    /// The row of each instruction of `b`, in order, counted from the row
+    /// of the first node lowered.
+    fn rows_of(&self, b: &Block) -> Vec<u32> {
+        let Some((mut at, _)) = self.first_row else {
+            return Vec::new();
+        };
         let bytes = self.src.as_bytes();
-        for s in &mut b.body {
+        let mut row = 0usize;
+        let mut out = Vec::new();
+        for s in &b.body {
             let Stmt::Instr(ins) = s else { continue };
             // Instructions come in the order of the text.
             let to = ins.span.start.max(at);
@@ -336,11 +440,9 @@ impl<'a> Lowerer<'a> {
                 .get(a..z)
                 .map_or(0, |t| t.iter().filter(|&&c| c == b'\n').count());
             at = to;
-            ins.pos = Position {
-                line: i32::try_from(row + 1).ok(),
-                ..Position::NONE
-            };
+            out.push(u32::try_from(row).unwrap_or(u32::MAX));
         }
+        out
     }
 
     fn block_or_err(&mut self, n: Node, what: &str) -> bool {

@@ -254,27 +254,22 @@ fn new_parser() -> Parser {
 /// of lines in hidden nodes, and when `byte` falls in such a node after its
 /// last visible line (on the blank lines that end it), its search goes down
 /// into that node, finds nothing there and gives up, as if the file had
-/// nothing more. Then the deepest visible node at each following byte is
-/// looked at, up to the first byte that lies in one, and its top-level
-/// ancestor is the answer; only blank text is stepped over.
+/// nothing more. Then a binary search over the root's (visible) children
+/// gives the answer.
 pub fn first_top_level(root: Node<'_>, byte: usize) -> Option<Node<'_>> {
     if let Some(n) = root.first_child_for_byte(byte) {
         return Some(n);
     }
-    for b in byte..root.end_byte() {
-        let mut n = root.descendant_for_byte_range(b, b + 1)?;
-        if n == root {
-            continue;
+    let (mut lo, mut hi) = (0, root.child_count());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if root.child(mid).is_some_and(|n| n.end_byte() > byte) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
-        while let Some(p) = n.parent() {
-            if p == root {
-                break;
-            }
-            n = p;
-        }
-        return Some(n);
     }
-    None
+    root.child(lo)
 }
 
 pub fn parse(text: &str, old: Option<&Tree>) -> Tree {
