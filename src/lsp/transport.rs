@@ -396,7 +396,7 @@ impl<R: BufRead> FrameReader<R> {
     }
 
     /// How much memory one message may take once parsed (see
-    /// [`parse_cost`]).
+    /// [`prepare`]).
     fn parse_budget(&self) -> u64 {
         self.max_message_size
             .saturating_mul(PARSE_BUDGET_FACTOR)
@@ -428,12 +428,14 @@ fn refused(id: Option<Id>, e: Error) -> Incoming {
     Incoming::Refused(Response::from_error(id.unwrap_or(Id::Null), e))
 }
 
-/// Rewrites each `\uXXXX` escape of a UTF-16 surrogate that is not half of
-/// a pair as `\ufffd`, in place. JSON from a JavaScript client can carry
-/// them (a JavaScript string may hold half a pair), and serde_json refuses
-/// them; U+FFFD is one UTF-16 code unit too, so the positions a client
-/// computes past it still point where it means.
-fn replace_lone_surrogates(body: &mut [u8]) {
+/// Steps over the escape at `body[at]` (a backslash inside a string) and
+/// returns where the string goes on. A `\uXXXX` escape of a UTF-16
+/// surrogate that is not half of a pair is rewritten as `\ufffd`, in
+/// place: JSON from a JavaScript client can carry one (a JavaScript string
+/// may hold half a pair), and serde_json refuses it; U+FFFD is one UTF-16
+/// code unit too, so the positions a client computes past it still point
+/// where it means.
+fn step_over_escape(body: &mut [u8], at: usize) -> usize {
     fn unit(body: &[u8], at: usize) -> Option<u16> {
         let hex = body.get(at..at + 4)?;
         u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
@@ -443,32 +445,22 @@ fn replace_lone_surrogates(body: &mut [u8]) {
             .then(|| unit(body, at + 2))
             .flatten()
     };
-    let mut i = 0;
-    let backslash = |rest: &[u8]| rest.iter().position(|&b| b == b'\\');
-    while let Some(off) = body.get(i..).and_then(backslash) {
-        let at = i + off;
-        // Every backslash in valid JSON starts an escape: `\X`, or
-        // `\uXXXX` (then the four digits are skipped too).
-        i = at + 2;
-        let Some(u) = escape_at(body, at) else {
-            continue;
-        };
-        i = at + 6;
-        let lone = match u {
-            0xD800..=0xDBFF => match escape_at(body, at + 6) {
-                Some(0xDC00..=0xDFFF) => {
-                    i = at + 12;
-                    false
-                }
-                _ => true,
-            },
-            0xDC00..=0xDFFF => true,
-            _ => false,
-        };
-        if lone {
-            body[at + 2..at + 6].copy_from_slice(b"fffd");
-        }
+    // `\X`, or `\uXXXX` (then the four digits are stepped over too).
+    let Some(u) = escape_at(body, at) else {
+        return at + 2;
+    };
+    let lone = match u {
+        0xD800..=0xDBFF => match escape_at(body, at + 6) {
+            Some(0xDC00..=0xDFFF) => return at + 12,
+            _ => true,
+        },
+        0xDC00..=0xDFFF => true,
+        _ => false,
+    };
+    if lone {
+        body[at + 2..at + 6].copy_from_slice(b"fffd");
     }
+    at + 6
 }
 
 /// A JSON-RPC id: an integer or a string (or `null`).
@@ -481,11 +473,12 @@ fn id_of(v: Value) -> Option<Id> {
     }
 }
 
-/// About how many bytes parsing `body` into a `serde_json::Value` takes,
-/// from one pass over its bytes: a value costs [`VALUE_COST`] and an object
-/// [`OBJECT_COST`] more, where its text may be as short as two bytes. (50 MB
-/// of `{"a":0},` took 4 GB.)
-fn parse_cost(body: &[u8]) -> u64 {
+/// One pass over a body before it is parsed: rewrites its lone surrogate
+/// escapes (see [`step_over_escape`]) and returns about how many bytes
+/// parsing it into a `serde_json::Value` takes: a value costs
+/// [`VALUE_COST`] and an object [`OBJECT_COST`] more, where its text may be
+/// as short as two bytes. (50 MB of `{"a":0},` took 4 GB.)
+fn prepare(body: &mut [u8]) -> u64 {
     let (mut values, mut objects) = (1u64, 0u64);
     let mut i = 0;
     while i < body.len() {
@@ -499,7 +492,7 @@ fn parse_cost(body: &[u8]) -> u64 {
                     if body[i] == b'"' {
                         break;
                     }
-                    i += 2;
+                    i = step_over_escape(body, i);
                 }
             }
             b',' | b':' | b'[' => values += 1,
@@ -531,7 +524,7 @@ fn decode(mut body: Vec<u8>, budget: u64) -> Incoming {
     if body.is_empty() {
         return refused(None, parse_error("a message is empty (Content-Length: 0)"));
     }
-    let cost = parse_cost(&body);
+    let cost = prepare(&mut body);
     if cost > budget {
         return refused(
             id_only(&body),
@@ -543,7 +536,6 @@ fn decode(mut body: Vec<u8>, budget: u64) -> Incoming {
             )),
         );
     }
-    replace_lone_surrogates(&mut body);
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return refused(None, parse_error(format!("a message is not JSON: {e}"))),
@@ -887,6 +879,10 @@ mod tests {
         );
     }
 
+    fn parse_cost(body: &[u8]) -> u64 {
+        prepare(&mut body.to_vec())
+    }
+
     #[test]
     fn parse_cost_counts_values_and_objects_outside_strings() {
         let one = parse_cost(b"0");
@@ -934,7 +930,7 @@ mod tests {
     fn a_body_cut_inside_an_escape_is_left_to_the_parser() {
         for body in [&b"\"\\"[..], b"\"\\u", b"\"\\ud8", b"\"\\ud800\\"] {
             let mut cut = body.to_vec();
-            replace_lone_surrogates(&mut cut);
+            prepare(&mut cut);
             assert!(cut.len() == body.len() && serde_json::from_slice::<Value>(&cut).is_err());
         }
     }
@@ -943,7 +939,7 @@ mod tests {
     fn lone_surrogates_become_replacement_characters() {
         let mut body =
             br#"["\ud800", "\udc00x", "\ud83d\ude00", "\\ud800", "\ud800\u0041"]"#.to_vec();
-        replace_lone_surrogates(&mut body);
+        prepare(&mut body);
         let v: Vec<String> = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             v,
