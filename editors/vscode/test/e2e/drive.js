@@ -162,6 +162,16 @@ async function center(handle, what) {
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
 
+/** The explorer's row for the file `name`, checked to be there. */
+async function explorerRow(name) {
+  for (const r of await page.$$('.explorer-folders-view .monaco-list-row')) {
+    if ((await r.evaluate((e) => e.querySelector('.label-name')?.textContent)) === name) {
+      return r;
+    }
+  }
+  return check(false, `${name} is not in the explorer`);
+}
+
 async function token(text, line) {
   return (await page.evaluateHandle((t, l) => window.__token(t, l), text, line)).asElement();
 }
@@ -357,14 +367,7 @@ async function session() {
   });
 
   await step('open loop.pyasm from the explorer', async () => {
-    const row = await page.$$('.explorer-folders-view .monaco-list-row');
-    let target;
-    for (const r of row) {
-      if ((await r.evaluate((e) => e.querySelector('.label-name')?.textContent)) === 'loop.pyasm') {
-        target = r;
-      }
-    }
-    await target.click();
+    await (await explorerRow('loop.pyasm')).click();
     await until('loop.pyasm in the editor', () => window.__lines().some((l) => l.includes('FOR_ITER')));
   });
 
@@ -565,14 +568,7 @@ async function session() {
   });
 
   await step('"Disassemble .pyc" from the explorer opens closure.pyasm, and Save writes it there', async () => {
-    const rows = await page.$$('.explorer-folders-view .monaco-list-row');
-    let target;
-    for (const r of rows) {
-      if ((await r.evaluate((e) => e.querySelector('.label-name')?.textContent)) === 'closure.pyc') {
-        target = r;
-      }
-    }
-    check(target, 'closure.pyc is not in the explorer');
+    const target = await explorerRow('closure.pyc');
     const at = await center(target, 'closure.pyc');
     await page.mouse.click(at.x, at.y, { button: 'right' });
     await until('"Disassemble .pyc" in the context menu', () => {
