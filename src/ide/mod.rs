@@ -152,6 +152,14 @@ fn nodes_in<'t>(tree: &'t Tree, range: &Range<usize>) -> (Vec<Node<'t>>, Option<
     (out, None)
 }
 
+/// The next run of dirty items (segments, pieces) at or after `from`: the
+/// indices of its first and last item.
+fn dirty_run<T>(items: &[T], from: usize, dirty: impl Fn(&T) -> bool) -> Option<(usize, usize)> {
+    let k = from + items.get(from..)?.iter().position(&dirty)?;
+    let n = items[k..].iter().take_while(|x| dirty(x)).count();
+    Some((k, k + n - 1))
+}
+
 /// The top-level nodes from the one `first_child_for_byte` finds on, one
 /// after the other as `Node::next_sibling` gives them, but with a cursor,
 /// in amortised constant time each: `next_sibling` searches down from the
@@ -471,16 +479,8 @@ impl FileAnalysis {
         // The preamble's pieces cover it, what is new of it a dirty piece.
         preamble::fit_pieces(&mut self.pieces, 0, self.segments[0].end);
         let mut cut = Vec::new();
-        let mut i = 0;
-        while i < self.segments.len() {
-            if !self.segments[i].dirty {
-                i += 1;
-                continue;
-            }
-            let mut j = i;
-            while j + 1 < self.segments.len() && self.segments[j + 1].dirty {
-                j += 1;
-            }
+        let mut from = 0;
+        while let Some((mut i, mut j)) = dirty_run(&self.segments, from, |s| s.dirty) {
             let (nodes, next) = loop {
                 let range = self.segments[i].start..self.segments[j].end;
                 let root = tree.root_node();
@@ -579,7 +579,7 @@ impl FileAnalysis {
                 let m = kept.partition_point(|p| p.end <= seg.end);
                 seg.pieces = kept.drain(..m).collect();
             }
-            i += n;
+            from = i + n;
         }
         cut
     }

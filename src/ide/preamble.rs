@@ -12,7 +12,7 @@
 //! piece starts and ends where a line does, so that lowering its lines
 //! alone finds what lowering the whole preamble finds.
 
-use super::{moved, nodes_in, timing, FileAnalysis, Source};
+use super::{dirty_run, moved, nodes_in, timing, FileAnalysis, Source};
 use crate::diag::Diag;
 use crate::syntax::lower::{self, PreState, Preamble};
 use tree_sitter::{InputEdit, Node, Tree};
@@ -153,16 +153,8 @@ pub(super) fn recut_pieces<S, X: Default>(
     (lo, hi): (usize, usize),
     n: usize,
 ) {
-    let mut k = 0;
-    while k < pieces.len() {
-        if !pieces[k].dirty {
-            k += 1;
-            continue;
-        }
-        let mut j = k;
-        while j + 1 < pieces.len() && pieces[j + 1].dirty {
-            j += 1;
-        }
+    let mut from = 0;
+    while let Some((mut k, mut j)) = dirty_run(pieces, from, |p| p.dirty) {
         loop {
             if !piece_boundary(tree, src, lo, hi, pieces[k].start) {
                 k -= 1;
@@ -197,7 +189,7 @@ pub(super) fn recut_pieces<S, X: Default>(
             .collect();
         let m = fresh.len();
         pieces.splice(k..=j, fresh);
-        k += m;
+        from = k + m;
     }
 }
 
@@ -237,19 +229,10 @@ impl FileAnalysis {
     /// lines they held).
     pub(super) fn dirty_piece_nodes<'t>(&self, tree: &'t Tree) -> Vec<Node<'t>> {
         let mut out = Vec::new();
-        let mut k = 0;
-        while k < self.pieces.len() {
-            if !self.pieces[k].dirty {
-                k += 1;
-                continue;
-            }
-            let mut j = k;
-            while j + 1 < self.pieces.len() && self.pieces[j + 1].dirty {
-                j += 1;
-            }
-            let range = self.pieces[k].start..self.pieces[j].end;
-            out.extend(nodes_in(tree, &range).0);
-            k = j + 1;
+        let mut from = 0;
+        while let Some((k, j)) = dirty_run(&self.pieces, from, |p| p.dirty) {
+            out.extend(nodes_in(tree, &(self.pieces[k].start..self.pieces[j].end)).0);
+            from = j + 1;
         }
         out
     }
