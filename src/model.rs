@@ -11,6 +11,7 @@ use crate::code::linetable::Position;
 use crate::code::{Obj, PyStr};
 use crate::pyc::PycHeader;
 use crate::versions::Version;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 pub type Span = Range<usize>;
@@ -43,7 +44,7 @@ pub struct Block {
     pub vars: Vec<Var>,
     /// Pinned start of `co_consts`; constants first used by instructions
     /// follow in order of first use.
-    pub consts: Vec<Obj>,
+    pub consts: Vec<Constant>,
     /// Pinned start of `co_names`, likewise.
     pub names: Vec<PyStr>,
     pub body: Vec<Stmt>,
@@ -110,7 +111,7 @@ pub enum Arg {
     /// For table kinds it is the table index.
     Value(u32),
     /// A constant, looked up in (or added to) `co_consts`.
-    Const(Obj),
+    Const(Constant),
     /// A name, looked up in `co_names` or the fast locals depending on the
     /// instruction.
     Name(PyStr),
@@ -128,6 +129,82 @@ pub enum Arg {
     /// nothing about what follows from it. Only lowering makes it, always
     /// beside an error; such a block is never written.
     Broken,
+}
+
+/// A constant as a block gives it: an operand or a pinned `.consts` entry.
+/// Its hash, and whether it refers to other blocks, are found once, when
+/// it is made (its line lowered, or a code object disassembled): a block
+/// is assembled again after every edit in it, and then a constant on a line
+/// the edit did not touch costs nothing, however large it is. Equal
+/// constants are equal values ([`Obj`]'s equality); the hash only makes
+/// unequal ones quick to tell apart.
+#[derive(Clone, Debug)]
+pub struct Constant {
+    value: Obj,
+    hash: u64,
+    refers: bool,
+}
+
+impl Constant {
+    pub fn new(value: Obj) -> Constant {
+        let hash = {
+            let mut h = rustc_hash::FxHasher::default();
+            value.hash(&mut h);
+            h.finish()
+        };
+        let mut refers = false;
+        value.each_code_ref(&mut |_| refers = true);
+        Constant {
+            value,
+            hash,
+            refers,
+        }
+    }
+
+    pub fn value(&self) -> &Obj {
+        &self.value
+    }
+
+    pub fn into_value(self) -> Obj {
+        self.value
+    }
+
+    /// Calls `f` with the name of every block the value refers to
+    /// (`@name`), at any depth; nothing to walk for most constants.
+    pub fn each_code_ref(&self, f: &mut dyn FnMut(&str)) {
+        if self.refers {
+            self.value.each_code_ref(f);
+        }
+    }
+}
+
+impl From<Obj> for Constant {
+    fn from(value: Obj) -> Constant {
+        Constant::new(value)
+    }
+}
+
+impl std::ops::Deref for Constant {
+    type Target = Obj;
+    fn deref(&self) -> &Obj {
+        &self.value
+    }
+}
+
+impl PartialEq for Constant {
+    fn eq(&self, other: &Constant) -> bool {
+        // A table looks up the very constant it was built from: the same
+        // one, at no cost however large.
+        std::ptr::eq(self, other) || (self.hash == other.hash && self.value == other.value)
+    }
+}
+
+impl Eq for Constant {}
+
+impl Hash for Constant {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -418,11 +418,11 @@ pub struct Input<'a> {
     pub excepts: &'a [FlowExcept],
     pub analysis: &'a StackResult,
     /// `co_consts` as built (child code objects as `Obj::CodeRef`).
-    pub consts: &'a [Obj],
+    pub consts: &'a [&'a Obj],
     /// The fast locals: names and `co_localspluskinds` bits.
-    pub vars: &'a [(PyStr, u8)],
+    pub vars: &'a [(&'a PyStr, u8)],
     /// `co_names`.
-    pub names: &'a [PyStr],
+    pub names: &'a [&'a PyStr],
     /// Arguments, `*args` and `**kwargs` included: the locals a call fills.
     pub n_args: usize,
     pub flags: u32,

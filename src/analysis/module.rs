@@ -8,7 +8,7 @@
 
 use super::block::{HiddenParam, MadeFunction};
 use super::facts::NameUse;
-use crate::code::{Obj, PyStr};
+use crate::code::PyStr;
 use crate::diag::Diag;
 use crate::model::{Arg, Block, NameRef, Span, Stmt};
 use crate::versions::builtins::is_builtin;
@@ -90,33 +90,15 @@ pub fn duplicate_locals(block: &Block) -> Vec<Diag> {
 
 /// Every `@NAME` a block's constants mention.
 pub fn code_refs(block: &Block) -> Vec<(String, Span)> {
-    fn walk(o: &Obj, span: &Span, out: &mut Vec<(String, Span)>) {
-        match o {
-            Obj::CodeRef(n) => out.push((n.clone(), span.clone())),
-            Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
-                v.iter().for_each(|x| walk(x, span, out))
-            }
-            Obj::Dict(kv) | Obj::FrozenDict(kv) => kv.iter().for_each(|(k, v)| {
-                walk(k, span, out);
-                walk(v, span, out)
-            }),
-            Obj::Slice(s) => {
-                walk(&s.0, span, out);
-                walk(&s.1, span, out);
-                walk(&s.2, span, out)
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     let span = block.field_span("consts");
     for c in &block.consts {
-        walk(c, &span, &mut out);
+        c.each_code_ref(&mut |n| out.push((n.to_string(), span.clone())));
     }
     for s in &block.body {
         if let Stmt::Instr(ins) = s {
             if let Arg::Const(c) = &ins.arg {
-                walk(c, &ins.arg_span, &mut out);
+                c.each_code_ref(&mut |n| out.push((n.to_string(), ins.arg_span.clone())));
             }
         }
     }

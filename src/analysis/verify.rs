@@ -15,7 +15,7 @@ pub struct Input<'a> {
     pub table: &'static OpcodeTable,
     pub block: &'a Block,
     /// The block's `co_consts`, as built.
-    pub consts: &'a [crate::code::Obj],
+    pub consts: &'a [&'a crate::code::Obj],
     /// The block's flags, as built.
     pub flags: u32,
     pub instrs: &'a [&'a Instr],
@@ -35,7 +35,7 @@ pub struct Input<'a> {
     /// Values of the wrong kind (NULLs included) that reach an instruction
     /// that trusts their kind, and broken instruction sequences.
     pub kinds: &'a [super::kinds::Finding],
-    pub var_names: &'a [(crate::code::PyStr, u8)],
+    pub var_names: &'a [(&'a crate::code::PyStr, u8)],
 }
 
 pub fn verify(inp: &Input) -> Vec<Diag> {

@@ -124,7 +124,10 @@ fn leaf_cost(o: &Obj, child: &dyn Fn(&str) -> Option<Cost>) -> Option<Cost> {
 }
 
 /// The cost of a block's constants tuple.
-pub fn consts_cost(consts: &[Obj], child: &dyn Fn(&str) -> Option<Cost>) -> Option<Cost> {
+pub fn consts_cost<'a>(
+    consts: impl IntoIterator<Item = &'a Obj>,
+    child: &dyn Fn(&str) -> Option<Cost>,
+) -> Option<Cost> {
     let mut sum = Cost::default();
     for c in consts {
         sum.add(obj_cost(c, child)?);
@@ -134,9 +137,9 @@ pub fn consts_cost(consts: &[Obj], child: &dyn Fn(&str) -> Option<Cost>) -> Opti
 
 /// The cost of a built code object, whose constants are `consts` in the
 /// model (code objects still as references to blocks).
-pub fn code_cost(
+pub fn code_cost<'a>(
     code: &Code,
-    consts: &[Obj],
+    consts: impl IntoIterator<Item = &'a Obj>,
     child: &dyn Fn(&str) -> Option<Cost>,
 ) -> Option<Cost> {
     let names = |v: &[crate::code::PyStr]| {

@@ -242,11 +242,14 @@ impl Builder<'_> {
             .collect();
         let child_cost = |n: &str| self.costs[(*child_index.get(n)?)?];
         let mut prebuilt = self.prebuilt.get_mut(i).and_then(Option::take);
-        let consts = match prebuilt.as_mut() {
-            Some(code) => std::mem::take(&mut code.consts),
+        let taken = prebuilt
+            .as_mut()
+            .map(|code| std::mem::take(&mut code.consts));
+        let consts: Vec<&Obj> = match &taken {
+            Some(consts) => consts.iter().collect(),
             None => tables::build(version.table(), block).consts,
         };
-        let over = limits::consts_cost(&consts, &child_cost)
+        let over = limits::consts_cost(consts.iter().copied(), &child_cost)
             .and_then(|c| limits::check(&c, &block.name, &block.span).err());
         if let Some(d) = over {
             // Still lowered and checked for the block's own errors, with
@@ -303,7 +306,7 @@ impl Builder<'_> {
                     self.diags.extend(info.diags);
                 }
                 self.functions[i] = (info.functions, info.hidden);
-                let cost = limits::code_cost(&code, &consts, &child_cost);
+                let cost = limits::code_cost(&code, consts.iter().copied(), &child_cost);
                 match cost.map(|c| (limits::check(&c, &block.name, &block.span), c)) {
                     Some((Ok(()), c)) => {
                         self.costs[i] = Some(c);
@@ -412,6 +415,10 @@ pub enum Children<'a> {
     /// code object, but everything else in it is final. The disassembler
     /// compares such results with the code objects it started from.
     Unresolved,
+    /// Only the findings are wanted (the language server, after an edit):
+    /// the code object comes back without its constants, which would be
+    /// copied for nothing.
+    Findings,
 }
 
 /// [`assemble_block`], choosing what referenced blocks become and whether
@@ -936,7 +943,8 @@ pub fn assemble_block_with(
         ..
     } = tabs;
     let consts = match children {
-        Children::Unresolved => consts,
+        Children::Findings => Vec::new(),
+        Children::Unresolved => consts.into_iter().cloned().collect(),
         Children::Built(resolve_code) => {
             let resolved = consts
                 .iter()
@@ -961,9 +969,9 @@ pub fn assemble_block_with(
         flags: block.flags.unwrap_or(default_flags(ctx.is_root)),
         code,
         consts,
-        names,
+        names: names.into_iter().cloned().collect(),
         localspluskinds: vars.iter().map(|(_, k)| *k).collect(),
-        localsplusnames: vars.into_iter().map(|(n, _)| n).collect(),
+        localsplusnames: vars.into_iter().map(|(n, _)| n.clone()).collect(),
         filename: block
             .filename
             .clone()

@@ -4,23 +4,25 @@
 //! pinned prefix it may print, so both sides agree by construction.
 
 use crate::code::{kind, Obj, PyStr};
-use crate::model::{Arg, Block, NameRef, Stmt};
+use crate::model::{Arg, Block, Constant, NameRef, Stmt};
 use crate::versions::{ArgKind, OpcodeTable};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-/// The three tables of one block, with first-index lookups.
+/// The three tables of one block, with first-index lookups. They borrow
+/// their entries from the block: assembling a block again after an edit
+/// copies none of its constants, and hashes none (see [`Constant`]).
 #[derive(Debug, Default)]
-pub struct Tables {
-    pub consts: Vec<Obj>,
-    pub names: Vec<PyStr>,
-    pub vars: Vec<(PyStr, u8)>,
-    const_index: FxHashMap<Obj, u32>,
-    name_index: FxHashMap<PyStr, u32>,
-    var_index: FxHashMap<PyStr, u32>,
+pub struct Tables<'a> {
+    pub consts: Vec<&'a Obj>,
+    pub names: Vec<&'a PyStr>,
+    pub vars: Vec<(&'a PyStr, u8)>,
+    const_index: FxHashMap<&'a Constant, u32>,
+    name_index: FxHashMap<&'a PyStr, u32>,
+    var_index: FxHashMap<&'a PyStr, u32>,
 }
 
-impl Tables {
-    pub fn const_index(&self, v: &Obj) -> Option<u32> {
+impl<'a> Tables<'a> {
+    pub fn const_index(&self, v: &Constant) -> Option<u32> {
         self.const_index.get(v).copied()
     }
     pub fn name_index(&self, n: &PyStr) -> Option<u32> {
@@ -30,49 +32,49 @@ impl Tables {
         self.var_index.get(n).copied()
     }
 
-    fn push_const(&mut self, v: Obj) {
+    fn push_const(&mut self, v: &'a Constant) {
         let i = self.consts.len() as u32;
-        self.const_index.entry(v.clone()).or_insert(i);
-        self.consts.push(v);
+        self.const_index.entry(v).or_insert(i);
+        self.consts.push(v.value());
     }
-    fn push_name(&mut self, n: PyStr) {
+    fn push_name(&mut self, n: &'a PyStr) {
         let i = self.names.len() as u32;
-        self.name_index.entry(n.clone()).or_insert(i);
+        self.name_index.entry(n).or_insert(i);
         self.names.push(n);
     }
-    fn push_var(&mut self, n: PyStr, k: u8) {
+    fn push_var(&mut self, n: &'a PyStr, k: u8) {
         let i = self.vars.len() as u32;
-        self.var_index.entry(n.clone()).or_insert(i);
+        self.var_index.entry(n).or_insert(i);
         self.vars.push((n, k));
     }
 }
 
 /// Builds the tables of `block` as the assembler will: the pinned entries,
 /// then every symbolic operand not yet present, in order of first use.
-pub fn build(table: &OpcodeTable, block: &Block) -> Tables {
+pub fn build<'a>(table: &OpcodeTable, block: &'a Block) -> Tables<'a> {
     let used = Used::of(table, block);
     let mut t = Tables::default();
     for c in &block.consts {
-        t.push_const(c.clone());
+        t.push_const(c);
     }
     for n in &block.names {
-        t.push_name(n.clone());
+        t.push_name(n);
     }
     for v in &block.vars {
-        t.push_var(v.name.clone(), v.kinds);
+        t.push_var(&v.name, v.kinds);
     }
     for v in used.consts {
-        if t.const_index(&v).is_none() {
+        if t.const_index(v).is_none() {
             t.push_const(v);
         }
     }
     for n in used.names {
-        if t.name_index(&n).is_none() {
+        if t.name_index(n).is_none() {
             t.push_name(n);
         }
     }
     for n in used.locals {
-        if t.var_index(&n).is_none() {
+        if t.var_index(n).is_none() {
             t.push_var(n, kind::LOCAL);
         }
     }
@@ -82,14 +84,14 @@ pub fn build(table: &OpcodeTable, block: &Block) -> Tables {
 /// Values that instructions refer to symbolically, each once, in order of
 /// first use.
 #[derive(Default)]
-pub struct Used {
-    pub consts: Vec<Obj>,
-    pub names: Vec<PyStr>,
-    pub locals: Vec<PyStr>,
+pub struct Used<'a> {
+    pub consts: Vec<&'a Constant>,
+    pub names: Vec<&'a PyStr>,
+    pub locals: Vec<&'a PyStr>,
 }
 
-impl Used {
-    pub fn of(table: &OpcodeTable, block: &Block) -> Used {
+impl<'a> Used<'a> {
+    pub fn of(table: &OpcodeTable, block: &'a Block) -> Used<'a> {
         let mut u = Used::default();
         let mut seen_c = FxHashSet::default();
         let mut seen_n = FxHashSet::default();
@@ -101,7 +103,7 @@ impl Used {
             };
             match (&ins.arg, op.arg) {
                 (Arg::Const(v), ArgKind::Const) if seen_c.insert(v) => {
-                    u.consts.push(v.clone());
+                    u.consts.push(v);
                 }
                 (Arg::Name(n), k)
                 | (
@@ -111,19 +113,19 @@ impl Used {
                     },
                     k,
                 ) if k.uses_names() && seen_n.insert(n) => {
-                    u.names.push(n.clone());
+                    u.names.push(n);
                 }
                 (Arg::Pair(a, b), ArgKind::LocalPair) => {
                     for n in [a, b] {
                         if let NameRef::Name(n) = n {
                             if seen_l.insert(n) {
-                                u.locals.push(n.clone());
+                                u.locals.push(n);
                             }
                         }
                     }
                 }
                 (Arg::Name(n), ArgKind::Local) if seen_l.insert(n) => {
-                    u.locals.push(n.clone());
+                    u.locals.push(n);
                 }
                 _ => {}
             }
@@ -146,7 +148,7 @@ impl Used {
 /// table pinned does not work (a used key missing from it), `actual.len()`.
 pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
     actual: &[T],
-    used: &[K],
+    used: &[&K],
     key: impl Fn(&T) -> &K,
     fits: impl Fn(&T) -> bool,
 ) -> usize {
@@ -155,10 +157,10 @@ pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
     for t in actual {
         *count.entry(key(t)).or_insert(0) += 1;
     }
-    if used.iter().any(|u| !count.contains_key(u)) {
+    if used.iter().any(|u| !count.contains_key(*u)) {
         return n;
     }
-    let order: FxHashMap<&K, usize> = used.iter().enumerate().map(|(i, u)| (u, i)).collect();
+    let order: FxHashMap<&K, usize> = used.iter().enumerate().map(|(i, u)| (*u, i)).collect();
     let mut k = n;
     let mut next_use = usize::MAX;
     while k > 0 {
@@ -240,7 +242,8 @@ mod tests {
             } else {
                 actual
             };
-            let fast = shortest_prefix(&actual, &used, |t| &t.0, |t| t.1);
+            let used_refs: Vec<&u8> = used.iter().collect();
+            let fast = shortest_prefix(&actual, &used_refs, |t| &t.0, |t| t.1);
             let slow = shortest_prefix_by_trying(&actual, &used);
             assert_eq!(fast, slow, "actual {actual:?} used {used:?}");
         }

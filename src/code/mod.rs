@@ -206,6 +206,27 @@ impl Obj {
             Obj::Code(_) | Obj::CodeRef(_) => "code",
         }
     }
+
+    /// Calls `f` with the name of every block reference (`@name`) in the
+    /// value, at any depth, in order. A built code object holds none.
+    pub fn each_code_ref(&self, f: &mut dyn FnMut(&str)) {
+        match self {
+            Obj::CodeRef(n) => f(n),
+            Obj::Tuple(v) | Obj::List(v) | Obj::Set(v) | Obj::FrozenSet(v) => {
+                v.iter().for_each(|x| x.each_code_ref(f))
+            }
+            Obj::Dict(kv) | Obj::FrozenDict(kv) => kv.iter().for_each(|(k, v)| {
+                k.each_code_ref(f);
+                v.each_code_ref(f)
+            }),
+            Obj::Slice(s) => {
+                s.0.each_code_ref(f);
+                s.1.each_code_ref(f);
+                s.2.each_code_ref(f)
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `co_localspluskinds` bits.

@@ -14,7 +14,7 @@ use crate::asm::{self, ext_count, BlockContext};
 use crate::code::exceptiontable;
 use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
-use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Stmt, Var};
+use crate::model::{Arg, Block, Constant, Except, Instr, Module, NameRef, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::syntax::literal;
 use crate::versions::{ArgKind, OpcodeTable, Version};
@@ -213,10 +213,10 @@ impl Dis {
         let slot = self.blocks.len();
         self.blocks.push(Block::default());
         let mut children = Children::default();
-        let consts: Vec<Obj> = code
+        let consts: Vec<Constant> = code
             .consts
             .iter()
-            .map(|c| self.convert_const(c, &mut children))
+            .map(|c| Constant::new(self.convert_const(c, &mut children)))
             .collect();
         let ctx = BlockContext {
             version: self.version,
@@ -260,7 +260,7 @@ impl Dis {
         name
     }
 
-    fn explicit_block(&self, code: &Code, consts: &[Obj], name: &str, mode: Mode) -> Option<Block> {
+    fn explicit_block(&self, code: &Code, consts: &[Constant], name: &str, mode: Mode) -> Option<Block> {
         let table = self.table;
         let (decoded, verbatim, raw_tables, widen_jumps) = match mode {
             Mode::Structured {
@@ -356,7 +356,7 @@ impl Dis {
         }
 
         // Operands.
-        let first_const: FxHashMap<&Obj, u32> = first_index(consts.iter());
+        let first_const: FxHashMap<&Constant, u32> = first_index(consts.iter());
         let first_name: FxHashMap<&PyStr, u32> = first_index(code.names.iter());
         let first_var: FxHashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
         let mut body = Vec::with_capacity(decoded.len() + n_labels as usize);
@@ -660,15 +660,15 @@ fn minimize(
     // Tables: the shortest pinned prefixes.
     let used = Used::of(table, &b);
     let kc = tables::shortest_prefix(&b.consts, &used.consts, |c| c, |_| true);
-    b.consts.truncate(kc);
     let kn = tables::shortest_prefix(&b.names, &used.names, |n| n, |_| true);
-    b.names.truncate(kn);
     let kv = tables::shortest_prefix(
         &b.vars,
         &used.locals,
         |v| &v.name,
         |v| v.kinds == kind::LOCAL,
     );
+    b.consts.truncate(kc);
+    b.names.truncate(kn);
     b.vars.truncate(kv);
 
     // Computed fields: try leaving them all out, then put back what differs.

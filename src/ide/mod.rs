@@ -701,7 +701,12 @@ impl FileAnalysis {
             // References to other blocks stay in the constants: a block's
             // findings do not depend on what its constants hold, and
             // `link` resolves them.
-            match asm::assemble_block_with(&ctx, b, asm::Children::Unresolved, self.opts.verify) {
+            let children = if self.for_build {
+                asm::Children::Unresolved
+            } else {
+                asm::Children::Findings
+            };
+            match asm::assemble_block_with(&ctx, b, children, self.opts.verify) {
                 Ok((c, mut bi)) => {
                     facts.functions = std::mem::take(&mut bi.functions);
                     facts.hidden = std::mem::take(&mut bi.hidden);

@@ -10,7 +10,7 @@ use super::{field_ids, node_kind, NodeKind as K};
 use crate::code::linetable::Position;
 use crate::code::{flag_by_name, kind, Obj, PyStr};
 use crate::diag::Diag;
-use crate::model::{Arg, Block, Except, Instr, Module, NameRef, Span, Stmt, Var};
+use crate::model::{Arg, Block, Constant, Except, Instr, Module, NameRef, Span, Stmt, Var};
 use crate::pyc::PycHeader;
 use crate::versions::{
     ArgKind, CompareEncoding, Op, OpInfo, OpcodeTable, Version, COMPARE_MASKS, FORMAT_CONVERSIONS,
@@ -734,7 +734,7 @@ impl<'a> Lowerer<'a> {
             ".consts" => {
                 let mut vals = Vec::new();
                 for a in args {
-                    vals.push(self.value(*a)?);
+                    vals.push(Constant::new(self.value(*a)?));
                 }
                 self.cur.as_mut().unwrap().consts.extend(vals);
             }
@@ -1373,7 +1373,7 @@ impl<'a> Lowerer<'a> {
                 }
                 Ok(Arg::Value(int(0)?))
             }
-            ArgKind::Const => Ok(Arg::Const(self.value(single()?)?)),
+            ArgKind::Const => Ok(Arg::Const(Constant::new(self.value(single()?)?))),
             ArgKind::Name | ArgKind::Local | ArgKind::Free => {
                 Ok(Arg::Name(self.name_of(single()?)?))
             }
