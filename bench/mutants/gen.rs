@@ -28,7 +28,7 @@
 
 use pyasm::analysis::facts::{facts, Operand};
 use pyasm::code::{Obj, PyStr};
-use pyasm::model::{Arg, Block, Module, NameRef, Stmt};
+use pyasm::model::{Arg, Block, Constant, Module, NameRef, Stmt};
 use pyasm::versions::{ArgKind, CompareEncoding, Op, OpcodeTable, Version, COMPARE_MASKS};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -551,7 +551,7 @@ fn leaves_bool(table: &OpcodeTable, b: &Block, k: usize) -> bool {
             table.compare == CompareEncoding::MaskedBool
                 && matches!(i.arg, Arg::Value(v) if v & 16 != 0)
         }
-        Op::LOAD_CONST => matches!(i.arg, Arg::Const(Obj::True | Obj::False)),
+        Op::LOAD_CONST => matches!(&i.arg, Arg::Const(c) if matches!(c.value(), Obj::True | Obj::False)),
         _ => false,
     }
 }
@@ -775,7 +775,7 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
     let kind = table.by_code(ins.opcode)?.arg;
     let arg = ins.arg.clone();
     // What the block already uses, to draw replacements from.
-    let mut consts: Vec<Obj> = b.consts.clone();
+    let mut consts: Vec<Constant> = b.consts.clone();
     let mut names: Vec<PyStr> = b.names.clone();
     let mut locals: Vec<PyStr> = b.vars.iter().map(|v| v.name.clone()).collect();
     for s in &b.body {
@@ -814,7 +814,7 @@ fn change_arg(table: &OpcodeTable, b: &mut Block, k: usize, rng: &mut Rng) -> Op
                 let n = rng.below(consts.len() + 1) as u32;
                 (Arg::Value(n), format!("const -> #{n}"))
             } else {
-                let others: Vec<&Obj> = consts.iter().filter(|x| *x != c).collect();
+                let others: Vec<&Constant> = consts.iter().filter(|x| *x != c).collect();
                 let o = (*rng.pick(&others)?).clone();
                 let t = pyasm::syntax::literal::const_text(&o);
                 (Arg::Const(o), format!("const -> {t}"))
