@@ -551,7 +551,9 @@ fn leaves_bool(table: &OpcodeTable, b: &Block, k: usize) -> bool {
             table.compare == CompareEncoding::MaskedBool
                 && matches!(i.arg, Arg::Value(v) if v & 16 != 0)
         }
-        Op::LOAD_CONST => matches!(&i.arg, Arg::Const(c) if matches!(c.value(), Obj::True | Obj::False)),
+        Op::LOAD_CONST => {
+            matches!(&i.arg, Arg::Const(c) if matches!(c.value(), Obj::True | Obj::False))
+        }
         _ => false,
     }
 }

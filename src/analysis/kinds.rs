@@ -1470,7 +1470,7 @@ impl Analysis<'_> {
         if !misplaced || l.bits & NULL == 0 {
             return false;
         }
-        let name = crate::syntax::literal::name_text(&vars[x].0);
+        let name = crate::syntax::literal::name_text(vars[x].0);
         let m = format!(
             "{} reads free variable `{name}`, which is never filled: COPY_FREE_VARS copies the closure into the last {nfree} local{}, and `{name}` is local #{x} of {}",
             self.name(i),

@@ -260,7 +260,13 @@ impl Dis {
         name
     }
 
-    fn explicit_block(&self, code: &Code, consts: &[Constant], name: &str, mode: Mode) -> Option<Block> {
+    fn explicit_block(
+        &self,
+        code: &Code,
+        consts: &[Constant],
+        name: &str,
+        mode: Mode,
+    ) -> Option<Block> {
         let table = self.table;
         let (decoded, verbatim, raw_tables, widen_jumps) = match mode {
             Mode::Structured {
