@@ -177,12 +177,20 @@ impl FileAnalysis {
                 let row = first.start_position().row;
                 rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
             }
+            let lb = &p.kept.block;
+            lens.push((lb.body.len(), lb.consts.len()));
+        }
+        // Put together in one buffer of the final size: grown piece by
+        // piece, the statements of a 100,000-line block were copied about
+        // twice over, into memory the system had to supply afresh.
+        block.body.reserve_exact(lens.iter().map(|l| l.0).sum());
+        block.consts.reserve_exact(lens.iter().map(|l| l.1).sum());
+        for (k, p) in pieces.iter_mut().enumerate() {
             let lb = &mut p.kept.block;
             if k == 0 {
                 block.name = lb.name.clone();
                 block.span = lb.span.clone();
             }
-            lens.push((lb.body.len(), lb.consts.len()));
             merge_fields(&mut block, lb);
         }
         self.segments[i].pieces = pieces;
