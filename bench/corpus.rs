@@ -22,6 +22,12 @@
 //! Both print wall seconds and CPU seconds (of the process for `parse`, of
 //! the thread for `phases`) for each run.
 
+// The executable's allocator and memory tuning, so that what is measured
+// is what `pyasm` does.
+#[allow(dead_code)]
+#[path = "../src/process.rs"]
+mod process;
+
 use pyasm::asm::Options;
 use pyasm::ide::FileAnalysis;
 use pyasm::versions::Version;
@@ -31,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn main() {
+    process::start();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
