@@ -14,7 +14,7 @@
 //!   along the path `pyasm build` takes (the file analysis lowers every
 //!   block, frees the tree, assembles and verifies each block once, then
 //!   links them; `path.*`),
-//!   and the whole of `pyasm::assemble_text` as the command runs it. Then the cost of
+//!   and the whole of `pyasm::assemble` as the command runs it. Then the cost of
 //!   writing the bytes: plain `std::fs::write` of every `.pyasm` text and
 //!   `.pyc`, and `pyasm::fsutil::write_atomic` (what the command uses),
 //!   into `--scratch` (default: a temporary folder).
