@@ -112,6 +112,25 @@ fn the_report_is_the_one_the_command_line_prints() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), report);
+    // The JSON lines place each diagnostic as `locate` does.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pyasm"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let located = pyasm::locate(text, &pyasm::check(text, &options).diags);
+    assert_eq!(lines.len(), located.len());
+    for (j, d) in lines.iter().zip(&located) {
+        let at = [&j["line"], &j["column"], &j["end_line"], &j["end_column"]];
+        let expected = [d.start.line, d.start.column, d.end.line, d.end.column];
+        assert_eq!(at.map(|v| v.as_u64().unwrap() as usize), expected);
+        assert_eq!(j["severity"], d.severity.as_str());
+        assert_eq!(j["code"], d.code);
+    }
 }
 
 #[test]
