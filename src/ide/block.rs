@@ -218,10 +218,12 @@ impl FileAnalysis {
             }
         }
         let pieces = &mut self.segments[i].pieces;
+        // Into the pieces' own buffers, which `merge_fields` emptied but
+        // left their capacity: nothing is allocated.
         for (p, (body, consts)) in pieces.iter_mut().zip(m.lens).rev() {
             let b = &mut p.kept.block;
-            b.body = block.body.split_off(block.body.len() - body);
-            b.consts = block.consts.split_off(block.consts.len() - consts);
+            b.body.extend(block.body.drain(block.body.len() - body..));
+            b.consts.extend(block.consts.drain(block.consts.len() - consts..));
         }
     }
 
