@@ -13,6 +13,7 @@ use crate::pyc::PycHeader;
 use crate::versions::Version;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
+use std::sync::Arc;
 
 pub type Span = Range<usize>;
 
@@ -138,9 +139,12 @@ pub enum Arg {
 /// the edit did not touch costs nothing, however large it is. Equal
 /// constants are equal values ([`Obj`]'s equality); the hash only makes
 /// unequal ones quick to tell apart.
+///
+/// The value is shared: a block is copied (for a request of the language
+/// server, or a try of the disassembler) without copying its constants.
 #[derive(Clone, Debug)]
 pub struct Constant {
-    value: Obj,
+    value: Arc<Obj>,
     hash: u64,
     refers: bool,
 }
@@ -155,7 +159,7 @@ impl Constant {
         let mut refers = false;
         value.each_code_ref(&mut |_| refers = true);
         Constant {
-            value,
+            value: Arc::new(value),
             hash,
             refers,
         }
@@ -163,10 +167,6 @@ impl Constant {
 
     pub fn value(&self) -> &Obj {
         &self.value
-    }
-
-    pub fn into_value(self) -> Obj {
-        self.value
     }
 
     /// Calls `f` with the name of every block the value refers to

@@ -202,3 +202,37 @@ fn an_edit_in_a_block_of_many_instructions_costs_the_same_at_any_size() {
         false,
     );
 }
+
+/// The block a request reads (hover, completion, inlay hints) after an
+/// edit beside a huge constant: put together from the pieces the edit
+/// left, sharing the constant, not lowered again from the text.
+#[test]
+fn a_request_after_an_edit_beside_a_huge_constant_costs_the_same_at_any_size() {
+    let bytes = [100_000, 200_000].map(|n| {
+        let mut doc = Document::new(
+            &huge_constant(n),
+            0,
+            Encoding::Utf16,
+            Version::V3_11,
+            Options::default(),
+        );
+        let at = Position::new(2, 15);
+        doc.apply(
+            &[TextDocumentContentChangeEvent {
+                range: Some(Range::new(at, at)),
+                range_length: None,
+                text: "x".into(),
+            }],
+            1,
+        );
+        let before = allocated();
+        let block = doc.block(&doc.analysis.segments[1]);
+        let after = allocated() - before;
+        assert!(block.is_some_and(|b| b.body.len() == 4));
+        after
+    });
+    println!("block for a request beside a huge constant: bytes allocated at n and 2n: {bytes:?}");
+    for b in bytes {
+        assert!(b <= ALLOC_BOUND, "{bytes:?}");
+    }
+}

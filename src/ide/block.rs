@@ -106,6 +106,47 @@ fn merge_fields(to: &mut Block, from: &mut Block) {
     to.body.append(&mut from.body);
 }
 
+/// Puts a block together from its pieces' blocks, in order, moving their
+/// statements and pinned constants out ([`merge_fields`]). `positioned`:
+/// some line wrote a position; otherwise the instructions are placed on
+/// `rows`, their rows in the file. Gives the block, and whether it was
+/// placed.
+fn put_together(
+    parts: &mut [&mut Block],
+    positioned: bool,
+    rows: Vec<usize>,
+    recompute_stack: bool,
+) -> (Block, bool) {
+    let mut block = Block::default();
+    // In one buffer of the final size: grown piece by piece, the
+    // statements of a 100,000-line block were copied about twice over,
+    // into memory the system had to supply afresh.
+    block
+        .body
+        .reserve_exact(parts.iter().map(|b| b.body.len()).sum());
+    block
+        .consts
+        .reserve_exact(parts.iter().map(|b| b.consts.len()).sum());
+    for (k, lb) in parts.iter_mut().enumerate() {
+        if k == 0 {
+            block.name = lb.name.clone();
+            block.span = lb.span.clone();
+        }
+        merge_fields(&mut block, lb);
+    }
+    let placed = !positioned && block.linetable.is_none();
+    if placed {
+        lower::place_on_rows(&mut block, rows);
+    }
+    if recompute_stack {
+        block.stacksize = None;
+        for e in &mut block.excepts {
+            e.depth = None;
+        }
+    }
+    (block, placed)
+}
+
 impl FileAnalysis {
     /// Lowers the pieces of block segment `i` that need it and puts the
     /// block together from all of them: the block (spans where they are
@@ -138,11 +179,9 @@ impl FileAnalysis {
             last_pos: Position::default(),
             reserved_ext: 0,
         };
-        let mut block = Block::default();
         let mut failed = false;
         let mut positioned = false;
         let mut rows = Vec::new();
-        let mut lens = Vec::with_capacity(pieces.len());
         for (k, p) in pieces.iter_mut().enumerate() {
             let from = nodes.partition_point(|n| n.start_byte() < p.start);
             let to = nodes.partition_point(|n| n.start_byte() < p.end);
@@ -177,34 +216,51 @@ impl FileAnalysis {
                 let row = first.start_position().row;
                 rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
             }
-            let lb = &p.kept.block;
-            lens.push((lb.body.len(), lb.consts.len()));
         }
-        // Put together in one buffer of the final size: grown piece by
-        // piece, the statements of a 100,000-line block were copied about
-        // twice over, into memory the system had to supply afresh.
-        block.body.reserve_exact(lens.iter().map(|l| l.0).sum());
-        block.consts.reserve_exact(lens.iter().map(|l| l.1).sum());
-        for (k, p) in pieces.iter_mut().enumerate() {
-            let lb = &mut p.kept.block;
-            if k == 0 {
-                block.name = lb.name.clone();
-                block.span = lb.span.clone();
-            }
-            merge_fields(&mut block, lb);
-        }
+        let lens = pieces
+            .iter()
+            .map(|p| (p.kept.block.body.len(), p.kept.block.consts.len()))
+            .collect();
+        let mut parts: Vec<&mut Block> = pieces.iter_mut().map(|p| &mut p.kept.block).collect();
+        let (block, placed) = put_together(&mut parts, positioned, rows, self.opts.recompute_stack);
         self.segments[i].pieces = pieces;
-        let placed = !positioned && block.linetable.is_none();
-        if placed {
-            lower::place_on_rows(&mut block, rows);
-        }
-        if self.opts.recompute_stack {
-            block.stacksize = None;
-            for e in &mut block.excepts {
-                e.depth = None;
-            }
-        }
         (block, failed, Moved { lens, placed })
+    }
+
+    /// Block segment `i` as [`FileAnalysis::lower_block`] puts it together,
+    /// from copies of its pieces' blocks (their constants shared, not
+    /// copied), when every piece is as the last update left it: for the
+    /// requests of the language server, which otherwise lower the block
+    /// again from its text, 8 MB constants and all. `None` if a piece is
+    /// not up to date.
+    pub(super) fn block_from_pieces(&self, i: usize, tree: &Tree) -> Option<Block> {
+        let seg = &self.segments[i];
+        let current = |p: &BlockPiece| !p.dirty && p.delta() == 0 && p.state_out.is_some();
+        if seg.dirty || seg.pieces.is_empty() || !seg.pieces.iter().all(current) {
+            return None;
+        }
+        let root = tree.root_node();
+        let mut positioned = false;
+        let mut rows = Vec::new();
+        for p in &seg.pieces {
+            positioned |= p.kept.positioned;
+            if p.kept.rows.is_empty() {
+                continue;
+            }
+            // The row of the piece's first node, as `lower_block` reads it.
+            let mut first = crate::syntax::first_top_level(root, p.start)?;
+            if first.start_byte() < p.start {
+                first = first.next_sibling()?;
+            }
+            if first.start_byte() >= p.end {
+                return None;
+            }
+            let row = first.start_position().row;
+            rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
+        }
+        let mut copies: Vec<Block> = seg.pieces.iter().map(|p| p.kept.block.clone()).collect();
+        let mut parts: Vec<&mut Block> = copies.iter_mut().collect();
+        Some(put_together(&mut parts, positioned, rows, self.opts.recompute_stack).0)
     }
 
     /// Gives the statements and constants [`FileAnalysis::lower_block`]
@@ -223,7 +279,8 @@ impl FileAnalysis {
         for (p, (body, consts)) in pieces.iter_mut().zip(m.lens).rev() {
             let b = &mut p.kept.block;
             b.body.extend(block.body.drain(block.body.len() - body..));
-            b.consts.extend(block.consts.drain(block.consts.len() - consts..));
+            b.consts
+                .extend(block.consts.drain(block.consts.len() - consts..));
         }
     }
 

@@ -639,7 +639,9 @@ impl FileAnalysis {
         match &seg.kept {
             _ if i == 0 => None,
             Some(b) if seg.delta() == 0 => Some((**b).clone()),
-            _ => self.lower(i, tree, src, None).block,
+            _ => self
+                .block_from_pieces(i, tree)
+                .or_else(|| self.lower(i, tree, src, None).block),
         }
     }
 

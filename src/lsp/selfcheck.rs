@@ -116,6 +116,27 @@ pub fn matches_fresh(
             show(&want)
         ));
     }
+    // The blocks the requests read, put together from the pieces, against
+    // the same blocks lowered whole.
+    let (segs, whole_segs) = (&doc.analysis.segments, &whole.segments);
+    if segs.len() != whole_segs.len() {
+        return Err(format!(
+            "{} segments, {} lowered whole\ntext:\n{text}",
+            segs.len(),
+            whole_segs.len()
+        ));
+    }
+    for (k, (s, w)) in segs.iter().zip(whole_segs).enumerate().skip(1) {
+        let got = doc.block(s).map(|b| format!("{b:?}"));
+        let want = whole
+            .block(w, &tree, &text.as_str())
+            .map(|b| format!("{b:?}"));
+        if got != want {
+            return Err(format!(
+                "the block of segment {k} differs from it lowered whole\nrequests:\n{got:?}\nwhole:\n{want:?}\ntext:\n{text}"
+            ));
+        }
+    }
     Ok(())
 }
 
