@@ -274,9 +274,13 @@ fn phases(dir: &str, args: &[String]) {
         // The library's whole paths, as the command calls them.
         for i in &inputs {
             let text = ph.time("dis.whole", || {
-                pyasm::disassemble_pyc(&i.pyc).expect("a readable .pyc")
+                pyasm::disassemble_pyc(&i.pyc)
+                    .expect("a readable .pyc")
+                    .text
             });
-            let built = ph.time("build.whole", || pyasm::assemble_text(&text));
+            let built = ph.time("build.whole", || {
+                pyasm::assemble(&text, &Default::default())
+            });
             std::hint::black_box(built.pyc.expect("dis output builds"));
         }
         // Writing the bytes.

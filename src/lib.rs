@@ -3,6 +3,7 @@
 //! See `docs/ARCHITECTURE.md` for the map of modules and the invariants.
 
 pub mod analysis;
+mod api;
 pub mod asm;
 pub mod cli;
 pub mod code;
@@ -18,8 +19,7 @@ pub mod pyc;
 pub mod syntax;
 pub mod versions;
 
-use diag::Diag;
-use versions::Version;
+pub use api::*;
 
 /// Every allocation goes to mimalloc: the many small, short-lived objects of
 /// parsing, lowering and assembling cost glibc's allocator a fifth of the
@@ -111,16 +111,36 @@ pub fn huge_pages_off_for_lsp() {
 /// the pages used are ever committed.
 pub const WORK_STACK: usize = 64 << 20;
 
+thread_local! {
+    /// Whether this thread's stack is a [`WORK_STACK`]: the thread
+    /// [`with_work_stack`] makes, or one of a pool built with that stack.
+    static ON_WORK_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as one whose stack is [`WORK_STACK`] bytes, so
+/// that [`with_work_stack`] runs work there rather than on a new thread (for
+/// the threads of a pool built with that stack size).
+pub fn on_work_stack() {
+    ON_WORK_STACK.with(|w| w.set(true));
+}
+
 /// Runs `f` on a thread with a [`WORK_STACK`]-byte stack and returns what it
-/// returns (a panic in `f` is resumed in the caller).
+/// returns (a panic in `f` is resumed in the caller). On such a thread
+/// already, `f` runs where it is.
 pub fn with_work_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if ON_WORK_STACK.with(|w| w.get()) {
+        return f();
+    }
     let job = std::sync::Mutex::new(Some(f));
     let take = || job.lock().ok().and_then(|mut j| j.take());
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("pyasm".into())
             .stack_size(WORK_STACK)
-            .spawn_scoped(s, || take().map(|f| f()));
+            .spawn_scoped(s, || {
+                on_work_stack();
+                take().map(|f| f())
+            });
         match worker.map(|h| h.join()) {
             Ok(Ok(Some(v))) => v,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
@@ -131,122 +151,6 @@ pub fn with_work_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             },
         }
     })
-}
-
-/// The result of assembling a `.pyasm` text: the `.pyc` bytes when there
-/// were no errors, and every diagnostic either way.
-pub struct Built {
-    pub pyc: Option<Vec<u8>>,
-    pub code: Option<code::Code>,
-    pub diags: Vec<Diag>,
-}
-
-/// Parses, lowers and assembles `.pyasm` text into `.pyc` bytes.
-pub fn assemble_text(text: &str) -> Built {
-    assemble_text_with(text, asm::Options::default())
-}
-
-/// `assemble_text` with options (verification, recomputed stack fields).
-pub fn assemble_text_with(text: &str, opts: asm::Options) -> Built {
-    assemble_text_in(text, Version::V3_11, opts)
-}
-
-/// `assemble_text_with`, for files without a `.python` line taken to be
-/// `default_version`.
-pub fn assemble_text_in(text: &str, default_version: Version, opts: asm::Options) -> Built {
-    assemble_file("", text, default_version, opts)
-}
-
-/// `assemble_text_in` for the text of the file at `path`, as the user
-/// named it: the module's `co_filename` where its first block has no
-/// `.filename` (the other functions give `''`). Blocks written without any
-/// position are placed on the text's own lines either way, so a traceback
-/// names the file and the line that raised.
-pub fn assemble_file(
-    path: &str,
-    text: &str,
-    default_version: Version,
-    opts: asm::Options,
-) -> Built {
-    let (preamble, code, diags) = compile_text(path, text, default_version, opts);
-    let Some(code) = code else {
-        return Built {
-            pyc: None,
-            code: None,
-            diags,
-        };
-    };
-    let header = preamble
-        .header
-        .map(|h| pyc::PycHeader {
-            version: preamble.version,
-            ..h
-        })
-        .unwrap_or(pyc::PycHeader::timestamp(preamble.version, 0, 0));
-    Built {
-        pyc: Some(pyc::write_pyc(&header, &code)),
-        code: Some(code),
-        diags,
-    }
-}
-
-/// Parses, lowers and assembles: the module's version and header, its code
-/// object when there were no errors, and every diagnostic, sorted by place.
-/// `check` puts the module together too: only then are the limits on what
-/// blocks copied into each other cost known. The diagnostics are the file analysis's,
-/// the same the language server shows; the code object is put together
-/// from the blocks that analysis assembled, each assembled once.
-fn compile_text(
-    path: &str,
-    text: &str,
-    default_version: Version,
-    opts: asm::Options,
-) -> (syntax::lower::Preamble, Option<code::Code>, Vec<Diag>) {
-    let tree = syntax::parse(text, None);
-    let analysis = ide::FileAnalysis::for_build(tree, &text, default_version, opts);
-    let mut diags = analysis.diagnostics();
-    let preamble = analysis.preamble.clone();
-    if diags.iter().any(|d| d.is_error()) {
-        return (preamble, None, diags);
-    }
-    // The limits on what the module costs once blocks are copied into
-    // each other are the only thing left to fail.
-    let code = match analysis.link(path) {
-        Ok(code) => Some(code),
-        Err(ds) => {
-            diags.extend(ds);
-            if !diags.iter().any(|d| d.is_error()) {
-                // Without errors every block assembled and every reference
-                // names a block; say so rather than build nothing quietly.
-                diags.push(Diag::error(
-                    "internal",
-                    0..0,
-                    "the blocks assembled but could not be put together",
-                ));
-            }
-            None
-        }
-    };
-    diags.sort_by_key(|d| (d.span.start, d.span.end));
-    (preamble, code, diags)
-}
-
-/// Every diagnostic of a `.pyasm` text, as `pyasm check` reports them.
-pub fn check_text(text: &str) -> Vec<Diag> {
-    check_file("", text)
-}
-
-/// `check_text` for the text of the file at `path` (see [`assemble_file`]):
-/// `check` puts the module together as `build` does, under the same name.
-pub fn check_file(path: &str, text: &str) -> Vec<Diag> {
-    compile_text(path, text, Version::V3_11, asm::Options::default()).2
-}
-
-/// Disassembles `.pyc` bytes to `.pyasm` text.
-pub fn disassemble_pyc(data: &[u8]) -> Result<String, pyc::PycError> {
-    let (header, code) = pyc::read_pyc(data)?;
-    let module = dis::disassemble(header.version, Some(header), &code);
-    Ok(dis::print::print_module(&module))
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 fn main() -> std::process::ExitCode {
-    pyasm::cli::main()
+    let hooks = pyasm::cli::Hooks {
+        lsp_start: Some(pyasm::keep_memory_low),
+        lsp_after_full_build: Some(pyasm::release_freed_memory),
+    };
+    pyasm::cli::run(std::env::args_os(), &hooks).into()
 }
 
 /// `pyasm lsp` turns transparent huge pages off before anything is

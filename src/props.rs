@@ -86,7 +86,7 @@ pub fn pyc_roundtrip(data: &[u8]) -> Result<(), String> {
         verify: false,
         recompute_stack: false,
     };
-    let built = crate::assemble_text_with(&text, opts);
+    let built = crate::assemble(&text, &with_build(opts));
     let Some(pyc) = built.pyc else {
         return Err(format!(
             "the disassembly does not build:\n{}\n{text}",
@@ -106,7 +106,9 @@ pub fn pyc_roundtrip(data: &[u8]) -> Result<(), String> {
             code_difference(&code, &c2)
         ));
     }
-    let again = crate::disassemble_pyc(&pyc).map_err(|e| format!("the rebuilt .pyc: {e}"))?;
+    let again = crate::disassemble_pyc(&pyc)
+        .map_err(|e| format!("the rebuilt .pyc: {e}"))?
+        .text;
     if again != text {
         return Err(format!(
             "disassembling again gives other text:\n{text}\n---\n{again}"
@@ -165,7 +167,7 @@ pub fn text(text: &str) -> Result<(), String> {
             recompute_stack: true,
         },
     ] {
-        let built = crate::assemble_text_with(text, opts);
+        let built = crate::assemble(text, &with_build(opts));
         diags_in_bounds(text, &built.diags)?;
         if built.pyc.is_some() && built.diags.iter().any(Diag::is_error) {
             return Err("built despite errors".into());
@@ -204,4 +206,12 @@ fn diags_in_bounds(text: &str, diags: &[Diag]) -> Result<(), String> {
     }
     let _ = crate::diag::render("fuzz.pyasm", text, diags, false);
     Ok(())
+}
+
+/// Default text options but for how to build.
+fn with_build(build: Options) -> crate::TextOptions<'static> {
+    crate::TextOptions {
+        build,
+        ..Default::default()
+    }
 }

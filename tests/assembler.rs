@@ -31,7 +31,7 @@ fn long_loop(n: usize) -> String {
 #[test]
 fn jumps_get_extended_args_and_settle() {
     for n in [10, 250, 252, 253, 254, 255, 256, 300, 70_000] {
-        let built = pyasm::assemble_text(&long_loop(n));
+        let built = pyasm::assemble(&long_loop(n), &Default::default());
         assert!(built.diags.is_empty(), "{:?}", built.diags);
         let code = built.code.unwrap();
         // Count EXTENDED_ARG units: none for short loops, some for long ones.
@@ -52,7 +52,7 @@ fn stack_size_and_handler_depth_are_computed() {
         "/examples/3.11/try_except.pyasm"
     ))
     .unwrap();
-    let code = pyasm::assemble_text(&src).code.unwrap();
+    let code = pyasm::assemble(&src, &Default::default()).code.unwrap();
     // What python3.11 computes for the same source.
     let out = Command::new(python311())
         .args(["-c", "import sys\nco = compile(sys.argv[1], 'try_except.py', 'exec')\nprint(co.co_stacksize, co.co_exceptiontable.hex())"])
@@ -81,7 +81,7 @@ fn table_of(lines: &str) -> Vec<pyasm::code::exceptiontable::ExceptEntry> {
     let src = format!(
         ".python 3.12\n.code module\n{lines}  RESUME 0\na:\n  NOP\nb:\n  NOP\nc:\n  NOP\nd:\n  RETURN_CONST None\nh1:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\nh2:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\n"
     );
-    let code = pyasm::assemble_text(&src).code.unwrap();
+    let code = pyasm::assemble(&src, &Default::default()).code.unwrap();
     pyasm::code::exceptiontable::decode(&code.exceptiontable).unwrap()
 }
 
@@ -112,6 +112,10 @@ fn nested_except_lines_become_the_sorted_table_cpython_scans() {
     );
     // Crossing regions are refused.
     let src = ".python 3.12\n.code module\n  .except a c -> h\n  .except b d -> h\n  RESUME 0\na:\n  NOP\nb:\n  NOP\nc:\n  NOP\nd:\n  RETURN_CONST None\nh:\n  PUSH_EXC_INFO\n  POP_EXCEPT\n  RETURN_CONST None\n";
-    let codes: Vec<_> = pyasm::check_text(src).iter().map(|d| d.code).collect();
+    let codes: Vec<_> = pyasm::check(src, &Default::default())
+        .diags
+        .iter()
+        .map(|d| d.code)
+        .collect();
     assert_eq!(codes, ["overlapping-except"]);
 }

@@ -23,7 +23,7 @@ here:
 
 #[test]
 fn every_pyasm_error_is_reported_with_line_and_column() {
-    let built = pyasm::assemble_text(BAD);
+    let built = pyasm::assemble(BAD, &Default::default());
     assert!(built.pyc.is_none());
     let found: Vec<(usize, usize, &str)> = built
         .diags
@@ -89,8 +89,9 @@ fn failed_build_writes_nothing_and_keeps_the_old_output() {
 #[test]
 fn malformed_pyc_errors_name_the_byte_offset() {
     let tmp = tempfile::tempdir().unwrap();
-    let good = pyasm::assemble_text(
+    let good = pyasm::assemble(
         ".python 3.11\n.code module\n    LOAD_CONST (1, 'two', 3.0)\n    RETURN_VALUE\n",
+        &Default::default(),
     )
     .pyc
     .unwrap();

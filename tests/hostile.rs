@@ -159,9 +159,7 @@ fn header() -> Vec<u8> {
 }
 
 fn good_pyc() -> Vec<u8> {
-    pyasm::assemble_text(
-        ".python 3.11\n.code module\n    .filename 'm.py'\n1       RESUME 0\n        LOAD_CONST ('a', 2, 3.0)\n        RETURN_VALUE\n",
-    )
+    pyasm::assemble(".python 3.11\n.code module\n    .filename 'm.py'\n1       RESUME 0\n        LOAD_CONST ('a', 2, 3.0)\n        RETURN_VALUE\n", &Default::default())
     .pyc
     .unwrap()
 }

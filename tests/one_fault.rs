@@ -313,7 +313,7 @@ fn measure(files: &[PathBuf], places: Places) -> Vec<(Fault, String)> {
                 }
             };
             for bad in texts {
-                let diags = pyasm::check_text(&bad);
+                let diags = pyasm::check(&bad, &Default::default()).diags;
                 let errors = diags.iter().filter(|d| d.is_error()).count();
                 if errors == 0 && matches!(fault, Fault::RemovedInstruction | Fault::WrongLocal) {
                     still_valid += 1;
@@ -359,7 +359,10 @@ fn one_fault_gives_one_error() {
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         assert!(
-            pyasm::check_text(&text).iter().all(|d| !d.is_error()),
+            pyasm::check(&text, &Default::default())
+                .diags
+                .iter()
+                .all(|d| !d.is_error()),
             "{} does not check cleanly before any fault",
             f.display()
         );

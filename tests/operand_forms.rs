@@ -16,7 +16,13 @@ fn decoded(version: &str, vars: &str, body: &str) -> Vec<(String, u32, String)> 
         verify: false,
         recompute_stack: false,
     };
-    let built = pyasm::assemble_text_with(&text, opts);
+    let built = pyasm::assemble(
+        &text,
+        &pyasm::TextOptions {
+            build: opts,
+            ..Default::default()
+        },
+    );
     assert!(built.pyc.is_some(), "{version}: {:?}", built.diags);
     let tmp = tempfile::tempdir().unwrap();
     let pyc = tmp.path().join("forms.pyc");
@@ -219,7 +225,7 @@ fn forms_of_3_15() {
 
 #[test]
 fn instructions_of_other_versions_are_errors_that_say_so() {
-    let built = pyasm::assemble_text(".python 3.12\n.code module\n    PRECALL 1\n    COMPARE_OP bool(<)\n    RETURN_CONST None\n");
+    let built = pyasm::assemble(".python 3.12\n.code module\n    PRECALL 1\n    COMPARE_OP bool(<)\n    RETURN_CONST None\n", &Default::default());
     assert!(built.pyc.is_none());
     let d = built
         .diags
@@ -248,7 +254,10 @@ fn instructions_of_other_versions_are_errors_that_say_so() {
         built.diags
     );
     // The same file for 3.11 lacks RETURN_CONST instead.
-    let built = pyasm::assemble_text(".python 3.11\n.code module\n    RETURN_CONST None\n");
+    let built = pyasm::assemble(
+        ".python 3.11\n.code module\n    RETURN_CONST None\n",
+        &Default::default(),
+    );
     let d = &built.diags[0];
     assert!(
         d.message.contains("not an instruction in Python 3.11"),
@@ -268,11 +277,11 @@ fn no_function_flags_and_no_conversion_are_written_bare() {
         let text = format!(
             ".python {version}\n.code module\n    RESUME 0\n    LOAD_CONST @f\n    MAKE_FUNCTION 0\n    LOAD_CONST 1\n    FORMAT_VALUE 0\n    BUILD_TUPLE 2\n    RETURN_VALUE\n.code f\n    RESUME 0\n    LOAD_CONST None\n    RETURN_VALUE\n"
         );
-        let built = pyasm::assemble_text(&text);
+        let built = pyasm::assemble(&text, &Default::default());
         let pyc = built
             .pyc
             .unwrap_or_else(|| panic!("{version}: {:?}", built.diags));
-        let listing = pyasm::disassemble_pyc(&pyc).unwrap();
+        let listing = pyasm::disassemble_pyc(&pyc).unwrap().text;
         let ops: Vec<&str> = listing
             .lines()
             // The instruction without its position (the text above has
@@ -290,7 +299,7 @@ fn no_function_flags_and_no_conversion_are_written_bare() {
             "{version}:\n{listing}"
         );
         // And the bare forms build the same bytes.
-        let again = pyasm::assemble_text(&listing);
+        let again = pyasm::assemble(&listing, &Default::default());
         assert_eq!(again.pyc.as_deref(), Some(&pyc[..]), "{version}");
     }
 }

@@ -49,7 +49,11 @@ fn examples() -> Vec<String> {
 fn example_pycs() -> Vec<Vec<u8>> {
     examples()
         .iter()
-        .map(|t| pyasm::assemble_text(t).pyc.expect("the examples build"))
+        .map(|t| {
+            pyasm::assemble(t, &Default::default())
+                .pyc
+                .expect("the examples build")
+        })
         .collect()
 }
 

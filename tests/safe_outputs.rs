@@ -110,11 +110,13 @@ fn reference(src: &Path, sources: &[(String, String)]) -> Vec<(PathBuf, Vec<u8>)
         .iter()
         .filter_map(|(name, text)| {
             let path = src.join(name).display().to_string();
-            let pyc = pyasm::assemble_file(
-                &path,
+            let pyc = pyasm::assemble(
                 text,
-                pyasm::versions::Version::V3_11,
-                Default::default(),
+                &pyasm::TextOptions {
+                    path: Some(&path),
+                    default_version: pyasm::versions::Version::V3_11,
+                    build: Default::default(),
+                },
             )
             .pyc?;
             Some((PathBuf::from(name).with_extension("pyc"), pyc))
@@ -237,7 +239,13 @@ fn a_full_disk_is_an_error_and_leaves_nothing_partial() {
     only_complete_outputs(&out, &[("big.pyc".into(), b"good old output".to_vec())]);
     // `pyasm dis` writes the same way.
     let pyc = tmp.path().join("big.pyc");
-    std::fs::write(&pyc, pyasm::assemble_text(&big(4000)).pyc.unwrap()).unwrap();
+    std::fs::write(
+        &pyc,
+        pyasm::assemble(&big(4000), &Default::default())
+            .pyc
+            .unwrap(),
+    )
+    .unwrap();
     let r = run(pyasm_with_size_limit(4096, true)
         .arg("dis")
         .arg(&pyc)

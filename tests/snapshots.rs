@@ -84,7 +84,7 @@ fn diagnostics() {
     settings("diagnostics").bind(|| {
         insta::glob!("diagnostics/*.pyasm", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let diags = pyasm::check_text(&text);
+            let diags = pyasm::check(&text, &Default::default()).diags;
             let rendered = pyasm::diag::render(&shown(path), &text, &diags, false);
             insta::assert_snapshot!("diagnostics", rendered);
         });
@@ -98,18 +98,20 @@ fn listings() {
         insta::glob!("listings/*.pyc", |path| {
             let data = std::fs::read(path).unwrap();
             let listing = match pyasm::disassemble_pyc(&data) {
-                Ok(text) => text,
+                Ok(d) => d.text,
                 Err(e) => format!("error: {e}\n"),
             };
             // A listing is only worth blessing if it builds back to the
             // same header and an equal code object (marshal's reference
             // flags aside), from whatever path it is read.
             if let Ok(original) = pyasm::pyc::read_pyc(&data) {
-                let built = pyasm::assemble_file(
-                    "elsewhere.pyasm",
+                let built = pyasm::assemble(
                     &listing,
-                    Version::V3_11,
-                    Default::default(),
+                    &pyasm::TextOptions {
+                        path: Some("elsewhere.pyasm"),
+                        default_version: Version::V3_11,
+                        build: Default::default(),
+                    },
                 );
                 let again = built.pyc.as_deref().map(pyasm::pyc::read_pyc);
                 assert!(

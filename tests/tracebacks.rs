@@ -79,16 +79,20 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
         assert!(stderr.contains(&raise), "{v}: no `{raise}` in\n{stderr}");
         // The listing pins the positions and the filename: built again
         // from elsewhere, it gives the same bytes.
-        let listing = pyasm::disassemble_pyc(&std::fs::read(&pyc).unwrap()).unwrap();
+        let listing = pyasm::disassemble_pyc(&std::fs::read(&pyc).unwrap())
+            .unwrap()
+            .text;
         assert!(
             listing.contains(&format!(".filename '{given}'")),
             "{listing}"
         );
-        let again = pyasm::assemble_file(
-            "elsewhere.pyasm",
+        let again = pyasm::assemble(
             &listing,
-            Version::V3_11,
-            Default::default(),
+            &pyasm::TextOptions {
+                path: Some("elsewhere.pyasm"),
+                default_version: Version::V3_11,
+                build: Default::default(),
+            },
         );
         assert_eq!(
             again.pyc.as_deref(),
@@ -103,7 +107,14 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
 fn the_filename_directive_wins_over_the_path() {
     let text = program(Version::V3_12)
         .replace(".code module\n", ".code module\n    .filename 'boom.py'\n");
-    let built = pyasm::assemble_file("sub/boom.pyasm", &text, Version::V3_12, Default::default());
+    let built = pyasm::assemble(
+        &text,
+        &pyasm::TextOptions {
+            path: Some("sub/boom.pyasm"),
+            default_version: Version::V3_12,
+            build: Default::default(),
+        },
+    );
     let code = built.code.unwrap();
     assert_eq!(code.filename.as_str(), Some("boom.py"));
     let pyasm::code::Obj::Code(boom) = &code.consts[0] else {
@@ -112,7 +123,7 @@ fn the_filename_directive_wins_over_the_path() {
     // The other blocks take the module's.
     assert_eq!(boom.filename.as_str(), Some("boom.py"));
     // Without a path and without `.filename`: `''`, as before.
-    let built = pyasm::assemble_text(&program(Version::V3_12));
+    let built = pyasm::assemble(&program(Version::V3_12), &Default::default());
     assert_eq!(built.code.unwrap().filename.as_str(), Some(""));
 }
 
@@ -124,8 +135,15 @@ fn positions_written_anywhere_in_a_block_keep_it_off_the_file_lines() {
         ".code boom\n        RESUME 0\n        LOAD_CONST 1\n",
         ".code boom\n        RESUME 0\n7       LOAD_CONST 1\n",
     );
-    let built = pyasm::assemble_file("b.pyasm", &text, Version::V3_12, Default::default());
-    let listing = pyasm::disassemble_pyc(&built.pyc.unwrap()).unwrap();
+    let built = pyasm::assemble(
+        &text,
+        &pyasm::TextOptions {
+            path: Some("b.pyasm"),
+            default_version: Version::V3_12,
+            build: Default::default(),
+        },
+    );
+    let listing = pyasm::disassemble_pyc(&built.pyc.unwrap()).unwrap().text;
     let boom = &listing[listing.find(".code boom").unwrap()..];
     assert!(
         boom.contains("\n            RESUME 0\n7           LOAD_CONST 1\n"),
@@ -146,15 +164,29 @@ fn a_block_without_any_position_is_listed_with_a_dash() {
         ".code boom\n        RESUME 0\n",
         ".code boom\n-       RESUME 0\n",
     );
-    let built = pyasm::assemble_file("b.pyasm", &text, Version::V3_12, Default::default());
+    let built = pyasm::assemble(
+        &text,
+        &pyasm::TextOptions {
+            path: Some("b.pyasm"),
+            default_version: Version::V3_12,
+            build: Default::default(),
+        },
+    );
     let pyc = built.pyc.unwrap();
-    let listing = pyasm::disassemble_pyc(&pyc).unwrap();
+    let listing = pyasm::disassemble_pyc(&pyc).unwrap().text;
     let boom = &listing[listing.find(".code boom").unwrap()..];
     assert!(
         boom.contains("\n-           RESUME 0\n            LOAD_CONST 1\n"),
         "{boom}"
     );
     // Which reads back to the same bytes, from any path.
-    let again = pyasm::assemble_file("other.pyasm", &listing, Version::V3_11, Default::default());
+    let again = pyasm::assemble(
+        &listing,
+        &pyasm::TextOptions {
+            path: Some("other.pyasm"),
+            default_version: Version::V3_11,
+            build: Default::default(),
+        },
+    );
     assert_eq!(again.pyc.as_deref(), Some(&pyc[..]), "{:?}", again.diags);
 }

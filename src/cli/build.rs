@@ -4,23 +4,29 @@ use super::walk;
 use crate::fsutil::write_atomic;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 
-pub fn run(input: &Path, output: Option<&Path>, opts: crate::asm::Options) -> ExitCode {
+pub fn run(
+    input: &Path,
+    output: Option<&Path>,
+    opts: crate::asm::Options,
+    jobs: Option<usize>,
+) -> u8 {
     if input.is_dir() {
-        return walk::run_dir(input, output, "pyasm", "pyc", |i, o| build_file(i, o, opts));
+        return walk::run_dir(input, output, ("pyasm", "pyc"), jobs, |i, o| {
+            build_file(i, o, opts)
+        });
     }
     let target = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| input.with_extension("pyc"));
     match build_file(input, &target, opts) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             eprint!("{e}");
             if !e.ends_with('\n') {
                 eprintln!();
             }
-            ExitCode::FAILURE
+            1
         }
     }
 }
@@ -30,7 +36,14 @@ fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<
     // The path as the user gave it (under the folder named, in directory
     // mode) is the module's co_filename unless the file says otherwise.
     let path = input.display().to_string();
-    let built = crate::assemble_file(&path, &text, crate::versions::Version::V3_11, opts);
+    let built = crate::assemble(
+        &text,
+        &crate::TextOptions {
+            path: Some(&path),
+            build: opts,
+            ..Default::default()
+        },
+    );
     let color = std::io::stderr().is_terminal();
     match built.pyc {
         Some(pyc) => {

@@ -2,10 +2,10 @@
 //! anything. Exit status 0 without errors, 1 with errors, 2 when a file
 //! cannot be read (usage errors also exit 2, through clap).
 
-use crate::diag::{Diag, LineIndex, Severity};
+use crate::diag::Severity;
+use crate::Located;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -13,7 +13,7 @@ pub enum Format {
     Json,
 }
 
-pub fn run(input: &Path, format: Format) -> ExitCode {
+pub fn run(input: &Path, format: Format) -> u8 {
     let files: Vec<PathBuf> = if input.is_dir() {
         super::walk::find(input, "pyasm")
     } else {
@@ -35,17 +35,20 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
             }
         };
         let shown = path.display().to_string();
-        let diags = crate::check_file(&shown, &text);
-        let lines = LineIndex::new(&text);
+        let options = crate::TextOptions {
+            path: Some(&shown),
+            ..Default::default()
+        };
+        let diags = crate::check(&text, &options).diags;
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
         let _ = match format {
             Format::Human => {
                 out.write_all(crate::diag::render(&shown, &text, &diags, color).as_bytes())
             }
-            Format::Json => diags
+            Format::Json => crate::locate(&text, &diags)
                 .iter()
-                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, &lines, d))),
+                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, d))),
         };
     }
     if format == Format::Human {
@@ -58,39 +61,36 @@ pub fn run(input: &Path, format: Format) -> ExitCode {
         );
     }
     if io_failed {
-        ExitCode::from(2)
+        2
     } else if errors > 0 {
-        ExitCode::from(1)
+        1
     } else {
-        ExitCode::SUCCESS
+        0
     }
 }
 
-fn json_line(path: &str, lines: &LineIndex, d: &Diag) -> String {
-    let place = |span: &std::ops::Range<usize>| {
-        let (line, column) = lines.line_col(span.start);
-        let (end_line, end_column) = lines.line_col(span.end);
-        (line, column, end_line, end_column)
-    };
-    let (line, column, end_line, end_column) = place(&d.span);
-    let related: Vec<serde_json::Value> = d
-        .notes
-        .iter()
-        .map(|(s, m)| {
-            let (l, c, el, ec) = place(s);
-            serde_json::json!({"path": path, "line": l, "column": c, "end_line": el, "end_column": ec, "message": m})
-        })
-        .collect();
+fn json_line(path: &str, d: &Located) -> String {
+    let mut related = Vec::new();
     let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str(&format!(" (help: {h})"));
+    for n in &d.notes {
+        match n.place {
+            Some((start, end)) => related.push(serde_json::json!({
+                "path": path,
+                "line": start.line,
+                "column": start.column,
+                "end_line": end.line,
+                "end_column": end.column,
+                "message": n.message,
+            })),
+            None => message.push_str(&format!(" (help: {})", n.message)),
+        }
     }
     serde_json::json!({
         "path": path,
-        "line": line,
-        "column": column,
-        "end_line": end_line,
-        "end_column": end_column,
+        "line": d.start.line,
+        "column": d.start.column,
+        "end_line": d.end.line,
+        "end_column": d.end.column,
         "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
         "code": d.code,
         "message": message,

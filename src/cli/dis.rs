@@ -4,11 +4,10 @@ use super::walk;
 use crate::fsutil::write_atomic;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
-pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
+pub fn run(input: &Path, output: Option<&Path>, jobs: Option<usize>) -> u8 {
     if input.is_dir() {
-        return walk::run_dir(input, output, "pyc", "pyasm", |i, o| {
+        return walk::run_dir(input, output, ("pyc", "pyasm"), jobs, |i, o| {
             let text = dis_file(i)?;
             write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display()))
         });
@@ -17,7 +16,7 @@ pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::FAILURE;
+            return 1;
         }
     };
     let r = match output {
@@ -27,15 +26,17 @@ pub fn run(input: &Path, output: Option<&Path>) -> ExitCode {
             .map_err(|e| format!("stdout: {e}")),
     };
     match r {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("{e}");
-            ExitCode::FAILURE
+            1
         }
     }
 }
 
 fn dis_file(path: &Path) -> Result<String, String> {
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::disassemble_pyc(&data).map_err(|e| format!("{}: {e}", path.display()))
+    crate::disassemble_pyc(&data)
+        .map(|d| d.text)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -8,7 +8,6 @@ mod walk;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -89,53 +88,79 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
     })
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// What the process running the command line does about memory, for `pyasm
+/// lsp`, a process that stays up. The library decides nothing of the kind
+/// (see `docs/ARCHITECTURE.md`): the `pyasm` executable, which chose the
+/// allocator, passes its tuning in; an embedding passes none.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hooks {
+    /// Runs before the language server makes its first thread.
+    pub lsp_start: Option<fn()>,
+    /// Runs after the language server has analysed a whole document, whose
+    /// lowering and verifying freed much more than it kept.
+    pub lsp_after_full_build: Option<fn()>,
+}
+
+/// Runs the command line on `args` (the program's name first, as in
+/// `std::env::args_os`) and returns the exit status: 0 success, 1 failure or
+/// errors found, 2 a usage error or a file that cannot be read. Help and
+/// version go to stdout and usage errors to stderr; nothing ends the
+/// process, except `pyasm lsp` at the client's `exit`.
+pub fn run<I, T>(args: I, hooks: &Hooks) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
     if matches!(cli.command, Command::Lsp { .. }) {
         // Before any thread is made: the settings apply to the memory of
         // the threads' stacks too.
-        crate::keep_memory_low();
+        if let Some(start) = hooks.lsp_start {
+            start();
+        }
     }
-    // Directory runs use rayon's global pool: its threads get the same
-    // stack as the one below.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(crate::WORK_STACK)
-        .build_global();
-    crate::with_work_stack(|| run(cli))
+    crate::with_work_stack(|| run_command(cli, hooks))
 }
 
-fn run(cli: Cli) -> ExitCode {
-    match cli.command {
+fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
+    let status = match cli.command {
         Command::Dis {
             input,
             output,
             jobs,
-        } => walk::with_jobs(jobs, || dis::run(&input, output.as_deref())),
+        } => dis::run(&input, output.as_deref(), jobs),
         Command::Build {
             input,
             output,
             recompute_stack,
             no_verify,
             jobs,
-        } => walk::with_jobs(jobs, || {
-            build::run(
-                &input,
-                output.as_deref(),
-                crate::asm::Options {
-                    verify: !no_verify,
-                    recompute_stack,
-                },
-            )
-        }),
+        } => build::run(
+            &input,
+            output.as_deref(),
+            crate::asm::Options {
+                verify: !no_verify,
+                recompute_stack,
+            },
+            jobs,
+        ),
         Command::Check { input, format } => check::run(&input, format),
         Command::Lsp { max_message_size } => {
-            match crate::lsp::run(crate::lsp::transport::Options { max_message_size }) {
+            let options = crate::lsp::transport::Options { max_message_size };
+            match crate::lsp::run(options, hooks.lsp_after_full_build) {
                 Ok(never) => match never {},
                 Err(e) => {
                     eprintln!("pyasm lsp: {e}");
-                    ExitCode::from(2)
+                    return 2;
                 }
             }
         }
-    }
+    };
+    status
 }

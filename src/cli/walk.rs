@@ -6,20 +6,22 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-/// Runs `f` with directory mode working on `jobs` files at once (rayon's
-/// default, one per core, without it).
-pub fn with_jobs(jobs: Option<usize>, f: impl FnOnce() -> ExitCode + Send) -> ExitCode {
-    let Some(jobs) = jobs else { return f() };
+/// Runs `f` on a pool of `jobs` threads (one per core without it), each
+/// with a [`WORK_STACK`](crate::WORK_STACK)-byte stack: the pool is this
+/// run's own, never rayon's global one, which belongs to whoever hosts the
+/// library.
+fn with_jobs(jobs: Option<usize>, f: impl FnOnce() -> u8 + Send) -> u8 {
     match rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(jobs.map_or(0, |j| j.max(1)))
+        .stack_size(crate::WORK_STACK)
+        .start_handler(|_| crate::on_work_stack())
         .build()
     {
         Ok(pool) => pool.install(f),
         Err(e) => {
-            eprintln!("pyasm: cannot start {jobs} worker threads: {e}");
-            ExitCode::FAILURE
+            eprintln!("pyasm: cannot start worker threads: {e}");
+            1
         }
     }
 }
@@ -39,14 +41,24 @@ pub fn find(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// Runs `job(input, output)` for every file under `dir` whose name ends in
 /// `.{from}`, writing `.{to}` files into `out` (or beside the inputs).
-/// `job` returns an error message to print, or Ok.
+/// `job` returns an error message to print, or Ok. `jobs` files are worked
+/// on at once (one per core without it).
 pub fn run_dir(
     dir: &Path,
     out: Option<&Path>,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
+    jobs: Option<usize>,
     job: impl Fn(&Path, &Path) -> Result<(), String> + Sync,
-) -> ExitCode {
+) -> u8 {
+    with_jobs(jobs, || run_all(dir, out, (from, to), &job))
+}
+
+fn run_all(
+    dir: &Path,
+    out: Option<&Path>,
+    (from, to): (&str, &str),
+    job: impl Fn(&Path, &Path) -> Result<(), String> + Sync,
+) -> u8 {
     let inputs = find(dir, from);
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new(inputs.len() as u64);
@@ -87,8 +99,8 @@ pub fn run_dir(
         }
     );
     if failures.is_empty() {
-        ExitCode::SUCCESS
+        0
     } else {
-        ExitCode::FAILURE
+        1
     }
 }

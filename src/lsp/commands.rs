@@ -246,7 +246,13 @@ pub fn build(job: BuildJob, cancelled: &AtomicBool) -> std::result::Result<PathB
     };
     // The document's path is the module's co_filename unless the file
     // says otherwise, as with `pyasm build`.
-    let built = crate::assemble_file(&path.display().to_string(), &text, job.version, job.options);
+    let shown = path.display().to_string();
+    let options = crate::TextOptions {
+        path: Some(&shown),
+        default_version: job.version,
+        build: job.options,
+    };
+    let built = crate::assemble(&text, &options);
     let errors: Vec<_> = built.diags.iter().filter(|d| d.is_error()).collect();
     let Some(pyc) = built.pyc.filter(|_| errors.is_empty()) else {
         let first = errors
@@ -475,7 +481,7 @@ pub fn disassemble_argument(arg: Option<LSPAny>) -> Result<PathBuf> {
 pub fn disassemble(path: &Path, cancelled: &AtomicBool) -> std::result::Result<String, String> {
     let data = read_pyc(path, cancelled)
         .map_err(|why| format!("cannot read {}: {why}", path.display()))?;
-    crate::disassemble_pyc(&data).map_err(|e| {
+    crate::disassemble_pyc(&data).map(|d| d.text).map_err(|e| {
         format!(
             "cannot disassemble {}: {}",
             path.display(),

@@ -68,6 +68,16 @@ fn parse_rope(rope: &Rope, old: Option<&Tree>, count: bool) -> (Tree, usize) {
     }
 }
 
+/// What runs after a document was analysed whole (see [`super::run`]):
+/// nothing unless the process running the server set it.
+pub(super) static AFTER_FULL_BUILD: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+fn after_full_build() {
+    if let Some(hook) = AFTER_FULL_BUILD.get() {
+        hook();
+    }
+}
+
 impl Document {
     /// The block of one of the analysis' segments, lowered from the text as
     /// it is now (see [`FileAnalysis::block`]).
@@ -88,7 +98,7 @@ impl Document {
         let analysis = FileAnalysis::new(&tree, &RopeSource(&rope), default_version, opts);
         // Lowering and verifying every block freed far more than the
         // analysis keeps.
-        crate::release_freed_memory();
+        after_full_build();
         Document {
             rope,
             tree,
@@ -125,7 +135,7 @@ impl Document {
                     (self.tree, self.parse_steps) =
                         parse_rope(&self.rope, None, self.count_parse_steps);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
-                    crate::release_freed_memory();
+                    after_full_build();
                     edited = false;
                 }
                 Some(r) => {

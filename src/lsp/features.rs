@@ -1339,7 +1339,7 @@ mod tests {
     fn a_listing_with_long_positions_is_already_canonical() {
         // Positions such as `1000:12-1003:1` fill the position field.
         let pyc = include_bytes!("../../tests/listings/positions-3.13.pyc");
-        let text = crate::disassemble_pyc(pyc).unwrap();
+        let text = crate::disassemble_pyc(pyc).unwrap().text;
         assert!(
             text.contains("\n1000:12-1003:1 LOAD_CONST @genexpr\n"),
             "{text}"
@@ -1399,7 +1399,7 @@ mod tests {
     #[test]
     fn block_hover_shows_the_defaults_the_assembler_writes() {
         let text = ".python 3.12\n.code module\n  LOAD_CONST @f\n  MAKE_FUNCTION 0\n  RETURN_VALUE\n.code f\n  RETURN_CONST None\n";
-        let built = crate::assemble_text(text);
+        let built = crate::assemble(text, &Default::default());
         assert!(built.diags.is_empty(), "{:?}", built.diags);
         let module = built.code.unwrap();
         let Obj::Code(f) = &module.consts[0] else {
@@ -1449,7 +1449,8 @@ mod tests {
             for op in table.ops {
                 let operand = if op.has_arg() { " #0" } else { "" };
                 let file = format!(".python {v}\n.code module\n  {}{operand}\n", op.name);
-                let refused = crate::check_text(&file)
+                let refused = crate::check(&file, &Default::default())
+                    .diags
                     .iter()
                     .any(|d| d.code == "forbidden-opcode");
                 assert_eq!(

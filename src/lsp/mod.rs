@@ -77,7 +77,18 @@ pub struct Backend {
 /// Runs the server on stdin and stdout until the client says exit (or the
 /// input ends), then ends the process with the status the protocol asks
 /// for: 0 after `shutdown`, 1 otherwise. Returns only if it cannot start.
-pub fn run(options: transport::Options) -> std::io::Result<std::convert::Infallible> {
+/// `after_full_build` runs after a document has been analysed whole (open,
+/// or a whole new text), to give back what that freed: the `pyasm`
+/// executable passes its allocator's collection; the library does nothing
+/// of the kind on its own.
+pub fn run(
+    options: transport::Options,
+    after_full_build: Option<fn()>,
+) -> std::io::Result<std::convert::Infallible> {
+    if let Some(hook) = after_full_build {
+        // The first caller's hook stands: the server runs once a process.
+        let _ = document::AFTER_FULL_BUILD.set(hook);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -1693,6 +1693,5 @@ const BLOCK_DIRECTIVES: &[&str] = &[
 ];
 
 fn supported_help() -> String {
-    let v: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
-    format!("supported versions: {}", v.join(", "))
+    format!("supported versions: {}", Version::names())
 }

@@ -76,6 +76,13 @@ versions! {
 }
 
 impl Version {
+    /// The names of every version in [`Version::ALL`], oldest first and
+    /// separated by commas: how messages list the supported versions.
+    pub fn names() -> String {
+        let names: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
+        names.join(", ")
+    }
+
     pub fn from_magic(m: u16) -> Option<Version> {
         Version::ALL.iter().copied().find(|v| v.magic() == m)
     }
