@@ -47,34 +47,38 @@ __all__ = [
 #: The Python versions pyasm reads and writes, oldest first, as ``"3.11"``.
 SUPPORTED_VERSIONS: Tuple[str, ...] = tuple(_pyasm.versions())
 
-#: The version a text without a ``.python`` line is for when the running
-#: interpreter is not supported: the one ``pyasm build`` takes.
-_DIALECT_DEFAULT = SUPPORTED_VERSIONS[0]
-
-_RUNNING = "%d.%d" % sys.version_info[:2]
+try:
+    _RUNNING: Optional[str] = _pyasm.version_of(*sys.version_info[:2])
+    _UNSUPPORTED = ""
+except ValueError as e:
+    _RUNNING = None
+    _UNSUPPORTED = str(e)
 
 
 class Note(NamedTuple):
-    """A secondary place of a diagnostic, such as "label defined here".
+    """A secondary message of a diagnostic: a place such as "label defined
+    here", or a help text such as "did you mean ...", which has no place
+    (its line and columns are None).
 
-    Lines and columns are 1-based; columns count characters.
+    Lines and columns are 1-based; columns count characters, as ``str``
+    does; the end is the place just after the last character.
     """
 
     message: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    line: Optional[int]
+    column: Optional[int]
+    end_line: Optional[int]
+    end_column: Optional[int]
 
 
 class Diagnostic(NamedTuple):
     """One finding on a ``.pyasm`` text, as ``pyasm check`` reports it.
 
     ``code`` is a stable identifier (``syntax``, ``stack-underflow``, ...;
-    docs/pyasm.md lists them all), ``severity`` is ``"error"`` or
-    ``"warning"``. Lines and columns are 1-based and columns count
-    characters; ``end_line`` and ``end_column`` are where the span ends
-    (exclusive). ``help`` is a suggestion such as "did you mean ...", or None.
+    docs/pyasm.md lists them all) and ``severity`` is ``"error"`` or
+    ``"warning"``. Lines and columns are 1-based, columns count characters
+    as ``str`` does, and ``end_line``, ``end_column`` is the place just
+    after the span. ``notes`` are the secondary places and help texts.
     """
 
     code: str
@@ -85,7 +89,6 @@ class Diagnostic(NamedTuple):
     end_line: int
     end_column: int
     notes: Tuple[Note, ...]
-    help: Optional[str]
 
 
 class AssemblyError(Exception):
@@ -113,18 +116,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _running_version() -> str:
-    if _RUNNING not in SUPPORTED_VERSIONS:
+    if _RUNNING is None:
         raise UnsupportedVersionError(
-            "this is Python %s, whose code objects pyasm cannot read or write: "
-            "pyasm supports Python %s. (.pyc files and texts of those versions "
-            "work here: disassemble(a .pyc), assemble_pyc, check.)"
-            % (_RUNNING, ", ".join(SUPPORTED_VERSIONS))
+            "%s; this interpreter's code objects cannot be disassembled or "
+            "assembled here, but .pyc files and texts of those versions can "
+            "(disassemble of a .pyc, assemble_pyc, check)" % _UNSUPPORTED
         )
     return _RUNNING
-
-
-def _default_version() -> str:
-    return _RUNNING if _RUNNING in SUPPORTED_VERSIONS else _DIALECT_DEFAULT
 
 
 def _text_bytes(text: object) -> bytes:
@@ -135,11 +133,11 @@ def _text_bytes(text: object) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _names(filename: "Optional[PathLike]") -> Tuple[str, str]:
-    """The module's co_filename where the text gives none, and the name the
-    report shows."""
+def _names(filename: "Optional[PathLike]") -> Tuple[Optional[str], str]:
+    """The module's co_filename where the text gives none (None: ''), and
+    the name the report shows."""
     if filename is None:
-        return "", "<string>"
+        return None, "<string>"
     name = os.fspath(filename)
     if not isinstance(name, str):
         raise TypeError("filename must be str or os.PathLike[str], not bytes")
@@ -147,19 +145,15 @@ def _names(filename: "Optional[PathLike]") -> Tuple[str, str]:
 
 
 def _diagnostics(raw: list) -> List[Diagnostic]:
-    return [
-        Diagnostic(code, severity, message, line, column, end_line, end_column,
-                   tuple(Note(*n) for n in notes), help_)
-        for (code, severity, message, line, column, end_line, end_column,
-             notes, help_) in raw
-    ]
+    return [Diagnostic(*d[:7], tuple(Note(*n) for n in d[7])) for d in raw]
 
 
 def _assemble(text: str, filename: "Optional[PathLike]") -> Tuple[str, bytes, bytes]:
     data = _text_bytes(text)
     name, shown = _names(filename)
-    version, code, pyc, diags, report = _pyasm.assemble(data, name, shown, _default_version())
-    if code is None or pyc is None or version is None:
+    version, code, pyc, diags, report = _pyasm.assemble(
+        data, name, shown, _RUNNING, True)
+    if code is None or pyc is None:
         raise AssemblyError(report, _diagnostics(diags))
     return version, code, pyc
 
@@ -170,25 +164,27 @@ def disassemble(x: Union[types.CodeType, types.FunctionType, types.MethodType,
 
     ``x`` is a code object of the running interpreter, a function or
     method (its ``__code__``), the bytes of a ``.pyc`` file (header
-    included), or the path of one (``str`` or ``os.PathLike``).
+    included), or the path of one (``str`` or ``os.PathLike``). The text
+    names its version on its ``.python`` line; ``assemble`` (for a code
+    object) or ``assemble_pyc`` (for a ``.pyc``) builds it back identical.
 
     Raises ``UnsupportedVersionError`` for a code object when the running
-    interpreter is not a supported version, ``ValueError`` when the bytes
-    are not a ``.pyc`` of a supported version (the message names the byte
-    offset), ``OSError`` when the file cannot be read and ``TypeError`` for
-    anything else.
+    interpreter is not a version pyasm supports, ``ValueError`` when the
+    bytes are not a ``.pyc`` of a supported version (the message names the
+    byte offset), ``OSError`` when the file cannot be read, and
+    ``TypeError`` for anything else.
     """
     code = getattr(x, "__code__", x)
     if isinstance(code, types.CodeType):
         return _pyasm.disassemble_code(marshal.dumps(code), _running_version())
     if isinstance(x, (bytes, bytearray, memoryview)):
-        return _pyasm.disassemble_pyc(bytes(x))
+        return _pyasm.disassemble_pyc(bytes(x))[1]
     if isinstance(x, (str, os.PathLike)):
         path = os.fspath(x)
         with open(path, "rb") as f:
             data = f.read()
         try:
-            return _pyasm.disassemble_pyc(data)
+            return _pyasm.disassemble_pyc(data)[1]
         except ValueError as e:
             raise ValueError("%s: %s" % (os.fsdecode(path), e)) from None
     raise TypeError(
@@ -201,13 +197,13 @@ def assemble(text: str, *, filename: "Optional[PathLike]" = None) -> types.CodeT
     """The code object of a ``.pyasm`` text, for the running interpreter.
 
     A text without a ``.python`` line is for the running version.
-    ``filename`` is the module's ``co_filename`` where the text gives no
-    ``.filename``, and the name the error report shows.
+    ``filename`` is the module's ``co_filename`` where the text has no
+    ``.filename`` (else ``''``), and the file the error report names.
 
     Raises ``AssemblyError`` when the text has errors (its ``diagnostics``
-    say which, its ``str()`` is the report) or is for another Python version
-    (use ``assemble_pyc`` for that), and ``UnsupportedVersionError`` when the
-    running interpreter is not a supported version.
+    say which and its ``str()`` is the report) or is for another Python
+    version (``assemble_pyc`` builds those), and ``UnsupportedVersionError``
+    when the running interpreter is not a version pyasm supports.
     """
     running = _running_version()
     version, code, _ = _assemble(text, filename)
@@ -219,30 +215,34 @@ def assemble(text: str, *, filename: "Optional[PathLike]" = None) -> types.CodeT
             [],
         )
     co = marshal.loads(code)
-    assert isinstance(co, types.CodeType)
+    if not isinstance(co, types.CodeType):
+        raise RuntimeError("pyasm built something other than a code object")
     return co
 
 
 def assemble_pyc(text: str, *, filename: "Optional[PathLike]" = None) -> bytes:
     """The ``.pyc`` file, header included, of a ``.pyasm`` text, for the
-    version it names.
+    version the text names.
 
     A text without a ``.python`` line is for the running interpreter's
-    version, or 3.11 where that is not supported. ``filename`` is as for
-    ``assemble``. Raises ``AssemblyError`` when the text has errors.
+    version, or 3.11 (as for ``pyasm build``) where pyasm does not support
+    the running one. ``filename`` is as for ``assemble``. Raises
+    ``AssemblyError`` when the text has errors.
     """
     return _assemble(text, filename)[2]
 
 
 def check(text: str, *, filename: "Optional[PathLike]" = None) -> List[Diagnostic]:
-    """Every diagnostic of a ``.pyasm`` text, in the order of the text.
+    """Every diagnostic of a ``.pyasm`` text, errors and warnings, in the
+    order of the text.
 
-    Never raises on bad text: an empty list means ``assemble_pyc`` (and, for
-    the running version, ``assemble``) succeeds. A text without a
-    ``.python`` line is checked as ``assemble_pyc`` reads it. Raises
-    ``TypeError`` when ``text`` is not a ``str``.
+    Never raises on bad text: a list without errors means ``assemble_pyc``
+    succeeds (and ``assemble`` too, for a text of the running version). A
+    text without a ``.python`` line is read as ``assemble_pyc`` reads it;
+    ``filename`` names the file as for ``assemble``. Raises ``TypeError``
+    when ``text`` is not a ``str``.
     """
     data = _text_bytes(text)
     name, shown = _names(filename)
-    diags, _ = _pyasm.check(data, name, shown, _default_version())
+    diags = _pyasm.assemble(data, name, shown, _RUNNING, False)[3]
     return _diagnostics(diags)
