@@ -99,6 +99,9 @@ cargo clippy --all-targets -- -D warnings
 # The fuzz crate pins the main crate's dependency versions, so its check
 # shares their artifacts in target/.
 cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
+# The Python extension, a workspace member that the root's commands leave
+# out (python/Cargo.toml).
+cargo clippy -p pyasm-python -- -D warnings
 
 step "grammar: committed parser is up to date, corpus tests pass"
 (

@@ -21,34 +21,43 @@ trap 'rm -rf "$venvs"' EXIT
 wanted() { [ $# -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
 only=("$@")
 
+# Runs the tests for one interpreter; returns non-zero when they fail (or
+# the venv cannot be made), after printing the time taken.
 run_in() {
-    local v=$1 full=$2 kind=$3 start=$SECONDS
-    wanted "$v" || return 0
+    local v=$1 full=$2 kind=$3 start=$SECONDS rc=0
     local exe="$pyenv_versions/$full/bin/python$v"
     if [ ! -x "$exe" ]; then
-        command -v pyenv >/dev/null 2>&1 || { echo "pyenv is needed to install CPython $full"; exit 1; }
-        pyenv install --skip-existing "$full"
+        command -v pyenv >/dev/null 2>&1 || { echo "pyenv is needed to install CPython $full"; return 1; }
+        pyenv install --skip-existing "$full" || return 1
     fi
     local venv="$venvs/$v"
-    "$exe" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel"
+    "$exe" -m venv "$venv" || return 1
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel" || return 1
     echo "-- Python $full ($kind)"
     # From a folder outside the source tree, so that `import pyasm` can
     # only find the installed wheel.
     if [ "$kind" = supported ]; then
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
-        (cd "$venvs" && "$venv/bin/python" -m pytest -q -p no:cacheprovider --rootdir "$repo/tests/python" "$repo/tests/python")
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -r tests/python/requirements.txt || return 1
+        (cd "$venvs" && "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+            --rootdir "$repo/tests/python" "$repo/tests/python") || rc=$?
     else
-        (cd "$venvs" && "$venv/bin/python" "$repo/tests/python/unsupported.py")
+        (cd "$venvs" && "$venv/bin/python" "$repo/tests/python/unsupported.py") || rc=$?
     fi
     printf -- '-- took %d s: Python %s\n' $((SECONDS - start)) "$full"
+    return $rc
 }
 
-while read -r v full; do
-    case "$v" in '' | '#'*) continue ;; esac
-    run_in "$v" "$full" supported
-done < tests/interpreters.txt
-while read -r v full; do
-    case "$v" in '' | '#'*) continue ;; esac
-    run_in "$v" "$full" unsupported
-done < tests/python/unsupported.txt
+# Every interpreter runs, and the failures are listed at the end.
+failed=()
+while read -r v full kind; do
+    wanted "$v" || continue
+    run_in "$v" "$full" "$kind" || failed+=("$full")
+done < <(
+    grep -v '^#' tests/interpreters.txt | awk 'NF { print $1, $2, "supported" }'
+    grep -v '^#' tests/python/unsupported.txt | awk 'NF { print $1, $2, "unsupported" }'
+)
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "-- failed in Python ${failed[*]}"
+    exit 1
+fi

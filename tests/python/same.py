@@ -27,21 +27,30 @@ def fields(co: types.CodeType) -> Dict[str, Any]:
 def key(x: Any) -> Any:
     """A value that is equal for two constants exactly when they are the
     same constant; a code object inside is only marked, for ``compare`` to
-    recurse into."""
-    t = type(x)
-    if t is float:
-        return ("float", struct.pack("<d", x))
-    if t is complex:
-        return ("complex", struct.pack("<dd", x.real, x.imag))
-    if t is tuple or t is list:
-        return (t.__name__,) + tuple(key(e) for e in x)
-    if t is frozenset or t is set:
-        return (t.__name__,) + tuple(sorted((key(e) for e in x), key=repr))
-    if t is types.CodeType:
-        return ("code",)
-    if t is slice:
-        return ("slice", key(x.start), key(x.stop), key(x.step))
-    return (t.__name__, x)
+    recurse into. Nested tuples are walked without recursion (constants
+    nest as deep as marshal allows, deeper than 3.12's C stack limit lets
+    Python code recurse)."""
+    out = []
+    todo = [x]
+    while todo:
+        x = todo.pop()
+        t = type(x)
+        if t is tuple or t is list:
+            out.append((t.__name__, len(x)))
+            todo.extend(reversed(x))
+        elif t is frozenset or t is set:
+            out.append((t.__name__,) + tuple(sorted((key(e) for e in x), key=repr)))
+        elif t is float:
+            out.append(("float", struct.pack("<d", x)))
+        elif t is complex:
+            out.append(("complex", struct.pack("<dd", x.real, x.imag)))
+        elif t is types.CodeType:
+            out.append(("code",))
+        elif t is slice:
+            out.append(("slice", key(x.start), key(x.stop), key(x.step)))
+        else:
+            out.append((t.__name__, x))
+    return tuple(out)
 
 
 def compare(a: types.CodeType, b: types.CodeType, where: str = "") -> Tuple[int, List[str]]:
