@@ -14,13 +14,19 @@
 //!   along the path `pyasm build` takes (the file analysis lowers every
 //!   block, frees the tree, assembles and verifies each block once, then
 //!   links them; `path.*`),
-//!   and the whole of `pyasm::assemble_text` as the command runs it. Then the cost of
+//!   and the whole of `pyasm::assemble` as the command runs it. Then the cost of
 //!   writing the bytes: plain `std::fs::write` of every `.pyasm` text and
 //!   `.pyc`, and `pyasm::fsutil::write_atomic` (what the command uses),
 //!   into `--scratch` (default: a temporary folder).
 //!
 //! Both print wall seconds and CPU seconds (of the process for `parse`, of
 //! the thread for `phases`) for each run.
+
+// The executable's allocator and memory tuning, so that what is measured
+// is what `pyasm` does.
+#[allow(dead_code)]
+#[path = "../src/process.rs"]
+mod process;
 
 use pyasm::asm::Options;
 use pyasm::ide::FileAnalysis;
@@ -31,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn main() {
+    process::start();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

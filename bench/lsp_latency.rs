@@ -35,6 +35,12 @@ use pyasm::asm::Options;
 use pyasm::ide::FileAnalysis;
 use pyasm::versions::Version;
 use serde_json::{json, Value};
+// The executable's allocator and memory tuning, so that what is measured
+// is what `pyasm` does.
+#[allow(dead_code)]
+#[path = "../src/process.rs"]
+mod process;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{ChildStdin, Command, Stdio};
@@ -42,6 +48,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 fn main() {
+    process::start();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -419,8 +426,8 @@ fn memory_parts_apart(text: &str) -> MemoryParts {
 }
 
 fn memory_parts(text: &str) -> MemoryParts {
-    // As the server has it (see `pyasm::keep_memory_low`).
-    pyasm::keep_memory_low();
+    // As the server has it (see `process::keep_memory_low`).
+    process::keep_memory_low();
     let me = std::process::id();
     let r0 = memory(me).0;
     let rope = ropey::Rope::from_str(text);
@@ -429,7 +436,7 @@ fn memory_parts(text: &str) -> MemoryParts {
     let r2 = memory(me).0;
     let analysis = FileAnalysis::new(&tree, &text, Version::V3_11, Options::default());
     // As the server does once a document is built.
-    pyasm::release_freed_memory();
+    process::release_freed_memory();
     let r3 = memory(me).0;
     let mut nodes = 0;
     let mut cursor = tree.walk();

@@ -9,6 +9,27 @@
 //! thread, say) may have. Nothing here makes a process-wide decision: no
 //! allocator, no allocator swap for tree-sitter, no memory tuning, no
 //! global thread pool. Those are the `pyasm` executable's (`src/main.rs`).
+//!
+//! ```
+//! use pyasm::{Place, TextOptions};
+//! use pyasm::versions::Version;
+//!
+//! let text = ".python 3.12\n.code module\n    LOAD_CONST 1\n    RETURN_VALUE\n";
+//! let built = pyasm::assemble(text, &TextOptions::default());
+//! assert_eq!(built.version, Version::V3_12);
+//! // A code object as `marshal.dumps` gives it, back to text and again.
+//! let code = built.code_bytes().expect("no errors");
+//! let listing = pyasm::disassemble_code(code, built.version).unwrap();
+//! let again = pyasm::assemble(&listing.text, &TextOptions::default());
+//! assert_eq!(again.code_bytes(), Some(code));
+//!
+//! // Diagnostics, placed in lines and characters, and as the CLI prints them.
+//! let bad = ".python 3.12\n.code module\n    RETRUN_VALUE\n";
+//! let checked = pyasm::check(bad, &TextOptions::default());
+//! let first = &pyasm::locate(bad, &checked.diags)[0];
+//! assert_eq!((first.code, first.start), ("unknown-opcode", Place { line: 3, column: 5 }));
+//! assert!(pyasm::render("bad.pyasm", bad, &checked.diags).contains("RETRUN_VALUE"));
+//! ```
 
 use crate::code::{Code, Obj};
 use crate::diag::{Diag, LineIndex, Severity};

@@ -14,6 +14,17 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// `"error"` or `"warning"`, as `pyasm check --format json` and the
+    /// library's embeddings name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diag {
     pub severity: Severity,

@@ -112,6 +112,25 @@ fn the_report_is_the_one_the_command_line_prints() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), report);
+    // The JSON lines place each diagnostic as `locate` does.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pyasm"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let located = pyasm::locate(text, &pyasm::check(text, &options).diags);
+    assert_eq!(lines.len(), located.len());
+    for (j, d) in lines.iter().zip(&located) {
+        let at = [&j["line"], &j["column"], &j["end_line"], &j["end_column"]];
+        let expected = [d.start.line, d.start.column, d.end.line, d.end.column];
+        assert_eq!(at.map(|v| v.as_u64().unwrap() as usize), expected);
+        assert_eq!(j["severity"], d.severity.as_str());
+        assert_eq!(j["code"], d.code);
+    }
 }
 
 #[test]
@@ -191,4 +210,106 @@ fn deep_constants_need_no_more_stack_than_a_small_thread_has() {
         })
         .unwrap();
     assert_eq!(on_small_stack.join().expect("no overflow"), 0);
+}
+
+/// The library's sources: everything under `src/` but the executable's
+/// own files.
+fn library_sources() -> Vec<(std::path::PathBuf, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path != src.join("main.rs")
+                && path != src.join("process.rs")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path, text));
+            }
+        }
+    }
+    assert!(found.len() > 20, "the library's sources: {}", found.len());
+    found
+}
+
+#[test]
+fn the_library_makes_no_process_wide_decision() {
+    // The allocator, tree-sitter's allocator, the memory tuning and rayon's
+    // global pool belong to whoever hosts the library: for the `pyasm`
+    // executable, src/process.rs and src/main.rs.
+    let decisions = [
+        "global_allocator",
+        "set_allocator",
+        "mimalloc",
+        "prctl",
+        "build_global",
+    ];
+    for (path, text) in library_sources() {
+        for word in decisions {
+            assert!(
+                !text.contains(word),
+                "{} mentions `{word}`, a process-wide decision",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Whether transparent huge pages are on for process `pid`.
+#[cfg(target_os = "linux")]
+fn huge_pages_on(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .expect("the kernel reports THP_enabled");
+    line.ends_with('1')
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn only_the_executable_s_language_server_tunes_its_memory() {
+    use std::io::{Read, Write};
+    // The command line run in process with no hooks leaves this process
+    // as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("m.pyasm");
+    std::fs::write(&src, PROGRAM).unwrap();
+    let args = [
+        std::ffi::OsString::from("pyasm"),
+        "check".into(),
+        src.into(),
+    ];
+    assert_eq!(pyasm::cli::run(args, &Default::default()), 0);
+    assert!(huge_pages_on(std::process::id()));
+    // `pyasm lsp` turns huge pages off for its mimalloc arenas.
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_pyasm"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once it answers, it has started: ask it something first.
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+    let mut stdin = server.stdin.take().unwrap();
+    write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    stdin.flush().unwrap();
+    let mut stdout = server.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8];
+    while !seen.ends_with(b"\r\n\r\n") && stdout.read(&mut byte).unwrap() == 1 {
+        seen.push(byte[0]);
+    }
+    assert!(seen.starts_with(b"Content-Length"), "{seen:?}");
+    let off = !huge_pages_on(server.id());
+    // The end of its input ends the server.
+    drop(stdin);
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    server.wait().unwrap();
+    assert!(off, "pyasm lsp keeps transparent huge pages on");
 }

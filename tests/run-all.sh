@@ -103,6 +103,18 @@ cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -
 # out (python/Cargo.toml).
 cargo clippy -p pyasm-python -- -D warnings
 
+# The library as an embedding builds it (a Python extension module): no
+# command line, no language server, no allocator of the executable's.
+# Installs nothing; builds the crate once more without its features.
+step "the library alone (--no-default-features): check, clippy, what it pulls in"
+cargo check --lib --no-default-features
+cargo clippy --lib --no-default-features -- -D warnings
+if cargo tree --no-default-features -e normal --prefix none |
+    grep -E '^(tokio|tower-lsp-server|futures|tower|ropey|clap|indicatif|mimalloc|libmimalloc-sys) '; then
+    echo "a library build pulls in the crates above" >&2
+    exit 1
+fi
+
 step "grammar: committed parser is up to date, corpus tests pass"
 (
     cd grammar

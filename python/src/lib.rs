@@ -11,7 +11,7 @@
 //! works (the library does its work on its own deep stack) and turns a
 //! panic into `RuntimeError`.
 
-use pyasm::diag::{Diag, Severity};
+use pyasm::diag::Diag;
 use pyasm::versions::Version;
 use pyasm::TextOptions;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -124,13 +124,9 @@ fn py_diags(text: &str, diags: &[Diag]) -> Vec<PyDiag> {
                     None => (n.message, None, None, None, None),
                 })
                 .collect();
-            let severity = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
             (
                 d.code,
-                severity,
+                d.severity.as_str(),
                 d.message,
                 d.start.line,
                 d.start.column,
@@ -144,30 +140,32 @@ fn py_diags(text: &str, diags: &[Diag]) -> Vec<PyDiag> {
 
 /// The text to work on: the package's `str` encoded with `surrogatepass`,
 /// so that a lone surrogate arrives as bytes that are not UTF-8. Such a
-/// text is refused with one `syntax` error at the first of them (with the
-/// text to show it in), as `pyasm check` refuses a file that is not UTF-8.
-fn decode(text: &[u8]) -> Result<&str, (String, Diag)> {
-    std::str::from_utf8(text).map_err(|e| {
-        let at = e.valid_up_to();
-        let unit = match text[at..] {
-            [a, b, c, ..] => {
-                (u32::from(a & 0x0f) << 12) | (u32::from(b & 0x3f) << 6) | u32::from(c & 0x3f)
-            }
-            _ => 0,
-        };
-        // The bytes that are not UTF-8 become U+FFFD, three bytes each:
-        // the span covers the first.
-        let shown = String::from_utf8_lossy(text).into_owned();
-        let diag = Diag::error(
-            "syntax",
-            at..at + 3,
-            format!(
-                "a lone surrogate U+{unit:04X} is not text; in a string constant write it as \
-                 '\\u{unit:04x}'"
-            ),
-        );
-        (shown, diag)
-    })
+/// text is refused with one `syntax` error at the first of them (see
+/// [`not_text`]), as `pyasm check` refuses a file that is not UTF-8.
+fn decode(text: &[u8]) -> Result<&str, usize> {
+    std::str::from_utf8(text).map_err(|e| e.valid_up_to())
+}
+
+/// The text to show and the error for a lone surrogate at byte `at`.
+fn not_text(text: &[u8], at: usize) -> (String, Diag) {
+    let unit = match text[at..] {
+        [a, b, c, ..] => {
+            (u32::from(a & 0x0f) << 12) | (u32::from(b & 0x3f) << 6) | u32::from(c & 0x3f)
+        }
+        _ => 0,
+    };
+    // The bytes that are not UTF-8 become U+FFFD, three bytes each: the
+    // span covers the first.
+    let shown = String::from_utf8_lossy(text).into_owned();
+    let diag = Diag::error(
+        "syntax",
+        at..at + 3,
+        format!(
+            "a lone surrogate U+{unit:04X} is not text; in a string constant write it as \
+             '\\u{unit:04x}'"
+        ),
+    );
+    (shown, diag)
 }
 
 /// What assembling a text gave: the version it is for, `marshal.dumps` of
@@ -214,13 +212,16 @@ fn assemble(
                 let c = pyasm::check(text, &options);
                 (Cow::Borrowed(text), c.version, c.diags, None, None)
             }
-            Err((shown, diag)) => (
-                Cow::Owned(shown),
-                options.default_version,
-                vec![diag],
-                None,
-                None,
-            ),
+            Err(at) => {
+                let (shown, diag) = not_text(text, at);
+                (
+                    Cow::Owned(shown),
+                    options.default_version,
+                    vec![diag],
+                    None,
+                    None,
+                )
+            }
         };
         let report = pyasm::render(shown_name, &text, &diags);
         (version.as_str(), code, pyc, py_diags(&text, &diags), report)

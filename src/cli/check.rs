@@ -2,7 +2,6 @@
 //! anything. Exit status 0 without errors, 1 with errors, 2 when a file
 //! cannot be read (usage errors also exit 2, through clap).
 
-use crate::diag::Severity;
 use crate::Located;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -91,7 +90,7 @@ fn json_line(path: &str, d: &Located) -> String {
         "column": d.start.column,
         "end_line": d.end.line,
         "end_column": d.end.column,
-        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        "severity": d.severity.as_str(),
         "code": d.code,
         "message": message,
         "related": related,

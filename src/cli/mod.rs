@@ -43,6 +43,7 @@ enum Command {
         format: check::Format,
     },
     /// Run the language server on stdin and stdout (LSP 3.17).
+    #[cfg(feature = "lsp")]
     Lsp {
         /// The largest message accepted, in bytes; a larger one is refused
         /// with an error and skipped unread.
@@ -118,6 +119,7 @@ where
             return u8::try_from(e.exit_code()).unwrap_or(2);
         }
     };
+    #[cfg(feature = "lsp")]
     if matches!(cli.command, Command::Lsp { .. }) {
         // Before any thread is made: the settings apply to the memory of
         // the threads' stacks too.
@@ -128,8 +130,9 @@ where
     crate::with_work_stack(|| run_command(cli, hooks))
 }
 
+#[cfg_attr(not(feature = "lsp"), allow(unused_variables))]
 fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
-    let status = match cli.command {
+    match cli.command {
         Command::Dis {
             input,
             output,
@@ -151,16 +154,16 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             jobs,
         ),
         Command::Check { input, format } => check::run(&input, format),
+        #[cfg(feature = "lsp")]
         Command::Lsp { max_message_size } => {
             let options = crate::lsp::transport::Options { max_message_size };
             match crate::lsp::run(options, hooks.lsp_after_full_build) {
                 Ok(never) => match never {},
                 Err(e) => {
                     eprintln!("pyasm lsp: {e}");
-                    return 2;
+                    2
                 }
             }
         }
-    };
-    status
+    }
 }

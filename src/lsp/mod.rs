@@ -25,6 +25,7 @@ pub mod commands;
 pub mod document;
 pub mod features;
 pub mod opdocs;
+#[cfg(feature = "test-support")]
 pub mod selfcheck;
 pub mod settings;
 pub mod transport;

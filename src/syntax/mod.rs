@@ -23,9 +23,13 @@ extern "C" {
 }
 
 /// The generated parser, in the form the tree-sitter runtime accepts.
+/// Private, as [`language`] is outside the tests: every tree is made by
+/// [`parse`] and its kin, so that the process that hosts the library (the
+/// `pyasm` executable points tree-sitter at its allocator before anything
+/// of tree-sitter's exists) decides alone how trees are allocated.
 // SAFETY: `tree_sitter_pyasm` is the language function that `tree-sitter
 // generate` wrote into grammar/src/parser.c, which build.rs compiles and links.
-pub const LANGUAGE: LanguageFn = unsafe { LanguageFn::from_raw(tree_sitter_pyasm) };
+const LANGUAGE: LanguageFn = unsafe { LanguageFn::from_raw(tree_sitter_pyasm) };
 
 /// The highlighting query (`grammar/queries/highlights.scm`).
 pub const HIGHLIGHTS_QUERY: &str = include_str!("../../grammar/queries/highlights.scm");
@@ -76,39 +80,16 @@ pub mod field {
     pub const FUNCTION: &str = "function";
 }
 
-/// The pyasm grammar as a tree-sitter [`Language`].
+/// The pyasm grammar as a tree-sitter [`Language`]. Public only to the
+/// tests (feature `test-support`), which check the grammar and its queries.
+#[cfg(feature = "test-support")]
 pub fn language() -> Language {
-    use_mimalloc();
     LANGUAGE.into()
 }
 
-/// Points tree-sitter's C runtime at mimalloc, the crate's global
-/// allocator, once, before anything of tree-sitter's is made: every way to
-/// a parser, a tree or a query passes through [`language`] or
-/// [`new_parser`] first. (Tree-sitter's parsing and freeing of trees were a
-/// quarter malloc and free.)
-///
-/// Not under cargo-fuzz, whose sanitizers watch the system allocator.
-#[cfg(fuzzing)]
-fn use_mimalloc() {}
-
-#[cfg(not(fuzzing))]
-fn use_mimalloc() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: the four functions are mimalloc's, one family, and return
-        // memory aligned as malloc's; `Once` makes this the first call into
-        // tree-sitter in the process, with no tree-sitter object alive, and
-        // the only call.
-        unsafe {
-            tree_sitter::set_allocator(Some(tree_sitter::Allocator {
-                malloc: libmimalloc_sys::mi_malloc,
-                calloc: libmimalloc_sys::mi_calloc,
-                realloc: libmimalloc_sys::mi_realloc,
-                free: libmimalloc_sys::mi_free,
-            }))
-        }
-    });
+#[cfg(not(feature = "test-support"))]
+pub(crate) fn language() -> Language {
+    LANGUAGE.into()
 }
 
 /// The kinds of node that lowering tells apart. [`node_kind`] finds a
@@ -227,7 +208,6 @@ thread_local! {
 }
 
 fn new_parser() -> Parser {
-    use_mimalloc();
     let mut parser = Parser::new();
     parser
         .set_language(&language())
