@@ -18,8 +18,9 @@ pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 venvs=$(mktemp -d)
 trap 'rm -rf "$venvs"' EXIT
 
-wanted() { [ $# -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
+# The versions named on the command line, or all.
 only=("$@")
+wanted() { [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
 
 # Runs the tests for one interpreter; returns non-zero when they fail (or
 # the venv cannot be made), after printing the time taken.
@@ -50,13 +51,19 @@ run_in() {
 
 # Every interpreter runs, and the failures are listed at the end.
 failed=()
+ran=0
 while read -r v full kind; do
     wanted "$v" || continue
+    ran=$((ran + 1))
     run_in "$v" "$full" "$kind" || failed+=("$full")
 done < <(
     grep -v '^#' tests/interpreters.txt | awk 'NF { print $1, $2, "supported" }'
     grep -v '^#' tests/python/unsupported.txt | awk 'NF { print $1, $2, "unsupported" }'
 )
+if [ "$ran" -eq 0 ]; then
+    echo "-- no interpreter matched: ${only[*]}"
+    exit 1
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "-- failed in Python ${failed[*]}"
     exit 1
