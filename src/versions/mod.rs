@@ -30,7 +30,7 @@ macro_rules! versions {
         }
 
         impl Version {
-            /// Every version pyasm knows of, supported or not, oldest first.
+            /// Every version pyasm reads and writes, oldest first.
             pub const ALL: &'static [Version] = &[$(Version::$variant),*];
 
             /// The magic number at the start of a `.pyc` (the first two
