@@ -6,6 +6,8 @@ import importlib.util
 import marshal
 import pathlib
 import sys
+import threading
+import time
 import types
 
 import pyasm
@@ -204,3 +206,44 @@ def test_the_supported_versions():
     assert RUNNING in pyasm.SUPPORTED_VERSIONS
     assert pyasm.SUPPORTED_VERSIONS[0] == "3.11"
     assert isinstance(pyasm.assemble(pyasm.disassemble(victim)), types.CodeType)
+
+
+def counted_while(work):
+    """How often another thread ran while ``work()`` ran in this one. With
+    the switch interval at 1000 s the interpreter never takes the GIL from
+    a thread: the other one runs only while this one lets go of it."""
+    state = {"count": 0, "stop": False}
+    started = threading.Event()
+
+    def spin():
+        started.set()
+        while not state["stop"]:
+            state["count"] += 1
+            time.sleep(0)  # lets go of the GIL, for this thread to take it back
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000)
+    try:
+        t = threading.Thread(target=spin)
+        t.start()
+        started.wait()
+        before = state["count"]
+        work()
+        after = state["count"]
+        state["stop"] = True
+        t.join()
+    finally:
+        sys.setswitchinterval(old)
+    return after - before
+
+
+def test_the_work_lets_other_threads_run():
+    import _pydecimal
+
+    with open(_pydecimal.__file__) as f:
+        co = compile(f.read(), "_pydecimal.py", "exec")
+    text = pyasm.disassemble(co)
+    # The control: work that keeps the GIL leaves the other thread still.
+    assert counted_while(lambda: sum(range(3_000_000))) == 0
+    assert counted_while(lambda: pyasm.check(text)) > 0
+    assert counted_while(lambda: pyasm.disassemble(co)) > 0
