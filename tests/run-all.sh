@@ -6,7 +6,9 @@
 # tree-sitter CLI that generated grammar/src/parser.c, Neovim (the
 # editors/nvim end-to-end test), the Rust components fmt and clippy, the
 # npm packages that build the VS Code extension (and, in its own step,
-# code-server and Chromium to run it), and cargo-fuzz, with which
+# code-server and Chromium to run it), maturin to build the Python wheel
+# (and, in its own step, a venv per interpreter with the wheel, pytest and
+# hypothesis), and cargo-fuzz, with which
 # each fuzz target in fuzz/ runs for a bounded time at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +48,8 @@ if ! python3.11 -m pip --version >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3-pip
 fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/lsp/requirements.txt
+# maturin, pinned, which builds the Python wheel (pyproject.toml).
+PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r python/requirements-build.txt
 # The native interpreters the tests run (tests/interpreters.txt), from
 # pyenv; `pyenv install` brings one that is missing (it needs python.org).
 pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
@@ -95,6 +99,9 @@ cargo clippy --all-targets -- -D warnings
 # The fuzz crate pins the main crate's dependency versions, so its check
 # shares their artifacts in target/.
 cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
+# The Python extension, a workspace member that the root's commands leave
+# out (python/Cargo.toml).
+cargo clippy -p pyasm-python -- -D warnings
 
 # The library as an embedding builds it (a Python extension module): no
 # command line, no language server, no allocator of the executable's.
@@ -127,6 +134,19 @@ export PYASM_CHECKED_BIN="$PWD/target/checked/pyasm"
 
 step "cargo test"
 cargo test --all-targets --no-fail-fast -- --nocapture
+
+# The wheel `pip install` users get: the extension crate python/ and the
+# package python/pyasm/, built by maturin from pyproject.toml.
+step "the Python wheel (maturin build --release)"
+rm -f target/wheels/pyasm-*.whl
+python3.11 -m maturin build --release
+# Each interpreter gets a fresh venv with the wheel and, where pyasm supports
+# the version, pytest and hypothesis as pinned in
+# tests/python/requirements.txt (from PyPI); 3.8-3.10
+# (tests/python/unsupported.txt) come from pyenv like the others. Prints
+# each interpreter's time.
+step "the Python package in each native interpreter (tests/python/run.sh)"
+bash tests/python/run.sh target/wheels/pyasm-*.whl
 
 # The extension in a real VS Code: code-server serves the .vsix
 # packaged above, Chromium drives a session against the pyasm that cargo

@@ -1,0 +1,19 @@
+# The extension module under the pyasm package (python/src/lib.rs). Not an
+# API of its own: `import pyasm` is; these are the types it calls with.
+from typing import List, Optional, Sequence, Tuple
+
+_Note = Tuple[str, Optional[int], Optional[int], Optional[int], Optional[int]]
+_Diag = Tuple[str, str, str, int, int, int, int, List[_Note]]
+
+def versions() -> List[str]: ...
+def version_of(major: int, minor: int) -> str: ...
+def disassemble_pyc(data: bytes) -> Tuple[str, str]: ...
+def disassemble_code(data: bytes, version_name: str) -> str: ...
+def assemble(
+    text: bytes,
+    filename: Optional[str],
+    shown_name: str,
+    default_version: Optional[str],
+    keep_code: bool,
+) -> Tuple[str, Optional[bytes], Optional[bytes], List[_Diag], str]: ...
+def cli(args: Sequence[str]) -> int: ...

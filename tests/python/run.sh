@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The pyasm wheel in every native interpreter that loads it: for each, a
+# fresh venv with only the wheel installed (and, for a supported version,
+# the pinned pytest and hypothesis of tests/python/requirements.txt from
+# PyPI), then the tests run from there, away from the source tree:
+#   - 3.11, 3.12, 3.13 (tests/interpreters.txt): the pytest suite here;
+#   - 3.8, 3.9, 3.10 (tests/python/unsupported.txt; pyenv installs one that
+#     is missing): unsupported.py, the clear error and what still works.
+# Each interpreter's run prints its time.
+#
+#   bash tests/python/run.sh target/wheels/pyasm-*.whl [VERSION...]
+set -euo pipefail
+wheel=$(realpath "$1")
+shift
+cd "$(dirname "$0")/../.."
+repo=$PWD
+pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
+venvs=$(mktemp -d)
+trap 'rm -rf "$venvs"' EXIT
+
+# The versions named on the command line, or all.
+only=("$@")
+wanted() { [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
+
+# Runs the tests for one interpreter; returns non-zero when they fail (or
+# the venv cannot be made), after printing the time taken.
+run_in() {
+    local v=$1 full=$2 kind=$3 start=$SECONDS rc=0
+    local exe="$pyenv_versions/$full/bin/python$v"
+    if [ ! -x "$exe" ]; then
+        command -v pyenv >/dev/null 2>&1 || { echo "pyenv is needed to install CPython $full"; return 1; }
+        pyenv install --skip-existing "$full" || return 1
+    fi
+    local venv="$venvs/$v"
+    "$exe" -m venv "$venv" || return 1
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel" || return 1
+    echo "-- Python $full ($kind)"
+    # From a folder outside the source tree, so that `import pyasm` can
+    # only find the installed wheel.
+    if [ "$kind" = supported ]; then
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -r tests/python/requirements.txt || return 1
+        (cd "$venvs" && "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+            --rootdir "$repo/tests/python" "$repo/tests/python") || rc=$?
+    else
+        (cd "$venvs" && "$venv/bin/python" "$repo/tests/python/unsupported.py") || rc=$?
+    fi
+    printf -- '-- took %d s: Python %s\n' $((SECONDS - start)) "$full"
+    return $rc
+}
+
+# Every interpreter runs, and the failures are listed at the end.
+failed=()
+ran=0
+while read -r v full kind; do
+    wanted "$v" || continue
+    ran=$((ran + 1))
+    run_in "$v" "$full" "$kind" || failed+=("$full")
+done < <(
+    grep -v '^#' tests/interpreters.txt | awk 'NF { print $1, $2, "supported" }'
+    grep -v '^#' tests/python/unsupported.txt | awk 'NF { print $1, $2, "unsupported" }'
+)
+if [ "$ran" -eq 0 ]; then
+    echo "-- no interpreter matched: ${only[*]}"
+    exit 1
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "-- failed in Python ${failed[*]}"
+    exit 1
+fi
