@@ -82,6 +82,18 @@ fn print(version: Version, header: Option<PycHeader>, code: &Code) -> Disassembl
     }
 }
 
+/// The normal form of a module's code object (see [`crate::dis::normal`]):
+/// one listing for every serialization of the same code, what `pyasm
+/// diff` compares and `pyasm dis --normalize` prints
+/// ([`crate::dis::print::print_module`]).
+pub fn normalize(
+    version: Version,
+    code: &Code,
+    options: crate::dis::normal::Options,
+) -> crate::model::Module {
+    with_work_stack(|| crate::dis::normal::normalize(version, code, options))
+}
+
 /// How a `.pyasm` text is read and built.
 #[derive(Clone, Copy, Debug)]
 pub struct TextOptions<'a> {

@@ -1,18 +1,25 @@
 //! `pyasm dis`: .pyc to .pyasm.
 
 use super::walk;
+use crate::dis::normal::Options;
 use crate::fsutil::write_atomic;
 use std::io::Write;
 use std::path::Path;
 
-pub fn run(input: &Path, output: Option<&Path>, jobs: Option<usize>) -> u8 {
+/// `normal`: print the normal form instead (`--normalize`).
+pub fn run(
+    input: &Path,
+    output: Option<&Path>,
+    jobs: Option<usize>,
+    normal: Option<Options>,
+) -> u8 {
     if input.is_dir() {
         return walk::run_dir(input, output, ("pyc", "pyasm"), jobs, |i, o| {
-            let text = dis_file(i)?;
+            let text = dis_file(i, normal)?;
             write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display()))
         });
     }
-    let text = match dis_file(input) {
+    let text = match dis_file(input, normal) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("{e}");
@@ -34,7 +41,12 @@ pub fn run(input: &Path, output: Option<&Path>, jobs: Option<usize>) -> u8 {
     }
 }
 
-fn dis_file(path: &Path) -> Result<String, String> {
+fn dis_file(path: &Path, normal: Option<Options>) -> Result<String, String> {
+    if let Some(options) = normal {
+        let (version, code) = super::input::read_module(path)?;
+        let module = crate::normalize(version, &code, options);
+        return Ok(crate::dis::print::print_module(&module));
+    }
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     crate::disassemble_pyc(&data)
         .map(|d| d.text)

@@ -3,7 +3,9 @@
 
 mod build;
 mod check;
+mod diff;
 mod dis;
+mod input;
 mod walk;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,24 @@ enum Command {
         /// Files worked on at once in directory mode (default: one per core).
         #[arg(short, long)]
         jobs: Option<usize>,
+        /// Print the normal form `pyasm diff` compares (a .pyasm input is
+        /// read too): constants and names in no pinned order, no padding,
+        /// no computed fields, code objects named after their qualnames.
+        #[arg(long)]
+        normalize: bool,
+        /// With --normalize: leave out positions and first line numbers.
+        #[arg(long, requires = "normalize")]
+        ignore_positions: bool,
+    },
+    /// Compare two modules (.pyc or .pyasm, of one version) by what they
+    /// do: print a unified diff of their normal forms per code object.
+    /// Exit status 0 when equal, 1 when different, 2 on error.
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        /// Also ignore positions and first line numbers.
+        #[arg(long)]
+        ignore_positions: bool,
     },
     /// Check .pyasm files and report every problem, writing nothing.
     Check {
@@ -137,7 +157,17 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             input,
             output,
             jobs,
-        } => dis::run(&input, output.as_deref(), jobs),
+            normalize,
+            ignore_positions,
+        } => {
+            let normal = normalize.then_some(crate::dis::normal::Options { ignore_positions });
+            dis::run(&input, output.as_deref(), jobs, normal)
+        }
+        Command::Diff {
+            a,
+            b,
+            ignore_positions,
+        } => diff::run(&a, &b, crate::dis::normal::Options { ignore_positions }),
         Command::Build {
             input,
             output,

@@ -7,6 +7,7 @@
 //! step, to raw tables and finally to a verbatim listing of code units, so the
 //! output always reassembles to an equal code object.
 
+pub mod normal;
 pub mod print;
 
 use crate::asm::tables::{self, Used};
@@ -22,14 +23,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Disassembles a module's code object and every code object nested in it.
 pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
-    let mut d = Dis {
-        version,
-        table: version.table(),
-        used_names: FxHashSet::default(),
-        next_suffix: FxHashMap::default(),
-        blocks: Vec::new(),
-        root_filename: code.filename.clone(),
-    };
+    let mut d = Dis::new(version, code);
     d.block(code, true);
     Module {
         version,
@@ -139,12 +133,29 @@ fn sanitize(name: &PyStr) -> String {
 }
 
 impl Dis {
+    /// A disassembler for the module whose code object is `root`.
+    fn new(version: Version, root: &Code) -> Dis {
+        Dis {
+            version,
+            table: version.table(),
+            used_names: FxHashSet::default(),
+            next_suffix: FxHashMap::default(),
+            blocks: Vec::new(),
+            root_filename: root.filename.clone(),
+        }
+    }
+
     fn fresh_name(&mut self, code: &Code, is_root: bool) -> String {
         let base = if is_root {
             "module".to_string()
         } else {
             sanitize(&code.name)
         };
+        self.fresh(base)
+    }
+
+    /// A block name not given out before: `base` or `base` with a suffix.
+    fn fresh(&mut self, base: String) -> String {
         // `base`, else `base_2`, `base_3`, ...: the first one free. Names
         // are never given back, so the search for a base goes on from where
         // its last one ended (a module with thousands of `<lambda>`s would
@@ -168,42 +179,14 @@ impl Dis {
     /// Replaces nested code objects by references, disassembling each;
     /// `children` maps each reference to the code object it stands for.
     fn convert_const<'c>(&mut self, o: &'c Obj, children: &mut Children<'c>) -> Obj {
-        let mut conv = |v: &'c [Obj], s: &mut Self| -> Vec<Obj> {
-            v.iter().map(|x| s.convert_const(x, children)).collect()
-        };
-        match o {
+        replace_leaves(o, &mut |x| match x {
             Obj::Code(c) => {
                 let name = self.block(c, false);
                 children.insert(name.clone(), c);
-                Obj::CodeRef(name)
+                Some(Obj::CodeRef(name))
             }
-            Obj::Tuple(v) => Obj::Tuple(conv(v, self)),
-            Obj::List(v) => Obj::List(conv(v, self)),
-            Obj::Set(v) => Obj::Set(conv(v, self)),
-            Obj::FrozenSet(v) => Obj::FrozenSet(conv(v, self)),
-            Obj::Dict(kv) | Obj::FrozenDict(kv) => {
-                let pairs = kv
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            self.convert_const(k, children),
-                            self.convert_const(v, children),
-                        )
-                    })
-                    .collect();
-                if matches!(o, Obj::Dict(_)) {
-                    Obj::Dict(pairs)
-                } else {
-                    Obj::FrozenDict(pairs)
-                }
-            }
-            Obj::Slice(s) => Obj::Slice(Box::new((
-                self.convert_const(&s.0, children),
-                self.convert_const(&s.1, children),
-                self.convert_const(&s.2, children),
-            ))),
-            other => other.clone(),
-        }
+            _ => None,
+        })
     }
 
     /// Disassembles `code` into a new block (and its children after it) and
@@ -508,6 +491,40 @@ impl Dis {
     }
 }
 
+/// `o` rebuilt with each value `f` gives a replacement for (a code object
+/// or a reference to one) replaced, at any depth of the containers.
+fn replace_leaves<'c>(o: &'c Obj, f: &mut dyn FnMut(&'c Obj) -> Option<Obj>) -> Obj {
+    if let Some(r) = f(o) {
+        return r;
+    }
+    let each = |v: &'c [Obj], f: &mut dyn FnMut(&'c Obj) -> Option<Obj>| -> Vec<Obj> {
+        v.iter().map(|x| replace_leaves(x, f)).collect()
+    };
+    match o {
+        Obj::Tuple(v) => Obj::Tuple(each(v, f)),
+        Obj::List(v) => Obj::List(each(v, f)),
+        Obj::Set(v) => Obj::Set(each(v, f)),
+        Obj::FrozenSet(v) => Obj::FrozenSet(each(v, f)),
+        Obj::Dict(kv) | Obj::FrozenDict(kv) => {
+            let pairs = kv
+                .iter()
+                .map(|(k, v)| (replace_leaves(k, f), replace_leaves(v, f)))
+                .collect();
+            if matches!(o, Obj::Dict(_)) {
+                Obj::Dict(pairs)
+            } else {
+                Obj::FrozenDict(pairs)
+            }
+        }
+        Obj::Slice(s) => Obj::Slice(Box::new((
+            replace_leaves(&s.0, f),
+            replace_leaves(&s.1, f),
+            replace_leaves(&s.2, f),
+        ))),
+        other => other.clone(),
+    }
+}
+
 /// Whether the text form of a position reads back as the same position.
 /// It has no minus sign, so a location table with negative line numbers
 /// (which a compiler never writes, but a file can hold) is kept raw.
@@ -616,20 +633,10 @@ fn same_obj(a: &Obj, b: &Obj, children: &Children) -> bool {
     }
 }
 
-/// Leaves out what the assembler computes identically; returns `None` when
-/// even the fully explicit block does not reassemble to `orig`. `remake`
-/// makes `full` again, for the last resort (rarely needed, so `full` is
-/// not copied up front).
-fn minimize(
-    ctx: &BlockContext,
-    table: &OpcodeTable,
-    full: Block,
-    orig: &Code,
-    children: &Children,
-    remake: &dyn Fn() -> Option<Block>,
-) -> Option<Block> {
-    let mut b = full;
-    // Fields whose defaults need no assembling.
+/// Leaves out the fields whose defaults need no assembling: counts of 0,
+/// the default flags, names and first line, a nested block's filename when
+/// it is the module's.
+fn drop_default_fields(ctx: &BlockContext, b: &mut Block) {
     if b.argcount == Some(0) {
         b.argcount = None;
     }
@@ -647,7 +654,7 @@ fn minimize(
     if b.filename.as_ref() == Some(ctx.root_filename) && !ctx.is_root {
         b.filename = None;
     }
-    if b.name_field == Some(asm::default_name(&b, ctx.is_root)) {
+    if b.name_field == Some(asm::default_name(b, ctx.is_root)) {
         b.name_field = None;
     }
     if b.qualname.is_some()
@@ -655,14 +662,30 @@ fn minimize(
             == Some(
                 b.name_field
                     .clone()
-                    .unwrap_or_else(|| asm::default_name(&b, ctx.is_root)),
+                    .unwrap_or_else(|| asm::default_name(b, ctx.is_root)),
             )
     {
         b.qualname = None;
     }
-    if b.firstlineno == Some(asm::default_firstlineno(&b)) {
+    if b.firstlineno == Some(asm::default_firstlineno(b)) {
         b.firstlineno = None;
     }
+}
+
+/// Leaves out what the assembler computes identically; returns `None` when
+/// even the fully explicit block does not reassemble to `orig`. `remake`
+/// makes `full` again, for the last resort (rarely needed, so `full` is
+/// not copied up front).
+fn minimize(
+    ctx: &BlockContext,
+    table: &OpcodeTable,
+    full: Block,
+    orig: &Code,
+    children: &Children,
+    remake: &dyn Fn() -> Option<Block>,
+) -> Option<Block> {
+    let mut b = full;
+    drop_default_fields(ctx, &mut b);
     // Tables: the shortest pinned prefixes.
     let used = Used::of(table, &b);
     let kc = tables::shortest_prefix(&b.consts, &used.consts, |c| c, |_| true);

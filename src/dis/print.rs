@@ -32,6 +32,13 @@ pub fn print_module(m: &Module) -> String {
     out
 }
 
+/// One block's lines, as [`print_module`] writes them.
+pub fn block_text(table: &OpcodeTable, b: &Block) -> String {
+    let mut out = String::new();
+    print_block(&mut out, table, b);
+    out
+}
+
 fn header_text(h: &crate::pyc::PycHeader) -> String {
     match h.flags {
         0 => format!("mtime {} size {}", h.word2, h.word3),
