@@ -15,6 +15,7 @@ const SOURCE: &str = "\
 X = 1.5
 Y = 'two'
 Z = (None, 3)
+H = (lambda: 1, lambda: 2)
 
 def f(a, b):
     \"\"\"Adds.\"\"\"
@@ -24,28 +25,39 @@ def g(n):
     return [lambda: i * 2 for i in range(n)]
 ";
 
-struct Dir(tempfile::TempDir);
+struct Dir {
+    dir: tempfile::TempDir,
+    compiled: std::cell::Cell<u32>,
+}
 
 impl Dir {
     fn new() -> Dir {
-        Dir(tempfile::tempdir().expect("a temporary folder"))
+        Dir {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+            compiled: std::cell::Cell::new(0),
+        }
     }
     fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
+        self.dir.path().join(name)
     }
     /// `source` compiled by CPython 3.11 to `name.pyc`, its filename `m.py`
-    /// whatever file it was read from.
+    /// whatever file it was read from. Each source gets another time stamp,
+    /// so no two headers are the same.
     fn compile(&self, name: &str, source: &str) -> PathBuf {
         let src = self.path(&format!("{name}.py"));
         std::fs::write(&src, source).unwrap();
         let pyc = self.path(&format!("{name}.pyc"));
+        self.compiled.set(self.compiled.get() + 1);
+        let mtime = (1_000_000 * self.compiled.get()).to_string();
         run(Command::new(python311()).args([
             "-c".as_ref(),
-            "import py_compile, sys; \
+            "import os, py_compile, sys; \
+             os.utime(sys.argv[1], (int(sys.argv[3]),) * 2); \
              py_compile.compile(sys.argv[1], cfile=sys.argv[2], dfile='m.py', doraise=True)"
                 .as_ref(),
             src.as_os_str(),
             pyc.as_os_str(),
+            mtime.as_ref(),
         ]));
         pyc
     }
@@ -185,8 +197,8 @@ fn pin_first(text: &str, pin: &str) -> String {
 fn constants_and_names_in_another_order_give_no_diff() {
     let d = Dir::new();
     let a = d.compile("a", SOURCE);
-    let pins = "    .consts (None, 3)\n    .consts 'two'\n    .consts 1.5\n    \
-                .names g\n    .names Z\n    .names Y\n";
+    let pins = "    .consts (None, 3)\n    .consts 'two'\n    .consts @lambda_2\n    \
+                .consts 1.5\n    .consts @lambda\n    .names g\n    .names Z\n    .names Y\n";
     let b = d.rebuild(&a, "b", |t| pin_first(t, pins));
     // The tables really are in another order.
     let dis = |p: &Path| run(pyasm().arg("dis").arg(p));
@@ -199,6 +211,10 @@ fn constants_and_names_in_another_order_give_no_diff() {
     assert_eq!(normal(&a), normal(&b));
     assert_eq!(normal(&a), normal(&d.path("b.pyasm")));
     assert!(normal(&a).contains("\n.code g_locals_listcomp\n"));
+    // The two lambdas are named in the order the module makes them.
+    let b_listing = normal(&b);
+    let first = b_listing.split("\n.code ").find(|blk| blk.starts_with("lambda\n"));
+    assert!(first.is_some_and(|blk| blk.contains(" LOAD_CONST 1\n")), "{b_listing}");
 }
 
 #[test]
