@@ -213,8 +213,13 @@ fn constants_and_names_in_another_order_give_no_diff() {
     assert!(normal(&a).contains("\n.code g_locals_listcomp\n"));
     // The two lambdas are named in the order the module makes them.
     let b_listing = normal(&b);
-    let first = b_listing.split("\n.code ").find(|blk| blk.starts_with("lambda\n"));
-    assert!(first.is_some_and(|blk| blk.contains(" LOAD_CONST 1\n")), "{b_listing}");
+    let first = b_listing
+        .split("\n.code ")
+        .find(|blk| blk.starts_with("lambda\n"));
+    assert!(
+        first.is_some_and(|blk| blk.contains(" LOAD_CONST 1\n")),
+        "{b_listing}"
+    );
 }
 
 #[test]
@@ -253,6 +258,19 @@ fn a_docstring_moved_out_of_its_slot_is_a_difference() {
     let o = diff(&with_doc, &without, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("(.code f)\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_field_equal_to_the_computed_one_is_no_difference_and_another_is() {
+    let d = Dir::new();
+    let a = d.compile("a", SOURCE);
+    let stacksize = |n: u32| {
+        move |t: &str| t.replacen(".code f\n", &format!(".code f\n    .stacksize {n}\n"), 1)
+    };
+    // `a + b` needs two slots, what the assembler computes.
+    assert_same(&diff(&a, &d.rebuild(&a, "same", stacksize(2)), &[]));
+    let o = diff(&a, &d.rebuild(&a, "more", stacksize(9)), &[]);
+    assert_eq!(changes(&o), ["+ .stacksize 9"], "{}", stdout(&o));
 }
 
 #[test]
