@@ -23,6 +23,9 @@ def f(a, b):
 
 def g(n):
     return [lambda: i * 2 for i in range(n)]
+
+def k():
+    print('hi')
 ";
 
 struct Dir {
@@ -271,6 +274,19 @@ fn a_field_equal_to_the_computed_one_is_no_difference_and_another_is() {
     assert_same(&diff(&a, &d.rebuild(&a, "same", stacksize(2)), &[]));
     let o = diff(&a, &d.rebuild(&a, "more", stacksize(9)), &[]);
     assert_eq!(changes(&o), ["+ .stacksize 9"], "{}", stdout(&o));
+}
+
+#[test]
+fn the_normal_listing_builds_the_same_module() {
+    let d = Dir::new();
+    let a = d.compile("a", SOURCE);
+    let listing = run(pyasm().args(["dis", "--normalize"]).arg(&a));
+    let text = d.path("n.pyasm");
+    std::fs::write(&text, &listing).unwrap();
+    // `k` loads 'hi' before its first constant, None: the listing pins
+    // None, or 'hi' would become k.__doc__.
+    assert!(listing.contains(".code k\n    .consts None\n"), "{listing}");
+    assert_same(&diff(&a, &text, &[]));
 }
 
 #[test]

@@ -297,8 +297,9 @@ fn finish(
             }
         }
         // The first constant stays first where it is a docstring. Where it
-        // could be one and is not, a listing that would start with a string
-        // starts with it instead: a string first means a docstring.
+        // could be one and is not, a listing whose table would start with a
+        // string starts with it instead: a string first means a docstring,
+        // in the listing as in the code object built from it.
         let slot = docstring_slot(version, orig.flags) && !b.consts.is_empty();
         let doc = slot && (orig.flags & CO_HAS_DOCSTRING != 0 || is_str(&b.consts[0]));
         let mut pinned: Vec<Constant> = Vec::new();
@@ -313,7 +314,19 @@ fn finish(
             .collect();
         unused.sort_by(|x, y| x.0.cmp(&y.0));
         unused.dedup_by(|x, y| x.0 == y.0);
-        if slot && !doc && unused.first().is_some_and(|(_, c)| is_str(c)) {
+        // The table the listing builds starts with the pinned constants,
+        // then those instructions load, in the order they first do.
+        let first_loaded = b.body.iter().find_map(|s| match s {
+            Stmt::Instr(Instr {
+                arg: Arg::Const(c), ..
+            }) => Some(c),
+            _ => None,
+        });
+        let starts_with_str = match unused.first() {
+            Some((_, c)) => is_str(c),
+            None => first_loaded.is_some_and(is_str),
+        };
+        if slot && !doc && starts_with_str {
             let first = b.consts[0].clone();
             unused.retain(|(_, c)| **c != first);
             pinned.push(first);
