@@ -48,7 +48,9 @@ enum Command {
     /// do: print a unified diff of their normal forms per code object.
     /// Exit status 0 when equal, 1 when different, 2 on error.
     Diff {
+        /// The first module: a .pyc or .pyasm file (lines marked `-`).
         a: PathBuf,
+        /// The second module, of the same version (lines marked `+`).
         b: PathBuf,
         /// Also ignore positions and first line numbers.
         #[arg(long)]
