@@ -148,6 +148,12 @@ fn moved_lines_differ_only_in_positions() {
         );
     }
     assert_same(&diff(&a, &b, &["--ignore-positions"]));
+    let normal = |p: &Path| {
+        run(pyasm()
+            .args(["dis", "--normalize", "--ignore-positions"])
+            .arg(p))
+    };
+    assert_eq!(normal(&a), normal(&b));
 }
 
 #[test]

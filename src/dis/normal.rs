@@ -115,13 +115,10 @@ impl<'c> Normalizer<'c> {
                 }))
             })
             .collect();
+        // Tables that do not decode are kept raw either way.
         let modes = [
             Mode::Structured {
                 raw_tables: false,
-                widen_jumps: false,
-            },
-            Mode::Structured {
-                raw_tables: true,
                 widen_jumps: false,
             },
             Mode::Verbatim,
