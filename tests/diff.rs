@@ -270,6 +270,28 @@ fn a_docstring_moved_out_of_its_slot_is_a_difference() {
 }
 
 #[test]
+fn from_3_14_the_docstring_is_the_first_constant_where_the_flag_says() {
+    let d = Dir::new();
+    // `f` returns 'x'; in the second text 'x' comes first, and with
+    // HAS_DOCSTRING set it is f.__doc__ instead of 'doc'.
+    let text = |name: &str, pins: &str| {
+        let path = d.path(name);
+        let body = format!(
+            ".python 3.14\n.code module\n    .filename 'm.py'\n    LOAD_CONST @f\n    \
+             MAKE_FUNCTION\n    STORE_NAME f\n    LOAD_CONST None\n    RETURN_VALUE\n\
+             .code f\n    .flags OPTIMIZED NEWLOCALS HAS_DOCSTRING\n{pins}    \
+             LOAD_CONST 'x'\n    RETURN_VALUE\n"
+        );
+        std::fs::write(&path, body).unwrap();
+        path
+    };
+    let a = text("a.pyasm", "    .consts 'doc'\n");
+    let b = text("b.pyasm", "    .consts 'x'\n    .consts 'doc'\n");
+    let o = diff(&a, &b, &["--ignore-positions"]);
+    assert_eq!(changes(&o), ["+ .consts 'x'"], "{}", stdout(&o));
+}
+
+#[test]
 fn a_field_equal_to_the_computed_one_is_no_difference_and_another_is() {
     let d = Dir::new();
     let a = d.compile("a", SOURCE);
