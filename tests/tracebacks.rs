@@ -35,6 +35,19 @@ fn program(v: Version) -> String {
 }
 
 /// The 1-based line of the first line of `text` that is `what`, indented.
+/// `text` built as the file at `path`, as `default` where it names no
+/// version.
+fn assemble_as(text: &str, path: &str, default: Version) -> pyasm::Assembly {
+    pyasm::assemble(
+        text,
+        &pyasm::TextOptions {
+            path: Some(path),
+            default_version: default,
+            build: Default::default(),
+        },
+    )
+}
+
 fn line_of(text: &str, what: &str) -> usize {
     text.lines().position(|l| l.trim() == what).unwrap() + 1
 }
@@ -86,14 +99,7 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
             listing.contains(&format!(".filename '{given}'")),
             "{listing}"
         );
-        let again = pyasm::assemble(
-            &listing,
-            &pyasm::TextOptions {
-                path: Some("elsewhere.pyasm"),
-                default_version: Version::V3_11,
-                build: Default::default(),
-            },
-        );
+        let again = assemble_as(&listing, "elsewhere.pyasm", Version::V3_11);
         assert_eq!(
             again.pyc.as_deref(),
             Some(&std::fs::read(&pyc).unwrap()[..]),
@@ -107,14 +113,7 @@ fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
 fn the_filename_directive_wins_over_the_path() {
     let text = program(Version::V3_12)
         .replace(".code module\n", ".code module\n    .filename 'boom.py'\n");
-    let built = pyasm::assemble(
-        &text,
-        &pyasm::TextOptions {
-            path: Some("sub/boom.pyasm"),
-            default_version: Version::V3_12,
-            build: Default::default(),
-        },
-    );
+    let built = assemble_as(&text, "sub/boom.pyasm", Version::V3_12);
     let code = built.code.unwrap();
     assert_eq!(code.filename.as_str(), Some("boom.py"));
     let pyasm::code::Obj::Code(boom) = &code.consts[0] else {
@@ -135,14 +134,7 @@ fn positions_written_anywhere_in_a_block_keep_it_off_the_file_lines() {
         ".code boom\n        RESUME 0\n        LOAD_CONST 1\n",
         ".code boom\n        RESUME 0\n7       LOAD_CONST 1\n",
     );
-    let built = pyasm::assemble(
-        &text,
-        &pyasm::TextOptions {
-            path: Some("b.pyasm"),
-            default_version: Version::V3_12,
-            build: Default::default(),
-        },
-    );
+    let built = assemble_as(&text, "b.pyasm", Version::V3_12);
     let listing = pyasm::disassemble_pyc(&built.pyc.unwrap()).unwrap().text;
     let boom = &listing[listing.find(".code boom").unwrap()..];
     assert!(
@@ -164,14 +156,7 @@ fn a_block_without_any_position_is_listed_with_a_dash() {
         ".code boom\n        RESUME 0\n",
         ".code boom\n-       RESUME 0\n",
     );
-    let built = pyasm::assemble(
-        &text,
-        &pyasm::TextOptions {
-            path: Some("b.pyasm"),
-            default_version: Version::V3_12,
-            build: Default::default(),
-        },
-    );
+    let built = assemble_as(&text, "b.pyasm", Version::V3_12);
     let pyc = built.pyc.unwrap();
     let listing = pyasm::disassemble_pyc(&pyc).unwrap().text;
     let boom = &listing[listing.find(".code boom").unwrap()..];
@@ -180,13 +165,6 @@ fn a_block_without_any_position_is_listed_with_a_dash() {
         "{boom}"
     );
     // Which reads back to the same bytes, from any path.
-    let again = pyasm::assemble(
-        &listing,
-        &pyasm::TextOptions {
-            path: Some("other.pyasm"),
-            default_version: Version::V3_11,
-            build: Default::default(),
-        },
-    );
+    let again = assemble_as(&listing, "other.pyasm", Version::V3_11);
     assert_eq!(again.pyc.as_deref(), Some(&pyc[..]), "{:?}", again.diags);
 }
