@@ -38,6 +38,26 @@ pub fn run(input: &Path, format: Format) -> u8 {
             path: Some(&shown),
             ..Default::default()
         };
+        if super::is_json(path) {
+            let (built, pointers) = match crate::json::assemble(&text, &options) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{shown}: {e}");
+                    io_failed = true;
+                    continue;
+                }
+            };
+            let diags = built.diags;
+            errors += diags.iter().filter(|d| d.is_error()).count();
+            warnings += diags.iter().filter(|d| !d.is_error()).count();
+            let _ = match format {
+                Format::Human => out.write_all(pointers.render(&shown, &diags).as_bytes()),
+                Format::Json => diags
+                    .iter()
+                    .try_for_each(|d| writeln!(out, "{}", json_pointer_line(&shown, &pointers, d))),
+            };
+            continue;
+        }
         let diags = crate::check(&text, &options).diags;
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
@@ -90,6 +110,33 @@ fn json_line(path: &str, d: &Located) -> String {
         "column": d.start.column,
         "end_line": d.end.line,
         "end_column": d.end.column,
+        "severity": d.severity.as_str(),
+        "code": d.code,
+        "message": message,
+        "related": related,
+    })
+    .to_string()
+}
+
+/// A diagnostic on a module read from JSON: places are JSON pointers
+/// (`"pointer"`) rather than lines and columns.
+fn json_pointer_line(
+    path: &str,
+    pointers: &crate::json::Pointers,
+    d: &crate::diag::Diag,
+) -> String {
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    let related: Vec<_> = d
+        .notes
+        .iter()
+        .map(|(s, m)| serde_json::json!({"path": path, "pointer": pointers.pointer(s), "message": m}))
+        .collect();
+    serde_json::json!({
+        "path": path,
+        "pointer": pointers.pointer(&d.span),
         "severity": d.severity.as_str(),
         "code": d.code,
         "message": message,
