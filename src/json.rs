@@ -725,7 +725,9 @@ impl Reader {
     fn bytes(&mut self, h: Hex, at: &str) -> Vec<u8> {
         let s = h.0.as_bytes();
         let digit = |c: u8| (c as char).to_digit(16);
-        let parsed: Option<Vec<u8>> = s.len().is_multiple_of(2)
+        let parsed: Option<Vec<u8>> = s
+            .len()
+            .is_multiple_of(2)
             .then(|| {
                 s.chunks(2)
                     .map(|p| Some((digit(p[0])? * 16 + digit(p[1])?) as u8))

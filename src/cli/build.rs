@@ -10,9 +10,14 @@ pub fn run(
     output: Option<&Path>,
     opts: crate::asm::Options,
     jobs: Option<usize>,
+    format: super::dis::Format,
 ) -> u8 {
     if input.is_dir() {
-        return walk::run_dir(input, output, ("pyasm", "pyc"), jobs, |i, o| {
+        let ext = match format {
+            super::dis::Format::Text => "pyasm",
+            super::dis::Format::Json => "json",
+        };
+        return walk::run_dir(input, output, (ext, "pyc"), jobs, |i, o| {
             build_file(i, o, opts)
         });
     }

@@ -94,6 +94,10 @@ enum Command {
         /// Files worked on at once in directory mode (default: one per core).
         #[arg(short, long)]
         jobs: Option<usize>,
+        /// In directory mode, what is built: `text` (.pyasm files) or
+        /// `json` (.json files). A file's own extension says it.
+        #[arg(long, value_enum, default_value = "text")]
+        format: dis::Format,
     },
 }
 
@@ -186,6 +190,7 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             recompute_stack,
             no_verify,
             jobs,
+            format,
         } => build::run(
             &input,
             output.as_deref(),
@@ -194,6 +199,7 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
                 recompute_stack,
             },
             jobs,
+            format,
         ),
         Command::Check { input, format } => check::run(&input, format),
         #[cfg(feature = "lsp")]
