@@ -125,8 +125,8 @@ fn corpus_311_round_trips_through_json() {
             .filter_map(|(k, f)| {
                 let doc = std::fs::read_to_string(f).unwrap();
                 // A sample for the schema (all of them would take the
-                // validator minutes): every 40th.
-                if k % 40 == 0 {
+                // validator minutes): every 100th.
+                if k % 100 == 0 {
                     std::fs::write(sample.join(format!("{k}.json")), &doc).unwrap();
                 }
                 text_and_back(&doc)
@@ -151,9 +151,9 @@ fn corpus_311_round_trips_through_json() {
             .join("\n")
     );
     let report = validate(&sample);
-    println!("schema, every 40th corpus document: {report}");
+    println!("schema, every 100th corpus document: {report}");
     let (v, all) = valid(&report);
-    assert!(v == all && all >= docs.len() / 40, "{report}");
+    assert!(v == all && all >= docs.len() / 100, "{report}");
 }
 
 /// A module whose constants the compiler cannot write (a NaN with a
