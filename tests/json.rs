@@ -280,3 +280,42 @@ fn errors_name_their_json_pointer() {
     });
     assert!(err.contains("(at /blocks/0/consts/0/bytes)"), "{err}");
 }
+
+/// `check --format json` of a document: the diagnostic object of a text's
+/// check (and of the language server: message with its help), placed by a
+/// JSON pointer.
+#[test]
+fn check_prints_the_diagnostic_object_with_a_pointer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.json");
+    let doc = serde_json::json!({"format": "pyasm-module", "python": "3.12", "blocks": [
+        {"name": "module", "body": [{"op": "RETRUN_VALUE"}]}]});
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = pyasm()
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let mut keys: Vec<&str> = line
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["code", "message", "path", "pointer", "related", "severity"]
+    );
+    assert_eq!(line["pointer"], "/blocks/0/body/0/op");
+    assert_eq!(line["code"], "unknown-opcode");
+    assert_eq!(line["severity"], "error");
+    let message = line["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("\nhelp: did you mean `RETURN_VALUE`?"),
+        "{message}"
+    );
+}
