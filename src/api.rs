@@ -68,6 +68,21 @@ pub fn disassemble_module(data: &[u8]) -> Result<crate::model::Module, PycError>
     })
 }
 
+/// The module of one code object given as marshal bytes of `version`
+/// (no header), as [`disassemble_code`] prints it.
+pub fn disassemble_code_module(
+    data: &[u8],
+    version: Version,
+) -> Result<crate::model::Module, MarshalError> {
+    with_work_stack(|| match crate::marshal::loads(data, version)? {
+        Obj::Code(code) => Ok(crate::dis::disassemble(version, None, &code)),
+        other => Err(MarshalError::new(
+            0,
+            format!("expected a code object, found {}", other.type_name()),
+        )),
+    })
+}
+
 /// Disassembles one code object given as marshal bytes without a `.pyc`
 /// header (what Python's `marshal.dumps(code)` gives) of `version`. The
 /// text has no `.pyc` header line; building it gives the same code object,
