@@ -114,23 +114,32 @@ struct JExcept {
     lasti: bool,
 }
 
-/// A label line or an instruction.
+/// A label line or an instruction. Each form refuses members it does not
+/// have, so that a misspelt member is an error rather than left out.
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum JStmt {
-    Label {
-        label: String,
-    },
-    Instr {
-        op: Opcode,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        arg: Option<JArg>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pos: Option<JPos>,
-        /// EXTENDED_ARG prefixes at least, beyond what the argument needs.
-        #[serde(default, skip_serializing_if = "is_zero")]
-        min_ext: u8,
-    },
+    Label(JLabel),
+    Instr(JInstr),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JLabel {
+    label: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JInstr {
+    op: Opcode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arg: Option<JArg>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pos: Option<JPos>,
+    /// EXTENDED_ARG prefixes at least, beyond what the argument needs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    min_ext: u8,
 }
 
 /// An opcode by name, or by number where the version has no name for it.
@@ -173,8 +182,14 @@ enum JArg {
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum JNameRef {
-    Index { index: u32 },
+    Index(JIndex),
     Name(JStr),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JIndex {
+    index: u32,
 }
 
 /// A `str`: a JSON string when it is valid Unicode, else its code points
@@ -183,7 +198,13 @@ enum JNameRef {
 #[serde(untagged)]
 enum JStr {
     Text(String),
-    CodePoints { code_points: Vec<u32> },
+    CodePoints(JCodePoints),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JCodePoints {
+    code_points: Vec<u32>,
 }
 
 /// Bytes as lower-case hex.
@@ -269,8 +290,8 @@ fn block_doc(b: &Block, version: Version) -> Result<JBlock, String> {
         .body
         .iter()
         .map(|s| match s {
-            Stmt::Label(l, _) => Ok(JStmt::Label { label: l.clone() }),
-            Stmt::Instr(i) => Ok(JStmt::Instr {
+            Stmt::Label(l, _) => Ok(JStmt::Label(JLabel { label: l.clone() })),
+            Stmt::Instr(i) => Ok(JStmt::Instr(JInstr {
                 op: match table.by_code(i.opcode) {
                     Some(info) => Opcode::Name(info.name.to_string()),
                     None => Opcode::Number(i.opcode),
@@ -278,7 +299,7 @@ fn block_doc(b: &Block, version: Version) -> Result<JBlock, String> {
                 arg: arg_doc(&i.arg)?,
                 pos: pos_doc(i.pos),
                 min_ext: i.min_ext,
-            }),
+            })),
         })
         .collect::<Result<_, String>>()?;
     Ok(JBlock {
@@ -351,7 +372,7 @@ fn arg_doc(a: &Arg) -> Result<Option<JArg>, String> {
 
 fn name_ref_doc(n: &NameRef) -> JNameRef {
     match n {
-        NameRef::Index(i) => JNameRef::Index { index: *i },
+        NameRef::Index(i) => JNameRef::Index(JIndex { index: *i }),
         NameRef::Name(s) => JNameRef::Name(str_doc(s)),
     }
 }
@@ -359,9 +380,9 @@ fn name_ref_doc(n: &NameRef) -> JNameRef {
 fn str_doc(s: &PyStr) -> JStr {
     match s.as_str() {
         Some(t) => JStr::Text(t.to_string()),
-        None => JStr::CodePoints {
+        None => JStr::CodePoints(JCodePoints {
             code_points: s.chars().unwrap_or_default(),
-        },
+        }),
     }
 }
 
@@ -640,16 +661,16 @@ impl Reader {
 
     fn stmt(&mut self, s: JStmt, at: &str) -> Stmt {
         match s {
-            JStmt::Label { label } => {
+            JStmt::Label(JLabel { label }) => {
                 let span = self.pointers.span(format!("{at}/label"));
                 Stmt::Label(label, span)
             }
-            JStmt::Instr {
+            JStmt::Instr(JInstr {
                 op,
                 arg,
                 pos,
                 min_ext,
-            } => {
+            }) => {
                 let span = self.pointers.span(at.to_string());
                 let op_span = self.pointers.span(format!("{at}/op"));
                 let arg_span = self.pointers.span(format!("{at}/arg"));
@@ -708,7 +729,7 @@ impl Reader {
 
     fn name_ref(&mut self, n: JNameRef) -> NameRef {
         match n {
-            JNameRef::Index { index } => NameRef::Index(index),
+            JNameRef::Index(JIndex { index }) => NameRef::Index(index),
             JNameRef::Name(s) => NameRef::Name(self.str(s)),
         }
     }
@@ -718,7 +739,7 @@ impl Reader {
             JStr::Text(t) => PyStr::new(&t),
             // Any code point below 0x110000 is one a Python str can hold;
             // others are clamped out by from_chars' encoding rules.
-            JStr::CodePoints { code_points } => PyStr::from_chars(&code_points),
+            JStr::CodePoints(JCodePoints { code_points }) => PyStr::from_chars(&code_points),
         }
     }
 

@@ -274,6 +274,9 @@ fn errors_name_their_json_pointer() {
         "{err}"
     );
     assert!(err.contains("/arg)"), "{err}");
+    // A misspelt member is refused, not left out.
+    let err = refused(|d| d["blocks"][0]["body"][1]["args"] = serde_json::json!({"value": 1}));
+    assert!(err.contains("did not match any variant"), "{err}");
     // A constant's value the model cannot hold.
     let err = refused(|d| {
         d["blocks"][0]["consts"] = serde_json::json!([{"bytes": "0g"}]);
