@@ -59,6 +59,30 @@ pub fn disassemble_pyc(data: &[u8]) -> Result<Disassembly, PycError> {
     })
 }
 
+/// The module a whole `.pyc` file holds, as [`disassemble_pyc`] prints it:
+/// what `pyasm dis --format json` writes ([`crate::json`]).
+pub fn disassemble_module(data: &[u8]) -> Result<crate::model::Module, PycError> {
+    with_work_stack(|| {
+        let (header, code) = pyc::read_pyc(data)?;
+        Ok(crate::dis::disassemble(header.version, Some(header), &code))
+    })
+}
+
+/// The module of one code object given as marshal bytes of `version`
+/// (no header), as [`disassemble_code`] prints it.
+pub fn disassemble_code_module(
+    data: &[u8],
+    version: Version,
+) -> Result<crate::model::Module, MarshalError> {
+    with_work_stack(|| match crate::marshal::loads(data, version)? {
+        Obj::Code(code) => Ok(crate::dis::disassemble(version, None, &code)),
+        other => Err(MarshalError::new(
+            0,
+            format!("expected a code object, found {}", other.type_name()),
+        )),
+    })
+}
+
 /// Disassembles one code object given as marshal bytes without a `.pyc`
 /// header (what Python's `marshal.dumps(code)` gives) of `version`. The
 /// text has no `.pyc` header line; building it gives the same code object,

@@ -66,6 +66,15 @@ impl Diag {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+    /// The message with the help, if any, on a line of its own after it:
+    /// the one message the language server shows and `pyasm check --format
+    /// json` prints.
+    pub fn message_with_help(&self) -> String {
+        match &self.help {
+            Some(h) => format!("{}\nhelp: {h}", self.message),
+            None => self.message.clone(),
+        }
+    }
     /// Adds "did you mean `X`?" when one of `candidates` is close enough
     /// to `word` to be what was meant (see [`nearest`]). Every suggestion
     /// for a name the writer typed goes through here.

@@ -19,6 +19,8 @@ pub mod diag;
 pub mod dis;
 pub mod fsutil;
 pub mod ide;
+#[cfg(feature = "json")]
+pub mod json;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod marshal;

@@ -50,6 +50,9 @@ fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/lsp/requirements.txt
 # maturin, pinned, which builds the Python wheel (pyproject.toml).
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r python/requirements-build.txt
+# jsonschema, pinned, which checks the JSON documents tests/json.rs emits
+# against docs/pyasm.schema.json.
+PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/py/requirements-json.txt
 # The native interpreters the tests run (tests/interpreters.txt), from
 # pyenv; `pyenv install` brings one that is missing (it needs python.org).
 pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"

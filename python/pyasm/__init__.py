@@ -42,6 +42,8 @@ __all__ = [
     "assemble_pyc",
     "check",
     "disassemble",
+    "from_json",
+    "to_json",
 ]
 
 #: The Python versions pyasm reads and writes, oldest first, as ``"3.11"``.
@@ -246,3 +248,65 @@ def check(text: str, *, filename: "Optional[PathLike]" = None) -> List[Diagnosti
     name, shown = _names(filename)
     diags = _pyasm.assemble(data, name, shown, _RUNNING, False)[3]
     return _diagnostics(diags)
+
+
+def to_json(x: Union[types.CodeType, types.FunctionType, types.MethodType,
+                     bytes, bytearray, memoryview, PathLike]) -> str:
+    """The module as JSON, as ``pyasm dis --format json`` writes it (the
+    schema is docs/pyasm.schema.json): every field, instruction, label,
+    position and exception region, constants typed exactly.
+
+    ``x`` is what ``disassemble`` takes, and raises what it raises.
+    ``from_json`` (for a code object) builds it back identical.
+    """
+    code = getattr(x, "__code__", x)
+    if isinstance(code, types.CodeType):
+        return _pyasm.to_json(marshal.dumps(code), _running_version())
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        return _pyasm.to_json(bytes(x), None)
+    if isinstance(x, (str, os.PathLike)):
+        path = os.fspath(x)
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            return _pyasm.to_json(data, None)
+        except ValueError as e:
+            raise ValueError("%s: %s" % (os.fsdecode(path), e)) from None
+    raise TypeError(
+        "to_json() takes a code object, a function or method, the bytes "
+        "of a .pyc or its path, not %s" % type(x).__name__
+    )
+
+
+def from_json(data: Union[str, bytes], *,
+              filename: "Optional[PathLike]" = None) -> types.CodeType:
+    """The code object of a JSON module (``to_json``, ``pyasm dis --format
+    json``), built by the same assembler and verifier as ``assemble``.
+
+    ``data`` is the document as ``str`` or UTF-8 ``bytes``; ``filename``
+    is as for ``assemble``. Raises ``ValueError`` when it is not a module
+    document, ``AssemblyError`` when the module has errors (its ``str()``
+    names each one's JSON pointer, such as ``/blocks/0/body/3/arg``; its
+    ``diagnostics`` list is empty, since they have no lines) or is for
+    another Python version, and ``UnsupportedVersionError`` as
+    ``assemble`` does.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data).decode("utf-8")
+    if not isinstance(data, str):
+        raise TypeError("data must be str or bytes, not %s" % type(data).__name__)
+    running = _running_version()
+    name, shown = _names(filename)
+    version, code, _, report = _pyasm.from_json(data, name, shown)
+    if code is None:
+        raise AssemblyError(report, [])
+    if version != running:
+        raise AssemblyError(
+            "the module is for Python %s and this is Python %s, which cannot "
+            "load a %s code object" % (version, running, version),
+            [],
+        )
+    co = marshal.loads(code)
+    if not isinstance(co, types.CodeType):
+        raise RuntimeError("pyasm built something other than a code object")
+    return co

@@ -228,6 +228,51 @@ fn assemble(
     })
 }
 
+/// The JSON document (`pyasm dis --format json`) of a whole `.pyc` file,
+/// or with `version_name` of one code object's marshal bytes;
+/// `ValueError` with the byte offset when the bytes are not one.
+#[pyfunction]
+fn to_json(py: Python<'_>, data: &[u8], version_name: Option<&str>) -> PyResult<String> {
+    let v = version_name.map(version).transpose()?;
+    run(py, || {
+        let module = match v {
+            Some(v) => pyasm::disassemble_code_module(data, v).map_err(|e| e.to_string())?,
+            None => pyasm::disassemble_module(data).map_err(|e| e.to_string())?,
+        };
+        pyasm::json::to_json(&module)
+    })?
+    .map_err(PyValueError::new_err)
+}
+
+/// What building a JSON document gave: as [`Assembled`], with the report
+/// (naming JSON pointers) in place of the diagnostics.
+type BuiltJson = (&'static str, Option<Vec<u8>>, Option<Vec<u8>>, String);
+
+/// Builds a JSON document as `pyasm build FILE.json` does: its version,
+/// the code object's marshal bytes and the `.pyc` (None for both when
+/// there were errors), and the report (diagnostics naming JSON pointers).
+/// `ValueError` for a document that is not a module.
+#[pyfunction]
+fn from_json(
+    py: Python<'_>,
+    text: &str,
+    filename: Option<&str>,
+    shown_name: &str,
+) -> PyResult<BuiltJson> {
+    let options = TextOptions {
+        path: filename,
+        ..TextOptions::default()
+    };
+    run(py, || {
+        pyasm::json::assemble(text, &options).map(|(a, pointers)| {
+            let report = pointers.render(shown_name, &a.diags);
+            let code = a.code_bytes().map(<[u8]>::to_vec);
+            (a.version.as_str(), code, a.pyc, report)
+        })
+    })?
+    .map_err(PyValueError::new_err)
+}
+
 /// Runs the command line on `args` (the program's name first; paths that
 /// are not UTF-8 as Python's `os.fsencode` gives them) and returns
 /// its exit status. Help, listings and reports go to this process's
@@ -245,5 +290,7 @@ fn _pyasm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disassemble_code, m)?)?;
     m.add_function(wrap_pyfunction!(assemble, m)?)?;
     m.add_function(wrap_pyfunction!(cli, m)?)?;
+    m.add_function(wrap_pyfunction!(to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(from_json, m)?)?;
     Ok(())
 }

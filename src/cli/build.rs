@@ -10,9 +10,14 @@ pub fn run(
     output: Option<&Path>,
     opts: crate::asm::Options,
     jobs: Option<usize>,
+    format: super::dis::Format,
 ) -> u8 {
     if input.is_dir() {
-        return walk::run_dir(input, output, ("pyasm", "pyc"), jobs, |i, o| {
+        let ext = match format {
+            super::dis::Format::Text => "pyasm",
+            super::dis::Format::Json => "json",
+        };
+        return walk::run_dir(input, output, (ext, "pyc"), jobs, |i, o| {
             build_file(i, o, opts)
         });
     }
@@ -36,6 +41,9 @@ fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<
     // The path as the user gave it (under the folder named, in directory
     // mode) is the module's co_filename unless the file says otherwise.
     let path = input.display().to_string();
+    if super::is_json(input) {
+        return build_json(input, &text, output, opts);
+    }
     let built = crate::assemble(
         &text,
         &crate::TextOptions {
@@ -58,6 +66,37 @@ fn build_file(input: &Path, output: &Path, opts: crate::asm::Options) -> Result<
                 "{}error: {} not built: {n} error{}",
                 crate::diag::render(&path, &text, &built.diags, color),
                 input.display(),
+                if n == 1 { "" } else { "s" }
+            ))
+        }
+    }
+}
+
+/// A module given as JSON: its diagnostics name JSON pointers.
+fn build_json(
+    input: &Path,
+    text: &str,
+    output: &Path,
+    opts: crate::asm::Options,
+) -> Result<(), String> {
+    let path = input.display().to_string();
+    let options = crate::TextOptions {
+        path: Some(&path),
+        build: opts,
+        ..Default::default()
+    };
+    let (built, pointers) =
+        crate::json::assemble(text, &options).map_err(|e| format!("{path}: {e}"))?;
+    let report = pointers.render(&path, &built.diags);
+    match built.pyc {
+        Some(pyc) => {
+            eprint!("{report}");
+            write_atomic(output, &pyc).map_err(|e| format!("{}: {e}", output.display()))
+        }
+        None => {
+            let n = built.diags.iter().filter(|d| d.is_error()).count();
+            Err(format!(
+                "{report}error: {path} not built: {n} error{}",
                 if n == 1 { "" } else { "s" }
             ))
         }

@@ -2,7 +2,8 @@
 //! anything. Exit status 0 without errors, 1 with errors, 2 when a file
 //! cannot be read (usage errors also exit 2, through clap).
 
-use crate::Located;
+use crate::diag::{Diag, LineIndex};
+use crate::model::Span;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,27 @@ pub fn run(input: &Path, format: Format) -> u8 {
             path: Some(&shown),
             ..Default::default()
         };
+        if super::is_json(path) {
+            let (built, pointers) = match crate::json::assemble(&text, &options) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{shown}: {e}");
+                    io_failed = true;
+                    continue;
+                }
+            };
+            let diags = built.diags;
+            errors += diags.iter().filter(|d| d.is_error()).count();
+            warnings += diags.iter().filter(|d| !d.is_error()).count();
+            let _ = match format {
+                Format::Human => out.write_all(pointers.render(&shown, &diags).as_bytes()),
+                Format::Json => diags.iter().try_for_each(|d| {
+                    let place = |s: &Span| serde_json::json!({"pointer": pointers.pointer(s)});
+                    writeln!(out, "{}", json_line(&shown, d, &place))
+                }),
+            };
+            continue;
+        }
         let diags = crate::check(&text, &options).diags;
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
@@ -45,9 +67,12 @@ pub fn run(input: &Path, format: Format) -> u8 {
             Format::Human => {
                 out.write_all(crate::diag::render(&shown, &text, &diags, color).as_bytes())
             }
-            Format::Json => crate::locate(&text, &diags)
-                .iter()
-                .try_for_each(|d| writeln!(out, "{}", json_line(&shown, d))),
+            Format::Json => {
+                let lines = LineIndex::new(&text);
+                diags.iter().try_for_each(|d| {
+                    writeln!(out, "{}", json_line(&shown, d, &|s| text_place(&lines, s)))
+                })
+            }
         };
     }
     if format == Format::Human {
@@ -68,32 +93,41 @@ pub fn run(input: &Path, format: Format) -> u8 {
     }
 }
 
-fn json_line(path: &str, d: &Located) -> String {
-    let mut related = Vec::new();
-    let mut message = d.message.clone();
-    for n in &d.notes {
-        match n.place {
-            Some((start, end)) => related.push(serde_json::json!({
-                "path": path,
-                "line": start.line,
-                "column": start.column,
-                "end_line": end.line,
-                "end_column": end.column,
-                "message": n.message,
-            })),
-            None => message.push_str(&format!(" (help: {})", n.message)),
+/// The diagnostic object of `check --format json`, one per line, for a
+/// text and for a JSON document alike: the fields the language server sends
+/// (`code`, `severity`, the message with its help as
+/// [`Diag::message_with_help`] words it, the notes as `related`), each
+/// place given by `place` (lines and columns, or a JSON pointer).
+fn json_line(path: &str, d: &Diag, place: &dyn Fn(&Span) -> serde_json::Value) -> String {
+    let at = |s: &Span, mut obj: serde_json::Value| {
+        if let (Some(o), serde_json::Value::Object(p)) = (obj.as_object_mut(), place(s)) {
+            o.extend(p);
         }
-    }
-    serde_json::json!({
-        "path": path,
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
-        "severity": d.severity.as_str(),
-        "code": d.code,
-        "message": message,
-        "related": related,
-    })
+        obj
+    };
+    let related: Vec<_> = d
+        .notes
+        .iter()
+        .map(|(s, m)| at(s, serde_json::json!({"path": path, "message": m})))
+        .collect();
+    at(
+        &d.span,
+        serde_json::json!({
+            "path": path,
+            "severity": d.severity.as_str(),
+            "code": d.code,
+            "message": d.message_with_help(),
+            "related": related,
+        }),
+    )
     .to_string()
+}
+
+/// A span as lines and columns of `lines`' text.
+fn text_place(lines: &LineIndex, s: &Span) -> serde_json::Value {
+    let (line, column) = lines.line_col(s.start);
+    let (end_line, end_column) = lines.line_col(s.end);
+    serde_json::json!({
+        "line": line, "column": column, "end_line": end_line, "end_column": end_column,
+    })
 }

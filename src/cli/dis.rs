@@ -6,20 +6,31 @@ use crate::fsutil::write_atomic;
 use std::io::Write;
 use std::path::Path;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 /// `normal`: print the normal form instead (`--normalize`).
 pub fn run(
     input: &Path,
     output: Option<&Path>,
     jobs: Option<usize>,
     normal: Option<Options>,
+    format: Format,
 ) -> u8 {
     if input.is_dir() {
-        return walk::run_dir(input, output, ("pyc", "pyasm"), jobs, |i, o| {
-            let text = dis_file(i, normal)?;
+        let ext = match format {
+            Format::Text => "pyasm",
+            Format::Json => "json",
+        };
+        return walk::run_dir(input, output, ("pyc", ext), jobs, |i, o| {
+            let text = dis_file(i, normal, format)?;
             write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display()))
         });
     }
-    let text = match dis_file(input, normal) {
+    let text = match dis_file(input, normal, format) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("{e}");
@@ -41,14 +52,20 @@ pub fn run(
     }
 }
 
-fn dis_file(path: &Path, normal: Option<Options>) -> Result<String, String> {
-    if let Some(options) = normal {
-        let (version, code) = super::input::read_module(path)?;
-        let module = crate::normalize(version, &code, options);
-        return Ok(crate::dis::print::print_module(&module));
+fn dis_file(path: &Path, normal: Option<Options>, format: Format) -> Result<String, String> {
+    let module = match normal {
+        Some(options) => {
+            let (version, code) = super::input::read_module(path)?;
+            crate::normalize(version, &code, options)
+        }
+        None => {
+            let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            crate::disassemble_module(&data).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+    };
+    match format {
+        Format::Text => Ok(crate::dis::print::print_module(&module)),
+        Format::Json => crate::with_work_stack(|| crate::json::to_json(&module))
+            .map_err(|e| format!("{}: {e}", path.display())),
     }
-    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::disassemble_pyc(&data)
-        .map(|d| d.text)
-        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -1,5 +1,5 @@
-//! What the commands that compare or normalize read as a module: a `.pyc`
-//! or a `.pyasm` file, told apart by the extension. The one place a new
+//! What the commands that compare or normalize read as a module: a `.pyc`,
+//! a `.pyasm` or a `.json` file, told apart by the extension. The one place a new
 //! input format is added.
 
 use crate::code::Code;
@@ -36,8 +36,22 @@ pub fn read_module(path: &Path) -> Result<(Version, Code), String> {
                 }
             }
         }
+        Some("json") => {
+            let text = super::read_text(path)?;
+            let shown = path.display().to_string();
+            let options = crate::TextOptions {
+                path: Some(&shown),
+                ..Default::default()
+            };
+            let (built, pointers) =
+                crate::json::assemble(&text, &options).map_err(|e| format!("{shown}: {e}"))?;
+            match built.code {
+                Some(code) => Ok((built.version, code)),
+                None => Err(pointers.render(&shown, &built.diags).trim_end().to_string()),
+            }
+        }
         _ => Err(format!(
-            "{}: not a module: expected a .pyc or .pyasm file",
+            "{}: not a module: expected a .pyc, .pyasm or .json file",
             path.display()
         )),
     }

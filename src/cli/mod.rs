@@ -43,6 +43,10 @@ enum Command {
         /// With --normalize: leave out positions and first line numbers.
         #[arg(long, requires = "normalize")]
         ignore_positions: bool,
+        /// `text` (.pyasm) or `json` (the module as data, the schema
+        /// docs/pyasm.schema.json; `pyasm build` reads it back).
+        #[arg(long, value_enum, default_value = "text")]
+        format: dis::Format,
     },
     /// Compare two modules (.pyc or .pyasm, of one version) by what they
     /// do: print a unified diff of their normal forms per code object.
@@ -56,9 +60,9 @@ enum Command {
         #[arg(long)]
         ignore_positions: bool,
     },
-    /// Check .pyasm files and report every problem, writing nothing.
+    /// Check .pyasm (or .json) files and report every problem, writing nothing.
     Check {
-        /// A .pyasm file or a directory.
+        /// A .pyasm or .json file, or a directory.
         input: PathBuf,
         /// `human` (rendered like rustc) or `json` (one object per line).
         #[arg(long, value_enum, default_value = "human")]
@@ -72,9 +76,9 @@ enum Command {
         #[arg(long, value_name = "BYTES", default_value_t = crate::lsp::transport::DEFAULT_MAX_MESSAGE_SIZE)]
         max_message_size: u64,
     },
-    /// Assemble a .pyasm file, or every .pyasm under a directory, to .pyc.
+    /// Assemble a .pyasm (or .json) file, or every .pyasm under a directory, to .pyc.
     Build {
-        /// A .pyasm file or a directory.
+        /// A .pyasm or .json file, or a directory.
         input: PathBuf,
         /// Output file or directory (default: beside the input).
         #[arg(short, long)]
@@ -90,7 +94,16 @@ enum Command {
         /// Files worked on at once in directory mode (default: one per core).
         #[arg(short, long)]
         jobs: Option<usize>,
+        /// In directory mode, what is built: `text` (.pyasm files) or
+        /// `json` (.json files). A file's own extension says it.
+        #[arg(long, value_enum, default_value = "text")]
+        format: dis::Format,
     },
+}
+
+/// Whether a file is a module given as JSON (`pyasm dis --format json`).
+fn is_json(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
 }
 
 /// Reads a `.pyasm` file as text. Not UTF-8 is an error placed at the line
@@ -161,9 +174,10 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             jobs,
             normalize,
             ignore_positions,
+            format,
         } => {
             let normal = normalize.then_some(crate::dis::normal::Options { ignore_positions });
-            dis::run(&input, output.as_deref(), jobs, normal)
+            dis::run(&input, output.as_deref(), jobs, normal, format)
         }
         Command::Diff {
             a,
@@ -176,6 +190,7 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             recompute_stack,
             no_verify,
             jobs,
+            format,
         } => build::run(
             &input,
             output.as_deref(),
@@ -184,6 +199,7 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
                 recompute_stack,
             },
             jobs,
+            format,
         ),
         Command::Check { input, format } => check::run(&input, format),
         #[cfg(feature = "lsp")]

@@ -135,11 +135,7 @@ pub fn to_lsp(doc: &Document, uri: &Uri, d: &Diag, settings: &Settings) -> Optio
             message: m.clone(),
         })
         .collect();
-    let mut message = d.message.clone();
-    if let Some(h) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let message = d.message_with_help();
     Some(Diagnostic {
         range: doc.range(&d.span),
         severity: Some(severity),

@@ -3,6 +3,7 @@
 inputs, results and errors."""
 
 import importlib.util
+import json
 import marshal
 import pathlib
 import sys
@@ -247,3 +248,31 @@ def test_the_work_lets_other_threads_run():
     assert counted_while(lambda: sum(range(3_000_000))) == 0
     assert counted_while(lambda: pyasm.check(text)) > 0
     assert counted_while(lambda: pyasm.disassemble(co)) > 0
+
+
+def test_json_there_and_back():
+    """to_json / from_json (the module as data): a function's code comes
+    back equal in every field, with its typed constants; an error names its
+    JSON pointer."""
+    def f(x):
+        return (x, -0.0, 10 ** 30 + 1, b"\x00\xff", "\udc80", frozenset({1, 2}))
+
+    doc = pyasm.to_json(f)
+    data = json.loads(doc)
+    assert data["format"] == "pyasm-module" and data["python"] == RUNNING
+    co = pyasm.from_json(doc)
+    assert same.compare(f.__code__, co) == (1, [])
+    assert pyasm.from_json(doc.encode()) is not None
+    f.__code__ = co
+    assert f(1)[1:3] == (-0.0, 10 ** 30 + 1)
+    assert str(f(1)[1]) == "-0.0"
+    # A .pyc's document, and a broken one.
+    assert json.loads(pyasm.to_json(pyc_of("x = 1")))["header"]["flags"] == 0
+    data["blocks"][0]["body"][1]["op"] = "LOAD_CONTS"
+    with pytest.raises(pyasm.AssemblyError) as e:
+        pyasm.from_json(json.dumps(data))
+    assert "/blocks/0/body/1/op" in str(e.value), str(e.value)
+    with pytest.raises(ValueError):
+        pyasm.from_json("{}")
+    with pytest.raises(TypeError):
+        pyasm.to_json(3)
