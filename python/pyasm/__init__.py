@@ -146,6 +146,22 @@ def _names(filename: "Optional[PathLike]") -> Tuple[Optional[str], str]:
     return name, name
 
 
+def _load_code(code: bytes, version: str, running: str, what: str,
+               instead: str) -> types.CodeType:
+    """The code object of marshal bytes built for ``version``, which must
+    be the running interpreter's; ``what`` and ``instead`` word the error."""
+    if version != running:
+        raise AssemblyError(
+            "%s and this is Python %s, which cannot load a %s code object%s"
+            % (what, running, version, instead),
+            [],
+        )
+    co = marshal.loads(code)
+    if not isinstance(co, types.CodeType):
+        raise RuntimeError("pyasm built something other than a code object")
+    return co
+
+
 def _diagnostics(raw: list) -> List[Diagnostic]:
     return [Diagnostic(*d[:7], tuple(Note(*n) for n in d[7])) for d in raw]
 
@@ -209,17 +225,11 @@ def assemble(text: str, *, filename: "Optional[PathLike]" = None) -> types.CodeT
     """
     running = _running_version()
     version, code, _ = _assemble(text, filename)
-    if version != running:
-        raise AssemblyError(
-            "the text is for Python %s (its .python line) and this is Python %s, "
-            "which cannot load a %s code object; pyasm.assemble_pyc(text) "
-            "gives its .pyc" % (version, running, version),
-            [],
-        )
-    co = marshal.loads(code)
-    if not isinstance(co, types.CodeType):
-        raise RuntimeError("pyasm built something other than a code object")
-    return co
+    return _load_code(
+        code, version, running,
+        "the text is for Python %s (its .python line)" % version,
+        "; pyasm.assemble_pyc(text) gives its .pyc",
+    )
 
 
 def assemble_pyc(text: str, *, filename: "Optional[PathLike]" = None) -> bytes:
@@ -300,13 +310,6 @@ def from_json(data: Union[str, bytes], *,
     version, code, _, report = _pyasm.from_json(data, name, shown)
     if code is None:
         raise AssemblyError(report, [])
-    if version != running:
-        raise AssemblyError(
-            "the module is for Python %s and this is Python %s, which cannot "
-            "load a %s code object" % (version, running, version),
-            [],
-        )
-    co = marshal.loads(code)
-    if not isinstance(co, types.CodeType):
-        raise RuntimeError("pyasm built something other than a code object")
-    return co
+    return _load_code(
+        code, version, running, "the module is for Python %s" % version, ""
+    )
