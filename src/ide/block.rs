@@ -147,6 +147,15 @@ fn put_together(
     (block, placed)
 }
 
+/// The first top-level node that starts in `start..end`.
+fn first_node_in(root: Node<'_>, start: usize, end: usize) -> Option<Node<'_>> {
+    let mut first = crate::syntax::first_top_level(root, start)?;
+    if first.start_byte() < start {
+        first = first.next_sibling()?;
+    }
+    (first.start_byte() < end).then_some(first)
+}
+
 impl FileAnalysis {
     /// Lowers the pieces of block segment `i` that need it and puts the
     /// block together from all of them: the block (spans where they are
@@ -165,14 +174,7 @@ impl FileAnalysis {
         let mut pieces = std::mem::take(&mut self.segments[i].pieces);
         fit_pieces(&mut pieces, lo, hi);
         recut_pieces(&mut pieces, tree, src, (lo, hi), self.piece_nodes);
-        let walked;
-        let nodes = match known {
-            Some(k) => k,
-            None => {
-                walked = nodes_in(tree, &(lo..hi)).0;
-                walked.as_slice()
-            }
-        };
+        let root = tree.root_node();
         let mut state = BlockState {
             version: self.preamble.version,
             verbatim: false,
@@ -182,11 +184,28 @@ impl FileAnalysis {
         let mut failed = false;
         let mut positioned = false;
         let mut rows = Vec::new();
+        let mut walked = Vec::new();
         for (k, p) in pieces.iter_mut().enumerate() {
-            let from = nodes.partition_point(|n| n.start_byte() < p.start);
-            let to = nodes.partition_point(|n| n.start_byte() < p.end);
-            let mine = &nodes[from..to];
-            if p.dirty || p.state_in.as_ref() != Some(&state) {
+            let lower_it = p.dirty || p.state_in.as_ref() != Some(&state);
+            // The piece's nodes: from those `resegment` found, else walked
+            // for a piece to lower, else only the first, for its row.
+            let mine: &[Node] = match known {
+                Some(nodes) => {
+                    let from = nodes.partition_point(|n| n.start_byte() < p.start);
+                    let to = nodes.partition_point(|n| n.start_byte() < p.end);
+                    &nodes[from..to]
+                }
+                None if lower_it => {
+                    walked = nodes_in(tree, &(p.start..p.end)).0;
+                    &walked
+                }
+                None => {
+                    walked.clear();
+                    walked.extend(first_node_in(root, p.start, p.end));
+                    &walked
+                }
+            };
+            if lower_it {
                 // Only the text of the nodes: not the blank lines around.
                 let (kept, out) = match (mine.first(), mine.last()) {
                     (Some(f), Some(l)) => {
@@ -248,14 +267,7 @@ impl FileAnalysis {
                 continue;
             }
             // The row of the piece's first node, as `lower_block` reads it.
-            let mut first = crate::syntax::first_top_level(root, p.start)?;
-            if first.start_byte() < p.start {
-                first = first.next_sibling()?;
-            }
-            if first.start_byte() >= p.end {
-                return None;
-            }
-            let row = first.start_position().row;
+            let row = first_node_in(root, p.start, p.end)?.start_position().row;
             rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
         }
         let mut copies: Vec<Block> = seg.pieces.iter().map(|p| p.kept.block.clone()).collect();

@@ -481,6 +481,11 @@ impl FileAnalysis {
         let mut cut = Vec::new();
         let mut from = 0;
         while let Some((mut i, mut j)) = dirty_run(&self.segments, from, |s| s.dirty) {
+            if i == j && i > 0 && self.block_stays(i, tree, &name) {
+                // Analysed as it is, its pieces walking their own nodes.
+                from = i + 1;
+                continue;
+            }
             let (nodes, next) = loop {
                 let range = self.segments[i].start..self.segments[j].end;
                 let root = tree.root_node();
@@ -582,6 +587,45 @@ impl FileAnalysis {
             from = i + n;
         }
         cut
+    }
+
+    /// Whether dirty block segment `i` is still one block, as it is: its
+    /// pieces cover it, it starts at a `.code` line and ends where the next
+    /// one starts (or at the end of the file), and no line of its dirty
+    /// pieces starts another. Only the dirty pieces' nodes are walked, and
+    /// the lines at its two ends looked up: a clean piece holds the lines
+    /// it held, so an edit in a block of 100,000 instructions does not walk
+    /// all of them to find that it is still one block.
+    fn block_stays(&self, i: usize, tree: &Tree, name: &dyn Fn(Span) -> String) -> bool {
+        let seg = &self.segments[i];
+        let (lo, hi) = (seg.start, seg.end);
+        let pieces = &seg.pieces;
+        let covers = pieces.first().is_some_and(|p| p.start == lo)
+            && pieces.last().is_some_and(|p| p.end == hi)
+            && pieces.windows(2).all(|w| w[0].end == w[1].start);
+        if !covers {
+            return false;
+        }
+        let root = tree.root_node();
+        let starts_here = |x: usize| {
+            crate::syntax::first_top_level(root, x)
+                .is_some_and(|n| n.start_byte() == x && lower::starts_block(n, name))
+        };
+        if !starts_here(lo) || (i + 1 < self.segments.len() && !starts_here(hi)) {
+            return false;
+        }
+        let mut from = 0;
+        while let Some((k, j)) = dirty_run(pieces, from, |p| p.dirty) {
+            let (nodes, _) = nodes_in(tree, &(pieces[k].start..pieces[j].end));
+            if nodes
+                .iter()
+                .any(|n| n.start_byte() != lo && lower::starts_block(*n, name))
+            {
+                return false;
+            }
+            from = j + 1;
+        }
+        true
     }
 
     /// Lowers segment `i` as the text and tree are now, with the settings'
