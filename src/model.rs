@@ -63,7 +63,40 @@ pub struct Block {
     pub field_spans: Vec<(&'static str, Span)>,
 }
 
+/// A block's statements, read where they lie: its own `body`, or runs kept
+/// elsewhere. The language server keeps a big block's lines in pieces and
+/// assembles them in place, rather than moving 100,000 statements into one
+/// `body` and back for every edit.
+#[derive(Clone, Copy, Debug)]
+pub enum Body<'a> {
+    One(&'a [Stmt]),
+    Runs(&'a [&'a [Stmt]]),
+}
+
+impl<'a> Body<'a> {
+    pub fn iter(self) -> impl Iterator<Item = &'a Stmt> + 'a {
+        let (one, runs): (&'a [Stmt], &'a [&'a [Stmt]]) = match self {
+            Body::One(s) => (s, &[]),
+            Body::Runs(r) => (&[], r),
+        };
+        one.iter().chain(runs.iter().flat_map(|r| r.iter()))
+    }
+
+    /// The instructions, in order.
+    pub fn instrs(self) -> impl Iterator<Item = &'a Instr> + 'a {
+        self.iter().filter_map(|s| match s {
+            Stmt::Instr(i) => Some(i),
+            Stmt::Label(..) => None,
+        })
+    }
+}
+
 impl Block {
+    /// The block's own statements as a [`Body`].
+    pub fn stmts(&self) -> Body<'_> {
+        Body::One(&self.body)
+    }
+
     pub fn field_span(&self, field: &str) -> Span {
         self.field_spans
             .iter()

@@ -10,7 +10,7 @@ use super::block::{HiddenParam, MadeFunction};
 use super::facts::NameUse;
 use crate::code::PyStr;
 use crate::diag::Diag;
-use crate::model::{Arg, Block, NameRef, Span, Stmt};
+use crate::model::{Arg, Block, Body, NameRef, Span};
 use crate::versions::builtins::is_builtin;
 use crate::versions::Version;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -89,23 +89,23 @@ pub fn duplicate_locals(block: &Block) -> Vec<Diag> {
 }
 
 /// Every `@NAME` a block's constants mention.
-pub fn code_refs(block: &Block) -> Vec<(String, Span)> {
+pub fn code_refs(block: &Block, body: Body) -> Vec<(String, Span)> {
     let mut out = Vec::new();
     let span = block.field_span("consts");
     for c in &block.consts {
         c.each_code_ref(&mut |n| out.push((n.to_string(), span.clone())));
     }
-    for s in &block.body {
-        if let Stmt::Instr(ins) = s {
-            if let Arg::Const(c) = &ins.arg {
-                c.each_code_ref(&mut |n| out.push((n.to_string(), ins.arg_span.clone())));
-            }
+    for ins in body.instrs() {
+        if let Arg::Const(c) = &ins.arg {
+            c.each_code_ref(&mut |n| out.push((n.to_string(), ins.arg_span.clone())));
         }
     }
     out
 }
 
-pub fn facts(block: &Block, version: Version) -> BlockFacts {
+/// What the module-wide checks need of a block whose statements are
+/// `body` (see [`Body`]).
+pub fn facts(block: &Block, body: Body, version: Version) -> BlockFacts {
     let table = version.table();
     let mut f = BlockFacts {
         name: block.name.clone(),
@@ -114,7 +114,7 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
             .qualname
             .as_ref()
             .map(|q| String::from_utf8_lossy(&q.0).into_owned()),
-        refs: code_refs(block),
+        refs: code_refs(block, body),
         n_free: block
             .vars
             .iter()
@@ -123,8 +123,7 @@ pub fn facts(block: &Block, version: Version) -> BlockFacts {
         generator: block.flags.unwrap_or(0) & 0x2a0 == 0x20,
         ..BlockFacts::default()
     };
-    for s in &block.body {
-        let Stmt::Instr(ins) = s else { continue };
+    for ins in body.instrs() {
         let Some(op) = table.by_code(ins.opcode) else {
             continue;
         };

@@ -17,7 +17,7 @@ use crate::code::exceptiontable::{self, ExceptEntry};
 use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
-use crate::model::{Arg, Block, Module, NameRef, Span, Stmt};
+use crate::model::{Arg, Block, Body, Module, NameRef, Span, Stmt};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
 use tables::Tables;
@@ -85,7 +85,7 @@ fn assemble_inner(
     let mut facts: Vec<_> = module
         .blocks
         .iter()
-        .map(|b| crate::analysis::module::facts(b, module.version))
+        .map(|b| crate::analysis::module::facts(b, b.stmts(), module.version))
         .collect();
     let with_shift: Vec<_> = facts.iter().map(|f| (f, 0isize)).collect();
     // Linked blocks come from an analysis that made these checks.
@@ -108,7 +108,7 @@ fn assemble_inner(
         .iter()
         .map(|b| {
             let mut seen = FxHashSet::default();
-            crate::analysis::module::code_refs(b)
+            crate::analysis::module::code_refs(b, b.stmts())
                 .into_iter()
                 .filter(|(n, _)| seen.insert(n.clone()))
                 .map(|(n, _)| {
@@ -346,14 +346,9 @@ pub fn default_name(block: &Block, is_root: bool) -> PyStr {
 
 /// The first positive line any instruction of the block is placed on, else
 /// 1. (A module's first instruction sits on line 0.)
-pub fn default_firstlineno(block: &Block) -> i32 {
-    block
-        .body
-        .iter()
-        .find_map(|s| match s {
-            Stmt::Instr(i) => i.pos.line.filter(|&l| l > 0),
-            _ => None,
-        })
+pub fn default_firstlineno(body: Body) -> i32 {
+    body.instrs()
+        .find_map(|i| i.pos.line.filter(|&l| l > 0))
         .unwrap_or(1)
 }
 
@@ -432,9 +427,21 @@ pub fn assemble_block_with(
     children: Children,
     verify: bool,
 ) -> Result<(Code, BlockInfo), Failed> {
+    assemble_body(ctx, block, block.stmts(), children, verify)
+}
+
+/// [`assemble_block_with`], the statements read from `body` (see
+/// [`Body`]) rather than from the block, whose own `body` is then unused.
+pub fn assemble_body(
+    ctx: &BlockContext,
+    block: &Block,
+    body: Body,
+    children: Children,
+    verify: bool,
+) -> Result<(Code, BlockInfo), Failed> {
     let table = ctx.version.table();
     let mut diags = Vec::new();
-    let tabs = tables::build(table, block);
+    let tabs = tables::build_in(table, block, body);
 
     // Declared locals: no duplicates.
     diags.extend(crate::analysis::module::duplicate_locals(block));
@@ -442,7 +449,7 @@ pub fn assemble_block_with(
     // Labels.
     let mut labels: FxHashMap<&str, (usize, Span)> = FxHashMap::default();
     let mut ninstr = 0usize;
-    for s in &block.body {
+    for s in body.iter() {
         match s {
             Stmt::Label(name, span) => {
                 if let Some((_, first)) = labels.get(name.as_str()) {
@@ -461,14 +468,7 @@ pub fn assemble_block_with(
             Stmt::Instr(_) => ninstr += 1,
         }
     }
-    let instrs: Vec<&crate::model::Instr> = block
-        .body
-        .iter()
-        .filter_map(|s| match s {
-            Stmt::Instr(i) => Some(i),
-            _ => None,
-        })
-        .collect();
+    let instrs: Vec<&crate::model::Instr> = body.instrs().collect();
 
     // Resolve operands.
     let mut ops: Vec<(Option<&'static OpInfo>, Operand)> = Vec::with_capacity(instrs.len());
@@ -692,7 +692,7 @@ pub fn assemble_block_with(
     if let Some(raw) = &block.linetable {
         let first = block
             .firstlineno
-            .unwrap_or_else(|| default_firstlineno(block));
+            .unwrap_or_else(|| default_firstlineno(body));
         if let Err(e) = linetable::decode(raw, first, offsets[ops.len()] as usize) {
             raw_problems.push(Diag::error(
                 "raw-table",
@@ -874,7 +874,7 @@ pub fn assemble_block_with(
         None => {
             let firstlineno = block
                 .firstlineno
-                .unwrap_or_else(|| default_firstlineno(block));
+                .unwrap_or_else(|| default_firstlineno(body));
             let runs: Vec<(Position, u32)> = instrs
                 .iter()
                 .enumerate()
@@ -980,7 +980,7 @@ pub fn assemble_block_with(
         name,
         firstlineno: block
             .firstlineno
-            .unwrap_or_else(|| default_firstlineno(block)),
+            .unwrap_or_else(|| default_firstlineno(body)),
         linetable,
         exceptiontable,
     };

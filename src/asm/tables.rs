@@ -4,7 +4,7 @@
 //! pinned prefix it may print, so both sides agree by construction.
 
 use crate::code::{kind, Obj, PyStr};
-use crate::model::{Arg, Block, Constant, NameRef, Stmt};
+use crate::model::{Arg, Block, Body, Constant, NameRef};
 use crate::versions::{ArgKind, OpcodeTable};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -52,7 +52,12 @@ impl<'a> Tables<'a> {
 /// Builds the tables of `block` as the assembler will: the pinned entries,
 /// then every symbolic operand not yet present, in order of first use.
 pub fn build<'a>(table: &OpcodeTable, block: &'a Block) -> Tables<'a> {
-    let used = Used::of(table, block);
+    build_in(table, block, block.stmts())
+}
+
+/// [`build`], the statements read from `body` (see [`Body`]).
+pub fn build_in<'a>(table: &OpcodeTable, block: &'a Block, body: Body<'a>) -> Tables<'a> {
+    let used = Used::in_body(table, body);
     let mut t = Tables::default();
     for c in &block.consts {
         t.push_const(c);
@@ -92,12 +97,15 @@ pub struct Used<'a> {
 
 impl<'a> Used<'a> {
     pub fn of(table: &OpcodeTable, block: &'a Block) -> Used<'a> {
+        Used::in_body(table, block.stmts())
+    }
+
+    pub fn in_body(table: &OpcodeTable, body: Body<'a>) -> Used<'a> {
         let mut u = Used::default();
         let mut seen_c = FxHashSet::default();
         let mut seen_n = FxHashSet::default();
         let mut seen_l = FxHashSet::default();
-        for stmt in &block.body {
-            let Stmt::Instr(ins) = stmt else { continue };
+        for ins in body.instrs() {
             let Some(op) = table.by_code(ins.opcode) else {
                 continue;
             };

@@ -667,7 +667,7 @@ fn drop_default_fields(ctx: &BlockContext, b: &mut Block) {
     {
         b.qualname = None;
     }
-    if b.firstlineno == Some(asm::default_firstlineno(b)) {
+    if b.firstlineno == Some(asm::default_firstlineno(b.stmts())) {
         b.firstlineno = None;
     }
 }

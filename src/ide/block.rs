@@ -5,11 +5,11 @@
 //!
 //! Each piece is lowered from the state the piece before it ended in (see
 //! [`lower::lower_block_piece`]), like the preamble's pieces (see
-//! [`super::preamble`], whose cutting and moving this shares). Lowering
-//! the block puts the pieces' statements and fields together by moving
-//! them into one [`Block`] for the assembler, and back into their pieces
-//! afterwards: a constant is never copied for an edit that did not touch
-//! its line.
+//! [`super::preamble`], whose cutting and moving this shares). The
+//! block's fields are put together from the pieces' (a few lines each);
+//! its statements stay in the pieces, and the assembler reads them there
+//! as a [`Body`]: nothing of the size of the block is copied or moved for
+//! an edit that did not touch it.
 
 use super::preamble::{fit_pieces, recut_pieces, Piece};
 use super::{moved, nodes_in, FileAnalysis, Source};
@@ -21,15 +21,6 @@ use tree_sitter::{Node, Tree};
 
 /// One piece of a block: its lowered lines (diagnostics in the piece).
 pub(super) type BlockPiece = Piece<BlockState, lower::BlockPiece>;
-
-/// What [`FileAnalysis::lower_block`] moved out of the pieces, to give
-/// back with [`FileAnalysis::restore_block`].
-pub(super) struct Moved {
-    /// How many statements and pinned constants each piece gave.
-    lens: Vec<(usize, usize)>,
-    /// The instructions were placed on the file's rows.
-    placed: bool,
-}
 
 /// Moves every span of a lowered piece by `d` bytes.
 fn shift_piece(b: &mut lower::BlockPiece, diags: &mut [Diag], d: isize) {
@@ -75,8 +66,8 @@ pub(super) fn describe(b: &Block, start: usize) -> String {
 }
 
 /// Sets in `to` every field `from` sets, as the lines of `from` would,
-/// lowered after those of `to`. Statements and pinned constants are moved.
-fn merge_fields(to: &mut Block, from: &mut Block) {
+/// lowered after those of `to`; statements are left where they are.
+fn merge_fields(to: &mut Block, from: &Block) {
     macro_rules! last_set {
         ($($f:ident),*) => {$(
             if from.$f.is_some() {
@@ -102,41 +93,20 @@ fn merge_fields(to: &mut Block, from: &mut Block) {
     to.names.extend(from.names.iter().cloned());
     to.excepts.extend(from.excepts.iter().cloned());
     to.field_spans.extend(from.field_spans.iter().cloned());
-    to.consts.append(&mut from.consts);
-    to.body.append(&mut from.body);
+    // Shared, not copied (see `Constant`).
+    to.consts.extend(from.consts.iter().cloned());
 }
 
-/// Puts a block together from its pieces' blocks, in order, moving their
-/// statements and pinned constants out ([`merge_fields`]). `positioned`:
-/// some line wrote a position; otherwise the instructions are placed on
-/// `rows`, their rows in the file. Gives the block, and whether it was
-/// placed.
-fn put_together(
-    parts: &mut [&mut Block],
-    positioned: bool,
-    rows: Vec<usize>,
-    recompute_stack: bool,
-) -> (Block, bool) {
+/// A block's fields put together from its pieces' blocks, in order, but
+/// not its statements (read where they lie: see [`FileAnalysis::body`]).
+fn put_together<'b>(parts: impl Iterator<Item = &'b Block>, recompute_stack: bool) -> Block {
     let mut block = Block::default();
-    // In one buffer of the final size: grown piece by piece, the
-    // statements of a 100,000-line block were copied about twice over,
-    // into memory the system had to supply afresh.
-    block
-        .body
-        .reserve_exact(parts.iter().map(|b| b.body.len()).sum());
-    block
-        .consts
-        .reserve_exact(parts.iter().map(|b| b.consts.len()).sum());
-    for (k, lb) in parts.iter_mut().enumerate() {
+    for (k, lb) in parts.enumerate() {
         if k == 0 {
             block.name = lb.name.clone();
             block.span = lb.span.clone();
         }
         merge_fields(&mut block, lb);
-    }
-    let placed = !positioned && block.linetable.is_none();
-    if placed {
-        lower::place_on_rows(&mut block, rows);
     }
     if recompute_stack {
         block.stacksize = None;
@@ -144,7 +114,7 @@ fn put_together(
             e.depth = None;
         }
     }
-    (block, placed)
+    block
 }
 
 /// The first top-level node that starts in `start..end`.
@@ -158,23 +128,25 @@ fn first_node_in(root: Node<'_>, start: usize, end: usize) -> Option<Node<'_>> {
 
 impl FileAnalysis {
     /// Lowers the pieces of block segment `i` that need it and puts the
-    /// block together from all of them: the block (spans where they are
-    /// now), whether its lines had errors, and what must be given back to
-    /// the pieces ([`FileAnalysis::restore_block`]) once it is assembled.
-    /// `known` are the segment's top-level nodes when `resegment` just
-    /// found them.
+    /// block's fields together from all of them: the block without its
+    /// statements (spans where they are now; [`FileAnalysis::body`] gives
+    /// those), and whether its lines had errors. `known` are the segment's
+    /// top-level nodes when `resegment` just found them.
+    ///
+    /// The instructions are not placed on their rows here (see
+    /// [`lower::place_on_rows`]): a position changes no finding, only the
+    /// code object's location table, which the analysis does not keep.
     pub(super) fn lower_block(
         &mut self,
         i: usize,
         tree: &Tree,
         src: &dyn Source,
         known: Option<&[Node]>,
-    ) -> (Block, bool, Moved) {
+    ) -> (Block, bool) {
         let (lo, hi) = (self.segments[i].start, self.segments[i].end);
         let mut pieces = std::mem::take(&mut self.segments[i].pieces);
         fit_pieces(&mut pieces, lo, hi);
         recut_pieces(&mut pieces, tree, src, (lo, hi), self.piece_nodes);
-        let root = tree.root_node();
         let mut state = BlockState {
             version: self.preamble.version,
             verbatim: false,
@@ -182,30 +154,21 @@ impl FileAnalysis {
             reserved_ext: 0,
         };
         let mut failed = false;
-        let mut positioned = false;
-        let mut rows = Vec::new();
-        let mut walked = Vec::new();
+        let mut walked;
         for (k, p) in pieces.iter_mut().enumerate() {
-            let lower_it = p.dirty || p.state_in.as_ref() != Some(&state);
-            // The piece's nodes: from those `resegment` found, else walked
-            // for a piece to lower, else only the first, for its row.
-            let mine: &[Node] = match known {
-                Some(nodes) => {
-                    let from = nodes.partition_point(|n| n.start_byte() < p.start);
-                    let to = nodes.partition_point(|n| n.start_byte() < p.end);
-                    &nodes[from..to]
-                }
-                None if lower_it => {
-                    walked = nodes_in(tree, &(p.start..p.end)).0;
-                    &walked
-                }
-                None => {
-                    walked.clear();
-                    walked.extend(first_node_in(root, p.start, p.end));
-                    &walked
-                }
-            };
-            if lower_it {
+            if p.dirty || p.state_in.as_ref() != Some(&state) {
+                // The piece's nodes: of those `resegment` found, or walked.
+                let mine: &[Node] = match known {
+                    Some(nodes) => {
+                        let from = nodes.partition_point(|n| n.start_byte() < p.start);
+                        let to = nodes.partition_point(|n| n.start_byte() < p.end);
+                        &nodes[from..to]
+                    }
+                    None => {
+                        walked = nodes_in(tree, &(p.start..p.end)).0;
+                        &walked
+                    }
+                };
                 // Only the text of the nodes: not the blank lines around.
                 let (kept, out) = match (mine.first(), mine.last()) {
                     (Some(f), Some(l)) => {
@@ -230,25 +193,27 @@ impl FileAnalysis {
             }
             state = p.state_out.clone().expect("a lowered piece");
             failed |= p.diags.iter().any(|d| d.is_error());
-            positioned |= p.kept.positioned;
-            if let Some(first) = mine.first() {
-                let row = first.start_position().row;
-                rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
-            }
         }
-        let lens = pieces
-            .iter()
-            .map(|p| (p.kept.block.body.len(), p.kept.block.consts.len()))
-            .collect();
-        let mut parts: Vec<&mut Block> = pieces.iter_mut().map(|p| &mut p.kept.block).collect();
-        let (block, placed) = put_together(&mut parts, positioned, rows, self.opts.recompute_stack);
+        let block = put_together(
+            pieces.iter().map(|p| &p.kept.block),
+            self.opts.recompute_stack,
+        );
         self.segments[i].pieces = pieces;
-        (block, failed, Moved { lens, placed })
+        (block, failed)
     }
 
-    /// Block segment `i` as [`FileAnalysis::lower_block`] puts it together,
-    /// from copies of its pieces' blocks (their constants shared, not
-    /// copied), when every piece is as the last update left it: for the
+    /// The statements of block segment `i`'s pieces, in order, where they
+    /// lie: the [`Body`] of the block [`FileAnalysis::lower_block`] gives.
+    pub(super) fn body(pieces: &[BlockPiece]) -> Vec<&[Stmt]> {
+        pieces
+            .iter()
+            .map(|p| p.kept.block.body.as_slice())
+            .collect()
+    }
+
+    /// Block segment `i` as lowering it whole gives it, put together from
+    /// copies of its pieces' blocks (their constants shared, not copied)
+    /// and placed on its rows, when every piece is as the last update left it: for the
     /// requests of the language server, which otherwise lower the block
     /// again from its text, 8 MB constants and all. `None` if a piece is
     /// not up to date.
@@ -270,30 +235,15 @@ impl FileAnalysis {
             let row = first_node_in(root, p.start, p.end)?.start_position().row;
             rows.extend(p.kept.rows.iter().map(|&r| row + r as usize));
         }
-        let mut copies: Vec<Block> = seg.pieces.iter().map(|p| p.kept.block.clone()).collect();
-        let mut parts: Vec<&mut Block> = copies.iter_mut().collect();
-        Some(put_together(&mut parts, positioned, rows, self.opts.recompute_stack).0)
-    }
-
-    /// Gives the statements and constants [`FileAnalysis::lower_block`]
-    /// moved out of segment `i`'s pieces back to them.
-    pub(super) fn restore_block(&mut self, i: usize, mut block: Block, m: Moved) {
-        if m.placed {
-            for s in &mut block.body {
-                if let Stmt::Instr(ins) = s {
-                    ins.pos = Position::default();
-                }
-            }
+        let mut block = put_together(
+            seg.pieces.iter().map(|p| &p.kept.block),
+            self.opts.recompute_stack,
+        );
+        block.body = Self::body(&seg.pieces).concat();
+        if !positioned && block.linetable.is_none() {
+            lower::place_on_rows(&mut block, rows);
         }
-        let pieces = &mut self.segments[i].pieces;
-        // Into the pieces' own buffers, which `merge_fields` emptied but
-        // left their capacity: nothing is allocated.
-        for (p, (body, consts)) in pieces.iter_mut().zip(m.lens).rev() {
-            let b = &mut p.kept.block;
-            b.body.extend(block.body.drain(block.body.len() - body..));
-            b.consts
-                .extend(block.consts.drain(block.consts.len() - consts..));
-        }
+        Some(block)
     }
 
     /// From the next update on, keeps with each block segment analysed a

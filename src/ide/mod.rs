@@ -20,7 +20,7 @@ use crate::analysis::module::{self, BlockFacts};
 use crate::asm::{self, BlockContext, BlockInfo, Options};
 use crate::code::{Code, PyStr};
 use crate::diag::Diag;
-use crate::model::{Block, Span};
+use crate::model::{Block, Body, Span};
 use crate::syntax::lower::{self, Preamble};
 use crate::versions::Version;
 use rustc_hash::FxHashMap;
@@ -266,7 +266,7 @@ impl FileAnalysis {
         };
         drop(tree);
         for (i, l) in lowered {
-            fa.assemble(i, l, false);
+            fa.assemble_whole(i, l);
         }
         fa.check_module();
         fa
@@ -701,44 +701,64 @@ impl FileAnalysis {
         if self.for_build {
             self.lowered_bytes += self.segments[i].end - self.segments[i].start;
             let lowered = timing::time("lower", || self.lower(i, tree, src, known));
-            timing::time("assemble", || self.assemble(i, lowered, false));
+            timing::time("assemble", || self.assemble_whole(i, lowered));
             return;
         }
-        let (block, failed, moved) =
-            timing::time("lower", || self.lower_block(i, tree, src, known));
-        self.segments[i].described = self
-            .check_blocks
-            .then(|| block::describe(&block, self.segments[i].start));
-        let lowered = lower::Segment {
-            preamble: None,
-            block: Some(block),
-            diags: Vec::new(),
-        };
-        let block = timing::time("assemble", || self.assemble(i, lowered, failed));
-        if let Some(b) = block {
-            self.restore_block(i, b, moved);
+        let (block, failed) = timing::time("lower", || self.lower_block(i, tree, src, known));
+        // Out of the segment while the assembler reads their statements.
+        let pieces = std::mem::take(&mut self.segments[i].pieces);
+        let runs = Self::body(&pieces);
+        if self.check_blocks {
+            let mut whole = block.clone();
+            whole.body = runs.concat();
+            self.segments[i].described = Some(block::describe(&whole, self.segments[i].start));
+        }
+        timing::time("assemble", || {
+            self.assemble(i, Some(&block), Body::Runs(&runs), Vec::new(), failed)
+        });
+        drop(runs);
+        self.segments[i].pieces = pieces;
+    }
+
+    /// [`FileAnalysis::assemble`] for a segment lowered whole (its block's
+    /// statements in its `body`).
+    fn assemble_whole(&mut self, i: usize, lowered: lower::Segment) {
+        let lower::Segment {
+            preamble,
+            block,
+            diags,
+        } = lowered;
+        if let Some(p) = preamble {
+            self.preamble = p;
+        }
+        let body = block.as_ref().map_or(Body::One(&[]), |b| b.stmts());
+        self.assemble(i, block.as_ref(), body, diags, false);
+        if self.for_build {
+            self.segments[i].kept = block.map(Box::new);
         }
     }
 
-    /// Assembles and verifies segment `i` from its lowered form, and keeps
-    /// what was found; `failed`: lowering found errors in lines whose
-    /// diagnostics are not in `lowered` (they stay in the block's pieces).
-    /// Gives the block back unless the analysis keeps it.
-    fn assemble(&mut self, i: usize, lowered: lower::Segment, failed: bool) -> Option<Block> {
+    /// Assembles and verifies segment `i` from its lowered form, its
+    /// block's statements read from `body`, and keeps what was found;
+    /// `failed`: lowering found errors in lines whose diagnostics are not
+    /// in `lowered` (they stay in the block's pieces).
+    fn assemble(
+        &mut self,
+        i: usize,
+        block: Option<&Block>,
+        body: Body,
+        mut diags: Vec<Diag>,
+        failed: bool,
+    ) {
         self.reanalysed += 1;
         let version = self.preamble.version;
         let start = self.segments[i].start;
-        let mut diags = lowered.diags;
         let lowering_failed = failed || diags.iter().any(|d| d.is_error());
-        if let Some(p) = lowered.preamble {
-            self.preamble = p;
-        }
         let mut facts = BlockFacts::default();
         let mut info = None;
         let mut code = None;
-        let block = lowered.block;
-        if let Some(b) = block.as_ref() {
-            facts = module::facts(b, version);
+        if let Some(b) = block {
+            facts = module::facts(b, body, version);
             let ctx = BlockContext {
                 version,
                 is_root: i == 1,
@@ -752,7 +772,7 @@ impl FileAnalysis {
             } else {
                 asm::Children::Findings
             };
-            match asm::assemble_block_with(&ctx, b, children, self.opts.verify) {
+            match asm::assemble_body(&ctx, b, body, children, self.opts.verify) {
                 Ok((c, mut bi)) => {
                     facts.functions = std::mem::take(&mut bi.functions);
                     facts.hidden = std::mem::take(&mut bi.hidden);
@@ -792,13 +812,7 @@ impl FileAnalysis {
         seg.code = code.map(Box::new);
         seg.diags = diags;
         seg.facts = facts;
-        if self.for_build {
-            seg.kept = block.map(Box::new);
-            None
-        } else {
-            seg.kept = None;
-            block
-        }
+        seg.kept = None;
     }
 
     /// Every diagnostic of the file, in text order.
