@@ -126,6 +126,26 @@ pub fn unbound_reads(
                 .is_some_and(|k| k & (kind::CELL | kind::FREE) != 0)
     };
 
+    // Nothing to answer without a read of a local that may be unbound
+    // (one that does not start assigned, or that something deletes): then
+    // the flow graph is not built at all. Module code, which keeps its
+    // variables in names, reads no local.
+    let mut cleared = vec![false; nv];
+    for v in effects.iter().filter_map(|e| e.clears) {
+        if let Some(c) = cleared.get_mut(v as usize) {
+            *c = true;
+        }
+    }
+    let to_answer = effects.iter().any(|e| {
+        e.reads
+            .iter()
+            .flatten()
+            .any(|&v| (v as usize) < nv && (!starts_assigned(v as usize) || cleared[v as usize]))
+    });
+    if !to_answer {
+        return Vec::new();
+    }
+
     // Normal edges (fall through, jumps) and exception edges.
     let mut edges: Vec<(usize, usize)> = Vec::with_capacity(n + n / 4);
     for (i, ins) in instrs.iter().enumerate() {
