@@ -185,6 +185,7 @@ impl FileAnalysis {
                 p.state_out = Some(out);
                 p.kept = kept;
                 p.diags = std::mem::take(&mut p.kept.diags);
+                super::in_text_order(&mut p.diags);
                 p.diags.shrink_to_fit();
             } else if p.delta() != 0 {
                 let d = p.delta();

@@ -99,6 +99,13 @@ impl Seg {
     }
 }
 
+/// Sorts findings as [`FileAnalysis::first_diagnostics`] reads them: by
+/// where they start, then end (stable: those at one place keep their
+/// order). Moving them all by one distance keeps that order.
+fn in_text_order(diags: &mut [Diag]) {
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+}
+
 /// A span moved by `d` bytes.
 fn moved(s: &Span, d: isize) -> Span {
     let f = |x: usize| (x as isize + d).max(0) as usize;
@@ -463,6 +470,7 @@ impl FileAnalysis {
         self.module_diags = timing::time("module_checks", || {
             module::module_checks(self.preamble.version, &facts, self.opts.verify)
         });
+        in_text_order(&mut self.module_diags);
     }
 
     /// Cuts the dirty runs of segments again from the tree's top-level
@@ -810,6 +818,7 @@ impl FileAnalysis {
         seg.as_root = i == 1;
         seg.info = info;
         seg.code = code.map(Box::new);
+        in_text_order(&mut diags);
         seg.diags = diags;
         seg.facts = facts;
         seg.kept = None;
@@ -823,47 +832,83 @@ impl FileAnalysis {
     /// The first `max` diagnostics of the file in text order that `keep`
     /// accepts, with how many more it accepts and the first of those. Only
     /// the ones returned are copied: a file can have hundreds of thousands.
+    ///
+    /// Every piece, segment and the module keep their findings in text
+    /// order ([`in_text_order`]), so these are merged rather than sorted:
+    /// in the order one stable sort of all of them (pieces of the preamble,
+    /// then of each segment followed by its own, then the module's) would
+    /// give, the same place and code said once.
     pub fn first_diagnostics(
         &self,
         max: usize,
         keep: &dyn Fn(&Diag) -> bool,
     ) -> (Vec<Diag>, usize, Option<Diag>) {
-        // Each with how far it moved since it was found.
-        let mut all: Vec<(&Diag, isize)> = Vec::new();
+        // Each run with how far it moved since it was found.
+        let mut runs: Vec<(&[Diag], isize)> = Vec::new();
+        fn add<'a>(runs: &mut Vec<(&'a [Diag], isize)>, r: &'a [Diag], d: isize) {
+            if !r.is_empty() {
+                debug_assert!(r.is_sorted_by_key(|x| (x.span.start, x.span.end)));
+                runs.push((r, d))
+            }
+        }
         for p in &self.pieces {
-            all.extend(p.diags.iter().map(|d| (d, p.delta())));
+            add(&mut runs, &p.diags, p.delta());
         }
         for s in &self.segments {
             for p in &s.pieces {
-                all.extend(p.diags.iter().map(|d| (d, p.delta())));
+                add(&mut runs, &p.diags, p.delta());
             }
-            all.extend(s.diags.iter().map(|d| (d, s.delta())));
+            add(&mut runs, &s.diags, s.delta());
         }
-        all.extend(self.module_diags.iter().map(|d| (d, 0)));
-        let now = |(d, delta): &(&Diag, isize)| moved(&d.span, *delta);
-        all.sort_by_key(|x| {
-            let s = now(x);
-            (s.start, s.end)
-        });
-        all.dedup_by(|a, b| now(a) == now(b) && a.0.code == b.0.code);
-        let copy = |(d, delta): &(&Diag, isize)| {
-            let mut d = (*d).clone();
-            d.span = moved(&d.span, *delta);
+        add(&mut runs, &self.module_diags, 0);
+        let now = |(d, delta): (&Diag, isize)| moved(&d.span, delta);
+        let key = |run: usize, at: usize| {
+            let (r, delta) = runs[run];
+            let s = now((&r[at], delta));
+            std::cmp::Reverse((s.start, s.end, run, at))
+        };
+        // The next diagnostic of each run, the least first.
+        let mut heads: std::collections::BinaryHeap<_> =
+            (0..runs.len()).map(|run| key(run, 0)).collect();
+        let copy = |(d, delta): (&Diag, isize)| {
+            let mut d = d.clone();
+            d.span = moved(&d.span, delta);
             for n in &mut d.notes {
-                n.0 = moved(&n.0, *delta);
+                n.0 = moved(&n.0, delta);
             }
             d
         };
         let mut out = Vec::new();
         let mut more = 0;
         let mut first_more = None;
-        for x in all.iter().filter(|x| keep(x.0)) {
-            if out.len() < max {
-                out.push(copy(x));
-            } else {
-                more += 1;
-                if first_more.is_none() {
-                    first_more = Some(copy(x));
+        let mut last: Option<(Span, &str)> = None;
+        while let Some(mut next) = heads.pop() {
+            // A run is read on while it stays ahead of every other: pieces
+            // do not overlap, so mostly each is read in one go.
+            loop {
+                let std::cmp::Reverse((start, end, run, at)) = next;
+                let x = (&runs[run].0[at], runs[run].1);
+                let here = (start..end, x.0.code);
+                if last.as_ref() != Some(&here) {
+                    last = Some(here);
+                    if keep(x.0) {
+                        if out.len() < max {
+                            out.push(copy(x));
+                        } else {
+                            more += 1;
+                            if first_more.is_none() {
+                                first_more = Some(copy(x));
+                            }
+                        }
+                    }
+                }
+                if at + 1 == runs[run].0.len() {
+                    break;
+                }
+                next = key(run, at + 1);
+                if heads.peek().is_some_and(|h| *h > next) {
+                    heads.push(next);
+                    break;
                 }
             }
         }
@@ -941,6 +986,82 @@ mod tests {
         "L1:L2:\n.code\n.code a b\nLOAD_CONST frozenset({1, (2,)}) [3]\nNOP",
         "@@@\n###\n#1 #2\n...\n,,,\n0x\n1e\n'\n",
     ];
+
+    /// `first_diagnostics` by its definition: every finding collected,
+    /// sorted stably by where it is now, the same place and code said
+    /// once, then filtered.
+    fn first_diagnostics_slow(
+        fa: &FileAnalysis,
+        max: usize,
+        keep: &dyn Fn(&Diag) -> bool,
+    ) -> (Vec<Diag>, usize, Option<Diag>) {
+        let mut all: Vec<Diag> = Vec::new();
+        let mut add = |ds: &[Diag], delta: isize| {
+            for d in ds {
+                let mut d = d.clone();
+                d.span = moved(&d.span, delta);
+                for n in &mut d.notes {
+                    n.0 = moved(&n.0, delta);
+                }
+                all.push(d);
+            }
+        };
+        for p in &fa.pieces {
+            add(&p.diags, p.delta());
+        }
+        for s in &fa.segments {
+            for p in &s.pieces {
+                add(&p.diags, p.delta());
+            }
+            add(&s.diags, s.delta());
+        }
+        add(&fa.module_diags, 0);
+        all.sort_by_key(|d| (d.span.start, d.span.end));
+        all.dedup_by(|a, b| a.span == b.span && a.code == b.code);
+        let kept: Vec<Diag> = all.into_iter().filter(|d| keep(d)).collect();
+        let more = kept.len().saturating_sub(max);
+        let first_more = kept.get(max).cloned();
+        (kept.into_iter().take(max).collect(), more, first_more)
+    }
+
+    #[test]
+    fn first_diagnostics_merges_as_one_sort_would() {
+        let mut texts: Vec<String> = TEXTS.iter().map(|t| t.to_string()).collect();
+        // Many findings across pieces and blocks: lines outside any block,
+        // then blocks with broken lines and stack errors.
+        texts.push("    NOP\n    LOAD_FAST x\n".repeat(700));
+        texts.push(format!(
+            ".code module\n{}.code f\n{}",
+            "    POP_TOP\n    LAOD_NAME y\n    JUMP_FORWARD nowhere\n".repeat(400),
+            "    BINARY_OP +\n    RETURN_VALUE\n".repeat(300)
+        ));
+        let mut checked = 0;
+        for text in &texts {
+            let tree = crate::syntax::parse(text, None);
+            let src: &str = text;
+            let mut fa = FileAnalysis::new(&tree, &src, Version::V3_11, Options::default());
+            for n in [1, 7] {
+                fa.set_piece_nodes(n);
+                fa.update(&tree, &[], &src);
+                let errors = |d: &Diag| d.is_error();
+                let all = |_: &Diag| true;
+                for max in [0, 1, 5, 100, usize::MAX] {
+                    for keep in [&errors as &dyn Fn(&Diag) -> bool, &all] {
+                        let fast = fa.first_diagnostics(max, keep);
+                        let slow = first_diagnostics_slow(&fa, max, keep);
+                        assert_eq!(
+                            format!("{fast:?}"),
+                            format!("{slow:?}"),
+                            "max {max} in {text:?}"
+                        );
+                        checked += fast.0.len() + fast.1;
+                    }
+                }
+            }
+        }
+        // Enough findings to have crossed pieces and blocks.
+        assert!(checked > 10_000, "{checked}");
+    }
 
     #[test]
     fn nodes_in_walks_the_siblings_next_sibling_gives() {

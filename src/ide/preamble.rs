@@ -275,6 +275,7 @@ impl FileAnalysis {
                 p.state_in = Some(from);
                 p.state_out = Some(out);
                 p.diags = diags;
+                super::in_text_order(&mut p.diags);
                 p.diags.shrink_to_fit();
             }
             let p = &self.pieces[k];
