@@ -207,9 +207,9 @@ fn tables_only_versions_are_refused_as_text_and_as_pyc() {
         assert_eq!(diag.message, format!("unknown Python version `{v}`"));
         let mut pyc = good.clone();
         pyc[..2].copy_from_slice(&v.magic().to_le_bytes());
-        let e = pyasm::disassemble_pyc(&pyc)
-            .err()
-            .expect("a .pyc of a version not read");
+        let Err(e) = pyasm::disassemble_pyc(&pyc) else {
+            panic!("{v}: a .pyc of a version not read disassembled");
+        };
         let e = e.to_string();
         assert!(
             e.contains(&format!("found {} (bytes", v.magic())),

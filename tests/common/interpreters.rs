@@ -58,7 +58,7 @@ pub fn table_native(repo: &Path, version: &str) -> Option<PathBuf> {
 /// pyenv's CPython `full`, which must be installed.
 fn installed(full: &str, version: &str) -> PathBuf {
     let exe = pyenv_versions()
-        .join(&full)
+        .join(full)
         .join("bin")
         .join(format!("python{version}"));
     assert!(
