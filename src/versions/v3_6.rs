@@ -24,8 +24,8 @@
 //! says what each branch does (a `SETUP_*` pushes the exception's values
 //! only at its handler); `opcodes::3.6` in `tests/versions.rs` compares the
 //! larger of the two with a live `python3.6`.
-//! (3.6 counts 7 for `SETUP_WITH`, one more than its handler gets;
-//! the taken branch says 7 so that the larger one agrees.)
+//! (3.6 says 7 for `SETUP_WITH`, where 3.7 says 6 for the values its
+//! handler gets; the taken branch says 7 so that the larger one agrees.)
 //! `dis.stack_effect` refuses `NOP` and `EXTENDED_ARG`, which do nothing
 //! to the stack; the table says 0.
 
@@ -154,7 +154,6 @@ instructions! {
     BUILD_CONST_KEY_MAP           = 156, Int,          0,  |a, _| int(a).wrapping_neg();
     BUILD_STRING                  = 157, Int,          0,  |a, _| build(int(a));
     BUILD_TUPLE_UNPACK_WITH_CALL  = 158, Int,          0,  |a, _| build(int(a));
-
 }
 
 pub(super) static SPEC: VersionSpec = VersionSpec {

@@ -140,7 +140,6 @@ instructions! {
     BUILD_TUPLE_UNPACK_WITH_CALL  = 158, Int,          0,  |a, _| build(int(a));
     LOAD_METHOD                   = 160, Name,         0,  |_, _| 1;
     CALL_METHOD                   = 161, Int,          0,  |a, _| int(a).wrapping_neg().wrapping_sub(1);
-
 }
 
 pub(super) static SPEC: VersionSpec = VersionSpec {

@@ -139,7 +139,6 @@ instructions! {
     CALL_METHOD                   = 161, Int,          0,  |a, _| int(a).wrapping_neg().wrapping_sub(1);
     CALL_FINALLY                  = 162, JumpForward,  0,  |_, jump| if jump { 1 } else { 0 };
     POP_FINALLY                   = 163, Int,          0,  |_, _| -6;
-
 }
 
 pub(super) static SPEC: VersionSpec = VersionSpec {

@@ -139,7 +139,6 @@ instructions! {
     SET_UPDATE                    = 163, Int,          0,  |_, _| -1;
     DICT_MERGE                    = 164, Int,          0,  |_, _| -1;
     DICT_UPDATE                   = 165, Int,          0,  |_, _| -1;
-
 }
 
 pub(super) static SPEC: VersionSpec = VersionSpec {
