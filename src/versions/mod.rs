@@ -541,6 +541,7 @@ impl OpcodeTable {
         self.by_name("EXTENDED_ARG").expect("EXTENDED_ARG").code
     }
 
+    /// `CACHE`'s number (3.11 on: older versions have no inline caches).
     pub fn cache(&self) -> u8 {
         self.by_name("CACHE").expect("CACHE").code
     }
