@@ -590,3 +590,39 @@ pub const MAKE_FUNCTION_FLAGS: &[(u32, &str)] = &[
 /// `FORMAT_VALUE` conversions (low two bits) and the spec bit.
 pub const FORMAT_CONVERSIONS: &[(u32, &str)] = &[(1, "str"), (2, "repr"), (3, "ascii")];
 pub const FORMAT_SPEC: u32 = 0x04;
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    /// `TABLES` is oldest first (by name, order and magic number alike),
+    /// ends with `ALL`, and only `ALL` is known by name and magic number.
+    #[test]
+    fn tables_are_oldest_first_and_end_with_the_supported_versions() {
+        let minor = |v: &Version| v.as_str()[2..].parse::<u32>().unwrap();
+        for pair in Version::TABLES.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+            assert!(minor(&pair[0]) < minor(&pair[1]), "{pair:?}");
+            assert!(pair[0].magic() < pair[1].magic(), "{pair:?}");
+        }
+        assert!(Version::TABLES.ends_with(Version::ALL));
+        for &v in Version::TABLES {
+            assert_eq!(v.is_supported(), Version::ALL.contains(&v), "{v}");
+            assert_eq!(
+                Version::parse(v.as_str()).is_some(),
+                v.is_supported(),
+                "{v}"
+            );
+            assert_eq!(
+                Version::from_magic(v.magic()).is_some(),
+                v.is_supported(),
+                "{v}"
+            );
+            assert_eq!(
+                Version::names().contains(v.as_str()),
+                v.is_supported(),
+                "{v}"
+            );
+        }
+    }
+}
