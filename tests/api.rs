@@ -179,6 +179,45 @@ fn versions_are_named_and_refused_by_name() {
     }
 }
 
+/// The versions that have an opcode table but are not read or written yet
+/// (3.6-3.10) are refused as `.python` text and as `.pyc` with the errors
+/// of any version pyasm does not know, so their tables reach neither the
+/// assembler nor the disassembler.
+#[test]
+fn tables_only_versions_are_refused_as_text_and_as_pyc() {
+    let tables_only: Vec<Version> = Version::TABLES
+        .iter()
+        .copied()
+        .filter(|v| !Version::ALL.contains(v))
+        .collect();
+    assert!(tables_only.contains(&Version::V3_10), "{tables_only:?}");
+    let good = pyasm::assemble(PROGRAM, &Default::default()).pyc.unwrap();
+    for v in tables_only {
+        assert!(!v.is_supported() && Version::from_magic(v.magic()).is_none());
+        let refused = pyasm::parse_version(v.as_str()).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("unsupported Python version"),
+            "{refused}"
+        );
+        let text = format!(".python {v}\n.code module\n    LOAD_CONST None\n    RETURN_VALUE\n");
+        let built = pyasm::assemble(&text, &Default::default());
+        assert!(built.pyc.is_none(), "{v}: built");
+        let diag = built.diags.iter().find(|d| d.code == "bad-version");
+        let diag = diag.unwrap_or_else(|| panic!("{v}: no bad-version in {:?}", built.diags));
+        assert_eq!(diag.message, format!("unknown Python version `{v}`"));
+        let mut pyc = good.clone();
+        pyc[..2].copy_from_slice(&v.magic().to_le_bytes());
+        let Err(e) = pyasm::disassemble_pyc(&pyc) else {
+            panic!("{v}: a .pyc of a version not read disassembled");
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains(&format!("found {} (bytes", v.magic())),
+            "{v}: {e}"
+        );
+    }
+}
+
 /// A tuple constant nested `depth` levels deep.
 fn deep_constant(depth: usize) -> String {
     format!(

@@ -53,8 +53,10 @@ PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r python/requirements-
 # jsonschema, pinned, which checks the JSON documents tests/json.rs emits
 # against docs/pyasm.schema.json.
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/py/requirements-json.txt
-# The native interpreters the tests run (tests/interpreters.txt), from
-# pyenv; `pyenv install` brings one that is missing (it needs python.org).
+# The native interpreters the tests run (tests/interpreters.txt) and those
+# that check the tables of versions not supported yet
+# (tests/table-interpreters.txt), from pyenv; `pyenv install` brings one
+# that is missing (it needs python.org).
 pyenv_versions="${PYENV_ROOT:-$HOME/.pyenv}/versions"
 while read -r v full; do
     case "$v" in '' | '#'*) continue ;; esac
@@ -64,7 +66,7 @@ while read -r v full; do
         pyenv install --skip-existing "$full"
     fi
     "$exe" --version
-done < tests/interpreters.txt
+done < <(cat tests/interpreters.txt tests/table-interpreters.txt)
 TS_VERSION=0.27.1
 if ! tree-sitter --version 2>/dev/null | grep -q "$TS_VERSION"; then
     cargo install tree-sitter-cli --version "$TS_VERSION" --locked

@@ -951,6 +951,13 @@ pub const fn facts(op: Op) -> OpFacts {
             functions: FunctionUse::Takes,
             runs: Runs::Instrumented,
         },
+        // Only the tables of 3.6-3.10 hold these, and those versions are
+        // not read or written yet (`Version::TABLES` beyond `ALL`), so no
+        // instruction the analyses see is one. Their facts (the block
+        // stack, byte-counted jumps) are for when they are.
+        crate::versions::only_before_3_11!() => {
+            panic!("an instruction of CPython 3.6-3.10, whose code pyasm does not analyse yet")
+        }
         Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED | Op::TRACE_RECORD => {
             OpFacts {
                 flow: Flow::Next,

@@ -1551,6 +1551,14 @@ impl Analysis<'_> {
             | Op::KW_NAMES
             | Op::DELETE_NAME
             | Op::DELETE_GLOBAL => {}
+            // Only 3.6-3.10 have these, and their code never reaches the
+            // analyses yet (see `facts`).
+            crate::versions::only_before_3_11!() => {
+                panic!(
+                    "{}: an instruction of CPython 3.6-3.10, which pyasm does not analyse yet",
+                    op.name
+                )
+            }
             Op::COPY_FREE_VARS => {
                 let nl = s.locals.len();
                 for x in nl.saturating_sub(argc)..nl {

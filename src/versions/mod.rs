@@ -5,27 +5,47 @@
 //! direction and stack effects. Everything else (assembler, disassembler,
 //! analysis, completion) asks these tables and never hard-codes an opcode
 //! number. Adding a version means adding a module and its magic number here.
+//!
+//! Versions 3.6 to 3.10 have tables (`Version::TABLES`) but are not
+//! supported yet (`Version::ALL`): their kinds `JumpAbsolute` and `Handler`,
+//! their byte-counted jumps and their `VersionSpec` fields are data that
+//! no assembler, disassembler or analysis reads until they are.
 
 pub mod builtins;
 mod op;
+mod v3_10;
 mod v3_11;
 mod v3_12;
 mod v3_13;
 mod v3_14;
 mod v3_15;
+mod v3_6;
+mod v3_7;
+mod v3_8;
+mod v3_9;
 
+pub(crate) use op::only_before_3_11;
 pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-/// The one list of versions: variant, name, magic number and module. The
-/// enum, `ALL`, `magic`, `parse`, `as_str` and `table` are all made from it,
-/// so a new version is one line here (and its module).
+/// The one list of versions: variant, name, magic number and module, in two
+/// groups. The enum, `ALL`, `TABLES`, `magic`, `parse`, `as_str` and `table`
+/// are all made from it, so a new version is one line here (and its
+/// module). `tables_only` versions have a checked opcode table and nothing
+/// else yet: `parse` and `from_magic` do not know them, so no text or `.pyc`
+/// of theirs reaches the assembler or the disassembler. `supported` ones
+/// are read and written. Each group is oldest first, and every tables-only
+/// version is older than every supported one.
 macro_rules! versions {
-    ($($variant:ident = $name:literal, $magic:literal, $module:ident;)*) => {
+    (
+        tables_only { $($old:ident = $old_name:literal, $old_magic:literal, $old_module:ident;)* }
+        supported { $($variant:ident = $name:literal, $magic:literal, $module:ident;)* }
+    ) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Version {
+            $($old,)*
             $($variant,)*
         }
 
@@ -33,14 +53,22 @@ macro_rules! versions {
             /// Every version pyasm reads and writes, oldest first.
             pub const ALL: &'static [Version] = &[$(Version::$variant),*];
 
+            /// Every version with an opcode table, oldest first: `ALL` and
+            /// the older versions whose tables are checked against their
+            /// interpreters but which pyasm does not read or write yet.
+            pub const TABLES: &'static [Version] =
+                &[$(Version::$old,)* $(Version::$variant),*];
+
             /// The magic number at the start of a `.pyc` (the first two
             /// bytes, little endian; they are followed by `\r\n`).
             pub fn magic(self) -> u16 {
                 match self {
+                    $(Version::$old => $old_magic,)*
                     $(Version::$variant => $magic,)*
                 }
             }
 
+            /// A supported version by name; `None` for a tables-only one.
             pub fn parse(s: &str) -> Option<Version> {
                 match s {
                     $($name => Some(Version::$variant),)*
@@ -50,13 +78,26 @@ macro_rules! versions {
 
             pub fn as_str(self) -> &'static str {
                 match self {
+                    $(Version::$old => $old_name,)*
                     $(Version::$variant => $name,)*
+                }
+            }
+
+            /// Whether pyasm reads and writes this version (it is in `ALL`).
+            pub fn is_supported(self) -> bool {
+                match self {
+                    $(Version::$old => false,)*
+                    $(Version::$variant => true,)*
                 }
             }
 
             /// The opcode table of this version.
             pub fn table(self) -> &'static OpcodeTable {
                 match self {
+                    $(Version::$old => {
+                        static TABLE: OnceLock<OpcodeTable> = OnceLock::new();
+                        TABLE.get_or_init(|| OpcodeTable::new(self, &$old_module::SPEC))
+                    })*
                     $(Version::$variant => {
                         static TABLE: OnceLock<OpcodeTable> = OnceLock::new();
                         TABLE.get_or_init(|| OpcodeTable::new(self, &$module::SPEC))
@@ -68,11 +109,20 @@ macro_rules! versions {
 }
 
 versions! {
+    tables_only {
+    V3_6 = "3.6", 3379, v3_6;
+    V3_7 = "3.7", 3394, v3_7;
+    V3_8 = "3.8", 3413, v3_8;
+    V3_9 = "3.9", 3425, v3_9;
+    V3_10 = "3.10", 3439, v3_10;
+    }
+    supported {
     V3_11 = "3.11", 3495, v3_11;
     V3_12 = "3.12", 3531, v3_12;
     V3_13 = "3.13", 3571, v3_13;
     V3_14 = "3.14", 3627, v3_14;
     V3_15 = "3.15", 3666, v3_15;
+    }
 }
 
 impl Version {
@@ -108,16 +158,28 @@ pub enum ArgKind {
     Name,
     /// 3.11 `LOAD_GLOBAL`: `(name index << 1) | push_null`.
     GlobalName,
-    /// Index into the fast locals (`co_localsplusnames`).
+    /// Index into the fast locals (`co_localsplusnames`; before 3.11,
+    /// `co_varnames`: see `VersionSpec::localsplus`).
     Local,
-    /// Index into `co_localsplusnames` naming a cell or free variable.
+    /// Index into `co_localsplusnames` naming a cell or free variable
+    /// (before 3.11, into `co_cellvars` followed by `co_freevars`).
     Free,
-    /// Relative jump forward, counted in code units from the end of the
-    /// instruction and its caches.
+    /// Relative jump forward, counted in the version's `jump_unit` from the
+    /// end of the instruction and its caches.
     JumpForward,
     /// Relative jump backward, likewise.
     JumpBackward,
-    /// `COMPARE_OP`: index into `cmp_op` (3.11).
+    /// Absolute jump (3.6-3.10: `JUMP_ABSOLUTE`, `POP_JUMP_IF_FALSE`,
+    /// `JUMP_IF_TRUE_OR_POP`, `CONTINUE_LOOP`...): the target's offset
+    /// from the start of the code, in the version's `jump_unit`.
+    JumpAbsolute,
+    /// 3.6-3.10 `SETUP_*`: pushes a block whose handler (for `SETUP_LOOP`,
+    /// the loop's end) is a relative jump forward, in the version's
+    /// `jump_unit`, from the end of the instruction. Execution falls
+    /// through; the block stack sends control there.
+    Handler,
+    /// `COMPARE_OP`: index into the version's `cmp_ops`, packed as its
+    /// `compare` says.
     Compare,
     /// `BINARY_OP`: index into the `NB_*` operator list.
     BinaryOp,
@@ -152,6 +214,11 @@ pub enum ArgKind {
 }
 
 impl ArgKind {
+    /// A relative jump in the sense the assembler, disassembler and
+    /// analyses use (3.11 on). `JumpAbsolute` and `Handler` also name a
+    /// target, but only tables-only versions have them, and every consumer
+    /// of this answer computes a relative jump in code units; they say no
+    /// until those versions are supported.
     pub fn is_jump(self) -> bool {
         matches!(self, ArgKind::JumpForward | ArgKind::JumpBackward)
     }
@@ -204,7 +271,7 @@ impl OpInfo {
 /// How `COMPARE_OP` packs its argument in a version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareEncoding {
-    /// 3.11: the index into `cmp_op`.
+    /// 3.6 to 3.11: the index into `cmp_op`.
     Index,
     /// 3.12: `(index << 4) | mask`, the mask being the comparison's
     /// outcome bits (`COMPARE_MASKS`).
@@ -229,12 +296,35 @@ pub enum ForIterExit {
 /// index: `<` `<=` `==` `!=` `>` `>=`.
 pub const COMPARE_MASKS: [u32; 6] = [2, 10, 8, 7, 4, 12];
 
+/// What a version's jump arguments count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JumpUnit {
+    /// 3.6-3.9: bytes (two per instruction, so every target is even).
+    Bytes,
+    /// 3.10 on: code units (instructions and inline caches).
+    CodeUnits,
+}
+
 /// Everything one version module provides.
+///
+/// Fields about things a version lacks (`PRECALL`, `RESUME`, exception
+/// tables, intrinsics...) still get an honest value for it: an empty list,
+/// or the answer that describes its instructions, as each field says.
 pub struct VersionSpec {
     pub ops: &'static [OpInfo],
-    /// Binary operator symbols, by `BINARY_OP` argument.
+    /// Binary operator symbols, by `BINARY_OP` argument (empty before 3.11,
+    /// which has one instruction per operator instead).
     pub nb_ops: &'static [&'static str],
+    /// Comparison operator symbols, by `COMPARE_OP` index (`opcode.cmp_op`).
+    pub cmp_ops: &'static [&'static str],
     pub compare: CompareEncoding,
+    /// What jump arguments count: bytes to 3.9, code units from 3.10.
+    pub jump_unit: JumpUnit,
+    /// Variable names live in one `co_localsplusnames` (3.11 on), which
+    /// `Local` and `Free` arguments index; otherwise in `co_varnames`,
+    /// `co_cellvars` and `co_freevars`, `Local` indexing the first and
+    /// `Free` the other two one after the other.
+    pub localsplus: bool,
     /// Names of `CALL_INTRINSIC_1` / `_2` arguments (empty before 3.12).
     pub intrinsic1: &'static [&'static str],
     pub intrinsic2: &'static [&'static str],
@@ -245,12 +335,14 @@ pub struct VersionSpec {
     /// `SET_FUNCTION_ATTRIBUTE` / `MAKE_FUNCTION` flag names, by bit.
     pub function_flags: &'static [(u32, &'static str)],
     /// 3.11 accounts for a call's arguments at `PRECALL`; `CALL` then
-    /// takes only the callable and its NULL or self.
+    /// takes only the callable and its NULL or self. (False where there is
+    /// no `PRECALL`.)
     pub args_at_precall: bool,
     /// A call's stack is `[callable, NULL or self, args...]`, so
     /// `LOAD_GLOBAL` and a method `LOAD_ATTR` push the NULL or self above
     /// what they load; otherwise `[NULL or method, callable or self,
-    /// args...]`, the NULL below.
+    /// args...]`, the NULL below (also 3.7-3.10's `LOAD_METHOD`, the only
+    /// NULL before 3.11).
     pub null_above_callable: bool,
     /// What an exhausted `FOR_ITER` does when it jumps to its target.
     pub for_iter_exit: ForIterExit,
@@ -261,7 +353,9 @@ pub struct VersionSpec {
     /// or self to it).
     pub pop_top_takes_null: bool,
     /// How far below the top `WITH_EXCEPT_START` finds the `__exit__` it
-    /// calls (the exception being 1).
+    /// calls (the exception being 1; in 3.9 and 3.10 the exception is
+    /// three slots, type on top, and the previous one three more). 0 before
+    /// 3.9, which has no `WITH_EXCEPT_START`.
     pub with_exit_depth: usize,
     /// `CALL_FUNCTION_EX` always has a slot for the keyword arguments
     /// (NULL when there are none), rather than one when its argument's
@@ -294,13 +388,16 @@ pub struct VersionSpec {
     pub stopiteration_handler_keeps_body_depth: bool,
     /// The location table gives consecutive instructions at the same
     /// position one run; otherwise each instruction has entries of its own.
+    /// (True before 3.11, whose line tables only record where the line
+    /// changes.)
     pub linetable_merges_runs: bool,
     /// Marshal has the slice type (`:`).
     pub marshal_slices: bool,
     /// Marshal has the frozendict type (`}`).
     pub marshal_frozendict: bool,
     /// The arguments of the instructions whose accepted values differ
-    /// between versions (`RESUME`, `YIELD_VALUE`...). Ranges that every
+    /// between versions (`RESUME`, `YIELD_VALUE`...; none listed yet
+    /// before 3.11). Ranges that every
     /// version shares are `analysis::facts`'s (`Operand::Range`); an
     /// instruction is in one place or the other, never both.
     pub operand_values: &'static [OperandValues],
@@ -389,8 +486,6 @@ pub struct OpcodeTable {
     by_name: FxHashMap<&'static str, u16>,
     /// By `Op`: the entry of its own name, when this version has one.
     by_op: Vec<Option<u16>>,
-    /// Comparison operator symbols, by `COMPARE_OP` index.
-    pub cmp_ops: &'static [&'static str],
 }
 
 /// A table is its version's spec with indexes beside it: `table.ops`,
@@ -426,7 +521,6 @@ impl OpcodeTable {
             by_code,
             by_name,
             by_op,
-            cmp_ops: CMP_OPS,
         }
     }
 
@@ -447,6 +541,7 @@ impl OpcodeTable {
         self.by_name("EXTENDED_ARG").expect("EXTENDED_ARG").code
     }
 
+    /// `CACHE`'s number (3.11 on: older versions have no inline caches).
     pub fn cache(&self) -> u8 {
         self.by_name("CACHE").expect("CACHE").code
     }
@@ -457,8 +552,26 @@ impl OpcodeTable {
     }
 }
 
-/// `opcode.cmp_op`, shared by 3.11 to 3.15.
+/// `opcode.cmp_op`, shared by 3.9 to 3.15.
 pub const CMP_OPS: &[&str] = &["<", "<=", "==", "!=", ">", ">="];
+
+/// `opcode.cmp_op` of 3.6 to 3.8: the six comparisons, then the tests that
+/// 3.9 moved to `CONTAINS_OP`, `IS_OP` and `JUMP_IF_NOT_EXC_MATCH`, and
+/// `BAD`, a placeholder the compiler never writes.
+pub const CMP_OPS_3_6: &[&str] = &[
+    "<",
+    "<=",
+    "==",
+    "!=",
+    ">",
+    ">=",
+    "in",
+    "not in",
+    "is",
+    "is not",
+    "exception match",
+    "BAD",
+];
 
 /// `opcode._nb_ops` symbols, in argument order.
 pub const NB_OPS: &[&str] = &[
@@ -477,3 +590,39 @@ pub const MAKE_FUNCTION_FLAGS: &[(u32, &str)] = &[
 /// `FORMAT_VALUE` conversions (low two bits) and the spec bit.
 pub const FORMAT_CONVERSIONS: &[(u32, &str)] = &[(1, "str"), (2, "repr"), (3, "ascii")];
 pub const FORMAT_SPEC: u32 = 0x04;
+
+#[cfg(test)]
+mod tests {
+    use super::Version;
+
+    /// `TABLES` is oldest first (by name, order and magic number alike),
+    /// ends with `ALL`, and only `ALL` is known by name and magic number.
+    #[test]
+    fn tables_are_oldest_first_and_end_with_the_supported_versions() {
+        let minor = |v: &Version| v.as_str()[2..].parse::<u32>().unwrap();
+        for pair in Version::TABLES.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+            assert!(minor(&pair[0]) < minor(&pair[1]), "{pair:?}");
+            assert!(pair[0].magic() < pair[1].magic(), "{pair:?}");
+        }
+        assert!(Version::TABLES.ends_with(Version::ALL));
+        for &v in Version::TABLES {
+            assert_eq!(v.is_supported(), Version::ALL.contains(&v), "{v}");
+            assert_eq!(
+                Version::parse(v.as_str()).is_some(),
+                v.is_supported(),
+                "{v}"
+            );
+            assert_eq!(
+                Version::from_magic(v.magic()).is_some(),
+                v.is_supported(),
+                "{v}"
+            );
+            assert_eq!(
+                Version::names().contains(v.as_str()),
+                v.is_supported(),
+                "{v}"
+            );
+        }
+    }
+}

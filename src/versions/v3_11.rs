@@ -60,14 +60,15 @@ macro_rules! instructions {
 // The later tables are written with the same macro.
 pub(super) use instructions;
 
-/// The argument as 3.11's `stack_effect` sees it: a C `int`, so an argument
-/// of 2**31 or more counts as negative and arithmetic wraps.
-fn int(arg: u32) -> i32 {
+/// The argument as `stack_effect` sees it from 3.6 to 3.11: a C `int`, so
+/// an argument of 2**31 or more counts as negative and arithmetic wraps.
+/// (The tables of 3.6-3.10 use it too.)
+pub(super) fn int(arg: u32) -> i32 {
     arg as i32
 }
 
 /// Effect of an instruction that pops `items` values and pushes one.
-fn build(items: i32) -> i32 {
+pub(super) fn build(items: i32) -> i32 {
     1i32.wrapping_sub(items)
 }
 
@@ -270,7 +271,10 @@ pub(super) const OPERAND_VALUES: &[OperandValues] = &[RESUME_WHERE];
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
+    cmp_ops: super::CMP_OPS,
     compare: CompareEncoding::Index,
+    jump_unit: super::JumpUnit::CodeUnits,
+    localsplus: true,
     intrinsic1: &[],
     intrinsic2: &[],
     common_constants: &[],

@@ -278,7 +278,10 @@ const OPERAND_VALUES: &[OperandValues] = &[super::v3_11::RESUME_WHERE];
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
+    cmp_ops: super::CMP_OPS,
     compare: CompareEncoding::Masked,
+    jump_unit: super::JumpUnit::CodeUnits,
+    localsplus: true,
     intrinsic1: INTRINSIC1,
     intrinsic2: INTRINSIC2,
     common_constants: &[],

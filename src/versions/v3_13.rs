@@ -306,7 +306,10 @@ pub(super) const OPERAND_VALUES: &[OperandValues] = &[RESUME_WHERE_DEPTH1, YIELD
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS,
+    cmp_ops: super::CMP_OPS,
     compare: CompareEncoding::MaskedBool,
+    jump_unit: super::JumpUnit::CodeUnits,
+    localsplus: true,
     intrinsic1: INTRINSIC1,
     intrinsic2: INTRINSIC2,
     common_constants: &[],

@@ -317,7 +317,10 @@ const OPERAND_VALUES: &[OperandValues] = &[
 pub(super) static SPEC: VersionSpec = VersionSpec {
     ops: OPS,
     nb_ops: NB_OPS_314,
+    cmp_ops: super::CMP_OPS,
     compare: CompareEncoding::MaskedBool,
+    jump_unit: super::JumpUnit::CodeUnits,
+    localsplus: true,
     intrinsic1: INTRINSIC1,
     intrinsic2: INTRINSIC2,
     common_constants: COMMON_CONSTANTS,

@@ -16,6 +16,12 @@ pub fn native(version: &str) -> Option<PathBuf> {
     super::interpreters::native(&root(), version)
 }
 
+/// The native interpreter that checks `version`'s opcode table (also for a
+/// version pyasm does not read or write yet).
+pub fn table_native(version: &str) -> Option<PathBuf> {
+    super::interpreters::table_native(&root(), version)
+}
+
 /// The native CPython 3.11, which also runs the tests' tools (pytest-lsp,
 /// the TOML check of the Helix entry).
 pub fn python311() -> String {
