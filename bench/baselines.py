@@ -1,7 +1,7 @@
 """The round trips pyasm is compared with, timed on the same .pyc files
 (run by bench/corpus.py; prints one JSON object).
 
-usage: baselines.py {bytecode|marshal} PYC_DIR [--jobs N] [--reps R]
+usage: baselines.py {bytecode|marshal|dis.dis} PYC_DIR [--jobs N] [--reps R]
 
 bytecode: ConcreteBytecode.from_code(co).to_code() of the `bytecode`
     library, applied to every code object: the constants of each code object
@@ -10,6 +10,10 @@ bytecode: ConcreteBytecode.from_code(co).to_code() of the `bytecode`
     form; this is its whole round trip.
 marshal: marshal.loads of each file's body, then marshal.dumps of the
     loaded object: the floor of any binary round trip.
+dis.dis: CPython's own listing, `dis.dis` of each module's code object (nested
+    code objects included, as `dis.dis` recurses), written to a sink that
+    keeps nothing: what `pyasm dis` is set beside. The files are unmarshalled
+    before the clock starts.
 
 Wall and CPU seconds (summed over the processes) are reported for each run.
 Only the round trips are timed: the files are read (and, for bytecode,
@@ -78,6 +82,21 @@ def work(mode, paths, reps, barrier=None, results=None):
                     bytecode_round_trip(co, ConcreteBytecode)
                 except Exception:
                     failed += 1
+
+    elif mode == "dis.dis":
+        import dis
+
+        codes = [marshal.loads(b) for b in bodies]
+
+        class Sink:
+            def write(self, s):
+                return len(s)
+
+        sink = Sink()
+
+        def once():
+            for co in codes:
+                dis.dis(co, file=sink)
 
     else:
 

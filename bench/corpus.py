@@ -40,9 +40,10 @@ def mib(kib):
     return f"{kib / 1024:.0f} MiB"
 
 
-def run_timed(cmd, env=None):
+def run_timed(cmd, env=None, ok=(0,)):
     """Runs cmd; returns (wall seconds, CPU seconds, peak resident KiB) of
-    the child."""
+    the child (its CPU includes the processes it started and waited for).
+    `ok`: the exit statuses that are not a failure."""
     # stderr goes to a file: a pipe nobody reads while the child runs fills
     # up (build prints the verifier's warnings) and stops the child.
     with tempfile.TemporaryFile() as err:
@@ -52,7 +53,7 @@ def run_timed(cmd, env=None):
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
+        if p.returncode not in ok:
             err.seek(0)
             sys.stderr.write(err.read().decode(errors="replace")[-4000:])
             raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}")
@@ -119,6 +120,23 @@ def corpus(a):
             show_runs(f"pyasm {step}, {LABEL[lab]}", runs[(step, lab)])
     n_text, text_bytes = tree_bytes(text, ".pyasm")
 
+    # CPython's compiler on the same modules, from their sources: what
+    # `pyasm build` has less to do than (no parsing of Python, no symbol
+    # tables, no optimizer). The .pyc files go to a prefix of their own;
+    # compileall exits 1 for the sources it refuses, which compile_tree.py
+    # skipped too.
+    prefix = os.path.join(work, "compileall")
+    for lab, jobs in [("all", "0"), ("one", "1")]:
+        runs[("compileall", lab)] = []
+        for _ in range(a.reps):
+            if os.path.exists(prefix):
+                shutil.rmtree(prefix)
+            runs[("compileall", lab)].append(run_timed(
+                [sys.executable, "-m", "compileall", "-q", "-f", "-j", jobs,
+                 "-x", "site-packages", stdlib],
+                dict(env, PYTHONPYCACHEPREFIX=prefix), ok=(0, 1)))
+        show_runs(f"compileall, {LABEL[lab]}", runs[("compileall", lab)])
+
     # The round trip must be real: the rebuilt files equal the originals.
     cmp = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tests/py/compare_pyc.py"), orig, rebuilt],
@@ -136,16 +154,18 @@ def corpus(a):
         show_runs(f"tree-sitter bare parse, {LABEL[lab]}", runs[("parse", lab)])
 
     base = {}
-    for mode, py in [("bytecode", a.venv_python), ("marshal", sys.executable)]:
+    for mode, py in [("bytecode", a.venv_python), ("marshal", sys.executable),
+                     ("dis.dis", sys.executable)]:
         for lab, jobs in [("all", cores), ("one", 1)]:
             # bytecode is slow: --bytecode-reps runs per setting.
-            reps = a.reps if mode == "marshal" else a.bytecode_reps
+            reps = a.bytecode_reps if mode == "bytecode" else a.reps
             r = json_of([py, os.path.join(HERE, "baselines.py"), mode, orig,
                          "--jobs", str(jobs), "--reps", str(reps)])
             base[(mode, lab)] = r
             runs[(mode, lab)] = [(w, c, r["maxrss_kib"])
                                  for w, c in zip(r["seconds"], r["cpu_seconds"])]
-            show_runs(f"{mode} round trip, {LABEL[lab]}", runs[(mode, lab)])
+            what = "listing" if mode == "dis.dis" else "round trip"
+            show_runs(f"{mode} {what}, {LABEL[lab]}", runs[(mode, lab)])
 
     ph = json_of([a.corpus_bin, "phases", orig, "--reps", str(a.reps),
                   "--scratch", os.path.join(work, "scratch")])
@@ -177,6 +197,8 @@ def corpus(a):
         ("rt", "pyasm text round trip"),
         ("bytecode", f"bytecode {bc['version']} object round trip"),
         ("marshal", "marshal loads+dumps"),
+        ("compileall", "CPython compileall (.py -> .pyc)"),
+        ("dis.dis", "CPython dis.dis listing (in process)"),
         ("parse", "tree-sitter bare parse of .pyasm"),
     ]:
         row(label, fmt_s(wall[(key, "all")]), fmt_s(wall[(key, "one")]),
@@ -202,6 +224,12 @@ def corpus(a):
                   f"bytecode / bare parse = {t[('bytecode', lab)] / t[('parse', lab)]:.1f}x "
                   f"(the most any design parsing with tree-sitter could reach); "
                   f"round trip / marshal = {t[('rt', lab)] / t[('marshal', lab)]:.0f}x")
+    for lab in ("all", "one"):
+        print(f"     CPU, {LABEL[lab]}: pyasm build / compileall = "
+              f"{cpu[('build', lab)] / cpu[('compileall', lab)]:.2f}x (goal <= 0.5x); "
+              f"pyasm dis / dis.dis = {cpu[('dis', lab)] / cpu[('dis.dis', lab)]:.2f}x "
+              "(pyasm dis also reads and writes files, and checks each listing by "
+              "assembling it again)")
     for name, t in (("wall", wall), ("CPU", cpu)):
         for lab in ("all", "one"):
             rest = t[("build", lab)] - t[("parse", lab)]

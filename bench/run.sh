@@ -11,9 +11,12 @@
 #              on the CPython 3.11 standard library, tests included, on all
 #              cores and on one, beside the `bytecode` library's object round
 #              trip (pinned below, installed into target/bench/venv), marshal's
-#              loads+dumps and tree-sitter's bare parse of the same text; bytes
-#              per second, peak memory, and the time of each phase in process
-#              (bench/corpus.py, bench/baselines.py, bench/corpus.rs).
+#              loads+dumps, tree-sitter's bare parse of the same text,
+#              CPython's compiler on the same modules' sources (compileall)
+#              and its `dis.dis` listing of the same .pyc files; bytes per
+#              second, peak memory, the ratios to the goals, and the time of
+#              each phase in process (bench/corpus.py, bench/baselines.py,
+#              bench/corpus.rs).
 #   linearity  generated modules of doubling size through `dis` and `build`
 #              (--sizes, in units of --unit statement groups).
 #   lsp        the language server on a file of about 100,000 lines
