@@ -1,160 +1,16 @@
 //! The module as JSON (`pyasm dis --format json`, `pyasm build FILE.json`,
-//! `src/json.rs`): the round trip `.pyc -> JSON -> .pyc` is identical on
-//! the 3.11 corpus (the CPython 3.11 standard library compiled by 3.11, as
-//! `round_trip::3.11` in tests/versions.rs uses it), judged by the real
-//! interpreter; JSON -> text -> JSON is stable on it; typed constants the
-//! compiler cannot write survive exactly; a document with an error gets a
-//! diagnostic naming its JSON pointer; every document emitted here
-//! validates against docs/pyasm.schema.json under the `jsonschema` package.
+//! `src/json.rs`) beyond what the corpora show (`round_trip::V` in
+//! tests/versions.rs sends every corpus of every version through JSON):
+//! typed constants the compiler cannot write survive exactly; a document
+//! with an error gets a diagnostic naming its JSON pointer; every document
+//! emitted here validates against docs/pyasm.schema.json under the
+//! `jsonschema` package.
 
 mod common;
 
-use common::interp::{
-    identical, py_script, pyasm, pyasm_checked, python311, root, run, stdlib_311,
-};
-use pyasm::versions::Version;
-use rayon::prelude::*;
+use common::interp::{identical, py_script, pyasm, python311, run, schema_valid};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Checks every emitted document in `dir` against the schema with the
-/// `jsonschema` package (tests/json/requirements.txt) and returns what the
-/// script printed (`valid N/M`).
-fn validate(dir: &Path) -> String {
-    let schema = root().join("docs/pyasm.schema.json");
-    // The python3.11 on PATH, where tests/run-all.sh installs the package.
-    run(Command::new("python3.11")
-        .arg(root().join("tests/py/validate_json.py"))
-        .arg(schema)
-        .arg(dir))
-}
-
-fn valid(report: &str) -> (usize, usize) {
-    let line = report
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("valid "))
-        .unwrap_or_else(|| panic!("no `valid N/M` line in:\n{report}"));
-    let (a, b) = line.split_once('/').unwrap();
-    (a.trim().parse().unwrap(), b.trim().parse().unwrap())
-}
-
-/// JSON -> text -> JSON, in-process: the document read back, printed as
-/// text, and the text lowered, gives the same document.
-fn text_and_back(doc: &str) -> Result<(), String> {
-    let (module, _, diags) = pyasm::json::from_json(doc)?;
-    if !diags.is_empty() {
-        return Err(format!("{diags:?}"));
-    }
-    let text = pyasm::dis::print::print_module(&module);
-    let tree = pyasm::syntax::parse(&text, None);
-    let lowered = pyasm::syntax::lower::lower(&text, &tree, Version::V3_11);
-    if !lowered.diags.is_empty() {
-        return Err(format!("the printed text lowers with {:?}", lowered.diags));
-    }
-    if pyasm::json::to_json(&lowered.module)? != doc {
-        return Err("JSON -> text -> JSON changed the document".into());
-    }
-    Ok(())
-}
-
-/// Every file under `dir` whose name ends in `.{ext}`, sorted.
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == ext))
-        .map(|e| e.into_path())
-        .collect();
-    v.sort();
-    v
-}
-
-/// The corpus through the `checked` binary, as `round_trip::3.11` sends it
-/// through text: `pyasm dis --format json` and `pyasm build --format json`
-/// of the whole tree, then the interpreter's comparison.
-#[test]
-fn corpus_311_round_trips_through_json() {
-    let tmp = tempfile::tempdir().unwrap();
-    let orig = tmp.path().join("orig");
-    let json = tmp.path().join("json");
-    let rebuilt = tmp.path().join("rebuilt");
-    let sample = tmp.path().join("sample");
-    std::fs::create_dir_all(&sample).unwrap();
-    let compiled = run(&mut py_script(
-        "3.11",
-        "compile_tree.py",
-        &[
-            Path::new(&stdlib_311()),
-            &orig,
-            Path::new("--exclude"),
-            Path::new("site-packages"),
-        ],
-    ));
-    let compiled = compiled.lines().last().unwrap_or("").trim().to_string();
-    run(pyasm_checked()
-        .args(["dis", "--format", "json"])
-        .arg(&orig)
-        .arg("-o")
-        .arg(&json));
-    run(pyasm_checked()
-        .args(["build", "--format", "json"])
-        .arg(&json)
-        .arg("-o")
-        .arg(&rebuilt));
-    let out = py_script("3.11", "compare_pyc.py", &[&orig, &rebuilt])
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (n, m) = identical(&report);
-    println!("3.11 cpython311 through JSON: {compiled} -> identical {n}/{m}");
-    let docs = files(&json, "json");
-    assert!(
-        n == m && m == docs.len() && m >= 1500,
-        "{} documents\n{report:.2000}",
-        docs.len()
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(pyasm::WORK_STACK)
-        .start_handler(|_| pyasm::on_work_stack())
-        .build()
-        .unwrap();
-    let failures: Vec<String> = pool.install(|| {
-        docs.par_iter()
-            .enumerate()
-            .filter_map(|(k, f)| {
-                let doc = std::fs::read_to_string(f).unwrap();
-                // A sample for the schema (all of them would take the
-                // validator minutes): every 100th.
-                if k % 100 == 0 {
-                    std::fs::write(sample.join(format!("{k}.json")), &doc).unwrap();
-                }
-                text_and_back(&doc)
-                    .err()
-                    .map(|e| format!("{}: {e}", f.display()))
-            })
-            .collect()
-    });
-    println!(
-        "JSON -> text -> JSON stable: {}/{}",
-        docs.len() - failures.len(),
-        docs.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{}",
-        failures
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    let report = validate(&sample);
-    println!("schema, every 100th corpus document: {report}");
-    let (v, all) = valid(&report);
-    assert!(v == all && all >= docs.len() / 100, "{report}");
-}
 
 /// A module whose constants the compiler cannot write (a NaN with a
 /// payload, a frozenset inside a frozenset) beside ones it can (a big int,
@@ -228,8 +84,8 @@ fn typed_constants_round_trip_exactly() {
     // `pyasm diff` reads the document as the module it is.
     let same = pyasm().arg("diff").arg(&pyc).arg(&doc).output().unwrap();
     assert_eq!(same.status.code(), Some(0), "{same:?}");
-    let report = validate(&docs);
-    assert_eq!(valid(&report), (1, 1), "{report}");
+    let (report, counts) = schema_valid(&docs);
+    assert_eq!(counts, (1, 1), "{report}");
 }
 
 /// Edits the typed module's document with `edit` and returns what `pyasm

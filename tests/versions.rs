@@ -14,6 +14,9 @@
 //!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
 //!   standard library sources (tests included) compiled by that version,
 //!   and for 3.12 and later also on the version's own standard library;
+//!   then the same through JSON (`pyasm dis --format json`, `pyasm build`,
+//!   the same comparison), with JSON -> text -> JSON stable on every
+//!   document and a sample of them valid under docs/pyasm.schema.json;
 //!   `round_trip::V::pyodide` and `verifier::V::pyodide` do both again in
 //!   the pinned pyodide build of a version that runs natively: another
 //!   patch release (3.12.7 beside 3.12.1, 3.13.2 beside 3.13.0), whose
