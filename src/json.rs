@@ -13,6 +13,8 @@
 //! points, bytes are hex. It never sees text or bytes of a `.pyc`: the
 //! model is all it maps.
 
+mod scan;
+
 use crate::code::linetable::Position;
 use crate::code::{Obj, PyStr};
 use crate::diag::Diag;
@@ -25,6 +27,17 @@ use serde::{Deserialize, Serialize};
 /// What a document says it is, so that a reader can tell it from other
 /// JSON.
 const FORMAT: &str = "pyasm-module";
+
+/// How deeply a document may nest, in JSON arrays and objects. A level of
+/// a module takes at most three (a dict constant's `{"dict": [[`), and the
+/// text writes constants up to [`MAX_LITERAL_DEPTH`] levels deep inside a
+/// code object's constants tuple, two levels more: so every module the
+/// text can say, the JSON can too, and a document deeper than this holds a
+/// constant that CPython's marshal could never load. Checked before serde
+/// reads the document, as serde recurses once per level.
+///
+/// [`MAX_LITERAL_DEPTH`]: crate::syntax::lower::MAX_LITERAL_DEPTH
+pub const MAX_NESTING: usize = 3 * (crate::syntax::lower::MAX_LITERAL_DEPTH + 2);
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -505,7 +518,25 @@ impl Pointers {
 /// with a value the model cannot hold (a bad opcode name, bad hex, an int
 /// that is not digits) is a diagnostic at that field's pointer.
 pub fn from_json(text: &str) -> Result<(Module, Pointers, Vec<Diag>), String> {
-    let doc: Doc = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    crate::with_work_stack(|| read(text))
+}
+
+fn read(text: &str) -> Result<(Module, Pointers, Vec<Diag>), String> {
+    scan::walk(text, MAX_NESTING, |_, _| true).map_err(|deep| {
+        let (line, column) = crate::diag::LineIndex::new(text).line_col(deep.offset);
+        format!(
+            "the document nests more than {MAX_NESTING} arrays and objects deep at {} \
+             (line {line}, column {column}): its constants would nest deeper than CPython's \
+             marshal reads",
+            scan::shorten(&deep.pointer)
+        )
+    })?;
+    // The depth is bounded above, and the reading runs on the work stack.
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let doc = Doc::deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc))
+        .map_err(|e| e.to_string())?;
     if doc.format != FORMAT {
         return Err(format!(
             "not a pyasm module: \"format\" is {:?}, not {FORMAT:?}",

@@ -178,3 +178,99 @@ fn check_prints_the_diagnostic_object_with_a_pointer() {
         "{message}"
     );
 }
+
+/// A module whose one constant is `k` tuples around an int.
+fn nested(k: usize) -> String {
+    format!(
+        ".python 3.11\n.code module\n    LOAD_CONST {}1{}\n    RETURN_VALUE\n",
+        "(".repeat(k),
+        ",)".repeat(k)
+    )
+}
+
+/// Runs `pyasm build IN -o OUT` in `dir` and returns its exit status and
+/// stderr.
+fn build_in(dir: &Path, input: &str, output: &str) -> (Option<i32>, String) {
+    let r = pyasm()
+        .arg("build")
+        .arg(dir.join(input))
+        .arg("-o")
+        .arg(dir.join(output))
+        .output()
+        .unwrap();
+    (
+        r.status.code(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
+    )
+}
+
+/// JSON reads back a constant as deep as marshal's limit
+/// (`pyasm::marshal::MAX_DEPTH` counts the code object, its constants
+/// tuple and the int innermost), far past serde_json's own 128 levels; one
+/// level deeper is refused by the assembler with its pointer, as the text
+/// is; and a document of a million `[` is an error, not a crash.
+#[test]
+fn constants_as_deep_as_marshal_reads_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let k = pyasm::marshal::MAX_DEPTH - 3;
+    std::fs::write(dir.join("deepest.pyasm"), nested(k)).unwrap();
+    assert_eq!(build_in(dir, "deepest.pyasm", "deepest.pyc").0, Some(0));
+    run(pyasm()
+        .args(["dis", "--format", "json"])
+        .arg(dir.join("deepest.pyc"))
+        .arg("-o")
+        .arg(dir.join("deepest.json")));
+    let (status, err) = build_in(dir, "deepest.json", "again.pyc");
+    assert_eq!(status, Some(0), "{err}");
+    let (a, b) = (
+        std::fs::read(dir.join("deepest.pyc")).unwrap(),
+        std::fs::read(dir.join("again.pyc")).unwrap(),
+    );
+    assert!(a == b, "the deepest constant changed through JSON");
+
+    // One level deeper: the text lowers it, and its JSON reads, but
+    // neither builds.
+    std::fs::write(dir.join("deeper.pyasm"), nested(k + 1)).unwrap();
+    let (status, err) = build_in(dir, "deeper.pyasm", "deeper.pyc");
+    assert!(
+        status == Some(1) && err.contains("error[too-deep]"),
+        "{err}"
+    );
+    run(pyasm()
+        .args(["dis", "--format", "json"])
+        .arg(dir.join("deeper.pyasm"))
+        .arg("-o")
+        .arg(dir.join("deeper.json")));
+    let (status, err) = build_in(dir, "deeper.json", "deeper.pyc");
+    assert_eq!(status, Some(1), "{err}");
+    assert!(
+        err.contains("error[too-deep]")
+            && err.contains(&format!(
+                "nests {} levels deep",
+                pyasm::marshal::MAX_DEPTH + 1
+            ))
+            && err.contains("(at /blocks/0)"),
+        "{err}"
+    );
+
+    // Deeper than any module: refused before serde reads it (which would
+    // recurse a million times), with the pointer where it goes too deep.
+    let tuples = format!(
+        r#"{{"format": "pyasm-module", "python": "3.11", "blocks": [{{"name": "m", "consts": [{}"#,
+        r#"{"tuple": ["#.repeat(500_000)
+    );
+    for (name, doc, at) in [
+        ("tuples.json", tuples, "/blocks/0/consts/0/tuple/0/tuple/0/"),
+        ("brackets.json", "[".repeat(1_000_000), "/0/0/0/"),
+    ] {
+        std::fs::write(dir.join(name), doc).unwrap();
+        let (status, err) = build_in(dir, name, "never.pyc");
+        assert_eq!(status, Some(1), "{err}");
+        let deep = format!(
+            "nests more than {} arrays and objects deep at {at}",
+            pyasm::json::MAX_NESTING
+        );
+        assert!(err.contains(&deep), "{err}");
+    }
+}
