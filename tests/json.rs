@@ -130,9 +130,13 @@ fn errors_name_their_json_pointer() {
         "{err}"
     );
     assert!(err.contains("/arg)"), "{err}");
-    // A misspelt member is refused, not left out.
+    // A misspelt member is refused by name, not left out.
     let err = refused(|d| d["blocks"][0]["body"][1]["args"] = serde_json::json!({"value": 1}));
-    assert!(err.contains("did not match any variant"), "{err}");
+    assert!(
+        err.contains("unknown field `args`, expected one of `label`, `op`, `arg`")
+            && err.contains("(at /blocks/0/body/1/args)"),
+        "{err}"
+    );
     // A constant's value the model cannot hold.
     let err = refused(|d| {
         d["blocks"][0]["consts"] = serde_json::json!([{"bytes": "0g"}]);
@@ -167,9 +171,25 @@ fn check_prints_the_diagnostic_object_with_a_pointer() {
     keys.sort();
     assert_eq!(
         keys,
-        ["code", "message", "path", "pointer", "related", "severity"]
+        [
+            "code",
+            "column",
+            "end_column",
+            "end_line",
+            "line",
+            "message",
+            "path",
+            "pointer",
+            "related",
+            "severity"
+        ]
     );
     assert_eq!(line["pointer"], "/blocks/0/body/0/op");
+    // The member `"op": "RETRUN_VALUE"` in the document's one line.
+    let member = r#""op":"RETRUN_VALUE""#;
+    let at = doc.to_string().find(member).unwrap() + 1;
+    assert_eq!((&line["line"], &line["column"]), (&1.into(), &at.into()));
+    assert_eq!(line["end_column"], at + member.len());
     assert_eq!(line["code"], "unknown-opcode");
     assert_eq!(line["severity"], "error");
     let message = line["message"].as_str().unwrap();
@@ -268,9 +288,93 @@ fn constants_as_deep_as_marshal_reads_round_trip() {
         let (status, err) = build_in(dir, name, "never.pyc");
         assert_eq!(status, Some(1), "{err}");
         let deep = format!(
-            "nests more than {} arrays and objects deep at {at}",
+            "nests more than {} arrays and objects deep",
             pyasm::json::MAX_NESTING
         );
-        assert!(err.contains(&deep), "{err}");
+        assert!(
+            err.contains(&deep) && err.contains(&format!("(at {at}")),
+            "{err}"
+        );
+    }
+}
+
+/// A document that does not follow the schema is refused with one error
+/// naming the member at fault: its JSON pointer, what was expected, and the
+/// line and column where the member is, under `check --format json` as on
+/// any diagnostic.
+#[test]
+fn a_document_off_the_schema_names_the_member_at_fault() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = serde_json::json!({"format": "pyasm-module", "python": "3.11", "blocks": [
+        {"name": "module", "firstlineno": 1, "consts": [{"int": "1"}],
+         "body": [{"op": "RESUME", "arg": {"value": 0}},
+                  {"op": "LOAD_CONST", "arg": {"value": 0}},
+                  {"op": "RETURN_VALUE"}]}]});
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str, &str); 5] = [
+        (
+            "a field of the wrong type",
+            |d| d["blocks"][0]["firstlineno"] = "one".into(),
+            "/blocks/0/firstlineno",
+            r#"invalid type: string "one", expected i32"#,
+        ),
+        (
+            "an unknown member of an instruction",
+            |d| d["blocks"][0]["body"][1]["const"] = 0.into(),
+            "/blocks/0/body/1/const",
+            "unknown field `const`, expected one of `label`, `op`, `arg`, `pos`, `min_ext`",
+        ),
+        (
+            "a constant with a bad tag",
+            |d| d["blocks"][0]["consts"][0] = serde_json::json!({"tupel": []}),
+            "/blocks/0/consts/0/tupel",
+            "unknown variant `tupel`, expected one of `None`",
+        ),
+        (
+            "an opcode that is neither a name nor a number",
+            |d| d["blocks"][0]["body"][2]["op"] = true.into(),
+            "/blocks/0/body/2/op",
+            "expected an opcode's name, or its number from 0 to 255",
+        ),
+        (
+            "an instruction without an opcode",
+            |d| d["blocks"][0]["body"][2] = serde_json::json!({"pos": {"line": 1}}),
+            "/blocks/0/body/2",
+            "missing field `op`",
+        ),
+    ];
+    let path = tmp.path().join("doc.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&good).unwrap()).unwrap();
+    let out = pyasm().args(["check"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    for (what, edit, pointer, expected) in cases {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        let text = serde_json::to_string_pretty(&doc).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let out = pyasm()
+            .args(["check", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{what}: {out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line: serde_json::Value =
+            serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{what}: {e}: {stdout}"));
+        assert_eq!(line["pointer"], pointer, "{what}: {line}");
+        assert_eq!(line["code"], "json", "{what}: {line}");
+        let message = line["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{what}: {message}");
+        // The line the member's key (or element) starts on.
+        let last = pointer.rsplit('/').next().unwrap();
+        let shown = text
+            .lines()
+            .nth(line["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        let col = line["column"].as_u64().unwrap() as usize;
+        assert!(
+            last.parse::<usize>().is_ok() || shown[col - 1..].starts_with(&format!("\"{last}\"")),
+            "{what}: line {shown:?}, column {col}"
+        );
     }
 }

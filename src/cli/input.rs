@@ -66,11 +66,13 @@ pub fn read_module(path: &Path) -> Result<(Version, Code), String> {
         }
         Kind::Json => {
             let text = super::read_text(path)?;
-            let (built, pointers) =
-                crate::json::assemble(&text, &options).map_err(|e| format!("{shown}: {e}"))?;
+            let (built, pointers) = crate::json::assemble(&text, &options);
             match built.code {
                 Some(code) => Ok((built.version, code)),
-                None => Err(pointers.render(&shown, &built.diags).trim_end().to_string()),
+                None => Err(pointers
+                    .render(&shown, &text, &built.diags)
+                    .trim_end()
+                    .to_string()),
             }
         }
     }
@@ -101,11 +103,13 @@ pub fn read_model(path: &Path) -> Result<Module, String> {
         }
         Kind::Json => {
             let text = super::read_text(path)?;
-            let (module, pointers, diags) = crate::with_work_stack(|| {
-                crate::json::from_json(&text).map_err(|e| format!("{shown}: {e}"))
-            })?;
+            let report = |pointers: &crate::json::Pointers, diags: &[crate::diag::Diag]| {
+                pointers.render(&shown, &text, diags).trim_end().to_string()
+            };
+            let (module, pointers, diags) = crate::json::from_json(&text)
+                .map_err(|refused| report(&refused.0, &[refused.1]))?;
             if diags.iter().any(|d| d.is_error()) {
-                return Err(pointers.render(&shown, &diags).trim_end().to_string());
+                return Err(report(&pointers, &diags));
             }
             Ok(module)
         }
