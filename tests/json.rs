@@ -378,3 +378,48 @@ fn a_document_off_the_schema_names_the_member_at_fault() {
         );
     }
 }
+
+/// `pyasm dis` converts one form into the other without building: the
+/// typed module's JSON printed as text is its disassembly, and that text
+/// printed as JSON is the same document; `--help` says what it reads.
+#[test]
+fn dis_converts_between_text_and_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pyc = typed_pyc(tmp.path());
+    let (text, doc) = (tmp.path().join("m.pyasm"), tmp.path().join("m.json"));
+    run(pyasm().arg("dis").arg(&pyc).arg("-o").arg(&text));
+    run(pyasm()
+        .args(["dis", "--format", "json"])
+        .arg(&pyc)
+        .arg("-o")
+        .arg(&doc));
+    assert_eq!(
+        run(pyasm().arg("dis").arg(&doc)),
+        std::fs::read_to_string(&text).unwrap()
+    );
+    assert_eq!(
+        run(pyasm().args(["dis", "--format", "json"]).arg(&text)),
+        std::fs::read_to_string(&doc).unwrap()
+    );
+    // A directory of documents, named by --from.
+    let dir = tmp.path().join("docs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&doc, dir.join("m.json")).unwrap();
+    let out = tmp.path().join("out");
+    run(pyasm()
+        .args(["dis", "--from", "json"])
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(
+        std::fs::read_to_string(out.join("m.pyasm")).unwrap(),
+        std::fs::read_to_string(&text).unwrap()
+    );
+    let help = run(pyasm().args(["dis", "--help"]));
+    let first = help.lines().next().unwrap();
+    assert!(
+        first.contains(".pyc") && first.contains(".pyasm") && first.contains(".json"),
+        "{help}"
+    );
+    assert!(help.contains("--from"), "{help}");
+}

@@ -81,10 +81,11 @@ pub fn read_module(path: &Path) -> Result<(Version, Code), String> {
 /// The module as the file writes it, nothing built: a `.pyc`
 /// disassembled, a `.pyasm` lowered, a `.json` read. What `pyasm dis`
 /// prints in the other format, so that one form converts to the other
-/// exactly. An error is the message to print, as for [`read_module`].
+/// exactly. A file of any other name is read as a `.pyc`, as `pyasm dis`
+/// always has. An error is the message to print, as for [`read_module`].
 pub fn read_model(path: &Path) -> Result<Module, String> {
     let shown = path.display().to_string();
-    match Kind::of(path)? {
+    match Kind::of(path).unwrap_or(Kind::Pyc) {
         Kind::Pyc => {
             let data = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
             crate::disassemble_module(&data).map_err(|e| format!("{shown}: {e}"))

@@ -28,8 +28,8 @@ enum Command {
     /// .pyasm or .json as written (to convert one form to the other), or
     /// every file of one kind under a directory.
     Dis {
-        /// A .pyc, .pyasm or .json file (the extension says which), or a
-        /// directory of the kind --from names.
+        /// A .pyasm or .json file, a .pyc (a file of any other name), or a
+        /// directory of files of the kind --from names.
         input: PathBuf,
         /// Output file or directory. A file goes to stdout without it; a
         /// directory's outputs go beside their inputs.
