@@ -618,14 +618,19 @@ impl Pointers {
     /// `diags` names is: from its key's opening quote (an element of an
     /// array: from its start) to the end of its value.
     pub fn places(&self, text: &str, diags: &[Diag]) -> Places {
+        if diags.is_empty() {
+            return Places(HashMap::new());
+        }
         let mut wanted: HashMap<String, Option<Span>> = HashMap::new();
         for d in diags {
             for span in std::iter::once(&d.span).chain(d.notes.iter().map(|(s, _)| s)) {
-                // The pointer and every enclosing one: a member the
+                // The pointer and a few enclosing ones: a member the
                 // document leaves out (an instruction's absent `arg`) is
-                // placed at the nearest one present.
+                // placed at the nearest one present. Not all of them: a
+                // pointer thousands of levels deep would make as many
+                // long strings.
                 let mut p = self.pointer(span);
-                loop {
+                for _ in 0..4 {
                     wanted.entry(p.to_string()).or_default();
                     match p.rfind('/') {
                         Some(i) => p = &p[..i],
@@ -634,6 +639,7 @@ impl Pointers {
                 }
             }
         }
+        wanted.entry(String::new()).or_default();
         let deep = scan::walk(text, MAX_NESTING, |p, range| {
             if let Some(slot) = wanted.get_mut(p) {
                 *slot = Some(range);

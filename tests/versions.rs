@@ -353,6 +353,7 @@ const SAMPLE_EVERY: usize = 100;
 /// documents is copied to `sample` for the schema. The failures, if any.
 fn through_json(it: Interp, c: &Corpus, sample: &Path) -> Vec<String> {
     let version = it.label();
+    let start = Instant::now();
     let at = |what: &str| {
         c.text
             .with_file_name(format!("{version}-{}-{what}", c.name))
@@ -423,9 +424,10 @@ fn through_json(it: Interp, c: &Corpus, sample: &Path) -> Vec<String> {
     }
     let stable = docs.len() - differ.len();
     println!(
-        "{version} {}: JSON -> text -> JSON stable {stable}/{}",
+        "{version} {}: JSON -> text -> JSON stable {stable}/{} (through JSON in {:.1} s)",
         c.name,
-        docs.len()
+        docs.len(),
+        start.elapsed().as_secs_f64()
     );
     if !differ.is_empty() || docs.len() != m {
         failures.push(format!(
