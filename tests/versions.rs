@@ -422,6 +422,11 @@ fn through_json(it: Interp, c: &Corpus, sample: &Path) -> Vec<String> {
             std::fs::write(sample.join(name), &bytes).unwrap();
         }
     }
+    // Four more trees per corpus: gone before the next, so that every
+    // version's corpora fit on the disk at once.
+    for tree in [&json, &rebuilt, &text, &again] {
+        let _ = std::fs::remove_dir_all(tree);
+    }
     let stable = docs.len() - differ.len();
     println!(
         "{version} {}: JSON -> text -> JSON stable {stable}/{} (through JSON in {:.1} s)",
