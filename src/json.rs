@@ -13,6 +13,8 @@
 //! points, bytes are hex. It never sees text or bytes of a `.pyc`: the
 //! model is all it maps.
 
+mod scan;
+
 use crate::code::linetable::Position;
 use crate::code::{Obj, PyStr};
 use crate::diag::Diag;
@@ -21,10 +23,22 @@ use crate::pyc::PycHeader;
 use crate::versions::Version;
 use num_bigint::BigInt;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What a document says it is, so that a reader can tell it from other
 /// JSON.
 const FORMAT: &str = "pyasm-module";
+
+/// How deeply a document may nest, in JSON arrays and objects. A level of
+/// a module takes at most three (a dict constant's `{"dict": [[`), and the
+/// text writes constants up to [`MAX_LITERAL_DEPTH`] levels deep inside a
+/// code object's constants tuple, two levels more: so every module the
+/// text can say, the JSON can too, and a document deeper than this holds a
+/// constant that CPython's marshal could never load. Checked before serde
+/// reads the document, as serde recurses once per level.
+///
+/// [`MAX_LITERAL_DEPTH`]: crate::syntax::lower::MAX_LITERAL_DEPTH
+pub const MAX_NESTING: usize = 3 * (crate::syntax::lower::MAX_LITERAL_DEPTH + 2);
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,40 +128,110 @@ struct JExcept {
     lasti: bool,
 }
 
-/// A label line or an instruction. Each form refuses members it does not
-/// have, so that a misspelt member is an error rather than left out.
-#[derive(Serialize, Deserialize)]
+/// A label line or an instruction. Read through [`JStmtMembers`], so that
+/// a misspelt member is refused by name rather than left out (or lost in
+/// an untagged enum's "did not match any variant").
+#[derive(Serialize)]
 #[serde(untagged)]
 enum JStmt {
     Label(JLabel),
     Instr(JInstr),
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct JLabel {
     label: String,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct JInstr {
     op: Opcode,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     arg: Option<JArg>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pos: Option<JPos>,
     /// EXTENDED_ARG prefixes at least, beyond what the argument needs.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero")]
     min_ext: u8,
 }
 
+/// Every member a line of `body` may have, as it is read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JStmtMembers {
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    op: Option<Opcode>,
+    #[serde(default)]
+    arg: Option<JArg>,
+    #[serde(default)]
+    pos: Option<JPos>,
+    #[serde(default)]
+    min_ext: Option<u8>,
+}
+
+impl<'de> Deserialize<'de> for JStmt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Within the object's own reading, so that an error is placed at
+        // this line of `body` rather than after it.
+        struct Line;
+        impl<'de> serde::de::Visitor<'de> for Line {
+            type Value = JStmt;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a label line {"label": L} or an instruction {"op": ...}"#)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<JStmt, A::Error> {
+                use serde::de::Error;
+                let m =
+                    JStmtMembers::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                let instr_only = m.arg.is_some() || m.pos.is_some() || m.min_ext.is_some();
+                match (m.label, m.op) {
+                    (Some(label), None) if !instr_only => Ok(JStmt::Label(JLabel { label })),
+                    (None, Some(op)) => Ok(JStmt::Instr(JInstr {
+                        op,
+                        arg: m.arg,
+                        pos: m.pos,
+                        min_ext: m.min_ext.unwrap_or(0),
+                    })),
+                    (None, None) => Err(A::Error::missing_field("op")),
+                    _ => Err(A::Error::custom(
+                        "a label line has only `label`; an instruction has `op`, and no `label`",
+                    )),
+                }
+            }
+        }
+        d.deserialize_map(Line)
+    }
+}
+
 /// An opcode by name, or by number where the version has no name for it.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum Opcode {
     Number(u8),
     Name(String),
+}
+
+impl<'de> Deserialize<'de> for Opcode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Op;
+        impl serde::de::Visitor<'_> for Op {
+            type Value = Opcode;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an opcode's name, or its number from 0 to 255")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Opcode, E> {
+                u8::try_from(n)
+                    .map(Opcode::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Opcode, E> {
+                Ok(Opcode::Name(s.to_string()))
+            }
+        }
+        d.deserialize_any(Op)
+    }
 }
 
 /// A source position; an absent member is an absent value.
@@ -179,22 +263,21 @@ enum JArg {
     Label(String),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum JNameRef {
     Index(JIndex),
     Name(JStr),
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct JIndex {
     index: u32,
 }
 
 /// A `str`: a JSON string when it is valid Unicode, else its code points
 /// (lone surrogates included).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum JStr {
     Text(String),
@@ -205,6 +288,68 @@ enum JStr {
 #[serde(deny_unknown_fields)]
 struct JCodePoints {
     code_points: Vec<u32>,
+}
+
+/// The members an object standing for a name may have, as it is read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JNameMembers {
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(default)]
+    code_points: Option<Vec<u32>>,
+}
+
+/// Reads a [`JStr`], and with `index` a [`JNameRef`]: a string, or an
+/// object whose members say which (an untagged enum could only say that
+/// none matched).
+struct StrOrObject {
+    index: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for StrOrObject {
+    type Value = JNameRef;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(if self.index {
+            r#"a name: a string, {"code_points": [...]} or {"index": n}"#
+        } else {
+            r#"a string, or {"code_points": [...]} for one with lone surrogates"#
+        })
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<JNameRef, E> {
+        Ok(JNameRef::Name(JStr::Text(s.to_string())))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<JNameRef, A::Error> {
+        use serde::de::Error;
+        let m = JNameMembers::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        match (m.index, m.code_points) {
+            (Some(index), None) if self.index => Ok(JNameRef::Index(JIndex { index })),
+            (Some(_), None) => Err(A::Error::unknown_field("index", &["code_points"])),
+            (None, Some(code_points)) => Ok(JNameRef::Name(JStr::CodePoints(JCodePoints {
+                code_points,
+            }))),
+            (None, None) => Err(A::Error::missing_field("code_points")),
+            (Some(_), Some(_)) => Err(A::Error::custom(
+                "a name is an index or code points, not both",
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JNameRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrOrObject { index: true })
+    }
+}
+
+impl<'de> Deserialize<'de> for JStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(StrOrObject { index: false })? {
+            JNameRef::Name(s) => Ok(s),
+            // Refused by the visitor already.
+            JNameRef::Index(_) => Err(serde::de::Error::unknown_field("index", &["code_points"])),
+        }
+    }
 }
 
 /// Bytes as lower-case hex.
@@ -469,20 +614,110 @@ impl Pointers {
             .unwrap_or("")
     }
 
-    /// One line per diagnostic and per note:
-    /// `FILE: error[code]: message (at /blocks/0/body/3/arg)`.
-    pub fn render(&self, file: &str, diags: &[Diag]) -> String {
+    /// Where, in `text` (the document read), the member each pointer of
+    /// `diags` names is: from its key's opening quote (an element of an
+    /// array: from its start) to the end of its value.
+    pub fn places(&self, text: &str, diags: &[Diag]) -> Places {
+        if diags.is_empty() {
+            return Places(HashMap::new());
+        }
+        let mut wanted: HashMap<String, Option<Span>> = HashMap::new();
+        for d in diags {
+            for span in std::iter::once(&d.span).chain(d.notes.iter().map(|(s, _)| s)) {
+                // The pointer and a few enclosing ones: a member the
+                // document leaves out (an instruction's absent `arg`) is
+                // placed at the nearest one present. Not all of them: a
+                // pointer thousands of levels deep would make as many
+                // long strings.
+                let mut p = self.pointer(span);
+                for _ in 0..4 {
+                    wanted.entry(p.to_string()).or_default();
+                    match p.rfind('/') {
+                        Some(i) => p = &p[..i],
+                        None => break,
+                    }
+                }
+            }
+        }
+        wanted.entry(String::new()).or_default();
+        let deep = scan::walk(text, MAX_NESTING, |p, range| {
+            if let Some(slot) = wanted.get_mut(p) {
+                *slot = Some(range);
+            }
+            true
+        });
+        // A document refused for its depth: the container too deep.
+        if let Err(deep) = deep {
+            if let Some(slot) = wanted.get_mut(&deep.pointer) {
+                *slot = Some(deep.offset..deep.offset + 1);
+            }
+        }
+        Places(
+            wanted
+                .into_iter()
+                .filter_map(|(p, r)| Some((p, r?)))
+                .collect(),
+        )
+    }
+
+    /// The range in the document of the member `span`'s pointer names, or
+    /// of the nearest enclosing member present in `places`.
+    pub fn text_span(&self, places: &Places, span: &Span) -> Span {
+        let mut p = self.pointer(span);
+        loop {
+            if let Some(r) = places.0.get(p) {
+                return r.clone();
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return 0..0,
+            }
+        }
+    }
+
+    /// `diags` with every span the range, in `text`, of its member (see
+    /// [`Pointers::text_span`]): for lines and columns in the document.
+    pub fn in_text(&self, text: &str, diags: &[Diag]) -> Vec<Diag> {
+        let places = self.places(text, diags);
+        diags
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d.span = self.text_span(&places, &d.span);
+                for (s, _) in &mut d.notes {
+                    *s = self.text_span(&places, s);
+                }
+                d
+            })
+            .collect()
+    }
+
+    /// One line per diagnostic and per note, with the line and column of
+    /// its member in `text`, the document:
+    /// `FILE:LINE:COL: error[code]: message (at /blocks/0/body/3/arg)`.
+    pub fn render(&self, file: &str, text: &str, diags: &[Diag]) -> String {
+        let places = self.places(text, diags);
+        let lines = crate::diag::LineIndex::new(text);
+        let at = |span: &Span| {
+            let (line, column) = lines.line_col(self.text_span(&places, span).start);
+            let pointer = match self.pointer(span) {
+                "" => "/".to_string(),
+                p => scan::shorten(p),
+            };
+            (format!("{file}:{line}:{column}"), pointer)
+        };
         let mut out = String::new();
         for d in diags {
+            let (place, pointer) = at(&d.span);
             out.push_str(&format!(
-                "{file}: {}[{}]: {} (at {})\n",
+                "{place}: {}[{}]: {} (at {pointer})\n",
                 d.severity.as_str(),
                 d.code,
                 d.message,
-                self.shown(&d.span)
             ));
             for (s, m) in &d.notes {
-                out.push_str(&format!("  note: {m} (at {})\n", self.shown(s)));
+                let (place, pointer) = at(s);
+                out.push_str(&format!("  note: {place}: {m} (at {pointer})\n"));
             }
             if let Some(h) = &d.help {
                 out.push_str(&format!("  help: {h}\n"));
@@ -490,33 +725,90 @@ impl Pointers {
         }
         out
     }
+}
 
-    fn shown(&self, span: &Span) -> &str {
-        match self.pointer(span) {
-            "" => "/",
-            p => p,
+/// Where the members that diagnostics point at are in a document
+/// ([`Pointers::places`]).
+pub struct Places(HashMap<String, Span>);
+
+/// A document that is not a module (not JSON, not of the schema, or
+/// nesting too deep): the one error, and the pointers its span stands for.
+pub type Refused = Box<(Pointers, Diag)>;
+
+fn refused(pointer: String, message: String) -> Refused {
+    let mut pointers = Pointers(vec![String::new()]);
+    let span = pointers.span(pointer);
+    Box::new((pointers, Diag::error("json", span, message)))
+}
+
+/// serde_json's error as a diagnostic at the member it was reading: the
+/// innermost one whose text holds the place where reading stopped.
+fn serde_refusal(text: &str, e: &serde_json::Error) -> Refused {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let offset = line_start + e.column().saturating_sub(1);
+    let mut pointer = String::new();
+    let _ = scan::walk(text, MAX_NESTING, |p, range| {
+        if range.start <= offset && offset <= range.end {
+            pointer = p.to_string();
+            return false;
         }
-    }
+        true
+    });
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full);
+    let message = match e.classify() {
+        serde_json::error::Category::Data => message.to_string(),
+        _ => format!("not JSON: {message}"),
+    };
+    refused(pointer, message)
 }
 
 /// Reads a document back into the module it describes, with the pointers
-/// its spans stand for. A document that is not JSON or does not follow the
-/// schema is an error naming its line and column (serde_json's); a field
-/// with a value the model cannot hold (a bad opcode name, bad hex, an int
-/// that is not digits) is a diagnostic at that field's pointer.
-pub fn from_json(text: &str) -> Result<(Module, Pointers, Vec<Diag>), String> {
-    let doc: Doc = serde_json::from_str(text).map_err(|e| e.to_string())?;
+/// its spans stand for. A document that is not a module (not JSON, not of
+/// the schema, nesting deeper than [`MAX_NESTING`]) is refused with one
+/// error at the pointer of the member at fault, saying what was expected;
+/// a field with a value the model cannot hold (a bad opcode name, bad hex,
+/// an int that is not digits) is a diagnostic at that field's pointer.
+pub fn from_json(text: &str) -> Result<(Module, Pointers, Vec<Diag>), Refused> {
+    crate::with_work_stack(|| read(text))
+}
+
+fn read(text: &str) -> Result<(Module, Pointers, Vec<Diag>), Refused> {
+    scan::walk(text, MAX_NESTING, |_, _| true).map_err(|deep| {
+        let message = format!(
+            "the document nests more than {MAX_NESTING} arrays and objects deep: its \
+             constants would nest deeper than CPython's marshal reads"
+        );
+        refused(deep.pointer, message)
+    })?;
+    // The depth is bounded above, and the reading runs on the work stack.
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let doc = Doc::deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc))
+        .map_err(|e| serde_refusal(text, &e))?;
     if doc.format != FORMAT {
-        return Err(format!(
-            "not a pyasm module: \"format\" is {:?}, not {FORMAT:?}",
-            doc.format
+        return Err(refused(
+            "/format".into(),
+            format!(
+                "not a pyasm module: \"format\" is {:?}, not {FORMAT:?}",
+                doc.format
+            ),
         ));
     }
     let version = Version::parse(&doc.python).ok_or_else(|| {
-        format!(
-            "unsupported Python version {:?}: pyasm supports {}",
-            doc.python,
-            Version::names()
+        refused(
+            "/python".into(),
+            format!(
+                "unsupported Python version {:?}: pyasm supports {}",
+                doc.python,
+                Version::names()
+            ),
         )
     })?;
     let mut r = Reader {
@@ -855,14 +1147,24 @@ fn parse_int(s: &str) -> Option<BigInt> {
 /// Builds a document as [`crate::assemble`] builds text: the same assembler
 /// and verifier on the module it describes, its diagnostics' spans standing
 /// for the pointers returned beside them. The module's `co_filename` is
-/// `options.path` where the first block has none. An error is a document
-/// that is not a module (see [`from_json`]).
-pub fn assemble(
-    text: &str,
-    options: &crate::TextOptions,
-) -> Result<(crate::Assembly, Pointers), String> {
+/// `options.path` where the first block has none. A document that is not a
+/// module has its one error (see [`from_json`]), and is for
+/// `options.default_version`.
+pub fn assemble(text: &str, options: &crate::TextOptions) -> (crate::Assembly, Pointers) {
     crate::with_work_stack(|| {
-        let (mut module, pointers, mut diags) = from_json(text)?;
+        let (mut module, pointers, mut diags) = match from_json(text) {
+            Ok(read) => read,
+            Err(refused) => {
+                let (pointers, diag) = *refused;
+                let assembly = crate::Assembly {
+                    version: options.default_version,
+                    code: None,
+                    pyc: None,
+                    diags: vec![diag],
+                };
+                return (assembly, pointers);
+            }
+        };
         let version = module.version;
         let mut assembly = crate::Assembly {
             version,
@@ -875,7 +1177,7 @@ pub fn assemble(
         }
         if diags.iter().any(Diag::is_error) {
             assembly.diags = diags;
-            return Ok((assembly, pointers));
+            return (assembly, pointers);
         }
         if module.blocks[0].filename.is_none() {
             module.blocks[0].filename = Some(PyStr::new(options.path.unwrap_or("")));
@@ -891,6 +1193,6 @@ pub fn assemble(
         }
         diags.sort_by_key(|d| (d.span.start, d.span.end));
         assembly.diags = diags;
-        Ok((assembly, pointers))
+        (assembly, pointers)
     })
 }

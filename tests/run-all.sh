@@ -50,7 +50,7 @@ fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/lsp/requirements.txt
 # maturin, pinned, which builds the Python wheel (pyproject.toml).
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r python/requirements-build.txt
-# jsonschema, pinned, which checks the JSON documents tests/json.rs emits
+# jsonschema, pinned, which checks the JSON documents tests/json.rs and tests/versions.rs emit
 # against docs/pyasm.schema.json.
 PIP_BREAK_SYSTEM_PACKAGES=1 python3.11 -m pip install -q -r tests/py/requirements-json.txt
 # The native interpreters the tests run (tests/interpreters.txt) and those

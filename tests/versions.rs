@@ -16,6 +16,9 @@
 //!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
 //!   standard library sources (tests included) compiled by that version,
 //!   and for 3.12 and later also on the version's own standard library;
+//!   then the same through JSON (`pyasm dis --format json`, `pyasm build`,
+//!   the same comparison), with JSON -> text -> JSON stable on every
+//!   document and a sample of them valid under docs/pyasm.schema.json;
 //!   `round_trip::V::pyodide` and `verifier::V::pyodide` do both again in
 //!   the pinned pyodide build of a version that runs natively: another
 //!   patch release (3.12.7 beside 3.12.1, 3.13.2 beside 3.13.0), whose
@@ -46,7 +49,7 @@ mod gen;
 
 use common::interp::{
     identical, native, py_script, pyasm_checked as pyasm, pyasm_checked_path, pyodide, root, run,
-    stdlib_311, table_native,
+    schema_valid, stdlib_311, table_native,
 };
 use libtest_mimic::{Arguments, Trial};
 use pyasm::versions::Version;
@@ -309,6 +312,10 @@ fn make_corpora(it: Interp, scratch: &Path) -> Vec<Corpus> {
 fn round_trip(it: Interp, corpora: &[Corpus]) {
     let version = it.label();
     let mut failures = Vec::new();
+    let sample = corpora[0]
+        .orig
+        .with_file_name(format!("{version}-schema-sample"));
+    std::fs::create_dir_all(&sample).unwrap();
     for c in corpora {
         let rebuilt = c
             .text
@@ -336,8 +343,130 @@ fn round_trip(it: Interp, corpora: &[Corpus]) {
             first.starts_with(&format!(".python {}\n", it.version)),
             "{first:.40}"
         );
+        failures.extend(through_json(it, c, &sample));
+    }
+    let (report, (v, all)) = schema_valid(&sample);
+    println!("{version}: schema, every {SAMPLE_EVERY}th JSON document: valid {v}/{all}");
+    if v != all || all == 0 {
+        failures.push(format!("{version}: schema\n{report:.2000}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every how many JSON documents of a corpus one is checked against the
+/// schema: all of them would take the validator minutes.
+const SAMPLE_EVERY: usize = 100;
+
+/// The corpus through JSON, as [`round_trip`] sends it through text:
+/// `pyasm dis --format json` and `pyasm build` of the documents must give
+/// back the compiled files identically; JSON -> text -> JSON is stable (the
+/// documents printed as text are the text the `.pyc` disassembles to, and
+/// that text printed as JSON is the same documents again). A sample of the
+/// documents is copied to `sample` for the schema. The failures, if any.
+fn through_json(it: Interp, c: &Corpus, sample: &Path) -> Vec<String> {
+    let version = it.label();
+    let start = Instant::now();
+    let at = |what: &str| {
+        c.text
+            .with_file_name(format!("{version}-{}-{what}", c.name))
+    };
+    let (json, rebuilt, text, again) = (
+        at("json"),
+        at("json-rebuilt"),
+        at("json-text"),
+        at("json-again"),
+    );
+    run(pyasm()
+        .args(["dis", "--format", "json"])
+        .arg(&c.orig)
+        .arg("-o")
+        .arg(&json));
+    run(pyasm()
+        .args(["build", "--format", "json"])
+        .arg(&json)
+        .arg("-o")
+        .arg(&rebuilt));
+    let out = it
+        .script("compare_pyc.py", &[&c.orig, &rebuilt])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (n, m) = identical(&report);
+    println!("{version} {}: through JSON: identical {n}/{m}", c.name);
+    let mut failures = Vec::new();
+    if n != m || m < c.at_least {
+        let head: String = report.lines().take(10).collect::<Vec<_>>().join("\n");
+        failures.push(format!(
+            "{version} {} through JSON: identical {n}/{m}\n{head}",
+            c.name
+        ));
+    }
+    run(pyasm()
+        .args(["dis", "--from", "json"])
+        .arg(&json)
+        .arg("-o")
+        .arg(&text));
+    run(pyasm()
+        .args(["dis", "--from", "pyasm", "--format", "json"])
+        .arg(&text)
+        .arg("-o")
+        .arg(&again));
+    let docs = files(&json, "json");
+    let mut differ = Vec::new();
+    for (k, doc) in docs.iter().enumerate() {
+        let rel = doc.strip_prefix(&json).unwrap();
+        let bytes = std::fs::read(doc).unwrap();
+        let printed = std::fs::read(text.join(rel).with_extension("pyasm")).ok();
+        let disassembled = std::fs::read(c.text.join(rel).with_extension("pyasm")).ok();
+        if printed.is_none() || printed != disassembled {
+            differ.push(format!(
+                "{}: JSON -> text is not the disassembly",
+                rel.display()
+            ));
+        } else if std::fs::read(again.join(rel)).ok().as_ref() != Some(&bytes) {
+            differ.push(format!(
+                "{}: JSON -> text -> JSON changed it",
+                rel.display()
+            ));
+        }
+        if k % SAMPLE_EVERY == 0 {
+            let name = format!("{}-{}-{k}.json", version, c.name);
+            std::fs::write(sample.join(name), &bytes).unwrap();
+        }
+    }
+    // Four more trees per corpus: gone before the next, so that every
+    // version's corpora fit on the disk at once.
+    for tree in [&json, &rebuilt, &text, &again] {
+        let _ = std::fs::remove_dir_all(tree);
+    }
+    let stable = docs.len() - differ.len();
+    println!(
+        "{version} {}: JSON -> text -> JSON stable {stable}/{} (through JSON in {:.1} s)",
+        c.name,
+        docs.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if !differ.is_empty() || docs.len() != m {
+        failures.push(format!(
+            "{version} {}: JSON -> text -> JSON stable {stable}/{} of {m} files\n{}",
+            c.name,
+            docs.len(),
+            differ[..differ.len().min(10)].join("\n")
+        ));
+    }
+    failures
+}
+
+/// Every file under `dir` whose name ends in `.{ext}`, sorted.
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == ext))
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
 }
 
 fn counts(line: &str) -> Vec<u64> {

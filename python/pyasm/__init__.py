@@ -74,13 +74,17 @@ class Note(NamedTuple):
 
 
 class Diagnostic(NamedTuple):
-    """One finding on a ``.pyasm`` text, as ``pyasm check`` reports it.
+    """One finding on a ``.pyasm`` text or a JSON document, as ``pyasm
+    check`` reports it.
 
     ``code`` is a stable identifier (``syntax``, ``stack-underflow``, ...;
     docs/pyasm.md lists them all) and ``severity`` is ``"error"`` or
     ``"warning"``. Lines and columns are 1-based, columns count characters
     as ``str`` does, and ``end_line``, ``end_column`` is the place just
-    after the span. ``notes`` are the secondary places and help texts.
+    after the span. ``notes`` are the secondary places and help texts. On
+    a JSON document (``from_json``) the place is the member the diagnostic
+    is about, and ``pointer`` its JSON pointer (``/blocks/0/body/3/arg``);
+    on a text ``pointer`` is None.
     """
 
     code: str
@@ -91,6 +95,7 @@ class Diagnostic(NamedTuple):
     end_line: int
     end_column: int
     notes: Tuple[Note, ...]
+    pointer: Optional[str] = None
 
 
 class AssemblyError(Exception):
@@ -162,8 +167,11 @@ def _load_code(code: bytes, version: str, running: str, what: str,
     return co
 
 
-def _diagnostics(raw: list) -> List[Diagnostic]:
-    return [Diagnostic(*d[:7], tuple(Note(*n) for n in d[7])) for d in raw]
+def _diagnostics(raw: list, pointers: Optional[List[str]] = None) -> List[Diagnostic]:
+    return [
+        Diagnostic(*d[:7], tuple(Note(*n) for n in d[7]), pointers[k] if pointers else None)
+        for k, d in enumerate(raw)
+    ]
 
 
 def _assemble(text: str, filename: "Optional[PathLike]") -> Tuple[str, bytes, bytes]:
@@ -294,12 +302,13 @@ def from_json(data: Union[str, bytes], *,
     json``), built by the same assembler and verifier as ``assemble``.
 
     ``data`` is the document as ``str`` or UTF-8 ``bytes``; ``filename``
-    is as for ``assemble``. Raises ``ValueError`` when it is not a module
-    document, ``AssemblyError`` when the module has errors (its ``str()``
-    names each one's JSON pointer, such as ``/blocks/0/body/3/arg``; its
-    ``diagnostics`` list is empty, since they have no lines) or is for
-    another Python version, and ``UnsupportedVersionError`` as
-    ``assemble`` does.
+    is as for ``assemble``. Raises ``AssemblyError`` when the document is
+    not a module (not JSON, or not of the schema: one diagnostic naming
+    the member at fault and what was expected) or the module has errors,
+    or is for another Python version; its ``diagnostics`` give each one's
+    line and column in ``data`` and its JSON ``pointer``, and its
+    ``str()`` names them too. ``UnsupportedVersionError`` as ``assemble``
+    does.
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data).decode("utf-8")
@@ -307,9 +316,9 @@ def from_json(data: Union[str, bytes], *,
         raise TypeError("data must be str or bytes, not %s" % type(data).__name__)
     running = _running_version()
     name, shown = _names(filename)
-    version, code, _, report = _pyasm.from_json(data, name, shown)
+    version, code, _, diags, pointers, report = _pyasm.from_json(data, name, shown)
     if code is None:
-        raise AssemblyError(report, [])
+        raise AssemblyError(report, _diagnostics(diags, pointers))
     return _load_code(
         code, version, running, "the module is for Python %s" % version, ""
     )

@@ -244,14 +244,23 @@ fn to_json(py: Python<'_>, data: &[u8], version_name: Option<&str>) -> PyResult<
     .map_err(PyValueError::new_err)
 }
 
-/// What building a JSON document gave: as [`Assembled`], with the report
-/// (naming JSON pointers) in place of the diagnostics.
-type BuiltJson = (&'static str, Option<Vec<u8>>, Option<Vec<u8>>, String);
+/// What building a JSON document gave: as [`Assembled`], the diagnostics
+/// placed in the document's text, with the JSON pointer of each beside
+/// them.
+type BuiltJson = (
+    &'static str,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Vec<PyDiag>,
+    Vec<String>,
+    String,
+);
 
 /// Builds a JSON document as `pyasm build FILE.json` does: its version,
 /// the code object's marshal bytes and the `.pyc` (None for both when
-/// there were errors), and the report (diagnostics naming JSON pointers).
-/// `ValueError` for a document that is not a module.
+/// there were errors), the diagnostics (lines and columns of the members
+/// they point at), their JSON pointers, and the report. A document that is
+/// not a module has its one diagnostic too.
 #[pyfunction]
 fn from_json(
     py: Python<'_>,
@@ -264,13 +273,24 @@ fn from_json(
         ..TextOptions::default()
     };
     run(py, || {
-        pyasm::json::assemble(text, &options).map(|(a, pointers)| {
-            let report = pointers.render(shown_name, &a.diags);
-            let code = a.code_bytes().map(<[u8]>::to_vec);
-            (a.version.as_str(), code, a.pyc, report)
-        })
-    })?
-    .map_err(PyValueError::new_err)
+        let (a, pointers) = pyasm::json::assemble(text, &options);
+        let report = pointers.render(shown_name, text, &a.diags);
+        let placed = pointers.in_text(text, &a.diags);
+        let named = a
+            .diags
+            .iter()
+            .map(|d| pointers.pointer(&d.span).to_string())
+            .collect();
+        let code = a.code_bytes().map(<[u8]>::to_vec);
+        (
+            a.version.as_str(),
+            code,
+            a.pyc,
+            py_diags(text, &placed),
+            named,
+            report,
+        )
+    })
 }
 
 /// Runs the command line on `args` (the program's name first; paths that

@@ -85,9 +85,8 @@ fn build_json(
         build: opts,
         ..Default::default()
     };
-    let (built, pointers) =
-        crate::json::assemble(text, &options).map_err(|e| format!("{path}: {e}"))?;
-    let report = pointers.render(&path, &built.diags);
+    let (built, pointers) = crate::json::assemble(text, &options);
+    let report = pointers.render(&path, text, &built.diags);
     match built.pyc {
         Some(pyc) => {
             eprint!("{report}");

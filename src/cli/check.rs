@@ -40,23 +40,24 @@ pub fn run(input: &Path, format: Format) -> u8 {
             ..Default::default()
         };
         if super::is_json(path) {
-            let (built, pointers) = match crate::json::assemble(&text, &options) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("{shown}: {e}");
-                    io_failed = true;
-                    continue;
-                }
-            };
+            let (built, pointers) = crate::json::assemble(&text, &options);
             let diags = built.diags;
             errors += diags.iter().filter(|d| d.is_error()).count();
             warnings += diags.iter().filter(|d| !d.is_error()).count();
             let _ = match format {
-                Format::Human => out.write_all(pointers.render(&shown, &diags).as_bytes()),
-                Format::Json => diags.iter().try_for_each(|d| {
-                    let place = |s: &Span| serde_json::json!({"pointer": pointers.pointer(s)});
-                    writeln!(out, "{}", json_line(&shown, d, &place))
-                }),
+                Format::Human => out.write_all(pointers.render(&shown, &text, &diags).as_bytes()),
+                Format::Json => {
+                    // The pointer, and where its member is in the document.
+                    let (lines, places) = (LineIndex::new(&text), pointers.places(&text, &diags));
+                    let place = |s: &Span| {
+                        let mut at = text_place(&lines, &pointers.text_span(&places, s));
+                        at["pointer"] = pointers.pointer(s).into();
+                        at
+                    };
+                    diags
+                        .iter()
+                        .try_for_each(|d| writeln!(out, "{}", json_line(&shown, d, &place)))
+                }
             };
             continue;
         }
@@ -97,7 +98,8 @@ pub fn run(input: &Path, format: Format) -> u8 {
 /// text and for a JSON document alike: the fields the language server sends
 /// (`code`, `severity`, the message with its help as
 /// [`Diag::message_with_help`] words it, the notes as `related`), each
-/// place given by `place` (lines and columns, or a JSON pointer).
+/// place given by `place` (lines and columns, and for a JSON document the
+/// pointer too).
 fn json_line(path: &str, d: &Diag, place: &dyn Fn(&Span) -> serde_json::Value) -> String {
     let at = |s: &Span, mut obj: serde_json::Value| {
         if let (Some(o), serde_json::Value::Object(p)) = (obj.as_object_mut(), place(s)) {

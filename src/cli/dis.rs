@@ -1,5 +1,9 @@
-//! `pyasm dis`: .pyc to .pyasm.
+//! `pyasm dis`: a module printed as `.pyasm` text or as JSON. A `.pyc` is
+//! disassembled; a `.pyasm` or `.json` is printed as it is written (so
+//! that one form converts to the other), or, with `--normalize`, built and
+//! then printed in its normal form.
 
+use super::input::Kind;
 use super::walk;
 use crate::dis::normal::Options;
 use crate::fsutil::write_atomic;
@@ -12,20 +16,21 @@ pub enum Format {
     Json,
 }
 
-/// `normal`: print the normal form instead (`--normalize`).
+/// `normal`: print the normal form instead (`--normalize`). `from`: the
+/// kind of file read in a directory (a file's own extension says it).
 pub fn run(
     input: &Path,
     output: Option<&Path>,
     jobs: Option<usize>,
     normal: Option<Options>,
-    format: Format,
+    (from, format): (Kind, Format),
 ) -> u8 {
     if input.is_dir() {
         let ext = match format {
             Format::Text => "pyasm",
             Format::Json => "json",
         };
-        return walk::run_dir(input, output, ("pyc", ext), jobs, |i, o| {
+        return walk::run_dir(input, output, (from.ext(), ext), jobs, |i, o| {
             let text = dis_file(i, normal, format)?;
             write_atomic(o, text.as_bytes()).map_err(|e| format!("{}: {e}", o.display()))
         });
@@ -58,10 +63,7 @@ fn dis_file(path: &Path, normal: Option<Options>, format: Format) -> Result<Stri
             let (version, code) = super::input::read_module(path)?;
             crate::normalize(version, &code, options)
         }
-        None => {
-            let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            crate::disassemble_module(&data).map_err(|e| format!("{}: {e}", path.display()))?
-        }
+        None => super::input::read_model(path)?,
     };
     match format {
         Format::Text => Ok(crate::dis::print::print_module(&module)),

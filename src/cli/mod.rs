@@ -24,9 +24,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Disassemble a .pyc file, or every .pyc under a directory, to .pyasm text.
+    /// Print a module as .pyasm text or as JSON: a .pyc disassembled, a
+    /// .pyasm or .json as written (to convert one form to the other), or
+    /// every file of one kind under a directory.
     Dis {
-        /// A .pyc file or a directory.
+        /// A .pyasm or .json file, a .pyc (a file of any other name), or a
+        /// directory of files of the kind --from names.
         input: PathBuf,
         /// Output file or directory. A file goes to stdout without it; a
         /// directory's outputs go beside their inputs.
@@ -35,9 +38,10 @@ enum Command {
         /// Files worked on at once in directory mode (default: one per core).
         #[arg(short, long)]
         jobs: Option<usize>,
-        /// Print the normal form `pyasm diff` compares (a .pyasm input is
-        /// read too): constants and names in no pinned order, no padding,
-        /// no computed fields, code objects named after their qualnames.
+        /// Print the normal form `pyasm diff` compares (a .pyasm or .json
+        /// input is built first): constants and names in no pinned order,
+        /// no padding, no computed fields, code objects named after their
+        /// qualnames.
         #[arg(long)]
         normalize: bool,
         /// With --normalize: leave out positions and first line numbers.
@@ -47,12 +51,15 @@ enum Command {
         /// docs/pyasm.schema.json; `pyasm build` reads it back).
         #[arg(long, value_enum, default_value = "text")]
         format: dis::Format,
+        /// In a directory, the files read: `pyc`, `pyasm` or `json`.
+        #[arg(long, value_enum, default_value = "pyc")]
+        from: input::Kind,
     },
-    /// Compare two modules (.pyc or .pyasm, of one version) by what they
+    /// Compare two modules (.pyc, .pyasm or .json, of one version) by what they
     /// do: print a unified diff of their normal forms per code object.
     /// Exit status 0 when equal, 1 when different, 2 on error.
     Diff {
-        /// The first module: a .pyc or .pyasm file (lines marked `-`).
+        /// The first module: a .pyc, .pyasm or .json file (lines marked `-`).
         a: PathBuf,
         /// The second module, of the same version (lines marked `+`).
         b: PathBuf,
@@ -175,9 +182,10 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
             normalize,
             ignore_positions,
             format,
+            from,
         } => {
             let normal = normalize.then_some(crate::dis::normal::Options { ignore_positions });
-            dis::run(&input, output.as_deref(), jobs, normal, format)
+            dis::run(&input, output.as_deref(), jobs, normal, (from, format))
         }
         Command::Diff {
             a,

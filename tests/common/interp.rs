@@ -123,3 +123,22 @@ pub fn identical(report: &str) -> (usize, usize) {
         .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
         .unwrap_or_else(|| panic!("no `identical N/M` line in:\n{report}"))
 }
+
+/// Checks every `.json` document under `dir` against
+/// `docs/pyasm.schema.json` with the `jsonschema` package (in the
+/// python3.11 on PATH, where tests/run-all.sh installs it) and returns what
+/// the script printed, ending in `valid N/M`, with that `(N, M)`.
+pub fn schema_valid(dir: &Path) -> (String, (usize, usize)) {
+    let report = run(Command::new("python3.11")
+        .arg(root().join("tests/py/validate_json.py"))
+        .arg(root().join("docs/pyasm.schema.json"))
+        .arg(dir));
+    let counts = report
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("valid "))
+        .and_then(|s| s.split_once('/'))
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .unwrap_or_else(|| panic!("no `valid N/M` line in:\n{report}"));
+    (report, counts)
+}

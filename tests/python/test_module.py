@@ -269,10 +269,24 @@ def test_json_there_and_back():
     # A .pyc's document, and a broken one.
     assert json.loads(pyasm.to_json(pyc_of("x = 1")))["header"]["flags"] == 0
     data["blocks"][0]["body"][1]["op"] = "LOAD_CONTS"
+    text = json.dumps(data, indent=1)
+    with pytest.raises(pyasm.AssemblyError) as e:
+        pyasm.from_json(text)
+    assert "/blocks/0/body/1/op" in str(e.value), str(e.value)
+    # Each diagnostic names its pointer, and the line and column of that
+    # member in the document.
+    [d] = e.value.diagnostics
+    assert (d.code, d.pointer) == ("unknown-opcode", "/blocks/0/body/1/op")
+    assert text.splitlines()[d.line - 1][d.column - 1:].startswith('"op": "LOAD_CONTS"')
+    # A document off the schema: the member at fault and what was expected.
+    data["blocks"][0]["body"][1]["opp"] = 1
     with pytest.raises(pyasm.AssemblyError) as e:
         pyasm.from_json(json.dumps(data))
-    assert "/blocks/0/body/1/op" in str(e.value), str(e.value)
-    with pytest.raises(ValueError):
+    [d] = e.value.diagnostics
+    assert (d.code, d.pointer) == ("json", "/blocks/0/body/1/opp")
+    assert "unknown field `opp`, expected one of" in d.message
+    with pytest.raises(pyasm.AssemblyError) as e:
         pyasm.from_json("{}")
+    assert e.value.diagnostics[0].message == "missing field `format`"
     with pytest.raises(TypeError):
         pyasm.to_json(3)
