@@ -574,6 +574,9 @@ fn writer_uses_compact_forms() {
     );
     assert_eq!(w(&Obj::str("ab_1")), b"Z\x04ab_1");
     assert_eq!(w(&Obj::str("a b")), b"z\x03a b");
+    // Digits first too: CPython interns every string of name characters
+    // among a code object's constants.
+    assert_eq!(w(&Obj::str("215")), b"Z\x03215");
     assert_eq!(w(&Obj::str("")), b"z\x00");
     assert_eq!(w(&Obj::str(&"x".repeat(300)))[..5], cat(&[b"A", &le(300)]));
     assert_eq!(w(&Obj::str(&"x ".repeat(150)))[..5], cat(&[b"a", &le(300)]));

@@ -53,6 +53,17 @@ impl PyStr {
             && (b[0].is_ascii_alphabetic() || b[0] == b'_')
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     }
+    /// True for a non-empty string of ASCII letters, digits and
+    /// underscores in any order: the strings CPython's code objects intern
+    /// among their constants (`all_name_chars` in `Objects/codeobject.c`,
+    /// 3.6 on), `'215'` as well as `'print'`.
+    pub fn has_only_name_chars(&self) -> bool {
+        !self.0.is_empty()
+            && self
+                .0
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    }
     /// Number of code points, as Python's `len()` counts them.
     pub fn char_len(&self) -> usize {
         self.0.iter().filter(|&&b| (b & 0xC0) != 0x80).count()

@@ -139,13 +139,16 @@ impl Writer {
         self.out.extend_from_slice(b);
     }
 
-    /// `z`/`Z` or `a`/`A` for ASCII (by length), `u` otherwise. Identifiers
-    /// get the interned variants, since those are the strings CPython
-    /// interns when it compiles (names, attribute names, keywords).
+    /// `z`/`Z` or `a`/`A` for ASCII (by length), `u` otherwise. Strings of
+    /// name characters get the interned variants, since those are the
+    /// strings CPython interns when it makes a code object. That matters
+    /// beyond the bytes: a code object whose frozenset constant holds a
+    /// string not yet interned rebuilds the set after interning it, and
+    /// where hashes collide the rebuilt set iterates in another order.
     fn write_str(&mut self, s: &PyStr) {
         let b = &s.0;
         if b.is_ascii() {
-            let interned = s.is_ascii_identifier();
+            let interned = s.has_only_name_chars();
             if b.len() < 256 {
                 self.byte(if interned {
                     tc::SHORT_ASCII_INTERNED
