@@ -177,7 +177,9 @@ impl PycHeader {
 /// counted from the start of the file, where reading stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PycError {
-    #[error("at byte {len}: expected a {need}-byte .pyc header, but the file ends after {len} bytes")]
+    #[error(
+        "at byte {len}: expected a {need}-byte .pyc header, but the file ends after {len} bytes"
+    )]
     Truncated { len: usize, need: usize },
     /// `known` is the versions whose magic numbers were accepted.
     #[error("at byte 0: {}", magic_message(.found, .known))]

@@ -779,7 +779,10 @@ fn cpython_stdlib_round_trip() {
 /// The versions whose code objects have three tuples of variables rather
 /// than `co_localsplusnames` (`Version::TABLES` beyond `Version::ALL`).
 fn split_versions() -> impl Iterator<Item = Version> {
-    Version::TABLES.iter().copied().filter(|v| !v.table().localsplus)
+    Version::TABLES
+        .iter()
+        .copied()
+        .filter(|v| !v.table().localsplus)
 }
 
 /// A code object of `v`, 3.6 to 3.10: an argument that is also a cell
@@ -835,8 +838,14 @@ fn split_code_objects_round_trip_and_only_read_pyc_any_reads_them() {
         let header = PycHeader::timestamp(v, 1_600_000_000, 77);
         let code = split_sample(v);
         let pyc = write_pyc(&header, &code);
-        assert_eq!(pyc.len() - dumps(&Obj::Code(Box::new(code.clone())), v).len(), header_len(v));
-        assert_eq!(&pyc[..4], &[v.magic() as u8, (v.magic() >> 8) as u8, b'\r', b'\n']);
+        assert_eq!(
+            pyc.len() - dumps(&Obj::Code(Box::new(code.clone())), v).len(),
+            header_len(v)
+        );
+        assert_eq!(
+            &pyc[..4],
+            &[v.magic() as u8, (v.magic() >> 8) as u8, b'\r', b'\n']
+        );
         assert_eq!(read_pyc_any(&pyc).unwrap(), (header, code), "{v}");
         let e = read_pyc(&pyc).unwrap_err();
         assert!(matches!(e, PycError::BadMagic { .. }), "{v}: {e}");
@@ -854,11 +863,21 @@ fn split_code_objects_truncated_or_mistyped_are_errors() {
         // Every truncation, the header's included.
         for cut in 0..good.len() {
             let e = read_pyc_any(&good[..cut]).unwrap_err();
-            assert!(e.offset() <= cut, "{v}: offset {} past {cut}: {e}", e.offset());
+            assert!(
+                e.offset() <= cut,
+                "{v}: offset {} past {cut}: {e}",
+                e.offset()
+            );
             assert!(e.to_string().contains("expected"), "{v}: {e}");
         }
         let e = read_pyc_any(&good[..hl - 1]).unwrap_err();
-        assert_eq!(e, PycError::Truncated { len: hl - 1, need: hl });
+        assert_eq!(
+            e,
+            PycError::Truncated {
+                len: hl - 1,
+                need: hl
+            }
+        );
 
         // The variable tuples, each replaced by None (one byte, like the
         // short tuple header it replaces, followed by the rest as junk
@@ -874,13 +893,18 @@ fn split_code_objects_truncated_or_mistyped_are_errors() {
             let hits: Vec<usize> = (0..=bad.len() - needle.len())
                 .filter(|&i| &bad[i..i + needle.len()] == needle)
                 .collect();
-            let at = if field == "co_varnames" { hits[0] } else { *hits.last().unwrap() };
+            let at = if field == "co_varnames" {
+                hits[0]
+            } else {
+                *hits.last().unwrap()
+            };
             bad[at] = b'N';
             let e = read_pyc_any(&bad).unwrap_err();
             assert_eq!(e.offset(), at, "{v} {field}: {e}");
             assert!(
-                e.to_string()
-                    .ends_with(&format!("expected a tuple of str for {field}, found NoneType")),
+                e.to_string().ends_with(&format!(
+                    "expected a tuple of str for {field}, found NoneType"
+                )),
                 "{v}: {e}"
             );
         }
@@ -896,7 +920,8 @@ fn split_code_objects_truncated_or_mistyped_are_errors() {
         assert_eq!(e.offset(), at, "{v}: {e}");
         let field = table.line_table.field_name();
         assert!(
-            e.to_string().ends_with(&format!("expected bytes for {field}, found str")),
+            e.to_string()
+                .ends_with(&format!("expected bytes for {field}, found str")),
             "{v}: {e}"
         );
         // A negative co_nlocals, the fourth or fifth count.
@@ -905,7 +930,10 @@ fn split_code_objects_truncated_or_mistyped_are_errors() {
         bad[nlocals_at..nlocals_at + 4].copy_from_slice(&le(-3));
         let e = read_pyc_any(&bad).unwrap_err();
         assert_eq!(e.offset(), nlocals_at, "{v}: {e}");
-        assert!(e.to_string().contains("non-negative co_nlocals, found -3"), "{v}: {e}");
+        assert!(
+            e.to_string().contains("non-negative co_nlocals, found -3"),
+            "{v}: {e}"
+        );
     }
 }
 

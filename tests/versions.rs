@@ -345,6 +345,10 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
             Path::new("site-packages"),
         ],
     ));
+    // Every field of the model where the interpreter has it: a round
+    // trip alone would not notice two fields exchanged on both ways.
+    let fields = run(&mut script("dump_code_fields.py", &[&orig]));
+    let mut fields = fields.lines();
     let mut written = 0;
     for entry in walkdir::WalkDir::new(&orig).sort_by_file_name() {
         let entry = entry.unwrap();
@@ -356,6 +360,18 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
         let (header, code) = pyasm::pyc::read_pyc_any(&data)
             .unwrap_or_else(|e| panic!("{name}: {}: {e}", path.display()));
         assert_eq!(header.version, v, "{}", path.display());
+        let rel = path.strip_prefix(&orig).unwrap();
+        let theirs: serde_json::Value =
+            serde_json::from_str(fields.next().unwrap_or("{}")).unwrap();
+        let ours = serde_json::json!({
+            "path": rel.to_str().unwrap(),
+            "codes": code_fields(v, &code),
+        });
+        assert!(
+            ours == theirs,
+            "{name}: {}: pyasm reads\n{ours}\nthe interpreter\n{theirs}",
+            rel.display()
+        );
         let again = pyasm::pyc::write_pyc(&header, &code);
         // What pyasm wrote reads back as what it read.
         assert_eq!(
@@ -364,7 +380,7 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
             "{name}: {}",
             path.display()
         );
-        let target = new.join(path.strip_prefix(&orig).unwrap());
+        let target = new.join(rel);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(&target, again).unwrap();
         written += 1;
@@ -373,7 +389,7 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     let (n, m) = identical(&report);
     println!(
-        "{name} marshal round trip ({}): identical {n}/{m}",
+        "{name} marshal round trip: identical {n}/{m} (the interpreter {})",
         compiled.trim()
     );
     assert_eq!(m, written, "{name}: compare_pyc.py saw other files");
@@ -382,6 +398,48 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
         "{name}: identical {n}/{m}, expected at least 1000 files\n{}",
         report.lines().take(10).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// What `dump_code_fields.py` prints for `code` and the code objects in
+/// its constants, from pyasm's model of a 3.6-3.10 code object.
+fn code_fields(v: Version, code: &pyasm::code::Code) -> Vec<serde_json::Value> {
+    let text = |s: &pyasm::code::PyStr| s.as_str().expect("UTF-8").to_string();
+    let texts = |l: &[pyasm::code::PyStr]| l.iter().map(text).collect::<Vec<_>>();
+    let split = code
+        .split_vars
+        .as_deref()
+        .expect("a 3.6-3.10 code object has split_vars");
+    assert!(
+        code.localsplusnames.is_empty() && code.localspluskinds.is_empty(),
+        "{v}: localsplus fields set"
+    );
+    assert!(
+        code.qualname.0.is_empty() && code.exceptiontable.is_empty(),
+        "{v}: 3.11's fields set"
+    );
+    let hex: String = code.linetable.iter().map(|b| format!("{b:02x}")).collect();
+    let mut out = vec![serde_json::json!([
+        code.argcount,
+        code.posonlyargcount,
+        code.kwonlyargcount,
+        split.nlocals,
+        code.stacksize,
+        code.flags,
+        code.firstlineno,
+        text(&code.name),
+        text(&code.filename),
+        texts(&code.names),
+        texts(&split.varnames),
+        texts(&split.cellvars),
+        texts(&split.freevars),
+        hex,
+    ])];
+    for c in &code.consts {
+        if let pyasm::code::Obj::Code(inner) = c {
+            out.extend(code_fields(v, inner));
+        }
+    }
+    out
 }
 
 fn round_trip(it: Interp, corpora: &[Corpus]) {

@@ -761,7 +761,12 @@ impl<'a> Reader<'a> {
                 CodeField::StackSize => code.stacksize = self.code_count(name)?,
                 CodeField::Flags => code.flags = self.i32(name)? as u32,
                 CodeField::FirstLineNo => code.firstlineno = self.i32(name)?,
-                _ => return Err(MarshalError::new(self.pos, "internal: not an integer field")),
+                _ => {
+                    return Err(MarshalError::new(
+                        self.pos,
+                        "internal: not an integer field",
+                    ))
+                }
             }
             next += 1;
         }
