@@ -58,6 +58,8 @@ impl PycHeader {
     }
 
     /// A header carrying an 8-byte source hash (`importlib.util.source_hash`).
+    /// 3.6 has none: its 12-byte header has no flags word, so `to_bytes`
+    /// would write the hash as mtime and size.
     pub fn hash_based(version: Version, hash: [u8; 8], check_source: bool) -> Self {
         let mut flags = Self::FLAG_HASH_BASED;
         if check_source {

@@ -349,7 +349,7 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
     // trip alone would not notice two fields exchanged on both ways.
     let fields = run(&mut script("dump_code_fields.py", &[&orig]));
     let mut fields = fields.lines();
-    let mut written = 0;
+    let (mut written, mut same_bytes) = (0, 0);
     for entry in walkdir::WalkDir::new(&orig).sort_by_file_name() {
         let entry = entry.unwrap();
         if !entry.file_type().is_file() {
@@ -373,6 +373,7 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
             rel.display()
         );
         let again = pyasm::pyc::write_pyc(&header, &code);
+        same_bytes += usize::from(again == data);
         // What pyasm wrote reads back as what it read.
         assert_eq!(
             pyasm::pyc::read_pyc_any(&again).as_ref().ok(),
@@ -389,7 +390,8 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     let (n, m) = identical(&report);
     println!(
-        "{name} marshal round trip: identical {n}/{m} (the interpreter {})",
+        "{name} marshal round trip: identical {n}/{m} (the interpreter {}; \
+         byte for byte {same_bytes})",
         compiled.trim()
     );
     assert_eq!(m, written, "{name}: compare_pyc.py saw other files");
