@@ -74,6 +74,7 @@ pub fn disassemble_code_module(
     data: &[u8],
     version: Version,
 ) -> Result<crate::model::Module, MarshalError> {
+    refuse_unsupported(version)?;
     with_work_stack(|| match crate::marshal::loads(data, version)? {
         Obj::Code(code) => Ok(crate::dis::disassemble(version, None, &code)),
         other => Err(MarshalError::new(
@@ -83,12 +84,30 @@ pub fn disassemble_code_module(
     })
 }
 
+/// A bare code object of a version with a table but no text yet (3.6 to
+/// 3.10) is refused before it is read, at byte 0, as `read_pyc` refuses the
+/// magic number of its `.pyc`.
+fn refuse_unsupported(version: Version) -> Result<(), MarshalError> {
+    if version.is_supported() {
+        return Ok(());
+    }
+    Err(MarshalError::new(
+        0,
+        format!(
+            "expected a code object of a Python version pyasm disassembles ({}), \
+             but Python {version} is not one",
+            Version::names()
+        ),
+    ))
+}
+
 /// Disassembles one code object given as marshal bytes without a `.pyc`
 /// header (what Python's `marshal.dumps(code)` gives) of `version`. The
 /// text has no `.pyc` header line; building it gives the same code object,
 /// whose marshal bytes follow the header of [`Assembly::pyc`]. An error
 /// names the byte offset, counted from the start of `data`.
 pub fn disassemble_code(data: &[u8], version: Version) -> Result<Disassembly, MarshalError> {
+    refuse_unsupported(version)?;
     with_work_stack(|| match crate::marshal::loads(data, version)? {
         Obj::Code(code) => Ok(print(version, None, &code)),
         other => Err(MarshalError::new(

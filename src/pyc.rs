@@ -1,5 +1,12 @@
 //! `.pyc` files: a 16-byte header, then one marshalled code object.
 //!
+//! 3.6's header is 12 bytes, without the flags word
+//! (`VersionSpec::pyc_flags_word`): magic number, mtime and size. Only
+//! [`read_pyc_any`] reads a version pyasm has a table for but does not
+//! disassemble yet (3.6 to 3.10, beyond `Version::ALL`), for the marshal
+//! round trip; [`read_pyc`], which everything else uses, refuses their magic
+//! numbers as it refuses any unknown one.
+//!
 //! The header is four little-endian 32-bit words: the magic number (which
 //! names the bytecode version; its last two bytes are always `\r\n`), flags,
 //! and two words whose meaning the flags choose. With flag bit 0 clear they
@@ -11,8 +18,17 @@ use crate::code::{Code, Obj};
 use crate::marshal::{self, MarshalError};
 use crate::versions::Version;
 
-/// Length of the header, in bytes.
+/// Length of the header of every version in `Version::ALL`, in bytes.
 pub const HEADER_LEN: usize = 16;
+
+/// Length of `version`'s header, in bytes.
+pub fn header_len(version: Version) -> usize {
+    if version.table().pyc_flags_word {
+        16
+    } else {
+        12
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PycHeader {
@@ -42,6 +58,8 @@ impl PycHeader {
     }
 
     /// A header carrying an 8-byte source hash (`importlib.util.source_hash`).
+    /// 3.6 has none: its 12-byte header has no flags word, so `to_bytes`
+    /// would write the hash as mtime and size.
     pub fn hash_based(version: Version, hash: [u8; 8], check_source: bool) -> Self {
         let mut flags = Self::FLAG_HASH_BASED;
         if check_source {
@@ -88,27 +106,62 @@ impl PycHeader {
         out
     }
 
-    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        out[..2].copy_from_slice(&self.version.magic().to_le_bytes());
-        out[2..4].copy_from_slice(b"\r\n");
-        out[4..8].copy_from_slice(&self.flags.to_le_bytes());
-        out[8..12].copy_from_slice(&self.word2.to_le_bytes());
-        out[12..16].copy_from_slice(&self.word3.to_le_bytes());
+    /// Length of the header, in bytes: [`header_len`] of its version.
+    pub fn byte_len(&self) -> usize {
+        header_len(self.version)
+    }
+
+    /// The header's bytes. A 12-byte header (3.6) has no flags word, so
+    /// `flags` is not written (it is 0 for every header read from one).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN);
+        out.extend_from_slice(&self.version.magic().to_le_bytes());
+        out.extend_from_slice(b"\r\n");
+        if self.version.table().pyc_flags_word {
+            out.extend_from_slice(&self.flags.to_le_bytes());
+        }
+        out.extend_from_slice(&self.word2.to_le_bytes());
+        out.extend_from_slice(&self.word3.to_le_bytes());
         out
     }
 
-    /// Parses and checks the first 16 bytes of `data`.
+    /// Parses and checks the first 16 bytes of `data`, the header of a
+    /// version pyasm reads and writes (`Version::ALL`).
     pub fn parse(data: &[u8]) -> Result<PycHeader, PycError> {
-        if data.len() < HEADER_LEN {
-            return Err(PycError::Truncated { len: data.len() });
-        }
+        Self::parse_of(data, Version::ALL)
+    }
+
+    /// Parses and checks the header at the start of `data` of any version
+    /// with an opcode table (`Version::TABLES`), 12 or 16 bytes long.
+    pub fn parse_any(data: &[u8]) -> Result<PycHeader, PycError> {
+        Self::parse_of(data, Version::TABLES)
+    }
+
+    fn parse_of(data: &[u8], known: &'static [Version]) -> Result<PycHeader, PycError> {
         let word = |i: usize| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]);
-        let magic = [data[0], data[1], data[2], data[3]];
-        let version = match Version::from_magic(u16::from_le_bytes([data[0], data[1]])) {
-            Some(v) if &magic[2..] == b"\r\n" => v,
-            _ => return Err(PycError::BadMagic { found: magic }),
+        let version = match data.get(..4) {
+            Some(magic) if &magic[2..] == b"\r\n" => {
+                let number = u16::from_le_bytes([magic[0], magic[1]]);
+                known.iter().copied().find(|v| v.magic() == number)
+            }
+            _ => None,
         };
+        let need = version.map_or(HEADER_LEN, header_len);
+        if data.len() < need {
+            return Err(PycError::Truncated {
+                len: data.len(),
+                need,
+            });
+        }
+        let Some(version) = version else {
+            return Err(PycError::BadMagic {
+                found: [data[0], data[1], data[2], data[3]],
+                known,
+            });
+        };
+        if !version.table().pyc_flags_word {
+            return Ok(PycHeader::timestamp(version, word(4), word(8)));
+        }
         let flags = word(4);
         if flags & !(Self::FLAG_HASH_BASED | Self::FLAG_CHECK_SOURCE) != 0 {
             return Err(PycError::BadFlags { flags });
@@ -127,11 +180,15 @@ impl PycHeader {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PycError {
     #[error(
-        "at byte {len}: expected a {HEADER_LEN}-byte .pyc header, but the file ends after {len} bytes"
+        "at byte {len}: expected a {need}-byte .pyc header, but the file ends after {len} bytes"
     )]
-    Truncated { len: usize },
-    #[error("at byte 0: {}", magic_message(.found))]
-    BadMagic { found: [u8; 4] },
+    Truncated { len: usize, need: usize },
+    /// `known` is the versions whose magic numbers were accepted.
+    #[error("at byte 0: {}", magic_message(.found, .known))]
+    BadMagic {
+        found: [u8; 4],
+        known: &'static [Version],
+    },
     #[error("at byte 4: expected header flags between 0 and 3, found {flags:#x}")]
     BadFlags { flags: u32 },
     #[error("at byte {offset}: expected a code object after the header, found {found}")]
@@ -145,7 +202,7 @@ pub enum PycError {
 impl PycError {
     pub fn offset(&self) -> usize {
         match self {
-            PycError::Truncated { len } => *len,
+            PycError::Truncated { len, .. } => *len,
             PycError::BadMagic { .. } => 0,
             PycError::BadFlags { .. } => 4,
             PycError::NotCode { offset, .. } => *offset,
@@ -159,9 +216,9 @@ impl PycError {
     pub fn without_contents(&self) -> String {
         match self {
             PycError::Truncated { .. } => self.to_string(),
-            PycError::BadMagic { .. } => format!(
+            PycError::BadMagic { known, .. } => format!(
                 "at byte 0: not a .pyc file: expected a magic number, {}, followed by \\r\\n",
-                known_magic_numbers()
+                known_magic_numbers(known)
             ),
             PycError::BadFlags { .. } => {
                 "at byte 4: expected header flags between 0 and 3".to_string()
@@ -174,9 +231,9 @@ impl PycError {
     }
 }
 
-/// The magic numbers this build reads, with their versions, in words.
-fn known_magic_numbers() -> String {
-    let expected: Vec<String> = Version::ALL
+/// The magic numbers of `known`, with their versions, in words.
+fn known_magic_numbers(known: &[Version]) -> String {
+    let expected: Vec<String> = known
         .iter()
         .map(|v| format!("{} (Python {v})", v.magic()))
         .collect();
@@ -186,8 +243,8 @@ fn known_magic_numbers() -> String {
     }
 }
 
-fn magic_message(found: &[u8; 4]) -> String {
-    let expected = known_magic_numbers();
+fn magic_message(found: &[u8; 4], known: &[Version]) -> String {
+    let expected = known_magic_numbers(known);
     let hex = found
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -200,40 +257,54 @@ fn magic_message(found: &[u8; 4]) -> String {
         );
     }
     let number = u16::from_le_bytes([found[0], found[1]]);
-    // Only called when no version of `Version::ALL` has this number.
+    // Only called when no version of `known` has this number.
     format!(
         "expected magic number {expected}, found {number} (bytes {hex}), \
          not the magic number of any Python version this build knows"
     )
 }
 
-/// Reads a whole `.pyc` file: its header and the code object after it.
-/// Bytes after the code object are ignored, as the importer ignores them.
+/// Reads a whole `.pyc` file of a version in `Version::ALL`: its header
+/// and the code object after it. Bytes after the code object are ignored,
+/// as the importer ignores them.
 pub fn read_pyc(data: &[u8]) -> Result<(PycHeader, Code), PycError> {
-    let header = PycHeader::parse(data)?;
-    let body = &data[HEADER_LEN..];
-    let obj = marshal::loads(body, header.version).map_err(|e| {
+    read_body(data, PycHeader::parse(data)?)
+}
+
+/// Reads a whole `.pyc` file of any version in `Version::TABLES`, 3.6 to
+/// 3.10 included, whose code objects have `Code::split_vars`. Nothing but
+/// the marshal round trip may use this: the disassembler and the rest have
+/// no meaning for those code objects yet.
+pub fn read_pyc_any(data: &[u8]) -> Result<(PycHeader, Code), PycError> {
+    read_body(data, PycHeader::parse_any(data)?)
+}
+
+fn read_body(data: &[u8], header: PycHeader) -> Result<(PycHeader, Code), PycError> {
+    let start = header.byte_len();
+    let obj = marshal::loads(&data[start..], header.version).map_err(|e| {
         PycError::Marshal(MarshalError {
-            offset: e.offset + HEADER_LEN,
+            offset: e.offset + start,
             message: e.message,
         })
     })?;
     match obj {
         Obj::Code(code) => Ok((header, *code)),
         other => Err(PycError::NotCode {
-            offset: HEADER_LEN,
+            offset: start,
             found: other.type_name(),
         }),
     }
 }
 
-/// Writes a `.pyc` file: `header`, then `code` marshalled for its version.
+/// Writes a `.pyc` file: `header`, then `code` marshalled for its version
+/// (any of `Version::TABLES`; `code` must be of that version's kind, as
+/// [`crate::code::Code`] says).
 pub fn write_pyc(header: &PycHeader, code: &Code) -> Vec<u8> {
     let mut w = marshal::writer::Writer::new(header.version);
     w.write_code(code);
     let body = w.into_bytes();
-    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
-    out.extend_from_slice(&header.to_bytes());
+    let mut out = header.to_bytes();
+    out.reserve(body.len());
     out.extend_from_slice(&body);
     out
 }

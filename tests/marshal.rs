@@ -6,9 +6,9 @@
 //! `marshal` judges what our writer made of them (tests/python/*.py).
 
 use num_bigint::BigInt;
-use pyasm::code::{Code, Obj, PyStr};
+use pyasm::code::{Code, Obj, PyStr, SplitVars};
 use pyasm::marshal::{dumps, loads, loads_prefix, MarshalError, MAX_DEPTH, MAX_OBJECTS};
-use pyasm::pyc::{read_pyc, write_pyc, PycError, PycHeader, HEADER_LEN};
+use pyasm::pyc::{header_len, read_pyc, read_pyc_any, write_pyc, PycError, PycHeader, HEADER_LEN};
 use pyasm::versions::Version;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -492,7 +492,7 @@ fn pyc_header_errors() {
 
     // Truncated header.
     let e = read_pyc(&file[..10]).unwrap_err();
-    assert_eq!(e, PycError::Truncated { len: 10 });
+    assert_eq!(e, PycError::Truncated { len: 10, need: 16 });
     assert_eq!(e.offset(), 10);
     assert!(
         e.to_string().starts_with("at byte 10: expected a 16-byte"),
@@ -574,6 +574,9 @@ fn writer_uses_compact_forms() {
     );
     assert_eq!(w(&Obj::str("ab_1")), b"Z\x04ab_1");
     assert_eq!(w(&Obj::str("a b")), b"z\x03a b");
+    // Digits first too: CPython interns every string of name characters
+    // among a code object's constants.
+    assert_eq!(w(&Obj::str("215")), b"Z\x03215");
     assert_eq!(w(&Obj::str("")), b"z\x00");
     assert_eq!(w(&Obj::str(&"x".repeat(300)))[..5], cat(&[b"A", &le(300)]));
     assert_eq!(w(&Obj::str(&"x ".repeat(150)))[..5], cat(&[b"a", &le(300)]));
@@ -769,4 +772,219 @@ fn cpython_stdlib_round_trip() {
     let (same, total) = compare_all(dir.path(), "marshal round trip");
     assert!(total > 1000, "only {total} files compiled");
     assert_eq!(same, total);
+}
+
+// ----- 3.6 to 3.10 ---------------------------------------------------------------
+
+/// The versions whose code objects have three tuples of variables rather
+/// than `co_localsplusnames` (`Version::TABLES` beyond `Version::ALL`).
+fn split_versions() -> impl Iterator<Item = Version> {
+    Version::TABLES
+        .iter()
+        .copied()
+        .filter(|v| !v.table().localsplus)
+}
+
+/// A code object of `v`, 3.6 to 3.10: an argument that is also a cell
+/// (named in `varnames` and `cellvars`), a free variable, and a nested
+/// code object.
+fn split_sample(v: Version) -> Code {
+    let posonly = u32::from(v.table().code_posonlyargcount);
+    let inner = Code {
+        argcount: 0,
+        stacksize: 1,
+        flags: 0x13,
+        code: vec![0x88, 0, 0x53, 0],
+        consts: vec![Obj::None],
+        filename: PyStr::new("<t>"),
+        name: PyStr::new("g"),
+        firstlineno: 3,
+        linetable: vec![0, 1],
+        split_vars: Some(Box::new(SplitVars {
+            freevars: vec![PyStr::new("cellarg")],
+            ..SplitVars::default()
+        })),
+        ..Code::default()
+    };
+    Code {
+        argcount: 2,
+        posonlyargcount: posonly,
+        stacksize: 2,
+        flags: 0x3,
+        code: vec![0x87, 0, 0x64, 0, 0x53, 0],
+        consts: vec![Obj::Code(Box::new(inner)), Obj::str("f.<locals>.g")],
+        names: vec![PyStr::new("print")],
+        filename: PyStr::new("<t>"),
+        name: PyStr::new("f"),
+        firstlineno: 2,
+        linetable: vec![4, 1, 2, 1],
+        split_vars: Some(Box::new(SplitVars {
+            nlocals: 3,
+            varnames: vec![
+                PyStr::new("cellarg"),
+                PyStr::new("other"),
+                PyStr::new("local"),
+            ],
+            cellvars: vec![PyStr::new("cellarg")],
+            freevars: vec![],
+        })),
+        ..Code::default()
+    }
+}
+
+#[test]
+fn split_code_objects_round_trip_and_only_read_pyc_any_reads_them() {
+    for v in split_versions() {
+        let header = PycHeader::timestamp(v, 1_600_000_000, 77);
+        let code = split_sample(v);
+        let pyc = write_pyc(&header, &code);
+        assert_eq!(
+            pyc.len() - dumps(&Obj::Code(Box::new(code.clone())), v).len(),
+            header_len(v)
+        );
+        assert_eq!(
+            &pyc[..4],
+            &[v.magic() as u8, (v.magic() >> 8) as u8, b'\r', b'\n']
+        );
+        assert_eq!(read_pyc_any(&pyc).unwrap(), (header, code), "{v}");
+        let e = read_pyc(&pyc).unwrap_err();
+        assert!(matches!(e, PycError::BadMagic { .. }), "{v}: {e}");
+    }
+    // 3.6's header has no flags word; 3.7's has.
+    assert_eq!(header_len(Version::V3_6), 12);
+    assert_eq!(header_len(Version::V3_7), 16);
+}
+
+#[test]
+fn nothing_above_marshal_takes_a_split_code_object() {
+    for v in split_versions() {
+        let bytes = dumps(&Obj::Code(Box::new(split_sample(v))), v);
+        // The bytes read at the marshal level...
+        assert!(matches!(loads(&bytes, v), Ok(Obj::Code(c)) if c.split_vars.is_some()));
+        // ...but the library's disassembly refuses them by version, before
+        // reading, at byte 0.
+        for e in [
+            pyasm::disassemble_code(&bytes, v).unwrap_err(),
+            pyasm::disassemble_code_module(&bytes, v).unwrap_err(),
+        ] {
+            assert_eq!(e.offset, 0, "{v}: {e}");
+            assert!(
+                e.message.contains(&format!("Python {v} is not one")),
+                "{v}: {e}"
+            );
+        }
+        // And the .pyc only read_pyc_any reads.
+        let pyc = write_pyc(&PycHeader::timestamp(v, 0, 0), &split_sample(v));
+        assert!(pyasm::disassemble_pyc(&pyc).is_err());
+    }
+}
+
+#[test]
+fn split_code_objects_truncated_or_mistyped_are_errors() {
+    for v in split_versions() {
+        let hl = header_len(v);
+        let good = write_pyc(&PycHeader::timestamp(v, 0, 0), &split_sample(v));
+        // Every truncation, the header's included.
+        for cut in 0..good.len() {
+            let e = read_pyc_any(&good[..cut]).unwrap_err();
+            assert!(
+                e.offset() <= cut,
+                "{v}: offset {} past {cut}: {e}",
+                e.offset()
+            );
+            assert!(e.to_string().contains("expected"), "{v}: {e}");
+        }
+        let e = read_pyc_any(&good[..hl - 1]).unwrap_err();
+        assert_eq!(
+            e,
+            PycError::Truncated {
+                len: hl - 1,
+                need: hl
+            }
+        );
+
+        // The variable tuples, each replaced by None (one byte, like the
+        // short tuple header it replaces, followed by the rest as junk
+        // that is never reached).
+        let table = v.table();
+        for (field, needle) in [
+            ("co_varnames", &b")\x03Z\x07cellarg"[..]),
+            ("co_cellvars", b")\x01Z\x07cellarg"),
+        ] {
+            let mut bad = good.clone();
+            // The outer code object's tuples: the last occurrence is its
+            // co_cellvars, the first in it its co_varnames.
+            let hits: Vec<usize> = (0..=bad.len() - needle.len())
+                .filter(|&i| &bad[i..i + needle.len()] == needle)
+                .collect();
+            let at = if field == "co_varnames" {
+                hits[0]
+            } else {
+                *hits.last().unwrap()
+            };
+            bad[at] = b'N';
+            let e = read_pyc_any(&bad).unwrap_err();
+            assert_eq!(e.offset(), at, "{v} {field}: {e}");
+            assert!(
+                e.to_string().ends_with(&format!(
+                    "expected a tuple of str for {field}, found NoneType"
+                )),
+                "{v}: {e}"
+            );
+        }
+        // The outer line table, its bytes made a str: named as the
+        // version names it.
+        let needle = b"s\x04\x00\x00\x00\x04\x01\x02\x01";
+        let at = (0..=good.len() - needle.len())
+            .find(|&i| &good[i..i + needle.len()] == needle)
+            .unwrap();
+        let mut bad = good.clone();
+        bad[at] = b'a';
+        let e = read_pyc_any(&bad).unwrap_err();
+        assert_eq!(e.offset(), at, "{v}: {e}");
+        let field = table.line_table.field_name();
+        assert!(
+            e.to_string()
+                .ends_with(&format!("expected bytes for {field}, found str")),
+            "{v}: {e}"
+        );
+        // A negative co_nlocals, the fourth or fifth count.
+        let nlocals_at = hl + 1 + 4 * (2 + usize::from(table.code_posonlyargcount));
+        let mut bad = good.clone();
+        bad[nlocals_at..nlocals_at + 4].copy_from_slice(&le(-3));
+        let e = read_pyc_any(&bad).unwrap_err();
+        assert_eq!(e.offset(), nlocals_at, "{v}: {e}");
+        assert!(
+            e.to_string().contains("non-negative co_nlocals, found -3"),
+            "{v}: {e}"
+        );
+    }
+}
+
+#[test]
+fn mutated_split_code_objects_never_panic() {
+    let mut rng = XorShift(0x2545f4914f6cdd1d);
+    for v in split_versions() {
+        let base = write_pyc(&PycHeader::timestamp(v, 0, 0), &split_sample(v));
+        for _ in 0..4_000 {
+            let mut data = base.clone();
+            for _ in 0..1 + rng.below(4) {
+                if data.is_empty() {
+                    break;
+                }
+                let at = rng.below(data.len());
+                match rng.below(4) {
+                    0 => data[at] = rng.next() as u8,
+                    1 => data[at] ^= 0x80,
+                    2 => {
+                        data.remove(at);
+                    }
+                    _ => data.truncate(at.max(1)),
+                }
+            }
+            if let Err(e) = read_pyc_any(&data) {
+                assert!(e.offset() <= data.len(), "{v}: {e}");
+            }
+        }
+    }
 }

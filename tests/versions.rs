@@ -11,6 +11,11 @@
 //!   natively and also has a pinned pyodide build, `opcodes::V::pyodide`
 //!   checks the table against that build too, so the two are shown to
 //!   agree on everything the table holds;
+//! - `marshal::V`, for every version of `Version::TABLES` that pyasm reads
+//!   only at the marshal level so far (3.6 to 3.10): its own standard
+//!   library compiled by its interpreter, every `.pyc` read by
+//!   `pyc::read_pyc_any` and written back by `pyc::write_pyc`, then compared
+//!   in that interpreter (`tests/py/compare_pyc.py`, as `round_trip::V`);
 //! - `round_trip::V`: the exact round trip (`pyasm dis`, `pyasm build`,
 //!   then the interpreter compares the code objects field by field and by
 //!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
@@ -73,6 +78,14 @@ fn main() {
     // Every table, also of the versions not read or written yet.
     for &v in Version::TABLES {
         opcode_trials(v, &mut trials);
+    }
+    for &v in Version::TABLES.iter().filter(|v| !v.is_supported()) {
+        let s = scratch.clone();
+        let trial = format!("marshal::{v}");
+        trials.push(Trial::test(trial.clone(), move || {
+            timed(&trial, || marshal_round_trip(v, s.path()));
+            Ok(())
+        }));
     }
     for (i, &v) in Version::ALL.iter().enumerate() {
         let name = v.as_str();
@@ -306,6 +319,131 @@ fn make_corpora(it: Interp, scratch: &Path) -> Vec<Corpus> {
         "corpora of {version}: compiled and disassembled in {:.1} s",
         start.elapsed().as_secs_f64()
     );
+    out
+}
+
+/// `marshal::V`: `v`'s own standard library, compiled by its interpreter,
+/// read and written back by pyasm's marshal alone. The bytes cannot be
+/// compared: CPython marks objects for back-references by their reference
+/// counts, which a tree of values does not keep, and pyasm writes none. So
+/// the interpreter compares what it loads from both files, field by field
+/// and by `marshal.dumps` without references (`compare_pyc.py`).
+fn marshal_round_trip(v: Version, scratch: &Path) {
+    let name = v.as_str();
+    let exe = table_native(name)
+        .unwrap_or_else(|| panic!("tests/table-interpreters.txt names no interpreter of {name}"));
+    let script = |file: &str, args: &[&Path]| {
+        let mut c = std::process::Command::new(&exe);
+        c.arg(root().join("tests/py").join(file)).args(args);
+        c
+    };
+    let orig = scratch.join(format!("{name}-marshal-orig"));
+    let new = scratch.join(format!("{name}-marshal-new"));
+    let compiled = run(&mut script(
+        "compile_tree.py",
+        &[
+            Path::new("STDLIB"),
+            &orig,
+            Path::new("--exclude"),
+            Path::new("site-packages"),
+        ],
+    ));
+    // Every field of the model where the interpreter has it: a round
+    // trip alone would not notice two fields exchanged on both ways.
+    let fields = run(&mut script("dump_code_fields.py", &[&orig]));
+    let mut fields = fields.lines();
+    let (mut written, mut same_bytes) = (0, 0);
+    for entry in walkdir::WalkDir::new(&orig).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let data = std::fs::read(path).unwrap();
+        let (header, code) = pyasm::pyc::read_pyc_any(&data)
+            .unwrap_or_else(|e| panic!("{name}: {}: {e}", path.display()));
+        assert_eq!(header.version, v, "{}", path.display());
+        let rel = path.strip_prefix(&orig).unwrap();
+        let theirs: serde_json::Value =
+            serde_json::from_str(fields.next().unwrap_or("{}")).unwrap();
+        let ours = serde_json::json!({
+            "path": rel.to_str().unwrap(),
+            "codes": code_fields(v, &code),
+        });
+        assert!(
+            ours == theirs,
+            "{name}: {}: pyasm reads\n{ours}\nthe interpreter\n{theirs}",
+            rel.display()
+        );
+        let again = pyasm::pyc::write_pyc(&header, &code);
+        same_bytes += usize::from(again == data);
+        // What pyasm wrote reads back as what it read.
+        assert_eq!(
+            pyasm::pyc::read_pyc_any(&again).as_ref().ok(),
+            Some(&(header, code)),
+            "{name}: {}",
+            path.display()
+        );
+        let target = new.join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, again).unwrap();
+        written += 1;
+    }
+    let out = script("compare_pyc.py", &[&orig, &new]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (n, m) = identical(&report);
+    println!(
+        "{name} marshal round trip: identical {n}/{m} (the interpreter {}; \
+         byte for byte {same_bytes})",
+        compiled.trim()
+    );
+    assert_eq!(m, written, "{name}: compare_pyc.py saw other files");
+    assert!(
+        n == m && m >= 1000,
+        "{name}: identical {n}/{m}, expected at least 1000 files\n{}",
+        report.lines().take(10).collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// What `dump_code_fields.py` prints for `code` and the code objects in
+/// its constants, from pyasm's model of a 3.6-3.10 code object.
+fn code_fields(v: Version, code: &pyasm::code::Code) -> Vec<serde_json::Value> {
+    let text = |s: &pyasm::code::PyStr| s.as_str().expect("UTF-8").to_string();
+    let texts = |l: &[pyasm::code::PyStr]| l.iter().map(text).collect::<Vec<_>>();
+    let split = code
+        .split_vars
+        .as_deref()
+        .expect("a 3.6-3.10 code object has split_vars");
+    assert!(
+        code.localsplusnames.is_empty() && code.localspluskinds.is_empty(),
+        "{v}: localsplus fields set"
+    );
+    assert!(
+        code.qualname.0.is_empty() && code.exceptiontable.is_empty(),
+        "{v}: 3.11's fields set"
+    );
+    let hex: String = code.linetable.iter().map(|b| format!("{b:02x}")).collect();
+    let mut out = vec![serde_json::json!([
+        code.argcount,
+        code.posonlyargcount,
+        code.kwonlyargcount,
+        split.nlocals,
+        code.stacksize,
+        code.flags,
+        code.firstlineno,
+        text(&code.name),
+        text(&code.filename),
+        texts(&code.names),
+        texts(&split.varnames),
+        texts(&split.cellvars),
+        texts(&split.freevars),
+        hex,
+    ])];
+    for c in &code.consts {
+        if let pyasm::code::Obj::Code(inner) = c {
+            out.extend(code_fields(v, inner));
+        }
+    }
     out
 }
 

@@ -983,6 +983,8 @@ pub fn assemble_body(
             .unwrap_or_else(|| default_firstlineno(body)),
         linetable,
         exceptiontable,
+        // The assembler writes 3.11 on only.
+        split_vars: None,
     };
     let info = BlockInfo::new(&analysis, handler_depths, verified, functions, hidden);
     Ok((code_obj, info))

@@ -53,6 +53,17 @@ impl PyStr {
             && (b[0].is_ascii_alphabetic() || b[0] == b'_')
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
     }
+    /// True for a non-empty string of ASCII letters, digits and
+    /// underscores in any order: the strings CPython's code objects intern
+    /// among their constants (`all_name_chars` in `Objects/codeobject.c`,
+    /// 3.6 on), `'215'` as well as `'print'`.
+    pub fn has_only_name_chars(&self) -> bool {
+        !self.0.is_empty()
+            && self
+                .0
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    }
     /// Number of code points, as Python's `len()` counts them.
     pub fn char_len(&self) -> usize {
         self.0.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
@@ -246,9 +257,17 @@ pub mod kind {
     ];
 }
 
-/// A code object with every field marshal stores, in marshal's order.
+/// A code object with every field marshal stores, in 3.11's order.
 /// CPython refuses to build a code object whose names are not `str`, so the
 /// name fields hold `PyStr` directly.
+///
+/// A code object of 3.6-3.10 (a version whose `VersionSpec::localsplus` is
+/// false) has `split_vars` set, and `localsplusnames`, `localspluskinds`,
+/// `qualname` and `exceptiontable` empty, since it has no such fields;
+/// `linetable` holds its `co_lnotab` (3.6-3.9) or `co_linetable` (3.10),
+/// and `posonlyargcount` is 0 in 3.6 and 3.7, which lack it. A code object
+/// of 3.11 on has `split_vars` None. So no field is stored twice, and
+/// whatever reads a 3.11 code object can tell one of 3.6-3.10 from it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Code {
     pub argcount: u32,
@@ -267,6 +286,23 @@ pub struct Code {
     pub firstlineno: i32,
     pub linetable: Vec<u8>,
     pub exceptiontable: Vec<u8>,
+    /// The variables of a code object of 3.6-3.10; None from 3.11 on.
+    pub split_vars: Option<Box<SplitVars>>,
+}
+
+/// How 3.6-3.10 store a code object's variables: three tuples of names
+/// and a count, where 3.11 has `co_localsplusnames` and its kinds. They
+/// cannot be folded into those losslessly: an argument that is also a cell
+/// is named in both `varnames` and `cellvars`, and `cellvars` has an order
+/// of its own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SplitVars {
+    /// `co_nlocals`, which marshal stores apart from `varnames` although
+    /// CPython's compiler always makes it their number.
+    pub nlocals: u32,
+    pub varnames: Vec<PyStr>,
+    pub freevars: Vec<PyStr>,
+    pub cellvars: Vec<PyStr>,
 }
 
 /// Code-object flag names, as `dis.COMPILER_FLAG_NAMES` spells them.

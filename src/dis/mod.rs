@@ -22,7 +22,15 @@ use crate::versions::{ArgKind, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Disassembles a module's code object and every code object nested in it.
+///
+/// Panics for a version pyasm does not write (3.6-3.10, whose code objects
+/// have `Code::split_vars`): there is no text for them yet, and the entry
+/// points (`pyc::read_pyc`, `api`) refuse their bytes before this.
 pub fn disassemble(version: Version, header: Option<PycHeader>, code: &Code) -> Module {
+    assert!(
+        version.is_supported(),
+        "the disassembler cannot read Python {version}'s code objects yet"
+    );
     let mut d = Dis::new(version, code);
     d.block(code, true);
     Module {
@@ -584,6 +592,7 @@ fn same_code(built: &Code, orig: &Code, children: &Children) -> bool {
         firstlineno,
         linetable,
         exceptiontable,
+        split_vars,
     } = built;
     *argcount == orig.argcount
         && *posonlyargcount == orig.posonlyargcount
@@ -600,6 +609,7 @@ fn same_code(built: &Code, orig: &Code, children: &Children) -> bool {
         && *firstlineno == orig.firstlineno
         && *linetable == orig.linetable
         && *exceptiontable == orig.exceptiontable
+        && *split_vars == orig.split_vars
         && same_objs(consts, &orig.consts, children)
 }
 

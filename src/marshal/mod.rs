@@ -16,13 +16,19 @@
 //! reproduce its bytes exactly; what is promised instead is that CPython loads
 //! the output into objects equal, field by field, to the ones written.
 //!
+//! Code objects are laid out per version ([`code_fields`]): 3.6-3.10 have
+//! `co_nlocals`, `co_varnames`, `co_freevars` and `co_cellvars` where 3.11
+//! has `co_localsplusnames`, `co_localspluskinds`, `co_qualname` and
+//! `co_exceptiontable` (see [`crate::code::Code`]). Every other type code is
+//! read and written alike from 3.6 (marshal format 4) on.
+//!
 //! This module knows nothing of `.pyc` headers (see [`crate::pyc`]) or of text.
 
 pub mod reader;
 pub mod writer;
 
 use crate::code::Obj;
-use crate::versions::Version;
+use crate::versions::{OpcodeTable, Version};
 
 /// The one-byte type codes, as `Python/marshal.c` names them.
 pub mod type_code {
@@ -63,6 +69,117 @@ pub mod type_code {
     pub const FROZENDICT: u8 = b'}';
     /// Or-ed into a type code: remember the object for later `REF`s.
     pub const FLAG_REF: u8 = 0x80;
+}
+
+/// One field of a marshalled code object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CodeField {
+    ArgCount,
+    /// Skipped where the version has none (`VersionSpec::code_posonlyargcount`).
+    PosOnlyArgCount,
+    KwOnlyArgCount,
+    NLocals,
+    StackSize,
+    Flags,
+    Code,
+    Consts,
+    Names,
+    LocalsPlusNames,
+    LocalsPlusKinds,
+    VarNames,
+    FreeVars,
+    CellVars,
+    Filename,
+    Name,
+    QualName,
+    FirstLineNo,
+    LineTable,
+    ExceptionTable,
+}
+
+impl CodeField {
+    /// A 32-bit integer in the stream rather than an object.
+    pub(crate) fn is_int(self) -> bool {
+        use CodeField::*;
+        matches!(
+            self,
+            ArgCount | PosOnlyArgCount | KwOnlyArgCount | NLocals | StackSize | Flags | FirstLineNo
+        )
+    }
+
+    /// The attribute's name in Python, for messages.
+    pub(crate) fn name(self, table: &OpcodeTable) -> &'static str {
+        use CodeField::*;
+        match self {
+            ArgCount => "co_argcount",
+            PosOnlyArgCount => "co_posonlyargcount",
+            KwOnlyArgCount => "co_kwonlyargcount",
+            NLocals => "co_nlocals",
+            StackSize => "co_stacksize",
+            Flags => "co_flags",
+            Code => "co_code",
+            Consts => "co_consts",
+            Names => "co_names",
+            LocalsPlusNames => "co_localsplusnames",
+            LocalsPlusKinds => "co_localspluskinds",
+            VarNames => "co_varnames",
+            FreeVars => "co_freevars",
+            CellVars => "co_cellvars",
+            Filename => "co_filename",
+            Name => "co_name",
+            QualName => "co_qualname",
+            FirstLineNo => "co_firstlineno",
+            LineTable => table.line_table.field_name(),
+            ExceptionTable => "co_exceptiontable",
+        }
+    }
+}
+
+/// The fields of a code object, in the order `Python/marshal.c` writes
+/// them: the one place the reader and the writer take the layout from.
+/// `VersionSpec::localsplus` picks the list; `co_posonlyargcount` is in
+/// both and skipped where the version lacks it.
+pub(crate) fn code_fields(table: &OpcodeTable) -> &'static [CodeField] {
+    use CodeField::*;
+    if table.localsplus {
+        &[
+            ArgCount,
+            PosOnlyArgCount,
+            KwOnlyArgCount,
+            StackSize,
+            Flags,
+            Code,
+            Consts,
+            Names,
+            LocalsPlusNames,
+            LocalsPlusKinds,
+            Filename,
+            Name,
+            QualName,
+            FirstLineNo,
+            LineTable,
+            ExceptionTable,
+        ]
+    } else {
+        &[
+            ArgCount,
+            PosOnlyArgCount,
+            KwOnlyArgCount,
+            NLocals,
+            StackSize,
+            Flags,
+            Code,
+            Consts,
+            Names,
+            VarNames,
+            FreeVars,
+            CellVars,
+            Filename,
+            Name,
+            FirstLineNo,
+            LineTable,
+        ]
+    }
 }
 
 /// How deeply objects may nest, counting every object on the path from the

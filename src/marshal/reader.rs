@@ -22,8 +22,11 @@
 //! objects and payload bytes as everything else, which is what stops a few
 //! bytes of nested references from describing an exponentially large tree.
 
-use super::{type_code as tc, MarshalError, MAX_DEPTH, MAX_OBJECTS, MAX_PAYLOAD_BYTES};
-use crate::code::{Code, Obj, PyStr};
+use super::{
+    code_fields, type_code as tc, CodeField, MarshalError, MAX_DEPTH, MAX_OBJECTS,
+    MAX_PAYLOAD_BYTES,
+};
+use crate::code::{Code, Obj, PyStr, SplitVars};
 use crate::versions::Version;
 use num_bigint::{BigInt, BigUint, Sign};
 
@@ -71,8 +74,12 @@ enum Open {
         pairs: Vec<(Obj, Obj)>,
         key: Option<Obj>,
     },
-    /// A code object with its object fields before `next` filled in.
-    Code { code: Box<Code>, next: usize },
+    /// A code object with its fields before `fields[next]` filled in.
+    Code {
+        code: Box<Code>,
+        fields: &'static [CodeField],
+        next: usize,
+    },
     /// A back-reference being expanded: the remembered object's bytes are
     /// being read again, after which reading resumes at `resume`.
     Copy {
@@ -91,22 +98,6 @@ enum Step {
     /// A container whose items come next.
     Opened(Frame),
 }
-
-/// The object fields of a code object, in stream order. The four counts and
-/// the flags come before them and `co_firstlineno` between `co_qualname` and
-/// `co_linetable`; those are plain integers, not objects.
-const CODE_OBJECT_FIELDS: [&str; 10] = [
-    "co_code",
-    "co_consts",
-    "co_names",
-    "co_localsplusnames",
-    "co_localspluskinds",
-    "co_filename",
-    "co_name",
-    "co_qualname",
-    "co_linetable",
-    "co_exceptiontable",
-];
 
 /// Reads objects from a byte slice. Successive `read_object` calls share one
 /// back-reference table. After an error the reader is spent: its position
@@ -387,9 +378,9 @@ impl<'a> Reader<'a> {
                 None => *key = Some(obj),
                 Some(k) => pairs.push((k, obj)),
             },
-            Open::Code { code, next } => {
-                self.accept_code_field(code, *next, obj, at)?;
-                *next += 1;
+            Open::Code { code, fields, next } => {
+                self.accept_code_field(code, fields[*next], obj, at)?;
+                *next = self.read_code_ints(code, fields, *next + 1)?;
             }
             Open::Copy { copy, .. } => *copy = Some(obj),
         }
@@ -409,7 +400,7 @@ impl<'a> Reader<'a> {
                 _ => false,
             },
             Open::Dict { key: Some(_), .. } => false,
-            Open::Code { next, .. } => *next == CODE_OBJECT_FIELDS.len(),
+            Open::Code { fields, next, .. } => *next == fields.len(),
             Open::Copy { copy, .. } => copy.is_some(),
         }
     }
@@ -734,33 +725,64 @@ impl<'a> Reader<'a> {
         Self::opened(items(ItemsOf::Slice, 3))
     }
 
-    /// `c`: a code object, in the field order of 3.11 to 3.15. Its integer
-    /// fields come first; `accept_code_field` takes the objects after them.
+    /// `c`: a code object, in its version's field order (`code_fields`).
+    /// Its integer fields come first; `accept_code_field` takes the objects
+    /// after them.
     fn read_code(&mut self) -> Result<Step> {
-        let code = Code {
-            argcount: self.code_count("co_argcount")?,
-            posonlyargcount: self.code_count("co_posonlyargcount")?,
-            kwonlyargcount: self.code_count("co_kwonlyargcount")?,
-            stacksize: self.code_count("co_stacksize")?,
-            flags: self.i32("co_flags")? as u32,
-            ..Code::default()
-        };
-        Self::opened(Open::Code {
-            code: Box::new(code),
-            next: 0,
-        })
+        let fields = code_fields(self.version.table());
+        let mut code = Box::<Code>::default();
+        if fields.contains(&CodeField::VarNames) {
+            code.split_vars = Some(Box::default());
+        }
+        let next = self.read_code_ints(&mut code, fields, 0)?;
+        Self::opened(Open::Code { code, fields, next })
+    }
+
+    /// Reads the integer fields from `fields[next]` up to the next object
+    /// field, and says where that is.
+    fn read_code_ints(
+        &mut self,
+        code: &mut Code,
+        fields: &[CodeField],
+        mut next: usize,
+    ) -> Result<usize> {
+        let table = self.version.table();
+        while let Some(&field) = fields.get(next).filter(|f| f.is_int()) {
+            let name = field.name(table);
+            match field {
+                CodeField::ArgCount => code.argcount = self.code_count(name)?,
+                CodeField::PosOnlyArgCount => {
+                    if table.code_posonlyargcount {
+                        code.posonlyargcount = self.code_count(name)?
+                    }
+                }
+                CodeField::KwOnlyArgCount => code.kwonlyargcount = self.code_count(name)?,
+                CodeField::NLocals => split_vars(code).nlocals = self.code_count(name)?,
+                CodeField::StackSize => code.stacksize = self.code_count(name)?,
+                CodeField::Flags => code.flags = self.i32(name)? as u32,
+                CodeField::FirstLineNo => code.firstlineno = self.i32(name)?,
+                _ => {
+                    return Err(MarshalError::new(
+                        self.pos,
+                        "internal: not an integer field",
+                    ))
+                }
+            }
+            next += 1;
+        }
+        Ok(next)
     }
 
     fn accept_code_field(
         &mut self,
         code: &mut Code,
-        field: usize,
+        field: CodeField,
         obj: Obj,
         at: usize,
     ) -> Result<()> {
-        let name = CODE_OBJECT_FIELDS.get(field).copied().unwrap_or("?");
+        let name = field.name(self.version.table());
         match field {
-            0 => {
+            CodeField::Code => {
                 code.code = expect_bytes(obj, at, name)?;
                 if !code.code.len().is_multiple_of(2) {
                     return Err(MarshalError::new(
@@ -772,15 +794,15 @@ impl<'a> Reader<'a> {
                     ));
                 }
             }
-            1 => {
+            CodeField::Consts => {
                 code.consts = match obj {
                     Obj::Tuple(items) => items,
                     other => return Err(field_type_error(at, "a tuple", name, &other)),
                 }
             }
-            2 => code.names = expect_names(obj, at, name)?,
-            3 => code.localsplusnames = expect_names(obj, at, name)?,
-            4 => {
+            CodeField::Names => code.names = expect_names(obj, at, name)?,
+            CodeField::LocalsPlusNames => code.localsplusnames = expect_names(obj, at, name)?,
+            CodeField::LocalsPlusKinds => {
                 code.localspluskinds = expect_bytes(obj, at, name)?;
                 if code.localspluskinds.len() != code.localsplusnames.len() {
                     return Err(MarshalError::new(
@@ -794,15 +816,15 @@ impl<'a> Reader<'a> {
                     ));
                 }
             }
-            5 => code.filename = expect_str(obj, at, name)?,
-            6 => code.name = expect_str(obj, at, name)?,
-            7 => {
-                code.qualname = expect_str(obj, at, name)?;
-                code.firstlineno = self.i32("co_firstlineno")?;
-            }
-            8 => code.linetable = expect_bytes(obj, at, name)?,
-            9 => code.exceptiontable = expect_bytes(obj, at, name)?,
-            _ => return Err(MarshalError::new(at, "internal: too many code fields")),
+            CodeField::VarNames => split_vars(code).varnames = expect_names(obj, at, name)?,
+            CodeField::FreeVars => split_vars(code).freevars = expect_names(obj, at, name)?,
+            CodeField::CellVars => split_vars(code).cellvars = expect_names(obj, at, name)?,
+            CodeField::Filename => code.filename = expect_str(obj, at, name)?,
+            CodeField::Name => code.name = expect_str(obj, at, name)?,
+            CodeField::QualName => code.qualname = expect_str(obj, at, name)?,
+            CodeField::LineTable => code.linetable = expect_bytes(obj, at, name)?,
+            CodeField::ExceptionTable => code.exceptiontable = expect_bytes(obj, at, name)?,
+            _ => return Err(MarshalError::new(at, "internal: not an object field")),
         }
         Ok(())
     }
@@ -856,6 +878,11 @@ impl<'a> Reader<'a> {
             MarshalError::new(at, format!("expected a non-negative {field}, found {v}"))
         })
     }
+}
+
+/// The variables of a 3.6-3.10 code object, which `read_code` gave it.
+fn split_vars(code: &mut Code) -> &mut SplitVars {
+    code.split_vars.get_or_insert_with(Box::default)
 }
 
 fn items(of: ItemsOf, n: usize) -> Open {

@@ -9,8 +9,8 @@
 //! before 3.14, a `NULL` outside a dict) are written anyway; keeping them out
 //! is the business of whoever builds the objects.
 
-use super::type_code as tc;
-use crate::code::{Code, Obj, PyStr};
+use super::{code_fields, type_code as tc, CodeField};
+use crate::code::{Code, Obj, PyStr, SplitVars};
 use crate::versions::Version;
 use num_bigint::{BigInt, Sign};
 use num_traits::ToPrimitive;
@@ -28,8 +28,8 @@ impl Writer {
         }
     }
 
-    /// The version written for. 3.11 to 3.15 share one format and differ
-    /// only in which objects they can load.
+    /// The version written for. Versions differ in the layout of a code
+    /// object and in which objects they can load.
     pub fn version(&self) -> Version {
         self.version
     }
@@ -139,13 +139,16 @@ impl Writer {
         self.out.extend_from_slice(b);
     }
 
-    /// `z`/`Z` or `a`/`A` for ASCII (by length), `u` otherwise. Identifiers
-    /// get the interned variants, since those are the strings CPython
-    /// interns when it compiles (names, attribute names, keywords).
+    /// `z`/`Z` or `a`/`A` for ASCII (by length), `u` otherwise. Strings of
+    /// name characters get the interned variants, since those are the
+    /// strings CPython interns when it makes a code object. That matters
+    /// beyond the bytes: a code object whose frozenset constant holds a
+    /// string not yet interned rebuilds the set after interning it, and
+    /// where hashes collide the rebuilt set iterates in another order.
     fn write_str(&mut self, s: &PyStr) {
         let b = &s.0;
         if b.is_ascii() {
-            let interned = s.is_ascii_identifier();
+            let interned = s.has_only_name_chars();
             if b.len() < 256 {
                 self.byte(if interned {
                     tc::SHORT_ASCII_INTERNED
@@ -212,25 +215,47 @@ impl Writer {
         self.write_object(&parts.2);
     }
 
-    /// `c`, in the field order of 3.11 to 3.15.
+    /// `c`, in its version's field order (`code_fields`). A code object
+    /// whose variables are not of its version's kind (`Code::split_vars`)
+    /// gets empty ones.
     pub fn write_code(&mut self, code: &Code) {
+        let table = self.version.table();
+        debug_assert_eq!(
+            code.split_vars.is_some(),
+            !table.localsplus,
+            "a code object written for the wrong version"
+        );
+        let none = SplitVars::default();
+        let split = code.split_vars.as_deref().unwrap_or(&none);
         self.byte(tc::CODE);
-        self.i32(code.argcount as i32);
-        self.i32(code.posonlyargcount as i32);
-        self.i32(code.kwonlyargcount as i32);
-        self.i32(code.stacksize as i32);
-        self.i32(code.flags as i32);
-        self.write_bytes(&code.code);
-        self.write_tuple(&code.consts);
-        self.write_names(&code.names);
-        self.write_names(&code.localsplusnames);
-        self.write_bytes(&code.localspluskinds);
-        self.write_str(&code.filename);
-        self.write_str(&code.name);
-        self.write_str(&code.qualname);
-        self.i32(code.firstlineno);
-        self.write_bytes(&code.linetable);
-        self.write_bytes(&code.exceptiontable);
+        for &field in code_fields(table) {
+            match field {
+                CodeField::ArgCount => self.i32(code.argcount as i32),
+                CodeField::PosOnlyArgCount => {
+                    if table.code_posonlyargcount {
+                        self.i32(code.posonlyargcount as i32)
+                    }
+                }
+                CodeField::KwOnlyArgCount => self.i32(code.kwonlyargcount as i32),
+                CodeField::NLocals => self.i32(split.nlocals as i32),
+                CodeField::StackSize => self.i32(code.stacksize as i32),
+                CodeField::Flags => self.i32(code.flags as i32),
+                CodeField::Code => self.write_bytes(&code.code),
+                CodeField::Consts => self.write_tuple(&code.consts),
+                CodeField::Names => self.write_names(&code.names),
+                CodeField::LocalsPlusNames => self.write_names(&code.localsplusnames),
+                CodeField::LocalsPlusKinds => self.write_bytes(&code.localspluskinds),
+                CodeField::VarNames => self.write_names(&split.varnames),
+                CodeField::FreeVars => self.write_names(&split.freevars),
+                CodeField::CellVars => self.write_names(&split.cellvars),
+                CodeField::Filename => self.write_str(&code.filename),
+                CodeField::Name => self.write_str(&code.name),
+                CodeField::QualName => self.write_str(&code.qualname),
+                CodeField::FirstLineNo => self.i32(code.firstlineno),
+                CodeField::LineTable => self.write_bytes(&code.linetable),
+                CodeField::ExceptionTable => self.write_bytes(&code.exceptiontable),
+            }
+        }
     }
 
     // ----- helpers ------------------------------------------------------------

@@ -323,7 +323,10 @@ pub struct VersionSpec {
     /// Variable names live in one `co_localsplusnames` (3.11 on), which
     /// `Local` and `Free` arguments index; otherwise in `co_varnames`,
     /// `co_cellvars` and `co_freevars`, `Local` indexing the first and
-    /// `Free` the other two one after the other.
+    /// `Free` the other two one after the other. This also decides the
+    /// marshal layout of a code object: with localsplus it has
+    /// `co_qualname` and `co_exceptiontable`; without, `co_nlocals` and the
+    /// three tuples instead (`code::SplitVars`).
     pub localsplus: bool,
     /// Names of `CALL_INTRINSIC_1` / `_2` arguments (empty before 3.12).
     pub intrinsic1: &'static [&'static str],
@@ -395,6 +398,15 @@ pub struct VersionSpec {
     pub marshal_slices: bool,
     /// Marshal has the frozendict type (`}`).
     pub marshal_frozendict: bool,
+    /// A `.pyc` header has a flags word after the magic number (PEP 552,
+    /// 3.7 on: 16 bytes, and hash-based files); otherwise it is 12 bytes,
+    /// magic number, source mtime and source size.
+    pub pyc_flags_word: bool,
+    /// A code object has `co_posonlyargcount` (3.8 on, marshalled after
+    /// `co_argcount`).
+    pub code_posonlyargcount: bool,
+    /// What a code object's line table is and which field holds it.
+    pub line_table: LineTable,
     /// The arguments of the instructions whose accepted values differ
     /// between versions (`RESUME`, `YIELD_VALUE`...; none listed yet
     /// before 3.11). Ranges that every
@@ -410,6 +422,30 @@ pub struct VersionSpec {
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.
     pub close_mark: CloseMark,
+}
+
+/// The format of a code object's line table. Marshal stores each as
+/// bytes in the same place; they differ in meaning and in the field's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineTable {
+    /// 3.6-3.9's `co_lnotab`: pairs of (bytecode offset, line) increments.
+    Lnotab,
+    /// 3.10's `co_linetable` (PEP 626): pairs of (byte range, line delta),
+    /// where a line delta of -128 means no line.
+    Lines,
+    /// 3.11's `co_linetable`: location entries with lines and columns
+    /// (`code::linetable`).
+    Locations,
+}
+
+impl LineTable {
+    /// The code object field that holds the table.
+    pub fn field_name(self) -> &'static str {
+        match self {
+            LineTable::Lnotab => "co_lnotab",
+            LineTable::Lines | LineTable::Locations => "co_linetable",
+        }
+    }
 }
 
 /// How a version marks a yield that only the generator's own handler

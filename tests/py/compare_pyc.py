@@ -5,7 +5,8 @@ type-exactly (floats and complex numbers by bit pattern, so -0.0 and NaN
 payloads count). As a second, byte-level check the two code objects must
 also marshal to the same bytes with format version 2 (no back-references,
 so the bytes depend only on the objects); that covers co_localspluskinds,
-which Python code cannot read.
+which Python code cannot read. It runs in 3.6 and later: the fields a
+version's code objects lack are not compared, and 3.6's header is 12 bytes.
 
 usage: compare_pyc.py ORIG NEW
 Prints `identical N/M` and the first differences; exits 1 unless N == M.
@@ -22,6 +23,11 @@ FIELDS = [
     "co_freevars", "co_nlocals", "co_linetable", "co_exceptiontable",
     "co_filename", "co_name", "co_qualname", "co_firstlineno",
 ]
+# 3.6-3.9's line table; 3.10 on compute it from co_linetable.
+if sys.version_info < (3, 10):
+    FIELDS.append("co_lnotab")
+FIELDS = [f for f in FIELDS if hasattr(compile("", "", "exec"), f)]
+HEADER = 16 if sys.version_info >= (3, 7) else 12
 
 
 def localsplus(co):
@@ -51,7 +57,8 @@ def diff(a, b, path):
         d = diff(tuple(localsplus(a)), tuple(localsplus(b)), f"{path}.localsplusnames")
         if d:
             return d
-        return diff(a.co_consts, b.co_consts, f"{path}({a.co_qualname}).co_consts")
+        qualname = getattr(a, "co_qualname", a.co_name)
+        return diff(a.co_consts, b.co_consts, f"{path}({qualname}).co_consts")
     if isinstance(a, float):
         if struct.pack("<d", a) != struct.pack("<d", b):
             return f"{path}: {a!r} != {b!r}"
@@ -122,11 +129,11 @@ def main():
             except OSError as e:
                 problems.append(f"{p}: {e}")
                 continue
-            if a[:16] != b[:16]:
-                problems.append(f"{p}: header {a[:16].hex()} != {b[:16].hex()}")
+            if a[:HEADER] != b[:HEADER]:
+                problems.append(f"{p}: header {a[:HEADER].hex()} != {b[:HEADER].hex()}")
                 continue
             try:
-                x, y = marshal.loads(a[16:]), marshal.loads(b[16:])
+                x, y = marshal.loads(a[HEADER:]), marshal.loads(b[HEADER:])
                 d = diff(x, y, "<module>")
                 if d is None:
                     d = bytes_diff(x, y)

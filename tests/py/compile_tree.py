@@ -12,6 +12,10 @@ import os
 import sys
 
 
+# 3.6 has no PEP 552 headers, nor the function that writes one.
+to_pyc = getattr(ext, "_code_to_timestamp_pyc", None) or ext._code_to_bytecode
+
+
 def main():
     src, out = sys.argv[1], sys.argv[2]
     if src == "STDLIB":
@@ -37,7 +41,7 @@ def main():
                 except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError, OverflowError):
                     refused += 1
                     continue
-                data = ext._code_to_timestamp_pyc(code, 0, 0)
+                data = to_pyc(code, 0, 0)
                 target = os.path.join(out, rel[:-3] + ".pyc")
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with open(target, "wb") as f:
@@ -60,7 +64,7 @@ def main():
                 refused += 1
                 continue
             st = os.stat(path)
-            data = ext._code_to_timestamp_pyc(code, int(st.st_mtime), st.st_size)
+            data = to_pyc(code, int(st.st_mtime), st.st_size)
             target = os.path.join(out, rel[:-3] + ".pyc")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
