@@ -125,11 +125,14 @@ pub fn unbound_reads(
                 .get(v)
                 .is_some_and(|k| k & (kind::CELL | kind::FREE) != 0)
     };
+    // Whether a read of local `v` can find it unbound, `cleared` saying
+    // whether anything deletes it: the one rule for which reads are asked
+    // about at all.
+    let may_be_unbound = |v: usize, cleared: bool| !starts_assigned(v) || cleared;
 
-    // Nothing to answer without a read of a local that may be unbound
-    // (one that does not start assigned, or that something deletes): then
-    // the flow graph is not built at all. Module code, which keeps its
-    // variables in names, reads no local.
+    // Nothing to answer without a read of a local that may be unbound:
+    // then the flow graph is not built at all. Module code, which keeps
+    // its variables in names, reads no local.
     let mut cleared = vec![false; nv];
     for v in effects.iter().filter_map(|e| e.clears) {
         if let Some(c) = cleared.get_mut(v as usize) {
@@ -140,7 +143,7 @@ pub fn unbound_reads(
         e.reads
             .iter()
             .flatten()
-            .any(|&v| (v as usize) < nv && (!starts_assigned(v as usize) || cleared[v as usize]))
+            .any(|&v| (v as usize) < nv && may_be_unbound(v as usize, cleared[v as usize]))
     });
     if !to_answer {
         return Vec::new();
@@ -211,7 +214,7 @@ pub fn unbound_reads(
     let mut always = vec![[false; 2]; n];
     let mut s = Search::new(n);
     for v in 0..nv {
-        if reads[v].is_empty() || (starts_assigned(v) && clears[v].is_empty()) {
+        if reads[v].is_empty() || !may_be_unbound(v, !clears[v].is_empty()) {
             continue;
         }
         let g = Graph {

@@ -69,10 +69,7 @@ pub fn read_module(path: &Path) -> Result<(Version, Code), String> {
             let (built, pointers) = crate::json::assemble(&text, &options);
             match built.code {
                 Some(code) => Ok((built.version, code)),
-                None => Err(pointers
-                    .render(&shown, &text, &built.diags)
-                    .trim_end()
-                    .to_string()),
+                None => Err(rendered_json(&pointers, &shown, &text, &built.diags)),
             }
         }
     }
@@ -104,19 +101,28 @@ pub fn read_model(path: &Path) -> Result<Module, String> {
         }
         Kind::Json => {
             let text = super::read_text(path)?;
-            let report = |pointers: &crate::json::Pointers, diags: &[crate::diag::Diag]| {
-                pointers.render(&shown, &text, diags).trim_end().to_string()
-            };
             let (module, pointers, diags) = crate::json::from_json(&text)
-                .map_err(|refused| report(&refused.0, &[refused.1]))?;
+                .map_err(|refused| rendered_json(&refused.0, &shown, &text, &[refused.1]))?;
             if diags.iter().any(|d| d.is_error()) {
-                return Err(report(&pointers, &diags));
+                return Err(rendered_json(&pointers, &shown, &text, &diags));
             }
             Ok(module)
         }
     }
 }
 
+/// `diags` of a JSON document, as [`rendered`] gives a text's.
+fn rendered_json(
+    pointers: &crate::json::Pointers,
+    shown: &str,
+    text: &str,
+    diags: &[crate::diag::Diag],
+) -> String {
+    pointers.render(shown, text, diags).trim_end().to_string()
+}
+
+/// `diags` of a `.pyasm` text as `pyasm check` renders them, for an error
+/// message.
 fn rendered(shown: &str, text: &str, diags: &[crate::diag::Diag]) -> String {
     let color = std::io::stderr().is_terminal();
     crate::diag::render(shown, text, diags, color)

@@ -12,7 +12,7 @@
 //! an edit that did not touch it.
 
 use super::preamble::{fit_pieces, recut_pieces, Piece};
-use super::{moved, nodes_in, FileAnalysis, Source};
+use super::{moved, nodes_in, shift_diag, FileAnalysis, Source};
 use crate::code::linetable::Position;
 use crate::diag::Diag;
 use crate::model::{Block, Span, Stmt};
@@ -26,10 +26,7 @@ pub(super) type BlockPiece = Piece<BlockState, lower::BlockPiece>;
 fn shift_piece(b: &mut lower::BlockPiece, diags: &mut [Diag], d: isize) {
     shift_block(&mut b.block, d);
     for x in diags {
-        x.span = moved(&x.span, d);
-        for n in &mut x.notes {
-            n.0 = moved(&n.0, d);
-        }
+        shift_diag(x, d);
     }
 }
 

@@ -106,6 +106,14 @@ fn in_text_order(diags: &mut [Diag]) {
     diags.sort_by_key(|d| (d.span.start, d.span.end));
 }
 
+/// Moves a finding's span and its notes' by `d` bytes.
+fn shift_diag(x: &mut Diag, d: isize) {
+    x.span = moved(&x.span, d);
+    for n in &mut x.notes {
+        n.0 = moved(&n.0, d);
+    }
+}
+
 /// A span moved by `d` bytes.
 fn moved(s: &Span, d: isize) -> Span {
     let f = |x: usize| (x as isize + d).max(0) as usize;
@@ -861,10 +869,9 @@ impl FileAnalysis {
             add(&mut runs, &s.diags, s.delta());
         }
         add(&mut runs, &self.module_diags, 0);
-        let now = |(d, delta): (&Diag, isize)| moved(&d.span, delta);
         let key = |run: usize, at: usize| {
             let (r, delta) = runs[run];
-            let s = now((&r[at], delta));
+            let s = moved(&r[at].span, delta);
             std::cmp::Reverse((s.start, s.end, run, at))
         };
         // The next diagnostic of each run, the least first.
@@ -872,10 +879,7 @@ impl FileAnalysis {
             (0..runs.len()).map(|run| key(run, 0)).collect();
         let copy = |(d, delta): (&Diag, isize)| {
             let mut d = d.clone();
-            d.span = moved(&d.span, delta);
-            for n in &mut d.notes {
-                n.0 = moved(&n.0, delta);
-            }
+            shift_diag(&mut d, delta);
             d
         };
         let mut out = Vec::new();
@@ -999,10 +1003,7 @@ mod tests {
         let mut add = |ds: &[Diag], delta: isize| {
             for d in ds {
                 let mut d = d.clone();
-                d.span = moved(&d.span, delta);
-                for n in &mut d.notes {
-                    n.0 = moved(&n.0, delta);
-                }
+                shift_diag(&mut d, delta);
                 all.push(d);
             }
         };
