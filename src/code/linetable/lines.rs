@@ -1,0 +1,152 @@
+//! 3.10's `co_linetable` (PEP 626): the line of every stretch of code.
+//!
+//! The table is a list of byte pairs, each an unsigned length in bytes and
+//! a signed line delta from the last line that was not "none". A delta of
+//! -128 means that the stretch has no line (and leaves the line deltas count
+//! from alone); a pair of length 0 only moves the line. The stretches
+//! follow one another from offset 0 and cover the code exactly.
+//!
+//! The compiler (`assemble_line_range` in Python/compile.c) writes one
+//! stretch per run of instructions with the same line, when the next line
+//! differs or the code ends, skipping a stretch of no bytes altogether, as:
+//! 1. for a line: while the delta is above 127, `(0, 127)`; while it is
+//!    below -127, `(0, -127)` (so -128 is never a delta);
+//! 2. while the length is above 254: `(254, delta)`, the delta then
+//!    becoming 0 (or staying -128 for no line);
+//! 3. `(length, delta)`.
+
+use super::{LineTable, LineTableError, LineTableErrorKind, Position};
+
+/// Longest stretch one pair holds: the largest even byte.
+const MAX_PAIR_BYTES: u64 = 254;
+
+/// The line delta that means "no line".
+const NO_LINE: i8 = -128;
+
+fn error(offset: usize, kind: LineTableErrorKind) -> LineTableError {
+    LineTableError {
+        format: LineTable::Lines,
+        offset,
+        kind,
+    }
+}
+
+/// The runs of `table`: one per stretch of code at one line (or none),
+/// neighbours at the same position put together, as the compiler's pieces
+/// of a long stretch are.
+///
+/// A table whose pairs do not cover `code_units` exactly, whose stretches
+/// end inside a code unit, or that ends in pairs of length 0 is an error:
+/// CPython reads such a table past its end or between instructions.
+pub(super) fn decode(
+    table: &[u8],
+    firstlineno: i32,
+    code_units: usize,
+) -> Result<Vec<(Position, u32)>, LineTableError> {
+    if table.len() % 2 != 0 {
+        return Err(error(table.len() - 1, LineTableErrorKind::Truncated));
+    }
+    let mut runs: Vec<(Position, u32)> = Vec::new();
+    let (mut line, mut covered) = (firstlineno, 0usize);
+    let mut last_range_end = 0;
+    for (k, pair) in table.chunks_exact(2).enumerate() {
+        let (bytes, delta) = (pair[0], pair[1] as i8);
+        let p = if delta == NO_LINE {
+            Position::NONE
+        } else {
+            line = line.wrapping_add(i32::from(delta));
+            Position::line_only(line)
+        };
+        if bytes == 0 {
+            continue;
+        }
+        if bytes % 2 != 0 {
+            return Err(error(2 * k, LineTableErrorKind::OddRange(bytes)));
+        }
+        let units = usize::from(bytes / 2);
+        if covered + units > code_units {
+            return Err(error(
+                2 * k,
+                LineTableErrorKind::PastEndOfCode {
+                    start: covered,
+                    end: covered + units,
+                    code_units,
+                },
+            ));
+        }
+        covered += units;
+        last_range_end = 2 * k + 2;
+        match runs.last_mut() {
+            Some((q, n)) if *q == p => *n += units as u32,
+            _ => runs.push((p, units as u32)),
+        }
+    }
+    if covered != code_units {
+        return Err(error(
+            table.len(),
+            LineTableErrorKind::TooShort {
+                covered,
+                code_units,
+            },
+        ));
+    }
+    if last_range_end != table.len() {
+        return Err(error(last_range_end, LineTableErrorKind::EndsWithoutRange));
+    }
+    Ok(runs)
+}
+
+/// Encodes runs as 3.10's compiler does: neighbours with the same line (or
+/// both with none) make one stretch, empty runs are left out, and only
+/// the line of a position is written.
+///
+/// A line jump of `d` costs `|d| / 127` pairs, so lines far apart make a
+/// large table, as they do in CPython.
+pub(super) fn encode(firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut prev_line = firstlineno;
+    let mut pending: Option<(Option<i32>, u64)> = None;
+    for &(p, units) in runs.iter().filter(|r| r.1 > 0) {
+        pending = match pending {
+            Some((line, n)) if line == p.line => Some((line, n + u64::from(units))),
+            Some((line, n)) => {
+                write_stretch(&mut out, &mut prev_line, line, n);
+                Some((p.line, u64::from(units)))
+            }
+            None => Some((p.line, u64::from(units))),
+        };
+    }
+    if let Some((line, n)) = pending {
+        write_stretch(&mut out, &mut prev_line, line, n);
+    }
+    out
+}
+
+/// One stretch of `units` code units at `line`, in the compiler's pairs.
+fn write_stretch(out: &mut Vec<u8>, prev_line: &mut i32, line: Option<i32>, units: u64) {
+    let mut bytes = 2 * units;
+    let mut delta = match line {
+        None => i64::from(NO_LINE),
+        Some(l) => {
+            let mut d = i64::from(l.wrapping_sub(*prev_line));
+            *prev_line = l;
+            while d > 127 {
+                out.extend([0, 127]);
+                d -= 127;
+            }
+            while d < -127 {
+                out.extend([0, -127i8 as u8]);
+                d += 127;
+            }
+            d
+        }
+    };
+    while bytes > MAX_PAIR_BYTES {
+        out.extend([MAX_PAIR_BYTES as u8, delta as i8 as u8]);
+        if line.is_some() {
+            delta = 0;
+        }
+        bytes -= MAX_PAIR_BYTES;
+    }
+    out.extend([bytes as u8, delta as i8 as u8]);
+}
