@@ -402,6 +402,94 @@ impl Writer {
     }
 }
 
+/// A line table told instruction by instruction, for a disassembler: what
+/// [`per_instruction`] finds and [`InstrPositions::runs`] turns back into
+/// the runs that [`encode`] writes as the same table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstrPositions {
+    /// One per instruction. From 3.10 on, each instruction's own position
+    /// (`NONE` for no line in 3.10). In 3.6-3.9, the line of the change
+    /// recorded at the instruction, and `NONE` for one that continues the
+    /// line before it: the table records changes, not a line for each
+    /// instruction (see `lnotab`).
+    pub positions: Vec<Position>,
+    /// 3.6-3.9's changes with no code of their own (see [`decode_runs`]):
+    /// the index of the instruction they are recorded at, in order, just
+    /// before that instruction's own change; the number of instructions for
+    /// a change at the end of the code.
+    pub empty: Vec<(usize, Position)>,
+}
+
+impl InstrPositions {
+    /// The runs to encode: for each instruction its empty changes, then
+    /// one run of its size (`sizes` as [`per_instruction`] took them).
+    pub fn runs(&self, sizes: &[u32]) -> Vec<(Position, u32)> {
+        let mut out = Vec::with_capacity(sizes.len() + self.empty.len());
+        let mut empty = self.empty.iter().peekable();
+        for (i, (&p, &size)) in self.positions.iter().zip(sizes).enumerate() {
+            while let Some(&(_, q)) = empty.next_if(|e| e.0 == i) {
+                out.push((q, 0));
+            }
+            out.push((p, size));
+        }
+        out.extend(empty.map(|&(_, q)| (q, 0)));
+        out
+    }
+}
+
+/// `version`'s line table split by instruction, `sizes` giving each
+/// instruction's length in code units (with its EXTENDED_ARG prefixes and
+/// caches). `None` when the table cannot be read, or gives the units of one
+/// instruction different positions, or (3.6-3.9) records a change inside
+/// an instruction: no compiler writes such a table, and it can only be
+/// kept as bytes.
+pub fn per_instruction(
+    version: Version,
+    table: &[u8],
+    firstlineno: i32,
+    sizes: &[u32],
+) -> Option<InstrPositions> {
+    let code_units = sizes.iter().map(|&s| s as usize).sum();
+    let mut positions = Vec::with_capacity(sizes.len());
+    let mut empty = Vec::new();
+    if version.table().line_table == LineTable::Lnotab {
+        let runs = decode_runs(version, table, firstlineno, code_units).ok()?;
+        // Each run must start where an instruction does.
+        let (mut i, mut unit) = (0, 0u64);
+        for (p, n) in runs {
+            if n == 0 {
+                empty.push((i, p));
+                continue;
+            }
+            positions.push(p);
+            let end = unit + u64::from(n);
+            unit += u64::from(*sizes.get(i)?);
+            i += 1;
+            while unit < end {
+                positions.push(Position::NONE);
+                unit += u64::from(*sizes.get(i)?);
+                i += 1;
+            }
+            if unit != end {
+                return None;
+            }
+        }
+    } else {
+        let units = decode(version, table, firstlineno, code_units).ok()?;
+        let mut start = 0;
+        for &size in sizes {
+            let own = &units[start..start + size as usize];
+            let p = own.first().copied().unwrap_or_default();
+            if own.iter().any(|&q| q != p) {
+                return None;
+            }
+            positions.push(p);
+            start += size as usize;
+        }
+    }
+    Some(InstrPositions { positions, empty })
+}
+
 /// Encodes runs of `(position, length in code units)` the way `version`'s
 /// compiler does, in the format its spec names.
 ///

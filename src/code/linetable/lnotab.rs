@@ -5,10 +5,13 @@
 //! at byte offset `a` is `co_firstlineno` plus the line increments of every
 //! pair whose running offset is at most `a` (`PyCode_Addr2Line`).
 //!
-//! The compiler (`assemble_lnotab` in Python/compile.c) records one change
-//! for each instruction whose line differs from the last one recorded,
-//! skipping instructions without a line (line 0), and writes that change,
-//! an offset increment `b` and a line increment `d`, as:
+//! The compiler (`assemble_lnotab` in Python/compile.c) records a change at
+//! each instruction that has a line (line 0 means none, and continues the
+//! one before): 3.6-3.8 give a line to the first instruction of every
+//! statement and record it even when the line stays the same, unless
+//! nothing at all changes (the first instruction, at offset 0 and on
+//! `co_firstlineno`); 3.9 records only where the line changes. Such a
+//! change, an offset increment `b` and a line increment `d`, becomes:
 //! 1. if `b > 255`: `b / 255` pairs `(255, 0)`, leaving `b % 255` (so
 //!    exactly 255 stays one pair, and 510 leaves 0);
 //! 2. if `d` is outside -128..=127: with `k` 127 or -128 by its sign and
@@ -22,6 +25,13 @@
 //! instruction lands on the next one, so the table may change the line
 //! twice at one offset, or once at the very end of the code. The decoder
 //! keeps each such change as an empty run, which the encoder writes back.
+//!
+//! A change that keeps the line changes nothing for the interpreter (its
+//! tracing reports a line where the line moves, not at each pair), but
+//! 3.6-3.8's tables are full of them. So runs here are changes, not
+//! stretches of one line: the decoder gives one run per change, and the
+//! encoder records a change at every run that has a line, whether or not
+//! the line is new.
 
 use super::Position;
 
@@ -110,11 +120,16 @@ pub(super) fn decode(table: &[u8], firstlineno: i32, code_units: usize) -> Vec<(
 }
 
 /// Encodes runs as 3.6-3.9's compiler does. Only lines are written: a run
-/// whose line differs from the last one written records a change at its
-/// first unit, split into pairs as the module documentation says; a run
-/// without a line keeps the line before it, as an instruction with line 0
-/// does. An empty run records its change like any other, which is how a
-/// change at a removed instruction is written back.
+/// with a line records a change at its first unit, split into pairs as the
+/// module documentation says, except a first run at offset 0 on
+/// `co_firstlineno`; a run without a line continues the line before it, as
+/// an instruction with line 0 does. An empty run records its change like
+/// any other, which is how a change at a removed instruction is written
+/// back.
+///
+/// Runs of one line each make a change each: give a line only to the run
+/// that starts a change (3.9's compiler gives consecutive instructions of
+/// one line a single change; 3.6-3.8's one per statement).
 ///
 /// A line jump of `d` costs `|d| / 127` pairs, so lines far apart make a
 /// large table, as they do in CPython.
