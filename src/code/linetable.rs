@@ -724,4 +724,96 @@ mod tests {
         assert!(encode(Version::V3_11, 1, &[]).is_empty());
         assert!(encode(Version::V3_12, 1, &[(pos(1, 1, 0, 0), 0)]).is_empty());
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A line delta: mostly small, sometimes far.
+        fn delta() -> impl Strategy<Value = i32> {
+            prop_oneof![4 => -3..4i32, 1 => -100_000..100_000i32]
+        }
+
+        /// Runs with a line each, from line 1000 on.
+        fn lines(empty: bool) -> impl Strategy<Value = Vec<(Option<i32>, u32)>> {
+            let units = if empty { 0..300u32 } else { 1..300u32 };
+            prop::collection::vec((delta(), units, any::<bool>()), 0..20).prop_map(|v| {
+                let mut line = 1000i32;
+                v.into_iter()
+                    .map(|(d, n, has)| {
+                        line += d;
+                        (has.then_some(line), n)
+                    })
+                    .collect()
+            })
+        }
+
+        fn positions(runs: &[(Option<i32>, u32)]) -> Vec<(Position, u32)> {
+            let pos = |l: Option<i32>| l.map_or(Position::NONE, Position::line_only);
+            runs.iter().map(|&(l, n)| (pos(l), n)).collect()
+        }
+
+        fn total(runs: &[(Position, u32)]) -> usize {
+            runs.iter().map(|r| r.1 as usize).sum()
+        }
+
+        proptest! {
+            #[test]
+            fn decode_never_panics(
+                table in prop::collection::vec(any::<u8>(), 0..80),
+                sizes in prop::collection::vec(1..4u32, 0..40),
+                first in any::<i32>(),
+            ) {
+                let units = sizes.iter().sum::<u32>() as usize;
+                for &v in Version::TABLES {
+                    if let Ok(runs) = decode_runs(v, &table, first, units) {
+                        prop_assert_eq!(total(&runs), units);
+                        let flat = decode(v, &table, first, units).unwrap();
+                        prop_assert_eq!(flat.len(), units);
+                    }
+                    let _ = per_instruction(v, &table, first, &sizes);
+                }
+            }
+
+            /// 3.6-3.9: changes at code come back as they were; with
+            /// changes at no code and runs without a line, the bytes do.
+            #[test]
+            fn lnotab_runs_come_back(runs in lines(false), more in lines(true)) {
+                let v = Version::V3_9;
+                let changes: Vec<_> = runs.iter().map(|&(l, n)| (l.or(Some(7)), n)).collect();
+                let runs = positions(&changes);
+                let bytes = encode(v, 1000, &runs);
+                prop_assert_eq!(decode_runs(v, &bytes, 1000, total(&runs)).unwrap(), runs);
+                let more = positions(&more);
+                let bytes = encode(v, 1000, &more);
+                let back = decode_runs(v, &bytes, 1000, total(&more)).unwrap();
+                prop_assert_eq!(&encode(v, 1000, &back), &bytes);
+                // The lines are those of the runs, a run without one
+                // continuing the line before it.
+                let mut line = 1000;
+                let mut expected = Vec::new();
+                for &(p, n) in &more {
+                    line = p.line.unwrap_or(line);
+                    expected.extend(std::iter::repeat_n(Position::line_only(line), n as usize));
+                }
+                prop_assert_eq!(decode(v, &bytes, 1000, total(&more)).unwrap(), expected);
+            }
+
+            /// 3.10: runs of code, neighbours on other lines, come back.
+            #[test]
+            fn lines_runs_come_back(runs in lines(false)) {
+                let v = Version::V3_10;
+                let mut runs = positions(&runs);
+                runs.dedup_by(|b, a| {
+                    let same = a.0 == b.0;
+                    if same {
+                        a.1 += b.1;
+                    }
+                    same
+                });
+                let bytes = encode(v, 1000, &runs);
+                prop_assert_eq!(decode_runs(v, &bytes, 1000, total(&runs)).unwrap(), runs);
+            }
+        }
+    }
 }

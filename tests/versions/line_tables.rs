@@ -120,9 +120,24 @@ fn one_table(v: Version, c: &Code, what: &str, n: &mut Counts, wrong: &mut Vec<S
     if again == c.linetable {
         n.identical += 1;
     } else if wrong.len() < SHOWN {
+        // Where they part, and a little of each from there.
+        let at = again
+            .iter()
+            .zip(&c.linetable)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let from = |t: &[u8]| {
+            t[at..]
+                .iter()
+                .take(16)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
         wrong.push(format!(
-            "{what} (first line {}): {:02x?} became {:02x?}",
-            c.firstlineno, c.linetable, again
+            "{what} (first line {}): from byte {at}, {} became {}",
+            c.firstlineno,
+            from(&c.linetable),
+            from(&again)
         ));
     }
     let per = linetable::per_instruction(v, &c.linetable, c.firstlineno, &sizes);

@@ -150,3 +150,94 @@ fn write_stretch(out: &mut Vec<u8>, prev_line: &mut i32, line: Option<i32>, unit
     }
     out.extend([bytes as u8, delta as i8 as u8]);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{decode, decode_runs, encode, LineTableErrorKind, Position};
+    use crate::versions::Version;
+
+    const V: Version = Version::V3_10;
+
+    fn at(line: i32, units: u32) -> (Position, u32) {
+        (Position::line_only(line), units)
+    }
+
+    fn round(first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+        let bytes = encode(V, first, runs);
+        let units = runs.iter().map(|r| r.1 as usize).sum();
+        assert_eq!(decode_runs(V, &bytes, first, units).unwrap(), runs);
+        bytes
+    }
+
+    #[test]
+    fn matches_python_3_10_small_function() {
+        // `def f(x):\n    if x:\n        return 1\n    return 2\n` at line 1
+        // by python3.10: lines 2, 3 and 4, two units each.
+        let table = [4, 1, 4, 1, 4, 1];
+        let runs = [at(2, 2), at(3, 2), at(4, 2)];
+        assert_eq!(decode_runs(V, &table, 1, 6).unwrap(), runs);
+        assert_eq!(encode(V, 1, &runs), table);
+    }
+
+    #[test]
+    fn big_deltas_go_before_the_range() {
+        assert_eq!(round(1, &[at(128, 1)]), [2, 127]);
+        assert_eq!(round(1, &[at(129, 1)]), [0, 127, 2, 1]);
+        assert_eq!(round(1, &[at(300, 1)]), [0, 127, 0, 127, 2, 45]);
+        // -128 means "no line", so a delta of -128 is split.
+        assert_eq!(round(200, &[at(73, 1)]), [2, 0x81]);
+        assert_eq!(round(200, &[at(72, 1)]), [0, 0x81, 2, 0xff]);
+        assert_eq!(round(200, &[at(71, 1)]), [0, 0x81, 2, 0xfe]);
+    }
+
+    #[test]
+    fn long_ranges_split_at_254() {
+        assert_eq!(round(1, &[at(2, 127)]), [254, 1]);
+        assert_eq!(round(1, &[at(2, 128)]), [254, 1, 2, 0]);
+        assert_eq!(round(1, &[at(2, 300)]), [254, 1, 254, 0, 92, 0]);
+        let none = (Position::NONE, 200);
+        assert_eq!(round(1, &[none]), [254, 0x80, 146, 0x80]);
+    }
+
+    #[test]
+    fn no_line_leaves_the_line_deltas_count_from() {
+        let runs = [at(5, 1), (Position::NONE, 2), at(6, 1)];
+        assert_eq!(round(1, &runs), [2, 4, 4, 0x80, 2, 1]);
+        let lines = decode(V, &[2, 4, 4, 0x80, 2, 1], 1, 4).unwrap();
+        assert_eq!(lines[1], Position::NONE);
+    }
+
+    #[test]
+    fn neighbours_and_empty_runs_merge() {
+        // As the compiler writes one range per line, whatever the columns.
+        let wide = Position {
+            col: Some(4),
+            ..Position::line_only(2)
+        };
+        let runs = [at(2, 1), (wide, 2), at(3, 0), at(2, 1)];
+        assert_eq!(encode(V, 1, &runs), [8, 1]);
+        // The first range starts at the first instruction's line.
+        assert_eq!(encode(V, 1, &[at(9, 0), at(2, 1)]), [2, 1]);
+    }
+
+    #[test]
+    fn malformed_tables_are_errors() {
+        let err = |t: &[u8], units| decode(V, t, 1, units).unwrap_err();
+        assert_eq!(err(&[2], 1).kind, LineTableErrorKind::Truncated);
+        assert_eq!(err(&[3, 1], 1).kind, LineTableErrorKind::OddRange(3));
+        let past = err(&[2, 0, 4, 0], 2);
+        assert_eq!(past.offset, 2);
+        assert!(matches!(
+            past.kind,
+            LineTableErrorKind::PastEndOfCode { .. }
+        ));
+        assert!(matches!(
+            err(&[2, 0], 2).kind,
+            LineTableErrorKind::TooShort { .. }
+        ));
+        let tail = err(&[2, 0, 0, 5], 1);
+        assert_eq!(tail.offset, 2);
+        assert_eq!(tail.kind, LineTableErrorKind::EndsWithoutRange);
+        assert!(tail.to_string().starts_with("line table, byte 2:"));
+    }
+}

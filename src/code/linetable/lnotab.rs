@@ -175,3 +175,145 @@ fn write_change(out: &mut Vec<u8>, mut b: u64, d: i32) {
     }
     out.extend([b as u8, d as i8 as u8]);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{decode, decode_runs, encode, per_instruction, Position};
+    use crate::versions::Version;
+
+    const V: Version = Version::V3_8;
+
+    fn at(line: i32, units: u32) -> (Position, u32) {
+        (Position::line_only(line), units)
+    }
+
+    /// Encodes `runs`, checks that they decode back, and gives the bytes.
+    fn round(first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+        let bytes = encode(V, first, runs);
+        let units = runs.iter().map(|r| r.1 as usize).sum();
+        assert_eq!(decode_runs(V, &bytes, first, units).unwrap(), runs);
+        bytes
+    }
+
+    #[test]
+    fn matches_python_3_8_two_statements_on_one_line() {
+        // `def f():\n    a = 1; b = 2\n    c = 3\n` by python3.8: the
+        // second statement records line 2 again.
+        let runs = [at(2, 2), at(2, 2), at(3, 4)];
+        assert_eq!(round(1, &runs), [0, 1, 4, 0, 4, 1]);
+        let lines: Vec<_> = decode(V, &[0, 1, 4, 0, 4, 1], 1, 8).unwrap();
+        assert_eq!(
+            lines,
+            [[Position::line_only(2); 4], [Position::line_only(3); 4]].concat()
+        );
+    }
+
+    #[test]
+    fn big_line_jumps_split_as_the_compiler_does() {
+        let cases: [(i32, &[u8]); 8] = [
+            (127, &[2, 127]),
+            (128, &[2, 127, 0, 1]),
+            (254, &[2, 127, 0, 127, 0, 0]),
+            (300, &[2, 127, 0, 127, 0, 46]),
+            (-128, &[2, 0x80]),
+            (-129, &[2, 0x80, 0, 0xff]),
+            (-256, &[2, 0x80, 0, 0x80, 0, 0]),
+            (-300, &[2, 0x80, 0, 0x80, 0, 0xd4]),
+        ];
+        for (jump, pairs) in cases {
+            let bytes = round(1000, &[at(1000, 1), at(1000 + jump, 1)]);
+            assert_eq!(bytes, pairs, "{jump}");
+        }
+    }
+
+    #[test]
+    fn long_offsets_split_at_255() {
+        // 256 bytes start with (255, 0); 510 are two of them and a pair
+        // with an increment of 0.
+        let far = |units| round(1, &[at(1, units), at(2, 1)]);
+        assert_eq!(far(100), [200, 1]);
+        assert_eq!(far(128), [255, 0, 1, 1]);
+        assert_eq!(far(255), [255, 0, 255, 0, 0, 1]);
+        assert_eq!(far(300), [255, 0, 255, 0, 90, 1]);
+        // A big offset and a big jump together.
+        let bytes = round(1, &[at(1, 200), at(300, 1)]);
+        assert_eq!(bytes, [255, 0, 145, 127, 0, 127, 0, 45]);
+    }
+
+    #[test]
+    fn first_change_at_offset_zero() {
+        // On co_firstlineno: nothing to write, unless a change follows at 0.
+        assert!(round(5, &[at(5, 3)]).is_empty());
+        assert_eq!(round(5, &[at(7, 3)]), [0, 2]);
+        assert_eq!(round(5, &[at(5, 0), at(5, 3)]), [0, 0]);
+        assert_eq!(round(5, &[at(6, 0), at(5, 3)]), [0, 1, 0, 0xff]);
+    }
+
+    #[test]
+    fn changes_at_no_code_are_kept() {
+        // 3.9's peephole pass leaves (0, 1), (0, 1), (0, -2) at the start of
+        // a method, and changes at the end of the code.
+        let table = [0, 1, 0, 1, 0, 1, 0, 0xfe, 14, 16, 6, 1];
+        let runs = decode_runs(V, &table, 1081, 10).unwrap();
+        assert_eq!(
+            runs,
+            [
+                at(1082, 0),
+                at(1083, 0),
+                at(1084, 0),
+                at(1082, 7),
+                at(1098, 3),
+                at(1099, 0)
+            ]
+        );
+        assert_eq!(encode(V, 1081, &runs), table);
+        let lines = decode(V, &table, 1081, 10).unwrap();
+        assert_eq!(lines[6], Position::line_only(1082));
+        assert_eq!(lines[7], Position::line_only(1098));
+    }
+
+    #[test]
+    fn a_run_without_a_line_continues() {
+        let runs = [at(3, 2), (Position::NONE, 3), at(4, 1)];
+        let bytes = encode(V, 1, &runs);
+        assert_eq!(bytes, [0, 2, 10, 1]);
+        assert_eq!(decode_runs(V, &bytes, 1, 6).unwrap(), [at(3, 5), at(4, 1)]);
+    }
+
+    #[test]
+    fn read_as_the_interpreter_reads() {
+        // A trailing odd byte is ignored; an odd offset takes effect at the
+        // next code unit; a change past the end is an empty run at the end.
+        let lines = decode(V, &[3, 1, 40, 1, 7], 1, 4).unwrap();
+        assert_eq!(lines, [1, 1, 2, 2].map(Position::line_only));
+        let runs = decode_runs(V, &[3, 1, 40, 1], 1, 4).unwrap();
+        assert_eq!(runs, [at(1, 2), at(2, 2), at(3, 0)]);
+        assert_eq!(decode(V, &[], 7, 0).unwrap(), []);
+        assert_eq!(decode_runs(V, &[], 7, 2).unwrap(), [at(7, 2)]);
+    }
+
+    #[test]
+    fn per_instruction_gives_the_changes() {
+        // Instructions of 1, 2 (an EXTENDED_ARG prefix), 1 and 1 units;
+        // changes at the first, the third and (no code) the end.
+        let sizes = [1, 2, 1, 1];
+        let runs = [at(1, 3), at(4, 2), at(9, 0)];
+        let table = encode(V, 1, &runs);
+        let per = per_instruction(V, &table, 1, &sizes).unwrap();
+        assert_eq!(
+            per.positions,
+            [
+                Position::line_only(1),
+                Position::NONE,
+                Position::line_only(4),
+                Position::NONE
+            ]
+        );
+        assert_eq!(per.empty, [(4, Position::line_only(9))]);
+        assert_eq!(encode(V, 1, &per.runs(&sizes)), table);
+        // A change between the prefix and its instruction cannot be told
+        // by instruction.
+        let inside = encode(V, 1, &[at(1, 2), at(4, 3)]);
+        assert_eq!(per_instruction(V, &inside, 1, &sizes), None);
+    }
+}
