@@ -729,9 +729,15 @@ mod tests {
         use super::super::*;
         use proptest::prelude::*;
 
-        /// A line delta: mostly small, sometimes far.
+        /// A line delta: mostly small, sometimes far or where a format
+        /// splits a jump.
         fn delta() -> impl Strategy<Value = i32> {
-            prop_oneof![4 => -3..4i32, 1 => -100_000..100_000i32]
+            let edges = vec![127, 128, 254, 255, -127, -128, -129, -256];
+            prop_oneof![
+                4 => -3..4i32,
+                1 => prop::sample::select(edges),
+                1 => -100_000..100_000i32,
+            ]
         }
 
         /// Runs with a line each, from line 1000 on.
