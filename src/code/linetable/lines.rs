@@ -43,7 +43,7 @@ pub(super) fn decode(
     firstlineno: i32,
     code_units: usize,
 ) -> Result<Vec<(Position, u32)>, LineTableError> {
-    if table.len() % 2 != 0 {
+    if !table.len().is_multiple_of(2) {
         return Err(error(table.len() - 1, LineTableErrorKind::Truncated));
     }
     let mut runs: Vec<(Position, u32)> = Vec::new();
@@ -60,7 +60,7 @@ pub(super) fn decode(
         if bytes == 0 {
             continue;
         }
-        if bytes % 2 != 0 {
+        if !bytes.is_multiple_of(2) {
             return Err(error(2 * k, LineTableErrorKind::OddRange(bytes)));
         }
         let units = usize::from(bytes / 2);
