@@ -104,51 +104,94 @@ pub(super) fn decode(
 /// large table, as they do in CPython.
 pub(super) fn encode(firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
     let mut out = Vec::new();
+    stretches_of(firstlineno, runs, |s| s.write(&mut out));
+    out
+}
+
+/// How many bytes [`encode`] writes, found without writing them.
+pub(super) fn encoded_len(firstlineno: i32, runs: &[(Position, u32)]) -> u64 {
+    let mut pairs = 0;
+    stretches_of(firstlineno, runs, |s| pairs += s.pairs());
+    2 * pairs
+}
+
+/// The stretches of `runs`, in order.
+fn stretches_of(firstlineno: i32, runs: &[(Position, u32)], mut each: impl FnMut(Stretch)) {
     let mut prev_line = firstlineno;
     let mut pending: Option<(Option<i32>, u64)> = None;
+    let mut flush = |line: Option<i32>, units: u64| {
+        let delta = line.map(|l| {
+            let d = l.wrapping_sub(prev_line);
+            prev_line = l;
+            d
+        });
+        each(Stretch::new(delta, 2 * units));
+    };
     for &(p, units) in runs.iter().filter(|r| r.1 > 0) {
         pending = match pending {
             Some((line, n)) if line == p.line => Some((line, n + u64::from(units))),
             Some((line, n)) => {
-                write_stretch(&mut out, &mut prev_line, line, n);
+                flush(line, n);
                 Some((p.line, u64::from(units)))
             }
             None => Some((p.line, u64::from(units))),
         };
     }
     if let Some((line, n)) = pending {
-        write_stretch(&mut out, &mut prev_line, line, n);
+        flush(line, n);
     }
-    out
 }
 
-/// One stretch of `units` code units at `line`, in the compiler's pairs.
-fn write_stretch(out: &mut Vec<u8>, prev_line: &mut i32, line: Option<i32>, units: u64) {
-    let mut bytes = 2 * units;
-    let mut delta = match line {
-        None => i64::from(NO_LINE),
-        Some(l) => {
-            let mut d = i64::from(l.wrapping_sub(*prev_line));
-            *prev_line = l;
-            while d > 127 {
-                out.extend([0, 127]);
-                d -= 127;
-            }
-            while d < -127 {
-                out.extend([0, -127i8 as u8]);
-                d += 127;
-            }
-            d
+/// One stretch as the compiler's pairs: `jumps` pairs `(0, step)` (step
+/// 127 or -127), then `pieces` pairs `(254, delta)` (the delta 0 after the
+/// first, or -128 throughout for no line), then `(bytes, delta)`.
+struct Stretch {
+    step: i8,
+    jumps: u64,
+    delta: i8,
+    line: bool,
+    pieces: u64,
+    bytes: u8,
+}
+
+impl Stretch {
+    /// `delta` from the last line, `None` for no line; `bytes` > 0.
+    fn new(delta: Option<i32>, bytes: u64) -> Stretch {
+        let line = delta.is_some();
+        let (step, jumps, delta) = match delta.map(i64::from) {
+            None => (0, 0, i64::from(NO_LINE)),
+            Some(d) if d > 127 => (127, (d - 1) / 127, d - 127 * ((d - 1) / 127)),
+            Some(d) if d < -127 => (-127, (-d - 1) / 127, d + 127 * ((-d - 1) / 127)),
+            Some(d) => (0, 0, d),
+        };
+        let pieces = (bytes - 1) / MAX_PAIR_BYTES;
+        Stretch {
+            step,
+            jumps: jumps as u64,
+            delta: delta as i8,
+            line,
+            pieces,
+            bytes: (bytes - MAX_PAIR_BYTES * pieces) as u8,
         }
-    };
-    while bytes > MAX_PAIR_BYTES {
-        out.extend([MAX_PAIR_BYTES as u8, delta as i8 as u8]);
-        if line.is_some() {
-            delta = 0;
-        }
-        bytes -= MAX_PAIR_BYTES;
     }
-    out.extend([bytes as u8, delta as i8 as u8]);
+
+    fn pairs(&self) -> u64 {
+        self.jumps + self.pieces + 1
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        for _ in 0..self.jumps {
+            out.extend([0, self.step as u8]);
+        }
+        let mut delta = self.delta;
+        for _ in 0..self.pieces {
+            out.extend([MAX_PAIR_BYTES as u8, delta as u8]);
+            if self.line {
+                delta = 0;
+            }
+        }
+        out.extend([self.bytes, delta as u8]);
+    }
 }
 
 #[cfg(test)]

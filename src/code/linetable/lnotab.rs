@@ -135,6 +135,19 @@ pub(super) fn decode(table: &[u8], firstlineno: i32, code_units: usize) -> Vec<(
 /// large table, as they do in CPython.
 pub(super) fn encode(firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
     let mut out = Vec::new();
+    changes_of(firstlineno, runs, |c| c.write(&mut out));
+    out
+}
+
+/// How many bytes [`encode`] writes, found without writing them.
+pub(super) fn encoded_len(firstlineno: i32, runs: &[(Position, u32)]) -> u64 {
+    let mut pairs = 0;
+    changes_of(firstlineno, runs, |c| pairs += c.pairs());
+    2 * pairs
+}
+
+/// The changes `runs` record, in order.
+fn changes_of(firstlineno: i32, runs: &[(Position, u32)], mut each: impl FnMut(Change)) {
     let (mut line, mut last_change, mut offset) = (firstlineno, 0u64, 0u64);
     let mut first = true;
     for &(p, units) in runs {
@@ -142,38 +155,60 @@ pub(super) fn encode(firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
             // The one change the compiler leaves out: the first, when it
             // is at offset 0 and keeps `co_firstlineno`.
             if !(first && offset == 0 && next == firstlineno) {
-                write_change(&mut out, offset - last_change, next.wrapping_sub(line));
+                each(Change::new(offset - last_change, next.wrapping_sub(line)));
                 (line, last_change) = (next, offset);
             }
             first = false;
         }
         offset += 2 * u64::from(units);
     }
-    out
 }
 
-/// One change, offset increment `b` bytes and line increment `d`, in the
-/// compiler's pairs.
-fn write_change(out: &mut Vec<u8>, mut b: u64, d: i32) {
-    if b > 255 {
+/// One change, an offset increment and a line increment, as the
+/// compiler's pairs: `prefix` pairs `(255, 0)`; then, for a big jump,
+/// `(offset, k)` and `n - 1` pairs `(0, k)`; then the pair of what is left.
+struct Change {
+    prefix: u64,
+    offset: u8,
+    jump: Option<(i8, u64)>,
+    rest: i8,
+}
+
+impl Change {
+    fn new(b: u64, d: i32) -> Change {
         // Exactly 255 stays one pair, and a multiple of 255 ends in a pair
         // with an increment of 0.
-        for _ in 0..b / 255 {
+        let prefix = if b > 255 { b / 255 } else { 0 };
+        let offset = (b - 255 * prefix) as u8;
+        let d = i64::from(d);
+        let jump = split_step(d).map(|k| (k as i8, (d / k) as u64));
+        let rest = jump.map_or(d, |(k, n)| d - i64::from(k) * n as i64) as i8;
+        Change {
+            prefix,
+            offset,
+            jump,
+            rest,
+        }
+    }
+
+    fn pairs(&self) -> u64 {
+        self.prefix + self.jump.map_or(0, |(_, n)| n) + 1
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        for _ in 0..self.prefix {
             out.extend([255, 0]);
         }
-        b %= 255;
-    }
-    let mut d = i64::from(d);
-    if let Some(k) = split_step(d) {
-        let n = d / k;
-        out.extend([b as u8, k as i8 as u8]);
-        for _ in 1..n {
-            out.extend([0, k as i8 as u8]);
+        let mut b = self.offset;
+        if let Some((k, n)) = self.jump {
+            out.extend([b, k as u8]);
+            for _ in 1..n {
+                out.extend([0, k as u8]);
+            }
+            b = 0;
         }
-        d -= n * k;
-        b = 0;
+        out.extend([b, self.rest as u8]);
     }
-    out.extend([b as u8, d as i8 as u8]);
 }
 
 #[cfg(test)]
