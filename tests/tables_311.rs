@@ -102,7 +102,7 @@ impl Tally {
         self.code_objects += 1;
         let who = || format!("{file}: {} (line {})", r.qualname, r.firstlineno);
 
-        match linetable::decode(&r.linetable, r.firstlineno, r.code_units) {
+        match linetable::decode(Version::V3_11, &r.linetable, r.firstlineno, r.code_units) {
             Ok(decoded) if decoded == r.positions => self.decoded_equal += 1,
             Ok(decoded) => {
                 let at = decoded

@@ -16,6 +16,10 @@
 //!   library compiled by its interpreter, every `.pyc` read by
 //!   `pyc::read_pyc_any` and written back by `pyc::write_pyc`, then compared
 //!   in that interpreter (`tests/py/compare_pyc.py`, as `round_trip::V`);
+//!   inside it, `line_tables::V` (`tests/versions/line_tables.rs`): every
+//!   line table of that library and of the 3.11 sources compiled by the
+//!   version decoded and encoded again byte for byte, and the library's
+//!   lines equal to the interpreter's;
 //! - `round_trip::V`: the exact round trip (`pyasm dis`, `pyasm build`,
 //!   then the interpreter compares the code objects field by field and by
 //!   marshal bytes, `tests/py/compare_pyc.py`) on the CPython 3.11
@@ -51,6 +55,8 @@ mod common;
 mod drive;
 #[path = "../bench/mutants/gen.rs"]
 mod gen;
+#[path = "versions/line_tables.rs"]
+mod line_tables;
 
 use common::interp::{
     identical, native, py_script, pyasm_checked as pyasm, pyasm_checked_path, pyodide, root, run,
@@ -348,6 +354,9 @@ fn marshal_round_trip(v: Version, scratch: &Path) {
             Path::new("site-packages"),
         ],
     ));
+    timed(&format!("line_tables::{name}"), || {
+        line_tables::check(v, &exe, &orig, scratch)
+    });
     // Every field of the model where the interpreter has it: a round
     // trip alone would not notice two fields exchanged on both ways.
     let fields = run(&mut script("dump_code_fields.py", &[&orig]));

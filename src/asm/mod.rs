@@ -693,7 +693,7 @@ pub fn assemble_body(
         let first = block
             .firstlineno
             .unwrap_or_else(|| default_firstlineno(body));
-        if let Err(e) = linetable::decode(raw, first, offsets[ops.len()] as usize) {
+        if let Err(e) = linetable::decode(ctx.version, raw, first, offsets[ops.len()] as usize) {
             raw_problems.push(Diag::error(
                 "raw-table",
                 block.field_span("linetable"),

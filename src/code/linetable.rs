@@ -1,24 +1,40 @@
-//! Location table (`co_linetable`) encoder and decoder.
+//! Line tables: `co_linetable` and `co_lnotab`, encoder and decoder.
 //!
-//! The table gives every code unit of a code object a source position: start
-//! line, end line, start column and end column, any of which may be absent.
-//! It is a sequence of entries, each covering one to eight code units; the
-//! entry's code (bits 3-6 of its first byte) picks one of five layouts, from a
-//! one-byte "same line, narrow columns" form to a long form that can hold any
-//! position. Line numbers are stored as deltas from the line of the previous
-//! entry, the first one from `co_firstlineno`.
+//! Every version maps each code unit of a code object to a source
+//! [`Position`], in the format its [`VersionSpec::line_table`] names:
 //!
-//! The decoder yields exactly what `code.co_positions()` reports, one
-//! [`Position`] per code unit. The encoder makes, entry by entry, the choice
-//! CPython's compiler makes, so a table decoded and re-encoded with the same
-//! runs comes back byte for byte. This module knows nothing of instructions:
-//! callers say which code units share an entry.
+//! - 3.11 and later (`Locations`, this file): start line, end line, start
+//!   column and end column, any of which may be absent. The table is a
+//!   sequence of entries, each covering one to eight code units; the entry's
+//!   code (bits 3-6 of its first byte) picks one of five layouts, from a
+//!   one-byte "same line, narrow columns" form to a long form that can hold
+//!   any position. Line numbers are stored as deltas from the line of the
+//!   previous entry, the first one from `co_firstlineno`.
+//! - 3.10 (`Lines`, [`lines`]) and 3.6-3.9 (`Lnotab`, [`lnotab`]): a line
+//!   only, as pairs of byte counts and line deltas. Their positions have a
+//!   line and nothing else ([`Position::line_only`]); 3.10's may also have
+//!   no line at all ([`Position::NONE`]).
+//!
+//! [`decode`] yields one position per code unit: for 3.11 and later exactly
+//! what `code.co_positions()` reports, before that the line the interpreter
+//! gives an instruction there (`PyCode_Addr2Line`). [`decode_runs`] gives
+//! the same as the runs the table is made of, keeping what the units alone
+//! lose (a line 3.6-3.9's table records for an instruction a later pass
+//! removed). The encoder makes, entry by entry, the choices each version's
+//! compiler makes, so a table decoded into runs and encoded again comes back
+//! byte for byte. This module knows nothing of instructions: callers say
+//! which code units share an entry.
 //!
 //! Arithmetic on line numbers and columns wraps at 32 bits, as it does in the
 //! C code that reads and writes these tables; that keeps every table the
 //! decoder accepts re-encodable, whatever numbers it holds.
+//!
+//! [`VersionSpec::line_table`]: crate::versions::VersionSpec::line_table
 
-use crate::versions::Version;
+mod lines;
+mod lnotab;
+
+use crate::versions::{LineTable, Version};
 use thiserror::Error;
 
 /// The source span of one code unit. `None` is what `co_positions()` shows
@@ -41,6 +57,17 @@ impl Position {
         end_col: None,
     };
 
+    /// A position with a line and nothing else: what the line tables of
+    /// 3.6-3.10 hold.
+    pub const fn line_only(line: i32) -> Position {
+        Position {
+            line: Some(line),
+            end_line: None,
+            col: None,
+            end_col: None,
+        }
+    }
+
     /// Builds a position from the table's raw numbers, where -1 means absent.
     fn from_raw(line: i32, end_line: i32, col: i32, end_col: i32) -> Position {
         let opt = |v: i32| if v == -1 { None } else { Some(v) };
@@ -53,13 +80,23 @@ impl Position {
     }
 }
 
-/// A location table that cannot be read, with the byte offset (into the
+/// A line table that cannot be read, with the byte offset (into the
 /// table) of the entry or byte at fault.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error("location table, byte {offset}: {kind}")]
+#[error("{}, byte {offset}: {kind}", title(*.format))]
 pub struct LineTableError {
+    pub format: LineTable,
     pub offset: usize,
     pub kind: LineTableErrorKind,
+}
+
+/// What a table of `format` is called in messages.
+fn title(format: LineTable) -> &'static str {
+    match format {
+        LineTable::Locations => "location table",
+        LineTable::Lines => "line table",
+        LineTable::Lnotab => "line number table",
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -80,6 +117,10 @@ pub enum LineTableErrorKind {
     },
     #[error("the table covers {covered} code units, but the code has {code_units}")]
     TooShort { covered: usize, code_units: usize },
+    #[error("a range of {0} bytes ends inside a code unit")]
+    OddRange(u8),
+    #[error("the table ends in pairs that cover no code, which CPython reads past")]
+    EndsWithoutRange,
 }
 
 /// Entry codes, from bits 3-6 of an entry's first byte.
@@ -107,7 +148,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn error(&self, offset: usize, kind: LineTableErrorKind) -> LineTableError {
-        LineTableError { offset, kind }
+        LineTableError {
+            format: LineTable::Locations,
+            offset,
+            kind,
+        }
     }
 
     /// A byte inside an entry: it must exist and must not look like the start
@@ -150,15 +195,61 @@ impl Reader<'_> {
     }
 }
 
-/// Decodes a location table into one position per code unit: what
-/// `co_positions()` yields for a code object whose `co_code` is
-/// `2 * code_units` bytes long. The table must cover exactly that many units.
+/// Decodes `version`'s line table into one position per code unit: what
+/// `co_positions()` yields (3.11 and later), or the line the interpreter
+/// gives each unit (`co_lines()` in 3.10, `dis.findlinestarts` before),
+/// for a code object whose `co_code` is `2 * code_units` bytes long.
+///
+/// 3.10's and 3.11's tables must cover exactly that many units; 3.6-3.9's
+/// is read as CPython reads it, whatever it holds, and never fails.
 pub fn decode(
+    version: Version,
     table: &[u8],
     firstlineno: i32,
     code_units: usize,
 ) -> Result<Vec<Position>, LineTableError> {
+    let runs = decode_runs(version, table, firstlineno, code_units)?;
     let mut out = Vec::with_capacity(code_units);
+    for (p, units) in runs {
+        out.extend(std::iter::repeat_n(p, units as usize));
+    }
+    Ok(out)
+}
+
+/// Decodes `version`'s line table into the runs it is made of, units in
+/// order: what [`encode`] takes to write the table again. The runs cover
+/// `code_units` in all.
+///
+/// - 3.11 and later: one run per entry.
+/// - 3.10: one run per stretch of code at one line (or none), the pieces
+///   its compiler splits a long stretch into put back together.
+/// - 3.6-3.9: one run per line change the table records. Unlike the other
+///   formats' runs, these can be empty: the table of 3.6-3.9 may change
+///   the line twice at one offset (3.6-3.9's peephole pass removes
+///   instructions after the table is written, and moves the changes at
+///   them onto the next instruction), or at the very end of the code.
+///   Each such change is a run of no units whose line is that change's.
+pub fn decode_runs(
+    version: Version,
+    table: &[u8],
+    firstlineno: i32,
+    code_units: usize,
+) -> Result<Vec<(Position, u32)>, LineTableError> {
+    match version.table().line_table {
+        LineTable::Locations => decode_locations(table, firstlineno, code_units),
+        LineTable::Lines => lines::decode(table, firstlineno, code_units),
+        LineTable::Lnotab => Ok(lnotab::decode(table, firstlineno, code_units)),
+    }
+}
+
+/// 3.11's location table: one run per entry.
+fn decode_locations(
+    table: &[u8],
+    firstlineno: i32,
+    code_units: usize,
+) -> Result<Vec<(Position, u32)>, LineTableError> {
+    let mut out = Vec::with_capacity(table.len() / 2);
+    let mut covered = 0;
     let mut r = Reader { table, pos: 0 };
     // The line later deltas count from. An entry without a position leaves
     // it alone; every other entry sets it to its own line.
@@ -200,23 +291,24 @@ pub fn decode(
             // Only 15 is left of the four bits: no position.
             _ => Position::NONE,
         };
-        if out.len() + units > code_units {
+        if covered + units > code_units {
             return Err(r.error(
                 entry_start,
                 LineTableErrorKind::PastEndOfCode {
-                    start: out.len(),
-                    end: out.len() + units,
+                    start: covered,
+                    end: covered + units,
                     code_units,
                 },
             ));
         }
-        out.extend(std::iter::repeat_n(position, units));
+        covered += units;
+        out.push((position, units as u32));
     }
-    if out.len() != code_units {
+    if covered != code_units {
         return Err(r.error(
             table.len(),
             LineTableErrorKind::TooShort {
-                covered: out.len(),
+                covered,
                 code_units,
             },
         ));
@@ -310,10 +402,99 @@ impl Writer {
     }
 }
 
+/// A line table told instruction by instruction, for a disassembler: what
+/// [`per_instruction`] finds and [`InstrPositions::runs`] turns back into
+/// the runs that [`encode`] writes as the same table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstrPositions {
+    /// One per instruction. From 3.10 on, each instruction's own position
+    /// (`NONE` for no line in 3.10). In 3.6-3.9, the line of the change
+    /// recorded at the instruction, and `NONE` for one that continues the
+    /// line before it: the table records changes, not a line for each
+    /// instruction (see `lnotab`).
+    pub positions: Vec<Position>,
+    /// 3.6-3.9's changes with no code of their own (see [`decode_runs`]):
+    /// the index of the instruction they are recorded at, in order, just
+    /// before that instruction's own change; the number of instructions for
+    /// a change at the end of the code.
+    pub empty: Vec<(usize, Position)>,
+}
+
+impl InstrPositions {
+    /// The runs to encode: for each instruction its empty changes, then
+    /// one run of its size (`sizes` as [`per_instruction`] took them).
+    pub fn runs(&self, sizes: &[u32]) -> Vec<(Position, u32)> {
+        let mut out = Vec::with_capacity(sizes.len() + self.empty.len());
+        let mut empty = self.empty.iter().peekable();
+        for (i, (&p, &size)) in self.positions.iter().zip(sizes).enumerate() {
+            while let Some(&(_, q)) = empty.next_if(|e| e.0 == i) {
+                out.push((q, 0));
+            }
+            out.push((p, size));
+        }
+        out.extend(empty.map(|&(_, q)| (q, 0)));
+        out
+    }
+}
+
+/// `version`'s line table split by instruction, `sizes` giving each
+/// instruction's length in code units (with its EXTENDED_ARG prefixes and
+/// caches). `None` when the table cannot be read, or gives the units of one
+/// instruction different positions, or (3.6-3.9) records a change inside
+/// an instruction: no compiler writes such a table, and it can only be
+/// kept as bytes.
+pub fn per_instruction(
+    version: Version,
+    table: &[u8],
+    firstlineno: i32,
+    sizes: &[u32],
+) -> Option<InstrPositions> {
+    let code_units = sizes.iter().map(|&s| s as usize).sum();
+    let mut positions = Vec::with_capacity(sizes.len());
+    let mut empty = Vec::new();
+    if version.table().line_table == LineTable::Lnotab {
+        let runs = decode_runs(version, table, firstlineno, code_units).ok()?;
+        // Each run must start where an instruction does.
+        let (mut i, mut unit) = (0, 0u64);
+        for (p, n) in runs {
+            if n == 0 {
+                empty.push((i, p));
+                continue;
+            }
+            positions.push(p);
+            let end = unit + u64::from(n);
+            unit += u64::from(*sizes.get(i)?);
+            i += 1;
+            while unit < end {
+                positions.push(Position::NONE);
+                unit += u64::from(*sizes.get(i)?);
+                i += 1;
+            }
+            if unit != end {
+                return None;
+            }
+        }
+    } else {
+        let units = decode(version, table, firstlineno, code_units).ok()?;
+        let mut start = 0;
+        for &size in sizes {
+            let own = &units[start..start + size as usize];
+            let p = own.first().copied().unwrap_or_default();
+            if own.iter().any(|&q| q != p) {
+                return None;
+            }
+            positions.push(p);
+            start += size as usize;
+        }
+    }
+    Some(InstrPositions { positions, empty })
+}
+
 /// Encodes runs of `(position, length in code units)` the way `version`'s
-/// compiler does.
+/// compiler does, in the format its spec names.
 ///
-/// 3.11 writes one entry per run and never merges neighbours, so its caller
+/// Before 3.11 only the line of a position is written (see [`lines::encode`]
+/// and [`lnotab::encode`] for each format's rules). From 3.11 on, 3.11 writes one entry per run and never merges neighbours, so its caller
 /// passes one run per instruction (EXTENDED_ARG prefixes and inline caches
 /// included) to get the compiler's bytes. 3.12 and later first merge
 /// consecutive runs with equal positions. Either way a run longer than eight
@@ -333,6 +514,28 @@ impl Writer {
 /// A position with every field absent gets the no-location form (15), which
 /// leaves the line deltas count from unchanged, as does the short form.
 pub fn encode(version: Version, firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+    match version.table().line_table {
+        LineTable::Locations => encode_locations(version, firstlineno, runs),
+        LineTable::Lines => lines::encode(firstlineno, runs),
+        LineTable::Lnotab => lnotab::encode(firstlineno, runs),
+    }
+}
+
+/// How many bytes [`encode`] would write for these runs, found without
+/// writing them: before 3.11 a line jump of `d` costs about `|d| / 127`
+/// pairs, so a caller that takes lines from untrusted text can refuse a
+/// table that would not fit in memory before encoding it.
+pub fn encoded_len(version: Version, firstlineno: i32, runs: &[(Position, u32)]) -> u64 {
+    match version.table().line_table {
+        // At most a few bytes per unit and per run.
+        LineTable::Locations => encode_locations(version, firstlineno, runs).len() as u64,
+        LineTable::Lines => lines::encoded_len(firstlineno, runs),
+        LineTable::Lnotab => lnotab::encoded_len(firstlineno, runs),
+    }
+}
+
+/// 3.11's location table, with or without merging equal neighbours.
+fn encode_locations(version: Version, firstlineno: i32, runs: &[(Position, u32)]) -> Vec<u8> {
     let mut w = Writer {
         out: Vec::with_capacity(runs.len() * 2),
         prev_line: firstlineno,
@@ -377,7 +580,7 @@ mod tests {
     fn roundtrip(version: Version, first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
         let bytes = encode(version, first, runs);
         let units: u32 = runs.iter().map(|r| r.1).sum();
-        let decoded = decode(&bytes, first, units as usize).unwrap();
+        let decoded = decode(version, &bytes, first, units as usize).unwrap();
         let expected: Vec<Position> = runs
             .iter()
             .flat_map(|&(p, n)| std::iter::repeat_n(p, n as usize))
@@ -391,7 +594,7 @@ mod tests {
         // `def f(): return 1` compiled at line 2 by python3.11:
         // RESUME at (2, 2, 0, 0), then LOAD_CONST and RETURN_VALUE at (2, 2, 16, 17).
         let table = [0x80, 0x00, 0x90, 0x01, 0x90, 0x01];
-        let got = decode(&table, 2, 3).unwrap();
+        let got = decode(Version::V3_11, &table, 2, 3).unwrap();
         assert_eq!(
             got,
             vec![pos(2, 2, 0, 0), pos(2, 2, 16, 17), pos(2, 2, 16, 17)]
@@ -439,7 +642,7 @@ mod tests {
         for (p, code) in cases {
             let bytes = encode(Version::V3_11, 10, &[(p, 1)]);
             assert_eq!((bytes[0] >> 3) & 15, code, "{p:?}");
-            let back = decode(&bytes, 10, 1).unwrap()[0];
+            let back = decode(Version::V3_11, &bytes, 10, 1).unwrap()[0];
             if code == form::NO_COLUMNS {
                 assert_eq!(back, pos(p.line.unwrap(), p.line.unwrap(), -1, -1));
             } else {
@@ -481,12 +684,15 @@ mod tests {
     fn end_line_delta_is_read_as_signed() {
         // Long form, delta 0, end-line delta 2**32 - 1 (that is, -1), columns 5 and 7.
         let table = [0xf2, 0x00, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x03, 0x06, 0x08];
-        assert_eq!(decode(&table, 2, 3).unwrap(), vec![pos(2, 1, 5, 7); 3]);
+        assert_eq!(
+            decode(Version::V3_11, &table, 2, 3).unwrap(),
+            vec![pos(2, 1, 5, 7); 3]
+        );
     }
 
     #[test]
     fn malformed_tables_are_errors() {
-        let err = |t: &[u8], units| decode(t, 1, units).unwrap_err();
+        let err = |t: &[u8], units| decode(Version::V3_11, t, 1, units).unwrap_err();
         assert_eq!(err(&[0x00], 1).kind, LineTableErrorKind::NotAnEntryStart(0));
         assert_eq!(err(&[0x80], 1).kind, LineTableErrorKind::Truncated);
         assert_eq!(err(&[0x80, 0x01, 0xf0], 2).offset, 3);
@@ -519,16 +725,139 @@ mod tests {
         let bytes = encode(Version::V3_11, 1, &runs);
         for cut in 0..bytes.len() {
             for units in 0..12 {
-                let _ = decode(&bytes[..cut], 1, units);
+                let _ = decode(Version::V3_11, &bytes[..cut], 1, units);
             }
         }
-        assert!(decode(&bytes, 1, 11).is_ok());
+        assert!(decode(Version::V3_11, &bytes, 1, 11).is_ok());
     }
 
     #[test]
     fn empty_table_for_empty_code() {
-        assert_eq!(decode(&[], 1, 0).unwrap(), vec![]);
+        assert_eq!(decode(Version::V3_11, &[], 1, 0).unwrap(), vec![]);
         assert!(encode(Version::V3_11, 1, &[]).is_empty());
         assert!(encode(Version::V3_12, 1, &[(pos(1, 1, 0, 0), 0)]).is_empty());
+    }
+
+    #[test]
+    fn far_lines_are_measured_before_they_are_written() {
+        // Lines two billion apart: tens of megabytes before 3.11, a few
+        // bytes after.
+        let runs = [
+            (Position::line_only(1), 1),
+            (Position::line_only(i32::MAX), 1),
+        ];
+        for v in [Version::V3_6, Version::V3_10] {
+            let len = encoded_len(v, 1, &runs);
+            assert!((33_000_000..34_000_000).contains(&len), "{v}: {len}");
+        }
+        assert_eq!(encoded_len(Version::V3_11, 1, &runs), 9);
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A line delta: mostly small, sometimes far or where a format
+        /// splits a jump.
+        fn delta() -> impl Strategy<Value = i32> {
+            let edges = vec![127, 128, 254, 255, -127, -128, -129, -256];
+            prop_oneof![
+                4 => -3..4i32,
+                1 => prop::sample::select(edges),
+                1 => -100_000..100_000i32,
+            ]
+        }
+
+        /// Runs with a line each, from line 1000 on.
+        fn lines(empty: bool) -> impl Strategy<Value = Vec<(Option<i32>, u32)>> {
+            let units = if empty { 0..300u32 } else { 1..300u32 };
+            prop::collection::vec((delta(), units, any::<bool>()), 0..20).prop_map(|v| {
+                let mut line = 1000i32;
+                v.into_iter()
+                    .map(|(d, n, has)| {
+                        line += d;
+                        (has.then_some(line), n)
+                    })
+                    .collect()
+            })
+        }
+
+        fn positions(runs: &[(Option<i32>, u32)]) -> Vec<(Position, u32)> {
+            let pos = |l: Option<i32>| l.map_or(Position::NONE, Position::line_only);
+            runs.iter().map(|&(l, n)| (pos(l), n)).collect()
+        }
+
+        fn total(runs: &[(Position, u32)]) -> usize {
+            runs.iter().map(|r| r.1 as usize).sum()
+        }
+
+        proptest! {
+            #[test]
+            fn decode_never_panics(
+                table in prop::collection::vec(any::<u8>(), 0..80),
+                sizes in prop::collection::vec(1..4u32, 0..40),
+                first in any::<i32>(),
+            ) {
+                let units = sizes.iter().sum::<u32>() as usize;
+                for &v in Version::TABLES {
+                    if let Ok(runs) = decode_runs(v, &table, first, units) {
+                        prop_assert_eq!(total(&runs), units);
+                        let flat = decode(v, &table, first, units).unwrap();
+                        prop_assert_eq!(flat.len(), units);
+                    }
+                    let _ = per_instruction(v, &table, first, &sizes);
+                }
+            }
+
+            /// 3.6-3.9: changes at code come back as they were; with
+            /// changes at no code and runs without a line, the bytes do.
+            #[test]
+            fn lnotab_runs_come_back(runs in lines(false), more in lines(true)) {
+                let v = Version::V3_9;
+                let changes: Vec<_> = runs.iter().map(|&(l, n)| (l.or(Some(7)), n)).collect();
+                let runs = positions(&changes);
+                let bytes = encode(v, 1000, &runs);
+                prop_assert_eq!(decode_runs(v, &bytes, 1000, total(&runs)).unwrap(), runs);
+                let more = positions(&more);
+                let bytes = encode(v, 1000, &more);
+                let back = decode_runs(v, &bytes, 1000, total(&more)).unwrap();
+                prop_assert_eq!(&encode(v, 1000, &back), &bytes);
+                // The lines are those of the runs, a run without one
+                // continuing the line before it.
+                let mut line = 1000;
+                let mut expected = Vec::new();
+                for &(p, n) in &more {
+                    line = p.line.unwrap_or(line);
+                    expected.extend(std::iter::repeat_n(Position::line_only(line), n as usize));
+                }
+                prop_assert_eq!(decode(v, &bytes, 1000, total(&more)).unwrap(), expected);
+            }
+
+            /// `encoded_len` counts what `encode` writes.
+            #[test]
+            fn encoded_len_is_the_length(runs in lines(true)) {
+                let runs = positions(&runs);
+                for &v in Version::TABLES {
+                    let len = encode(v, 1000, &runs).len() as u64;
+                    prop_assert_eq!(encoded_len(v, 1000, &runs), len);
+                }
+            }
+
+            /// 3.10: runs of code, neighbours on other lines, come back.
+            #[test]
+            fn lines_runs_come_back(runs in lines(false)) {
+                let v = Version::V3_10;
+                let mut runs = positions(&runs);
+                runs.dedup_by(|b, a| {
+                    let same = a.0 == b.0;
+                    if same {
+                        a.1 += b.1;
+                    }
+                    same
+                });
+                let bytes = encode(v, 1000, &runs);
+                prop_assert_eq!(decode_runs(v, &bytes, 1000, total(&runs)).unwrap(), runs);
+            }
+        }
     }
 }

@@ -332,8 +332,12 @@ impl Dis {
         // Positions, one per instruction.
         let mut positions: Option<Vec<Position>> = None;
         if !raw_tables {
-            if let Ok(units) = linetable::decode(&code.linetable, code.firstlineno, total as usize)
-            {
+            if let Ok(units) = linetable::decode(
+                self.version,
+                &code.linetable,
+                code.firstlineno,
+                total as usize,
+            ) {
                 let mut ok = true;
                 let mut per = Vec::with_capacity(decoded.len());
                 for d in &decoded {
