@@ -174,6 +174,65 @@ fn nodes_in<'t>(tree: &'t Tree, range: &Range<usize>) -> (Vec<Node<'t>>, Option<
     (out, None)
 }
 
+/// The top-level nodes that meet bytes `range` (a node straddling its
+/// start included), in text order; an empty range meets the node holding
+/// it.
+pub fn top_nodes_meeting<'t>(tree: &'t Tree, range: &Range<usize>) -> Vec<Node<'t>> {
+    let mut siblings = Siblings::from(tree.root_node(), range.start);
+    let mut out = Vec::new();
+    let mut n = siblings.first;
+    while let Some(x) = n {
+        if x.start_byte() >= range.end.max(range.start + 1) {
+            break;
+        }
+        if x.end_byte() > range.start || x.start_byte() >= range.start {
+            out.push(x);
+        }
+        n = siblings.next_after(x);
+    }
+    out
+}
+
+/// The byte ranges of the top-level nodes meeting `range` that hold a
+/// syntax error, in text order.
+pub fn error_lines(tree: &Tree, range: &Range<usize>) -> Vec<Range<usize>> {
+    top_nodes_meeting(tree, range)
+        .into_iter()
+        .filter(|n| n.has_error())
+        .map(|n| n.start_byte()..n.end_byte())
+        .collect()
+}
+
+/// Whether the top-level nodes meeting `range` have the same shape in both
+/// trees: the same nodes of the same kinds in the same places. A reparse
+/// parses every line that holds an error again (tree-sitter reuses no
+/// subtree with an error in it), and its recovery depends on where in the
+/// grammar's line groups the line falls: lines inserted far above can turn
+/// `top: LOAD_NAME f` from a broken label and an instruction into a label
+/// and a broken instruction.
+pub fn same_shape(old: &Tree, new: &Tree, range: &Range<usize>) -> bool {
+    fn shape(tree: &Tree, range: &Range<usize>) -> Vec<(u16, usize, usize, bool)> {
+        let mut out = Vec::new();
+        for top in top_nodes_meeting(tree, range) {
+            let mut c = top.walk();
+            'walk: loop {
+                let n = c.node();
+                out.push((n.kind_id(), n.start_byte(), n.end_byte(), n.is_missing()));
+                if c.goto_first_child() {
+                    continue;
+                }
+                while !c.goto_next_sibling() {
+                    if !c.goto_parent() || c.node() == top {
+                        break 'walk;
+                    }
+                }
+            }
+        }
+        out
+    }
+    shape(old, range) == shape(new, range)
+}
+
 /// The next run of dirty items (segments, pieces) at or after `from`: the
 /// indices of its first and last item.
 fn dirty_run<T>(items: &[T], from: usize, dirty: impl Fn(&T) -> bool) -> Option<(usize, usize)> {

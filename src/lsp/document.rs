@@ -35,6 +35,67 @@ pub struct Document {
     /// hold it to the edited region. Counting slows parsing.
     pub count_parse_steps: bool,
     pub parse_steps: usize,
+    /// The semantic tokens last sent, and the edits since; behind a lock
+    /// because requests read the document shared.
+    pub tokens: std::sync::Mutex<TokenState>,
+    /// The top-level nodes that hold a syntax error, in text order: a
+    /// reparse parses them again wherever they are, and may read them
+    /// otherwise (see [`crate::ide::same_shape`]).
+    errors: Vec<Range<usize>>,
+    /// What the changes of the batch being applied replaced, with the lines
+    /// before them that a reparse may read again, as of the text now.
+    edited: Vec<Range<usize>>,
+}
+
+/// What the semantic tokens last sent for a document were, so that the next
+/// request can be answered with what changed, working out only the lines
+/// edited since (see `features::semantic_tokens_delta`).
+#[derive(Default)]
+pub struct TokenState {
+    pub sent: Option<SentTokens>,
+    /// The edits since, in order, each in the lines of the text it met.
+    pub edits: Vec<LineEdit>,
+    pub next_id: u64,
+}
+
+impl TokenState {
+    /// Forgets what was sent (the ids go on, so an old one never matches).
+    pub fn forget(&mut self) {
+        self.sent = None;
+        self.edits = Vec::new();
+    }
+}
+
+/// More edits than this between two token requests: the next is worked
+/// out whole.
+const MAX_TOKEN_EDITS: usize = 4096;
+
+pub struct SentTokens {
+    /// The result id it went out with.
+    pub id: u64,
+    /// The version whose table classified it.
+    pub version: Version,
+    pub tokens: Vec<Token>,
+}
+
+/// One semantic token by its place (line, and start and length in the
+/// negotiated encoding's units) and its legend indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub line: u32,
+    pub start: u32,
+    pub len: u32,
+    pub kind: u32,
+    pub mods: u32,
+}
+
+/// Lines `start..=old_end` of the text became lines `start..=new_end`; a
+/// line they hold may read differently now.
+#[derive(Clone, Copy, Debug)]
+pub struct LineEdit {
+    pub start: u32,
+    pub old_end: u32,
+    pub new_end: u32,
 }
 
 /// The rope as the analysis reads it.
@@ -47,8 +108,13 @@ impl Source for RopeSource<'_> {
     fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
         let rope = self.0;
         let n = rope.len_bytes();
-        let floor = |x: usize| rope.char_to_byte(rope.byte_to_char(x.min(n)));
-        let (a, b) = (floor(r.start), floor(r.end));
+        let (a, b) = (r.start.min(n), r.end.min(n));
+        if let Some(s) = rope.get_byte_slice(a.min(b)..b) {
+            return s.into();
+        }
+        // An end inside a character: moved back to its start.
+        let floor = |x: usize| rope.char_to_byte(rope.byte_to_char(x));
+        let (a, b) = (floor(a), floor(b));
         rope.byte_slice(a.min(b)..b).into()
     }
 }
@@ -101,6 +167,7 @@ impl Document {
         // Lowering and verifying every block freed far more than the
         // analysis keeps.
         after_full_build();
+        let errors = crate::ide::error_lines(&tree, &(0..rope.len_bytes()));
         Document {
             rope,
             tree,
@@ -109,6 +176,9 @@ impl Document {
             encoding,
             count_parse_steps: false,
             parse_steps: 0,
+            tokens: Default::default(),
+            errors,
+            edited: Vec::new(),
         }
     }
 
@@ -138,6 +208,9 @@ impl Document {
                         parse_rope(&self.rope, None, self.count_parse_steps);
                     self.analysis.reset(&self.tree, &RopeSource(&self.rope));
                     after_full_build();
+                    self.token_state().forget();
+                    self.errors = crate::ide::error_lines(&self.tree, &(0..self.rope.len_bytes()));
+                    self.edited.clear();
                     edited = false;
                 }
                 Some(r) => {
@@ -182,6 +255,7 @@ impl Document {
             // blocks against the new tree itself (tests/lsp_random_edits.rs
             // holds the result equal to a fresh analysis).
             let old = std::mem::replace(&mut self.tree, new_tree);
+            timing::time("errors", || self.reread_errors(&old));
             timing::time("tree_drop", || drop(old));
             self.analysis
                 .update(&self.tree, &[], &RopeSource(&self.rope));
@@ -211,6 +285,21 @@ impl Document {
             old_end_position,
             new_end_position,
         };
+        // The nodes the edit meets, which a node of several lines makes
+        // reach past its lines: all of them are read again.
+        let met = crate::ide::top_nodes_meeting(&self.tree, &(r.start..r.end.max(r.start + 1)));
+        let (met_start, met_end) = met.iter().fold((r.start, r.end), |(a, b), n| {
+            (a.min(n.start_byte()), b.max(n.end_byte()))
+        });
+        let met_lines = (
+            self.rope.byte_to_line(met_start.min(self.rope.len_bytes())) as u32,
+            self.rope.byte_to_line(
+                met_end
+                    .saturating_sub(1)
+                    .max(met_start)
+                    .min(self.rope.len_bytes()),
+            ) as u32,
+        );
         timing::time("rope_edit", || {
             let ca = self.rope.byte_to_char(r.start);
             let cb = self.rope.byte_to_char(r.end);
@@ -218,13 +307,128 @@ impl Document {
             self.rope.insert(ca, text);
         });
         timing::time("tree_edit", || self.tree.edit(&edit));
-        timing::time("analysis_edit", || {
+        let reach = timing::time("analysis_edit", || {
             self.analysis.edit(&edit);
             let reach = crate::ide::reparsed_before(&self.tree, r.start);
             if reach < r.start {
                 self.analysis.touch(reach..r.start);
             }
+            reach
         });
+        // The lines before the edit are where they were.
+        let start = (self.rope.byte_to_line(reach.min(r.start)) as u32).min(met_lines.0);
+        let moved = |x: usize| {
+            if x >= r.end {
+                x - r.end + r.start + text.len()
+            } else {
+                x.min(r.start)
+            }
+        };
+        let hit = |x: &Range<usize>| x.start <= r.end && x.end >= r.start.min(reach);
+        // An error line the edit meets is among the nodes read again.
+        self.errors.retain(|x| !hit(x));
+        self.edited.push(met_start.min(r.start)..met_end.max(r.end));
+        for x in self.errors.iter_mut().chain(self.edited.iter_mut()) {
+            *x = moved(x.start)..moved(x.end);
+        }
+        // The rest of the line the new text ends on is read again with it.
+        let end_line = self.rope.byte_to_line(r.start + text.len());
+        let line_end = self
+            .rope
+            .line_to_byte((end_line + 1).min(self.rope.len_lines()));
+        let line_start = self.rope.line_to_byte(self.rope.byte_to_line(r.start));
+        self.edited
+            .push(reach.min(line_start)..line_end.max(r.start + text.len()));
+        let mut tokens = self.token_state();
+        if tokens.sent.is_some() {
+            if tokens.edits.len() < MAX_TOKEN_EDITS {
+                // Lines past the edit that a node it met reached: moved by
+                // as many lines as the edit added.
+                let past = met_lines.1.saturating_sub(old_end_position.row as u32);
+                tokens.edits.push(LineEdit {
+                    start,
+                    old_end: old_end_position.row as u32 + past,
+                    new_end: new_end_position.row as u32 + past,
+                });
+            } else {
+                tokens.forget();
+            }
+        }
+    }
+
+    /// After a reparse: the lines that hold an error are read again by
+    /// it, anywhere in the text. Those it read otherwise (the line after
+    /// included, which a recovery may take from) are marked for the
+    /// analysis and the semantic tokens, as an edit's lines are; then the
+    /// list of error lines is brought up to date where anything changed.
+    fn reread_errors(&mut self, old: &Tree) {
+        let len = self.rope.len_bytes();
+        let mut edited = std::mem::take(&mut self.edited);
+        let mut changed = Vec::new();
+        for e in &self.errors {
+            let first = self.rope.byte_to_line(e.start.min(len));
+            let before = self.rope.line_to_byte(first.saturating_sub(1));
+            let line = self.rope.byte_to_line(e.end.min(len));
+            let next = self
+                .rope
+                .line_to_byte((line + 1).min(self.rope.len_lines()));
+            let r = before.min(e.start)..next.max(e.end).min(len);
+            if !crate::ide::same_shape(old, &self.tree, &r) {
+                changed.push(r);
+            }
+        }
+        for r in &changed {
+            self.analysis.touch(r.clone());
+        }
+        if !changed.is_empty() {
+            let mut tokens = self.token_state();
+            for r in &changed {
+                if tokens.sent.is_some() {
+                    let a = self.rope.byte_to_line(r.start) as u32;
+                    let b = self.rope.byte_to_line(r.end) as u32;
+                    tokens.edits.push(LineEdit {
+                        start: a,
+                        old_end: b,
+                        new_end: b,
+                    });
+                }
+            }
+        }
+        edited.extend(changed);
+        edited.sort_by_key(|r| r.start);
+        // Every line read again: its errors found in the new tree.
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in edited {
+            match merged.last_mut() {
+                Some(m) if r.start <= m.end => m.end = m.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        let mut errors: Vec<Range<usize>> = std::mem::take(&mut self.errors)
+            .into_iter()
+            .filter(|x| {
+                !merged
+                    .iter()
+                    .any(|m| x.start < m.end.max(m.start + 1) && x.end > m.start)
+            })
+            .collect();
+        for m in &merged {
+            errors.extend(crate::ide::error_lines(&self.tree, m));
+        }
+        errors.sort_by_key(|r| r.start);
+        errors.dedup();
+        self.errors = errors;
+    }
+
+    /// The semantic token state. After a panic while it was held, what it
+    /// remembers is forgotten: the next request is worked out whole.
+    pub fn token_state(&self) -> std::sync::MutexGuard<'_, TokenState> {
+        self.tokens.lock().unwrap_or_else(|p| {
+            let mut g = p.into_inner();
+            g.forget();
+            self.tokens.clear_poison();
+            g
+        })
     }
 
     /// Tree-sitter's point for a byte: rows end at `\n`, columns are bytes.
@@ -303,6 +507,7 @@ impl Document {
             start: 0,
             next: 0,
             counted: (0, 0),
+            chunk: ("", 0),
         }
     }
 
@@ -315,6 +520,8 @@ impl Document {
 /// See [`Document::positions`].
 pub struct Positions<'a> {
     doc: &'a Document,
+    /// The rope's chunk last counted in, and where it starts.
+    chunk: (&'a str, usize),
     /// The line last found (`usize::MAX`: none yet), where it starts, and
     /// where the next one starts.
     line: usize,
@@ -354,7 +561,8 @@ impl Positions<'_> {
     /// UTF-16 code units from the line's start to the character holding
     /// `byte`, on the line last found.
     fn utf16_column(&mut self, byte: usize) -> usize {
-        let rope = &self.doc.rope;
+        let doc = self.doc;
+        let rope = &doc.rope;
         let (from, cu) = if byte >= self.counted.0 {
             self.counted
         } else {
@@ -368,21 +576,19 @@ impl Positions<'_> {
             return cu;
         }
         let (mut at, mut cu) = (from, cu);
-        let (chunks, chunk_start, _, _) = rope.chunks_at_byte(from);
-        let mut base = chunk_start;
-        'chunks: for chunk in chunks {
-            for (i, c) in chunk.char_indices() {
-                let b = base + i;
-                if b < from {
-                    continue;
+        'scan: while at < byte {
+            if !(self.chunk.1 <= at && at < self.chunk.1 + self.chunk.0.len()) {
+                let (chunk, start, _, _) = rope.chunk_at_byte(at);
+                self.chunk = (chunk, start);
+            }
+            let (chunk, start) = self.chunk;
+            for c in chunk[at - start..].chars() {
+                if at + c.len_utf8() > byte {
+                    break 'scan;
                 }
-                if b + c.len_utf8() > byte {
-                    break 'chunks;
-                }
-                at = b + c.len_utf8();
+                at += c.len_utf8();
                 cu += c.len_utf16();
             }
-            base += chunk.len();
         }
         self.counted = (at, cu);
         cu
@@ -436,6 +642,84 @@ mod tests {
                 "shift {shift}"
             );
             assert!(!fresh.diagnostics().is_empty());
+        }
+    }
+
+    /// The text of a small module with an error line `top:   LOAD_NAME f`
+    /// after `far` lines.
+    fn error_far_below(far: usize) -> String {
+        let mut text = String::from(".code module\n");
+        text.push_str(&"    NOP\n".repeat(far));
+        text.push_str("top:   LOAD_NAME f  # x\n");
+        text.push_str(&"    NOP\n".repeat(20));
+        text.push_str("    LOAD_CONST None\n    RETURN_VALUE\n");
+        text
+    }
+
+    /// Lines inserted above an error line make the reparse read it otherwise
+    /// (a broken label and an instruction, or a label and a broken
+    /// instruction): the analysis sees it as a fresh one does, however far
+    /// below the edit it is. (Before, 300, 600 and 1,500 lines below kept the
+    /// old finding.)
+    #[test]
+    fn an_error_line_read_otherwise_far_below_an_edit_is_analysed_again() {
+        for far in [5, 100, 300, 600, 1500] {
+            for inserted in 1..9 {
+                let text = error_far_below(far);
+                let mut doc = doc_of(&text, Encoding::Utf8);
+                let at = Position::new(1, 0);
+                doc.apply(
+                    &[TextDocumentContentChangeEvent {
+                        range: Some(tower_lsp_server::ls_types::Range::new(at, at)),
+                        range_length: None,
+                        text: "    NOP\n".repeat(inserted),
+                    }],
+                    2,
+                );
+                let now = doc.text();
+                let fresh = doc_of(&now, Encoding::Utf8);
+                assert_eq!(
+                    doc.analysis.diagnostics(),
+                    fresh.analysis.diagnostics(),
+                    "{far} lines below, {inserted} inserted"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The error lines a document keeps, brought up to date edit by
+        /// edit, are those of its tree.
+        #[test]
+        fn the_error_lines_kept_are_those_of_the_tree(
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), 0usize..8, prop_oneof![
+                    Just(""), Just("\n"), Just("x"), Just(" LOAD_FAST q\n"), Just("L9:\n"),
+                    Just(".code g\n"), Just("'é\n𝄞"), Just("# c\n\n"), Just("(1,\n2)"), Just(")"),
+                ]),
+                1..16,
+            ),
+        ) {
+            let mut doc = doc_of(&error_far_below(3), Encoding::Utf8);
+            for (place, len, text) in edits {
+                let now = doc.text();
+                let mut a = place.index(now.len() + 1);
+                while !now.is_char_boundary(a) {
+                    a -= 1;
+                }
+                let mut b = (a + len).min(now.len());
+                while !now.is_char_boundary(b) {
+                    b -= 1;
+                }
+                let range = tower_lsp_server::ls_types::Range::new(doc.position(a), doc.position(b));
+                doc.apply(
+                    &[TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: text.into() }],
+                    2,
+                );
+                let scan = crate::ide::error_lines(&doc.tree, &(0..doc.rope.len_bytes()));
+                prop_assert_eq!(&doc.errors, &scan, "after {:?} at {}..{} in\n{}", text, a, b, now);
+            }
         }
     }
 

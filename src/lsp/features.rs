@@ -3,7 +3,7 @@
 //! document's tree for what is under the cursor and its file analysis for
 //! what that means (tables, depths, blocks).
 
-use super::document::{Document, Encoding};
+use super::document::{Document, Encoding, LineEdit, SentTokens, Token, TokenState};
 use crate::analysis::facts::forbidden;
 use crate::asm::{self, tables};
 use crate::code::{Obj, PyStr, FLAG_NAMES};
@@ -11,6 +11,7 @@ use crate::dis::print::{pad_to_opcode, FIELD_INDENT};
 use crate::ide::Seg;
 use crate::model::{Arg, Block, Instr, Stmt};
 use crate::syntax::literal::{const_text, name_text};
+use crate::syntax::{node_kind, NodeKind};
 use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
 use std::ops::Range;
 use tower_lsp_server::ls_types::*;
@@ -66,8 +67,8 @@ pub fn capabilities(encoding: Encoding) -> ServerCapabilities {
                     token_types: TOKEN_TYPES.to_vec(),
                     token_modifiers: TOKEN_MODIFIERS.to_vec(),
                 },
-                full: Some(SemanticTokensFullOptions::Bool(true)),
-                range: None,
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
+                range: Some(true),
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             },
         )),
@@ -915,17 +916,19 @@ pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
     let mut labels: Vec<Vec<DocumentSymbol>> = vec![Vec::new(); segs.len()];
     let mut cursor = doc.tree.root_node().walk();
     let mut more = cursor.goto_first_child();
+    // Labels come in text order, and so are found along the lines.
+    let mut at = doc.positions();
     while more {
         let n = cursor.node();
         more = cursor.goto_next_sibling();
-        if n.kind() != "label" || n.has_error() {
+        if node_kind(n) != NodeKind::Label || n.has_error() {
             continue;
         }
         let Some(name) = n.child_by_field_name("name") else {
             continue;
         };
         let k = segs.partition_point(|s| s.end <= n.start_byte());
-        let r = doc.range(&(name.start_byte()..name.end_byte()));
+        let r = Range_::new(at.at(name.start_byte()), at.at(name.end_byte()));
         #[allow(deprecated)]
         labels[k.min(segs.len() - 1)].push(DocumentSymbol {
             name: text_of(doc, name),
@@ -939,10 +942,12 @@ pub fn outline(doc: &Document) -> Vec<DocumentSymbol> {
         });
     }
     let mut out = Vec::new();
+    let (mut at, mut at_sel) = (doc.positions(), doc.positions());
     for (i, (seg, children)) in segs.iter().zip(labels).enumerate().skip(1) {
         let facts = &seg.facts;
-        let range = doc.range(&(seg.start..seg.end.max(seg.start)));
-        let sel = doc.range(&seg.shift(&facts.span));
+        let range = Range_::new(at.at(seg.start), at.at(seg.end.max(seg.start)));
+        let sel = seg.shift(&facts.span);
+        let sel = Range_::new(at_sel.at(sel.start), at_sel.at(sel.end));
         let detail = facts
             .qualname
             .clone()
@@ -1001,76 +1006,314 @@ pub fn folding(doc: &Document) -> Vec<FoldingRange> {
     out
 }
 
-pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
-    let root = doc.tree.root_node();
+/// The semantic tokens of the top-level nodes that meet bytes `r`, in
+/// text order, and the lines those nodes cover (`None`: no node).
+fn tokens_in(doc: &Document, r: Range<usize>) -> (Vec<Token>, Option<(u32, u32)>) {
     let mut raw: Vec<(usize, usize, u32, u32)> = Vec::new();
-    walk_tree(root, false, |n, parent, line| {
-        let ty: Option<(u32, u32)> = match n.kind() {
-            "directive_name" => Some((1, 0)),
-            "comment" => Some((8, 0)),
-            "string" => Some((7, 0)),
-            "integer" | "float" | "index" => Some((6, 0)),
-            "operator" | "->" => Some((9, 0)),
-            "position" => Some((10, 0)),
-            "code_ref" => Some((5, 0)),
-            "identifier" => {
-                if parent.is_some_and(|p| {
-                    p.kind() == "instruction" && p.child_by_field_name("opcode") == Some(n)
-                }) {
-                    Some((0, 0))
-                } else {
-                    parent
-                        .and_then(|p| classify_in(doc, n, p, line))
-                        .map(|(s, def)| {
-                            let t = match s {
-                                Sym::Label(..) => 2,
-                                Sym::Local(..) => 3,
-                                Sym::Name(..) => 4,
-                                Sym::Block(_) => 5,
-                            };
-                            (t, def as u32)
-                        })
+    let mut lines: Option<(usize, usize)> = None;
+    for top in crate::ide::top_nodes_meeting(&doc.tree, &r) {
+        let (a, b) = (top.start_byte(), top.end_byte().max(top.start_byte()));
+        lines = Some(lines.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+        walk_tree(top, true, |n, parent, line| {
+            let ty = token_type(doc, n, parent, line);
+            match ty {
+                Some((t, m)) if n.start_byte() < n.end_byte() => {
+                    raw.push((n.start_byte(), n.end_byte(), t, m));
+                    false
                 }
+                _ => true,
             }
-            _ => None,
-        };
-        match ty {
-            Some((t, m)) if n.start_byte() < n.end_byte() => {
-                raw.push((n.start_byte(), n.end_byte(), t, m));
-                false
-            }
-            _ => true,
-        }
-    });
-    raw.sort_by_key(|t| t.0);
-    let mut data = Vec::with_capacity(raw.len());
-    let (mut pl, mut pc) = (0u32, 0u32);
-    for (a, b, t, m) in raw {
-        let s = doc.position(a);
-        let e = doc.position(b);
-        if e.line != s.line {
-            continue;
-        }
-        let delta_line = s.line - pl;
-        let delta_start = if delta_line == 0 {
-            s.character - pc
-        } else {
-            s.character
-        };
-        data.push(SemanticToken {
-            delta_line,
-            delta_start,
-            length: e.character - s.character,
-            token_type: t,
-            token_modifiers_bitset: m,
         });
-        pl = s.line;
-        pc = s.character;
     }
+    raw.sort_by_key(|t| t.0);
+    let mut at = doc.positions();
+    let mut out = Vec::with_capacity(raw.len());
+    for (a, b, kind, mods) in raw {
+        let s = at.at(a);
+        let e = at.at(b);
+        // A token is on one line.
+        if e.line == s.line {
+            out.push(Token {
+                line: s.line,
+                start: s.character,
+                len: e.character - s.character,
+                kind,
+                mods,
+            });
+        }
+    }
+    // A node ends after its line's newline: it covers the lines up to the
+    // one its last byte is on.
+    let lines = lines.map(|(a, b)| {
+        let last = b.saturating_sub(1).max(a);
+        (at.at(a).line, at.at(last).line)
+    });
+    (out, lines)
+}
+
+/// The legend indices of node `n` as a token (`None`: not one; look in
+/// its children).
+fn token_type<'t>(
+    doc: &Document,
+    n: Node<'t>,
+    parent: Option<Node<'t>>,
+    line: Node<'t>,
+) -> Option<(u32, u32)> {
+    match node_kind(n) {
+        NodeKind::DirectiveName => Some((1, 0)),
+        NodeKind::Comment => Some((8, 0)),
+        NodeKind::String => Some((7, 0)),
+        NodeKind::Integer | NodeKind::Float | NodeKind::Index => Some((6, 0)),
+        NodeKind::Position => Some((10, 0)),
+        NodeKind::CodeRef => Some((5, 0)),
+        NodeKind::Operator => Some((9, 0)),
+        NodeKind::Identifier => {
+            if parent.is_some_and(|p| {
+                node_kind(p) == NodeKind::Instruction && p.child_by_field_name("opcode") == Some(n)
+            }) {
+                Some((0, 0))
+            } else {
+                parent
+                    .and_then(|p| classify_in(doc, n, p, line))
+                    .map(|(s, def)| {
+                        let t = match s {
+                            Sym::Label(..) => 2,
+                            Sym::Local(..) => 3,
+                            Sym::Name(..) => 4,
+                            Sym::Block(_) => 5,
+                        };
+                        (t, def as u32)
+                    })
+            }
+        }
+        _ if n.kind() == "->" => Some((9, 0)),
+        _ => None,
+    }
+}
+
+/// Tokens as LSP sends them: each relative to the one before.
+fn encode(tokens: &[Token]) -> Vec<SemanticToken> {
+    encode_after(None, tokens)
+}
+
+/// [`encode`], the first relative to `before` (the start of the text if
+/// none).
+fn encode_after(before: Option<Token>, tokens: &[Token]) -> Vec<SemanticToken> {
+    let (mut pl, mut pc) = before.map_or((0, 0), |t| (t.line, t.start));
+    tokens
+        .iter()
+        .map(|t| {
+            let delta_line = t.line - pl;
+            let delta_start = if delta_line == 0 {
+                t.start - pc
+            } else {
+                t.start
+            };
+            (pl, pc) = (t.line, t.start);
+            SemanticToken {
+                delta_line,
+                delta_start,
+                length: t.len,
+                token_type: t.kind,
+                token_modifiers_bitset: t.mods,
+            }
+        })
+        .collect()
+}
+
+/// Every semantic token of the document, worked out whole.
+pub fn semantic_tokens(doc: &Document) -> SemanticTokens {
     SemanticTokens {
         result_id: None,
+        data: encode(&tokens_in(doc, 0..doc.rope.len_bytes()).0),
+    }
+}
+
+/// The semantic tokens that start in `range`.
+pub fn semantic_tokens_range(doc: &Document, range: Range_) -> SemanticTokens {
+    let (a, b) = (doc.offset(range.start), doc.offset(range.end));
+    let at = |t: &Token| (t.line, t.start);
+    let (from, to) = (
+        (range.start.line, range.start.character),
+        (range.end.line, range.end.character),
+    );
+    let mut tokens = tokens_in(doc, a..b).0;
+    tokens.retain(|t| from <= at(t) && at(t) < to);
+    SemanticTokens {
+        result_id: None,
+        data: encode(&tokens),
+    }
+}
+
+/// Every semantic token of the document, with a result id that a later
+/// delta request can name.
+pub fn semantic_tokens_full(doc: &Document) -> SemanticTokens {
+    let mut state = doc.token_state();
+    let tokens = match reusable(doc, &mut state) {
+        Some((mut tokens, edits)) => {
+            bring_up_to_date(doc, &mut tokens, &edits);
+            tokens
+        }
+        None => tokens_in(doc, 0..doc.rope.len_bytes()).0,
+    };
+    let data = encode(&tokens);
+    SemanticTokens {
+        result_id: Some(remember(doc, &mut state, tokens)),
         data,
     }
+}
+
+/// What changed since the tokens sent as `previous`: one edit from the
+/// first token that differs to the last, or every token when `previous`
+/// is not the last result sent.
+pub fn semantic_tokens_delta(doc: &Document, previous: &str) -> SemanticTokensFullDeltaResult {
+    let mut state = doc.token_state();
+    let same = state
+        .sent
+        .as_ref()
+        .is_some_and(|s| s.id.to_string() == previous);
+    let (tokens, window) = match reusable(doc, &mut state) {
+        Some((mut tokens, edits)) => {
+            let old_len = tokens.len();
+            let window = bring_up_to_date(doc, &mut tokens, &edits);
+            (tokens, window.filter(|_| same).map(|w| (w, old_len)))
+        }
+        None => (tokens_in(doc, 0..doc.rope.len_bytes()).0, None),
+    };
+    let Some(((head, tail), old_len)) = window else {
+        let data = encode(&tokens);
+        return SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+            result_id: Some(remember(doc, &mut state, tokens)),
+            data,
+        });
+    };
+    let edits = if head == tokens.len() && tail == 0 && old_len == tokens.len() {
+        Vec::new()
+    } else {
+        let before = head.checked_sub(1).map(|k| tokens[k]);
+        vec![SemanticTokensEdit {
+            start: head as u32 * 5,
+            delete_count: (old_len - head - tail) as u32 * 5,
+            data: Some(encode_after(before, &tokens[head..tokens.len() - tail])),
+        }]
+    };
+    let result_id = Some(remember(doc, &mut state, tokens));
+    SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta { result_id, edits })
+}
+
+/// The tokens last sent and the edits since, taken out of `state`, when
+/// they were classified by the document's version's table.
+fn reusable(doc: &Document, state: &mut TokenState) -> Option<(Vec<Token>, Vec<LineEdit>)> {
+    let sent = state.sent.take()?;
+    let edits = std::mem::take(&mut state.edits);
+    (sent.version == version(doc)).then_some((sent.tokens, edits))
+}
+
+/// Keeps `tokens` as the last sent, under a new result id.
+fn remember(doc: &Document, state: &mut TokenState, tokens: Vec<Token>) -> String {
+    state.next_id += 1;
+    state.sent = Some(SentTokens {
+        id: state.next_id,
+        version: version(doc),
+        tokens,
+    });
+    state.edits = Vec::new();
+    state.next_id.to_string()
+}
+
+/// Brings `tokens` (those last sent) up to the document now: moved by the
+/// edits since, with the lines those touched worked out again. Returns
+/// which tokens may read otherwise, as how many at the start and at the
+/// end are as they were (those at the end moved by whole lines only); or
+/// `None` when they had to be worked out whole (a node reaching back into
+/// the lines worked out before it, which hardly happens: lines are apart
+/// in the grammar).
+fn bring_up_to_date(
+    doc: &Document,
+    tokens: &mut Vec<Token>,
+    edits: &[LineEdit],
+) -> Option<(usize, usize)> {
+    let (mut head, mut tail) = (tokens.len(), tokens.len());
+    // Lines to work out again, inclusive, in the lines of the text now.
+    let mut dirty: Vec<(u32, u32)> = Vec::new();
+    for e in edits {
+        let delta = i64::from(e.new_end) - i64::from(e.old_end);
+        let moved = |x: u32| (i64::from(x) + delta) as u32;
+        let lo = tokens.partition_point(|t| t.line < e.start);
+        let hi = tokens.partition_point(|t| t.line <= e.old_end);
+        tokens.drain(lo..hi);
+        if delta != 0 {
+            for t in &mut tokens[lo..] {
+                t.line = moved(t.line);
+            }
+        }
+        head = head.min(lo);
+        tail = tail.min(tokens.len() - lo);
+        for d in dirty.iter_mut() {
+            let lo = if d.0 > e.old_end {
+                moved(d.0)
+            } else if d.0 >= e.start {
+                e.start
+            } else {
+                d.0
+            };
+            let hi = if d.1 > e.old_end {
+                moved(d.1)
+            } else if d.1 >= e.start {
+                e.new_end
+            } else {
+                d.1
+            };
+            *d = (lo, hi);
+        }
+        dirty.push((e.start, e.new_end));
+    }
+    dirty.sort();
+    let last_line = doc.rope.len_lines().saturating_sub(1) as u32;
+    let mut k = 0;
+    // The last line worked out again.
+    let mut done: Option<u32> = None;
+    while k < dirty.len() {
+        // One run of dirty lines, widened to the nodes on them.
+        let (mut lo, mut hi) = dirty[k];
+        k += 1;
+        let fresh = loop {
+            while k < dirty.len() && dirty[k].0 <= hi.saturating_add(1) {
+                hi = hi.max(dirty[k].1);
+                k += 1;
+            }
+            let (lo_c, hi_c) = (lo.min(last_line), hi.min(last_line));
+            let a = doc.rope.line_to_byte(lo_c as usize);
+            let b = doc.rope.line_to_byte(hi_c as usize + 1);
+            let (fresh, covered) = tokens_in(doc, a..b);
+            match covered {
+                Some((x, y)) if x < lo || y > hi => {
+                    (lo, hi) = (lo.min(x), hi.max(y));
+                }
+                _ => break fresh,
+            }
+        };
+        if done.is_some_and(|d| lo <= d.saturating_add(1)) {
+            *tokens = tokens_in(doc, 0..doc.rope.len_bytes()).0;
+            return None;
+        }
+        done = Some(hi);
+        let a = tokens.partition_point(|t| t.line < lo);
+        let b = tokens.partition_point(|t| t.line <= hi);
+        let n = fresh.len();
+        tokens.splice(a..b, fresh);
+        head = head.min(a);
+        tail = tail.min(tokens.len() - a - n);
+    }
+    // The first token kept at the end is encoded from the one before it,
+    // which may have changed.
+    if head < tokens.len() || tail < tokens.len() {
+        tail = tail.saturating_sub(1);
+    }
+    Some((
+        head.min(tokens.len()),
+        tail.min(tokens.len() - head.min(tokens.len())),
+    ))
 }
 
 pub fn inlay_hints(doc: &Document, range: Range_) -> Vec<InlayHint> {
@@ -1302,6 +1545,143 @@ pub fn format(doc: &Document) -> Option<Vec<TextEdit>> {
 mod tests {
     use super::*;
     use crate::asm::Options;
+    use proptest::prelude::*;
+
+    const TOKENS_TEXT: &str = ".python 3.11\n\
+        # a module\n\
+        .code module\n\
+        .consts @f None\n\
+        1:0-5  LOAD_CONST @f\n\
+        \x20      MAKE_FUNCTION 0\n\
+        \x20      STORE_NAME f\n\
+        top:   LOAD_NAME f  # 'é𝄞'\n\
+        \x20      POP_JUMP_IF_FALSE top\n\
+        \x20      LOAD_CONST ('x', 1.5, -3)\n\
+        \x20      RETURN_VALUE\n\
+        .code f\n\
+        .var a b\n\
+        \x20      LOAD_FAST a\n\
+        \x20      STORE_FAST b\n\
+        \x20      LOAD_GLOBAL NULL + print\n\
+        \x20      RETURN_VALUE\n";
+
+    /// Applies a delta the way a client does.
+    fn apply_delta(data: &mut Vec<u32>, delta: SemanticTokensFullDeltaResult) -> String {
+        match delta {
+            SemanticTokensFullDeltaResult::Tokens(t) => {
+                *data = flat(&t.data);
+                t.result_id.unwrap()
+            }
+            SemanticTokensFullDeltaResult::TokensDelta(d) => {
+                for e in d.edits.iter().rev() {
+                    let (a, n) = (e.start as usize, e.delete_count as usize);
+                    data.splice(a..a + n, flat(e.data.as_deref().unwrap_or(&[])));
+                }
+                d.result_id.unwrap()
+            }
+            SemanticTokensFullDeltaResult::PartialTokensDelta { .. } => {
+                panic!("never sent")
+            }
+        }
+    }
+
+    fn flat(t: &[SemanticToken]) -> Vec<u32> {
+        t.iter()
+            .flat_map(|t| {
+                [
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    t.token_type,
+                    t.token_modifiers_bitset,
+                ]
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Tokens kept from one request to the next, moved by the edits and
+        /// worked out again only where they touched, are the tokens of the
+        /// text worked out whole; so are the ranges.
+        #[test]
+        fn tokens_sent_as_deltas_are_the_tokens_of_the_text(
+            steps in prop::collection::vec(
+                (
+                    prop::collection::vec(
+                        (any::<prop::sample::Index>(), 0usize..6, prop_oneof![
+                            Just(String::new()),
+                            Just("\n".to_string()),
+                            Just("x".to_string()),
+                            Just(" LOAD_FAST q\n".to_string()),
+                            Just("L9:\n".to_string()),
+                            Just(".code g\n".to_string()),
+                            Just(".python 3.12\n".to_string()),
+                            Just("'é\n𝄞".to_string()),
+                            Just("# c\n\n".to_string()),
+                            Just("(1,\n2)".to_string()),
+                        ]),
+                        1..4,
+                    ),
+                    0u8..3,
+                    any::<prop::sample::Index>(),
+                ),
+                1..12,
+            ),
+            utf16 in any::<bool>(),
+        ) {
+            let encoding = if utf16 { Encoding::Utf16 } else { Encoding::Utf8 };
+            let mut doc = Document::new(TOKENS_TEXT, 1, encoding, Version::V3_11, Options::default());
+            let first = semantic_tokens_full(&doc);
+            let mut client = flat(&first.data);
+            let mut id = first.result_id.unwrap();
+            for (changes, ask, at) in steps {
+                for (place, len, text) in changes {
+                    // Applied one after the other, each on the text before.
+                    let now = doc.text();
+                    let mut a = place.index(now.len() + 1);
+                    while !now.is_char_boundary(a) {
+                        a -= 1;
+                    }
+                    let mut b = (a + len).min(now.len());
+                    while !now.is_char_boundary(b) {
+                        b -= 1;
+                    }
+                    let range = Range_::new(doc.position(a), doc.position(b));
+                    let ev = TextDocumentContentChangeEvent {
+                        range: Some(range),
+                        range_length: None,
+                        text,
+                    };
+                    doc.apply(std::slice::from_ref(&ev), 2);
+                }
+                let whole = flat(&semantic_tokens(&doc).data);
+                match ask {
+                    0 => {
+                        id = apply_delta(&mut client, semantic_tokens_delta(&doc, &id));
+                        prop_assert_eq!(&client, &whole, "text now:\n{}", doc.text());
+                    }
+                    1 => {
+                        let full = semantic_tokens_full(&doc);
+                        id = full.result_id.unwrap();
+                        prop_assert_eq!(&flat(&full.data), &whole, "text now:\n{}", doc.text());
+                        client = whole.clone();
+                    }
+                    _ => {
+                        // A range of whole lines: the tokens on them.
+                        let n = doc.rope.len_lines() as u32;
+                        let l0 = at.index(n as usize) as u32;
+                        let l1 = (l0 + 3).min(n);
+                        let r = Range_::new(Position::new(l0, 0), Position::new(l1, 0));
+                        let all = tokens_in(&doc, 0..doc.rope.len_bytes()).0;
+                        let want: Vec<Token> =
+                            all.into_iter().filter(|t| t.line >= l0 && t.line < l1).collect();
+                        prop_assert_eq!(flat(&semantic_tokens_range(&doc, r).data), flat(&encode(&want)));
+                    }
+                }
+            }
+        }
+    }
 
     /// The hover text on the opcode of line `line` (0-based).
     fn opcode_hover_text(text: &str, line: u32) -> String {

@@ -587,7 +587,25 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
-            SemanticTokensResult::Tokens(features::semantic_tokens(doc))
+            SemanticTokensResult::Tokens(features::semantic_tokens_full(doc))
+        })
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
+            features::semantic_tokens_delta(doc, &params.previous_result_id)
+        })
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        self.with_doc(&params.text_document.uri, "semantic tokens", |doc, _| {
+            SemanticTokensRangeResult::Tokens(features::semantic_tokens_range(doc, params.range))
         })
     }
 
