@@ -377,6 +377,20 @@ impl Document {
                 changed.push(r);
             }
         }
+        // The error lines are looked for again in the line before and
+        // after each edited run too: a recovery takes from its neighbours,
+        // and an edit can turn them into errors or out of them (a reparse
+        // that reads a neighbour otherwise marks it itself, as
+        // `ide::reparsed_before` finds).
+        for e in edited.iter_mut() {
+            let first = self.rope.byte_to_line(e.start.min(len));
+            let last = self.rope.byte_to_line(e.end.min(len));
+            let before = self.rope.line_to_byte(first.saturating_sub(1));
+            let after = self
+                .rope
+                .line_to_byte((last + 2).min(self.rope.len_lines()));
+            *e = before.min(e.start)..after.max(e.end).min(len);
+        }
         for r in &changed {
             self.analysis.touch(r.clone());
         }
