@@ -364,9 +364,11 @@ pub fn ext_count(arg: u32) -> u32 {
 
 enum Operand {
     Fixed(u32),
+    /// A jump to the instruction at `label` (an index), by an argument of
+    /// kind `kind` (`VersionSpec::jump_arg` makes the number).
     Jump {
         label: usize,
-        backward: bool,
+        kind: ArgKind,
     },
     /// The line did not lower, or its operand did not resolve (an error
     /// says so): the analyses see an instruction of unknown effect.
@@ -534,14 +536,14 @@ pub fn assemble_body(
         offsets[ops.len()] = total;
         let mut changed = false;
         for (i, (_, o)) in ops.iter().enumerate() {
-            if let Operand::Jump { label, backward } = o {
+            if let Operand::Jump { label, kind } = o {
                 let end = offsets[i] + sizes[i];
-                let target = offsets[*label];
-                let arg = if *backward {
-                    end.saturating_sub(target)
-                } else {
-                    target.saturating_sub(end)
-                };
+                // A label the wrong way was refused when the operand was
+                // resolved; past what a `u32` holds, the code is too large
+                // and says so below.
+                let arg = table
+                    .jump_arg(*kind, end, offsets[*label])
+                    .unwrap_or(u32::MAX);
                 args[i] = arg;
                 let size = 1 + caches[i] + ext_for(i, arg);
                 if size != sizes[i] {
@@ -1056,7 +1058,7 @@ fn resolve_operand(
         ArgKind::LocalPair => "two local variables",
         ArgKind::Local => "a local variable",
         ArgKind::Free => "a cell or free variable",
-        ArgKind::JumpForward | ArgKind::JumpBackward => "a label",
+        k if k.is_jump() => "a label",
         _ => "a number",
     };
     let fixed = |v: u32| Ok(Operand::Fixed(v));
@@ -1162,7 +1164,7 @@ fn resolve_operand(
                 })
             }
         },
-        (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
+        (Arg::Label(l), k) if k.is_jump() => {
             let Some((li, lspan)) = labels.get(l.as_str()) else {
                 return Err(Diag::error(
                     "bad-jump-target",
@@ -1172,6 +1174,7 @@ fn resolve_operand(
                 .suggest(l, labels.keys().copied()));
             };
             let backward = k == ArgKind::JumpBackward;
+            let forward = matches!(k, ArgKind::JumpForward | ArgKind::Handler);
             if backward && *li > idx + 1 {
                 return Err(Diag::error(
                     "bad-jump-target",
@@ -1181,7 +1184,7 @@ fn resolve_operand(
                 .note(lspan.clone(), "label defined here")
                 .help(suggest_direction(table, info.name)));
             }
-            if !backward && *li <= idx {
+            if forward && *li <= idx {
                 return Err(Diag::error(
                     "bad-jump-target",
                     span,
@@ -1192,7 +1195,7 @@ fn resolve_operand(
             }
             Ok(Operand::Jump {
                 label: *li,
-                backward,
+                kind: k,
             })
         }
         (_, k) => Err(Diag::error(

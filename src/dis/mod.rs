@@ -305,15 +305,9 @@ impl Dis {
         for d in &decoded {
             let info = table.by_code(d.opcode);
             let target = match info.map(|i| i.arg) {
-                Some(k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) if !verbatim => {
-                    let end = d.start + d.size;
-                    let t = if k == ArgKind::JumpForward {
-                        end.checked_add(d.arg)
-                    } else {
-                        end.checked_sub(d.arg)
-                    };
-                    t.filter(|&t| is_boundary(t))
-                }
+                Some(k) if k.is_jump() && !verbatim => table
+                    .jump_target(k, d.start + d.size, d.arg)
+                    .filter(|&t| is_boundary(t)),
                 _ => None,
             };
             if let Some(t) = target {
@@ -423,7 +417,7 @@ impl Dis {
                         }
                         _ => Arg::Value(a),
                     },
-                    ArgKind::JumpForward | ArgKind::JumpBackward => match jumps[i] {
+                    k if k.is_jump() => match jumps[i] {
                         Some(t) => Arg::Label(label_name(t)),
                         None => Arg::Value(a),
                     },

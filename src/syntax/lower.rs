@@ -1522,21 +1522,16 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
-            ArgKind::JumpForward | ArgKind::JumpBackward => {
+            ArgKind::JumpForward
+            | ArgKind::JumpBackward
+            | ArgKind::JumpAbsolute
+            | ArgKind::Handler => {
                 let o = single()?;
                 if node_kind(o) != K::Identifier {
                     return Err(bad(format!("{name} takes a label")));
                 }
                 Ok(Arg::Label(texts[0].to_string()))
             }
-            // Only the tables of 3.6-3.10 have these kinds, and `.python`
-            // does not accept those versions yet; were one to get here, its
-            // jumps (absolute, or counted in bytes) must not be taken for
-            // 3.11's relative ones.
-            ArgKind::JumpAbsolute | ArgKind::Handler => Err(bad(format!(
-                "pyasm cannot assemble {name} of Python {} yet",
-                self.version
-            ))),
             ArgKind::BinaryOp => {
                 let o = single()?;
                 if node_kind(o) == K::Integer {

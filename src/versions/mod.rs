@@ -214,13 +214,16 @@ pub enum ArgKind {
 }
 
 impl ArgKind {
-    /// A relative jump in the sense the assembler, disassembler and
-    /// analyses use (3.11 on). `JumpAbsolute` and `Handler` also name a
-    /// target, but only tables-only versions have them, and every consumer
-    /// of this answer computes a relative jump in code units; they say no
-    /// until those versions are supported.
+    /// Whether the argument names a place in the code, written as a label:
+    /// the relative and absolute jumps, and 3.6-3.10's `SETUP_*`, whose
+    /// argument is its block's handler. (Whether control goes there when
+    /// the instruction runs is the analyses' business: a `SETUP_*` falls
+    /// through, and the block stack sends control to its handler later.)
     pub fn is_jump(self) -> bool {
-        matches!(self, ArgKind::JumpForward | ArgKind::JumpBackward)
+        matches!(
+            self,
+            ArgKind::JumpForward | ArgKind::JumpBackward | ArgKind::JumpAbsolute | ArgKind::Handler
+        )
     }
 
     /// For kinds that pack flag bits below a `co_names` index, how many.
@@ -500,6 +503,49 @@ impl OperandValues {
         match self.flags {
             0 => base,
             f => format!("{base}, or any of them plus {f}"),
+        }
+    }
+}
+
+impl VersionSpec {
+    /// Where an instruction of argument kind `kind` with argument `arg`
+    /// lands, as a code unit offset, when its code (prefixes and caches
+    /// included) ends at code unit `end`: relative kinds (`Handler` is a
+    /// relative jump forward) count from `end`, `JumpAbsolute` from the
+    /// start of the code, all in the version's `jump_unit`. `None` for
+    /// other kinds, an argument that lands before the code or past what a
+    /// `u32` holds, and a byte count that is odd (no instruction starts in
+    /// the middle of a code unit). The one owner of this arithmetic; its
+    /// inverse is [`VersionSpec::jump_arg`].
+    pub fn jump_target(&self, kind: ArgKind, end: u32, arg: u32) -> Option<u32> {
+        let units = match self.jump_unit {
+            JumpUnit::CodeUnits => arg,
+            JumpUnit::Bytes if arg % 2 == 0 => arg / 2,
+            JumpUnit::Bytes => return None,
+        };
+        match kind {
+            ArgKind::JumpForward | ArgKind::Handler => end.checked_add(units),
+            ArgKind::JumpBackward => end.checked_sub(units),
+            ArgKind::JumpAbsolute => Some(units),
+            _ => None,
+        }
+    }
+
+    /// The argument that makes an instruction of kind `kind` whose code
+    /// ends at code unit `end` land at code unit `target`: the inverse of
+    /// [`VersionSpec::jump_target`]. `None` when it cannot (a relative jump
+    /// the wrong way, an argument past what a `u32` holds, a kind that
+    /// does not jump).
+    pub fn jump_arg(&self, kind: ArgKind, end: u32, target: u32) -> Option<u32> {
+        let units = match kind {
+            ArgKind::JumpForward | ArgKind::Handler => target.checked_sub(end)?,
+            ArgKind::JumpBackward => end.checked_sub(target)?,
+            ArgKind::JumpAbsolute => target,
+            _ => return None,
+        };
+        match self.jump_unit {
+            JumpUnit::CodeUnits => Some(units),
+            JumpUnit::Bytes => units.checked_mul(2),
         }
     }
 }
