@@ -86,6 +86,10 @@ struct JBlock {
     verbatim: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     vars: Vec<JVar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nlocals: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cellvars: Option<Vec<JStr>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     consts: Vec<JConst>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -467,6 +471,8 @@ fn block_doc(b: &Block, version: Version) -> Result<JBlock, String> {
                 kinds: v.kinds,
             })
             .collect(),
+        nlocals: b.nlocals,
+        cellvars: b.cellvars.as_ref().map(|v| v.iter().map(str_doc).collect()),
         consts: b
             .consts
             .iter()
@@ -940,6 +946,10 @@ impl Reader {
             name_field: j.co_name.map(|s| self.str(s)),
             qualname: j.qualname.map(|s| self.str(s)),
             vars,
+            nlocals: j.nlocals,
+            cellvars: j
+                .cellvars
+                .map(|v| v.into_iter().map(|n| self.str(n)).collect()),
             consts,
             names,
             body,

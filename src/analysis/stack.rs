@@ -329,8 +329,14 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     let mut dead_from = [0usize; 2];
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
+    // 3.10 resumes a generator, the first time too, with the value it was
+    // sent on the stack, which GEN_START pops.
+    let entry = match instrs.first().and_then(|i| i.op) {
+        Some(op) if op.op == Op::GEN_START => 1,
+        _ => 0,
+    };
     if n > 0 {
-        set(0, 0, None, false, None, &mut w);
+        set(0, entry, None, false, None, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {

@@ -18,9 +18,9 @@ use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Body, Module, NameRef, Span, Stmt};
-use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, LineTable, OpInfo, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
-use tables::Tables;
+use tables::{SplitLayout, Tables};
 
 /// How to assemble.
 #[derive(Clone, Copy, Debug)]
@@ -444,6 +444,24 @@ pub fn assemble_body(
     let table = ctx.version.table();
     let mut diags = Vec::new();
     let tabs = tables::build_in(table, block, body);
+    // Before 3.11: the variables as `co_varnames`, `co_cellvars` and
+    // `co_freevars`, and `Free` arguments counted among the cells and free
+    // variables only. The analyses see every variable argument as its
+    // index among the block's variables, as from 3.11 on.
+    let split = match table.localsplus {
+        true => None,
+        false => match SplitLayout::of(&tabs.vars, block.cellvars.as_deref(), block.nlocals) {
+            Ok(l) => Some(l),
+            Err(m) => {
+                diags.push(Diag::error(
+                    "bad-code-object",
+                    block.field_span("cellvars"),
+                    m,
+                ));
+                None
+            }
+        },
+    };
 
     // Declared locals: no duplicates.
     diags.extend(crate::analysis::module::duplicate_locals(block));
@@ -493,6 +511,14 @@ pub fn assemble_body(
                 }
             }
         };
+        // A raw `Free` argument of 3.6-3.10 counts among the cells and
+        // free variables.
+        let operand = match (&split, info, operand, &ins.arg) {
+            (Some(l), Some(i), Operand::Fixed(v), Arg::Value(_)) if i.arg == ArgKind::Free => {
+                Operand::Fixed(l.free_slot(v))
+            }
+            (_, _, o, _) => o,
+        };
         ops.push((info, operand));
     }
     // A line that did not lower was reported by lowering; the block is
@@ -523,8 +549,18 @@ pub fn assemble_body(
             Operand::Jump { .. } | Operand::Unknown | Operand::NoTarget => 0,
         })
         .collect();
+    // What the code holds where it differs from what the analyses see: a
+    // `Free` argument before 3.11.
+    let coded: Vec<Option<u32>> = ops
+        .iter()
+        .map(|(info, o)| match (&split, info, o) {
+            (Some(l), Some(i), Operand::Fixed(v)) if i.arg == ArgKind::Free => Some(l.free_arg(*v)),
+            _ => None,
+        })
+        .collect();
+    let code_arg = |i: usize, args: &[u32]| coded[i].unwrap_or(args[i]);
     let mut sizes: Vec<u32> = (0..ops.len())
-        .map(|i| 1 + caches[i] + ext_for(i, args[i]))
+        .map(|i| 1 + caches[i] + ext_for(i, code_arg(i, &args)))
         .collect();
     let mut offsets = vec![0u32; ops.len() + 1];
     loop {
@@ -691,7 +727,12 @@ pub fn assemble_body(
             Err(e) => raw_problems.push(Diag::error("raw-table", span, e.to_string())),
         }
     }
-    if let Some(raw) = &block.linetable {
+    // (Only 3.11's location table has a decoder yet.)
+    if let Some(raw) = block
+        .linetable
+        .as_ref()
+        .filter(|_| table.line_table == LineTable::Locations)
+    {
         let first = block
             .firstlineno
             .unwrap_or_else(|| default_firstlineno(body));
@@ -857,7 +898,7 @@ pub fn assemble_body(
     let mut code = Vec::with_capacity(total_units as usize * 2);
     let ext = table.extended_arg();
     for (i, ins) in instrs.iter().enumerate() {
-        let arg = args[i];
+        let arg = code_arg(i, &args);
         let n = ext_for(i, arg);
         for k in (1..=n).rev() {
             code.push(ext);
@@ -893,6 +934,7 @@ pub fn assemble_body(
         handler_depths[line] = analysis.handler_depths[k];
     }
     let exceptiontable = match &block.exceptiontable {
+        _ if split.is_some() => Vec::new(),
         Some(raw) => raw.clone(),
         None => {
             let mut entries = Vec::new();
@@ -963,6 +1005,17 @@ pub fn assemble_body(
         .name_field
         .clone()
         .unwrap_or_else(|| default_name(block, ctx.is_root));
+    let qualname = match split {
+        Some(_) => PyStr::default(),
+        None => block.qualname.clone().unwrap_or_else(|| name.clone()),
+    };
+    let (localsplusnames, localspluskinds) = match split {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => (
+            vars.iter().map(|(n, _)| (*n).clone()).collect(),
+            vars.iter().map(|(_, k)| *k).collect(),
+        ),
+    };
     let code_obj = Code {
         argcount: block.argcount.unwrap_or(0),
         posonlyargcount: block.posonlyargcount.unwrap_or(0),
@@ -972,21 +1025,20 @@ pub fn assemble_body(
         code,
         consts,
         names: names.into_iter().cloned().collect(),
-        localspluskinds: vars.iter().map(|(_, k)| *k).collect(),
-        localsplusnames: vars.into_iter().map(|(n, _)| n.clone()).collect(),
+        localspluskinds,
+        localsplusnames,
         filename: block
             .filename
             .clone()
             .unwrap_or_else(|| ctx.root_filename.clone()),
-        qualname: block.qualname.clone().unwrap_or_else(|| name.clone()),
+        qualname,
         name,
         firstlineno: block
             .firstlineno
             .unwrap_or_else(|| default_firstlineno(body)),
         linetable,
         exceptiontable,
-        // The assembler writes 3.11 on only.
-        split_vars: None,
+        split_vars: split.map(|l| Box::new(l.vars)),
     };
     let info = BlockInfo::new(&analysis, handler_depths, verified, functions, hidden);
     Ok((code_obj, info))

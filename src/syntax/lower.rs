@@ -619,7 +619,42 @@ impl<'a> Lowerer<'a> {
 
     fn block_directive(&mut self, name: &str, n: Node, args: &[Node]) -> R<()> {
         let sp = span(n);
+        let table = self.table();
+        // The fields a version's code objects lack (or have only there).
+        let lacks = match name {
+            ".qualname" if !table.localsplus => Some("has no co_qualname"),
+            ".except" | ".exceptiontable" if !table.localsplus => Some(
+                "has no exception table: its handlers are the targets of SETUP_* instructions",
+            ),
+            ".posonlyargcount" if !table.code_posonlyargcount => {
+                Some("has no co_posonlyargcount")
+            }
+            ".nlocals" | ".cellvars" if table.localsplus => Some(
+                "keeps its variables in co_localsplusnames: `.var` lines say everything",
+            ),
+            _ => None,
+        };
+        if let Some(why) = lacks {
+            return Err(Diag::error(
+                "unknown-directive",
+                sp,
+                format!("`{name}`: a code object of Python {} {why}", self.version),
+            ));
+        }
         match name {
+            ".nlocals" => {
+                let a = self.one(n, args, "a number")?;
+                let v = literal::parse_u32(self.int_text(a)?)
+                    .map_err(|m| Diag::error("invalid-operand", span(a), m))?;
+                self.cur.as_mut().unwrap().nlocals = Some(v);
+            }
+            ".cellvars" => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.name_of(*a)?);
+                }
+                self.cur.as_mut().unwrap().cellvars = Some(vals);
+            }
             ".name" | ".qualname" | ".filename" => {
                 let a = self.one(n, args, "a string")?;
                 let s = self.pystr(a)?;
@@ -1674,6 +1709,8 @@ const FIELD_NAMES: &[&str] = &[
     "names",
     "linetable",
     "exceptiontable",
+    "nlocals",
+    "cellvars",
 ];
 
 const BLOCK_DIRECTIVES: &[&str] = &[
@@ -1693,6 +1730,8 @@ const BLOCK_DIRECTIVES: &[&str] = &[
     ".exceptiontable",
     ".verbatim",
     ".except",
+    ".nlocals",
+    ".cellvars",
 ];
 
 fn supported_help() -> String {

@@ -24,7 +24,6 @@ mod v3_7;
 mod v3_8;
 mod v3_9;
 
-pub(crate) use op::only_before_3_11;
 pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
@@ -114,9 +113,9 @@ versions! {
     V3_7 = "3.7", 3394, v3_7;
     V3_8 = "3.8", 3413, v3_8;
     V3_9 = "3.9", 3425, v3_9;
-    V3_10 = "3.10", 3439, v3_10;
     }
     supported {
+    V3_10 = "3.10", 3439, v3_10;
     V3_11 = "3.11", 3495, v3_11;
     V3_12 = "3.12", 3531, v3_12;
     V3_13 = "3.13", 3571, v3_13;
@@ -421,6 +420,21 @@ pub struct VersionSpec {
     /// other object counts as false (`POP_JUMP_IF_TRUE` falls through on
     /// `1`). Otherwise they ask the object's truth themselves.
     pub truth_tests_need_bool: bool,
+    /// The code's own first instructions make its cells (`MAKE_CELL`),
+    /// copy its closure into its free variables (`COPY_FREE_VARS`) and
+    /// make its generator (`RETURN_GENERATOR`), and the verifier checks
+    /// that they do (3.11 on). Otherwise the interpreter does all of that
+    /// when it makes the frame: cells and free variables hold their cells
+    /// from the first instruction, and no such prologue exists.
+    pub frame_prologue: bool,
+    /// An exception on the stack is three values, its traceback, value and
+    /// type (the type on top), and the exception a handler saves three more
+    /// (3.6-3.10); otherwise one object each.
+    pub exception_is_three_values: bool,
+    /// `MAKE_FUNCTION` takes the function's qualified name from the top
+    /// of the stack, above the code object (3.6-3.10, whose code objects
+    /// have no `co_qualname`).
+    pub make_function_takes_qualname: bool,
     /// Where a yield says that no handler but the generator's own encloses
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.

@@ -181,4 +181,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: &[],
     truth_tests_need_bool: false,
     close_mark: CloseMark::Absent,
+    frame_prologue: false,
+    exception_is_three_values: true,
+    make_function_takes_qualname: true,
 };

@@ -309,4 +309,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: false,
     close_mark: super::CloseMark::Absent,
+    frame_prologue: true,
+    exception_is_three_values: false,
+    make_function_takes_qualname: false,
 };

@@ -358,4 +358,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: true,
     close_mark: super::CloseMark::ResumeFlag,
+    frame_prologue: true,
+    exception_is_three_values: false,
+    make_function_takes_qualname: false,
 };
