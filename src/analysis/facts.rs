@@ -43,9 +43,10 @@ pub enum Reads {
     /// `CALL`: the callable, its NULL or self and `a` arguments; where
     /// `PRECALL` counted the arguments (`args_at_precall`), only the two.
     Call,
-    /// `CALL_FUNCTION_EX`: the NULL slot by the callable, the callable,
-    /// the argument tuple, and the keyword mapping: always from 3.14
-    /// (`call_ex_kwargs_slot_always`), before that when bit 0 says so.
+    /// `CALL_FUNCTION_EX`: the NULL slot by the callable (from 3.11:
+    /// `call_ex_null_slot`), the callable, the argument tuple, and the
+    /// keyword mapping: always from 3.14 (`call_ex_kwargs_slot_always`),
+    /// before that when bit 0 says so.
     CallEx,
     /// `WITH_EXCEPT_START`: everything down to the exit function, the
     /// version's `with_exit_depth` items.
@@ -1259,7 +1260,7 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         Reads::Call if table.args_at_precall => 2,
         Reads::Call => a.saturating_add(2),
         Reads::CallEx if table.call_ex_kwargs_slot_always => 4,
-        Reads::CallEx => 3 + (a & 1),
+        Reads::CallEx => 2 + i32::from(table.call_ex_null_slot) + (a & 1),
         Reads::WithExit => table.with_exit_depth as i32,
     };
     n.max(-op.stack_effect(arg, false))

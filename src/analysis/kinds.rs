@@ -1857,6 +1857,34 @@ impl Analysis<'_> {
                 push.push(x);
             }
             Op::SWAP if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            // 3.6-3.10's shuffles, as COPY and SWAP: the values keep their
+            // kinds.
+            Op::DUP_TOP if d >= 1 => {
+                let x = s.stack[d - 1];
+                self.need_obj(i, x, "copies");
+                push.push(x);
+            }
+            Op::DUP_TOP_TWO if d >= 2 => {
+                for x in [s.stack[d - 2], s.stack[d - 1]] {
+                    self.need_obj(i, x, "copies");
+                    push.push(x);
+                }
+            }
+            Op::ROT_TWO | Op::ROT_THREE | Op::ROT_FOUR | Op::ROT_N => {
+                // The top moves this far down.
+                let n = match o {
+                    Op::ROT_TWO => 2,
+                    Op::ROT_THREE => 3,
+                    Op::ROT_FOUR => 4,
+                    _ => argc,
+                };
+                if (1..=d).contains(&n) {
+                    let top = s.stack.pop().unwrap_or(other);
+                    s.stack.insert(d - n, top);
+                } else {
+                    generic = true;
+                }
+            }
             // The receiver's two slots (the second may be NULL), then the
             // value.
             Op::END_SEND if inp.table.iterator_index_slot => {
@@ -2388,14 +2416,15 @@ impl Analysis<'_> {
                 } else {
                     argc & 1
                 };
-                let k = 3 + kwargs;
+                let null = usize::from(inp.table.call_ex_null_slot);
+                let k = 2 + null + kwargs;
                 if k <= d {
                     let v = take(&mut s, k);
-                    let callable = if self.late { 0 } else { 1 };
+                    let callable = if self.late || null == 0 { 0 } else { 1 };
                     self.need_obj(i, v[callable], "calls as the callable");
-                    self.need_obj(i, v[2], "passes as the arguments");
+                    self.need_obj(i, v[1 + null], "passes as the arguments");
                     if kwargs == 1 && !inp.table.call_ex_kwargs_slot_always {
-                        self.need_obj(i, v[3], "passes as the keywords");
+                        self.need_obj(i, v[2 + null], "passes as the keywords");
                     }
                     push.push(other);
                 } else {
@@ -2585,10 +2614,6 @@ impl Analysis<'_> {
             | Op::JUMP_IF_NOT_EXC_MATCH
             | Op::POP_BLOCK
             | Op::POP_FINALLY
-            | Op::ROT_FOUR
-            | Op::ROT_N
-            | Op::ROT_THREE
-            | Op::ROT_TWO
             | Op::SETUP_ASYNC_WITH
             | Op::SETUP_EXCEPT
             | Op::SETUP_FINALLY

@@ -366,6 +366,10 @@ pub struct VersionSpec {
     /// (NULL when there are none), rather than one when its argument's
     /// bit 0 asks for it.
     pub call_ex_kwargs_slot_always: bool,
+    /// `CALL_FUNCTION_EX` has a slot beside its callable for NULL or self,
+    /// as every call does from 3.11 on; before, it takes the callable, the
+    /// argument tuple and the keywords when its argument says so.
+    pub call_ex_null_slot: bool,
     /// A function's annotations may be any object (an `__annotate__`
     /// function's era); otherwise a tuple of name and value pairs or a
     /// dict.

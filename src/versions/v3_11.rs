@@ -287,6 +287,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: false,
     with_exit_depth: 4,
     call_ex_kwargs_slot_always: false,
+    call_ex_null_slot: true,
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,

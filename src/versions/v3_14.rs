@@ -333,6 +333,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: true,
     with_exit_depth: 5,
     call_ex_kwargs_slot_always: true,
+    call_ex_null_slot: true,
     annotations_any_object: true,
     conditional_annotations_set: true,
     first_const_is_docstring: false,

@@ -161,6 +161,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: false,
     with_exit_depth: 0,
     call_ex_kwargs_slot_always: false,
+    call_ex_null_slot: false,
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,
