@@ -1580,6 +1580,16 @@ impl<'a> Lowerer<'a> {
                     None => Err(bad(format!("{name} takes one of: {}", list.join(" ")))),
                 }
             }
+            // 3.6-3.8's tests of two words: `is not`, `not in`,
+            // `exception match`.
+            ArgKind::Compare if ops.len() == 2 && kinds.iter().all(|k| *k == K::Identifier) => {
+                let t = self.table();
+                let sym = texts.join(" ");
+                match t.cmp_ops.iter().position(|s| *s == sym) {
+                    Some(i) if t.compare == CompareEncoding::Index => Ok(Arg::Value(i as u32)),
+                    _ => Err(bad(format!("{name} takes one of: {}", t.cmp_ops.join(", ")))),
+                }
+            }
             ArgKind::Compare => {
                 let o = single()?;
                 if node_kind(o) == K::Integer {

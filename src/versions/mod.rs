@@ -111,10 +111,10 @@ versions! {
     tables_only {
     V3_6 = "3.6", 3379, v3_6;
     V3_7 = "3.7", 3394, v3_7;
-    V3_8 = "3.8", 3413, v3_8;
-    V3_9 = "3.9", 3425, v3_9;
     }
     supported {
+    V3_8 = "3.8", 3413, v3_8;
+    V3_9 = "3.9", 3425, v3_9;
     V3_10 = "3.10", 3439, v3_10;
     V3_11 = "3.11", 3495, v3_11;
     V3_12 = "3.12", 3531, v3_12;
@@ -435,6 +435,25 @@ pub struct VersionSpec {
     /// type (the type on top), and the exception a handler saves three more
     /// (3.6-3.10); otherwise one object each.
     pub exception_is_three_values: bool,
+    /// CPython's `stackdepth()` gives an instruction that paths reach at
+    /// different depths the largest of them, and the code relies on it: a
+    /// `finally` block is entered with the six values of an exception, or
+    /// with fewer by `BEGIN_FINALLY` and `CALL_FINALLY`, and `END_FINALLY`
+    /// and `POP_FINALLY` pop what its entry pushed (3.7 and 3.8). Otherwise
+    /// every path reaches an instruction at one depth, and paths that
+    /// disagree are an error.
+    pub stack_depth_is_largest: bool,
+    /// CPython's `co_stacksize` counts code that no path reaches (3.11 on,
+    /// whose compiler walks dead handlers from their `try`); before, its
+    /// `stackdepth()` walks only from the entry.
+    pub stacksize_counts_unreachable: bool,
+    /// CPython computes `co_stacksize` before its peephole optimizer
+    /// rewrites the code (3.6-3.9: it folds constant tuples, which lowers
+    /// the depth the code needs, and removes jumps to jumps), so the size
+    /// the final code needs can differ from the recorded one either way,
+    /// and the disassembler writes `.stacksize` where it does. From 3.10
+    /// on, the size is computed from the final code.
+    pub stacksize_before_peephole: bool,
     /// `MAKE_FUNCTION` takes the function's qualified name from the top
     /// of the stack, above the code object (3.6-3.10, whose code objects
     /// have no `co_qualname`).

@@ -184,5 +184,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     close_mark: CloseMark::Absent,
     frame_prologue: false,
     exception_is_three_values: true,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: false,
+    stacksize_before_peephole: false,
     make_function_takes_qualname: true,
 };

@@ -312,5 +312,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     close_mark: super::CloseMark::Absent,
     frame_prologue: true,
     exception_is_three_values: false,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: true,
+    stacksize_before_peephole: false,
     make_function_takes_qualname: false,
 };

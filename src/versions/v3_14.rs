@@ -351,5 +351,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     close_mark: super::CloseMark::ResumeFlag,
     frame_prologue: true,
     exception_is_three_values: false,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: true,
+    stacksize_before_peephole: false,
     make_function_takes_qualname: false,
 };

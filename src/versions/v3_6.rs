@@ -193,5 +193,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     close_mark: CloseMark::Absent,
     frame_prologue: false,
     exception_is_three_values: true,
+    stack_depth_is_largest: true,
+    stacksize_counts_unreachable: false,
+    stacksize_before_peephole: true,
     make_function_takes_qualname: true,
 };
