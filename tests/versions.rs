@@ -79,7 +79,10 @@ fn main() {
     for &v in Version::TABLES {
         opcode_trials(v, &mut trials);
     }
-    for &v in Version::TABLES.iter().filter(|v| !v.is_supported()) {
+    // The versions whose code objects have no localsplus (3.6-3.10): their
+    // marshal layout is checked field by field against the interpreter,
+    // also once pyasm reads and writes them.
+    for &v in Version::TABLES.iter().filter(|v| !v.table().localsplus) {
         let s = scratch.clone();
         let trial = format!("marshal::{v}");
         trials.push(Trial::test(trial.clone(), move || {
@@ -665,12 +668,19 @@ fn verifier(it: Interp, corpora: &[Corpus]) {
         println!("{version} {}: {stack}; {depths}", c.name);
         let s = counts(stack); // equal, larger, smaller, total
         let h = counts(depths); // equal, total
-        assert_eq!(s[0], s[3], "{stack}");
-        // A stack size below CPython's would let the frame overflow.
-        assert_eq!(
-            s[2], 0,
-            "computed stack size smaller than CPython's: {stack}"
-        );
+        let table = Version::parse(it.version).expect("a supported version").table();
+        if table.stacksize_before_peephole {
+            // CPython sized the code before its peephole optimizer folded
+            // constant tuples: the final code may need less, never more.
+            assert_eq!(s[1], 0, "computed stack size larger than CPython's: {stack}");
+        } else {
+            assert_eq!(s[0], s[3], "{stack}");
+            // A stack size below CPython's would let the frame overflow.
+            assert_eq!(
+                s[2], 0,
+                "computed stack size smaller than CPython's: {stack}"
+            );
+        }
         // Every handler depth equals CPython's.
         assert_eq!(h[0], h[1], "{depths}");
     }

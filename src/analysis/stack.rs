@@ -153,7 +153,9 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
     impl Largest {
         fn reach(&mut self, at: usize, d: i32, from: Option<usize>, guess: bool) {
             match self.depths[at] {
-                Some(old) if old >= d => self.unknown[at] &= guess,
+                // CPython stops raising a block's depth at 100, which ends
+                // the walk of code whose loops raise it on every round.
+                Some(old) if old >= d || old >= 100 => self.unknown[at] &= guess,
                 _ => {
                     self.depths[at] = Some(d);
                     self.unknown[at] = guess;
@@ -188,6 +190,13 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         let flow = flow_of(op);
         let next = d + op.stack_effect(ins.arg, false);
         max = max.max(next as i64);
+        // 3.7's CONTINUE_LOOP unwinds the block stack to its loop, whose
+        // head is walked already at the loop's depth: stackdepth() counts
+        // the jump's depth and goes no further.
+        if op.op == Op::CONTINUE_LOOP {
+            max = max.max((d + op.stack_effect(ins.arg, true)) as i64);
+            continue;
+        }
         if matches!(flow, Flow::Branch | Flow::Jump) {
             if let Some(t) = ins.target {
                 let td = d + op.stack_effect(ins.arg, true);
