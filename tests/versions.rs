@@ -125,13 +125,19 @@ fn main() {
             timed(&format!("mutants::{name}"), || mutants(name));
             Ok(())
         }));
-        let s = scratch.clone();
-        trials.push(Trial::test(format!("handwritten::{name}"), move || {
-            timed(&format!("handwritten::{name}"), || {
-                handwritten(name, s.path())
-            });
-            Ok(())
-        }));
+        // 3.7-3.10 (issue 22) have no hand-written set yet: said here, in
+        // every run's log, until they do.
+        if root().join("tests/handwritten").join(name).is_dir() {
+            let s = scratch.clone();
+            trials.push(Trial::test(format!("handwritten::{name}"), move || {
+                timed(&format!("handwritten::{name}"), || {
+                    handwritten(name, s.path())
+                });
+                Ok(())
+            }));
+        } else {
+            println!("handwritten::{name}: no tests/handwritten/{name} yet, not run");
+        }
         if native(name).is_none() {
             trials.push(Trial::test(format!("isolation::{name}"), move || {
                 timed(&format!("isolation::{name}"), || isolation(name));
@@ -668,11 +674,16 @@ fn verifier(it: Interp, corpora: &[Corpus]) {
         println!("{version} {}: {stack}; {depths}", c.name);
         let s = counts(stack); // equal, larger, smaller, total
         let h = counts(depths); // equal, total
-        let table = Version::parse(it.version).expect("a supported version").table();
+        let table = Version::parse(it.version)
+            .expect("a supported version")
+            .table();
         if table.stacksize_before_peephole {
             // CPython sized the code before its peephole optimizer folded
             // constant tuples: the final code may need less, never more.
-            assert_eq!(s[1], 0, "computed stack size larger than CPython's: {stack}");
+            assert_eq!(
+                s[1], 0,
+                "computed stack size larger than CPython's: {stack}"
+            );
         } else {
             assert_eq!(s[0], s[3], "{stack}");
             // A stack size below CPython's would let the frame overflow.

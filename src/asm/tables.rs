@@ -69,7 +69,11 @@ pub fn build_in<'a>(table: &OpcodeTable, block: &'a Block, body: Body<'a>) -> Ta
     // variables only: they come first, the ones used but not declared
     // right after them, so that a local's index is the same in both.
     let split = !table.localsplus;
-    for v in block.vars.iter().filter(|v| !split || v.kinds & kind::LOCAL != 0) {
+    for v in block
+        .vars
+        .iter()
+        .filter(|v| !split || v.kinds & kind::LOCAL != 0)
+    {
         t.push_var(&v.name, v.kinds);
     }
     if split {
@@ -136,7 +140,12 @@ impl SplitLayout {
                 .collect()
         };
         for (n, k) in vars {
-            let known = [kind::LOCAL, kind::CELL, kind::LOCAL | kind::CELL, kind::FREE];
+            let known = [
+                kind::LOCAL,
+                kind::CELL,
+                kind::LOCAL | kind::CELL,
+                kind::FREE,
+            ];
             if !known.contains(k) {
                 return Err(format!(
                     "variable {n:?} has kind 0x{k:02x}: before 3.11 a variable is `local`, `cell`, `local cell` or `free`"
@@ -151,11 +160,9 @@ impl SplitLayout {
             Some(order) => order
                 .iter()
                 .map(|n| {
-                    cells
-                        .iter()
-                        .find(|(_, c)| c == n)
-                        .cloned()
-                        .ok_or_else(|| format!("`.cellvars` names {n:?}, which is no `cell` variable"))
+                    cells.iter().find(|(_, c)| c == n).cloned().ok_or_else(|| {
+                        format!("`.cellvars` names {n:?}, which is no `cell` variable")
+                    })
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -182,7 +189,9 @@ impl SplitLayout {
     pub fn free_arg(&self, slot: u32) -> u32 {
         match self.free_of_slot.get(&slot) {
             Some(&f) => f,
-            None => (slot.saturating_sub(self.n_vars)).saturating_add(self.slot_of_free.len() as u32),
+            None => {
+                (slot.saturating_sub(self.n_vars)).saturating_add(self.slot_of_free.len() as u32)
+            }
         }
     }
 
@@ -207,11 +216,20 @@ pub fn split_vars_text(sv: &SplitVars) -> (Vec<(PyStr, u8)>, Option<Vec<PyStr>>,
         .varnames
         .iter()
         .map(|n| {
-            let k = if cell.contains(n) { kind::LOCAL | kind::CELL } else { kind::LOCAL };
+            let k = if cell.contains(n) {
+                kind::LOCAL | kind::CELL
+            } else {
+                kind::LOCAL
+            };
             (n.clone(), k)
         })
         .collect();
-    vars.extend(sv.cellvars.iter().filter(|n| !local.contains(n)).map(|n| (n.clone(), kind::CELL)));
+    vars.extend(
+        sv.cellvars
+            .iter()
+            .filter(|n| !local.contains(n))
+            .map(|n| (n.clone(), kind::CELL)),
+    );
     vars.extend(sv.freevars.iter().map(|n| (n.clone(), kind::FREE)));
     let derived: Vec<&PyStr> = vars
         .iter()

@@ -357,7 +357,12 @@ impl Dis {
                 code.localsplusnames
                     .iter()
                     .cloned()
-                    .zip(code.localspluskinds.iter().copied().chain(std::iter::repeat(0)))
+                    .zip(
+                        code.localspluskinds
+                            .iter()
+                            .copied()
+                            .chain(std::iter::repeat(0)),
+                    )
                     .collect(),
                 None,
                 None,
@@ -436,9 +441,7 @@ impl Dis {
                             _ => slot,
                         };
                         match vars.get(slot as usize) {
-                            Some((n, kd))
-                                if first_var.get(n) == Some(&slot) && back(slot) == a =>
-                            {
+                            Some((n, kd)) if first_var.get(n) == Some(&slot) && back(slot) == a => {
                                 let deref_ok = kd & (kind::CELL | kind::FREE) != 0;
                                 if k == ArgKind::Free && !deref_ok {
                                     Arg::Value(a)

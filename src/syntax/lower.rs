@@ -623,15 +623,13 @@ impl<'a> Lowerer<'a> {
         // The fields a version's code objects lack (or have only there).
         let lacks = match name {
             ".qualname" if !table.localsplus => Some("has no co_qualname"),
-            ".except" | ".exceptiontable" if !table.localsplus => Some(
-                "has no exception table: its handlers are the targets of SETUP_* instructions",
-            ),
-            ".posonlyargcount" if !table.code_posonlyargcount => {
-                Some("has no co_posonlyargcount")
+            ".except" | ".exceptiontable" if !table.localsplus => {
+                Some("has no exception table: its handlers are the targets of SETUP_* instructions")
             }
-            ".nlocals" | ".cellvars" if table.localsplus => Some(
-                "keeps its variables in co_localsplusnames: `.var` lines say everything",
-            ),
+            ".posonlyargcount" if !table.code_posonlyargcount => Some("has no co_posonlyargcount"),
+            ".nlocals" | ".cellvars" if table.localsplus => {
+                Some("keeps its variables in co_localsplusnames: `.var` lines say everything")
+            }
             _ => None,
         };
         if let Some(why) = lacks {
@@ -1587,7 +1585,10 @@ impl<'a> Lowerer<'a> {
                 let sym = texts.join(" ");
                 match t.cmp_ops.iter().position(|s| *s == sym) {
                     Some(i) if t.compare == CompareEncoding::Index => Ok(Arg::Value(i as u32)),
-                    _ => Err(bad(format!("{name} takes one of: {}", t.cmp_ops.join(", ")))),
+                    _ => Err(bad(format!(
+                        "{name} takes one of: {}",
+                        t.cmp_ops.join(", ")
+                    ))),
                 }
             }
             ArgKind::Compare => {
