@@ -8,7 +8,7 @@
 //!   of the others get a prefix `mK_` (and so do their `@refs`), and each
 //!   other module block becomes a constant of the root (`.consts @mK_module`)
 //!   so nothing is left unreferenced.
-//! - `run FILE [--server PATH] [--edits N] [--full-runs N] [--seed N]`:
+//! - `run FILE [--server PATH] [--edits N] [--requests N] [--full-runs N] [--seed N]`:
 //!   spawns `PATH lsp` (default `target/release/pyasm`), speaks JSON-RPC
 //!   with Content-Length framing over its stdio, opens `FILE`, applies `N`
 //!   single-character edits (alternately typing a character at a random
@@ -16,6 +16,11 @@
 //!   each one from sending `didChange` to receiving the `publishDiagnostics`
 //!   of that version. Then it times a full parse and analysis of the final
 //!   text in this process, and prints the figures against the goals.
+//!   Then, after each of the first `--requests N` edits (200) again, it
+//!   times the requests an editor sends as the user types (outline,
+//!   semantic tokens, folding, inlay hints for a screen around the edit,
+//!   hover on its opcode, completion where it was typed), each from
+//!   sending it to its answer.
 //!   With `--phases`, the server runs with `PYASM_LSP_TIMING` set and the
 //!   time of each phase of its work (see `pyasm::ide::timing`) is printed
 //!   too; that run's own figures include the measuring.
@@ -511,6 +516,16 @@ fn opcode_start(line: &str) -> Option<usize> {
 
 /// One edit as LSP sees it: line, UTF-16 column, and the inserted character
 /// (None: the character at that place is deleted).
+/// The requests an editor sends as the user types, timed after edits.
+const REQUESTS: [&str; 6] = [
+    "textDocument/documentSymbol",
+    "textDocument/semanticTokens/full",
+    "textDocument/foldingRange",
+    "textDocument/inlayHint",
+    "textDocument/hover",
+    "textDocument/completion",
+];
+
 struct Edit {
     line: usize,
     col16: usize,
@@ -542,6 +557,7 @@ fn run(args: &[String]) {
     let mut full_runs = 5usize;
     let mut seed = 0x5eed_u64;
     let mut phases = false;
+    let mut n_requests = 200usize;
     let mut it = args[1..].iter();
     while let Some(a) = it.next() {
         if a == "--phases" {
@@ -553,6 +569,7 @@ fn run(args: &[String]) {
             "--server" => server = v.clone(),
             "--edits" => n_edits = v.parse().expect("--edits N"),
             "--full-runs" => full_runs = v.parse().expect("--full-runs N"),
+            "--requests" => n_requests = v.parse().expect("--requests N"),
             "--seed" => seed = v.parse().expect("--seed N"),
             _ => panic!("unknown option {a}"),
         }
@@ -686,6 +703,59 @@ fn run(args: &[String]) {
         }
     }
     let (rss_end, hwm_end) = memory(pid);
+
+    // Each request an editor sends after a keystroke, timed from sending
+    // it to its answer, after an edit (and after the edit that undoes it)
+    // whose diagnostics have arrived: the request's own cost, on the text
+    // as the edit left it.
+    let mut requests: Vec<(&str, Vec<Duration>)> =
+        REQUESTS.iter().map(|r| (*r, Vec::new())).collect();
+    // The largest answer to each, in bytes of JSON.
+    let mut sizes = vec![0usize; REQUESTS.len()];
+    for e in edits.iter().take(n_requests) {
+        version += 1;
+        let start = json!({"line": e.line, "character": e.col16});
+        let (range, new_text) = match e.insert {
+            Some(ch) => (json!({"start": start, "end": start}), ch.to_string()),
+            None => (
+                json!({"start": start, "end": {"line": e.line, "character": e.col16 + 1}}),
+                String::new(),
+            ),
+        };
+        c.change(
+            version,
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": range, "text": new_text}],
+            }),
+        );
+        let doc = json!({"uri": uri});
+        let line = e.line as i64;
+        let opcode = opcode_start(lines[e.line]).unwrap_or(0);
+        let at_opcode = json!({"line": line, "character": opcode});
+        // What a screen of about 60 lines around the edit shows.
+        let screen = json!({
+            "start": {"line": (line - 30).max(0), "character": 0},
+            "end": {"line": line + 30, "character": 0},
+        });
+        for ((method, times), size) in requests.iter_mut().zip(sizes.iter_mut()) {
+            let params = match *method {
+                "textDocument/hover" => json!({"textDocument": doc, "position": at_opcode}),
+                "textDocument/completion" => {
+                    json!({"textDocument": doc, "position": {"line": line, "character": e.col16}})
+                }
+                "textDocument/inlayHint" => json!({"textDocument": doc, "range": screen}),
+                _ => json!({"textDocument": doc}),
+            };
+            let t = Instant::now();
+            let id = c.request(method, params);
+            let (v, at) = c.wait(|v| v.get("id") == Some(&json!(id)) && v.get("method").is_none());
+            assert!(v.get("error").is_none(), "{method}: {v}");
+            times.push(at - t);
+            *size = (*size).max(serde_json::to_vec(&v).map_or(0, |b| b.len()));
+        }
+    }
+
     let id = c.request("shutdown", json!(null));
     c.wait_response(id);
     c.notify("exit", json!(null));
@@ -807,8 +877,37 @@ fn run(args: &[String]) {
     if let Some(lines) = timing_lines {
         print_phases(&lines);
     }
+    println!(
+        "requests after an edit ({} edits; each timed from sending it to its answer):",
+        requests.first().map_or(0, |r| r.1.len())
+    );
+    for ((method, times), size) in requests.iter().zip(&sizes) {
+        let mut sorted = times.clone();
+        sorted.sort();
+        if sorted.is_empty() {
+            continue;
+        }
+        println!(
+            "  {method}: median {:.2} ms, p99 {:.2} ms, max {:.2} ms; largest answer {:.2} MiB",
+            ms(percentile(&sorted, 0.5)),
+            ms(percentile(&sorted, 0.99)),
+            ms(*sorted.last().unwrap()),
+            mib(*size as u64)
+        );
+    }
     let yes = |b: bool| if b { "met" } else { "NOT met" };
     println!("goals:");
+    for (method, times) in &requests {
+        let mut sorted = times.clone();
+        sorted.sort();
+        if let Some(p99) = (!sorted.is_empty()).then(|| percentile(&sorted, 0.99)) {
+            let name = format!(
+                "p99 {} < 16 ms:",
+                method.trim_start_matches("textDocument/")
+            );
+            println!("  {name:<37}{:>8.2} ms  {}", ms(p99), yes(ms(p99) < 16.0));
+        }
+    }
     println!(
         "  p99 edit latency < 16 ms:            {:>8.2} ms  {}",
         ms(p99),

@@ -32,6 +32,9 @@ use tree_sitter::{InputEdit, Node, Tree};
 /// language server's rope is another.
 pub trait Source {
     fn len(&self) -> usize;
+    /// The text of `r`, each end moved back to the start of the
+    /// character it falls in (a caller looking some bytes back from a node
+    /// may land inside one), and cut to the text's end.
     fn slice(&self, r: Range<usize>) -> Cow<'_, str>;
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -43,7 +46,11 @@ impl Source for &str {
         str::len(self)
     }
     fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
-        Cow::Borrowed(self.get(r).unwrap_or(""))
+        let (a, b) = (
+            self.floor_char_boundary(r.start),
+            self.floor_char_boundary(r.end),
+        );
+        Cow::Borrowed(&self[a.min(b)..b])
     }
 }
 

@@ -45,9 +45,11 @@ impl Source for RopeSource<'_> {
         self.0.len_bytes()
     }
     fn slice(&self, r: Range<usize>) -> Cow<'_, str> {
-        let n = self.0.len_bytes();
-        let (a, b) = (r.start.min(n), r.end.min(n));
-        self.0.byte_slice(a..b.max(a)).into()
+        let rope = self.0;
+        let n = rope.len_bytes();
+        let floor = |x: usize| rope.char_to_byte(rope.byte_to_char(x.min(n)));
+        let (a, b) = (floor(r.start), floor(r.end));
+        rope.byte_slice(a.min(b)..b).into()
     }
 }
 
@@ -280,26 +282,193 @@ impl Document {
         (rope.char_to_byte(line_char + char_in_line), inside)
     }
 
-    /// The LSP position of a byte offset.
+    /// The LSP position of a byte offset (inside a character: of that
+    /// character).
     pub fn position(&self, byte: usize) -> Position {
-        let rope = &self.rope;
+        self.positions().at(byte)
+    }
+
+    pub fn range(&self, r: &Range<usize>) -> tower_lsp_server::ls_types::Range {
+        let mut p = self.positions();
+        tower_lsp_server::ls_types::Range::new(p.at(r.start), p.at(r.end))
+    }
+
+    /// A converter of byte offsets to positions that is cheapest when
+    /// asked in text order: it keeps the line it last found, and where on
+    /// that line it counted to.
+    pub fn positions(&self) -> Positions<'_> {
+        Positions {
+            doc: self,
+            line: usize::MAX,
+            start: 0,
+            next: 0,
+            counted: (0, 0),
+        }
+    }
+
+    /// The text of a byte range.
+    pub fn slice(&self, r: Range<usize>) -> String {
+        RopeSource(&self.rope).slice(r).into_owned()
+    }
+}
+
+/// See [`Document::positions`].
+pub struct Positions<'a> {
+    doc: &'a Document,
+    /// The line last found (`usize::MAX`: none yet), where it starts, and
+    /// where the next one starts.
+    line: usize,
+    start: usize,
+    next: usize,
+    /// A byte offset on that line at a character boundary, and the UTF-16
+    /// code units from the line's start to it.
+    counted: (usize, usize),
+}
+
+/// How far along a line a column is counted character by character from
+/// the last place counted; further, the rope's own index answers (a line
+/// of megabytes, say, one huge constant).
+const COUNT_ALONG: usize = 512;
+
+impl Positions<'_> {
+    pub fn at(&mut self, byte: usize) -> Position {
+        let rope = &self.doc.rope;
+        let byte = byte.min(rope.len_bytes());
+        if self.line == usize::MAX || byte < self.start || byte >= self.next {
+            self.line = rope.byte_to_line(byte);
+            self.start = rope.line_to_byte(self.line);
+            self.next = if self.line + 1 < rope.len_lines() {
+                rope.line_to_byte(self.line + 1)
+            } else {
+                rope.len_bytes() + 1
+            };
+            self.counted = (self.start, 0);
+        }
+        let character = match self.doc.encoding {
+            Encoding::Utf8 => byte - self.start,
+            Encoding::Utf16 => self.utf16_column(byte),
+        };
+        Position::new(self.line as u32, character as u32)
+    }
+
+    /// UTF-16 code units from the line's start to the character holding
+    /// `byte`, on the line last found.
+    fn utf16_column(&mut self, byte: usize) -> usize {
+        let rope = &self.doc.rope;
+        let (from, cu) = if byte >= self.counted.0 {
+            self.counted
+        } else {
+            (self.start, 0)
+        };
+        if byte - from > COUNT_ALONG {
+            let ch = rope.byte_to_char(byte);
+            let line_char = rope.line_to_char(self.line);
+            let cu = rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(line_char);
+            self.counted = (rope.char_to_byte(ch), cu);
+            return cu;
+        }
+        let (mut at, mut cu) = (from, cu);
+        let (chunks, chunk_start, _, _) = rope.chunks_at_byte(from);
+        let mut base = chunk_start;
+        'chunks: for chunk in chunks {
+            for (i, c) in chunk.char_indices() {
+                let b = base + i;
+                if b < from {
+                    continue;
+                }
+                if b + c.len_utf8() > byte {
+                    break 'chunks;
+                }
+                at = b + c.len_utf8();
+                cu += c.len_utf16();
+            }
+            base += chunk.len();
+        }
+        self.counted = (at, cu);
+        cu
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The position of `byte` by the rope's indexes alone, as
+    /// [`Positions`] must give it.
+    fn by_index(doc: &Document, byte: usize) -> Position {
+        let rope = &doc.rope;
         let byte = byte.min(rope.len_bytes());
         let line = rope.byte_to_line(byte);
         let ch = rope.byte_to_char(byte);
         let line_char = rope.line_to_char(line);
-        let character = match self.encoding {
+        let character = match doc.encoding {
             Encoding::Utf8 => byte - rope.line_to_byte(line),
             Encoding::Utf16 => rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(line_char),
         };
         Position::new(line as u32, character as u32)
     }
 
-    pub fn range(&self, r: &Range<usize>) -> tower_lsp_server::ls_types::Range {
-        tower_lsp_server::ls_types::Range::new(self.position(r.start), self.position(r.end))
+    fn doc_of(text: &str, encoding: Encoding) -> Document {
+        Document::new(text, 0, encoding, Version::V3_11, Options::default())
     }
 
-    /// The text of a byte range.
-    pub fn slice(&self, r: Range<usize>) -> String {
-        RopeSource(&self.rope).slice(r).into_owned()
+    /// The analysis looks back some bytes from a node for the line's
+    /// start; in text of many-byte characters it lands inside one. On the
+    /// rope that once panicked (and on a `&str` read as empty).
+    #[test]
+    fn looking_back_into_a_character_is_the_same_on_the_rope_and_a_str() {
+        for shift in 0..3 {
+            let mut text = String::new();
+            for k in 0..40 {
+                text.push_str(&" ".repeat(shift));
+                text.push_str(&format!("LOAD_CONST '{}'\n", "€".repeat(100 + k)));
+                text.push_str("    NOP\n");
+            }
+            text.push_str(".code module\n    LOAD_CONST None\n    RETURN_VALUE\n");
+            let doc = doc_of(&text, Encoding::Utf16);
+            let tree = crate::syntax::parse(&text, None);
+            let fresh =
+                FileAnalysis::new(&tree, &text.as_str(), Version::V3_11, Options::default());
+            assert_eq!(
+                doc.analysis.diagnostics(),
+                fresh.diagnostics(),
+                "shift {shift}"
+            );
+            assert!(!fresh.diagnostics().is_empty());
+        }
+    }
+
+    proptest! {
+        /// Offsets asked in any order, inside characters and past the end,
+        /// on lines short and longer than what is counted along.
+        #[test]
+        fn positions_agree_with_the_ropes_indexes(
+            pieces in prop::collection::vec(
+                prop_oneof![
+                    Just("\n".to_string()),
+                    Just("\r\n".to_string()),
+                    "[a-z é€𝄞]{0,12}",
+                    "[a𝄞]{600,700}",
+                ],
+                0..40,
+            ),
+            asks in prop::collection::vec(any::<prop::sample::Index>(), 1..60),
+            sorted in any::<bool>(),
+        ) {
+            let text: String = pieces.concat();
+            for encoding in [Encoding::Utf8, Encoding::Utf16] {
+                let doc = doc_of(&text, encoding);
+                let mut bytes: Vec<usize> =
+                    asks.iter().map(|i| i.index(text.len() + 3)).collect();
+                if sorted {
+                    bytes.sort();
+                }
+                let mut p = doc.positions();
+                for &b in &bytes {
+                    prop_assert_eq!(p.at(b), by_index(&doc, b), "byte {} of {:?}", b, encoding);
+                }
+            }
+        }
     }
 }
