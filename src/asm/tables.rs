@@ -344,6 +344,67 @@ pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
 mod tests {
     use super::*;
 
+    fn names(v: &[&str]) -> Vec<PyStr> {
+        v.iter().map(|n| PyStr::new(n)).collect()
+    }
+
+    /// A 3.6-3.10 code object's variables come back from the `.var` lines
+    /// `split_vars_text` writes, with `.cellvars` and `.nlocals` only where
+    /// they must be written; and a `Free` argument names the same variable
+    /// both ways.
+    #[test]
+    fn split_vars_come_back_from_their_text() {
+        let cases = [
+            // An argument that is also a cell, in cellvars' own order.
+            (
+                vec!["self", "a", "x"],
+                vec!["a", "self"],
+                vec!["f"],
+                3,
+                true,
+                false,
+            ),
+            // The order the `.var` lines give.
+            (
+                vec!["self", "x"],
+                vec!["self", "z"],
+                vec!["f", "g"],
+                2,
+                false,
+                false,
+            ),
+            // co_nlocals that is not the number of varnames.
+            (vec!["a"], vec![], vec![], 5, false, true),
+        ];
+        for (varnames, cellvars, freevars, nlocals, want_cells, want_nlocals) in cases {
+            let sv = SplitVars {
+                nlocals,
+                varnames: names(&varnames),
+                cellvars: names(&cellvars),
+                freevars: names(&freevars),
+            };
+            let (vars, cells, nl) = split_vars_text(&sv);
+            assert_eq!(cells.is_some(), want_cells, "{sv:?}");
+            assert_eq!(nl.is_some(), want_nlocals, "{sv:?}");
+            let refs: Vec<(&PyStr, u8)> = vars.iter().map(|(n, k)| (n, *k)).collect();
+            let layout = SplitLayout::of(&refs, cells.as_deref(), nl).unwrap();
+            assert_eq!(layout.vars, sv);
+            for f in 0..(cellvars.len() + freevars.len()) as u32 {
+                let slot = layout.free_slot(f);
+                assert_eq!(layout.free_arg(slot), f);
+                let want = cellvars.iter().chain(&freevars).nth(f as usize).unwrap();
+                assert_eq!(vars[slot as usize].0, PyStr::new(want));
+            }
+            // Past the cells and free variables, past the variables.
+            let past = (cellvars.len() + freevars.len()) as u32 + 3;
+            assert_eq!(layout.free_arg(layout.free_slot(past)), past);
+        }
+        let hidden = PyStr::new("h");
+        assert!(SplitLayout::of(&[(&hidden, kind::HIDDEN)], None, None).is_err());
+        let a = PyStr::new("a");
+        assert!(SplitLayout::of(&[(&a, kind::LOCAL)], Some(&names(&["a"])), None).is_err());
+    }
+
     /// The definition, tried prefix by prefix.
     fn shortest_prefix_by_trying(actual: &[(u8, bool)], used: &[u8]) -> usize {
         let n = actual.len();

@@ -712,7 +712,52 @@ pub const FORMAT_SPEC: u32 = 0x04;
 
 #[cfg(test)]
 mod tests {
-    use super::Version;
+    use super::{ArgKind, JumpUnit, Version};
+
+    /// `jump_arg` is `jump_target`'s inverse for every jump kind and unit,
+    /// and each kind counts from where it should.
+    #[test]
+    fn jump_arg_inverts_jump_target() {
+        let kinds = [
+            ArgKind::JumpForward,
+            ArgKind::JumpBackward,
+            ArgKind::JumpAbsolute,
+            ArgKind::Handler,
+        ];
+        let mut units = Vec::new();
+        for &v in Version::ALL {
+            let t = v.table();
+            units.push(t.jump_unit);
+            for k in kinds {
+                for end in [1u32, 2, 7, 300] {
+                    for target in [0u32, 1, 5, 7, 8, 299, 300, 301, 70_000] {
+                        match t.jump_arg(k, end, target) {
+                            Some(a) => {
+                                assert_eq!(t.jump_target(k, end, a), Some(target), "{v} {k:?}")
+                            }
+                            None => assert!(
+                                matches!(k, ArgKind::JumpForward | ArgKind::Handler)
+                                    && target < end
+                                    || k == ArgKind::JumpBackward && target > end,
+                                "{v} {k:?} {end} -> {target}"
+                            ),
+                        }
+                    }
+                }
+            }
+            let scale = if t.jump_unit == JumpUnit::Bytes { 2 } else { 1 };
+            assert_eq!(t.jump_target(ArgKind::JumpForward, 10, 4 * scale), Some(14));
+            assert_eq!(t.jump_target(ArgKind::Handler, 10, 4 * scale), Some(14));
+            assert_eq!(t.jump_target(ArgKind::JumpBackward, 10, 4 * scale), Some(6));
+            assert_eq!(t.jump_target(ArgKind::JumpAbsolute, 10, 4 * scale), Some(4));
+            assert_eq!(t.jump_target(ArgKind::Const, 10, 4), None);
+            if scale == 2 {
+                // No instruction starts in the middle of a code unit.
+                assert_eq!(t.jump_target(ArgKind::JumpAbsolute, 10, 5), None);
+            }
+        }
+        assert!(units.contains(&JumpUnit::Bytes) && units.contains(&JumpUnit::CodeUnits));
+    }
 
     /// `TABLES` is oldest first (by name, order and magic number alike),
     /// ends with `ALL`, and only `ALL` is known by name and magic number.
