@@ -121,10 +121,17 @@ fn main() {
                 Ok(())
             }));
         }
-        trials.push(Trial::test(format!("mutants::{name}"), move || {
-            timed(&format!("mutants::{name}"), || mutants(name));
-            Ok(())
-        }));
+        // Mutants are hostile code, which mutants.py runs under an audit
+        // hook (PEP 578, 3.8 on): an interpreter without one does not run
+        // them.
+        if audit_hooks(name) {
+            trials.push(Trial::test(format!("mutants::{name}"), move || {
+                timed(&format!("mutants::{name}"), || mutants(name));
+                Ok(())
+            }));
+        } else {
+            println!("mutants::{name}: the interpreter has no audit hooks to contain mutants, not run");
+        }
         // 3.7-3.10 (issue 22) have no hand-written set yet: said here, in
         // every run's log, until they do.
         if root().join("tests/handwritten").join(name).is_dir() {
@@ -177,6 +184,18 @@ fn opcode_trials(v: Version, trials: &mut Vec<Trial>) {
             },
         ));
     }
+}
+
+/// Whether `version`'s interpreter has `sys.addaudithook` (pyodide builds
+/// are all 3.12 and later, which do).
+fn audit_hooks(version: &str) -> bool {
+    let Some(exe) = native(version) else {
+        return true;
+    };
+    std::process::Command::new(exe)
+        .args(["-c", "import sys; sys.addaudithook"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs `f` and prints how long it took, so the CI log shows where the
@@ -858,7 +877,12 @@ fn mutants(version: &str) {
     // Nor does one whose mutation promises the unmutated behaviour (an
     // immediate moved within its meaning, a `TO_BOOL` after a bool, nested
     // `.except` lines in another order) behave otherwise.
-    assert!(t.reordered > 0, "no except-order mutant was made");
+    // (Only where code objects have an exception table: 3.11 on.)
+    let has_except_lines = Version::parse(version).is_some_and(|v| v.table().localsplus);
+    assert!(
+        t.reordered > 0 || !has_except_lines,
+        "no except-order mutant was made"
+    );
     assert!(
         t.misruns.is_empty(),
         "accepted mutants misran in {version}:
