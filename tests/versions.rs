@@ -130,7 +130,9 @@ fn main() {
                 Ok(())
             }));
         } else {
-            println!("mutants::{name}: the interpreter has no audit hooks to contain mutants, not run");
+            println!(
+                "mutants::{name}: the interpreter has no audit hooks to contain mutants, not run"
+            );
         }
         // 3.7-3.10 (issue 22) have no hand-written set yet: said here, in
         // every run's log, until they do.

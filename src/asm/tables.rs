@@ -205,11 +205,15 @@ impl SplitLayout {
     }
 }
 
+/// What [`split_vars_text`] writes: the `.var` lines (name and kind), then
+/// `.cellvars` and `.nlocals` where needed.
+pub type SplitText = (Vec<(PyStr, u8)>, Option<Vec<PyStr>>, Option<u32>);
+
 /// The `.var` lines that stand for a 3.6-3.10 code object's variables, in
 /// order (`co_varnames`, each also `cell` when `co_cellvars` names it; the
 /// other cells; `co_freevars`), and the `.cellvars` and `.nlocals` the
 /// block needs besides, where [`SplitLayout::of`] would derive other ones.
-pub fn split_vars_text(sv: &SplitVars) -> (Vec<(PyStr, u8)>, Option<Vec<PyStr>>, Option<u32>) {
+pub fn split_vars_text(sv: &SplitVars) -> SplitText {
     let cell: FxHashSet<&PyStr> = sv.cellvars.iter().collect();
     let local: FxHashSet<&PyStr> = sv.varnames.iter().collect();
     let mut vars: Vec<(PyStr, u8)> = sv

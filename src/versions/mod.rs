@@ -557,7 +557,7 @@ impl VersionSpec {
     pub fn jump_target(&self, kind: ArgKind, end: u32, arg: u32) -> Option<u32> {
         let units = match self.jump_unit {
             JumpUnit::CodeUnits => arg,
-            JumpUnit::Bytes if arg % 2 == 0 => arg / 2,
+            JumpUnit::Bytes if arg.is_multiple_of(2) => arg / 2,
             JumpUnit::Bytes => return None,
         };
         match kind {
