@@ -888,6 +888,33 @@ impl Reader {
                 field_spans.push((field, self.pointers.span(format!("{at}/{member}"))));
             }
         }
+        // The fields a version's code objects lack, as `.pyasm` text
+        // refuses their directives.
+        let table = self.version.table();
+        let lacks = [
+            ("qualname", j.qualname.is_some() && !table.localsplus),
+            ("excepts", !j.excepts.is_empty() && !table.localsplus),
+            (
+                "exceptiontable",
+                j.exceptiontable.is_some() && !table.localsplus,
+            ),
+            (
+                "posonlyargcount",
+                j.posonlyargcount.is_some() && !table.code_posonlyargcount,
+            ),
+            ("nlocals", j.nlocals.is_some() && table.localsplus),
+            ("cellvars", j.cellvars.is_some() && table.localsplus),
+        ];
+        for (member, here) in lacks {
+            if here {
+                let span = self.pointers.span(format!("{at}/{member}"));
+                let version = self.version;
+                self.error(
+                    span,
+                    format!("`{member}`: a code object of Python {version} has no such field"),
+                );
+            }
+        }
         let vars = j
             .vars
             .into_iter()

@@ -41,6 +41,44 @@ fn fields_a_version_lacks_are_refused() {
     assert_eq!(errors(ok), Vec::<String>::new());
 }
 
+/// The JSON form refuses the same fields.
+#[test]
+fn json_refuses_fields_a_version_lacks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body =
+        r#""body": [{"op": "LOAD_CONST", "arg": {"const": "None"}}, {"op": "RETURN_VALUE"}]"#;
+    for (version, field, value) in [
+        ("3.10", "qualname", r#""m""#),
+        (
+            "3.9",
+            "excepts",
+            r#"[{"start": "a", "end": "b", "handler": "c"}]"#,
+        ),
+        ("3.11", "nlocals", "2"),
+    ] {
+        let doc = format!(
+            r#"{{"format": "pyasm-module", "python": "{version}", "blocks": [{{"name": "m", "{field}": {value}, {body}}}]}}"#
+        );
+        let path = tmp.path().join(format!("{field}.json"));
+        std::fs::write(&path, doc).unwrap();
+        let out = pyasm()
+            .arg("build")
+            .arg(&path)
+            .arg("-o")
+            .arg(tmp.path().join("x.pyc"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{version} {field}: built");
+        assert!(
+            err.contains(&format!(
+                "`{field}`: a code object of Python {version} has no such field"
+            )),
+            "{version} {field}: {err}"
+        );
+    }
+}
+
 /// `total` counts to 5 in a loop with an absolute back jump, a `try` whose
 /// handler is a `SETUP_FINALLY` label, a `break` out of the loop, and a
 /// closure over a cell that is an argument.
