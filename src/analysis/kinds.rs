@@ -1592,6 +1592,26 @@ impl Analysis<'_> {
             | Op::DELETE_GLOBAL => {}
             // Only 3.6-3.10 have these, and their code never reaches the
             // analyses yet (see `facts`).
+            // 3.6-3.10: [callable, args..., names], the names a tuple the
+            // interpreter counts without checking.
+            Op::CALL_FUNCTION_KW if argc.saturating_add(2) <= d => {
+                let v = take(&mut s, argc + 2);
+                self.need_obj(i, v[0], "calls as the callable");
+                for x in &v[1..=argc] {
+                    self.need_obj(i, *x, "passes as an argument");
+                }
+                let names = v[argc + 1];
+                self.need(i, names, TUPLE, "(the keyword names) on top");
+                if names.bits == TUPLE && (names.n == UNKNOWN || names.n as usize > argc) {
+                    self.report(
+                        i,
+                        "call-sequence",
+                        format!("CALL_FUNCTION_KW {argc} needs keyword names it can count, no more than its {argc} arguments"),
+                        None,
+                    );
+                }
+                push.push(Slot { id: id(0), ..other });
+            }
             // 3.7-3.10: [NULL or method, callable or self, args...], as
             // LOAD_METHOD leaves them.
             Op::CALL_METHOD if argc.saturating_add(2) <= d => {
