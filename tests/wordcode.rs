@@ -24,7 +24,6 @@ fn fields_a_version_lacks_are_refused() {
         ("3.10", ".qualname 'f'", "has no co_qualname"),
         ("3.9", ".except a b -> c", "has no exception table"),
         ("3.10", ".exceptiontable b''", "has no exception table"),
-        ("3.7", ".posonlyargcount 1", "has no co_posonlyargcount"),
         ("3.11", ".nlocals 3", "co_localsplusnames"),
         ("3.12", ".cellvars x", "co_localsplusnames"),
     ];
@@ -164,12 +163,8 @@ done:
 #[test]
 fn a_program_with_blocks_and_closures_runs_in_each_version() {
     let tmp = tempfile::tempdir().unwrap();
-    // 3.8 writes `in` as COMPARE_OP's operand, 3.9 and 3.10 as CONTAINS_OP.
-    for (version, compare_in) in [
-        ("3.8", "COMPARE_OP in"),
-        ("3.9", "CONTAINS_OP 0"),
-        ("3.10", "CONTAINS_OP 0"),
-    ] {
+    // (3.7 and 3.8 are not read or written yet.)
+    for (version, compare_in) in [("3.9", "CONTAINS_OP 0"), ("3.10", "CONTAINS_OP 0")] {
         let Some(exe) = native(version) else {
             panic!("tests/interpreters.txt lists {version}");
         };
