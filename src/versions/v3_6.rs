@@ -31,8 +31,8 @@
 
 use super::v3_11::{build, instructions, int};
 use super::{
-    ArgKind, CloseMark, CompareEncoding, ForIterExit, JumpUnit, Op, OpInfo, VersionSpec,
-    CMP_OPS_3_6, MAKE_FUNCTION_FLAGS,
+    ArgKind, CloseMark, CompareEncoding, ForIterExit, JumpUnit, Op, OpInfo, OperandValues,
+    VersionSpec, CMP_OPS_3_6, MAKE_FUNCTION_FLAGS,
 };
 
 instructions! {
@@ -188,7 +188,12 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pyc_flags_word: false,
     code_posonlyargcount: false,
     line_table: super::LineTable::Lnotab,
-    operand_values: &[],
+    // `BAD` (11) is no comparison: the interpreter aborts on it.
+    operand_values: &[OperandValues::upto(
+        Op::COMPARE_OP,
+        10,
+        "a comparison of `cmp_op` other than BAD",
+    )],
     truth_tests_need_bool: false,
     close_mark: CloseMark::Absent,
     frame_prologue: false,
