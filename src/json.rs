@@ -86,6 +86,10 @@ struct JBlock {
     verbatim: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     vars: Vec<JVar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nlocals: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cellvars: Option<Vec<JStr>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     consts: Vec<JConst>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -467,6 +471,8 @@ fn block_doc(b: &Block, version: Version) -> Result<JBlock, String> {
                 kinds: v.kinds,
             })
             .collect(),
+        nlocals: b.nlocals,
+        cellvars: b.cellvars.as_ref().map(|v| v.iter().map(str_doc).collect()),
         consts: b
             .consts
             .iter()
@@ -882,6 +888,33 @@ impl Reader {
                 field_spans.push((field, self.pointers.span(format!("{at}/{member}"))));
             }
         }
+        // The fields a version's code objects lack, as `.pyasm` text
+        // refuses their directives.
+        let table = self.version.table();
+        let lacks = [
+            ("qualname", j.qualname.is_some() && !table.localsplus),
+            ("excepts", !j.excepts.is_empty() && !table.localsplus),
+            (
+                "exceptiontable",
+                j.exceptiontable.is_some() && !table.localsplus,
+            ),
+            (
+                "posonlyargcount",
+                j.posonlyargcount.is_some() && !table.code_posonlyargcount,
+            ),
+            ("nlocals", j.nlocals.is_some() && table.localsplus),
+            ("cellvars", j.cellvars.is_some() && table.localsplus),
+        ];
+        for (member, here) in lacks {
+            if here {
+                let span = self.pointers.span(format!("{at}/{member}"));
+                let version = self.version;
+                self.error(
+                    span,
+                    format!("`{member}`: a code object of Python {version} has no such field"),
+                );
+            }
+        }
         let vars = j
             .vars
             .into_iter()
@@ -940,6 +973,10 @@ impl Reader {
             name_field: j.co_name.map(|s| self.str(s)),
             qualname: j.qualname.map(|s| self.str(s)),
             vars,
+            nlocals: j.nlocals,
+            cellvars: j
+                .cellvars
+                .map(|v| v.into_iter().map(|n| self.str(n)).collect()),
             consts,
             names,
             body,

@@ -43,6 +43,12 @@ pub struct Block {
     /// Declared fast locals, in order. Locals used by `LOAD_FAST`-style
     /// instructions but not declared are appended after these.
     pub vars: Vec<Var>,
+    /// 3.6-3.10: `co_nlocals`, where it is not the number of `local`
+    /// variables.
+    pub nlocals: Option<u32>,
+    /// 3.6-3.10: `co_cellvars` in its own order, where that is not the
+    /// order of the `cell` variables.
+    pub cellvars: Option<Vec<PyStr>>,
     /// Pinned start of `co_consts`; constants first used by instructions
     /// follow in order of first use.
     pub consts: Vec<Constant>,

@@ -502,7 +502,11 @@ fn pyc_header_errors() {
     // Magic numbers: every supported version reads; an unknown one and a
     // file that is not a pyc are errors naming what was found.
     let mut other = file.clone();
-    for v in pyasm::versions::Version::ALL {
+    // (The versions whose code objects are laid out as this 3.11 one.)
+    for v in pyasm::versions::Version::ALL
+        .iter()
+        .filter(|v| v.table().localsplus)
+    {
         other[..2].copy_from_slice(&v.magic().to_le_bytes());
         assert_eq!(read_pyc(&other).unwrap().0.version, *v);
     }
@@ -777,7 +781,7 @@ fn cpython_stdlib_round_trip() {
 // ----- 3.6 to 3.10 ---------------------------------------------------------------
 
 /// The versions whose code objects have three tuples of variables rather
-/// than `co_localsplusnames` (`Version::TABLES` beyond `Version::ALL`).
+/// than `co_localsplusnames` (3.6 to 3.10).
 fn split_versions() -> impl Iterator<Item = Version> {
     Version::TABLES
         .iter()
@@ -846,9 +850,18 @@ fn split_code_objects_round_trip_and_only_read_pyc_any_reads_them() {
             &pyc[..4],
             &[v.magic() as u8, (v.magic() >> 8) as u8, b'\r', b'\n']
         );
-        assert_eq!(read_pyc_any(&pyc).unwrap(), (header, code), "{v}");
-        let e = read_pyc(&pyc).unwrap_err();
-        assert!(matches!(e, PycError::BadMagic { .. }), "{v}: {e}");
+        assert_eq!(read_pyc_any(&pyc).unwrap(), (header, code.clone()), "{v}");
+        // `read_pyc` reads only the versions pyasm reads and writes.
+        match read_pyc(&pyc) {
+            Ok(read) => {
+                assert!(v.is_supported(), "{v}");
+                assert_eq!(read, (header, code), "{v}");
+            }
+            Err(e) => {
+                assert!(!v.is_supported(), "{v}: {e}");
+                assert!(matches!(e, PycError::BadMagic { .. }), "{v}: {e}");
+            }
+        }
     }
     // 3.6's header has no flags word; 3.7's has.
     assert_eq!(header_len(Version::V3_6), 12);
@@ -857,7 +870,8 @@ fn split_code_objects_round_trip_and_only_read_pyc_any_reads_them() {
 
 #[test]
 fn nothing_above_marshal_takes_a_split_code_object() {
-    for v in split_versions() {
+    // (Of the versions pyasm does not read or write yet.)
+    for v in split_versions().filter(|v| !v.is_supported()) {
         let bytes = dumps(&Obj::Code(Box::new(split_sample(v))), v);
         // The bytes read at the marshal level...
         assert!(matches!(loads(&bytes, v), Ok(Obj::Code(c)) if c.split_vars.is_some()));

@@ -33,9 +33,12 @@ fn config() -> Config {
 fn examples() -> Vec<String> {
     let root = common::interp::root().join("examples");
     let mut out = Vec::new();
+    // Every version with examples (3.7-3.10 have none yet, issue 22).
     for v in pyasm::versions::Version::ALL {
-        let mut names: Vec<_> = std::fs::read_dir(root.join(v.as_str()))
-            .unwrap()
+        let Ok(dir) = std::fs::read_dir(root.join(v.as_str())) else {
+            continue;
+        };
+        let mut names: Vec<_> = dir
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "pyasm"))
             .collect();

@@ -56,7 +56,12 @@ fn line_of(text: &str, what: &str) -> usize {
 fn a_traceback_names_the_pyasm_file_and_the_line_that_raised() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    for &v in Version::ALL {
+    // The versions whose line table pyasm encodes (3.7-3.10's are issue
+    // 22's other half, `code/linetable.rs`).
+    let encoded = Version::ALL
+        .iter()
+        .filter(|v| v.table().line_table == pyasm::versions::LineTable::Locations);
+    for &v in encoded {
         let text = program(v);
         let name = format!("boom_{}.pyasm", v.as_str().replace('.', "_"));
         // The path as given on the command line, relative to where

@@ -85,7 +85,10 @@ fn main() {
     for &v in Version::TABLES {
         opcode_trials(v, &mut trials);
     }
-    for &v in Version::TABLES.iter().filter(|v| !v.is_supported()) {
+    // The versions whose code objects have no localsplus (3.6-3.10): their
+    // marshal layout is checked field by field against the interpreter,
+    // also once pyasm reads and writes them.
+    for &v in Version::TABLES.iter().filter(|v| !v.table().localsplus) {
         let s = scratch.clone();
         let trial = format!("marshal::{v}");
         trials.push(Trial::test(trial.clone(), move || {
@@ -124,17 +127,32 @@ fn main() {
                 Ok(())
             }));
         }
-        trials.push(Trial::test(format!("mutants::{name}"), move || {
-            timed(&format!("mutants::{name}"), || mutants(name));
-            Ok(())
-        }));
-        let s = scratch.clone();
-        trials.push(Trial::test(format!("handwritten::{name}"), move || {
-            timed(&format!("handwritten::{name}"), || {
-                handwritten(name, s.path())
-            });
-            Ok(())
-        }));
+        // Mutants are hostile code, which mutants.py runs under an audit
+        // hook (PEP 578, 3.8 on): an interpreter without one does not run
+        // them.
+        if audit_hooks(name) {
+            trials.push(Trial::test(format!("mutants::{name}"), move || {
+                timed(&format!("mutants::{name}"), || mutants(name));
+                Ok(())
+            }));
+        } else {
+            println!(
+                "mutants::{name}: the interpreter has no audit hooks to contain mutants, not run"
+            );
+        }
+        // 3.7-3.10 (issue 22) have no hand-written set yet: said here, in
+        // every run's log, until they do.
+        if root().join("tests/handwritten").join(name).is_dir() {
+            let s = scratch.clone();
+            trials.push(Trial::test(format!("handwritten::{name}"), move || {
+                timed(&format!("handwritten::{name}"), || {
+                    handwritten(name, s.path())
+                });
+                Ok(())
+            }));
+        } else {
+            println!("handwritten::{name}: no tests/handwritten/{name} yet, not run");
+        }
         if native(name).is_none() {
             trials.push(Trial::test(format!("isolation::{name}"), move || {
                 timed(&format!("isolation::{name}"), || isolation(name));
@@ -174,6 +192,18 @@ fn opcode_trials(v: Version, trials: &mut Vec<Trial>) {
             },
         ));
     }
+}
+
+/// Whether `version`'s interpreter has `sys.addaudithook` (pyodide builds
+/// are all 3.12 and later, which do).
+fn audit_hooks(version: &str) -> bool {
+    let Some(exe) = native(version) else {
+        return true;
+    };
+    std::process::Command::new(exe)
+        .args(["-c", "import sys; sys.addaudithook"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs `f` and prints how long it took, so the CI log shows where the
@@ -674,12 +704,24 @@ fn verifier(it: Interp, corpora: &[Corpus]) {
         println!("{version} {}: {stack}; {depths}", c.name);
         let s = counts(stack); // equal, larger, smaller, total
         let h = counts(depths); // equal, total
-        assert_eq!(s[0], s[3], "{stack}");
-        // A stack size below CPython's would let the frame overflow.
-        assert_eq!(
-            s[2], 0,
-            "computed stack size smaller than CPython's: {stack}"
-        );
+        let table = Version::parse(it.version)
+            .expect("a supported version")
+            .table();
+        if table.stacksize_before_peephole {
+            // CPython sized the code before its peephole optimizer folded
+            // constant tuples: the final code may need less, never more.
+            assert_eq!(
+                s[1], 0,
+                "computed stack size larger than CPython's: {stack}"
+            );
+        } else {
+            assert_eq!(s[0], s[3], "{stack}");
+            // A stack size below CPython's would let the frame overflow.
+            assert_eq!(
+                s[2], 0,
+                "computed stack size smaller than CPython's: {stack}"
+            );
+        }
         // Every handler depth equals CPython's.
         assert_eq!(h[0], h[1], "{depths}");
     }
@@ -846,7 +888,12 @@ fn mutants(version: &str) {
     // Nor does one whose mutation promises the unmutated behaviour (an
     // immediate moved within its meaning, a `TO_BOOL` after a bool, nested
     // `.except` lines in another order) behave otherwise.
-    assert!(t.reordered > 0, "no except-order mutant was made");
+    // (Only where code objects have an exception table: 3.11 on.)
+    let has_except_lines = Version::parse(version).is_some_and(|v| v.table().localsplus);
+    assert!(
+        t.reordered > 0 || !has_except_lines,
+        "no except-order mutant was made"
+    );
     assert!(
         t.misruns.is_empty(),
         "accepted mutants misran in {version}:

@@ -43,9 +43,10 @@ pub enum Reads {
     /// `CALL`: the callable, its NULL or self and `a` arguments; where
     /// `PRECALL` counted the arguments (`args_at_precall`), only the two.
     Call,
-    /// `CALL_FUNCTION_EX`: the NULL slot by the callable, the callable,
-    /// the argument tuple, and the keyword mapping: always from 3.14
-    /// (`call_ex_kwargs_slot_always`), before that when bit 0 says so.
+    /// `CALL_FUNCTION_EX`: the NULL slot by the callable (from 3.11:
+    /// `call_ex_null_slot`), the callable, the argument tuple, and the
+    /// keyword mapping: always from 3.14 (`call_ex_kwargs_slot_always`),
+    /// before that when bit 0 says so.
     CallEx,
     /// `WITH_EXCEPT_START`: everything down to the exit function, the
     /// version's `with_exit_depth` items.
@@ -153,6 +154,9 @@ pub enum FunctionUse {
     Precall,
     /// `CALL`: a direct call, unless `PRECALL` was (3.11).
     Call,
+    /// 3.6-3.10's `CALL_FUNCTION`: a direct call of the callable below
+    /// its arguments.
+    CallFunction,
     /// `YIELD_VALUE`: the yielded value escapes.
     Yields,
     /// `SET_FUNCTION_ATTRIBUTE`: the attribute escapes; the function is
@@ -951,13 +955,259 @@ pub const fn facts(op: Op) -> OpFacts {
             functions: FunctionUse::Takes,
             runs: Runs::Instrumented,
         },
-        // Only the tables of 3.6-3.10 hold these, and those versions are
-        // not read or written yet (`Version::TABLES` beyond `ALL`), so no
-        // instruction the analyses see is one. Their facts (the block
-        // stack, byte-counted jumps) are for when they are.
-        crate::versions::only_before_3_11!() => {
-            panic!("an instruction of CPython 3.6-3.10, whose code pyasm does not analyse yet")
-        }
+        // 3.6-3.10: one instruction per operator, as 3.11's BINARY_OP; YIELD_FROM
+        // sends the value on top to the receiver below it.
+        Op::BINARY_ADD
+        | Op::BINARY_AND
+        | Op::BINARY_FLOOR_DIVIDE
+        | Op::BINARY_LSHIFT
+        | Op::BINARY_MATRIX_MULTIPLY
+        | Op::BINARY_MODULO
+        | Op::BINARY_MULTIPLY
+        | Op::BINARY_OR
+        | Op::BINARY_POWER
+        | Op::BINARY_RSHIFT
+        | Op::BINARY_SUBTRACT
+        | Op::BINARY_TRUE_DIVIDE
+        | Op::BINARY_XOR
+        | Op::COPY_DICT_WITHOUT_KEYS
+        | Op::INPLACE_ADD
+        | Op::INPLACE_AND
+        | Op::INPLACE_FLOOR_DIVIDE
+        | Op::INPLACE_LSHIFT
+        | Op::INPLACE_MATRIX_MULTIPLY
+        | Op::INPLACE_MODULO
+        | Op::INPLACE_MULTIPLY
+        | Op::INPLACE_OR
+        | Op::INPLACE_POWER
+        | Op::INPLACE_RSHIFT
+        | Op::INPLACE_SUBTRACT
+        | Op::INPLACE_TRUE_DIVIDE
+        | Op::INPLACE_XOR
+        | Op::YIELD_FROM => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::BUILD_LIST_UNPACK
+        | Op::BUILD_MAP_UNPACK
+        | Op::BUILD_MAP_UNPACK_WITH_CALL
+        | Op::BUILD_SET_UNPACK
+        | Op::BUILD_TUPLE_UNPACK
+        | Op::BUILD_TUPLE_UNPACK_WITH_CALL => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // 3.6-3.10's calls: the callable, then its arguments (CALL_FUNCTION_KW
+        // adds the tuple of keyword names; CALL_METHOD's callable is two slots,
+        // LOAD_METHOD's NULL or method and the callable or self).
+        Op::CALL_FUNCTION => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::CallFunction,
+            runs: Runs::Always,
+        },
+        Op::CALL_METHOD => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Call,
+            runs: Runs::Always,
+        },
+        Op::CALL_FUNCTION_KW => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::ArgPlus(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // GEN_START drops the None a new generator is sent; END_FINALLY (3.6-3.8)
+        // finds what ended its `finally` on top (the table's effect says how much
+        // it takes); WITH_CLEANUP_* find the exit function below it.
+        Op::GEN_START
+        | Op::END_FINALLY
+        | Op::STORE_ANNOTATION
+        | Op::WITH_CLEANUP_FINISH
+        | Op::WITH_CLEANUP_START => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // They read below what they take off.
+        Op::DUP_TOP => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(1),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::DUP_TOP_TWO
+        | Op::ROT_TWO => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(2),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::ROT_THREE => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(3),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::ROT_FOUR => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(4),
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::ROT_N => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Arg,
+            removes: Removes::Fixed(0),
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // The block stack (3.6-3.10): POP_BLOCK drops the innermost block;
+        // 3.8's BEGIN_FINALLY pushes the NULLs of a `finally` entered without an
+        // exception, and POP_FINALLY drops them (the table's effect).
+        Op::BEGIN_FINALLY
+        | Op::POP_BLOCK
+        | Op::POP_FINALLY => OpFacts {
+            flow: Flow::Next,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // A SETUP_* falls through and pushes a block whose handler (for
+        // SETUP_LOOP, the loop's end) the block stack sends control to later, with
+        // the table's jump effect on the stack: CPython's stackdepth() counts it
+        // as a branch to the handler from here, and so do the analyses. 3.8's
+        // CALL_FINALLY pushes where to return to and jumps into the `finally`.
+        Op::SETUP_ASYNC_WITH
+        | Op::SETUP_EXCEPT
+        | Op::SETUP_FINALLY
+        | Op::SETUP_LOOP
+        | Op::CALL_FINALLY => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::SETUP_WITH => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(1),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // 3.6-3.10's absolute jumps (CONTINUE_LOOP: 3.6 and 3.7, to the start
+        // of a loop from inside a `try`).
+        Op::JUMP_ABSOLUTE
+        | Op::CONTINUE_LOOP => OpFacts {
+            flow: Flow::Jump,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        Op::JUMP_IF_NOT_EXC_MATCH => OpFacts {
+            flow: Flow::Branch,
+            reads: Reads::Fixed(2),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
+        // 3.6-3.7: the block stack sends control to the loop's end, which
+        // SETUP_LOOP already leads to (as in CPython's stackdepth()): no
+        // successor of its own.
+        Op::BREAK_LOOP => OpFacts {
+            flow: Flow::Stop,
+            reads: Reads::Fixed(0),
+            removes: Removes::Reads,
+            locals: LocalUse::Nothing,
+            names: NameUse::Nothing,
+            operand: ANY,
+            sequence: Sequence::Free,
+            functions: FunctionUse::Takes,
+            runs: Runs::Always,
+        },
         Op::CACHE | Op::ENTER_EXECUTOR | Op::INTERPRETER_EXIT | Op::RESERVED | Op::TRACE_RECORD => {
             OpFacts {
                 flow: Flow::Next,
@@ -1010,7 +1260,7 @@ pub fn inputs(table: &OpcodeTable, op: &OpInfo, arg: u32) -> i32 {
         Reads::Call if table.args_at_precall => 2,
         Reads::Call => a.saturating_add(2),
         Reads::CallEx if table.call_ex_kwargs_slot_always => 4,
-        Reads::CallEx => 3 + (a & 1),
+        Reads::CallEx => 2 + i32::from(table.call_ex_null_slot) + (a & 1),
         Reads::WithExit => table.with_exit_depth as i32,
     };
     n.max(-op.stack_effect(arg, false))

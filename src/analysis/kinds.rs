@@ -800,7 +800,13 @@ impl Analysis<'_> {
         // The prologue: COPY_FREE_VARS first when there are free
         // variables; MAKE_CELLs; RETURN_GENERATOR for generators. Nothing
         // may jump back into it.
-        let nfree = inp.vars.iter().filter(|(_, k)| k & kind::FREE != 0).count() as u32;
+        // Before 3.11 the interpreter does all of this itself
+        // (`frame_prologue`): there is nothing to check.
+        let prologue = inp.table.frame_prologue;
+        let nfree = match prologue {
+            true => inp.vars.iter().filter(|(_, k)| k & kind::FREE != 0).count() as u32,
+            false => 0,
+        };
         let generator = inp.flags & GENERATOR_FLAGS != 0;
         let mut k = 0;
         if nfree > 0 {
@@ -823,8 +829,9 @@ impl Analysis<'_> {
         }
         // `super()` reads a first argument that is a cell as one from the
         // moment the code starts.
-        let first_cell =
-            inp.n_args > 0 && inp.vars.first().is_some_and(|(_, kd)| kd & kind::CELL != 0);
+        let first_cell = prologue
+            && inp.n_args > 0
+            && inp.vars.first().is_some_and(|(_, kd)| kd & kind::CELL != 0);
         if first_cell
             && !(0..k).any(|j| opname(j) == Some(Op::MAKE_CELL) && inp.instrs[j].arg == 0)
             && n > 0
@@ -890,7 +897,7 @@ impl Analysis<'_> {
                 | Sequence::ForIter => {}
             }
         }
-        if generator && gen_at.is_none() && n > 0 {
+        if prologue && generator && gen_at.is_none() && n > 0 {
             self.report(
                 0,
                 "bad-prologue",
@@ -1049,8 +1056,8 @@ impl Analysis<'_> {
             .vars
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| {
-                if i < inp.n_args {
+            .map(|(i, (name, kd))| {
+                if i < inp.n_args && (inp.table.frame_prologue || kd & kind::CELL == 0) {
                     // Hidden parameters get what the compiler passes (the
                     // module checks hold its calls to it).
                     match hidden_param(name) {
@@ -1060,6 +1067,9 @@ impl Analysis<'_> {
                         },
                         _ => Slot::of(OTHER),
                     }
+                } else if !inp.table.frame_prologue && kd & (kind::CELL | kind::FREE) != 0 {
+                    // The interpreter made the cells with the frame.
+                    Slot::of(CELL)
                 } else {
                     Slot::of(NULL)
                 }
@@ -1310,7 +1320,36 @@ impl Analysis<'_> {
         let sets_type_params =
             self.inp.table.intrinsic2.get(a).copied() == Some("INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
         let (is_call, removed, kept) = match facts(op.op).functions {
-            FunctionUse::Takes => (false, self.pops(i, st), None),
+            FunctionUse::CallFunction if a < d => {
+                // [callable, args...]: the callable is called directly.
+                let f = st.stack[d - a - 1];
+                let args = &st.stack[d - a..];
+                let mut called = None;
+                if f.bits == FUNC && f.n != UNKNOWN {
+                    let mut k3 = [0u16; 3];
+                    for (k, x) in k3.iter_mut().enumerate() {
+                        *x = args.get(k).map_or(0, |x| x.bits);
+                    }
+                    self.out.functions.push(MadeFunction {
+                        at: i,
+                        konst: f.n as usize,
+                        need: Need::Call(k3, a.min(u32::MAX as usize) as u32),
+                    });
+                    called = Some(f.id);
+                }
+                for x in std::iter::once(f).chain(args.iter().copied()) {
+                    let is_called = called.is_some_and(|c| c == x.id && x.bits == FUNC && c != 0);
+                    if x.bits & FUNC != 0 && x.n != UNKNOWN && !is_called {
+                        self.out.functions.push(MadeFunction {
+                            at: i,
+                            konst: x.n as usize,
+                            need: Need::Escapes,
+                        });
+                    }
+                }
+                return;
+            }
+            FunctionUse::CallFunction | FunctionUse::Takes => (false, self.pops(i, st), None),
             FunctionUse::Precall => (true, 0, None),
             // 3.11's CALL takes the two slots PRECALL already looked at.
             FunctionUse::Call if split_call => (false, 0, None),
@@ -1553,11 +1592,35 @@ impl Analysis<'_> {
             | Op::DELETE_GLOBAL => {}
             // Only 3.6-3.10 have these, and their code never reaches the
             // analyses yet (see `facts`).
-            crate::versions::only_before_3_11!() => {
-                panic!(
-                    "{}: an instruction of CPython 3.6-3.10, which pyasm does not analyse yet",
-                    op.name
-                )
+            // 3.6-3.10: [callable, args..., names], the names a tuple the
+            // interpreter counts without checking.
+            Op::CALL_FUNCTION_KW if argc.saturating_add(2) <= d => {
+                let v = take(&mut s, argc + 2);
+                self.need_obj(i, v[0], "calls as the callable");
+                for x in &v[1..=argc] {
+                    self.need_obj(i, *x, "passes as an argument");
+                }
+                let names = v[argc + 1];
+                self.need(i, names, TUPLE, "(the keyword names) on top");
+                if names.bits == TUPLE && (names.n == UNKNOWN || names.n as usize > argc) {
+                    self.report(
+                        i,
+                        "call-sequence",
+                        format!("CALL_FUNCTION_KW {argc} needs keyword names it can count, no more than its {argc} arguments"),
+                        None,
+                    );
+                }
+                push.push(Slot { id: id(0), ..other });
+            }
+            // 3.7-3.10: [NULL or method, callable or self, args...], as
+            // LOAD_METHOD leaves them.
+            Op::CALL_METHOD if argc.saturating_add(2) <= d => {
+                let v = take(&mut s, argc + 2);
+                self.need_obj(i, v[1], "calls as the callable");
+                for x in &v[2..] {
+                    self.need_obj(i, *x, "passes as an argument");
+                }
+                push.push(Slot { id: id(0), ..other });
             }
             Op::COPY_FREE_VARS => {
                 let nl = s.locals.len();
@@ -1640,7 +1703,9 @@ impl Analysis<'_> {
                 push.push(Slot { id: id(0), ..other })
             }
             Op::LOAD_GLOBAL => {
-                let v = if self.names_conditional(argc >> 1, false) {
+                // 3.11 on: `(name << 1) | push_null`; before, the name.
+                let shift = op.arg.name_shift().unwrap_or(0);
+                let v = if self.names_conditional(argc >> shift, false) {
                     Slot {
                         id: id(0),
                         ..Slot::of(SET)
@@ -1649,7 +1714,7 @@ impl Analysis<'_> {
                     Slot { id: id(0), ..other }
                 };
                 let nul = Slot { id: id(1), ..null };
-                match (a & 1 == 1, self.late) {
+                match (shift > 0 && a & 1 == 1, self.late) {
                     (false, _) => push.push(v),
                     (true, true) => push.extend([v, nul]),
                     (true, false) => push.extend([nul, v]),
@@ -1812,6 +1877,34 @@ impl Analysis<'_> {
                 push.push(x);
             }
             Op::SWAP if (2..=d).contains(&argc) => s.stack.swap(d - 1, d - argc),
+            // 3.6-3.10's shuffles, as COPY and SWAP: the values keep their
+            // kinds.
+            Op::DUP_TOP if d >= 1 => {
+                let x = s.stack[d - 1];
+                self.need_obj(i, x, "copies");
+                push.push(x);
+            }
+            Op::DUP_TOP_TWO if d >= 2 => {
+                for x in [s.stack[d - 2], s.stack[d - 1]] {
+                    self.need_obj(i, x, "copies");
+                    push.push(x);
+                }
+            }
+            Op::ROT_TWO | Op::ROT_THREE | Op::ROT_FOUR | Op::ROT_N => {
+                // The top moves this far down.
+                let n = match o {
+                    Op::ROT_TWO => 2,
+                    Op::ROT_THREE => 3,
+                    Op::ROT_FOUR => 4,
+                    _ => argc,
+                };
+                if (1..=d).contains(&n) {
+                    let top = s.stack.pop().unwrap_or(other);
+                    s.stack.insert(d - n, top);
+                } else {
+                    generic = true;
+                }
+            }
             // The receiver's two slots (the second may be NULL), then the
             // value.
             Op::END_SEND if inp.table.iterator_index_slot => {
@@ -1947,11 +2040,11 @@ impl Analysis<'_> {
                 });
                 push.push(e);
             }
-            Op::POP_EXCEPT => {
+            Op::POP_EXCEPT if !inp.table.exception_is_three_values => {
                 let e = take(&mut s, 1).pop().unwrap_or(null);
                 self.need(i, e, EXC | NONE, "(the exception PUSH_EXC_INFO saved)");
             }
-            Op::RERAISE => {
+            Op::RERAISE if !inp.table.exception_is_three_values => {
                 let e = s.stack.last().copied().unwrap_or(null);
                 self.need(i, e, EXC, "on top of the stack");
                 if argc >= 1 && argc < d {
@@ -1965,7 +2058,7 @@ impl Analysis<'_> {
                 }
                 take(&mut s, 1);
             }
-            Op::WITH_EXCEPT_START => {
+            Op::WITH_EXCEPT_START if !inp.table.exception_is_three_values => {
                 let e = s.stack.last().copied().unwrap_or(null);
                 self.need(i, e, EXC, "on top of the stack");
                 let f = inp.table.with_exit_depth;
@@ -1977,7 +2070,7 @@ impl Analysis<'_> {
                     generic = true;
                 }
             }
-            Op::END_ASYNC_FOR | Op::CLEANUP_THROW => {
+            Op::END_ASYNC_FOR | Op::CLEANUP_THROW if !inp.table.exception_is_three_values => {
                 let k = if o == Op::END_ASYNC_FOR { 2 } else { 3 };
                 let v = take(&mut s, k);
                 if let Some(e) = v.last() {
@@ -2343,14 +2436,15 @@ impl Analysis<'_> {
                 } else {
                     argc & 1
                 };
-                let k = 3 + kwargs;
+                let null = usize::from(inp.table.call_ex_null_slot);
+                let k = 2 + null + kwargs;
                 if k <= d {
                     let v = take(&mut s, k);
-                    let callable = if self.late { 0 } else { 1 };
+                    let callable = if self.late || null == 0 { 0 } else { 1 };
                     self.need_obj(i, v[callable], "calls as the callable");
-                    self.need_obj(i, v[2], "passes as the arguments");
+                    self.need_obj(i, v[1 + null], "passes as the arguments");
                     if kwargs == 1 && !inp.table.call_ex_kwargs_slot_always {
-                        self.need_obj(i, v[3], "passes as the keywords");
+                        self.need_obj(i, v[2 + null], "passes as the keywords");
                     }
                     push.push(other);
                 } else {
@@ -2487,7 +2581,75 @@ impl Analysis<'_> {
             | Op::UNARY_NEGATIVE
             | Op::UNARY_POSITIVE
             | Op::UNPACK_EX
-            | Op::UNPACK_SEQUENCE => generic = true,
+            | Op::UNPACK_SEQUENCE
+            // 3.6-3.10's own instructions: the block stack (a SETUP_*'s
+            // jump is its handler, where the table's jump effect leaves
+            // values of unknown kind), one instruction per operator, the
+            // older calls and stack shuffles.
+            | Op::BEGIN_FINALLY
+            | Op::BINARY_ADD
+            | Op::BINARY_AND
+            | Op::BINARY_FLOOR_DIVIDE
+            | Op::BINARY_LSHIFT
+            | Op::BINARY_MATRIX_MULTIPLY
+            | Op::BINARY_MODULO
+            | Op::BINARY_MULTIPLY
+            | Op::BINARY_OR
+            | Op::BINARY_POWER
+            | Op::BINARY_RSHIFT
+            | Op::BINARY_SUBTRACT
+            | Op::BINARY_TRUE_DIVIDE
+            | Op::BINARY_XOR
+            | Op::BREAK_LOOP
+            | Op::BUILD_LIST_UNPACK
+            | Op::BUILD_MAP_UNPACK
+            | Op::BUILD_MAP_UNPACK_WITH_CALL
+            | Op::BUILD_SET_UNPACK
+            | Op::BUILD_TUPLE_UNPACK
+            | Op::BUILD_TUPLE_UNPACK_WITH_CALL
+            | Op::CALL_FINALLY
+            | Op::CALL_FUNCTION
+            | Op::CALL_FUNCTION_KW
+            | Op::CALL_METHOD
+            | Op::CONTINUE_LOOP
+            | Op::COPY_DICT_WITHOUT_KEYS
+            | Op::DUP_TOP
+            | Op::DUP_TOP_TWO
+            | Op::END_FINALLY
+            | Op::GEN_START
+            | Op::INPLACE_ADD
+            | Op::INPLACE_AND
+            | Op::INPLACE_FLOOR_DIVIDE
+            | Op::INPLACE_LSHIFT
+            | Op::INPLACE_MATRIX_MULTIPLY
+            | Op::INPLACE_MODULO
+            | Op::INPLACE_MULTIPLY
+            | Op::INPLACE_OR
+            | Op::INPLACE_POWER
+            | Op::INPLACE_RSHIFT
+            | Op::INPLACE_SUBTRACT
+            | Op::INPLACE_TRUE_DIVIDE
+            | Op::INPLACE_XOR
+            | Op::JUMP_ABSOLUTE
+            | Op::JUMP_IF_NOT_EXC_MATCH
+            | Op::POP_BLOCK
+            | Op::POP_FINALLY
+            | Op::SETUP_ASYNC_WITH
+            | Op::SETUP_EXCEPT
+            | Op::SETUP_FINALLY
+            | Op::SETUP_LOOP
+            | Op::SETUP_WITH
+            | Op::STORE_ANNOTATION
+            | Op::WITH_CLEANUP_FINISH
+            | Op::WITH_CLEANUP_START
+            | Op::YIELD_FROM => generic = true,
+            // An exception as three values (3.6-3.10): what the handler
+            // finds there is of no kind this analysis follows.
+            Op::POP_EXCEPT
+            | Op::RERAISE
+            | Op::WITH_EXCEPT_START
+            | Op::END_ASYNC_FOR
+            | Op::CLEANUP_THROW => generic = true,
         }
         if generic {
             // It reads at least `inputs` values, which must be objects, and
@@ -2631,6 +2793,10 @@ impl Analysis<'_> {
     /// MAKE_FUNCTION: pops the code object; before 3.13 also, by its flag
     /// bits, the closure, annotations, keyword defaults and defaults.
     fn make_function(&mut self, i: usize, a: u32, s: &mut State, push: &mut Vec<Slot>, id: u32) {
+        if self.inp.table.make_function_takes_qualname {
+            let qualname = s.stack.pop().unwrap_or(Slot::of(NULL));
+            self.need_obj(i, qualname, "takes as the qualified name");
+        }
         let code = s.stack.pop().unwrap_or(Slot::of(NULL));
         self.need(i, code, CODE, "(a code constant) on top");
         let mut f = Slot::of(FUNC);

@@ -127,6 +127,139 @@ struct Walk {
     pred: Vec<Option<usize>>,
 }
 
+/// The depth the code starts at: 3.10 resumes a generator, the first time
+/// too, with the value it was sent on the stack, which GEN_START pops.
+fn entry_depth(instrs: &[FlowInstr]) -> i32 {
+    match instrs.first().and_then(|i| i.op) {
+        Some(op) if op.op == Op::GEN_START => 1,
+        _ => 0,
+    }
+}
+
+/// The stack analysis of a version whose `stackdepth()` keeps the largest
+/// depth an instruction is reached at (`stack_depth_is_largest`; such
+/// versions have no exception table): each instruction gets the largest
+/// depth of the paths that reach it, as CPython's walk gives its blocks,
+/// so paths that disagree are no problem; an instruction that reads more
+/// than that depth holds underflows.
+fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
+    let n = instrs.len();
+    struct Largest {
+        depths: Vec<Option<i32>>,
+        unknown: Vec<bool>,
+        pred: Vec<Option<usize>>,
+        work: Vec<usize>,
+    }
+    impl Largest {
+        fn reach(&mut self, at: usize, d: i32, from: Option<usize>, guess: bool) {
+            match self.depths[at] {
+                // CPython stops raising a block's depth at 100, which ends
+                // the walk of code whose loops raise it on every round.
+                Some(old) if old >= d || old >= 100 => self.unknown[at] &= guess,
+                _ => {
+                    self.depths[at] = Some(d);
+                    self.unknown[at] = guess;
+                    self.pred[at] = from;
+                    self.work.push(at);
+                }
+            }
+        }
+    }
+    let mut w = Largest {
+        depths: vec![None; n],
+        unknown: vec![false; n],
+        pred: vec![None; n],
+        work: Vec::new(),
+    };
+    let mut max: i64 = 0;
+    let mut off_end = Vec::new();
+    if n > 0 {
+        w.reach(0, entry_depth(instrs), None, false);
+    }
+    while let Some(i) = w.work.pop() {
+        let d = w.depths[i].unwrap_or(0);
+        max = max.max(d as i64);
+        let ins = &instrs[i];
+        let guess = w.unknown[i] || ins.unknown;
+        let Some(op) = ins.op else {
+            if i + 1 < n {
+                w.reach(i + 1, d, Some(i), true);
+            }
+            continue;
+        };
+        let flow = flow_of(op);
+        let next = d + op.stack_effect(ins.arg, false);
+        max = max.max(next as i64);
+        // 3.7's CONTINUE_LOOP unwinds the block stack to its loop, whose
+        // head is walked already at the loop's depth: stackdepth() counts
+        // the jump's depth and goes no further.
+        if op.op == Op::CONTINUE_LOOP {
+            max = max.max((d + op.stack_effect(ins.arg, true)) as i64);
+            continue;
+        }
+        if matches!(flow, Flow::Branch | Flow::Jump) {
+            if let Some(t) = ins.target {
+                let td = d + op.stack_effect(ins.arg, true);
+                max = max.max(td as i64);
+                if t < n {
+                    w.reach(t, td.max(0), Some(i), guess);
+                } else {
+                    off_end.push(i);
+                }
+            }
+        }
+        if matches!(flow, Flow::Next | Flow::Branch) {
+            if i + 1 < n {
+                w.reach(i + 1, next.max(0), Some(i), guess);
+            } else {
+                off_end.push(i);
+            }
+        }
+    }
+    let Largest {
+        depths,
+        unknown,
+        pred,
+        ..
+    } = w;
+    let mut problems = Vec::new();
+    for i in 0..n {
+        let (Some(d), Some(op)) = (depths[i], instrs[i].op) else {
+            continue;
+        };
+        let arg = instrs[i].arg;
+        if unknown[i] || instrs[i].unknown {
+            continue;
+        }
+        if d + op.stack_effect(arg, false) < 0
+            || d + op.stack_effect(arg, true) < 0
+            || d < inputs(table, op, arg)
+        {
+            problems.push(Problem::Underflow { at: i, depth: d });
+        }
+    }
+    off_end.sort_unstable();
+    off_end.dedup();
+    for at in off_end {
+        if !unknown[at] && !instrs[at].unknown {
+            problems.push(Problem::FallsOffEnd { at });
+        }
+    }
+    let live: Vec<bool> = depths.iter().map(|d| d.is_some()).collect();
+    let max = max.clamp(0, u32::MAX as i64) as u32;
+    StackResult {
+        max_depth: max,
+        live_max_depth: max,
+        live,
+        depths,
+        unknown,
+        handler_depths: Vec::new(),
+        depth_from: Vec::new(),
+        problems,
+        pred,
+    }
+}
+
 /// Instruction `at` is reached with depth `d` from `from`; `guess` when
 /// that depth is not known. A known depth replaces a guess (an unknown
 /// depth agrees with any), and two known depths that differ are a
@@ -277,6 +410,9 @@ fn statement_level(
 }
 
 pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]) -> StackResult {
+    if table.stack_depth_is_largest {
+        return analyze_largest(table, instrs);
+    }
     let n = instrs.len();
     let mut w = Walk {
         live: None,
@@ -329,8 +465,9 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     let mut dead_from = [0usize; 2];
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
+    let entry = entry_depth(instrs);
     if n > 0 {
-        set(0, 0, None, false, None, &mut w);
+        set(0, entry, None, false, None, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {
@@ -552,7 +689,10 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         // is seeded two above; over-estimating here is safe, under-
         // estimating is not.
         for general in [false, true] {
-            if progressed || (general && !handler_pushed.iter().all(|&p| p)) {
+            if progressed
+                || !table.stacksize_counts_unreachable
+                || (general && !handler_pushed.iter().all(|&p| p))
+            {
                 break;
             }
             // Depths are only ever filled in, so an instruction passed over

@@ -501,13 +501,8 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                     }
                 }
             }
-            (Arg::Value(v), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
-                let end = inp.offsets[i] + inp.sizes[i];
-                let target = if k == ArgKind::JumpForward {
-                    end.checked_add(*v)
-                } else {
-                    end.checked_sub(*v)
-                };
+            (Arg::Value(v), k) if k.is_jump() => {
+                let target = inp.table.jump_target(k, inp.offsets[i] + inp.sizes[i], *v);
                 let at_boundary = target.is_some_and(|t| inp.offsets.contains(&t));
                 let inside = target.is_some_and(|t| t <= total);
                 if !inside {

@@ -18,9 +18,9 @@ use crate::code::linetable::{self, Position};
 use crate::code::{kind, Code, Obj, PyStr};
 use crate::diag::Diag;
 use crate::model::{Arg, Block, Body, Module, NameRef, Span, Stmt};
-use crate::versions::{ArgKind, OpInfo, OpcodeTable, Version};
+use crate::versions::{ArgKind, LineTable, OpInfo, OpcodeTable, Version};
 use rustc_hash::{FxHashMap, FxHashSet};
-use tables::Tables;
+use tables::{SplitLayout, Tables};
 
 /// How to assemble.
 #[derive(Clone, Copy, Debug)]
@@ -364,9 +364,11 @@ pub fn ext_count(arg: u32) -> u32 {
 
 enum Operand {
     Fixed(u32),
+    /// A jump to the instruction at `label` (an index), by an argument of
+    /// kind `kind` (`VersionSpec::jump_arg` makes the number).
     Jump {
         label: usize,
-        backward: bool,
+        kind: ArgKind,
     },
     /// The line did not lower, or its operand did not resolve (an error
     /// says so): the analyses see an instruction of unknown effect.
@@ -442,6 +444,24 @@ pub fn assemble_body(
     let table = ctx.version.table();
     let mut diags = Vec::new();
     let tabs = tables::build_in(table, block, body);
+    // Before 3.11: the variables as `co_varnames`, `co_cellvars` and
+    // `co_freevars`, and `Free` arguments counted among the cells and free
+    // variables only. The analyses see every variable argument as its
+    // index among the block's variables, as from 3.11 on.
+    let split = match table.localsplus {
+        true => None,
+        false => match SplitLayout::of(&tabs.vars, block.cellvars.as_deref(), block.nlocals) {
+            Ok(l) => Some(l),
+            Err(m) => {
+                diags.push(Diag::error(
+                    "bad-code-object",
+                    block.field_span("cellvars"),
+                    m,
+                ));
+                None
+            }
+        },
+    };
 
     // Declared locals: no duplicates.
     diags.extend(crate::analysis::module::duplicate_locals(block));
@@ -491,6 +511,14 @@ pub fn assemble_body(
                 }
             }
         };
+        // A raw `Free` argument of 3.6-3.10 counts among the cells and
+        // free variables.
+        let operand = match (&split, info, operand, &ins.arg) {
+            (Some(l), Some(i), Operand::Fixed(v), Arg::Value(_)) if i.arg == ArgKind::Free => {
+                Operand::Fixed(l.free_slot(v))
+            }
+            (_, _, o, _) => o,
+        };
         ops.push((info, operand));
     }
     // A line that did not lower was reported by lowering; the block is
@@ -521,8 +549,18 @@ pub fn assemble_body(
             Operand::Jump { .. } | Operand::Unknown | Operand::NoTarget => 0,
         })
         .collect();
+    // What the code holds where it differs from what the analyses see: a
+    // `Free` argument before 3.11.
+    let coded: Vec<Option<u32>> = ops
+        .iter()
+        .map(|(info, o)| match (&split, info, o) {
+            (Some(l), Some(i), Operand::Fixed(v)) if i.arg == ArgKind::Free => Some(l.free_arg(*v)),
+            _ => None,
+        })
+        .collect();
+    let code_arg = |i: usize, args: &[u32]| coded[i].unwrap_or(args[i]);
     let mut sizes: Vec<u32> = (0..ops.len())
-        .map(|i| 1 + caches[i] + ext_for(i, args[i]))
+        .map(|i| 1 + caches[i] + ext_for(i, code_arg(i, &args)))
         .collect();
     let mut offsets = vec![0u32; ops.len() + 1];
     loop {
@@ -534,14 +572,14 @@ pub fn assemble_body(
         offsets[ops.len()] = total;
         let mut changed = false;
         for (i, (_, o)) in ops.iter().enumerate() {
-            if let Operand::Jump { label, backward } = o {
+            if let Operand::Jump { label, kind } = o {
                 let end = offsets[i] + sizes[i];
-                let target = offsets[*label];
-                let arg = if *backward {
-                    end.saturating_sub(target)
-                } else {
-                    target.saturating_sub(end)
-                };
+                // A label the wrong way was refused when the operand was
+                // resolved; past what a `u32` holds, the code is too large
+                // and says so below.
+                let arg = table
+                    .jump_arg(*kind, end, offsets[*label])
+                    .unwrap_or(u32::MAX);
                 args[i] = arg;
                 let size = 1 + caches[i] + ext_for(i, arg);
                 if size != sizes[i] {
@@ -689,7 +727,12 @@ pub fn assemble_body(
             Err(e) => raw_problems.push(Diag::error("raw-table", span, e.to_string())),
         }
     }
-    if let Some(raw) = &block.linetable {
+    // (Only 3.11's location table has a decoder yet.)
+    if let Some(raw) = block
+        .linetable
+        .as_ref()
+        .filter(|_| table.line_table == LineTable::Locations)
+    {
         let first = block
             .firstlineno
             .unwrap_or_else(|| default_firstlineno(body));
@@ -855,7 +898,7 @@ pub fn assemble_body(
     let mut code = Vec::with_capacity(total_units as usize * 2);
     let ext = table.extended_arg();
     for (i, ins) in instrs.iter().enumerate() {
-        let arg = args[i];
+        let arg = code_arg(i, &args);
         let n = ext_for(i, arg);
         for k in (1..=n).rev() {
             code.push(ext);
@@ -891,6 +934,7 @@ pub fn assemble_body(
         handler_depths[line] = analysis.handler_depths[k];
     }
     let exceptiontable = match &block.exceptiontable {
+        _ if split.is_some() => Vec::new(),
         Some(raw) => raw.clone(),
         None => {
             let mut entries = Vec::new();
@@ -961,6 +1005,17 @@ pub fn assemble_body(
         .name_field
         .clone()
         .unwrap_or_else(|| default_name(block, ctx.is_root));
+    let qualname = match split {
+        Some(_) => PyStr::default(),
+        None => block.qualname.clone().unwrap_or_else(|| name.clone()),
+    };
+    let (localsplusnames, localspluskinds) = match split {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => (
+            vars.iter().map(|(n, _)| (*n).clone()).collect(),
+            vars.iter().map(|(_, k)| *k).collect(),
+        ),
+    };
     let code_obj = Code {
         argcount: block.argcount.unwrap_or(0),
         posonlyargcount: block.posonlyargcount.unwrap_or(0),
@@ -970,21 +1025,20 @@ pub fn assemble_body(
         code,
         consts,
         names: names.into_iter().cloned().collect(),
-        localspluskinds: vars.iter().map(|(_, k)| *k).collect(),
-        localsplusnames: vars.into_iter().map(|(n, _)| n.clone()).collect(),
+        localspluskinds,
+        localsplusnames,
         filename: block
             .filename
             .clone()
             .unwrap_or_else(|| ctx.root_filename.clone()),
-        qualname: block.qualname.clone().unwrap_or_else(|| name.clone()),
+        qualname,
         name,
         firstlineno: block
             .firstlineno
             .unwrap_or_else(|| default_firstlineno(body)),
         linetable,
         exceptiontable,
-        // The assembler writes 3.11 on only.
-        split_vars: None,
+        split_vars: split.map(|l| Box::new(l.vars)),
     };
     let info = BlockInfo::new(&analysis, handler_depths, verified, functions, hidden);
     Ok((code_obj, info))
@@ -1056,7 +1110,7 @@ fn resolve_operand(
         ArgKind::LocalPair => "two local variables",
         ArgKind::Local => "a local variable",
         ArgKind::Free => "a cell or free variable",
-        ArgKind::JumpForward | ArgKind::JumpBackward => "a label",
+        k if k.is_jump() => "a label",
         _ => "a number",
     };
     let fixed = |v: u32| Ok(Operand::Fixed(v));
@@ -1162,7 +1216,7 @@ fn resolve_operand(
                 })
             }
         },
-        (Arg::Label(l), k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) => {
+        (Arg::Label(l), k) if k.is_jump() => {
             let Some((li, lspan)) = labels.get(l.as_str()) else {
                 return Err(Diag::error(
                     "bad-jump-target",
@@ -1172,6 +1226,7 @@ fn resolve_operand(
                 .suggest(l, labels.keys().copied()));
             };
             let backward = k == ArgKind::JumpBackward;
+            let forward = matches!(k, ArgKind::JumpForward | ArgKind::Handler);
             if backward && *li > idx + 1 {
                 return Err(Diag::error(
                     "bad-jump-target",
@@ -1181,7 +1236,7 @@ fn resolve_operand(
                 .note(lspan.clone(), "label defined here")
                 .help(suggest_direction(table, info.name)));
             }
-            if !backward && *li <= idx {
+            if forward && *li <= idx {
                 return Err(Diag::error(
                     "bad-jump-target",
                     span,
@@ -1192,7 +1247,7 @@ fn resolve_operand(
             }
             Ok(Operand::Jump {
                 label: *li,
-                backward,
+                kind: k,
             })
         }
         (_, k) => Err(Diag::error(

@@ -3,7 +3,7 @@
 //! order of first use. The disassembler asks the same functions how short a
 //! pinned prefix it may print, so both sides agree by construction.
 
-use crate::code::{kind, Obj, PyStr};
+use crate::code::{kind, Obj, PyStr, SplitVars};
 use crate::model::{Arg, Block, Body, Constant, NameRef};
 use crate::versions::{ArgKind, OpcodeTable};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -65,8 +65,26 @@ pub fn build_in<'a>(table: &OpcodeTable, block: &'a Block, body: Body<'a>) -> Ta
     for n in &block.names {
         t.push_name(n);
     }
-    for v in &block.vars {
+    // Before 3.11 a `Local` argument indexes `co_varnames`, the `local`
+    // variables only: they come first, the ones used but not declared
+    // right after them, so that a local's index is the same in both.
+    let split = !table.localsplus;
+    for v in block
+        .vars
+        .iter()
+        .filter(|v| !split || v.kinds & kind::LOCAL != 0)
+    {
         t.push_var(&v.name, v.kinds);
+    }
+    if split {
+        for n in &used.locals {
+            if t.var_index(n).is_none() {
+                t.push_var(n, kind::LOCAL);
+            }
+        }
+        for v in block.vars.iter().filter(|v| v.kinds & kind::LOCAL == 0) {
+            t.push_var(&v.name, v.kinds);
+        }
     }
     for v in used.consts {
         if t.const_index(v).is_none() {
@@ -84,6 +102,147 @@ pub fn build_in<'a>(table: &OpcodeTable, block: &'a Block, body: Body<'a>) -> Ta
         }
     }
     t
+}
+
+/// The variables of a 3.6-3.10 code object (`SplitVars`) and the
+/// variables of its block (`Tables::vars`, in the order of
+/// `co_localsplusnames`, which the analyses index): `co_varnames` is the
+/// `local` variables, `co_cellvars` the `cell` ones (or the block's
+/// `.cellvars`), `co_freevars` the `free` ones, each in order. A `Free`
+/// argument indexes `co_cellvars` followed by `co_freevars`; the layout
+/// turns such an index into the variable's place among the block's
+/// variables and back. The disassembler writes `.var` lines in the order
+/// [`split_vars_text`] gives, and `.cellvars` or `.nlocals` where these
+/// derivations do not give the code object's own.
+pub struct SplitLayout {
+    pub vars: SplitVars,
+    /// By `Free` argument: the variable's index in `Tables::vars`.
+    slot_of_free: Vec<u32>,
+    /// The inverse, by variable index.
+    free_of_slot: FxHashMap<u32, u32>,
+    n_vars: u32,
+}
+
+impl SplitLayout {
+    /// The layout of a block's variables, or why there is none (a kind a
+    /// version before 3.11 does not have, a `.cellvars` name that is no
+    /// `cell` variable).
+    pub fn of(
+        vars: &[(&PyStr, u8)],
+        cellvars: Option<&[PyStr]>,
+        nlocals: Option<u32>,
+    ) -> Result<SplitLayout, String> {
+        let of_kind = |bit: u8| -> Vec<(u32, PyStr)> {
+            vars.iter()
+                .enumerate()
+                .filter(|(_, (_, k))| k & bit != 0)
+                .map(|(i, (n, _))| (i as u32, (*n).clone()))
+                .collect()
+        };
+        for (n, k) in vars {
+            let known = [
+                kind::LOCAL,
+                kind::CELL,
+                kind::LOCAL | kind::CELL,
+                kind::FREE,
+            ];
+            if !known.contains(k) {
+                return Err(format!(
+                    "variable {n:?} has kind 0x{k:02x}: before 3.11 a variable is `local`, `cell`, `local cell` or `free`"
+                ));
+            }
+        }
+        let varnames: Vec<PyStr> = of_kind(kind::LOCAL).into_iter().map(|(_, n)| n).collect();
+        let cells = of_kind(kind::CELL);
+        let frees = of_kind(kind::FREE);
+        let cells: Vec<(u32, PyStr)> = match cellvars {
+            None => cells,
+            Some(order) => order
+                .iter()
+                .map(|n| {
+                    cells.iter().find(|(_, c)| c == n).cloned().ok_or_else(|| {
+                        format!("`.cellvars` names {n:?}, which is no `cell` variable")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let slot_of_free: Vec<u32> = cells.iter().chain(&frees).map(|(i, _)| *i).collect();
+        let mut free_of_slot = FxHashMap::default();
+        for (f, &slot) in slot_of_free.iter().enumerate() {
+            free_of_slot.entry(slot).or_insert(f as u32);
+        }
+        Ok(SplitLayout {
+            vars: SplitVars {
+                nlocals: nlocals.unwrap_or(varnames.len() as u32),
+                varnames,
+                cellvars: cells.into_iter().map(|(_, n)| n).collect(),
+                freevars: frees.into_iter().map(|(_, n)| n).collect(),
+            },
+            slot_of_free,
+            free_of_slot,
+            n_vars: vars.len() as u32,
+        })
+    }
+
+    /// The `Free` argument of the variable at `slot` (past the variables,
+    /// the same distance past the cell and free variables).
+    pub fn free_arg(&self, slot: u32) -> u32 {
+        match self.free_of_slot.get(&slot) {
+            Some(&f) => f,
+            None => {
+                (slot.saturating_sub(self.n_vars)).saturating_add(self.slot_of_free.len() as u32)
+            }
+        }
+    }
+
+    /// The variable a `Free` argument names, by its index among the
+    /// block's variables; [`SplitLayout::free_arg`]'s inverse.
+    pub fn free_slot(&self, arg: u32) -> u32 {
+        match self.slot_of_free.get(arg as usize) {
+            Some(&s) => s,
+            None => (arg - self.slot_of_free.len() as u32).saturating_add(self.n_vars),
+        }
+    }
+}
+
+/// What [`split_vars_text`] writes: the `.var` lines (name and kind), then
+/// `.cellvars` and `.nlocals` where needed.
+pub type SplitText = (Vec<(PyStr, u8)>, Option<Vec<PyStr>>, Option<u32>);
+
+/// The `.var` lines that stand for a 3.6-3.10 code object's variables, in
+/// order (`co_varnames`, each also `cell` when `co_cellvars` names it; the
+/// other cells; `co_freevars`), and the `.cellvars` and `.nlocals` the
+/// block needs besides, where [`SplitLayout::of`] would derive other ones.
+pub fn split_vars_text(sv: &SplitVars) -> SplitText {
+    let cell: FxHashSet<&PyStr> = sv.cellvars.iter().collect();
+    let local: FxHashSet<&PyStr> = sv.varnames.iter().collect();
+    let mut vars: Vec<(PyStr, u8)> = sv
+        .varnames
+        .iter()
+        .map(|n| {
+            let k = if cell.contains(n) {
+                kind::LOCAL | kind::CELL
+            } else {
+                kind::LOCAL
+            };
+            (n.clone(), k)
+        })
+        .collect();
+    vars.extend(
+        sv.cellvars
+            .iter()
+            .filter(|n| !local.contains(n))
+            .map(|n| (n.clone(), kind::CELL)),
+    );
+    vars.extend(sv.freevars.iter().map(|n| (n.clone(), kind::FREE)));
+    let derived: Vec<&PyStr> = vars
+        .iter()
+        .filter(|(_, k)| k & kind::CELL != 0)
+        .map(|(n, _)| n)
+        .collect();
+    let cellvars = (!derived.iter().copied().eq(sv.cellvars.iter())).then(|| sv.cellvars.clone());
+    let nlocals = (sv.nlocals as usize != sv.varnames.len()).then_some(sv.nlocals);
+    (vars, cellvars, nlocals)
 }
 
 /// Values that instructions refer to symbolically, each once, in order of
@@ -188,6 +347,67 @@ pub fn shortest_prefix<T, K: std::hash::Hash + Eq>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(v: &[&str]) -> Vec<PyStr> {
+        v.iter().map(|n| PyStr::new(n)).collect()
+    }
+
+    /// A 3.6-3.10 code object's variables come back from the `.var` lines
+    /// `split_vars_text` writes, with `.cellvars` and `.nlocals` only where
+    /// they must be written; and a `Free` argument names the same variable
+    /// both ways.
+    #[test]
+    fn split_vars_come_back_from_their_text() {
+        let cases = [
+            // An argument that is also a cell, in cellvars' own order.
+            (
+                vec!["self", "a", "x"],
+                vec!["a", "self"],
+                vec!["f"],
+                3,
+                true,
+                false,
+            ),
+            // The order the `.var` lines give.
+            (
+                vec!["self", "x"],
+                vec!["self", "z"],
+                vec!["f", "g"],
+                2,
+                false,
+                false,
+            ),
+            // co_nlocals that is not the number of varnames.
+            (vec!["a"], vec![], vec![], 5, false, true),
+        ];
+        for (varnames, cellvars, freevars, nlocals, want_cells, want_nlocals) in cases {
+            let sv = SplitVars {
+                nlocals,
+                varnames: names(&varnames),
+                cellvars: names(&cellvars),
+                freevars: names(&freevars),
+            };
+            let (vars, cells, nl) = split_vars_text(&sv);
+            assert_eq!(cells.is_some(), want_cells, "{sv:?}");
+            assert_eq!(nl.is_some(), want_nlocals, "{sv:?}");
+            let refs: Vec<(&PyStr, u8)> = vars.iter().map(|(n, k)| (n, *k)).collect();
+            let layout = SplitLayout::of(&refs, cells.as_deref(), nl).unwrap();
+            assert_eq!(layout.vars, sv);
+            for f in 0..(cellvars.len() + freevars.len()) as u32 {
+                let slot = layout.free_slot(f);
+                assert_eq!(layout.free_arg(slot), f);
+                let want = cellvars.iter().chain(&freevars).nth(f as usize).unwrap();
+                assert_eq!(vars[slot as usize].0, PyStr::new(want));
+            }
+            // Past the cells and free variables, past the variables.
+            let past = (cellvars.len() + freevars.len()) as u32 + 3;
+            assert_eq!(layout.free_arg(layout.free_slot(past)), past);
+        }
+        let hidden = PyStr::new("h");
+        assert!(SplitLayout::of(&[(&hidden, kind::HIDDEN)], None, None).is_err());
+        let a = PyStr::new("a");
+        assert!(SplitLayout::of(&[(&a, kind::LOCAL)], Some(&names(&["a"])), None).is_err());
+    }
 
     /// The definition, tried prefix by prefix.
     fn shortest_prefix_by_trying(actual: &[(u8, bool)], used: &[u8]) -> usize {

@@ -10,7 +10,7 @@
 pub mod normal;
 pub mod print;
 
-use crate::asm::tables::{self, Used};
+use crate::asm::tables::{self, SplitLayout, Used};
 use crate::asm::{self, ext_count, BlockContext};
 use crate::code::exceptiontable;
 use crate::code::linetable::{self, Position};
@@ -305,15 +305,9 @@ impl Dis {
         for d in &decoded {
             let info = table.by_code(d.opcode);
             let target = match info.map(|i| i.arg) {
-                Some(k @ (ArgKind::JumpForward | ArgKind::JumpBackward)) if !verbatim => {
-                    let end = d.start + d.size;
-                    let t = if k == ArgKind::JumpForward {
-                        end.checked_add(d.arg)
-                    } else {
-                        end.checked_sub(d.arg)
-                    };
-                    t.filter(|&t| is_boundary(t))
-                }
+                Some(k) if k.is_jump() && !verbatim => table
+                    .jump_target(k, d.start + d.size, d.arg)
+                    .filter(|&t| is_boundary(t)),
                 _ => None,
             };
             if let Some(t) = target {
@@ -359,7 +353,30 @@ impl Dis {
         // Operands.
         let first_const: FxHashMap<&Constant, u32> = first_index(consts.iter());
         let first_name: FxHashMap<&PyStr, u32> = first_index(code.names.iter());
-        let first_var: FxHashMap<&PyStr, u32> = first_index(code.localsplusnames.iter());
+        // The variables as `.var` lines write them: `co_localsplusnames`,
+        // or before 3.11 the three tuples in one list (`SplitLayout`).
+        let (vars, cellvars, nlocals) = match &code.split_vars {
+            Some(sv) => tables::split_vars_text(sv),
+            None => (
+                code.localsplusnames
+                    .iter()
+                    .cloned()
+                    .zip(
+                        code.localspluskinds
+                            .iter()
+                            .copied()
+                            .chain(std::iter::repeat(0)),
+                    )
+                    .collect(),
+                None,
+                None,
+            ),
+        };
+        let layout = code.split_vars.as_ref().and_then(|_| {
+            let refs: Vec<(&PyStr, u8)> = vars.iter().map(|(n, k)| (n, *k)).collect();
+            SplitLayout::of(&refs, cellvars.as_deref(), nlocals).ok()
+        });
+        let first_var: FxHashMap<&PyStr, u32> = first_index(vars.iter().map(|(n, _)| n));
         let mut body = Vec::with_capacity(decoded.len() + n_labels as usize);
         for (i, d) in decoded.iter().enumerate() {
             if label_at[d.start as usize] != 0 {
@@ -409,25 +426,37 @@ impl Dis {
                         }
                     }
                     ArgKind::LocalPair if a <= 0xFF => {
-                        let local = |i: u32| match code.localsplusnames.get(i as usize) {
-                            Some(n) if first_var.get(n) == Some(&i) => NameRef::Name(n.clone()),
+                        let local = |i: u32| match vars.get(i as usize) {
+                            Some((n, _)) if first_var.get(n) == Some(&i) => {
+                                NameRef::Name(n.clone())
+                            }
                             _ => NameRef::Index(i),
                         };
                         Arg::Pair(local(a >> 4), local(a & 15))
                     }
-                    ArgKind::Local | ArgKind::Free => match code.localsplusnames.get(a as usize) {
-                        Some(n) if first_var.get(n) == Some(&a) => {
-                            let k = code.localspluskinds.get(a as usize).copied().unwrap_or(0);
-                            let deref_ok = k & (kind::CELL | kind::FREE) != 0;
-                            if info.unwrap().arg == ArgKind::Free && !deref_ok {
-                                Arg::Value(a)
-                            } else {
-                                Arg::Name(n.clone())
+                    k @ (ArgKind::Local | ArgKind::Free) => {
+                        // Where the name leads back to this argument.
+                        let slot = match (&layout, k) {
+                            (Some(l), ArgKind::Free) => l.free_slot(a),
+                            _ => a,
+                        };
+                        let back = |slot: u32| match (&layout, k) {
+                            (Some(l), ArgKind::Free) => l.free_arg(slot),
+                            _ => slot,
+                        };
+                        match vars.get(slot as usize) {
+                            Some((n, kd)) if first_var.get(n) == Some(&slot) && back(slot) == a => {
+                                let deref_ok = kd & (kind::CELL | kind::FREE) != 0;
+                                if k == ArgKind::Free && !deref_ok {
+                                    Arg::Value(a)
+                                } else {
+                                    Arg::Name(n.clone())
+                                }
                             }
+                            _ => Arg::Value(a),
                         }
-                        _ => Arg::Value(a),
-                    },
-                    ArgKind::JumpForward | ArgKind::JumpBackward => match jumps[i] {
+                    }
+                    k if k.is_jump() => match jumps[i] {
                         Some(t) => Arg::Label(label_name(t)),
                         None => Arg::Value(a),
                     },
@@ -480,23 +509,24 @@ impl Dis {
             firstlineno: Some(code.firstlineno),
             filename: Some(code.filename.clone()),
             name_field: Some(code.name.clone()),
-            qualname: Some(code.qualname.clone()),
-            vars: code
-                .localsplusnames
-                .iter()
-                .zip(code.localspluskinds.iter().chain(std::iter::repeat(&0)))
-                .map(|(n, k)| Var {
-                    name: n.clone(),
-                    kinds: *k,
+            qualname: code.split_vars.is_none().then(|| code.qualname.clone()),
+            vars: vars
+                .into_iter()
+                .map(|(name, kinds)| Var {
+                    name,
+                    kinds,
                     span: 0..0,
                 })
                 .collect(),
+            nlocals,
+            cellvars,
             consts: consts.to_vec(),
             names: code.names.clone(),
             body,
             excepts,
             linetable: positions.is_none().then(|| code.linetable.clone()),
-            exceptiontable: entries.is_none().then(|| code.exceptiontable.clone()),
+            exceptiontable: (entries.is_none() && code.split_vars.is_none())
+                .then(|| code.exceptiontable.clone()),
             verbatim,
             field_spans: Vec::new(),
         })

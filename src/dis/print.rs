@@ -117,6 +117,17 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
             kinds_text(v.kinds)
         );
     }
+    if let Some(v) = b.nlocals {
+        field(out, "nlocals", v.to_string());
+    }
+    if let Some(v) = &b.cellvars {
+        let mut line = format!("{FIELD_INDENT}.cellvars");
+        for n in v {
+            line.push(' ');
+            line.push_str(&name_text(n));
+        }
+        let _ = writeln!(out, "{line}");
+    }
     for c in &b.consts {
         field(out, "consts", const_text(c));
     }

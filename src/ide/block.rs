@@ -83,7 +83,9 @@ fn merge_fields(to: &mut Block, from: &Block) {
         name_field,
         qualname,
         linetable,
-        exceptiontable
+        exceptiontable,
+        nlocals,
+        cellvars
     );
     to.verbatim |= from.verbatim;
     to.vars.extend(from.vars.iter().cloned());

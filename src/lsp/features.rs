@@ -252,9 +252,7 @@ fn classify_in<'t>(
                 return None;
             }
             match op.arg {
-                ArgKind::JumpForward | ArgKind::JumpBackward => {
-                    Some((Sym::Label(seg_start, word), false))
-                }
+                k if k.is_jump() => Some((Sym::Label(seg_start, word), false)),
                 ArgKind::Local | ArgKind::Free | ArgKind::LocalPair => {
                     Some((Sym::Local(seg_start, word), false))
                 }
@@ -653,7 +651,7 @@ fn opcode_hover(doc: &Document, line: Node, table: &OpcodeTable) -> Option<Hover
 fn operand_hover(doc: &Document, line: Node, n: Node, table: &OpcodeTable) -> Option<Hover> {
     let op = op_of(doc, line)?;
     let (seg, block, _, ins) = instr_at(doc, line)?;
-    if matches!(op.arg, ArgKind::JumpForward | ArgKind::JumpBackward) {
+    if op.is_jump() {
         if let Arg::Label(l) = &ins.arg {
             return Some(md(label_hover(doc, seg, l)));
         }
@@ -852,7 +850,7 @@ pub fn completion(doc: &Document, pos: Position) -> Option<Vec<CompletionItem>> 
     };
     let tabs = block.map(|b| tables::build(table, b));
     match op.arg {
-        ArgKind::JumpForward | ArgKind::JumpBackward => out = labels(),
+        k if k.is_jump() => out = labels(),
         ArgKind::Local | ArgKind::Free | ArgKind::LocalPair => {
             if let Some(t) = &tabs {
                 for (i, (nm, k)) in t.vars.iter().enumerate() {

@@ -723,6 +723,158 @@ fn base_description(name: &str) -> Option<&'static str> {
         "INSTRUMENTED_POP_ITER" => instrumented!("POP_ITER"),
         "INSTRUMENTED_END_ASYNC_FOR" => instrumented!("END_ASYNC_FOR"),
 
+        // ---- 3.6-3.10 only ---------------------------------------------------
+        "BINARY_ADD"
+        | "BINARY_SUBTRACT"
+        | "BINARY_MULTIPLY"
+        | "BINARY_MATRIX_MULTIPLY"
+        | "BINARY_TRUE_DIVIDE"
+        | "BINARY_FLOOR_DIVIDE"
+        | "BINARY_MODULO"
+        | "BINARY_POWER"
+        | "BINARY_LSHIFT"
+        | "BINARY_RSHIFT"
+        | "BINARY_AND"
+        | "BINARY_OR"
+        | "BINARY_XOR" => {
+            "Before 3.11, one instruction per binary operator: pops the right and \
+             the left operand and pushes the result of the operator its name says \
+             (`BINARY_ADD` is `+`, `BINARY_MATRIX_MULTIPLY` `@`...). 3.11 folds them \
+             into `BINARY_OP`."
+        }
+        "INPLACE_ADD"
+        | "INPLACE_SUBTRACT"
+        | "INPLACE_MULTIPLY"
+        | "INPLACE_MATRIX_MULTIPLY"
+        | "INPLACE_TRUE_DIVIDE"
+        | "INPLACE_FLOOR_DIVIDE"
+        | "INPLACE_MODULO"
+        | "INPLACE_POWER"
+        | "INPLACE_LSHIFT"
+        | "INPLACE_RSHIFT"
+        | "INPLACE_AND"
+        | "INPLACE_OR"
+        | "INPLACE_XOR" => {
+            "Before 3.11, one instruction per augmented assignment: like the \
+             matching `BINARY_*`, but tries the in-place method first (`x += y` \
+             calls `__iadd__`). 3.11 folds them into `BINARY_OP`."
+        }
+        "DUP_TOP" => "Before 3.11: pushes the top of the stack again (3.11's `COPY 1`).",
+        "DUP_TOP_TWO" => {
+            "Before 3.11: pushes the top two items again, in the same order \
+             (3.11's `COPY 2`, `COPY 2`)."
+        }
+        "ROT_TWO" => "Before 3.11: swaps the top two items (3.11's `SWAP 2`).",
+        "ROT_THREE" => {
+            "Before 3.11: moves the top item down two places, raising the two \
+             below it by one."
+        }
+        "ROT_FOUR" => "3.8-3.10: moves the top item down three places.",
+        "ROT_N" => "3.10: moves the top item down `n - 1` places.",
+        "CALL_FUNCTION" => {
+            "Before 3.11: calls the callable below its `n` positional arguments, \
+             pops them all and pushes the result."
+        }
+        "CALL_FUNCTION_KW" => {
+            "Before 3.11: calls the callable below its `n` arguments, the last ones \
+             keyword arguments named by the tuple of names on top; pushes the result."
+        }
+        "CALL_METHOD" => {
+            "3.7-3.10: calls what `LOAD_METHOD` left (the method and `self`, or \
+             NULL and the callable) with the `n` arguments above it; pushes the result."
+        }
+        "SETUP_FINALLY" => {
+            "Before 3.11: pushes a block whose handler is its label. An exception \
+             raised before the matching `POP_BLOCK` unwinds the stack to the level \
+             at the `SETUP_FINALLY`, pushes the exception (and the one being \
+             handled) and jumps there."
+        }
+        "SETUP_EXCEPT" => {
+            "3.6-3.7: pushes a block for a `try` with `except` clauses, whose \
+             handler is its label; an exception inside it jumps there with the \
+             exception pushed."
+        }
+        "SETUP_LOOP" => {
+            "3.6-3.7: pushes a loop block whose end is its label, where `BREAK_LOOP` \
+             goes."
+        }
+        "SETUP_WITH" => {
+            "Before 3.11: calls `__enter__` of the context manager on top, leaves its \
+             `__exit__` below, pushes a block whose handler is its label, and pushes \
+             what `__enter__` returned."
+        }
+        "SETUP_ASYNC_WITH" => {
+            "Before 3.11: after `BEFORE_ASYNC_WITH` and the await of `__aenter__`, \
+             pushes a block whose handler is its label."
+        }
+        "POP_BLOCK" => "Before 3.11: removes the innermost block that a `SETUP_*` pushed.",
+        "BREAK_LOOP" => {
+            "3.6-3.7: leaves the innermost loop, unwinding the blocks inside it, and \
+             goes to the loop's end (its `SETUP_LOOP`'s label)."
+        }
+        "CONTINUE_LOOP" => {
+            "3.6-3.7: `continue` inside a `try`: unwinds the blocks inside the loop \
+             and jumps to its label, the start of the loop."
+        }
+        "END_FINALLY" => {
+            "3.6-3.8: ends a `finally` or an `except` clause: re-raises the \
+             exception on the stack if there is one, otherwise goes on (3.8: or \
+             returns to where `CALL_FINALLY` came from)."
+        }
+        "BEGIN_FINALLY" => {
+            "3.8: pushes the NULL that tells a `finally` block it was entered \
+             without an exception."
+        }
+        "CALL_FINALLY" => {
+            "3.8: pushes where to come back to and jumps to its label, a `finally` \
+             block run on the way out of its `try`."
+        }
+        "POP_FINALLY" => {
+            "3.8: drops what a `finally` block was entered with, keeping the top \
+             item when its argument is 1."
+        }
+        "WITH_CLEANUP_START" => {
+            "3.6-3.8: calls the `__exit__` below the exception (or None) on top when \
+             a `with` block ends."
+        }
+        "WITH_CLEANUP_FINISH" => {
+            "3.6-3.8: after `WITH_CLEANUP_START`: keeps the exception from \
+             propagating when `__exit__` returned true."
+        }
+        "JUMP_ABSOLUTE" => {
+            "Before 3.11: jumps to its label (an offset from the start of the code)."
+        }
+        "JUMP_IF_NOT_EXC_MATCH" => {
+            "3.9-3.10: pops an exception type and the exception below it; jumps to \
+             its label unless the exception matches."
+        }
+        "YIELD_FROM" => {
+            "Before 3.11: sends the value on top to the iterator below it \
+             (`yield from`, `await`), yielding what it yields until it is done."
+        }
+        "GEN_START" => {
+            "3.10: the first instruction of a generator or coroutine: pops the value \
+             it was first sent, which must be None."
+        }
+        "COPY_DICT_WITHOUT_KEYS" => {
+            "3.10: for a mapping pattern's `**rest`: replaces the tuple of keys on \
+             top with a copy of the mapping below it without those keys."
+        }
+        "BUILD_TUPLE_UNPACK"
+        | "BUILD_LIST_UNPACK"
+        | "BUILD_SET_UNPACK"
+        | "BUILD_TUPLE_UNPACK_WITH_CALL" => {
+            "3.6-3.8: pops `n` iterables and pushes one tuple (list, set) of all \
+             their items, for `*` in displays and calls."
+        }
+        "BUILD_MAP_UNPACK" | "BUILD_MAP_UNPACK_WITH_CALL" => {
+            "3.6-3.8: pops `n` mappings and pushes one dict merging them, for `**` \
+             in displays and calls."
+        }
+        "STORE_ANNOTATION" => {
+            "3.6: stores the value on top in `__annotations__` under the name its \
+             argument gives."
+        }
         _ => return None,
     })
 }

@@ -619,7 +619,40 @@ impl<'a> Lowerer<'a> {
 
     fn block_directive(&mut self, name: &str, n: Node, args: &[Node]) -> R<()> {
         let sp = span(n);
+        let table = self.table();
+        // The fields a version's code objects lack (or have only there).
+        let lacks = match name {
+            ".qualname" if !table.localsplus => Some("has no co_qualname"),
+            ".except" | ".exceptiontable" if !table.localsplus => {
+                Some("has no exception table: its handlers are the targets of SETUP_* instructions")
+            }
+            ".posonlyargcount" if !table.code_posonlyargcount => Some("has no co_posonlyargcount"),
+            ".nlocals" | ".cellvars" if table.localsplus => {
+                Some("keeps its variables in co_localsplusnames: `.var` lines say everything")
+            }
+            _ => None,
+        };
+        if let Some(why) = lacks {
+            return Err(Diag::error(
+                "unknown-directive",
+                sp,
+                format!("`{name}`: a code object of Python {} {why}", self.version),
+            ));
+        }
         match name {
+            ".nlocals" => {
+                let a = self.one(n, args, "a number")?;
+                let v = literal::parse_u32(self.int_text(a)?)
+                    .map_err(|m| Diag::error("invalid-operand", span(a), m))?;
+                self.cur.as_mut().unwrap().nlocals = Some(v);
+            }
+            ".cellvars" => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.name_of(*a)?);
+                }
+                self.cur.as_mut().unwrap().cellvars = Some(vals);
+            }
             ".name" | ".qualname" | ".filename" => {
                 let a = self.one(n, args, "a string")?;
                 let s = self.pystr(a)?;
@@ -1522,21 +1555,16 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
-            ArgKind::JumpForward | ArgKind::JumpBackward => {
+            ArgKind::JumpForward
+            | ArgKind::JumpBackward
+            | ArgKind::JumpAbsolute
+            | ArgKind::Handler => {
                 let o = single()?;
                 if node_kind(o) != K::Identifier {
                     return Err(bad(format!("{name} takes a label")));
                 }
                 Ok(Arg::Label(texts[0].to_string()))
             }
-            // Only the tables of 3.6-3.10 have these kinds, and `.python`
-            // does not accept those versions yet; were one to get here, its
-            // jumps (absolute, or counted in bytes) must not be taken for
-            // 3.11's relative ones.
-            ArgKind::JumpAbsolute | ArgKind::Handler => Err(bad(format!(
-                "pyasm cannot assemble {name} of Python {} yet",
-                self.version
-            ))),
             ArgKind::BinaryOp => {
                 let o = single()?;
                 if node_kind(o) == K::Integer {
@@ -1548,6 +1576,19 @@ impl<'a> Lowerer<'a> {
                 match list.iter().position(|s| *s == sym) {
                     Some(i) => Ok(Arg::Value(i as u32)),
                     None => Err(bad(format!("{name} takes one of: {}", list.join(" ")))),
+                }
+            }
+            // 3.6-3.8's tests of two words: `is not`, `not in`,
+            // `exception match`.
+            ArgKind::Compare if ops.len() == 2 && kinds.iter().all(|k| *k == K::Identifier) => {
+                let t = self.table();
+                let sym = texts.join(" ");
+                match t.cmp_ops.iter().position(|s| *s == sym) {
+                    Some(i) if t.compare == CompareEncoding::Index => Ok(Arg::Value(i as u32)),
+                    _ => Err(bad(format!(
+                        "{name} takes one of: {}",
+                        t.cmp_ops.join(", ")
+                    ))),
                 }
             }
             ArgKind::Compare => {
@@ -1679,6 +1720,8 @@ const FIELD_NAMES: &[&str] = &[
     "names",
     "linetable",
     "exceptiontable",
+    "nlocals",
+    "cellvars",
 ];
 
 const BLOCK_DIRECTIVES: &[&str] = &[
@@ -1698,6 +1741,8 @@ const BLOCK_DIRECTIVES: &[&str] = &[
     ".exceptiontable",
     ".verbatim",
     ".except",
+    ".nlocals",
+    ".cellvars",
 ];
 
 fn supported_help() -> String {

@@ -4,13 +4,12 @@
 
 use super::Version;
 
-/// `dir(builtins)` of CPython 3.11.
-const BUILTINS_3_11: &[&str] = &[
+/// `dir(builtins)` of CPython 3.7, the oldest version read and written.
+const BUILTINS_3_7: &[&str] = &[
     "ArithmeticError",
     "AssertionError",
     "AttributeError",
     "BaseException",
-    "BaseExceptionGroup",
     "BlockingIOError",
     "BrokenPipeError",
     "BufferError",
@@ -23,10 +22,8 @@ const BUILTINS_3_11: &[&str] = &[
     "DeprecationWarning",
     "EOFError",
     "Ellipsis",
-    "EncodingWarning",
     "EnvironmentError",
     "Exception",
-    "ExceptionGroup",
     "False",
     "FileExistsError",
     "FileNotFoundError",
@@ -89,9 +86,7 @@ const BUILTINS_3_11: &[&str] = &[
     "__package__",
     "__spec__",
     "abs",
-    "aiter",
     "all",
-    "anext",
     "any",
     "ascii",
     "bin",
@@ -165,8 +160,13 @@ const BUILTINS_3_11: &[&str] = &[
     "zip",
 ];
 
-/// Names added since 3.11, with the version that added them.
+/// Names added since 3.7, with the version that added them.
 const ADDED: &[(Version, &str)] = &[
+    (Version::V3_10, "EncodingWarning"),
+    (Version::V3_10, "aiter"),
+    (Version::V3_10, "anext"),
+    (Version::V3_11, "BaseExceptionGroup"),
+    (Version::V3_11, "ExceptionGroup"),
     (Version::V3_13, "PythonFinalizationError"),
     (Version::V3_13, "_IncompleteInputError"),
     (Version::V3_15, "ImportCycleError"),
@@ -177,12 +177,12 @@ const ADDED: &[(Version, &str)] = &[
 
 /// Whether `name` is a builtin in `version`.
 pub fn is_builtin(version: Version, name: &str) -> bool {
-    BUILTINS_3_11.contains(&name) || ADDED.iter().any(|(v, n)| *v <= version && *n == name)
+    BUILTINS_3_7.contains(&name) || ADDED.iter().any(|(v, n)| *v <= version && *n == name)
 }
 
 /// Every builtin of `version`, sorted.
 pub fn builtins(version: Version) -> Vec<&'static str> {
-    let mut v: Vec<&str> = BUILTINS_3_11
+    let mut v: Vec<&str> = BUILTINS_3_7
         .iter()
         .copied()
         .chain(

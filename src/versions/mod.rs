@@ -24,7 +24,6 @@ mod v3_7;
 mod v3_8;
 mod v3_9;
 
-pub(crate) use op::only_before_3_11;
 pub use op::Op;
 use rustc_hash::FxHashMap;
 use std::fmt;
@@ -113,10 +112,10 @@ versions! {
     V3_6 = "3.6", 3379, v3_6;
     V3_7 = "3.7", 3394, v3_7;
     V3_8 = "3.8", 3413, v3_8;
-    V3_9 = "3.9", 3425, v3_9;
-    V3_10 = "3.10", 3439, v3_10;
     }
     supported {
+    V3_9 = "3.9", 3425, v3_9;
+    V3_10 = "3.10", 3439, v3_10;
     V3_11 = "3.11", 3495, v3_11;
     V3_12 = "3.12", 3531, v3_12;
     V3_13 = "3.13", 3571, v3_13;
@@ -214,13 +213,16 @@ pub enum ArgKind {
 }
 
 impl ArgKind {
-    /// A relative jump in the sense the assembler, disassembler and
-    /// analyses use (3.11 on). `JumpAbsolute` and `Handler` also name a
-    /// target, but only tables-only versions have them, and every consumer
-    /// of this answer computes a relative jump in code units; they say no
-    /// until those versions are supported.
+    /// Whether the argument names a place in the code, written as a label:
+    /// the relative and absolute jumps, and 3.6-3.10's `SETUP_*`, whose
+    /// argument is its block's handler. (Whether control goes there when
+    /// the instruction runs is the analyses' business: a `SETUP_*` falls
+    /// through, and the block stack sends control to its handler later.)
     pub fn is_jump(self) -> bool {
-        matches!(self, ArgKind::JumpForward | ArgKind::JumpBackward)
+        matches!(
+            self,
+            ArgKind::JumpForward | ArgKind::JumpBackward | ArgKind::JumpAbsolute | ArgKind::Handler
+        )
     }
 
     /// For kinds that pack flag bits below a `co_names` index, how many.
@@ -364,6 +366,10 @@ pub struct VersionSpec {
     /// (NULL when there are none), rather than one when its argument's
     /// bit 0 asks for it.
     pub call_ex_kwargs_slot_always: bool,
+    /// `CALL_FUNCTION_EX` has a slot beside its callable for NULL or self,
+    /// as every call does from 3.11 on; before, it takes the callable, the
+    /// argument tuple and the keywords when its argument says so.
+    pub call_ex_null_slot: bool,
     /// A function's annotations may be any object (an `__annotate__`
     /// function's era); otherwise a tuple of name and value pairs or a
     /// dict.
@@ -418,6 +424,40 @@ pub struct VersionSpec {
     /// other object counts as false (`POP_JUMP_IF_TRUE` falls through on
     /// `1`). Otherwise they ask the object's truth themselves.
     pub truth_tests_need_bool: bool,
+    /// The code's own first instructions make its cells (`MAKE_CELL`),
+    /// copy its closure into its free variables (`COPY_FREE_VARS`) and
+    /// make its generator (`RETURN_GENERATOR`), and the verifier checks
+    /// that they do (3.11 on). Otherwise the interpreter does all of that
+    /// when it makes the frame: cells and free variables hold their cells
+    /// from the first instruction, and no such prologue exists.
+    pub frame_prologue: bool,
+    /// An exception on the stack is three values, its traceback, value and
+    /// type (the type on top), and the exception a handler saves three more
+    /// (3.6-3.10); otherwise one object each.
+    pub exception_is_three_values: bool,
+    /// CPython's `stackdepth()` gives an instruction that paths reach at
+    /// different depths the largest of them, and the code relies on it: a
+    /// `finally` block is entered with the six values of an exception, or
+    /// with fewer by `BEGIN_FINALLY` and `CALL_FINALLY`, and `END_FINALLY`
+    /// and `POP_FINALLY` pop what its entry pushed (3.7 and 3.8). Otherwise
+    /// every path reaches an instruction at one depth, and paths that
+    /// disagree are an error.
+    pub stack_depth_is_largest: bool,
+    /// CPython's `co_stacksize` counts code that no path reaches (3.11 on,
+    /// whose compiler walks dead handlers from their `try`); before, its
+    /// `stackdepth()` walks only from the entry.
+    pub stacksize_counts_unreachable: bool,
+    /// CPython computes `co_stacksize` before its peephole optimizer
+    /// rewrites the code (3.6-3.9: it folds constant tuples, which lowers
+    /// the depth the code needs, and removes jumps to jumps), so the size
+    /// the final code needs can differ from the recorded one either way,
+    /// and the disassembler writes `.stacksize` where it does. From 3.10
+    /// on, the size is computed from the final code.
+    pub stacksize_before_peephole: bool,
+    /// `MAKE_FUNCTION` takes the function's qualified name from the top
+    /// of the stack, above the code object (3.6-3.10, whose code objects
+    /// have no `co_qualname`).
+    pub make_function_takes_qualname: bool,
     /// Where a yield says that no handler but the generator's own encloses
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.
@@ -500,6 +540,49 @@ impl OperandValues {
         match self.flags {
             0 => base,
             f => format!("{base}, or any of them plus {f}"),
+        }
+    }
+}
+
+impl VersionSpec {
+    /// Where an instruction of argument kind `kind` with argument `arg`
+    /// lands, as a code unit offset, when its code (prefixes and caches
+    /// included) ends at code unit `end`: relative kinds (`Handler` is a
+    /// relative jump forward) count from `end`, `JumpAbsolute` from the
+    /// start of the code, all in the version's `jump_unit`. `None` for
+    /// other kinds, an argument that lands before the code or past what a
+    /// `u32` holds, and a byte count that is odd (no instruction starts in
+    /// the middle of a code unit). The one owner of this arithmetic; its
+    /// inverse is [`VersionSpec::jump_arg`].
+    pub fn jump_target(&self, kind: ArgKind, end: u32, arg: u32) -> Option<u32> {
+        let units = match self.jump_unit {
+            JumpUnit::CodeUnits => arg,
+            JumpUnit::Bytes if arg.is_multiple_of(2) => arg / 2,
+            JumpUnit::Bytes => return None,
+        };
+        match kind {
+            ArgKind::JumpForward | ArgKind::Handler => end.checked_add(units),
+            ArgKind::JumpBackward => end.checked_sub(units),
+            ArgKind::JumpAbsolute => Some(units),
+            _ => None,
+        }
+    }
+
+    /// The argument that makes an instruction of kind `kind` whose code
+    /// ends at code unit `end` land at code unit `target`: the inverse of
+    /// [`VersionSpec::jump_target`]. `None` when it cannot (a relative jump
+    /// the wrong way, an argument past what a `u32` holds, a kind that
+    /// does not jump).
+    pub fn jump_arg(&self, kind: ArgKind, end: u32, target: u32) -> Option<u32> {
+        let units = match kind {
+            ArgKind::JumpForward | ArgKind::Handler => target.checked_sub(end)?,
+            ArgKind::JumpBackward => end.checked_sub(target)?,
+            ArgKind::JumpAbsolute => target,
+            _ => return None,
+        };
+        match self.jump_unit {
+            JumpUnit::CodeUnits => Some(units),
+            JumpUnit::Bytes => units.checked_mul(2),
         }
     }
 }
@@ -629,7 +712,52 @@ pub const FORMAT_SPEC: u32 = 0x04;
 
 #[cfg(test)]
 mod tests {
-    use super::Version;
+    use super::{ArgKind, JumpUnit, Version};
+
+    /// `jump_arg` is `jump_target`'s inverse for every jump kind and unit,
+    /// and each kind counts from where it should.
+    #[test]
+    fn jump_arg_inverts_jump_target() {
+        let kinds = [
+            ArgKind::JumpForward,
+            ArgKind::JumpBackward,
+            ArgKind::JumpAbsolute,
+            ArgKind::Handler,
+        ];
+        let mut units = Vec::new();
+        for &v in Version::ALL {
+            let t = v.table();
+            units.push(t.jump_unit);
+            for k in kinds {
+                for end in [1u32, 2, 7, 300] {
+                    for target in [0u32, 1, 5, 7, 8, 299, 300, 301, 70_000] {
+                        match t.jump_arg(k, end, target) {
+                            Some(a) => {
+                                assert_eq!(t.jump_target(k, end, a), Some(target), "{v} {k:?}")
+                            }
+                            None => assert!(
+                                matches!(k, ArgKind::JumpForward | ArgKind::Handler)
+                                    && target < end
+                                    || k == ArgKind::JumpBackward && target > end,
+                                "{v} {k:?} {end} -> {target}"
+                            ),
+                        }
+                    }
+                }
+            }
+            let scale = if t.jump_unit == JumpUnit::Bytes { 2 } else { 1 };
+            assert_eq!(t.jump_target(ArgKind::JumpForward, 10, 4 * scale), Some(14));
+            assert_eq!(t.jump_target(ArgKind::Handler, 10, 4 * scale), Some(14));
+            assert_eq!(t.jump_target(ArgKind::JumpBackward, 10, 4 * scale), Some(6));
+            assert_eq!(t.jump_target(ArgKind::JumpAbsolute, 10, 4 * scale), Some(4));
+            assert_eq!(t.jump_target(ArgKind::Const, 10, 4), None);
+            if scale == 2 {
+                // No instruction starts in the middle of a code unit.
+                assert_eq!(t.jump_target(ArgKind::JumpAbsolute, 10, 5), None);
+            }
+        }
+        assert!(units.contains(&JumpUnit::Bytes) && units.contains(&JumpUnit::CodeUnits));
+    }
 
     /// `TABLES` is oldest first (by name, order and magic number alike),
     /// ends with `ALL`, and only `ALL` is known by name and magic number.

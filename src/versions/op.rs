@@ -8,14 +8,10 @@
 //! in each of them until someone decides what it means there.
 //! `tests` below check that every variant is some version's entry.
 //!
-//! The instructions that only 3.6-3.10 have are listed apart: only tables
-//! of versions pyasm does not read or write yet hold them, so no analysis
-//! can meet one. `only_before_3_11!()` is a pattern matching all of them,
-//! for the one arm each exhaustive `match` gives them until those versions
-//! are supported.
+//! The instructions that only 3.6-3.10 have are listed apart, so that
+//! each era's names read together.
 
-/// Declares `Op` with one variant per name, `Op::ALL`, `Op::name` and the
-/// pattern `only_before_3_11!()`.
+/// Declares `Op` with one variant per name, `Op::ALL` and `Op::name`.
 macro_rules! ops {
     ($($name:ident)* ; before_3_11: $($old:ident)*) => {
         /// An instruction, independent of its number in any version.
@@ -39,12 +35,6 @@ macro_rules! ops {
             }
         }
 
-        /// A pattern matching every instruction that only CPython 3.6-3.10
-        /// have.
-        macro_rules! only_before_3_11 {
-            () => { $(Op::$old)|* };
-        }
-        pub(crate) use only_before_3_11;
     };
 }
 

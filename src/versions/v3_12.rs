@@ -294,6 +294,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: false,
     with_exit_depth: 4,
     call_ex_kwargs_slot_always: false,
+    call_ex_null_slot: true,
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,
@@ -309,4 +310,10 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: false,
     close_mark: super::CloseMark::Absent,
+    frame_prologue: true,
+    exception_is_three_values: false,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: true,
+    stacksize_before_peephole: false,
+    make_function_takes_qualname: false,
 };

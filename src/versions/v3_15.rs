@@ -342,6 +342,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: true,
     with_exit_depth: 5,
     call_ex_kwargs_slot_always: true,
+    call_ex_null_slot: true,
     annotations_any_object: true,
     conditional_annotations_set: true,
     first_const_is_docstring: false,
@@ -358,4 +359,10 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: true,
     close_mark: super::CloseMark::ResumeFlag,
+    frame_prologue: true,
+    exception_is_three_values: false,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: true,
+    stacksize_before_peephole: false,
+    make_function_takes_qualname: false,
 };

@@ -16,8 +16,8 @@
 
 use super::v3_11::{build, instructions, int};
 use super::{
-    ArgKind, CloseMark, CompareEncoding, ForIterExit, JumpUnit, Op, OpInfo, VersionSpec,
-    CMP_OPS_3_6, MAKE_FUNCTION_FLAGS,
+    ArgKind, CloseMark, CompareEncoding, ForIterExit, JumpUnit, Op, OpInfo, OperandValues,
+    VersionSpec, CMP_OPS_3_6, MAKE_FUNCTION_FLAGS,
 };
 
 instructions! {
@@ -161,6 +161,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: false,
     with_exit_depth: 0,
     call_ex_kwargs_slot_always: false,
+    call_ex_null_slot: false,
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,
@@ -173,7 +174,18 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pyc_flags_word: true,
     code_posonlyargcount: false,
     line_table: super::LineTable::Lnotab,
-    operand_values: &[],
+    // `BAD` (11) is no comparison: the interpreter aborts on it.
+    operand_values: &[OperandValues::upto(
+        Op::COMPARE_OP,
+        10,
+        "a comparison of `cmp_op` other than BAD",
+    )],
     truth_tests_need_bool: false,
     close_mark: CloseMark::Absent,
+    frame_prologue: false,
+    exception_is_three_values: true,
+    stack_depth_is_largest: true,
+    stacksize_counts_unreachable: false,
+    stacksize_before_peephole: true,
+    make_function_takes_qualname: true,
 };

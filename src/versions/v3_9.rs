@@ -160,6 +160,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     pop_top_takes_null: false,
     with_exit_depth: 7,
     call_ex_kwargs_slot_always: false,
+    call_ex_null_slot: false,
     annotations_any_object: false,
     conditional_annotations_set: false,
     first_const_is_docstring: true,
@@ -175,4 +176,10 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: &[],
     truth_tests_need_bool: false,
     close_mark: CloseMark::Absent,
+    frame_prologue: false,
+    exception_is_three_values: true,
+    stack_depth_is_largest: false,
+    stacksize_counts_unreachable: false,
+    stacksize_before_peephole: true,
+    make_function_takes_qualname: true,
 };

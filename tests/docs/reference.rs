@@ -63,11 +63,8 @@ fn kind_text(kind: ArgKind) -> &'static str {
         ArgKind::Special => "special method",
         ArgKind::FunctionAttr => "function attribute",
         ArgKind::Conversion => "conversion",
-        // Only the tables of 3.6-3.10 have these, and the reference
-        // covers `Version::ALL`; they get words when those versions do.
-        ArgKind::JumpAbsolute | ArgKind::Handler => {
-            unreachable!("{kind:?} is no supported version's kind")
-        }
+        ArgKind::JumpAbsolute => "label, absolute",
+        ArgKind::Handler => "label, the block's handler",
     }
 }
 

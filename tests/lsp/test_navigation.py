@@ -134,6 +134,36 @@ async def test_hover_label(client, tmp_path):
     assert h == f"label `done`, defined on line {line}\n\nreferenced from line {ref}"
 
 
+# 3.10: a SETUP_FINALLY's handler and an absolute jump are labels too.
+BLOCKS_310 = """.python 3.10
+.code module
+        SETUP_FINALLY handler
+        LOAD_NAME x
+        POP_TOP
+        POP_BLOCK
+        JUMP_ABSOLUTE done
+handler:
+        POP_TOP
+        POP_TOP
+        POP_TOP
+        POP_EXCEPT
+done:
+        LOAD_CONST None
+        RETURN_VALUE
+"""
+
+
+async def test_hover_label_of_a_handler_and_an_absolute_jump(client, tmp_path):
+    doc, diags = await open_and_wait(client, BLOCKS_310, tmp_path / "blocks.pyasm")
+    assert [d for d in diags if d.severity == types.DiagnosticSeverity.Error] == []
+    assert await hover(doc, doc.pos("SETUP_FINALLY handler", delta=15)) == (
+        "label `handler`, defined on line 8\n\nreferenced from line 3"
+    )
+    assert await hover(doc, doc.pos("JUMP_ABSOLUTE done", delta=15)) == (
+        "label `done`, defined on line 13\n\nreferenced from line 7"
+    )
+
+
 async def test_hover_block_reference(closure):
     doc = closure
     h = await hover(doc, doc.pos("@make_counter", delta=3))

@@ -8,7 +8,9 @@ Defects, each chosen with the running interpreter's own dis metadata:
                     where the stack is provably empty before that push
   bad-jump-target   a jump's argument is changed so it lands outside the code
   undefined-name    a name or local index is set past the end of its table
-Manifest lines: `FILE<TAB>KIND<TAB>QUALNAME`.
+Manifest lines: `FILE<TAB>KIND<TAB>QUALNAME`. It runs in 3.7 and later:
+before 3.11 there are no inline caches and jumps may be absolute, and
+before 3.10 they count bytes.
 """
 import dis
 import importlib._bootstrap_external as ext
@@ -16,6 +18,7 @@ import marshal
 import opcode
 import os
 import sys
+import types
 
 SRC, OUT = sys.argv[1], sys.argv[2]
 LIMIT = int(sys.argv[3]) if len(sys.argv) > 3 else 200
@@ -23,15 +26,22 @@ os.makedirs(OUT, exist_ok=True)
 
 EXT = opcode.opmap["EXTENDED_ARG"]
 NOP = opcode.opmap["NOP"]
-CACHES = opcode._inline_cache_entries
+CACHES = getattr(opcode, "_inline_cache_entries", None)
 HASJREL = set(dis.hasjrel)
+HASJABS = set(dis.hasjabs)
+# What a jump argument counts: bytes before 3.10, code units since.
+SCALE = 2 if sys.version_info < (3, 10) else 1
+HEADER = 16 if sys.version_info >= (3, 7) else 12
 BACKWARD = {opcode.opmap[n] for n in ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT") if n in opcode.opmap}
 if sys.version_info < (3, 12):
     BACKWARD |= {o for o in dis.hasjrel if "BACKWARD" in opcode.opname[o]}
 
 
 def caches(op):
-    # A list by opcode to 3.12, then a mapping by name (3.15: a frozendict).
+    # None before 3.11, a list by opcode to 3.12, then a mapping by name
+    # (3.15: a frozendict).
+    if CACHES is None:
+        return 0
     if isinstance(CACHES, list):
         return CACHES[op]
     return CACHES.get(opcode.opname[op], 0)
@@ -53,8 +63,12 @@ def instructions(code):
 
 
 def effect(op, arg, jump):
+    plain = op < opcode.HAVE_ARGUMENT and sys.version_info < (3, 13)
     try:
-        if op < opcode.HAVE_ARGUMENT and sys.version_info < (3, 13):
+        if sys.version_info < (3, 8):
+            # No `jump`: one answer for both branches.
+            return dis.stack_effect(op) if plain else dis.stack_effect(op, arg)
+        if plain:
             return dis.stack_effect(op, jump=jump)
         return dis.stack_effect(op, arg, jump=jump)
     except ValueError:
@@ -68,8 +82,10 @@ def depths(co, instrs):
     d = [None] * len(instrs)
     d[0] = 0
     work = [0]
-    stops = {opcode.opmap[n] for n in ("RETURN_VALUE", "RAISE_VARARGS", "RERAISE", "RETURN_CONST") if n in opcode.opmap}
-    uncond = {opcode.opmap[n] for n in ("JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT") if n in opcode.opmap}
+    stops = {opcode.opmap[n] for n in ("RETURN_VALUE", "RAISE_VARARGS", "RERAISE", "RETURN_CONST",
+                                       "BREAK_LOOP", "CONTINUE_LOOP", "END_FINALLY") if n in opcode.opmap}
+    uncond = {opcode.opmap[n] for n in ("JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT",
+                                        "JUMP_ABSOLUTE") if n in opcode.opmap}
     while work:
         k = work.pop()
         start, op, arg, size = instrs[k]
@@ -80,9 +96,15 @@ def depths(co, instrs):
         if e is None:
             return None
         succ = []
-        if op in HASJREL:
+        if op in HASJREL or op in HASJABS:
             end = start + size
-            t = end - arg if op in BACKWARD else end + arg
+            if arg % SCALE:
+                return None
+            units = arg // SCALE
+            if op in HASJABS:
+                t = units
+            else:
+                t = end - units if op in BACKWARD else end + units
             if t not in by_start:
                 return None
             te = effect(op, arg, True)
@@ -100,6 +122,17 @@ def depths(co, instrs):
     return d
 
 
+def replace(co, **fields):
+    """`co.replace(...)`, also in 3.7, whose code objects lack it."""
+    if hasattr(co, "replace"):
+        return co.replace(**fields)
+    names = ["argcount", "kwonlyargcount", "nlocals", "stacksize", "flags", "code", "consts",
+             "names", "varnames", "filename", "name", "firstlineno", "lnotab", "freevars",
+             "cellvars"]
+    args = [fields.get("co_" + n, getattr(co, "co_" + n)) for n in names]
+    return types.CodeType(*args)
+
+
 def walk(co, path=()):
     yield co, path
     for i, c in enumerate(co.co_consts):
@@ -112,7 +145,7 @@ def replace_at(root, path, new):
         return new
     consts = list(root.co_consts)
     consts[path[0]] = replace_at(consts[path[0]], path[1:], new)
-    return root.replace(co_consts=tuple(consts))
+    return replace(root, co_consts=tuple(consts))
 
 
 def mutants(co):
@@ -128,20 +161,20 @@ def mutants(co):
                     and opcode.opname[op0].startswith("LOAD_")):
                 b = bytearray(code)
                 b[2 * s0], b[2 * s0 + 1] = NOP, 0
-                yield "stack-underflow", co.replace(co_code=bytes(b))
+                yield "stack-underflow", replace(co, co_code=bytes(b))
                 break
     for start, op, arg, size in instrs:
         if op in HASJREL and size == 1 + caches(op):
             end = start + size
             if op in BACKWARD and end < 255:
                 new = 255
-            elif op not in BACKWARD and end + 255 > total:
+            elif op not in BACKWARD and end + 255 // SCALE > total:
                 new = 255
             else:
                 continue
             b = bytearray(code)
             b[2 * start + 1] = new
-            yield "bad-jump-target", co.replace(co_code=bytes(b))
+            yield "bad-jump-target", replace(co, co_code=bytes(b))
             break
     for start, op, arg, size in instrs:
         if size != 1 + caches(op):
@@ -156,7 +189,7 @@ def mutants(co):
             continue
         b = bytearray(code)
         b[2 * start + 1] = 250
-        yield "undefined-name", co.replace(co_code=bytes(b))
+        yield "undefined-name", replace(co, co_code=bytes(b))
         break
 
 
@@ -169,7 +202,7 @@ def main():
                 continue
             with open(os.path.join(root_dir, name), "rb") as f:
                 data = f.read()
-            module = marshal.loads(data[16:])
+            module = marshal.loads(data[HEADER:])
             for co, path in walk(module):
                 for kind, mutated in mutants(co):
                     if counts.get(kind, 0) >= LIMIT:
@@ -179,7 +212,7 @@ def main():
                     new_module = replace_at(module, path, mutated)
                     with open(os.path.join(OUT, out_name), "wb") as f:
                         f.write(ext._code_to_timestamp_pyc(new_module, 0, 0))
-                    manifest.append(f"{out_name}\t{kind}\t{co.co_qualname}")
+                    manifest.append(f"{out_name}\t{kind}\t{getattr(co, 'co_qualname', co.co_name)}")
             if all(counts.get(k, 0) >= LIMIT for k in ("stack-underflow", "bad-jump-target", "undefined-name")):
                 break
     with open(os.path.join(OUT, "manifest.tsv"), "w") as f:
