@@ -610,7 +610,7 @@ impl Positions<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -627,6 +627,14 @@ mod tests {
             Encoding::Utf16 => rope.char_to_utf16_cu(ch) - rope.char_to_utf16_cu(line_char),
         };
         Position::new(line as u32, character as u32)
+    }
+
+    /// The bytes `len` long at `place` in `text` (both ends moved back to
+    /// a character's start, and cut to the text): where a random edit goes.
+    pub(crate) fn char_range(text: &str, place: prop::sample::Index, len: usize) -> (usize, usize) {
+        let a = text.floor_char_boundary(place.index(text.len() + 1));
+        let b = text.floor_char_boundary((a + len).min(text.len()));
+        (a, b)
     }
 
     fn doc_of(text: &str, encoding: Encoding) -> Document {
@@ -718,14 +726,7 @@ mod tests {
             let mut doc = doc_of(&error_far_below(3), Encoding::Utf8);
             for (place, len, text) in edits {
                 let now = doc.text();
-                let mut a = place.index(now.len() + 1);
-                while !now.is_char_boundary(a) {
-                    a -= 1;
-                }
-                let mut b = (a + len).min(now.len());
-                while !now.is_char_boundary(b) {
-                    b -= 1;
-                }
+                let (a, b) = char_range(&now, place, len);
                 let range = tower_lsp_server::ls_types::Range::new(doc.position(a), doc.position(b));
                 doc.apply(
                     &[TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: text.into() }],

@@ -1247,22 +1247,19 @@ fn bring_up_to_date(
         }
         head = head.min(lo);
         tail = tail.min(tokens.len() - lo);
+        // A line after the edit moves with it; one inside it goes to the
+        // edit's start, or its new end.
+        let place = |x: u32, inside: u32| {
+            if x > e.old_end {
+                moved(x)
+            } else if x >= e.start {
+                inside
+            } else {
+                x
+            }
+        };
         for d in dirty.iter_mut() {
-            let lo = if d.0 > e.old_end {
-                moved(d.0)
-            } else if d.0 >= e.start {
-                e.start
-            } else {
-                d.0
-            };
-            let hi = if d.1 > e.old_end {
-                moved(d.1)
-            } else if d.1 >= e.start {
-                e.new_end
-            } else {
-                d.1
-            };
-            *d = (lo, hi);
+            *d = (place(d.0, e.start), place(d.1, e.new_end));
         }
         dirty.push((e.start, e.new_end));
     }
@@ -1636,15 +1633,7 @@ mod tests {
             for (changes, ask, at) in steps {
                 for (place, len, text) in changes {
                     // Applied one after the other, each on the text before.
-                    let now = doc.text();
-                    let mut a = place.index(now.len() + 1);
-                    while !now.is_char_boundary(a) {
-                        a -= 1;
-                    }
-                    let mut b = (a + len).min(now.len());
-                    while !now.is_char_boundary(b) {
-                        b -= 1;
-                    }
+                    let (a, b) = crate::lsp::document::tests::char_range(&doc.text(), place, len);
                     let range = Range_::new(doc.position(a), doc.position(b));
                     let ev = TextDocumentContentChangeEvent {
                         range: Some(range),
