@@ -1135,7 +1135,11 @@ mod tests {
         let mut texts: Vec<String> = TEXTS.iter().map(|t| t.to_string()).collect();
         for v in crate::versions::Version::ALL.iter().map(|v| v.as_str()) {
             let dir = format!("{}/examples/{v}", env!("CARGO_MANIFEST_DIR"));
-            for e in std::fs::read_dir(dir).unwrap() {
+            // 3.9 and 3.10 have no examples yet (issue 22).
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for e in entries {
                 texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
             }
         }
