@@ -33,7 +33,15 @@ SOURCES = [
     "match p:\n    case {'x': [1, *r]} if r: print(f'{r!r:>{w}}')\n    case _: pass\n",
     "x = (1.5, -0.0, 2j, b'\\x00', frozenset({'a'}), ..., None, 10**40)\n",
 ]
-CODES = [compile(s, "fuzz%d.py" % i, "exec", dont_inherit=True) for i, s in enumerate(SOURCES)]
+def compiled(i, s):
+    try:
+        return compile(s, "fuzz%d.py" % i, "exec", dont_inherit=True)
+    except SyntaxError:
+        # Newer syntax than this interpreter reads (except*, match...).
+        return None
+
+
+CODES = [c for c in (compiled(i, s) for i, s in enumerate(SOURCES)) if c is not None]
 PYCS = [importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(co) for co in CODES]
 TEXTS = [pyasm.disassemble(co) for co in CODES]
 # Inputs made to be hostile: deep nesting, lengths of gigabytes, references
