@@ -535,6 +535,24 @@ struct Edit {
     insert: Option<char>,
 }
 
+impl Edit {
+    /// The `didChange` parameters that make this edit to version `version`.
+    fn did_change(&self, uri: &str, version: i64) -> Value {
+        let start = json!({"line": self.line, "character": self.col16});
+        let (range, new_text) = match self.insert {
+            Some(ch) => (json!({"start": start, "end": start}), ch.to_string()),
+            None => (
+                json!({"start": start, "end": {"line": self.line, "character": self.col16 + 1}}),
+                String::new(),
+            ),
+        };
+        json!({
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": range, "text": new_text}],
+        })
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
@@ -685,18 +703,7 @@ fn run(args: &[String]) {
     let mut last_diags = open_diags;
     for e in &edits {
         version += 1;
-        let start = json!({"line": e.line, "character": e.col16});
-        let (range, new_text) = match e.insert {
-            Some(ch) => (json!({"start": start, "end": start}), ch.to_string()),
-            None => (
-                json!({"start": start, "end": {"line": e.line, "character": e.col16 + 1}}),
-                String::new(),
-            ),
-        };
-        let msg = json!({
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"range": range, "text": new_text}],
-        });
+        let msg = e.did_change(&uri, version);
         let t = Instant::now();
         let (at, n, _) = c.change(version, msg);
         times.push(at - t);
@@ -728,21 +735,7 @@ fn run(args: &[String]) {
     let mut result_id = v["result"]["resultId"].clone();
     for e in edits.iter().take(n_requests) {
         version += 1;
-        let start = json!({"line": e.line, "character": e.col16});
-        let (range, new_text) = match e.insert {
-            Some(ch) => (json!({"start": start, "end": start}), ch.to_string()),
-            None => (
-                json!({"start": start, "end": {"line": e.line, "character": e.col16 + 1}}),
-                String::new(),
-            ),
-        };
-        c.change(
-            version,
-            json!({
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": range, "text": new_text}],
-            }),
-        );
+        c.change(version, e.did_change(&uri, version));
         let doc = json!({"uri": uri});
         let line = e.line as i64;
         let opcode = opcode_start(lines[e.line]).unwrap_or(0);
