@@ -26,8 +26,33 @@ let output: vscode.OutputChannel;
 /** This extension's README, which says how to install pyasm. */
 let readme: vscode.Uri;
 
+/** A channel whose writes after dispose() are dropped. The client reports
+ *  the server's exit ("Server process exited with code 0") from a process
+ *  event that can come after deactivate() has returned, and a write to a
+ *  disposed channel throws "Channel has been closed". */
+function closingChannel(inner: vscode.OutputChannel): vscode.OutputChannel {
+  let open = true;
+  return new Proxy(inner, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') {
+        return value;
+      }
+      if (key === 'dispose') {
+        return () => {
+          if (open) {
+            open = false;
+            target.dispose();
+          }
+        };
+      }
+      return (...args: unknown[]) => (open ? (value as (...a: unknown[]) => unknown).apply(target, args) : undefined);
+    },
+  });
+}
+
 export function activate(context: vscode.ExtensionContext): void {
-  output = vscode.window.createOutputChannel('pyasm');
+  output = closingChannel(vscode.window.createOutputChannel('pyasm'));
   // vsce packages README.md as readme.md.
   const readmeName = ['README.md', 'readme.md'].find((n) =>
     fs.existsSync(path.join(context.extensionUri.fsPath, n)),

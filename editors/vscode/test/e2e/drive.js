@@ -643,12 +643,23 @@ async function session() {
       await sleep(250);
     }
     check(started(), 'the reloaded window did not start the server again');
+    // Only this extension's writes count: VS Code's own JSON extension (its
+    // server runs for settings.json) has the same race, and logs it from
+    // its own folder. A log entry starts with its time; the stack below it
+    // says whose code wrote.
+    const ours = /[\\/]extensions[\\/]pyasm\.pyasm-|\[pyasm\.pyasm\]/;
     const closed = [];
     for (const d of hostLogs(1)) {
       for (const f of fs.readdirSync(d, { recursive: true })) {
         const file = path.join(d, f);
-        if (fs.statSync(file).isFile() && /Channel has been closed/.test(fs.readFileSync(file, 'utf8'))) {
-          closed.push(file);
+        if (!fs.statSync(file).isFile()) {
+          continue;
+        }
+        const entries = fs.readFileSync(file, 'utf8').split(/\n(?=\d{4}-\d\d-\d\d )/);
+        for (const entry of entries) {
+          if (/Channel has been closed/.test(entry) && ours.test(entry)) {
+            closed.push(`${file}:\n${entry}`);
+          }
         }
       }
     }
