@@ -179,3 +179,59 @@ fn a_program_with_blocks_and_closures_runs_in_each_version() {
         assert_eq!(out.trim(), "25", "{version}");
     }
 }
+
+/// The line written on an instruction is what the interpreter reports for
+/// it. In 3.9, whose `co_lnotab` records changes of line, a line written
+/// again where it is already current records a change (3.6-3.8's
+/// compilers write one at every statement); in 3.10, as from 3.11 on, it
+/// is the instruction's own line and changes nothing. `pyasm dis` writes
+/// the built code back with the same column.
+#[test]
+fn written_lines_are_the_lines_the_interpreter_reports() {
+    let text = |version: &str| {
+        format!(
+            ".python {version}
+.code module
+    .firstlineno 1
+1           LOAD_CONST 1
+            POP_TOP
+3           LOAD_CONST 2
+            POP_TOP
+3           LOAD_CONST None
+            RETURN_VALUE
+"
+        )
+    };
+    let show = r#"
+import dis, marshal, sys
+data = open(sys.argv[1], "rb").read()
+code = marshal.loads(data[16:])
+table = code.co_lnotab if sys.version_info < (3, 10) else code.co_linetable
+print(list(table))
+print([line for _, line in dis.findlinestarts(code)])
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    for (version, table, starts, column) in [
+        ("3.9", "[4, 2, 4, 0]", "[1, 3]", "1 3 3"),
+        ("3.10", "[4, 0, 8, 2]", "[1, 3]", "1 3"),
+    ] {
+        let exe =
+            native(version).unwrap_or_else(|| panic!("tests/interpreters.txt lists {version}"));
+        let src = tmp.path().join(format!("l{version}.pyasm"));
+        let pyc = tmp.path().join(format!("l{version}.pyc"));
+        std::fs::write(&src, text(version)).unwrap();
+        run(pyasm().arg("build").arg(&src).arg("-o").arg(&pyc));
+        let out = run(std::process::Command::new(&exe)
+            .arg("-c")
+            .arg(show)
+            .arg(&pyc));
+        assert_eq!(out, format!("{table}\n{starts}\n"), "{version}");
+        let listing = run(pyasm().arg("dis").arg(&pyc));
+        let written: Vec<&str> = listing
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(written.join(" "), column, "{version}:\n{listing}");
+    }
+}

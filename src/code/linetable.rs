@@ -58,11 +58,12 @@ impl Position {
     };
 
     /// A position with a line and nothing else: what the line tables of
-    /// 3.6-3.10 hold.
+    /// 3.6-3.10 hold. Its end line is the line, as the text's `12` and
+    /// 3.11's entries without columns read.
     pub const fn line_only(line: i32) -> Position {
         Position {
             line: Some(line),
-            end_line: None,
+            end_line: Some(line),
             col: None,
             end_col: None,
         }

@@ -323,29 +323,18 @@ impl Dis {
         }
         let label_name = |off: u32| format!("L{}", label_at[off as usize]);
 
-        // Positions, one per instruction.
+        // Positions, one per instruction (where the table records changes
+        // of line, the change at each instruction). A table that changes
+        // the line where no instruction starts, or where no code is left,
+        // stays bytes.
         let mut positions: Option<Vec<Position>> = None;
         if !raw_tables {
-            if let Ok(units) = linetable::decode(
-                self.version,
-                &code.linetable,
-                code.firstlineno,
-                total as usize,
-            ) {
-                let mut ok = true;
-                let mut per = Vec::with_capacity(decoded.len());
-                for d in &decoded {
-                    let s = d.start as usize;
-                    let e = (d.start + d.size) as usize;
-                    let p = units.get(s).copied().unwrap_or_default();
-                    if units.get(s..e).is_none_or(|u| u.iter().any(|x| *x != p)) || !printable(&p) {
-                        ok = false;
-                        break;
-                    }
-                    per.push(p);
-                }
-                if ok {
-                    positions = Some(per);
+            let sizes: Vec<u32> = decoded.iter().map(|d| d.size).collect();
+            if let Some(per) =
+                linetable::per_instruction(self.version, &code.linetable, code.firstlineno, &sizes)
+            {
+                if per.empty.is_empty() && per.positions.iter().all(printable) {
+                    positions = Some(per.positions);
                 }
             }
         }

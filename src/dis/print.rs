@@ -156,6 +156,10 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
     }
     let mut last = Position::NONE;
     let show_pos = b.linetable.is_none();
+    // Where positions are changes of line, each is written, even when the
+    // line stays; otherwise only where the position changes (see
+    // `LineTable::positions_are_changes`).
+    let changes = table.line_table.positions_are_changes();
     // A block none of whose instructions has a position shows `-` on its
     // first: with no position written at all, it would be placed on the
     // lines of the file it is read from.
@@ -178,7 +182,12 @@ fn print_block(out: &mut String, table: &OpcodeTable, b: &Block) {
                     out.push_str("EXTENDED_ARG\n");
                 }
                 let start = out.len();
-                if show_pos && (ins.pos != last || pin) {
+                let written = if changes {
+                    ins.pos != Position::NONE
+                } else {
+                    ins.pos != last
+                };
+                if show_pos && (written || pin) {
                     pin = false;
                     last = ins.pos;
                     write_position(out, &ins.pos);

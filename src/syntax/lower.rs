@@ -1214,6 +1214,12 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.positioned |= position.is_some();
+        // Where positions are changes of line, one not written records none.
+        let unwritten = if self.table().line_table.positions_are_changes() {
+            Position::NONE
+        } else {
+            self.last_pos
+        };
         let pos = match position {
             Some(p) => match parse_position(self.text(p)) {
                 Some(pos) => pos,
@@ -1223,10 +1229,10 @@ impl<'a> Lowerer<'a> {
                         span(p),
                         "malformed position; expected L, L-L2, L:C-E or L:C-L2:E",
                     ));
-                    self.last_pos
+                    unwritten
                 }
             },
-            None => self.last_pos,
+            None => unwritten,
         };
         self.last_pos = pos;
         let Some(opn) = opcode else {

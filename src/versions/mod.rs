@@ -486,6 +486,16 @@ impl LineTable {
             LineTable::Lines | LineTable::Locations => "co_linetable",
         }
     }
+
+    /// Whether a position written on an instruction is a change of line
+    /// the table records there, and an instruction without one records
+    /// nothing (`co_lnotab`, whose 3.6-3.8 compilers record a change at
+    /// every statement, even on the line already current). Otherwise a
+    /// position is the instruction's own, and one not written is the one
+    /// before it (sticky).
+    pub fn positions_are_changes(self) -> bool {
+        self == LineTable::Lnotab
+    }
 }
 
 /// How a version marks a yield that only the generator's own handler
