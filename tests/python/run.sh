@@ -6,7 +6,8 @@
 #   - 3.11, 3.12, 3.13 (tests/interpreters.txt): the pytest suite here;
 #   - 3.8, 3.9, 3.10 (tests/python/unsupported.txt; pyenv installs one that
 #     is missing): unsupported.py, the clear error and what still works.
-# Each interpreter's run prints its time.
+# Each interpreter's run prints its time; they run side by side, a core
+# each.
 #
 #   bash tests/python/run.sh target/wheels/pyasm-*.whl [VERSION...]
 set -euo pipefail
@@ -52,21 +53,37 @@ run_in() {
     return $rc
 }
 
-# Every interpreter runs, and the failures are listed at the end.
-failed=()
-ran=0
+# Every interpreter runs, as many at once as there are cores (each run is
+# one pytest process, so one interpreter alone leaves a core idle), each
+# into its own log, printed whole in the list's order once it is done; the
+# failures are listed at the end.
+slots=$(nproc 2>/dev/null || echo 2)
+names=()
 while read -r v full kind; do
     wanted "$v" || continue
-    ran=$((ran + 1))
-    run_in "$v" "$full" "$kind" || failed+=("$full")
+    while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do
+        wait -n || true
+    done
+    names+=("$full")
+    (
+        rc=0
+        run_in "$v" "$full" "$kind" >"$venvs/$full.log" 2>&1 || rc=$?
+        echo "$rc" >"$venvs/$full.rc"
+    ) &
 done < <(
     grep -v '^#' tests/interpreters.txt | awk 'NF { print $1, $2, "supported" }'
     grep -v '^#' tests/python/unsupported.txt | awk 'NF { print $1, $2, "unsupported" }'
 )
-if [ "$ran" -eq 0 ]; then
+wait
+if [ ${#names[@]} -eq 0 ]; then
     echo "-- no interpreter matched: ${only[*]}"
     exit 1
 fi
+failed=()
+for full in "${names[@]}"; do
+    cat "$venvs/$full.log"
+    [ "$(cat "$venvs/$full.rc" 2>/dev/null)" = 0 ] || failed+=("$full")
+done
 if [ ${#failed[@]} -gt 0 ]; then
     echo "-- failed in Python ${failed[*]}"
     exit 1
