@@ -32,7 +32,12 @@ done
 # them on the main thread, which gets the stack pyasm's own work threads
 # get (pyasm::WORK_STACK).
 ulimit -s 65536
-status=0
+# Each target is one libFuzzer process on one core: as many run at once as
+# there are cores, each into its own log, reported in order once all are
+# done.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+slots=$(nproc 2>/dev/null || echo 2)
 for t in "${targets[@]}"; do
     # Small inputs mutate and run fast; the text-side targets do much
     # work per input.
@@ -40,17 +45,27 @@ for t in "${targets[@]}"; do
     [ "$t" = text ] && opts=(-max_len=8192 -dict=pyasm.dict)
     [ "$t" = pyc_roundtrip ] && opts=(-max_len=16384)
     [ "$t" = lsp_edits ] && opts=(-max_len=2048)
+    while [ "$(jobs -rp | wc -l)" -ge "$slots" ]; do
+        wait -n || true
+    done
+    (
+        rc=0
+        cargo fuzz run "${profile[@]}" --debug-assertions "$t" "corpus/$t" -- \
+            -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+            "${opts[@]}" >"$logs/$t.log" 2>&1 || rc=$?
+        echo "$rc" >"$logs/$t.rc"
+    ) &
+done
+wait
+status=0
+for t in "${targets[@]}"; do
     echo "== fuzzing $t for $secs s"
-    log=$(mktemp)
-    if cargo fuzz run "${profile[@]}" --debug-assertions "$t" "corpus/$t" -- \
-        -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-        "${opts[@]}" >"$log" 2>&1; then
-        grep -E "^(INFO: seed corpus|#[0-9]+ +DONE)|stat::number_of_executed_units|stat::peak_rss_mb|^Done" "$log" || true
+    if [ "$(cat "$logs/$t.rc" 2>/dev/null)" = 0 ]; then
+        grep -E "^(INFO: seed corpus|#[0-9]+ +DONE)|stat::number_of_executed_units|stat::peak_rss_mb|^Done" "$logs/$t.log" || true
     else
-        tail -n 60 "$log"
+        tail -n 60 "$logs/$t.log"
         echo "fuzz target $t failed; the input is in fuzz/artifacts/$t/"
         status=1
     fi
-    rm -f "$log"
 done
 exit $status
