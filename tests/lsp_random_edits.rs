@@ -72,7 +72,7 @@ fn run_with(seed: u64, base: &str, edits: usize, enc: Encoding, piece_nodes: Opt
     if let Some(n) = piece_nodes {
         doc.analysis.set_piece_nodes(n);
         doc.analysis.check_blocks();
-        doc.analysis.update(&doc.tree, &[], &RopeSource(&doc.rope));
+        doc.analysis.update(&doc.tree, &RopeSource(&doc.rope));
     }
     check(&doc, "after open");
     for k in 0..edits {

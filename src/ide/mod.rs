@@ -361,7 +361,7 @@ impl FileAnalysis {
         for_build: bool,
     ) -> Self {
         let mut fa = Self::empty(src, default_version, opts, for_build);
-        fa.update(tree, &[], src);
+        fa.update(tree, src);
         fa
     }
 
@@ -429,7 +429,7 @@ impl FileAnalysis {
             dirty: true,
             ..Seg::default()
         }];
-        self.update(tree, &[], src);
+        self.update(tree, src);
     }
 
     /// Changes the settings; everything is analysed again at the next
@@ -480,10 +480,12 @@ impl FileAnalysis {
         }
     }
 
-    /// Brings the analysis up to date with `tree` (reparsed after the edits
-    /// given to [`FileAnalysis::edit`]); `changed` are the ranges the
-    /// reparse changed beyond them (`Tree::changed_ranges`).
-    pub fn update(&mut self, tree: &Tree, changed: &[tree_sitter::Range], src: &dyn Source) {
+    /// Brings the analysis up to date with `tree`, reparsed after the edits
+    /// given to [`FileAnalysis::edit`]. What the reparse read again beyond
+    /// them the caller has marked with [`FileAnalysis::touch`]: the
+    /// language server's document is the one place that works that out
+    /// (`lsp::document`, from [`reparsed_before`] and the error lines).
+    pub fn update(&mut self, tree: &Tree, src: &dyn Source) {
         let len = src.len();
         if let Some(last) = self.segments.last_mut() {
             if last.end != len {
@@ -493,9 +495,6 @@ impl FileAnalysis {
                     self.touch_pieces();
                 }
             }
-        }
-        for r in changed {
-            self.touch(r.start_byte..r.end_byte);
         }
         // The top-level nodes of each segment just cut, so that analysing
         // it does not walk the tree for them a second time.
@@ -1109,7 +1108,7 @@ mod tests {
             let mut fa = FileAnalysis::new(&tree, &src, Version::V3_11, Options::default());
             for n in [1, 7] {
                 fa.set_piece_nodes(n);
-                fa.update(&tree, &[], &src);
+                fa.update(&tree, &src);
                 let errors = |d: &Diag| d.is_error();
                 let all = |_: &Diag| true;
                 for max in [0, 1, 5, 100, usize::MAX] {

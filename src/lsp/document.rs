@@ -257,8 +257,7 @@ impl Document {
             let old = std::mem::replace(&mut self.tree, new_tree);
             timing::time("errors", || self.reread_errors(&old));
             timing::time("tree_drop", || drop(old));
-            self.analysis
-                .update(&self.tree, &[], &RopeSource(&self.rope));
+            self.analysis.update(&self.tree, &RopeSource(&self.rope));
         }
         self.version = version;
         clamped

@@ -280,7 +280,7 @@ impl Backend {
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 doc.analysis.configure(version, opts);
                 doc.analysis
-                    .update(&doc.tree, &[], &document::RopeSource(&doc.rope));
+                    .update(&doc.tree, &document::RopeSource(&doc.rope));
             }));
             uris.push(uri.clone());
         }

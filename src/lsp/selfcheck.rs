@@ -82,7 +82,7 @@ pub fn matches_fresh(
     if doc.analysis.lowered_blocks().iter().any(Option::is_some) {
         let mut checked = FileAnalysis::new(&tree, &text.as_str(), default_version, opts);
         checked.check_blocks();
-        checked.update(&tree, &[], &text.as_str());
+        checked.update(&tree, &text.as_str());
         let (got, want) = (doc.analysis.lowered_blocks(), checked.lowered_blocks());
         for (k, (g, w)) in got.iter().zip(&want).enumerate() {
             if g.is_some() && g != w {
