@@ -1147,6 +1147,16 @@ impl Analysis<'_> {
             // follows from an instruction already reported is not
             // reported again.
             if depths[i] != Some(st.stack.len() as i32) || inp.analysis.unknown[i] {
+                // 3.8's stack analysis keeps the largest depth of the
+                // paths that reach an instruction: one that brings fewer
+                // items is the mismatch `merge` reports.
+                if let (Some(d), false, true) = (
+                    depths[i],
+                    inp.analysis.unknown[i],
+                    inp.table.finally_entry_marked,
+                ) {
+                    self.depth_mismatch(i, d.max(0) as usize, st.stack.len());
+                }
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
@@ -1287,16 +1297,7 @@ impl Analysis<'_> {
             // interpreter would run over the wrong values.
             Some(old) if self.inp.table.finally_entry_marked => {
                 let (first, second) = (old.stack.len(), s.stack.len());
-                let at = t.min(self.inp.instrs.len().saturating_sub(1));
-                self.report(
-                    at,
-                    "stack-mismatch",
-                    format!(
-                        "paths reach {} with {first} and with {second} stack items: the interpreter would run it over the wrong values",
-                        self.name(at)
-                    ),
-                    None,
-                );
+                self.depth_mismatch(t, first, second);
             }
             Some(_) => {}
         }
@@ -1328,6 +1329,21 @@ impl Analysis<'_> {
         let mut v = l.non_null();
         v.f &= !F_STORED_NULL;
         v
+    }
+
+    /// 3.8: paths reach instruction `at` with `first` and `second` stack
+    /// items (see `merge`).
+    fn depth_mismatch(&mut self, at: usize, first: usize, second: usize) {
+        let at = at.min(self.inp.instrs.len().saturating_sub(1));
+        self.report(
+            at,
+            "stack-mismatch",
+            format!(
+                "paths reach {} with {first} and with {second} stack items: the interpreter would run it over the wrong values",
+                self.name(at)
+            ),
+            None,
+        );
     }
 
     fn escape(&mut self, at: usize, konst: u32) {
