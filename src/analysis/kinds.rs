@@ -71,13 +71,21 @@ const FIN_RET: u32 = 1 << 17;
 /// 3.8: a slot the compiler counts under a `finally` block's entry value
 /// but that holds nothing.
 const FIN_PAD: u32 = 1 << 18;
-/// 3.8: a slot `CALL_FINALLY` counts under its return offset but that
-/// holds nothing: `END_FINALLY` returns from such a block to the
-/// `CALL_FINALLY`, so its own next instruction never finds these.
+/// 3.8: a slot under `CALL_FINALLY`'s return offset, to the depth of the
+/// block's other entries: the block may not read what is there, and
+/// `END_FINALLY` returns from such an entry to the `CALL_FINALLY`, whose
+/// own next instruction gets the stack back, so END_FINALLY's next
+/// instruction never finds these.
 const RET_PAD: u32 = 1 << 20;
 /// 3.8: what `WITH_CLEANUP_START` leaves for `WITH_CLEANUP_FINISH` to test
 /// (None, or the exception type), above a `FIN_PAD` in its model.
 const WITH_EXC: u32 = 1 << 19;
+/// 3.8: the slots the compiler counts for what a `finally` block is
+/// entered with.
+const FINALLY_SLOTS: usize = 6;
+/// 3.8: one of the three values of the exception a handler saved when it
+/// was entered, which `POP_EXCEPT` makes current again.
+const EXC_SAVED: u32 = 1 << 21;
 /// The kinds only the instructions that end a `finally` block may read.
 const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC;
 
@@ -129,6 +137,20 @@ impl Slot {
         }
     }
     fn join(self, o: Slot) -> Slot {
+        // A slot that holds nothing on one path (3.8's `RET_PAD`) says
+        // nothing about the value the other paths bring.
+        if self.bits == RET_PAD {
+            return Slot {
+                bits: o.bits | RET_PAD,
+                ..o
+            };
+        }
+        if o.bits == RET_PAD {
+            return Slot {
+                bits: self.bits | RET_PAD,
+                ..self
+            };
+        }
         Slot {
             bits: self.bits | o.bits,
             f: (self.f & o.f & AND_FLAGS) | ((self.f | o.f) & F_STORED_NULL),
@@ -176,6 +198,7 @@ fn describe(bits: u32) -> String {
         (FIN_PAD, "a slot a `finally` entry only counts"),
         (RET_PAD, "a slot a `finally` entry only counts"),
         (WITH_EXC, "what WITH_CLEANUP_START leaves for WITH_CLEANUP_FINISH"),
+        (EXC_SAVED, "the exception a handler saved"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -1687,12 +1710,17 @@ impl Analysis<'_> {
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "uses");
                 }
-                // The exception saved before (type, value, traceback,
-                // each maybe None), then the one raised, its type on top.
+                // The exception saved before (traceback, value, type,
+                // each one of its own identity, for POP_EXCEPT), then the
+                // one raised, its type on top.
+                let saved = |k: u32| Slot {
+                    id: id(k),
+                    ..Slot::of(EXC_SAVED)
+                };
                 let exc_entry = [
-                    Slot::of(NONE | OTHER),
-                    Slot::of(NONE | OTHER),
-                    Slot::of(NONE | OTHER),
+                    saved(1),
+                    saved(2),
+                    saved(3),
                     other,
                     other,
                     Slot::of(EXC),
@@ -1706,6 +1734,24 @@ impl Analysis<'_> {
                 jump_push = Some(Vec::new());
                 s.stack.resize(fall.max(0) as usize, other);
             }
+            // It restores the three values on top as the exception its
+            // handler saved, whatever they are.
+            Op::POP_EXCEPT if marked && d >= 3 => {
+                let v = take(&mut s, 3);
+                let first = v[0].id;
+                let whole = first != 0
+                    && v.iter().all(|x| x.bits == EXC_SAVED)
+                    && v[1].id == first.wrapping_add(1)
+                    && v[2].id == first.wrapping_add(2);
+                if !whole {
+                    let m = format!(
+                        "{} needs the three values of the exception its handler saved on top of the stack, in their order, but may find {}: CPython would make them the current exception",
+                        self.name(i),
+                        describe(v.iter().fold(0, |b, x| b | x.bits))
+                    );
+                    self.report(i, "operand-kind", m, None);
+                }
+            }
             Op::BEGIN_FINALLY if marked => {
                 push.extend([Slot::of(FIN_PAD); 5]);
                 push.push(Slot::of(FIN_NULL));
@@ -1716,10 +1762,22 @@ impl Analysis<'_> {
                 let want = t
                     .and_then(|t| inp.analysis.depths.get(t).copied().flatten())
                     .unwrap_or(d as i32 + 1);
-                let pads = (want as i64 - d as i64 - 1).max(0) as usize;
-                let mut j = vec![Slot::of(RET_PAD); pads];
-                j.push(Slot::of(FIN_RET));
-                jump_push = Some(j);
+                // From the block's base depth, the stack below is the one
+                // the block's other entries bring, and POP_FINALLY goes on
+                // with it. From another depth (a `return` keeps its value
+                // under the offset, an `except` body has given back the
+                // exception it saved), nothing under the offset may be
+                // read: only END_FINALLY, returning, ends such an entry.
+                let depth = (want as i64 - 1).max(d as i64) as usize;
+                let mut j = s.clone();
+                if depth != d + FINALLY_SLOTS - 1 {
+                    j.stack = vec![Slot::of(RET_PAD); depth];
+                } else {
+                    j.stack.resize(depth, Slot::of(RET_PAD));
+                }
+                j.stack.push(Slot::of(FIN_RET));
+                jump_state = Some(j);
+                jump_push = Some(Vec::new());
                 jump_sized = true;
             }
             Op::END_FINALLY if marked && d >= 6 => {

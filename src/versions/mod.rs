@@ -453,7 +453,8 @@ pub struct VersionSpec {
     /// follows the entry as kinds of their own (the value, and the five
     /// slots counted but not there below it) that only those instructions
     /// read, and every path into an instruction must bring the same
-    /// number of slots.
+    /// number of slots. (It follows the exception a handler saves, which
+    /// `POP_EXCEPT` restores from the top three slots, the same way.)
     pub finally_entry_marked: bool,
     /// CPython's `co_stacksize` counts code that no path reaches (3.11 on,
     /// whose compiler walks dead handlers from their `try`); before, its
