@@ -197,7 +197,10 @@ fn describe(bits: u32) -> String {
         (FIN_RET, "CALL_FINALLY's return offset"),
         (FIN_PAD, "a slot a `finally` entry only counts"),
         (RET_PAD, "a slot a `finally` entry only counts"),
-        (WITH_EXC, "what WITH_CLEANUP_START leaves for WITH_CLEANUP_FINISH"),
+        (
+            WITH_EXC,
+            "what WITH_CLEANUP_START leaves for WITH_CLEANUP_FINISH",
+        ),
         (EXC_SAVED, "the exception a handler saved"),
     ];
     let parts: Vec<&str> = names
@@ -1682,7 +1685,10 @@ impl Analysis<'_> {
         if marked
             && !matches!(
                 o,
-                Op::END_FINALLY | Op::POP_FINALLY | Op::WITH_CLEANUP_START | Op::WITH_CLEANUP_FINISH
+                Op::END_FINALLY
+                    | Op::POP_FINALLY
+                    | Op::WITH_CLEANUP_START
+                    | Op::WITH_CLEANUP_FINISH
             )
         {
             let k = (inputs(inp.table, op, a).max(0) as usize).min(d);
