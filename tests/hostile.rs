@@ -252,8 +252,8 @@ fn truncated_pyc() {
 #[test]
 fn wrong_magic_number() {
     let mut data = good_pyc();
-    data[..4].copy_from_slice(&[0x55, 0x0d, 0x0d, 0x0a]); // 3.8's 3413
-    dis_fails("old_magic", &data, 0, "found 3413");
+    data[..4].copy_from_slice(&[0x17, 0x0d, 0x0d, 0x0a]); // 3.5's 3351
+    dis_fails("old_magic", &data, 0, "found 3351");
     // The versions with a table but no support yet are refused the same way.
     let tables_only = pyasm::versions::Version::TABLES
         .iter()

@@ -85,7 +85,7 @@ impl BlockInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HiddenParam {
     pub position: u32,
-    pub kinds: u16,
+    pub kinds: u32,
     pub name: String,
 }
 

@@ -38,30 +38,56 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-const NULL: u16 = 1 << 0;
-const NONE: u16 = 1 << 1;
-const LASTI: u16 = 1 << 2;
-const EXC: u16 = 1 << 3;
-const CODE: u16 = 1 << 4;
-const TUPLE: u16 = 1 << 5;
-const LIST: u16 = 1 << 6;
-const SET: u16 = 1 << 7;
-const DICT: u16 = 1 << 8;
-const ITER: u16 = 1 << 9;
-const CELL: u16 = 1 << 10;
-const FUNC: u16 = 1 << 11;
-const STR: u16 = 1 << 12;
+const NULL: u32 = 1 << 0;
+const NONE: u32 = 1 << 1;
+const LASTI: u32 = 1 << 2;
+const EXC: u32 = 1 << 3;
+const CODE: u32 = 1 << 4;
+const TUPLE: u32 = 1 << 5;
+const LIST: u32 = 1 << 6;
+const SET: u32 = 1 << 7;
+const DICT: u32 = 1 << 8;
+const ITER: u32 = 1 << 9;
+const CELL: u32 = 1 << 10;
+const FUNC: u32 = 1 << 11;
+const STR: u32 = 1 << 12;
 /// An object of a type nothing is known about (it may be any of the above).
-const OTHER: u16 = 1 << 13;
+const OTHER: u32 = 1 << 13;
 /// What calling a function made from code constant `n` returns: an
 /// iterator when that code is a generator (3.14 iterates `all(genexpr)`
 /// and kin without GET_ITER).
-const GENCALL: u16 = 1 << 14;
+const GENCALL: u32 = 1 << 14;
 /// An object known not to be a bool and of none of the kinds above: an
 /// int, float, complex or bytes constant, a small int.
-const NOT_BOOL: u16 = 1 << 15;
+const NOT_BOOL: u32 = 1 << 15;
 /// The kinds that may be a bool: only what nothing is known about.
-const MAYBE_BOOL: u16 = OTHER | GENCALL;
+const MAYBE_BOOL: u32 = OTHER | GENCALL;
+/// 3.8 (`finally_entry_marked`): the NULL `BEGIN_FINALLY` enters a
+/// `finally` block with, on top of five `FIN_PAD`s.
+const FIN_NULL: u32 = 1 << 16;
+/// 3.8: the return offset `CALL_FINALLY` enters a `finally` block with,
+/// on top of `FIN_PAD`s up to the six slots the block is counted with.
+const FIN_RET: u32 = 1 << 17;
+/// 3.8: a slot the compiler counts under a `finally` block's entry value
+/// but that holds nothing.
+const FIN_PAD: u32 = 1 << 18;
+/// 3.8: a slot under `CALL_FINALLY`'s return offset, to the depth of the
+/// block's other entries: the block may not read what is there, and
+/// `END_FINALLY` returns from such an entry to the `CALL_FINALLY`, whose
+/// own next instruction gets the stack back, so END_FINALLY's next
+/// instruction never finds these.
+const RET_PAD: u32 = 1 << 20;
+/// 3.8: what `WITH_CLEANUP_START` leaves for `WITH_CLEANUP_FINISH` to test
+/// (None, or the exception type), above a `FIN_PAD` in its model.
+const WITH_EXC: u32 = 1 << 19;
+/// 3.8: the slots the compiler counts for what a `finally` block is
+/// entered with.
+const FINALLY_SLOTS: usize = 6;
+/// 3.8: one of the three values of the exception a handler saved when it
+/// was entered, which `POP_EXCEPT` makes current again.
+const EXC_SAVED: u32 = 1 << 21;
+/// The kinds only the instructions that end a `finally` block may read.
+const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC;
 
 /// `n` or `m` not known.
 const UNKNOWN: u32 = u32::MAX;
@@ -79,7 +105,7 @@ const AND_FLAGS: u8 = F_CELLS | F_STRS;
 /// One stack slot or local.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 struct Slot {
-    bits: u16,
+    bits: u32,
     f: u8,
     /// Tuple: its length. Code object or function: its constant index.
     n: u32,
@@ -90,7 +116,7 @@ struct Slot {
     /// The hidden parameters (bit per position) it may come from.
     hid: u8,
     /// A list: the kinds its items may be.
-    items: u16,
+    items: u32,
     /// 3.14: the locals (bit `index % 64`) this slot may be a borrowed
     /// reference to (`LOAD_FAST_BORROW`): it is valid only while the local
     /// keeps its value.
@@ -98,7 +124,7 @@ struct Slot {
 }
 
 impl Slot {
-    fn of(bits: u16) -> Slot {
+    fn of(bits: u32) -> Slot {
         Slot {
             bits,
             f: 0,
@@ -111,6 +137,20 @@ impl Slot {
         }
     }
     fn join(self, o: Slot) -> Slot {
+        // A slot that holds nothing on one path (3.8's `RET_PAD`) says
+        // nothing about the value the other paths bring.
+        if self.bits == RET_PAD {
+            return Slot {
+                bits: o.bits | RET_PAD,
+                ..o
+            };
+        }
+        if o.bits == RET_PAD {
+            return Slot {
+                bits: self.bits | RET_PAD,
+                ..self
+            };
+        }
         Slot {
             bits: self.bits | o.bits,
             f: (self.f & o.f & AND_FLAGS) | ((self.f | o.f) & F_STORED_NULL),
@@ -135,7 +175,7 @@ impl Slot {
 }
 
 /// Words for a set of kinds, in messages.
-fn describe(bits: u16) -> String {
+fn describe(bits: u32) -> String {
     let names = [
         (NULL, "a NULL"),
         (NONE, "None"),
@@ -153,6 +193,15 @@ fn describe(bits: u16) -> String {
         (OTHER, "an object of unknown type"),
         (GENCALL, "what a call returns"),
         (NOT_BOOL, "a number (or bytes)"),
+        (FIN_NULL, "BEGIN_FINALLY's NULL"),
+        (FIN_RET, "CALL_FINALLY's return offset"),
+        (FIN_PAD, "a slot a `finally` entry only counts"),
+        (RET_PAD, "a slot a `finally` entry only counts"),
+        (
+            WITH_EXC,
+            "what WITH_CLEANUP_START leaves for WITH_CLEANUP_FINISH",
+        ),
+        (EXC_SAVED, "the exception a handler saved"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -388,7 +437,7 @@ impl State {
     }
     /// Applies `f` to every slot holding the value `id`; false when a slot
     /// becomes empty (the path cannot happen).
-    fn narrow(&mut self, id: u32, f: impl Fn(u16) -> u16) -> bool {
+    fn narrow(&mut self, id: u32, f: impl Fn(u32) -> u32) -> bool {
         if id == 0 {
             return true;
         }
@@ -471,14 +520,14 @@ pub enum Need {
     Escapes,
     /// Called at once with these kinds of values as its first arguments
     /// (bit sets, see `hidden_param`), and this many arguments.
-    Call([u16; 3], u32),
+    Call([u32; 3], u32),
 }
 
 /// The kind of value a parameter of this name gets: the compiler's hidden
 /// parameters (`.0` of a comprehension or generator expression, `.defaults`
 /// and `.kwdefaults` of 3.12+ generic functions) get only what its own
 /// calls pass, and the code relies on it.
-pub fn hidden_param(name: &PyStr) -> Option<u16> {
+pub fn hidden_param(name: &PyStr) -> Option<u32> {
     match name.as_str()? {
         ".0" => Some(ITER),
         ".defaults" => Some(TUPLE),
@@ -488,7 +537,7 @@ pub fn hidden_param(name: &PyStr) -> Option<u16> {
 }
 
 /// Words for a set of kinds (as `Need::Call` carries them).
-pub fn kinds_text(bits: u16) -> String {
+pub fn kinds_text(bits: u32) -> String {
     describe(bits)
 }
 
@@ -1124,6 +1173,16 @@ impl Analysis<'_> {
             // follows from an instruction already reported is not
             // reported again.
             if depths[i] != Some(st.stack.len() as i32) || inp.analysis.unknown[i] {
+                // 3.8's stack analysis keeps the largest depth of the
+                // paths that reach an instruction: one that brings fewer
+                // items is the mismatch `merge` reports.
+                if let (Some(d), false, true) = (
+                    depths[i],
+                    inp.analysis.unknown[i],
+                    inp.table.finally_entry_marked,
+                ) {
+                    self.depth_mismatch(i, d.max(0) as usize, st.stack.len());
+                }
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
@@ -1257,6 +1316,15 @@ impl Analysis<'_> {
                     self.escape(t.min(self.inp.instrs.len().saturating_sub(1)), n);
                 }
             }
+            // 3.8: CPython's stack depth keeps the largest of the paths,
+            // but every path into a `finally` block brings the same slots
+            // in this model (`CALL_FINALLY` pads its return offset), so
+            // one that brings another number of them is code the
+            // interpreter would run over the wrong values.
+            Some(old) if self.inp.table.finally_entry_marked => {
+                let (first, second) = (old.stack.len(), s.stack.len());
+                self.depth_mismatch(t, first, second);
+            }
             Some(_) => {}
         }
     }
@@ -1287,6 +1355,21 @@ impl Analysis<'_> {
         let mut v = l.non_null();
         v.f &= !F_STORED_NULL;
         v
+    }
+
+    /// 3.8: paths reach instruction `at` with `first` and `second` stack
+    /// items (see `merge`).
+    fn depth_mismatch(&mut self, at: usize, first: usize, second: usize) {
+        let at = at.min(self.inp.instrs.len().saturating_sub(1));
+        self.report(
+            at,
+            "stack-mismatch",
+            format!(
+                "paths reach {} with {first} and with {second} stack items: the interpreter would run it over the wrong values",
+                self.name(at)
+            ),
+            None,
+        );
     }
 
     fn escape(&mut self, at: usize, konst: u32) {
@@ -1326,7 +1409,7 @@ impl Analysis<'_> {
                 let args = &st.stack[d - a..];
                 let mut called = None;
                 if f.bits == FUNC && f.n != UNKNOWN {
-                    let mut k3 = [0u16; 3];
+                    let mut k3 = [0u32; 3];
                     for (k, x) in k3.iter_mut().enumerate() {
                         *x = args.get(k).map_or(0, |x| x.bits);
                     }
@@ -1364,7 +1447,7 @@ impl Analysis<'_> {
             let (lo, hi) = (st.stack[d - a - 2], st.stack[d - a - 1]);
             let args = &st.stack[d - a..];
             // (function, its arguments' kinds) when decidable.
-            let decided: Option<(Slot, Vec<u16>)> = if self.late {
+            let decided: Option<(Slot, Vec<u32>)> = if self.late {
                 match hi.bits {
                     NULL => Some((lo, args.iter().map(|x| x.bits).collect())),
                     b if b & NULL == 0 => Some((
@@ -1390,7 +1473,7 @@ impl Analysis<'_> {
             let mut called = None;
             if let Some((f, kinds)) = decided {
                 if f.bits == FUNC && f.n != UNKNOWN && !keywords {
-                    let mut k3 = [0u16; 3];
+                    let mut k3 = [0u32; 3];
                     for (k, x) in k3.iter_mut().enumerate() {
                         *x = kinds.get(k).copied().unwrap_or(0);
                     }
@@ -1529,7 +1612,7 @@ impl Analysis<'_> {
     }
 
     /// Checks that a slot holds only the kinds in `want`.
-    fn need(&mut self, i: usize, s: Slot, want: u16, what: &str) {
+    fn need(&mut self, i: usize, s: Slot, want: u32, what: &str) {
         if s.bits & NULL != 0 && want & NULL == 0 {
             self.need_obj(i, s, "receives");
             return;
@@ -1544,6 +1627,27 @@ impl Analysis<'_> {
                 describe(s.bits & !want)
             );
             self.report(i, "operand-kind", m, None);
+        }
+    }
+
+    /// 3.8: `top` is what `END_FINALLY` (or `POP_FINALLY`,
+    /// `WITH_CLEANUP_START`) decides from, which must be one of `allowed`:
+    /// any other value would be taken for an exception or a return offset.
+    fn need_finally_top(&mut self, i: usize, top: Slot, allowed: u32) {
+        let bad = top.bits & !allowed;
+        if bad != 0 {
+            let some = if top.bits & allowed != 0 {
+                "on some path "
+            } else {
+                ""
+            };
+            let m = format!(
+                "{} needs what a `finally` block is entered with on top of the stack ({}), but {some}finds {}: CPython would take it for an exception or a return offset and crash",
+                self.name(i),
+                describe(allowed),
+                describe(bad)
+            );
+            self.report(i, "finally-entry", m, None);
         }
     }
 
@@ -1574,7 +1678,169 @@ impl Analysis<'_> {
         let mut fall_ok = true;
         let mut jump_ok = true;
         let mut generic = false;
+        // The jump state is already as deep as it must be (3.8's
+        // CALL_FINALLY, deeper than the table's effect says).
+        let mut jump_sized = false;
+        let marked = inp.table.finally_entry_marked;
+        if marked
+            && !matches!(
+                o,
+                Op::END_FINALLY
+                    | Op::POP_FINALLY
+                    | Op::WITH_CLEANUP_START
+                    | Op::WITH_CLEANUP_FINISH
+            )
+        {
+            let k = (inputs(inp.table, op, a).max(0) as usize).min(d);
+            if let Some(x) = s.stack[d - k..]
+                .iter()
+                .rev()
+                .find(|x| x.bits & FINALLY_ONLY != 0)
+            {
+                let m = format!(
+                    "{} reads {}, which only END_FINALLY, POP_FINALLY and a `with` statement's cleanup may take: CPython would run over the wrong values",
+                    self.name(i),
+                    describe(x.bits & FINALLY_ONLY)
+                );
+                self.report(i, "finally-entry", m, None);
+                return (None, None);
+            }
+        }
         match o {
+            // 3.8's `finally` protocol (`finally_entry_marked`): a block is
+            // entered with six values, the exception's type on top, or with
+            // BEGIN_FINALLY's NULL or CALL_FINALLY's return offset over the
+            // slots the compiler counts but that hold nothing.
+            Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_ASYNC_WITH if marked => {
+                let k = (inputs(inp.table, op, a).max(0) as usize).min(d);
+                for x in take(&mut s, k) {
+                    self.need_obj(i, x, "uses");
+                }
+                // The exception saved before (traceback, value, type,
+                // each one of its own identity, for POP_EXCEPT), then the
+                // one raised, its type on top.
+                let saved = |k: u32| Slot {
+                    id: id(k),
+                    ..Slot::of(EXC_SAVED)
+                };
+                let exc_entry = [
+                    saved(1),
+                    saved(2),
+                    saved(3),
+                    other,
+                    other,
+                    Slot::of(EXC),
+                ];
+                let fall = d as i64 + effect(op, a, false) as i64;
+                let base = d as i64 + effect(op, a, true) as i64 - exc_entry.len() as i64;
+                let mut j = s.clone();
+                j.stack.resize(base.max(0) as usize, other);
+                j.stack.extend(exc_entry);
+                jump_state = Some(j);
+                jump_push = Some(Vec::new());
+                s.stack.resize(fall.max(0) as usize, other);
+            }
+            // It restores the three values on top as the exception its
+            // handler saved, whatever they are.
+            Op::POP_EXCEPT if marked && d >= 3 => {
+                let v = take(&mut s, 3);
+                let first = v[0].id;
+                let whole = first != 0
+                    && v.iter().all(|x| x.bits == EXC_SAVED)
+                    && v[1].id == first.wrapping_add(1)
+                    && v[2].id == first.wrapping_add(2);
+                if !whole {
+                    let m = format!(
+                        "{} needs the three values of the exception its handler saved on top of the stack, in their order, but may find {}: CPython would make them the current exception",
+                        self.name(i),
+                        describe(v.iter().fold(0, |b, x| b | x.bits))
+                    );
+                    self.report(i, "operand-kind", m, None);
+                }
+            }
+            Op::BEGIN_FINALLY if marked => {
+                push.extend([Slot::of(FIN_PAD); 5]);
+                push.push(Slot::of(FIN_NULL));
+            }
+            Op::CALL_FINALLY if marked => {
+                // Padded to the depth CPython counts the block with.
+                let t = inp.instrs[i].target;
+                let want = t
+                    .and_then(|t| inp.analysis.depths.get(t).copied().flatten())
+                    .unwrap_or(d as i32 + 1);
+                // From the block's base depth, the stack below is the one
+                // the block's other entries bring, and POP_FINALLY goes on
+                // with it. From another depth (a `return` keeps its value
+                // under the offset, an `except` body has given back the
+                // exception it saved), nothing under the offset may be
+                // read: only END_FINALLY, returning, ends such an entry.
+                let depth = (want as i64 - 1).max(d as i64) as usize;
+                let mut j = s.clone();
+                if depth != d + FINALLY_SLOTS - 1 {
+                    j.stack = vec![Slot::of(RET_PAD); depth];
+                } else {
+                    j.stack.resize(depth, Slot::of(RET_PAD));
+                }
+                j.stack.push(Slot::of(FIN_RET));
+                jump_state = Some(j);
+                jump_push = Some(Vec::new());
+                jump_sized = true;
+            }
+            Op::END_FINALLY if marked && d >= 6 => {
+                let v = take(&mut s, 6);
+                self.need_finally_top(i, v[5], FIN_NULL | FIN_RET | EXC);
+                // It goes on only after BEGIN_FINALLY's NULL: an exception
+                // is raised again, and a return offset jumps back to its
+                // CALL_FINALLY, whose padding is then not there.
+                for x in &mut s.stack {
+                    x.bits &= !RET_PAD;
+                    fall_ok &= x.bits != 0;
+                }
+                fall_ok &= v[5].bits & FIN_NULL != 0;
+            }
+            Op::POP_FINALLY if marked && d >= 6 + usize::from(a != 0) => {
+                let res = if a != 0 { take(&mut s, 1).pop() } else { None };
+                if let Some(r) = res {
+                    self.need_obj(i, r, "keeps");
+                    if r.bits & FINALLY_ONLY != 0 {
+                        self.need_finally_top(i, r, !FINALLY_ONLY);
+                    }
+                }
+                let v = take(&mut s, 6);
+                self.need_finally_top(i, v[5], FIN_NULL | FIN_RET | EXC);
+                push.extend(res.map(|r| Slot { id: 0, ..r }));
+            }
+            Op::WITH_CLEANUP_START if marked && d >= 7 => {
+                let v = take(&mut s, 7);
+                if v[0].bits & FINALLY_ONLY != 0 {
+                    self.need_finally_top(i, v[0], !FINALLY_ONLY);
+                }
+                self.need_obj(i, v[0], "calls as the exit function");
+                self.need_finally_top(i, v[6], FIN_NULL | EXC);
+                push.extend_from_slice(&v[1..]);
+                push.extend([Slot::of(FIN_PAD), Slot::of(WITH_EXC), other]);
+            }
+            Op::WITH_CLEANUP_FINISH if marked && d >= 3 => {
+                let v = take(&mut s, 3);
+                if v[2].bits & FINALLY_ONLY != 0 {
+                    self.need_finally_top(i, v[2], !FINALLY_ONLY);
+                }
+                self.need_obj(i, v[2], "tests");
+                // An exception the exit function suppressed is replaced by
+                // a NULL for END_FINALLY.
+                if let Some(top) = s.stack.last_mut() {
+                    if top.bits & EXC != 0 {
+                        top.bits |= FIN_NULL;
+                    }
+                }
+                if v[1].bits & !WITH_EXC != 0 || v[0].bits & !FIN_PAD != 0 {
+                    let m = format!(
+                        "{} needs what WITH_CLEANUP_START leaves under the exit's result: CPython would unwind a block that is not there",
+                        self.name(i)
+                    );
+                    self.report(i, "finally-entry", m, None);
+                }
+            }
             Op::NOP
             | Op::RESUME
             | Op::CACHE
@@ -2125,17 +2391,17 @@ impl Analysis<'_> {
             | Op::POP_JUMP_BACKWARD_IF_NOT_NONE => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
                 self.need_obj(i, v, "tests");
-                fn none(b: u16) -> u16 {
+                fn none(b: u32) -> u32 {
                     if b & (NONE | OTHER) != 0 {
                         NONE
                     } else {
                         0
                     }
                 }
-                fn not_none(b: u16) -> u16 {
+                fn not_none(b: u32) -> u32 {
                     b & !NONE
                 }
-                type Narrow = fn(u16) -> u16;
+                type Narrow = fn(u32) -> u32;
                 let (on_jump, on_fall): (Narrow, Narrow) = if o == Op::POP_JUMP_IF_NOT_NONE
                     || o == Op::POP_JUMP_FORWARD_IF_NOT_NONE
                     || o == Op::POP_JUMP_BACKWARD_IF_NOT_NONE
@@ -2717,7 +2983,9 @@ impl Analysis<'_> {
         } else {
             None
         };
-        let j = if jump_ok {
+        let j = if jump_ok && jump_sized {
+            Some(jstate)
+        } else if jump_ok {
             fix(jstate, effect(op, a, true))
         } else {
             None
@@ -2967,7 +3235,7 @@ fn store(s: &mut State, x: usize, v: Slot) {
 mod tests {
     use super::*;
 
-    fn with_id(id: u32, bits: u16) -> Slot {
+    fn with_id(id: u32, bits: u32) -> Slot {
         Slot {
             id,
             ..Slot::of(bits)

@@ -153,9 +153,19 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
     impl Largest {
         fn reach(&mut self, at: usize, d: i32, from: Option<usize>, guess: bool) {
             match self.depths[at] {
+                // A guessed depth (after a line that failed, or an
+                // underflow) neither raises a known one nor keeps it from
+                // taking a guess's place.
+                Some(_) if guess && !self.unknown[at] => {}
+                Some(_) if !guess && self.unknown[at] => {
+                    self.depths[at] = Some(d);
+                    self.unknown[at] = false;
+                    self.pred[at] = from;
+                    self.work.push(at);
+                }
                 // CPython stops raising a block's depth at 100, which ends
                 // the walk of code whose loops raise it on every round.
-                Some(old) if old >= d || old >= 100 => self.unknown[at] &= guess,
+                Some(old) if old >= d || old >= 100 => {}
                 _ => {
                     self.depths[at] = Some(d);
                     self.unknown[at] = guess;
@@ -190,6 +200,12 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         let flow = flow_of(op);
         let next = d + op.stack_effect(ins.arg, false);
         max = max.max(next as i64);
+        // What follows an underflow (reported below) has a guessed depth:
+        // one mistake, one report.
+        let guess = guess
+            || next < 0
+            || d + op.stack_effect(ins.arg, true) < 0
+            || d < inputs(table, op, ins.arg);
         // 3.7's CONTINUE_LOOP unwinds the block stack to its loop, whose
         // head is walked already at the loop's depth: stackdepth() counts
         // the jump's depth and goes no further.

@@ -111,9 +111,9 @@ versions! {
     tables_only {
     V3_6 = "3.6", 3379, v3_6;
     V3_7 = "3.7", 3394, v3_7;
-    V3_8 = "3.8", 3413, v3_8;
     }
     supported {
+    V3_8 = "3.8", 3413, v3_8;
     V3_9 = "3.9", 3425, v3_9;
     V3_10 = "3.10", 3439, v3_10;
     V3_11 = "3.11", 3495, v3_11;
@@ -443,6 +443,19 @@ pub struct VersionSpec {
     /// every path reaches an instruction at one depth, and paths that
     /// disagree are an error.
     pub stack_depth_is_largest: bool,
+    /// A `finally` block (and a `with` statement's cleanup) is entered
+    /// with the six values of an exception, its type on top, or with one
+    /// value that the compiler counts as six: `BEGIN_FINALLY`'s NULL, or
+    /// the return offset `CALL_FINALLY` pushes. `END_FINALLY`,
+    /// `POP_FINALLY` and `WITH_CLEANUP_START` decide at run time from that
+    /// top value whether to go on, jump back to the offset or raise, so
+    /// any other value there crashes the interpreter (3.8). The verifier
+    /// follows the entry as kinds of their own (the value, and the five
+    /// slots counted but not there below it) that only those instructions
+    /// read, and every path into an instruction must bring the same
+    /// number of slots. (It follows the exception a handler saves, which
+    /// `POP_EXCEPT` restores from the top three slots, the same way.)
+    pub finally_entry_marked: bool,
     /// CPython's `co_stacksize` counts code that no path reaches (3.11 on,
     /// whose compiler walks dead handlers from their `try`); before, its
     /// `stackdepth()` walks only from the entry.
