@@ -2,10 +2,14 @@
 # The pyasm wheel in every native interpreter that loads it: for each, a
 # fresh venv with only the wheel installed (and, for a supported version,
 # the pinned pytest and hypothesis of tests/python/requirements.txt from
-# PyPI), then the tests run from there, away from the source tree:
-#   - 3.11, 3.12, 3.13 (tests/interpreters.txt): the pytest suite here;
-#   - 3.8, 3.9, 3.10 (tests/python/unsupported.txt; pyenv installs one that
-#     is missing): unsupported.py, the clear error and what still works.
+# PyPI, or of requirements-3.8.txt and requirements-before-3.11.txt for
+# the interpreters the newest releases left), then the tests run from
+# there, away from the source tree:
+#   - the versions of tests/interpreters.txt (3.8-3.13): the pytest suite
+#     here;
+#   - those of tests/python/unsupported.txt (none now: the wheel loads in
+#     3.8 and later, all read and written): unsupported.py, the clear error
+#     and what still works. pyenv installs an interpreter that is missing.
 # Each interpreter's run prints its time; they run side by side, a core
 # each.
 #
@@ -41,7 +45,10 @@ run_in() {
     if [ "$kind" = supported ]; then
         local reqs=tests/python/requirements.txt
         # pytest 9 and the pinned hypothesis need a newer interpreter.
-        case "$v" in 3.9|3.10) reqs=tests/python/requirements-before-3.11.txt ;; esac
+        case "$v" in
+            3.8) reqs=tests/python/requirements-3.8.txt ;;
+            3.9|3.10) reqs=tests/python/requirements-before-3.11.txt ;;
+        esac
         "$venv/bin/python" -m pip install -q --disable-pip-version-check \
             -r "$reqs" || return 1
         (cd "$venvs" && "$venv/bin/python" -m pytest -q -p no:cacheprovider \

@@ -27,7 +27,9 @@ def pyc_of(source, filename="m.py"):
 
 
 def test_the_module_is_the_installed_wheel_not_the_source_tree():
-    assert pathlib.Path(pyasm.__file__).resolve().is_relative_to(pathlib.Path(sys.prefix).resolve())
+    # (Path.is_relative_to is 3.9's.)
+    prefix = pathlib.Path(sys.prefix).resolve()
+    assert prefix in pathlib.Path(pyasm.__file__).resolve().parents
 
 
 def test_editing_a_live_function():

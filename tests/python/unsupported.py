@@ -1,7 +1,9 @@
 """The pyasm wheel in an interpreter whose code objects pyasm does not read
-or write (3.8-3.10; run by tests/python/run.sh, without pytest): each
-function that needs the running version raises UnsupportedVersionError
-naming the versions pyasm supports, and the rest works."""
+or write (those tests/python/unsupported.txt lists, run by
+tests/python/run.sh without pytest; none since 3.8, the oldest the abi3
+wheel loads, is read and written): each function that needs the running
+version raises UnsupportedVersionError naming the versions pyasm
+supports, and the rest works."""
 
 import pathlib
 import subprocess

@@ -102,7 +102,9 @@ pub(super) fn decode(table: &[u8], firstlineno: i32, code_units: usize) -> Vec<(
     let mut runs = Vec::new();
     let (mut start, mut line) = (0u64, firstlineno);
     let end = code_units as u64;
-    for (k, (offset, next)) in changes(table, firstlineno).into_iter().enumerate() {
+    let changes = changes(table, firstlineno);
+    let any = !changes.is_empty();
+    for (k, (offset, next)) in changes.into_iter().enumerate() {
         let unit = offset.div_ceil(2).min(end);
         // Before the first change the line is `co_firstlineno`, which the
         // encoder starts from: no run is needed when the change is at 0,
@@ -113,7 +115,9 @@ pub(super) fn decode(table: &[u8], firstlineno: i32, code_units: usize) -> Vec<(
         }
         (start, line) = (unit, next);
     }
-    if start < end || !runs.is_empty() {
+    // The last change is kept even where no code follows it, also in code
+    // with no units at all, where a first change at 0 made no run.
+    if start < end || any {
         runs.push((Position::line_only(line), (end - start) as u32));
     }
     runs
