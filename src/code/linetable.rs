@@ -570,6 +570,27 @@ fn encode_locations(version: Version, firstlineno: i32, runs: &[(Position, u32)]
     w.out
 }
 
+/// What the tests of the line-only formats (`lines`, `lnotab`) share.
+#[cfg(test)]
+mod runs_for_tests {
+    use super::{decode_runs, encode, Position};
+    use crate::versions::Version;
+
+    /// A run of `units` code units on `line`.
+    pub(super) fn at(line: i32, units: u32) -> (Position, u32) {
+        (Position::line_only(line), units)
+    }
+
+    /// Encodes `runs` for `v`, checks that they decode back, and gives
+    /// the bytes.
+    pub(super) fn round(v: Version, first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
+        let bytes = encode(v, first, runs);
+        let units = runs.iter().map(|r| r.1 as usize).sum();
+        assert_eq!(decode_runs(v, &bytes, first, units).unwrap(), runs);
+        bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,20 +196,14 @@ impl Stretch {
 
 #[cfg(test)]
 mod tests {
+    use super::super::runs_for_tests::at;
     use super::super::{decode, decode_runs, encode, LineTableErrorKind, Position};
     use crate::versions::Version;
 
     const V: Version = Version::V3_10;
 
-    fn at(line: i32, units: u32) -> (Position, u32) {
-        (Position::line_only(line), units)
-    }
-
     fn round(first: i32, runs: &[(Position, u32)]) -> Vec<u8> {
-        let bytes = encode(V, first, runs);
-        let units = runs.iter().map(|r| r.1 as usize).sum();
-        assert_eq!(decode_runs(V, &bytes, first, units).unwrap(), runs);
-        bytes
+        super::super::runs_for_tests::round(V, first, runs)
     }
 
     #[test]
