@@ -1682,6 +1682,10 @@ impl Analysis<'_> {
         // CALL_FINALLY, deeper than the table's effect says).
         let mut jump_sized = false;
         let marked = inp.table.finally_entry_marked;
+        // A handler's entry is followed as the exception it saved, which
+        // POP_EXCEPT restores, and the one raised: wherever a block stack
+        // enters it (3.6-3.10), not only with 3.8's `finally` protocol.
+        let saves = inp.table.block_stack;
         if marked
             && !matches!(
                 o,
@@ -1707,11 +1711,14 @@ impl Analysis<'_> {
             }
         }
         match o {
-            // 3.8's `finally` protocol (`finally_entry_marked`): a block is
-            // entered with six values, the exception's type on top, or with
-            // BEGIN_FINALLY's NULL or CALL_FINALLY's return offset over the
-            // slots the compiler counts but that hold nothing.
-            Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_ASYNC_WITH if marked => {
+            // A handler is entered with six values: the exception saved
+            // before, then the one raised, its type on top. (3.8's
+            // `finally` protocol, `finally_entry_marked`, also enters a
+            // `finally` block with BEGIN_FINALLY's NULL or CALL_FINALLY's
+            // return offset over the slots the compiler counts but that
+            // hold nothing: their own arms below.) Which values POP_EXCEPT
+            // restores, the block stack's walk does not know.
+            Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_ASYNC_WITH if saves => {
                 let k = (inputs(inp.table, op, a).max(0) as usize).min(d);
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "uses");
@@ -1742,7 +1749,7 @@ impl Analysis<'_> {
             }
             // It restores the three values on top as the exception its
             // handler saved, whatever they are.
-            Op::POP_EXCEPT if marked && d >= 3 => {
+            Op::POP_EXCEPT if saves && d >= 3 => {
                 let v = take(&mut s, 3);
                 let first = v[0].id;
                 let whole = first != 0
@@ -2324,7 +2331,16 @@ impl Analysis<'_> {
                 }
                 take(&mut s, 1);
             }
-            Op::WITH_EXCEPT_START if !inp.table.exception_is_three_values => {
+            // An exception of three values (3.8-3.10), its type on top, which
+            // they raise again as it is.
+            Op::RERAISE | Op::END_ASYNC_FOR if inp.table.block_stack => {
+                let e = s.stack.last().copied().unwrap_or(null);
+                self.need(i, e, EXC, "on top of the stack");
+                generic = true;
+            }
+            // (3.9 and 3.10: the exception's type on top of its three
+            // values, the handler's saved exception below them.)
+            Op::WITH_EXCEPT_START => {
                 let e = s.stack.last().copied().unwrap_or(null);
                 self.need(i, e, EXC, "on top of the stack");
                 let f = inp.table.with_exit_depth;
@@ -2913,7 +2929,6 @@ impl Analysis<'_> {
             // finds there is of no kind this analysis follows.
             Op::POP_EXCEPT
             | Op::RERAISE
-            | Op::WITH_EXCEPT_START
             | Op::END_ASYNC_FOR
             | Op::CLEANUP_THROW => generic = true,
         }

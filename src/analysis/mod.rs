@@ -2,6 +2,7 @@
 //! assignment, the verifier) and over a module's blocks (`module`).
 
 pub mod block;
+pub mod blockstack;
 pub mod facts;
 pub mod kinds;
 pub mod locals;

@@ -808,6 +808,18 @@ pub fn assemble_body(
         if let Some(again) = kinds_result.stack.take() {
             analysis = again;
         }
+        // The block stack's problems first: where one is found, what the
+        // kinds analysis sees there follows from it.
+        let mut findings =
+            crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
+                table,
+                instrs: &flow,
+                analysis: &analysis,
+            });
+        if !findings.is_empty() {
+            findings.append(&mut kinds_result.findings);
+            kinds_result.findings = findings;
+        }
         let mut verified = crate::analysis::verify::verify(&crate::analysis::verify::Input {
             table,
             consts: &tabs.consts,

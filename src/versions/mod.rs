@@ -443,6 +443,12 @@ pub struct VersionSpec {
     /// every path reaches an instruction at one depth, and paths that
     /// disagree are an error.
     pub stack_depth_is_largest: bool,
+    /// The frame keeps a block stack beside the value stack (3.6-3.10):
+    /// `SETUP_*` push a block, `POP_BLOCK` and `POP_EXCEPT` pop one, an
+    /// exception enters the innermost block's handler through it, and
+    /// CPython checks none of it (see `analysis::blockstack`). From 3.11
+    /// on, the exception table says the same statically.
+    pub block_stack: bool,
     /// A `finally` block (and a `with` statement's cleanup) is entered
     /// with the six values of an exception, its type on top, or with one
     /// value that the compiler counts as six: `BEGIN_FINALLY`'s NULL, or
