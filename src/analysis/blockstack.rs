@@ -93,8 +93,22 @@ pub struct Input<'a> {
     pub analysis: &'a StackResult,
 }
 
+/// What the walk finds.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The problems of the block stack, one per instruction at most, for
+    /// the verifier to report with the kinds analysis's findings.
+    pub findings: Vec<Finding>,
+    /// 3.8: the END_FINALLY instructions some path reaches but none with
+    /// BEGIN_FINALLY's NULL, so that control never goes on past them
+    /// (`FlowInstr::ends`).
+    pub ends: Vec<usize>,
+}
+
 struct Walk<'a> {
     inp: &'a Input<'a>,
+    /// 3.8's END_FINALLY: 1 where a path reaches it, 2 where one goes on.
+    goes_on: Vec<u8>,
     /// The block stacks seen at each instruction.
     states: Vec<Vec<Blocks>>,
     work: Vec<(usize, Blocks)>,
@@ -102,16 +116,15 @@ struct Walk<'a> {
     reported: Vec<bool>,
 }
 
-/// The problems of the block stack, one per instruction at most, for the
-/// verifier to report with the kinds analysis's findings. Nothing for a
-/// version without a block stack.
-pub fn analyze(inp: &Input) -> Vec<Finding> {
+/// Walks the block stack of a version that has one (nothing otherwise).
+pub fn analyze(inp: &Input) -> Outcome {
     if !inp.table.block_stack {
-        return Vec::new();
+        return Outcome::default();
     }
     let n = inp.instrs.len();
     let mut w = Walk {
         inp,
+        goes_on: vec![0; n],
         states: vec![Vec::new(); n],
         work: Vec::new(),
         findings: Vec::new(),
@@ -122,7 +135,11 @@ pub fn analyze(inp: &Input) -> Vec<Finding> {
         w.step(i, blocks);
     }
     w.findings.sort_by_key(|f| f.at);
-    w.findings
+    let ends = (0..n).filter(|&i| w.goes_on[i] == 1).collect();
+    Outcome {
+        findings: w.findings,
+        ends,
+    }
 }
 
 /// How many of `blocks` are blocks of CPython's block stack.
@@ -289,6 +306,7 @@ impl Walk<'_> {
             // kinds analysis's to report.
             Op::END_FINALLY if marked => {
                 falls = top == Some(Kind::Finally);
+                self.goes_on[i] = self.goes_on[i].max(1 + u8::from(falls));
                 blocks.pop();
             }
             // It ends the `finally` body however it was entered, the

@@ -22,7 +22,7 @@
 //! finishes first, a forward search inside its region finds the reads a
 //! source reaches (every path from a source to a read lies in it).
 
-use super::facts::{facts, flow_of, Flow, LocalUse};
+use super::facts::{facts, Flow, LocalUse};
 use super::stack::{FlowExcept, FlowInstr};
 use crate::code::kind;
 
@@ -152,7 +152,7 @@ pub fn unbound_reads(
     // Normal edges (fall through, jumps) and exception edges.
     let mut edges: Vec<(usize, usize)> = Vec::with_capacity(n + n / 4);
     for (i, ins) in instrs.iter().enumerate() {
-        let flow = ins.op.map(flow_of).unwrap_or(Flow::Next);
+        let flow = ins.flow().unwrap_or(Flow::Next);
         if matches!(flow, Flow::Branch | Flow::Jump) {
             if let Some(t) = ins.target.filter(|&t| t < n) {
                 edges.push((i, t));
@@ -537,7 +537,7 @@ mod tests {
                 if let Some(x) = e.clears {
                     after.set(x as usize, false);
                 }
-                let flow = flow_of(op);
+                let flow = ins.flow().unwrap_or(super::super::facts::flow_of(op));
                 if matches!(flow, Flow::Branch | Flow::Jump) {
                     if let Some(t) = ins.target {
                         push(t, &after, &mut work);
@@ -620,6 +620,7 @@ mod tests {
                         arg,
                         target: Some(next(n + 2)),
                         unknown: false,
+                        ends: false,
                     }
                 })
                 .collect();

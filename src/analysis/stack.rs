@@ -26,6 +26,26 @@ pub struct FlowInstr {
     /// ([`with_unknown`]): `op` is kept, so control leaves it as usual,
     /// but what it leaves on the stack is not known.
     pub unknown: bool,
+    /// Control never goes on past it, though its flow says it may: 3.8's
+    /// END_FINALLY where no path brings BEGIN_FINALLY's NULL, so that it
+    /// returns or raises again on every path (the block-stack walk finds
+    /// these: `blockstack::Outcome::ends`). The stack analysis still counts
+    /// the fall-through, as CPython's `stackdepth()` does for
+    /// `co_stacksize`, but reports no falling off the end there; the other
+    /// analyses follow no edge past it.
+    pub ends: bool,
+}
+
+impl FlowInstr {
+    /// Where control goes after the instruction (`None` for an opcode the
+    /// version does not know), `ends` taken into account.
+    pub fn flow(&self) -> Option<Flow> {
+        match self.op {
+            _ if self.ends => Some(Flow::Stop),
+            Some(op) => Some(flow_of(op)),
+            None => None,
+        }
+    }
 }
 
 /// `instrs` with the instructions `at` of unknown effect: what the
@@ -41,6 +61,7 @@ pub fn with_unknown(instrs: &[FlowInstr], at: &[usize]) -> Vec<FlowInstr> {
             arg: x.arg,
             target: x.target,
             unknown: x.unknown,
+            ends: x.ends,
         })
         .collect();
     for &i in at {
@@ -257,7 +278,7 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
     off_end.sort_unstable();
     off_end.dedup();
     for at in off_end {
-        if !unknown[at] && !instrs[at].unknown {
+        if !unknown[at] && !instrs[at].unknown && !instrs[at].ends {
             problems.push(Problem::FallsOffEnd { at });
         }
     }
@@ -550,7 +571,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
-                if i + 1 == n && live_here {
+                if i + 1 == n && live_here && !ins.ends {
                     w.problems.push(Problem::FallsOffEnd { at: i });
                 }
                 set(i + 1, next.max(0), Some(i), guess, origin, &mut w);

@@ -765,9 +765,29 @@ pub fn assemble_body(
                 Operand::Fixed(_) | Operand::Unknown | Operand::NoTarget => None,
             },
             unknown: matches!(o, Operand::Unknown),
+            ends: false,
         })
         .collect();
     let mut analysis = stack::analyze(table, &flow, &flow_excepts);
+    // 3.8: where END_FINALLY goes on depends on how its `finally` block was
+    // entered, which the block stack's walk follows: what it finds never
+    // goes on is analysed again as such.
+    let mut flow = flow;
+    let mut blocks = None;
+    if verify && table.finally_entry_marked {
+        let walked = crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
+            table,
+            instrs: &flow,
+            analysis: &analysis,
+        });
+        if !walked.ends.is_empty() {
+            for &i in &walked.ends {
+                flow[i].ends = true;
+            }
+            analysis = stack::analyze(table, &flow, &flow_excepts);
+        }
+        blocks = Some(walked);
+    }
     // The verifier reads operands; an unknown one has none to read.
     let infos: Vec<Option<&'static OpInfo>> = ops
         .iter()
@@ -807,15 +827,18 @@ pub fn assemble_body(
         // cannot do their work: what follows from them is not reported.
         if let Some(again) = kinds_result.stack.take() {
             analysis = again;
+            blocks = None;
         }
         // The block stack's problems first: where one is found, what the
         // kinds analysis sees there follows from it.
-        let mut findings =
+        let walked = blocks.unwrap_or_else(|| {
             crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
                 table,
                 instrs: &flow,
                 analysis: &analysis,
-            });
+            })
+        });
+        let mut findings = walked.findings;
         if !findings.is_empty() {
             findings.append(&mut kinds_result.findings);
             kinds_result.findings = findings;
