@@ -165,7 +165,7 @@ fn the_command_line_runs_in_process_and_returns_its_status() {
 fn versions_are_named_and_refused_by_name() {
     assert_eq!(pyasm::parse_version("3.12"), Ok(Version::V3_12));
     assert_eq!(pyasm::version_of(3, 15), Ok(Version::V3_15));
-    assert_eq!(pyasm::SUPPORTED_VERSIONS.first(), Some(&Version::V3_8));
+    assert_eq!(pyasm::SUPPORTED_VERSIONS.first(), Some(&Version::V3_7));
     for (given, e) in [
         ("3.6", pyasm::parse_version("3.6").unwrap_err()),
         ("2.7", pyasm::version_of(2, 7).unwrap_err()),

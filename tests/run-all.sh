@@ -40,6 +40,11 @@ if ! command -v python3.11 >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3.11
 fi
 python3.11 --version
+# bubblewrap contains the mutants of 3.7, whose interpreter has no audit
+# hooks (bench/mutants/drive.rs).
+if ! command -v bwrap >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq bubblewrap
+fi
 # pytest-lsp and its pinned dependencies, for the language server's
 # end-to-end tests (tests/lsp.rs runs tests/lsp/). Debian's python3.11 has
 # pip in a separate package and marks itself externally managed; this is a

@@ -57,6 +57,36 @@ pub struct Config {
     pub unmutated: bool,
 }
 
+/// Whether a native interpreter has audit hooks (PEP 578, 3.8 on), with
+/// which `mutants.py` contains the mutants itself.
+pub fn has_audit_hooks(exe: &Path) -> bool {
+    Command::new(exe)
+        .args(["-c", "import sys; sys.addaudithook"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The command that runs `exe` on mutants whose batch folder is `dir`.
+/// An interpreter without audit hooks (3.7) runs inside bubblewrap
+/// instead: the file system read-only but for `dir` and a private `/tmp`,
+/// no network, its own process ids, gone with the parent; `mutants.py`
+/// refuses to run mutants without one or the other.
+fn runner_command(exe: &Path, dir: &Path) -> Command {
+    if has_audit_hooks(exe) {
+        return Command::new(exe);
+    }
+    let mut c = Command::new("bwrap");
+    c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"])
+        .args(["--tmpfs", "/tmp", "--bind"])
+        .arg(dir)
+        .arg(dir)
+        .args(["--unshare-all", "--die-with-parent", "--new-session"])
+        .arg("--setenv")
+        .args(["PYASM_MUTANTS_SANDBOX", "bwrap", "--"])
+        .arg(exe);
+    c
+}
+
 /// A mutant that crashed the interpreter (or trapped once, unconfirmed).
 pub struct Found {
     pub id: usize,
@@ -191,7 +221,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     std::fs::write(&list_path, list).expect("write list");
     let timeout = cfg.timeout.to_string();
     let mut cmd = if let Some(exe) = &cfg.native {
-        let mut c = Command::new(exe);
+        let mut c = runner_command(exe, &dir);
         c.args(["-I", "-S"])
             .arg(cfg.repo.join("tests/py/mutants.py"))
             .arg("run");

@@ -66,6 +66,20 @@ enum Kind {
     /// 3.8: a `finally` body entered by `CALL_FINALLY`, which its
     /// `END_FINALLY` returns to (not a block).
     Returning,
+    /// 3.6-3.7 (`VersionSpec::unwinds_by_why`): a `finally` body entered
+    /// by a `return`, `break` or `continue` unwinding the blocks, which its
+    /// `END_FINALLY` goes on with (not a block).
+    Why(Why),
+}
+
+/// What unwinds the block stack without an exception (3.6-3.7: CPython's
+/// `why` codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Why {
+    Return,
+    Break,
+    /// `CONTINUE_LOOP` to this instruction.
+    Continue(usize),
 }
 
 impl Kind {
@@ -99,14 +113,18 @@ pub struct Outcome {
     /// The problems of the block stack, one per instruction at most, for
     /// the verifier to report with the kinds analysis's findings.
     pub findings: Vec<Finding>,
-    /// 3.8: the END_FINALLY instructions some path reaches but none with
-    /// BEGIN_FINALLY's NULL, so that control never goes on past them
+    /// The END_FINALLY instructions some path reaches but none with 3.8's
+    /// BEGIN_FINALLY NULL (3.6-3.7: None), so that control never goes on past them
     /// (`FlowInstr::ends`).
     pub ends: Vec<usize>,
 }
 
 struct Walk<'a> {
     inp: &'a Input<'a>,
+    /// 3.6-3.7: the handlers of `SETUP_*` blocks that `return`, `break`
+    /// and `continue` enter, which the code before them also falls into
+    /// with None on the stack.
+    finally_at: Vec<bool>,
     /// 3.8's END_FINALLY: 1 where a path reaches it, 2 where one goes on.
     goes_on: Vec<u8>,
     /// The block stacks seen at each instruction.
@@ -122,8 +140,13 @@ pub fn analyze(inp: &Input) -> Outcome {
         return Outcome::default();
     }
     let n = inp.instrs.len();
+    let finally_at = match inp.table.unwinds_by_why {
+        true => finally_entries(inp.instrs),
+        false => vec![false; n],
+    };
     let mut w = Walk {
         inp,
+        finally_at,
         goes_on: vec![0; n],
         states: vec![Vec::new(); n],
         work: Vec::new(),
@@ -140,6 +163,39 @@ pub fn analyze(inp: &Input) -> Outcome {
         findings: w.findings,
         ends,
     }
+}
+
+/// Whether END_FINALLY decides at run time from what its `finally` body was
+/// entered with whether to go on: 3.8's BEGIN_FINALLY NULL and
+/// CALL_FINALLY offset (`finally_entry_marked`), 3.6-3.7's None and `why`
+/// codes (`unwinds_by_why`). The walk says where it goes on
+/// ([`Outcome::ends`]); the kinds analysis follows those entries as kinds of
+/// their own.
+pub fn finally_protocol(t: &OpcodeTable) -> bool {
+    t.finally_entry_marked || t.unwinds_by_why
+}
+
+/// 3.6-3.7: the instructions that start a `finally` body (the handlers of
+/// the blocks `return`, `break` and `continue` enter), which the code
+/// before them falls or jumps into with None on the stack.
+pub fn finally_entries(instrs: &[FlowInstr]) -> Vec<bool> {
+    let n = instrs.len();
+    let mut at = vec![false; n];
+    for (i, x) in instrs.iter().enumerate() {
+        if let (Some(t), true) = (x.target.filter(|&t| t < n), enters_on_unwind(instrs, i)) {
+            at[t] = true;
+        }
+    }
+    at
+}
+
+/// Whether instruction `i` sets up a block that `return`, `break` and
+/// `continue` enter too, not only an exception: all but `SETUP_EXCEPT` and
+/// `SETUP_LOOP`.
+fn enters_on_unwind(instrs: &[FlowInstr], i: usize) -> bool {
+    instrs[i].op.is_some_and(|o| {
+        o.arg == ArgKind::Handler && !matches!(o.op, Op::SETUP_EXCEPT | Op::SETUP_LOOP)
+    })
 }
 
 /// How many of `blocks` are blocks of CPython's block stack.
@@ -207,6 +263,81 @@ impl Walk<'_> {
         self.work.push((to, blocks));
     }
 
+    /// Brings `blocks` to instruction `to` along an edge of the code: into
+    /// a 3.6-3.7 `finally` body, with None on the stack.
+    fn flow_to(&mut self, from: usize, to: usize, mut blocks: Blocks) {
+        if self.finally_at.get(to).copied().unwrap_or(false) {
+            blocks.push(Entry {
+                kind: Kind::Finally,
+                from,
+                level: 0,
+            });
+        }
+        self.reach(from, to, blocks);
+    }
+
+    /// Unwinds `blocks` for a `return`, `break` or `continue` at
+    /// instruction `i` (3.6-3.7), as CPython does at run time: an exception
+    /// handler's block restores the exception it saved, a loop ends `break`
+    /// (whose loop end its `SETUP_LOOP` already leads to) and `continue`
+    /// (which jumps), and a `finally` body is entered with the code.
+    /// `depth`: the stack's depth as unwinding starts, where known.
+    fn unwind(&mut self, i: usize, mut blocks: Blocks, why: Why, depth: Option<i32>) {
+        let mut at = depth;
+        while let Some(e) = blocks.pop() {
+            match e.kind {
+                Kind::Finally | Kind::Returning | Kind::Why(_) => {}
+                Kind::Handler => {
+                    if let Some(d) = at {
+                        if d < e.level + SAVED_VALUES {
+                            self.short(i, d, e, How::Unwinds);
+                            return;
+                        }
+                    }
+                    at = Some(e.level);
+                }
+                Kind::Loop => {
+                    if let Why::Continue(t) = why {
+                        // The stack is what the blocks left above the
+                        // loop cut it to, which its head must expect.
+                        if let (Some(d), Some(want)) = (at, self.depth(t)) {
+                            if d != want {
+                                let m = format!(
+                                    "{} leaves the blocks above its loop with {d} item{} on the stack, but its target is reached with {want} elsewhere: CPython would run the loop over the wrong slots",
+                                    self.name(i),
+                                    if d == 1 { "" } else { "s" }
+                                );
+                                self.report(i, "stack-mismatch", m, Some((t, "the target".into())));
+                                return;
+                            }
+                        }
+                        blocks.push(e);
+                        self.reach(i, t, blocks);
+                        return;
+                    }
+                    if why == Why::Break {
+                        return;
+                    }
+                    at = at.map(|d| d.min(e.level));
+                }
+                Kind::Setup => {
+                    if enters_on_unwind(self.inp.instrs, e.from) {
+                        if let Some(t) = self.inp.instrs[e.from].target {
+                            blocks.push(Entry {
+                                kind: Kind::Why(why),
+                                from: i,
+                                level: 0,
+                            });
+                            self.reach(i, t, blocks);
+                        }
+                        return;
+                    }
+                    at = at.map(|d| d.min(e.level));
+                }
+            }
+        }
+    }
+
     fn step(&mut self, i: usize, mut blocks: Blocks) {
         let ins = &self.inp.instrs[i];
         // What an instruction of unknown effect does to the blocks is not
@@ -222,6 +353,7 @@ impl Walk<'_> {
             }
         }
         let marked = self.inp.table.finally_entry_marked;
+        let why_mode = self.inp.table.unwinds_by_why;
         let top = blocks.last().map(|e| e.kind);
         // The blocks on the jump, where they differ from falling through.
         let mut jump_blocks = None;
@@ -266,7 +398,24 @@ impl Walk<'_> {
             }
             Op::POP_BLOCK => match top {
                 Some(Kind::Setup | Kind::Loop) => {
-                    blocks.pop();
+                    let e = blocks.pop().expect("a block is on top");
+                    // 3.6-3.7: it also cuts the stack to the block's level.
+                    if let (true, Some(d)) = (self.inp.table.unwinds_by_why, depth) {
+                        if d != e.level {
+                            let m = format!(
+                                "POP_BLOCK drops every item above its block's level ({}), but the stack holds {d} here: what follows would find {} items where the depths counted say {d}",
+                                e.level,
+                                e.level.min(d)
+                            );
+                            self.report(
+                                i,
+                                "stack-mismatch",
+                                m,
+                                Some((e.from, "the block is set up here".into())),
+                            );
+                            return;
+                        }
+                    }
                 }
                 _ => {
                     self.underflow(i, &blocks, "a block set up by a SETUP instruction");
@@ -284,6 +433,44 @@ impl Walk<'_> {
                     return;
                 }
             },
+            // 3.6-3.7: `return`, `break` and `continue` unwind the blocks.
+            Op::RETURN_VALUE | Op::BREAK_LOOP | Op::CONTINUE_LOOP if why_mode => {
+                let why = match op.op {
+                    Op::RETURN_VALUE => Why::Return,
+                    Op::BREAK_LOOP => Why::Break,
+                    _ => match target {
+                        Some(t) => Why::Continue(t),
+                        None => return,
+                    },
+                };
+                let pops = removes(
+                    self.inp.table,
+                    op,
+                    ins.arg,
+                    depth.unwrap_or(0).max(0) as usize,
+                ) as i32;
+                self.unwind(i, blocks, why, depth.map(|d| d - pops));
+                return;
+            }
+            // A `finally` body entered with None goes on; one entered by
+            // unwinding goes on unwinding; one entered by an exception
+            // raises it again. (What else it may find is the kinds
+            // analysis's to report.)
+            Op::END_FINALLY if why_mode => {
+                let falls = top == Some(Kind::Finally);
+                self.goes_on[i] = self.goes_on[i].max(1 + u8::from(falls));
+                match top {
+                    Some(Kind::Finally) => {
+                        blocks.pop();
+                    }
+                    Some(Kind::Why(w)) => {
+                        blocks.pop();
+                        self.unwind(i, blocks, w, None);
+                        return;
+                    }
+                    _ => return,
+                }
+            }
             // 3.8's `finally` protocol.
             Op::BEGIN_FINALLY if marked => blocks.push(Entry {
                 kind: Kind::Finally,
@@ -320,14 +507,14 @@ impl Walk<'_> {
             // With an exception, it moves the values above the handler's
             // level down by one, over the `__exit__` it calls, and lowers
             // the level to match.
-            Op::WITH_CLEANUP_START if marked => {
+            Op::WITH_CLEANUP_START if marked || why_mode => {
                 if let Some(e) = blocks.last_mut().filter(|e| e.kind == Kind::Handler) {
                     e.level -= 1;
                 }
             }
             // When `__exit__` swallows the exception, it ends the handler's
             // block and leaves a NULL for END_FINALLY to go on with.
-            Op::WITH_CLEANUP_FINISH if marked && top == Some(Kind::Handler) => {
+            Op::WITH_CLEANUP_FINISH if (marked || why_mode) && top == Some(Kind::Handler) => {
                 let mut swallowed = blocks.clone();
                 if let Some(e) = swallowed.last_mut() {
                     e.kind = Kind::Finally;
@@ -343,10 +530,13 @@ impl Walk<'_> {
             Flow::Stop => (None, None),
         };
         if let Some(b) = fall.filter(|_| falls) {
-            self.reach(i, i + 1, b);
+            self.flow_to(i, i + 1, b);
         }
-        if let (Some(b), Some(t)) = (jump, target) {
-            self.reach(i, t, b);
+        // (A SETUP_*'s jump is its handler's entry by an exception.)
+        match (jump, target) {
+            (Some(b), Some(t)) if op.arg == ArgKind::Handler => self.reach(i, t, b),
+            (Some(b), Some(t)) => self.flow_to(i, t, b),
+            _ => {}
         }
     }
 
@@ -384,6 +574,44 @@ impl Walk<'_> {
         }
     }
 
+    /// Reports that block `e`, unwound by instruction `i` (`how`) with
+    /// `at` items on the stack, finds fewer than it needs.
+    fn short(&mut self, i: usize, at: i32, e: Entry, how: How) {
+        let name = self.name(i);
+        let when = match how {
+            How::Raises => format!("if {name} raises, the stack holds"),
+            How::Interrupted => {
+                format!("if an exception (a signal's) interrupts {name} before it runs, the stack holds")
+            }
+            How::Unwinds => format!("when {name} leaves the block, the stack holds"),
+        };
+        let plural = |n: i32| if n == 1 { "" } else { "s" };
+        let (what, note) = match e.kind {
+            Kind::Handler => (
+                format!(
+                    "unwinding the exception handler's block pops the exception it saved, items {} to {}",
+                    e.level + 1,
+                    e.level + SAVED_VALUES
+                ),
+                "the handler's block comes from here",
+            ),
+            _ => (
+                format!(
+                    "the block's handler expects the {} item{} the block was set up over",
+                    e.level,
+                    plural(e.level)
+                ),
+                "the block is set up here",
+            ),
+        };
+        let m = format!(
+            "{when} {} item{}, but {what}: the interpreter would run over the wrong slots",
+            at.max(0),
+            plural(at),
+        );
+        self.report(i, "handler-depth", m, Some((e.from, note.into())));
+    }
+
     /// Checks that an exception raised by instruction `i`, whose stack
     /// starts at depth `d` (or interrupting it before it starts: a signal
     /// handler's exception), unwinds the blocks as they were set up:
@@ -397,7 +625,7 @@ impl Walk<'_> {
         };
         for e in blocks.iter().rev() {
             let need = match e.kind {
-                Kind::Finally | Kind::Returning => continue,
+                Kind::Finally | Kind::Returning | Kind::Why(_) => continue,
                 // Unwound on the way, it cuts the stack to its level.
                 Kind::Loop => {
                     at = at.min(e.level);
@@ -407,37 +635,11 @@ impl Walk<'_> {
                 Kind::Setup => e.level,
             };
             if at < need {
-                let when = match may_raise(op.op) {
-                    true => format!("if {} raises, the stack holds", self.name(i)),
-                    false => format!(
-                        "if an exception (a signal's) interrupts {} before it runs, the stack holds",
-                        self.name(i)
-                    ),
+                let how = match may_raise(op.op) {
+                    true => How::Raises,
+                    false => How::Interrupted,
                 };
-                let plural = |n: i32| if n == 1 { "" } else { "s" };
-                let (what, note) = match e.kind {
-                    Kind::Handler => (
-                        format!(
-                            "unwinding the exception handler's block pops the exception it saved, items {} to {need}",
-                            e.level + 1
-                        ),
-                        "the handler's block comes from here",
-                    ),
-                    _ => (
-                        format!(
-                            "the block's handler expects the {need} item{} the block was set up over",
-                            plural(need)
-                        ),
-                        "the block is set up here",
-                    ),
-                };
-                let m = format!(
-                    "{when} {} item{}, but {what}: the interpreter would run over the wrong slots",
-                    at.max(0),
-                    plural(at),
-                );
-                let from = e.from;
-                self.report(i, "handler-depth", m, Some((from, note.into())));
+                self.short(i, at, *e, how);
                 return false;
             }
             if e.kind == Kind::Setup {
@@ -447,6 +649,16 @@ impl Walk<'_> {
         }
         true
     }
+}
+
+/// How instruction `i` unwinds the blocks (see [`Walk::short`]).
+#[derive(Clone, Copy)]
+enum How {
+    Raises,
+    /// A signal's exception, before it starts.
+    Interrupted,
+    /// 3.6-3.7's `return`, `break` or `continue`.
+    Unwinds,
 }
 
 /// Whether an instruction can raise once it has started (every one can

@@ -89,6 +89,12 @@ const EXC_SAVED: u32 = 1 << 21;
 /// The kinds only the instructions that end a `finally` block may read.
 const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC;
 
+/// Whether a `finally` block's entries are followed as kinds of their own
+/// (`FIN_NULL`, `FIN_PAD`...): see `blockstack::finally_protocol`.
+fn finally_model(t: &OpcodeTable) -> bool {
+    super::blockstack::finally_protocol(t)
+}
+
 /// `n` or `m` not known.
 const UNKNOWN: u32 = u32::MAX;
 /// A function's `m` before a closure is attached.
@@ -1154,6 +1160,10 @@ impl Analysis<'_> {
         let mut steps = 0usize;
         let mut reported_at = vec![false; n];
         let mut handler_reported = vec![false; inp.excepts.len()];
+        let finally_at = match inp.table.unwinds_by_why {
+            true => super::blockstack::finally_entries(inp.instrs),
+            false => Vec::new(),
+        };
         while let Some(i) = work.pop() {
             steps += 1;
             if steps > budget {
@@ -1176,11 +1186,9 @@ impl Analysis<'_> {
                 // 3.8's stack analysis keeps the largest depth of the
                 // paths that reach an instruction: one that brings fewer
                 // items is the mismatch `merge` reports.
-                if let (Some(d), false, true) = (
-                    depths[i],
-                    inp.analysis.unknown[i],
-                    inp.table.finally_entry_marked,
-                ) {
+                if let (Some(d), false, true) =
+                    (depths[i], inp.analysis.unknown[i], finally_model(inp.table))
+                {
                     self.depth_mismatch(i, d.max(0) as usize, st.stack.len());
                 }
                 continue;
@@ -1285,15 +1293,58 @@ impl Analysis<'_> {
             let flow = flow_of(op);
             if matches!(flow, Flow::Branch | Flow::Jump) {
                 if let (Some(t), Some(s)) = (inp.instrs[i].target, jump) {
-                    self.merge(&mut state, &mut work, t, s);
+                    // (A SETUP_*'s jump is its handler's entry by an
+                    // exception.)
+                    let s = match op.arg == ArgKind::Handler {
+                        true => Some(s),
+                        false => self.enter_finally(i, t, s, &finally_at),
+                    };
+                    if let Some(s) = s {
+                        self.merge(&mut state, &mut work, t, s);
+                    }
                 }
             }
             if matches!(flow, Flow::Next | Flow::Branch) {
-                if let Some(s) = fall {
+                if let Some(s) = fall.and_then(|s| self.enter_finally(i, i + 1, s, &finally_at)) {
                     self.merge(&mut state, &mut work, i + 1, s);
                 }
             }
         }
+    }
+
+    /// 3.6-3.7 (`unwinds_by_why`): code that falls or jumps into a
+    /// `finally` body (`finally_at`) enters it with None on top, which
+    /// END_FINALLY and WITH_CLEANUP_START take for "go on": followed as
+    /// 3.8's BEGIN_FINALLY NULL is, over the five slots the compiler counts
+    /// besides. Anything else there they would take for a `why` code or an
+    /// exception (`None`: reported).
+    fn enter_finally(
+        &mut self,
+        from: usize,
+        t: usize,
+        mut s: State,
+        finally_at: &[bool],
+    ) -> Option<State> {
+        if !finally_at.get(t).copied().unwrap_or(false) {
+            return Some(s);
+        }
+        let top = s.stack.pop().unwrap_or(Slot::of(NULL));
+        if top.bits & !NONE != 0 {
+            let m = format!(
+                "code that goes on into a `finally` body must leave None on top, which END_FINALLY takes for \"go on\", but may leave {}: CPython would take it for a return, a break or an exception",
+                describe(top.bits)
+            );
+            self.report(
+                from,
+                "finally-entry",
+                m,
+                Some((t, "the `finally` body starts here".into())),
+            );
+            return None;
+        }
+        s.stack.extend([Slot::of(FIN_PAD); FINALLY_SLOTS - 1]);
+        s.stack.push(Slot::of(FIN_NULL));
+        Some(s)
     }
 
     fn merge(&mut self, state: &mut [Option<State>], work: &mut Work, t: usize, s: State) {
@@ -1321,7 +1372,7 @@ impl Analysis<'_> {
             // in this model (`CALL_FINALLY` pads its return offset), so
             // one that brings another number of them is code the
             // interpreter would run over the wrong values.
-            Some(old) if self.inp.table.finally_entry_marked => {
+            Some(old) if finally_model(self.inp.table) => {
                 let (first, second) = (old.stack.len(), s.stack.len());
                 self.depth_mismatch(t, first, second);
             }
@@ -1681,7 +1732,7 @@ impl Analysis<'_> {
         // The jump state is already as deep as it must be (3.8's
         // CALL_FINALLY, deeper than the table's effect says).
         let mut jump_sized = false;
-        let marked = inp.table.finally_entry_marked;
+        let marked = finally_model(inp.table);
         // A handler's entry is followed as the exception it saved, which
         // POP_EXCEPT restores, and the one raised: wherever a block stack
         // enters it (3.6-3.10), not only with 3.8's `finally` protocol.
@@ -1718,7 +1769,7 @@ impl Analysis<'_> {
             // return offset over the slots the compiler counts but that
             // hold nothing: their own arms below.) Which values POP_EXCEPT
             // restores, the block stack's walk does not know.
-            Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_ASYNC_WITH if saves => {
+            Op::SETUP_FINALLY | Op::SETUP_EXCEPT | Op::SETUP_WITH | Op::SETUP_ASYNC_WITH if saves => {
                 let k = (inputs(inp.table, op, a).max(0) as usize).min(d);
                 for x in take(&mut s, k) {
                     self.need_obj(i, x, "uses");
@@ -1764,6 +1815,20 @@ impl Analysis<'_> {
                     );
                     self.report(i, "operand-kind", m, None);
                 }
+            }
+            // 3.6-3.7: it leaves the blocks above its loop, which cut the
+            // stack to the level of the lowest of them (the block-stack
+            // walk checks that this is the depth its target has).
+            Op::CONTINUE_LOOP if inp.table.unwinds_by_why => {
+                let want = inp.instrs[i]
+                    .target
+                    .and_then(|t| inp.analysis.depths.get(t).copied().flatten())
+                    .map_or(d, |w| (w.max(0) as usize).min(d));
+                let mut j = s.clone();
+                j.stack.truncate(want);
+                jump_state = Some(j);
+                jump_push = Some(Vec::new());
+                jump_sized = true;
             }
             Op::BEGIN_FINALLY if marked => {
                 push.extend([Slot::of(FIN_PAD); 5]);

@@ -769,12 +769,12 @@ pub fn assemble_body(
         })
         .collect();
     let mut analysis = stack::analyze(table, &flow, &flow_excepts);
-    // 3.8: where END_FINALLY goes on depends on how its `finally` block was
+    // 3.6-3.8: where END_FINALLY goes on depends on how its `finally` block was
     // entered, which the block stack's walk follows: what it finds never
     // goes on is analysed again as such.
     let mut flow = flow;
     let mut blocks = None;
-    if verify && table.finally_entry_marked {
+    if verify && crate::analysis::blockstack::finally_protocol(table) {
         let walked = crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
             table,
             instrs: &flow,

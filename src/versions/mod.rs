@@ -110,9 +110,9 @@ macro_rules! versions {
 versions! {
     tables_only {
     V3_6 = "3.6", 3379, v3_6;
-    V3_7 = "3.7", 3394, v3_7;
     }
     supported {
+    V3_7 = "3.7", 3394, v3_7;
     V3_8 = "3.8", 3413, v3_8;
     V3_9 = "3.9", 3425, v3_9;
     V3_10 = "3.10", 3439, v3_10;
@@ -449,6 +449,14 @@ pub struct VersionSpec {
     /// CPython checks none of it (see `analysis::blockstack`). From 3.11
     /// on, the exception table says the same statically.
     pub block_stack: bool,
+    /// `return`, `break` and `continue` unwind the block stack at run time
+    /// (3.6-3.7, CPython's `why` codes): `RETURN_VALUE`, `BREAK_LOOP` and
+    /// `CONTINUE_LOOP` leave the blocks above their target, entering each
+    /// `finally` body on the way with the return value and a code, which
+    /// its `END_FINALLY` goes on unwinding with; a `finally` body the code
+    /// falls into starts with None; `POP_BLOCK` cuts the value stack to
+    /// the block's level.
+    pub unwinds_by_why: bool,
     /// A `finally` block (and a `with` statement's cleanup) is entered
     /// with the six values of an exception, its type on top, or with one
     /// value that the compiler counts as six: `BEGIN_FINALLY`'s NULL, or

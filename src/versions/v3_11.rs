@@ -306,6 +306,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     frame_prologue: true,
     exception_is_three_values: false,
     stack_depth_is_largest: false,
+    unwinds_by_why: false,
     block_stack: false,
     finally_entry_marked: false,
     stacksize_counts_unreachable: true,

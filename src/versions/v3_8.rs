@@ -184,6 +184,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     frame_prologue: false,
     exception_is_three_values: true,
     stack_depth_is_largest: true,
+    unwinds_by_why: false,
     block_stack: true,
     finally_entry_marked: true,
     stacksize_counts_unreachable: false,
