@@ -165,6 +165,16 @@ class Blocked(Exception):
     pass
 
 
+class _BlockImports:
+    """Where there are no audit hooks: refuses to find BLOCKED_MODULES."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED_MODULES:
+            raise Blocked("import of " + name)
+        return None
+
+
 # `parent`: the fork server's own actions (fork, kill a child, set a
 # child's limits) pass.
 _state = {"scratch": None, "parent": False, "mutant": False}
@@ -251,10 +261,16 @@ def install(scratch):
     if hasattr(sys, "addaudithook"):
         sys.addaudithook(_hook)
     elif os.environ.get("PYASM_MUTANTS_SANDBOX") != "bwrap":
-        # 3.7 has no audit hooks: bench/mutants/drive.rs runs it inside
-        # bubblewrap, whose read-only file system, private /tmp, and lack
-        # of network and other processes stand in for the hook.
+        # 3.7 has no audit hooks: bench/mutants/drive.rs runs it
+        # inside bubblewrap, whose read-only file system, private /tmp, and
+        # lack of network and other processes stand in for the hook, and
+        # the modules that crash on purpose are refused at import.
         raise SystemExit("mutants.py: no audit hooks here, and not in the sandbox")
+    else:
+        for name in list(sys.modules):
+            if name.split(".")[0] in BLOCKED_MODULES:
+                del sys.modules[name]
+        sys.meta_path.insert(0, _BlockImports())
     _disarm()
 
 
