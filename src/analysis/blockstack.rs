@@ -214,15 +214,7 @@ impl Walk<'_> {
         if std::mem::replace(&mut self.reported[at], true) {
             return;
         }
-        self.findings.push(Finding {
-            at,
-            code,
-            message,
-            note,
-            except: None,
-            help: None,
-            displaced_by: Vec::new(),
-        });
+        self.findings.push(Finding::new(at, code, message, note));
     }
 
     fn name(&self, i: usize) -> &'static str {

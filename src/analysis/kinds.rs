@@ -503,6 +503,26 @@ pub struct Finding {
     pub displaced_by: Vec<u32>,
 }
 
+impl Finding {
+    /// A finding with nothing but its note.
+    pub fn new(
+        at: usize,
+        code: &'static str,
+        message: String,
+        note: Option<(usize, String)>,
+    ) -> Self {
+        Finding {
+            at,
+            code,
+            message,
+            note,
+            except: None,
+            help: None,
+            displaced_by: Vec::new(),
+        }
+    }
+}
+
 /// A function made from a code constant: the instruction that gives it
 /// its closure (or makes it, when it gets none), the constant's index, and
 /// the closure's length. The module checks compare it with the free
@@ -670,15 +690,9 @@ impl Analysis<'_> {
             return;
         }
         self.reported.push((at, code));
-        self.out.findings.push(Finding {
-            at,
-            code,
-            message,
-            note,
-            except: None,
-            help: None,
-            displaced_by: Vec::new(),
-        });
+        self.out
+            .findings
+            .push(Finding::new(at, code, message, note));
     }
 
     /// [`Self::report`], with help.
