@@ -68,18 +68,24 @@ pub fn has_audit_hooks(exe: &Path) -> bool {
 
 /// The command that runs `exe` on mutants whose batch folder is `dir`.
 /// An interpreter without audit hooks (3.7) runs inside bubblewrap
-/// instead: the file system read-only but for `dir` and a private `/tmp`,
-/// no network, its own process ids, gone with the parent; `mutants.py`
+/// instead: the file system read-only but for `dir` and a private `/tmp`
+/// (the repository, which may lie under `/tmp`, read-only over it), no
+/// network, its own process ids, gone with the parent; `mutants.py`
 /// refuses to run mutants without one or the other.
-fn runner_command(exe: &Path, dir: &Path) -> Command {
+fn runner_command(exe: &Path, repo: &Path, dir: &Path) -> Command {
     if has_audit_hooks(exe) {
         return Command::new(exe);
     }
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (repo, dir) = (real(repo), real(dir));
     let mut c = Command::new("bwrap");
     c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"])
-        .args(["--tmpfs", "/tmp", "--bind"])
-        .arg(dir)
-        .arg(dir)
+        .args(["--tmpfs", "/tmp", "--ro-bind"])
+        .arg(&repo)
+        .arg(&repo)
+        .arg("--bind")
+        .arg(&dir)
+        .arg(&dir)
         .args(["--unshare-all", "--die-with-parent", "--new-session"])
         .arg("--setenv")
         .args(["PYASM_MUTANTS_SANDBOX", "bwrap", "--"])
@@ -221,7 +227,7 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     std::fs::write(&list_path, list).expect("write list");
     let timeout = cfg.timeout.to_string();
     let mut cmd = if let Some(exe) = &cfg.native {
-        let mut c = runner_command(exe, &dir);
+        let mut c = runner_command(exe, &cfg.repo, &dir);
         c.args(["-I", "-S"])
             .arg(cfg.repo.join("tests/py/mutants.py"))
             .arg("run");

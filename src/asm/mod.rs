@@ -764,7 +764,14 @@ pub fn assemble_body(
                 Operand::Jump { label, .. } => Some(*label),
                 Operand::Fixed(_) | Operand::Unknown | Operand::NoTarget => None,
             },
-            unknown: matches!(o, Operand::Unknown),
+            // A SETUP_* whose handler did not resolve sets up a block that
+            // is not known either (before 3.11, what its handler is
+            // entered with decides what the code after it may do).
+            unknown: match o {
+                Operand::Unknown => true,
+                Operand::NoTarget => info.is_some_and(|i| i.arg == ArgKind::Handler),
+                _ => false,
+            },
             ends: false,
         })
         .collect();
@@ -840,6 +847,14 @@ pub fn assemble_body(
         });
         let mut findings = walked.findings;
         if !findings.is_empty() {
+            // What follows from a block-stack problem is the same mistake:
+            // the stack analysis is done again with those instructions of
+            // unknown effect, and nothing is reported where that leaves
+            // the depth a guess (as the kinds analysis does for its own).
+            let at: Vec<usize> = findings.iter().map(|f| f.at).collect();
+            analysis = stack::analyze(table, &stack::with_unknown(&flow, &at), &flow_excepts);
+            let guessed = |i: usize| analysis.unknown.get(i).copied().unwrap_or(false);
+            kinds_result.findings.retain(|f| !guessed(f.at));
             findings.append(&mut kinds_result.findings);
             kinds_result.findings = findings;
         }
