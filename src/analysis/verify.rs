@@ -461,6 +461,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 ),
             )
         };
+        let n_cells_frees = inp
+            .var_names
+            .iter()
+            .filter(|(_, k)| k & (crate::code::kind::CELL | crate::code::kind::FREE) != 0)
+            .count();
         let table_of = |k: ArgKind| match k {
             ArgKind::Const => Some(("constant", inp.n_consts)),
             ArgKind::Name
@@ -468,6 +473,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             | ArgKind::AttrName
             | ArgKind::SuperAttr
             | ArgKind::ImportName => Some(("name", inp.n_names)),
+            // Before 3.11 a raw `Free` argument indexes the cell and free
+            // variables only (`co_cellvars` then `co_freevars`).
+            ArgKind::Free if !inp.table.localsplus => {
+                Some(("cell or free variable", n_cells_frees))
+            }
             ArgKind::Local | ArgKind::Free => Some(("local", inp.n_vars)),
             _ => None,
         };
