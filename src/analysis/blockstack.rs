@@ -91,10 +91,25 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Entry {
     kind: Kind,
-    /// The instruction the entry comes from (a block's `SETUP_*`).
+    /// The instruction the entry comes from (a block's `SETUP_*`; 0 for
+    /// the entries that are not blocks).
     from: usize,
     /// The value stack's depth a block records.
     level: i32,
+}
+
+impl Entry {
+    /// How a `finally` body was entered (not a block). It records neither
+    /// where from nor a level, so that the paths entering one way are one
+    /// block stack however many there are: a function with 40 `return`s
+    /// in one `try` would otherwise bring 40 to its `finally` body.
+    fn entered(kind: Kind) -> Self {
+        Entry {
+            kind,
+            from: 0,
+            level: 0,
+        }
+    }
 }
 
 type Blocks = Vec<Entry>;
@@ -259,11 +274,7 @@ impl Walk<'_> {
     /// a 3.6-3.7 `finally` body, with None on the stack.
     fn flow_to(&mut self, from: usize, to: usize, mut blocks: Blocks) {
         if self.finally_at.get(to).copied().unwrap_or(false) {
-            blocks.push(Entry {
-                kind: Kind::Finally,
-                from,
-                level: 0,
-            });
+            blocks.push(Entry::entered(Kind::Finally));
         }
         self.reach(from, to, blocks);
     }
@@ -315,11 +326,7 @@ impl Walk<'_> {
                 Kind::Setup => {
                     if enters_on_unwind(self.inp.instrs, e.from) {
                         if let Some(t) = self.inp.instrs[e.from].target {
-                            blocks.push(Entry {
-                                kind: Kind::Why(why),
-                                from: i,
-                                level: 0,
-                            });
+                            blocks.push(Entry::entered(Kind::Why(why)));
                             self.reach(i, t, blocks);
                         }
                         return;
@@ -464,18 +471,10 @@ impl Walk<'_> {
                 }
             }
             // 3.8's `finally` protocol.
-            Op::BEGIN_FINALLY if marked => blocks.push(Entry {
-                kind: Kind::Finally,
-                from: i,
-                level: 0,
-            }),
+            Op::BEGIN_FINALLY if marked => blocks.push(Entry::entered(Kind::Finally)),
             Op::CALL_FINALLY if marked => {
                 let mut j = blocks.clone();
-                j.push(Entry {
-                    kind: Kind::Returning,
-                    from: i,
-                    level: 0,
-                });
+                j.push(Entry::entered(Kind::Returning));
                 jump_blocks = Some(j);
             }
             // It goes on after BEGIN_FINALLY; after CALL_FINALLY it returns
