@@ -183,7 +183,9 @@ impl Assembly {
     /// The code object as marshal bytes without the header, as Python's
     /// `marshal.dumps(code)` writes it (and `marshal.loads` reads it).
     pub fn code_bytes(&self) -> Option<&[u8]> {
-        self.pyc.as_deref().map(|p| &p[pyc::HEADER_LEN..])
+        self.pyc
+            .as_deref()
+            .map(|p| &p[pyc::header_len(self.version)..])
     }
 }
 

@@ -18,7 +18,8 @@ use crate::code::{Code, Obj};
 use crate::marshal::{self, MarshalError};
 use crate::versions::Version;
 
-/// Length of the header of every version in `Version::ALL`, in bytes.
+/// The longest header, in bytes: that of 3.7 on (3.6's has no flags word;
+/// see [`header_len`]).
 pub const HEADER_LEN: usize = 16;
 
 /// Length of `version`'s header, in bytes.

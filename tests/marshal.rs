@@ -869,31 +869,6 @@ fn split_code_objects_round_trip_and_only_read_pyc_any_reads_them() {
 }
 
 #[test]
-fn nothing_above_marshal_takes_a_split_code_object() {
-    // (Of the versions pyasm does not read or write yet.)
-    for v in split_versions().filter(|v| !v.is_supported()) {
-        let bytes = dumps(&Obj::Code(Box::new(split_sample(v))), v);
-        // The bytes read at the marshal level...
-        assert!(matches!(loads(&bytes, v), Ok(Obj::Code(c)) if c.split_vars.is_some()));
-        // ...but the library's disassembly refuses them by version, before
-        // reading, at byte 0.
-        for e in [
-            pyasm::disassemble_code(&bytes, v).unwrap_err(),
-            pyasm::disassemble_code_module(&bytes, v).unwrap_err(),
-        ] {
-            assert_eq!(e.offset, 0, "{v}: {e}");
-            assert!(
-                e.message.contains(&format!("Python {v} is not one")),
-                "{v}: {e}"
-            );
-        }
-        // And the .pyc only read_pyc_any reads.
-        let pyc = write_pyc(&PycHeader::timestamp(v, 0, 0), &split_sample(v));
-        assert!(pyasm::disassemble_pyc(&pyc).is_err());
-    }
-}
-
-#[test]
 fn split_code_objects_truncated_or_mistyped_are_errors() {
     for v in split_versions() {
         let hl = header_len(v);

@@ -18,7 +18,7 @@ Edit a live function::
     greet.__code__ = pyasm.assemble(text)
     assert greet() == "goodbye"
 
-pyasm reads and writes CPython 3.7 to 3.15 (``SUPPORTED_VERSIONS``).
+pyasm reads and writes CPython 3.6 to 3.15 (``SUPPORTED_VERSIONS``).
 Code objects are those of the running interpreter, so ``assemble`` and the
 disassembly of a code object need it to be one of those; ``.pyc`` files and
 texts of any supported version work in any interpreter. See docs/python.md.

@@ -119,7 +119,11 @@ type Blocks = Vec<Entry>;
 pub struct Input<'a> {
     pub table: &'static OpcodeTable,
     pub instrs: &'a [FlowInstr],
-    pub analysis: &'a StackResult,
+    /// The stack's depths, for the checks that read them; without them
+    /// the walk follows the blocks alone, every block set up at level 0
+    /// (what [`Outcome::ends`] needs, which the depths after those
+    /// instructions depend on).
+    pub analysis: Option<&'a StackResult>,
 }
 
 /// What the walk finds.
@@ -238,7 +242,7 @@ impl Walk<'_> {
 
     /// The depth before instruction `i`, where the stack analysis knows it.
     fn depth(&self, i: usize) -> Option<i32> {
-        let a = self.inp.analysis;
+        let a = self.inp.analysis?;
         match a.unknown.get(i) {
             Some(false) => a.depths.get(i).copied().flatten(),
             _ => None,
@@ -369,7 +373,9 @@ impl Walk<'_> {
                     self.report(i, "block-overflow", m, None);
                     return;
                 }
-                let Some(d) = depth else { return };
+                let Some(d) = depth.or(self.inp.analysis.is_none().then_some(0)) else {
+                    return;
+                };
                 if op.op == Op::SETUP_LOOP {
                     jump_blocks = Some(blocks.clone());
                     blocks.push(Entry {

@@ -86,8 +86,15 @@ const FINALLY_SLOTS: usize = 6;
 /// 3.8: one of the three values of the exception a handler saved when it
 /// was entered, which `POP_EXCEPT` makes current again.
 const EXC_SAVED: u32 = 1 << 21;
+/// 3.6-3.7: a slot the compiler counts under a `finally` body's None
+/// entry for values the stack no longer holds: 3.6's `except ... as name`
+/// gives back the exception it saved (`POP_EXCEPT`) before it falls into
+/// the body that deletes the name, entered by an exception three slots
+/// higher. `END_FINALLY` goes on with the stack as the None entry found it
+/// (see `stack::analyze`).
+const GONE: u32 = 1 << 22;
 /// The kinds only the instructions that end a `finally` block may read.
-const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC;
+const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC | GONE;
 
 /// Whether a `finally` block's entries are followed as kinds of their own
 /// (`FIN_NULL`, `FIN_PAD`...): see `blockstack::finally_protocol`.
@@ -208,6 +215,7 @@ fn describe(bits: u32) -> String {
             "what WITH_CLEANUP_START leaves for WITH_CLEANUP_FINISH",
         ),
         (EXC_SAVED, "the exception a handler saved"),
+        (GONE, "a slot a `finally` entry only counts"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -1356,6 +1364,20 @@ impl Analysis<'_> {
             );
             return None;
         }
+        // Below the block's base (its exception entry's depth less the
+        // six it pushes), the values the code gave back since are counted
+        // still: see `GONE`.
+        let gone = self
+            .inp
+            .analysis
+            .depths
+            .get(t)
+            .copied()
+            .flatten()
+            .map_or(0, |d| {
+                (d as i64 - FINALLY_SLOTS as i64 - s.stack.len() as i64).max(0)
+            });
+        s.stack.extend((0..gone).map(|_| Slot::of(GONE)));
         s.stack.extend([Slot::of(FIN_PAD); FINALLY_SLOTS - 1]);
         s.stack.push(Slot::of(FIN_NULL));
         Some(s)
@@ -1746,6 +1768,9 @@ impl Analysis<'_> {
         // The jump state is already as deep as it must be (3.8's
         // CALL_FINALLY, deeper than the table's effect says).
         let mut jump_sized = false;
+        // The fall-through state is as this model leaves it (the stack
+        // analysis counts the same: see `GONE`).
+        let mut fall_sized = false;
         let marked = finally_model(inp.table);
         // A handler's entry is followed as the exception it saved, which
         // POP_EXCEPT restores, and the one raised: wherever a block stack
@@ -1878,6 +1903,12 @@ impl Analysis<'_> {
                 // It goes on only after BEGIN_FINALLY's NULL: an exception
                 // is raised again, and a return offset jumps back to its
                 // CALL_FINALLY, whose padding is then not there.
+                // Nor are the slots a None entry counted for values
+                // given back before it.
+                while s.stack.last().is_some_and(|x| x.bits & GONE != 0) {
+                    s.stack.pop();
+                    fall_sized = true;
+                }
                 for x in &mut s.stack {
                     x.bits &= !RET_PAD;
                     fall_ok &= x.bits != 0;
@@ -3072,7 +3103,9 @@ impl Analysis<'_> {
             }
             Some(t)
         };
-        let f = if fall_ok {
+        let f = if fall_ok && fall_sized {
+            Some(fstate)
+        } else if fall_ok {
             fix(fstate, effect(op, a, false))
         } else {
             None

@@ -7,7 +7,7 @@
 //! It only reads the instructions; it never runs them.
 
 use super::facts::{flow_of, inputs, Flow};
-use crate::versions::{Op, OpInfo, OpcodeTable};
+use crate::versions::{ArgKind, Op, OpInfo, OpcodeTable};
 use rustc_hash::FxHashMap;
 
 pub struct FlowInstr {
@@ -31,8 +31,9 @@ pub struct FlowInstr {
     /// returns or raises again on every path (the block-stack walk finds
     /// these: `blockstack::Outcome::ends`). The stack analysis still counts
     /// the fall-through, as CPython's `stackdepth()` does for
-    /// `co_stacksize`, but reports no falling off the end there; the other
-    /// analyses follow no edge past it.
+    /// `co_stacksize`, but as a guess that a real path's depth replaces,
+    /// and reports no falling off the end there; the other analyses follow
+    /// no edge past it.
     pub ends: bool,
 }
 
@@ -169,10 +170,19 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         depths: Vec<Option<i32>>,
         unknown: Vec<bool>,
         pred: Vec<Option<usize>>,
+        /// 3.6-3.7: of the depth counted, the slots under a `finally`
+        /// body's None entry that hold nothing (see `enter_finally`).
+        gone: Vec<i32>,
         work: Vec<usize>,
     }
     impl Largest {
-        fn reach(&mut self, at: usize, d: i32, from: Option<usize>, guess: bool) {
+        fn reach(&mut self, at: usize, d: i32, from: Option<usize>, guess: bool, gone: i32) {
+            if gone > self.gone[at] {
+                self.gone[at] = gone;
+                if self.depths[at].is_some() {
+                    self.work.push(at);
+                }
+            }
             match self.depths[at] {
                 // A guessed depth (after a line that failed, or an
                 // underflow) neither raises a known one nor keeps it from
@@ -200,26 +210,51 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         depths: vec![None; n],
         unknown: vec![false; n],
         pred: vec![None; n],
+        gone: vec![0; n],
         work: Vec::new(),
+    };
+    let finally_at = match table.unwinds_by_why {
+        true => super::blockstack::finally_entries(instrs),
+        false => Vec::new(),
+    };
+    // Code going on into a `finally` body (3.6-3.7) enters it with None on
+    // top, counted as if at the block's base, where its exception entry's
+    // six values start: CPython's `stackdepth()` counts the body from
+    // there. Code that gave values back since (3.6's `except ... as name`
+    // gives back its saved exception before the body that deletes the
+    // name) is three short; those slots are counted, but END_FINALLY,
+    // taking the None, goes on with the stack as the entry found it.
+    let enter_finally = |w: &Largest, t: usize, d: i32, gone: i32| -> (i32, i32) {
+        if !finally_at.get(t).copied().unwrap_or(false) {
+            return (d, gone);
+        }
+        let short = w.depths[t].map_or(0, |base| (base - 6 - (d - 1)).max(0));
+        (d + short, short)
     };
     let mut max: i64 = 0;
     let mut off_end = Vec::new();
     if n > 0 {
-        w.reach(0, entry_depth(instrs), None, false);
+        w.reach(0, entry_depth(instrs), None, false, 0);
     }
     while let Some(i) = w.work.pop() {
         let d = w.depths[i].unwrap_or(0);
+        let gone = w.gone[i];
         max = max.max(d as i64);
         let ins = &instrs[i];
         let guess = w.unknown[i] || ins.unknown;
         let Some(op) = ins.op else {
             if i + 1 < n {
-                w.reach(i + 1, d, Some(i), true);
+                w.reach(i + 1, d, Some(i), true, gone);
             }
             continue;
         };
         let flow = flow_of(op);
-        let next = d + op.stack_effect(ins.arg, false);
+        let mut next = d + op.stack_effect(ins.arg, false);
+        let mut gone_next = gone;
+        if op.op == Op::END_FINALLY && gone > 0 {
+            next -= gone;
+            gone_next = 0;
+        }
         max = max.max(next as i64);
         // What follows an underflow (reported below) has a guessed depth:
         // one mistake, one report.
@@ -239,7 +274,13 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
                 let td = d + op.stack_effect(ins.arg, true);
                 max = max.max(td as i64);
                 if t < n {
-                    w.reach(t, td.max(0), Some(i), guess);
+                    // A SETUP_*'s jump is its handler's entry by an
+                    // exception.
+                    let (td, g) = match op.arg == ArgKind::Handler {
+                        true => (td, 0),
+                        false => enter_finally(&w, t, td, gone_next),
+                    };
+                    w.reach(t, td.max(0), Some(i), guess, g);
                 } else {
                     off_end.push(i);
                 }
@@ -247,7 +288,12 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         }
         if matches!(flow, Flow::Next | Flow::Branch) {
             if i + 1 < n {
-                w.reach(i + 1, next.max(0), Some(i), guess);
+                let (next, g) = enter_finally(&w, i + 1, next, gone_next);
+                // Past an END_FINALLY that never goes on, CPython's
+                // `stackdepth()` counts on, but no path runs: the depths
+                // there are guesses, which the depth of a real path
+                // replaces.
+                w.reach(i + 1, next.max(0), Some(i), guess || ins.ends, g);
             } else {
                 off_end.push(i);
             }

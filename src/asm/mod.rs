@@ -775,26 +775,23 @@ pub fn assemble_body(
             ends: false,
         })
         .collect();
-    let mut analysis = stack::analyze(table, &flow, &flow_excepts);
-    // 3.6-3.8: where END_FINALLY goes on depends on how its `finally` block was
-    // entered, which the block stack's walk follows: what it finds never
-    // goes on is analysed again as such.
+    // 3.6-3.8: where END_FINALLY goes on depends on how its `finally` block
+    // was entered, which the block stack's walk follows; what it finds
+    // never goes on is analysed as such, verified or not (the depths after
+    // it, and so the stack size, depend on it). The blocks alone decide
+    // that, so this walk reads no depth: the depths are not known yet.
     let mut flow = flow;
-    let mut blocks = None;
-    if verify && crate::analysis::blockstack::finally_protocol(table) {
+    if crate::analysis::blockstack::finally_protocol(table) {
         let walked = crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
             table,
             instrs: &flow,
-            analysis: &analysis,
+            analysis: None,
         });
-        if !walked.ends.is_empty() {
-            for &i in &walked.ends {
-                flow[i].ends = true;
-            }
-            analysis = stack::analyze(table, &flow, &flow_excepts);
+        for &i in &walked.ends {
+            flow[i].ends = true;
         }
-        blocks = Some(walked);
     }
+    let mut analysis = stack::analyze(table, &flow, &flow_excepts);
     // The verifier reads operands; an unknown one has none to read.
     let infos: Vec<Option<&'static OpInfo>> = ops
         .iter()
@@ -834,16 +831,13 @@ pub fn assemble_body(
         // cannot do their work: what follows from them is not reported.
         if let Some(again) = kinds_result.stack.take() {
             analysis = again;
-            blocks = None;
         }
         // The block stack's problems first: where one is found, what the
         // kinds analysis sees there follows from it.
-        let walked = blocks.unwrap_or_else(|| {
-            crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
-                table,
-                instrs: &flow,
-                analysis: &analysis,
-            })
+        let walked = crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
+            table,
+            instrs: &flow,
+            analysis: Some(&analysis),
         });
         let mut findings = walked.findings;
         if !findings.is_empty() {

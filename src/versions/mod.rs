@@ -6,10 +6,10 @@
 //! analysis, completion) asks these tables and never hard-codes an opcode
 //! number. Adding a version means adding a module and its magic number here.
 //!
-//! Versions 3.6 to 3.10 have tables (`Version::TABLES`) but are not
-//! supported yet (`Version::ALL`): their kinds `JumpAbsolute` and `Handler`,
-//! their byte-counted jumps and their `VersionSpec` fields are data that
-//! no assembler, disassembler or analysis reads until they are.
+//! A version may have a table (`Version::TABLES`) before it is supported
+//! (`Version::ALL`, 3.6 to 3.15): its table is checked against its
+//! interpreter, but no `.python` line or `.pyc` reaches the assembler, the
+//! disassembler or the analyses until it is.
 
 pub mod builtins;
 mod op;
@@ -109,9 +109,9 @@ macro_rules! versions {
 
 versions! {
     tables_only {
-    V3_6 = "3.6", 3379, v3_6;
     }
     supported {
+    V3_6 = "3.6", 3379, v3_6;
     V3_7 = "3.7", 3394, v3_7;
     V3_8 = "3.8", 3413, v3_8;
     V3_9 = "3.9", 3425, v3_9;
@@ -485,6 +485,15 @@ pub struct VersionSpec {
     /// of the stack, above the code object (3.6-3.10, whose code objects
     /// have no `co_qualname`).
     pub make_function_takes_qualname: bool,
+    /// What the compiler counts for instructions whose effect on the stack
+    /// it gets wrong (3.6: `dis.stack_effect` and the `co_stacksize` the
+    /// compiler computes, which only ever over-counts): the larger of the
+    /// two branches, as that version's `dis.stack_effect` answers. The
+    /// table's own effects say what the instruction does when it runs,
+    /// which is what every analysis follows; `opcodes` in
+    /// `tests/versions.rs` checks these numbers against the interpreter,
+    /// and the run-time effects against the next version's table.
+    pub counted_effects: &'static [(Op, i32)],
     /// Where a yield says that no handler but the generator's own encloses
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.

@@ -311,5 +311,6 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     finally_entry_marked: false,
     stacksize_counts_unreachable: true,
     stacksize_before_peephole: false,
+    counted_effects: &[],
     make_function_takes_qualname: false,
 };

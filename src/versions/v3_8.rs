@@ -189,5 +189,6 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     finally_entry_marked: true,
     stacksize_counts_unreachable: false,
     stacksize_before_peephole: true,
+    counted_effects: &[],
     make_function_takes_qualname: true,
 };

@@ -213,6 +213,7 @@ fn answers(v: &Value) -> Answers {
 
 fn check_effects(
     op: &OpInfo,
+    counted: Option<i32>,
     effects: &BTreeMap<String, Answers>,
     args: &[u32],
     branches: Branches,
@@ -254,6 +255,11 @@ fn check_effects(
             let (got, which) = match (branches, jump) {
                 (Branches::Apart, Some(j)) | (Branches::Larger, Some(j @ false)) => {
                     (quiet_effect(op, arg, j), format!("jump={j}"))
+                }
+                // What the compiler counts, where the table follows the
+                // interpreter instead.
+                (Branches::Larger, _) if counted.is_some() => {
+                    (counted, "as the compiler counts".to_string())
                 }
                 (Branches::Larger, _) => {
                     let both = [true, false].map(|j| quiet_effect(op, arg, j));
@@ -440,7 +446,47 @@ pub fn check_table(version: Version, dump: &Dump) {
             )),
             None => {}
         }
-        check_effects(op, &effects, &args, branches, &mut counts, &mut problems);
+        let counted = table
+            .counted_effects
+            .iter()
+            .find(|(o, _)| *o == op.op)
+            .map(|&(_, n)| n);
+        check_effects(
+            op,
+            counted,
+            &effects,
+            &args,
+            branches,
+            &mut counts,
+            &mut problems,
+        );
+    }
+    // Where the compiler counts otherwise than the instruction runs, the
+    // table says what it does when it runs: what the next version's
+    // compiler counts, for an interpreter that runs it the same way (its
+    // own table is checked against its own interpreter).
+    if !table.counted_effects.is_empty() {
+        let next = Version::ALL
+            .iter()
+            .find(|v| **v > version)
+            .expect("a later version")
+            .table();
+        for &(o, _) in table.counted_effects {
+            let (ours, theirs) = (table.by_op(o), next.by_op(o));
+            let (Some(ours), Some(theirs)) = (ours, theirs) else {
+                problems.push(format!("{o:?}: not in both {version} and {}", next.version));
+                continue;
+            };
+            for jump in [true, false] {
+                let (a, b) = (ours.stack_effect(0, jump), theirs.stack_effect(0, jump));
+                if a != b {
+                    problems.push(format!(
+                        "{}: runs with effect {a} (jump={jump}), {} counts {b}",
+                        ours.name, next.version
+                    ));
+                }
+            }
+        }
     }
 
     // Operand lists.

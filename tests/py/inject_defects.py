@@ -20,6 +20,9 @@ import os
 import sys
 import types
 
+# 3.6 has no PEP 552 headers, nor the function that writes one.
+to_pyc = getattr(ext, "_code_to_timestamp_pyc", None) or ext._code_to_bytecode
+
 SRC, OUT = sys.argv[1], sys.argv[2]
 LIMIT = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 os.makedirs(OUT, exist_ok=True)
@@ -211,7 +214,7 @@ def main():
                     out_name = f"{kind}-{counts[kind]:05d}.pyc"
                     new_module = replace_at(module, path, mutated)
                     with open(os.path.join(OUT, out_name), "wb") as f:
-                        f.write(ext._code_to_timestamp_pyc(new_module, 0, 0))
+                        f.write(to_pyc(new_module, 0, 0))
                     manifest.append(f"{out_name}\t{kind}\t{getattr(co, 'co_qualname', co.co_name)}")
             if all(counts.get(k, 0) >= LIMIT for k in ("stack-underflow", "bad-jump-target", "undefined-name")):
                 break

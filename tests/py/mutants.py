@@ -64,6 +64,9 @@ import os
 import sys
 import types
 
+# A .pyc header: 16 bytes, 12 before 3.7 (no flags word).
+HEADER = 12 if sys.version_info < (3, 7) else 16
+
 CO_OPTIMIZED = 0x1
 CO_VARARGS = 0x4
 CO_VARKEYWORDS = 0x8
@@ -533,7 +536,7 @@ def _restore_quietly():
 def load_pyc(data):
     import marshal
 
-    return marshal.loads(data[16:])
+    return marshal.loads(data[HEADER:])
 
 
 # ---------------------------------------------------------------------------
@@ -877,10 +880,17 @@ def compile_modules(out, names):
     import importlib._bootstrap_external as ext
     import importlib.util
 
-    done = refused = 0
+    done = refused = absent = 0
     for name in names:
         try:
             spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            # A module (or package) this version does not have yet.
+            absent += 1
+            continue
+        try:
             source = spec.loader.get_source(name)
             code = compile(source, spec.origin or name, "exec", dont_inherit=True)
         except Exception:
@@ -892,9 +902,11 @@ def compile_modules(out, names):
         target = os.path.join(out, rel + ".pyc")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as f:
-            f.write(ext._code_to_timestamp_pyc(code, 0, 0))
+            # 3.6 has no PEP 552 headers, nor the function that writes one.
+            to_pyc = getattr(ext, "_code_to_timestamp_pyc", None) or ext._code_to_bytecode
+            f.write(to_pyc(code, 0, 0))
         done += 1
-    print("compiled %d, refused %d" % (done, refused))
+    print("compiled %d, refused %d, absent %d" % (done, refused, absent))
 
 
 def main():

@@ -11,9 +11,12 @@ import marshal
 import os
 import sys
 
+# A .pyc header: 16 bytes, 12 before 3.7 (no flags word).
+HEADER = 12 if sys.version_info < (3, 7) else 16
+
 for path in sys.argv[1:]:
     with open(path, "rb") as f:
-        code = marshal.loads(f.read()[16:])
+        code = marshal.loads(f.read()[HEADER:])
     out = io.StringIO()
     try:
         with contextlib.redirect_stdout(out):

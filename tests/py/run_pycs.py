@@ -12,10 +12,13 @@ import marshal
 import sys
 import traceback
 
+# A .pyc header: 16 bytes, 12 before 3.7 (no flags word).
+HEADER = 12 if sys.version_info < (3, 7) else 16
+
 results = []
 for path in sys.argv[1:]:
     with open(path, "rb") as f:
-        code = marshal.loads(f.read()[16:])
+        code = marshal.loads(f.read()[HEADER:])
     out = io.StringIO()
     error = None
     with contextlib.redirect_stdout(out):

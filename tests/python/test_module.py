@@ -207,7 +207,7 @@ def test_wrong_types_are_type_errors():
 
 def test_the_supported_versions():
     assert RUNNING in pyasm.SUPPORTED_VERSIONS
-    assert pyasm.SUPPORTED_VERSIONS[0] == "3.7"
+    assert pyasm.SUPPORTED_VERSIONS[0] == "3.6"
     assert isinstance(pyasm.assemble(pyasm.disassemble(victim)), types.CodeType)
 
 
