@@ -40,7 +40,7 @@ if ! command -v python3.11 >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3.11
 fi
 python3.11 --version
-# bubblewrap contains the mutants of 3.7, whose interpreter has no audit
+# bubblewrap contains the mutants of 3.6 and 3.7, whose interpreters have no audit
 # hooks (bench/mutants/drive.rs).
 if ! command -v bwrap >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq bubblewrap

@@ -128,7 +128,7 @@ fn main() {
             }));
         }
         // Mutants are hostile code, which mutants.py runs under an audit
-        // hook (PEP 578, 3.8 on), and 3.7 inside bubblewrap
+        // hook (PEP 578, 3.8 on), and 3.6-3.7 inside bubblewrap
         // (tests/run-all.sh installs it): an interpreter with neither does
         // not run them.
         if audit_hooks(name) || which("bwrap") {
@@ -141,19 +141,15 @@ fn main() {
                 "mutants::{name}: the interpreter has no audit hooks to contain mutants, not run"
             );
         }
-        // 3.7-3.10 (issue 22) have no hand-written set yet: said here, in
-        // every run's log, until they do.
-        if root().join("tests/handwritten").join(name).is_dir() {
-            let s = scratch.clone();
-            trials.push(Trial::test(format!("handwritten::{name}"), move || {
-                timed(&format!("handwritten::{name}"), || {
-                    handwritten(name, s.path())
-                });
-                Ok(())
-            }));
-        } else {
-            println!("handwritten::{name}: no tests/handwritten/{name} yet, not run");
-        }
+        // Every version has a hand-written set (`handwritten` fails
+        // without one).
+        let s = scratch.clone();
+        trials.push(Trial::test(format!("handwritten::{name}"), move || {
+            timed(&format!("handwritten::{name}"), || {
+                handwritten(name, s.path())
+            });
+            Ok(())
+        }));
         if native(name).is_none() {
             trials.push(Trial::test(format!("isolation::{name}"), move || {
                 timed(&format!("isolation::{name}"), || isolation(name));

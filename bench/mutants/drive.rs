@@ -67,7 +67,7 @@ pub fn has_audit_hooks(exe: &Path) -> bool {
 }
 
 /// The command that runs `exe` on mutants whose batch folder is `dir`.
-/// An interpreter without audit hooks (3.7) runs inside bubblewrap
+/// An interpreter without audit hooks (3.6, 3.7) runs inside bubblewrap
 /// instead: the file system read-only but for `dir` and a private `/tmp`
 /// (the repository, which may lie under `/tmp`, read-only over it), no
 /// network, its own process ids, gone with the parent; `mutants.py`

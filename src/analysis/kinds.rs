@@ -206,7 +206,10 @@ fn describe(bits: u32) -> String {
         (OTHER, "an object of unknown type"),
         (GENCALL, "what a call returns"),
         (NOT_BOOL, "a number (or bytes)"),
-        (FIN_NULL, "BEGIN_FINALLY's NULL"),
+        (
+            FIN_NULL,
+            "the NULL or None that lets a `finally` body go on",
+        ),
         (FIN_RET, "CALL_FINALLY's return offset"),
         (FIN_PAD, "a slot a `finally` entry only counts"),
         (RET_PAD, "a slot a `finally` entry only counts"),
@@ -591,8 +594,9 @@ pub struct KindResult {
 const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
 
 /// Whether a finding says that its instruction cannot do its work: a
-/// NULL or a value of the wrong kind where it trusts the kind, a call
-/// sequence or prologue it breaks, or an opcode a file may not hold. What
+/// NULL or a value of the wrong kind where it trusts the kind (a value a
+/// `finally` body is entered with, read as another), a call sequence or
+/// prologue it breaks, or an opcode a file may not hold. What
 /// it leaves is then not known, as a type checker gives an expression
 /// that failed the error type: the stack analysis goes on from it with
 /// guessed depths and this analysis does not go past it, so the depth
@@ -602,7 +606,12 @@ const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x200;
 fn leaves_unknown(code: &str) -> bool {
     matches!(
         code,
-        "stack-null" | "operand-kind" | "call-sequence" | "bad-prologue" | "forbidden-opcode"
+        "stack-null"
+            | "operand-kind"
+            | "finally-entry"
+            | "call-sequence"
+            | "bad-prologue"
+            | "forbidden-opcode"
     )
 }
 

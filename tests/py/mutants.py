@@ -49,7 +49,7 @@ compiler's hidden parameters get what its own calls pass (`.0` an
 iterator). Generators, coroutines and async generators are driven for up to
 100 steps.
 
-Mutants are hostile code. (3.7, which has no audit hooks, runs them only
+Mutants are hostile code. (3.6 and 3.7, which have no audit hooks, run them only
 inside the bubblewrap sandbox bench/mutants/drive.rs starts.) An audit hook
 refuses subprocesses, signals to
 other processes, sockets, ctypes, file writes outside a scratch folder,
