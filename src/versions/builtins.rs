@@ -4,8 +4,8 @@
 
 use super::Version;
 
-/// `dir(builtins)` of CPython 3.7, the oldest version read and written.
-const BUILTINS_3_7: &[&str] = &[
+/// `dir(builtins)` of CPython 3.6, the oldest version read and written.
+const BUILTINS_3_6: &[&str] = &[
     "ArithmeticError",
     "AssertionError",
     "AttributeError",
@@ -91,7 +91,6 @@ const BUILTINS_3_7: &[&str] = &[
     "ascii",
     "bin",
     "bool",
-    "breakpoint",
     "bytearray",
     "bytes",
     "callable",
@@ -160,8 +159,9 @@ const BUILTINS_3_7: &[&str] = &[
     "zip",
 ];
 
-/// Names added since 3.7, with the version that added them.
+/// Names added since 3.6, with the version that added them.
 const ADDED: &[(Version, &str)] = &[
+    (Version::V3_7, "breakpoint"),
     (Version::V3_10, "EncodingWarning"),
     (Version::V3_10, "aiter"),
     (Version::V3_10, "anext"),
@@ -177,12 +177,12 @@ const ADDED: &[(Version, &str)] = &[
 
 /// Whether `name` is a builtin in `version`.
 pub fn is_builtin(version: Version, name: &str) -> bool {
-    BUILTINS_3_7.contains(&name) || ADDED.iter().any(|(v, n)| *v <= version && *n == name)
+    BUILTINS_3_6.contains(&name) || ADDED.iter().any(|(v, n)| *v <= version && *n == name)
 }
 
 /// Every builtin of `version`, sorted.
 pub fn builtins(version: Version) -> Vec<&'static str> {
-    let mut v: Vec<&str> = BUILTINS_3_7
+    let mut v: Vec<&str> = BUILTINS_3_6
         .iter()
         .copied()
         .chain(
