@@ -494,6 +494,18 @@ pub struct VersionSpec {
     /// `tests/versions.rs` checks these numbers against the interpreter,
     /// and the run-time effects against the next version's table.
     pub counted_effects: &'static [(Op, i32)],
+    /// CPython sizes the stack by its compiler's own depth-first walk
+    /// (3.6's `stackdepth_walk`), which over-counts: every instruction
+    /// counts the larger of its two branches (`counted_effects` where
+    /// given), on the fall-through too, the handler of `SETUP_EXCEPT` and
+    /// `SETUP_FINALLY` three more, the exit of `FOR_ITER` two less, the
+    /// fall-through of `JUMP_IF_*_OR_POP` one less, nothing past an
+    /// unconditional jump (nor, in the final code, past a return: see
+    /// `stack::counted_walk`), and a
+    /// block is walked again only when reached deeper than before. The
+    /// assembler's stack size is that walk's, where it is larger than what
+    /// the code needs (see `stack::analyze`).
+    pub stacksize_counted_walk: bool,
     /// Where a yield says that no handler but the generator's own encloses
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.

@@ -191,5 +191,6 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     stacksize_counts_unreachable: false,
     stacksize_before_peephole: false,
     counted_effects: &[],
+    stacksize_counted_walk: false,
     make_function_takes_qualname: true,
 };

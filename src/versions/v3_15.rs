@@ -368,5 +368,6 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     stacksize_counts_unreachable: true,
     stacksize_before_peephole: false,
     counted_effects: &[],
+    stacksize_counted_walk: false,
     make_function_takes_qualname: false,
 };

@@ -206,6 +206,7 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     finally_entry_marked: false,
     stacksize_counts_unreachable: false,
     stacksize_before_peephole: true,
+    stacksize_counted_walk: true,
     make_function_takes_qualname: true,
     // 3.7's compiler counts these as they run; 3.6's over-counts.
     counted_effects: &[
