@@ -448,6 +448,11 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
 
     // Exact operands that point past their table or outside the code.
     let total = *inp.offsets.last().unwrap_or(&0);
+    let n_cells_frees = inp
+        .var_names
+        .iter()
+        .filter(|(_, k)| k & (crate::code::kind::CELL | crate::code::kind::FREE) != 0)
+        .count();
     for (i, ins) in inp.instrs.iter().enumerate() {
         let Some(op) = inp.infos[i] else { continue };
         let past = |what: &str, idx: u32, len: usize| {
@@ -461,11 +466,6 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
                 ),
             )
         };
-        let n_cells_frees = inp
-            .var_names
-            .iter()
-            .filter(|(_, k)| k & (crate::code::kind::CELL | crate::code::kind::FREE) != 0)
-            .count();
         let table_of = |k: ArgKind| match k {
             ArgKind::Const => Some(("constant", inp.n_consts)),
             ArgKind::Name
