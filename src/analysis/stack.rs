@@ -378,12 +378,6 @@ fn counted_walk(table: &OpcodeTable, instrs: &[FlowInstr]) -> Option<i64> {
         frames: Vec<(usize, i32, u8)>,
     }
     impl Counted<'_> {
-        fn effect(&self, op: &OpInfo, arg: u32) -> i32 {
-            match self.table.counted_effects.iter().find(|(o, _)| *o == op.op) {
-                Some(&(_, e)) => e,
-                None => op.stack_effect(arg, true).max(op.stack_effect(arg, false)),
-            }
-        }
         /// Walks instruction `i` from depth `d`, unless it needs none;
         /// `false` once the budget is spent.
         fn enter(&mut self, i: usize, d: i32) -> bool {
@@ -397,7 +391,7 @@ fn counted_walk(table: &OpcodeTable, instrs: &[FlowInstr]) -> Option<i64> {
             self.start[i] = d;
             self.on_path[i] = true;
             let after = match self.instrs[i].op {
-                Some(op) => d.saturating_add(self.effect(op, self.instrs[i].arg)),
+                Some(op) => d.saturating_add(self.table.counted_effect(op, self.instrs[i].arg)),
                 None => d,
             };
             self.max = self.max.max(after as i64);

@@ -646,6 +646,17 @@ impl VersionSpec {
 }
 
 impl VersionSpec {
+    /// What the version's compiler counts for `op` with argument `arg`
+    /// when it sizes the stack (`stacksize_counted_walk`), as its
+    /// `dis.stack_effect` answers: `counted_effects` where given, else the
+    /// larger of the two branches.
+    pub fn counted_effect(&self, op: &OpInfo, arg: u32) -> i32 {
+        match self.counted_effects.iter().find(|(o, _)| *o == op.op) {
+            Some(&(_, e)) => e,
+            None => op.stack_effect(arg, true).max(op.stack_effect(arg, false)),
+        }
+    }
+
     /// What this version accepts as `op`'s argument, where that is the
     /// version's own.
     pub fn operand_values(&self, op: Op) -> Option<&'static OperandValues> {

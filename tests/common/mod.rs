@@ -176,8 +176,13 @@ thread_local! {
 /// overflow in a debug build), which is then reported as a wrong answer
 /// rather than printed.
 fn quiet_effect(op: &OpInfo, arg: u32, jump: bool) -> Option<i32> {
+    quietly(|| op.stack_effect(arg, jump))
+}
+
+/// `f`'s answer, or `None` where it panics (without a panic message).
+fn quietly(f: impl FnOnce() -> i32 + std::panic::UnwindSafe) -> Option<i32> {
     QUIET.set(true);
-    let got = std::panic::catch_unwind(|| op.stack_effect(arg, jump)).ok();
+    let got = std::panic::catch_unwind(f).ok();
     QUIET.set(false);
     got
 }
@@ -212,8 +217,8 @@ fn answers(v: &Value) -> Answers {
 }
 
 fn check_effects(
-    op: &OpInfo,
-    counted: Option<i32>,
+    table: &'static OpcodeTable,
+    op: &'static OpInfo,
     effects: &BTreeMap<String, Answers>,
     args: &[u32],
     branches: Branches,
@@ -256,19 +261,12 @@ fn check_effects(
                 (Branches::Apart, Some(j)) | (Branches::Larger, Some(j @ false)) => {
                     (quiet_effect(op, arg, j), format!("jump={j}"))
                 }
-                // What the compiler counts, where the table follows the
-                // interpreter instead.
-                (Branches::Larger, _) if counted.is_some() => {
-                    (counted, "as the compiler counts".to_string())
-                }
-                (Branches::Larger, _) => {
-                    let both = [true, false].map(|j| quiet_effect(op, arg, j));
-                    let larger = match both {
-                        [Some(a), Some(b)] => Some(a.max(b)),
-                        _ => None,
-                    };
-                    (larger, "the larger branch".to_string())
-                }
+                // The larger branch, or what `counted_effects` says where
+                // the table follows the interpreter instead.
+                (Branches::Larger, _) => (
+                    quietly(|| table.counted_effect(op, arg)),
+                    "as the compiler counts".to_string(),
+                ),
                 (Branches::Apart, None) => unreachable!("every answer names its branch"),
             };
             if got.map(i64::from) != Some(want) {
@@ -446,14 +444,9 @@ pub fn check_table(version: Version, dump: &Dump) {
             )),
             None => {}
         }
-        let counted = table
-            .counted_effects
-            .iter()
-            .find(|(o, _)| *o == op.op)
-            .map(|&(_, n)| n);
         check_effects(
+            table,
             op,
-            counted,
             &effects,
             &args,
             branches,
