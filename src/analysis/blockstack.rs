@@ -153,6 +153,23 @@ struct Walk<'a> {
     reported: Vec<bool>,
 }
 
+/// The END_FINALLY instructions that never go on ([`Outcome::ends`]), in a
+/// version whose `finally` bodies decide that ([`finally_protocol`]). The
+/// blocks alone decide it, so the walk reads no depth: the depths after
+/// those instructions depend on it. Code without END_FINALLY needs no walk.
+pub fn ends(table: &'static OpcodeTable, instrs: &[FlowInstr]) -> Vec<usize> {
+    let end_finally = |x: &FlowInstr| x.op.is_some_and(|o| o.op == Op::END_FINALLY);
+    if !finally_protocol(table) || !instrs.iter().any(end_finally) {
+        return Vec::new();
+    }
+    analyze(&Input {
+        table,
+        instrs,
+        analysis: None,
+    })
+    .ends
+}
+
 /// Walks the block stack of a version that has one (nothing otherwise).
 pub fn analyze(inp: &Input) -> Outcome {
     if !inp.table.block_stack {

@@ -80,9 +80,8 @@ const RET_PAD: u32 = 1 << 20;
 /// 3.8: what `WITH_CLEANUP_START` leaves for `WITH_CLEANUP_FINISH` to test
 /// (None, or the exception type), above a `FIN_PAD` in its model.
 const WITH_EXC: u32 = 1 << 19;
-/// 3.8: the slots the compiler counts for what a `finally` block is
-/// entered with.
-const FINALLY_SLOTS: usize = 6;
+/// See `stack::FINALLY_SLOTS`.
+const FINALLY_SLOTS: usize = stack::FINALLY_SLOTS as usize;
 /// 3.8: one of the three values of the exception a handler saved when it
 /// was entered, which `POP_EXCEPT` makes current again.
 const EXC_SAVED: u32 = 1 << 21;
@@ -1376,16 +1375,8 @@ impl Analysis<'_> {
         // Below the block's base (its exception entry's depth less the
         // six it pushes), the values the code gave back since are counted
         // still: see `GONE`.
-        let gone = self
-            .inp
-            .analysis
-            .depths
-            .get(t)
-            .copied()
-            .flatten()
-            .map_or(0, |d| {
-                (d as i64 - FINALLY_SLOTS as i64 - s.stack.len() as i64).max(0)
-            });
+        let entry = self.inp.analysis.depths.get(t).copied().flatten();
+        let gone = stack::gone_below_finally(entry, s.stack.len() as i64);
         s.stack.extend((0..gone).map(|_| Slot::of(GONE)));
         s.stack.extend([Slot::of(FIN_PAD); FINALLY_SLOTS - 1]);
         s.stack.push(Slot::of(FIN_NULL));

@@ -49,6 +49,21 @@ impl FlowInstr {
     }
 }
 
+/// The slots the compiler counts for what a `finally` body is entered
+/// with (3.6-3.8): an exception's six values, or the None, NULL or return
+/// offset that stands for them.
+pub const FINALLY_SLOTS: i32 = 6;
+
+/// 3.6-3.7: how many of the slots under a `finally` body's None entry
+/// hold nothing, for code that reaches the body's entry (counted at
+/// `entry`, its exception entry's depth) with `below` values under the
+/// None: those it gave back since the body's block was set up (3.6's
+/// `except ... as name`). The stack analysis counts them; the kinds
+/// analysis follows them as slots of their own.
+pub fn gone_below_finally(entry: Option<i32>, below: i64) -> i64 {
+    entry.map_or(0, |e| (e as i64 - FINALLY_SLOTS as i64 - below).max(0))
+}
+
 /// `instrs` with the instructions `at` of unknown effect: what the
 /// analyses see once a check has found that those cannot do their work (a
 /// NULL where a value belongs, a broken call sequence or prologue). What
@@ -228,7 +243,7 @@ fn analyze_largest(table: &OpcodeTable, instrs: &[FlowInstr]) -> StackResult {
         if !finally_at.get(t).copied().unwrap_or(false) {
             return (d, gone);
         }
-        let short = w.depths[t].map_or(0, |base| (base - 6 - (d - 1)).max(0));
+        let short = gone_below_finally(w.depths[t], d as i64 - 1) as i32;
         (d + short, short)
     };
     let mut max: i64 = 0;

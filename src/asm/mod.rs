@@ -778,18 +778,10 @@ pub fn assemble_body(
     // 3.6-3.8: where END_FINALLY goes on depends on how its `finally` block
     // was entered, which the block stack's walk follows; what it finds
     // never goes on is analysed as such, verified or not (the depths after
-    // it, and so the stack size, depend on it). The blocks alone decide
-    // that, so this walk reads no depth: the depths are not known yet.
+    // it, and so the stack size, depend on it).
     let mut flow = flow;
-    if crate::analysis::blockstack::finally_protocol(table) {
-        let walked = crate::analysis::blockstack::analyze(&crate::analysis::blockstack::Input {
-            table,
-            instrs: &flow,
-            analysis: None,
-        });
-        for &i in &walked.ends {
-            flow[i].ends = true;
-        }
+    for i in crate::analysis::blockstack::ends(table, &flow) {
+        flow[i].ends = true;
     }
     let mut analysis = stack::analyze(table, &flow, &flow_excepts);
     // The verifier reads operands; an unknown one has none to read.
