@@ -643,6 +643,49 @@ fn label_defined_a_thousand_times() {
     under(&r, 200 * MIB + 200_000 * 1024);
 }
 
+/// A 3.6 loop that leaves a value on the stack on every round and falls
+/// into a `with` statement's cleanup having given back what its entry
+/// holds (a mutant of test_hashlib's `test_scrypt`). The count of the
+/// slots the cleanup's entry no longer holds grew by the depth the loop
+/// gained, on every round, so the stack analysis never ended (and its
+/// work list grew without bound). The first mistake is reported, at the
+/// loop's head.
+#[test]
+fn a_loop_through_a_finally_body_that_gives_back_more_each_round() {
+    let text = ".python 3.6
+.code module
+    SETUP_LOOP end
+    LOAD_CONST (1, 2)
+    GET_ITER
+head:
+    FOR_ITER done
+    STORE_NAME x
+    LOAD_NAME x
+    SETUP_WITH cleanup
+    POP_TOP
+    POP_BLOCK
+    END_FINALLY
+cleanup:
+    WITH_CLEANUP_START
+    WITH_CLEANUP_FINISH
+    LOAD_CONST None
+    JUMP_ABSOLUTE head
+done:
+    POP_BLOCK
+end:
+    LOAD_CONST None
+    RETURN_VALUE
+";
+    pyasm_fails(
+        "leaks-through-finally",
+        text.as_bytes(),
+        7,
+        5,
+        "stack-mismatch",
+        200 * MIB,
+    );
+}
+
 // ----- the language server's document -------------------------------------------
 
 mod document {

@@ -59,9 +59,15 @@ pub const FINALLY_SLOTS: i32 = 6;
 /// `entry`, its exception entry's depth) with `below` values under the
 /// None: those it gave back since the body's block was set up (3.6's
 /// `except ... as name`). The stack analysis counts them; the kinds
-/// analysis follows them as slots of their own.
+/// analysis follows them as slots of their own. Never more than the
+/// entry's own slots: code that reaches the body with fewer values under
+/// its None than the block started with has underflowed (reported where
+/// it happened), and a count that grew with each round of a loop through
+/// the body would never let the walk end.
 pub fn gone_below_finally(entry: Option<i32>, below: i64) -> i64 {
-    entry.map_or(0, |e| (e as i64 - FINALLY_SLOTS as i64 - below).max(0))
+    entry.map_or(0, |e| {
+        (e as i64 - FINALLY_SLOTS as i64 - below.max(0)).clamp(0, FINALLY_SLOTS as i64)
+    })
 }
 
 /// `instrs` with the instructions `at` of unknown effect: what the
