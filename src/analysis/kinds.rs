@@ -92,6 +92,11 @@ const EXC_SAVED: u32 = 1 << 21;
 /// higher. `END_FINALLY` goes on with the stack as the None entry found it
 /// (see `stack::analyze`).
 const GONE: u32 = 1 << 22;
+/// What `GET_AWAITABLE`, `GET_YIELD_FROM_ITER` or `GET_ANEXT` leaves (and
+/// 3.6's `GET_AITER`): an iterator, a generator or a coroutine, which
+/// `YIELD_FROM` and `SEND` drive. Not for FOR_ITER: a coroutine has no
+/// `tp_iternext`.
+const AWAIT_ITER: u32 = 1 << 23;
 /// The kinds only the instructions that end a `finally` block may read.
 const FINALLY_ONLY: u32 = FIN_NULL | FIN_RET | FIN_PAD | RET_PAD | WITH_EXC | GONE;
 
@@ -218,6 +223,7 @@ fn describe(bits: u32) -> String {
         ),
         (EXC_SAVED, "the exception a handler saved"),
         (GONE, "a slot a `finally` entry only counts"),
+        (AWAIT_ITER, "an awaitable's iterator"),
     ];
     let parts: Vec<&str> = names
         .iter()
@@ -2311,6 +2317,44 @@ impl Analysis<'_> {
                 }
                 push.push(v.get(1).copied().unwrap_or(other));
             }
+            // What awaiting or `yield from` iterates.
+            Op::GET_AWAITABLE | Op::GET_YIELD_FROM_ITER | Op::GET_ANEXT | Op::GET_AITER => {
+                // GET_ANEXT reads its asynchronous iterator in place.
+                let keeps = o == Op::GET_ANEXT;
+                for x in take(&mut s, 1) {
+                    self.need_obj(i, x, "uses");
+                    if keeps {
+                        push.push(x);
+                    }
+                }
+                let bits = match o == Op::GET_AITER && !inp.table.get_aiter_awaits {
+                    true => OTHER,
+                    false => AWAIT_ITER,
+                };
+                push.push(Slot {
+                    id: id(0),
+                    ..Slot::of(bits)
+                });
+            }
+            Op::YIELD_FROM => {
+                let v = take(&mut s, 2);
+                if let Some(r) = v.first().filter(|_| v.len() == 2) {
+                    if inp.table.yield_from_trusts_receiver {
+                        self.need(
+                            i,
+                            *r,
+                            ITER | AWAIT_ITER,
+                            "under the value it sends (as GET_YIELD_FROM_ITER or GET_AWAITABLE leaves it)",
+                        );
+                    } else {
+                        self.need_obj(i, *r, "sends to");
+                    }
+                }
+                if let Some(x) = v.last() {
+                    self.need_obj(i, *x, "sends");
+                }
+                push.push(other);
+            }
             Op::GET_ITER => {
                 for x in take(&mut s, 1) {
                     self.need_obj(i, x, "uses");
@@ -2918,11 +2962,7 @@ impl Analysis<'_> {
             | Op::FORMAT_SIMPLE
             | Op::FORMAT_VALUE
             | Op::FORMAT_WITH_SPEC
-            | Op::GET_AITER
-            | Op::GET_ANEXT
-            | Op::GET_AWAITABLE
             | Op::GET_LEN
-            | Op::GET_YIELD_FROM_ITER
             | Op::IMPORT_FROM
             | Op::IMPORT_NAME
             | Op::IMPORT_STAR
@@ -3033,8 +3073,7 @@ impl Analysis<'_> {
             | Op::SETUP_WITH
             | Op::STORE_ANNOTATION
             | Op::WITH_CLEANUP_FINISH
-            | Op::WITH_CLEANUP_START
-            | Op::YIELD_FROM => generic = true,
+            | Op::WITH_CLEANUP_START => generic = true,
             // An exception as three values (3.6-3.10): what the handler
             // finds there is of no kind this analysis follows.
             Op::POP_EXCEPT

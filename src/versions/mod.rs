@@ -510,6 +510,16 @@ pub struct VersionSpec {
     /// it, which lets `close()` finish the generator without throwing
     /// `GeneratorExit` into it.
     pub close_mark: CloseMark,
+    /// `YIELD_FROM` sends None to a receiver that is no generator or
+    /// coroutine by calling its type's `tp_iternext` without looking
+    /// whether it has one (3.6-3.9; 3.10's `PyIter_Send` looks): the
+    /// receiver must be an iterator, or what `GET_YIELD_FROM_ITER`,
+    /// `GET_AWAITABLE` or `GET_ANEXT` leaves. None there crashes it.
+    pub yield_from_trusts_receiver: bool,
+    /// `GET_AITER` leaves an awaitable's iterator, which `YIELD_FROM` then
+    /// drives to get the asynchronous iterator (3.6's `async for`); later
+    /// it leaves that iterator itself, which `GET_ANEXT` reads.
+    pub get_aiter_awaits: bool,
 }
 
 /// The format of a code object's line table. Marshal stores each as

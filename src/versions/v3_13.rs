@@ -338,6 +338,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     operand_values: OPERAND_VALUES,
     truth_tests_need_bool: true,
     close_mark: super::CloseMark::ResumeFlag,
+    yield_from_trusts_receiver: false,
+    get_aiter_awaits: false,
     frame_prologue: true,
     exception_is_three_values: false,
     stack_depth_is_largest: false,

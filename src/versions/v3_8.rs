@@ -181,6 +181,8 @@ pub(super) static SPEC: VersionSpec = VersionSpec {
     )],
     truth_tests_need_bool: false,
     close_mark: CloseMark::Absent,
+    yield_from_trusts_receiver: true,
+    get_aiter_awaits: false,
     frame_prologue: false,
     exception_is_three_values: true,
     stack_depth_is_largest: true,
