@@ -135,10 +135,16 @@ pub struct Tally {
     /// reordered mutants whose code is not their original's.
     pub misruns: Vec<Found>,
     pub crashes: Vec<Found>,
+    /// Crashes of mutants whose unmutated code crashes the interpreter too
+    /// (set aside: not the verifier's to prevent).
+    pub original_crashes: Vec<Found>,
     pub unconfirmed: Vec<Found>,
     /// Mutants that only reorder `.except` lines, built and compared with
     /// their unmutated code.
     pub reordered: usize,
+    /// Wall time spent building the mutants, and running the accepted ones.
+    pub build_secs: f64,
+    pub run_secs: f64,
     /// How often each Python exception ended a mutant, for the report.
     pub exceptions: HashMap<String, usize>,
 }
@@ -163,13 +169,15 @@ pub fn run(cfg: &Config, corpus: &[CorpusFile]) -> Tally {
         run_batch(cfg, corpus, &mutants, &mut t);
         if cfg.progress {
             eprintln!(
-                "{}: {} generated, {} accepted, {} crashes, {} misruns, {} hangs",
+                "{}: {} generated, {} accepted, {} crashes, {} misruns, {} hangs (built in {:.0} s, ran in {:.0} s)",
                 cfg.version,
                 t.generated,
                 t.accepted,
                 t.crashes.len(),
                 t.misruns.len(),
-                t.hang
+                t.hang,
+                t.build_secs,
+                t.run_secs
             );
         }
     }
@@ -195,7 +203,9 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
         }
     }
     t.generated += mutants.len();
+    let clock = std::time::Instant::now();
     build_dir(&cfg.pyasm, &src, &out).expect("cannot run pyasm build");
+    t.build_secs += clock.elapsed().as_secs_f64();
     let mut list = String::new();
     let mut accepted = Vec::new();
     for m in mutants {
@@ -222,50 +232,10 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
     if accepted.is_empty() {
         return;
     }
-    let list_path = dir.join("list.tsv");
-    let results = dir.join("results.tsv");
-    std::fs::write(&list_path, list).expect("write list");
-    let timeout = cfg.timeout.to_string();
-    let mut cmd = if let Some(exe) = &cfg.native {
-        let mut c = runner_command(exe, &cfg.repo, &dir);
-        c.args(["-I", "-S"])
-            .arg(cfg.repo.join("tests/py/mutants.py"))
-            .arg("run");
-        c
-    } else {
-        let mut c = Command::new("node");
-        c.arg(cfg.repo.join("tests/pyodide/mutants.mjs"))
-            .arg(&cfg.version);
-        c
-    };
-    cmd.arg(&list_path)
-        .arg(&results)
-        .args(["--timeout", &timeout])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    let st = cmd.status().expect("cannot start the mutant runner");
-    if !st.success() && cfg.progress {
-        eprintln!("{}: the runner ended with {st}", cfg.version);
-    }
-    let text = std::fs::read_to_string(&results).unwrap_or_default();
-    // ID, outcome, detail, and for an unconfirmed trap the ids run before.
-    let mut got: HashMap<usize, (String, String, String)> = HashMap::new();
-    for line in text.lines() {
-        let mut p = line.splitn(4, '\t');
-        let (Some(id), Some(outcome)) = (p.next(), p.next()) else {
-            continue;
-        };
-        let Ok(id) = id.parse() else { continue };
-        let detail = p.next().unwrap_or("").to_string();
-        got.insert(
-            id,
-            (
-                outcome.to_string(),
-                detail,
-                p.next().unwrap_or("").to_string(),
-            ),
-        );
-    }
+    let clock = std::time::Instant::now();
+    let got = run_list(cfg, &dir, "list", &list);
+    t.run_secs += clock.elapsed().as_secs_f64();
+    let mut crashed = Vec::new();
     for m in accepted {
         let Some((outcome, detail, before)) = got.get(&m.id) else {
             t.missing += 1;
@@ -287,22 +257,129 @@ fn run_batch(cfg: &Config, corpus: &[CorpusFile], mutants: &[Mutant], t: &mut Ta
                 t.exit += 1;
                 *t.exceptions.entry(format!("exit {detail}")).or_default() += 1;
             }
-            "crash" | "unconfirmed" => {
+            "crash" => crashed.push((m, detail.clone())),
+            "unconfirmed" => {
                 let saved = keep(cfg, corpus, m, outcome, detail);
-                if outcome == "unconfirmed" {
-                    keep_before(cfg, corpus, mutants, m.id, before);
-                }
-                let f = Found::of(m, detail, saved);
-                if outcome == "crash" {
-                    t.crashes.push(f);
-                } else {
-                    t.unconfirmed.push(f);
-                }
+                keep_before(cfg, corpus, mutants, m.id, before);
+                t.unconfirmed.push(Found::of(m, detail, saved));
             }
             _ => t.missing += 1,
         }
     }
+    // A crash counts against the verifier only if the code it was made
+    // from runs without one: CPython has bugs that plain Python reaches
+    // (a deallocation chain that overflows the C stack), and a mutant of
+    // such code crashes for the interpreter's reasons.
+    let original_crashes = originals_crashing(cfg, corpus, &crashed, &dir);
+    for (m, detail) in crashed {
+        let also = original_crashes.contains(&m.id);
+        let outcome = match also {
+            true => "crash, as does the unmutated code",
+            false => "crash",
+        };
+        let f = Found::of(m, &detail, keep(cfg, corpus, m, outcome, &detail));
+        match also {
+            true => t.original_crashes.push(f),
+            false => t.crashes.push(f),
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the runner on `list` (lines `ID<TAB>PYC<TAB>MODULE[<TAB>ORIG]`),
+/// written in `dir` as `NAME.tsv`: each id's outcome, detail, and for an
+/// unconfirmed trap the ids run before it.
+fn run_list(
+    cfg: &Config,
+    dir: &Path,
+    name: &str,
+    list: &str,
+) -> HashMap<usize, (String, String, String)> {
+    let list_path = dir.join(format!("{name}.tsv"));
+    let results = dir.join(format!("{name}-results.tsv"));
+    std::fs::write(&list_path, list).expect("write list");
+    let timeout = cfg.timeout.to_string();
+    let mut cmd = if let Some(exe) = &cfg.native {
+        let mut c = runner_command(exe, &cfg.repo, dir);
+        c.args(["-I", "-S"])
+            .arg(cfg.repo.join("tests/py/mutants.py"))
+            .arg("run");
+        c
+    } else {
+        let mut c = Command::new("node");
+        c.arg(cfg.repo.join("tests/pyodide/mutants.mjs"))
+            .arg(&cfg.version);
+        c
+    };
+    cmd.arg(&list_path)
+        .arg(&results)
+        .args(["--timeout", &timeout])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let st = cmd.status().expect("cannot start the mutant runner");
+    if !st.success() && cfg.progress {
+        eprintln!("{}: the runner ended with {st}", cfg.version);
+    }
+    let text = std::fs::read_to_string(&results).unwrap_or_default();
+    let mut got = HashMap::new();
+    for line in text.lines() {
+        let mut p = line.splitn(4, '\t');
+        let (Some(id), Some(outcome)) = (p.next(), p.next()) else {
+            continue;
+        };
+        let Ok(id) = id.parse() else { continue };
+        let detail = p.next().unwrap_or("").to_string();
+        got.insert(
+            id,
+            (
+                outcome.to_string(),
+                detail,
+                p.next().unwrap_or("").to_string(),
+            ),
+        );
+    }
+    got
+}
+
+/// Of the `crashed` mutants, those whose unmutated code, built from the
+/// same corpus text and run the same way, crashes too.
+fn originals_crashing(
+    cfg: &Config,
+    corpus: &[CorpusFile],
+    crashed: &[(&Mutant, String)],
+    dir: &Path,
+) -> Vec<usize> {
+    if crashed.is_empty() {
+        return Vec::new();
+    }
+    let src = dir.join("crash-orig-src");
+    let out = dir.join("crash-orig-out");
+    let _ = std::fs::create_dir_all(&src);
+    for (m, _) in crashed {
+        if let Some(text) = unmutated(corpus, m) {
+            let _ = std::fs::write(src.join(format!("{}.pyasm", m.id)), text);
+        }
+    }
+    if build_dir(&cfg.pyasm, &src, &out).is_err() {
+        return Vec::new();
+    }
+    let mut list = String::new();
+    for (m, _) in crashed {
+        let pyc = out.join(format!("{}.pyc", m.id));
+        if pyc.exists() {
+            list.push_str(&format!(
+                "{}\t{}\t{}\n",
+                m.id,
+                pyc.display(),
+                module_name(&m.rel)
+            ));
+        }
+    }
+    run_list(cfg, dir, "crash-orig", &list)
+        .into_iter()
+        .filter(|(_, (outcome, _, _))| outcome == "crash")
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// The mutants that must build to their original's code (reordered
@@ -436,7 +513,8 @@ pub fn report(version: &str, t: &Tally) -> String {
     let mut s = format!(
         "{version}: generated {}, accepted {} ({}), ran {}, python exception only {} ({} of ran), \
          completed {}, hangs {}, exits {}, no result {}, crashes {}, unconfirmed traps {}, \
-         misruns {} ({} compared by running, {} except-order mutants by their code)
+         misruns {} ({} compared by running, {} except-order mutants by their code), \
+         set aside {} (crashes whose unmutated code crashes too)
 ",
         t.generated,
         t.accepted,
@@ -452,12 +530,14 @@ pub fn report(version: &str, t: &Tally) -> String {
         t.unconfirmed.len(),
         t.misruns.len(),
         t.compared,
-        t.reordered
+        t.reordered,
+        t.original_crashes.len()
     );
     for (label, list) in [
         ("crash", &t.crashes),
         ("unconfirmed", &t.unconfirmed),
         ("misrun", &t.misruns),
+        ("set aside", &t.original_crashes),
     ] {
         for f in list {
             s.push_str(&format!(
