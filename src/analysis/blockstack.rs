@@ -136,6 +136,28 @@ pub struct Outcome {
     /// BEGIN_FINALLY NULL (3.6-3.7: None), so that control never goes on past them
     /// (`FlowInstr::ends`).
     pub ends: Vec<usize>,
+    /// The walk's paths as a graph, when it followed every path to its
+    /// end (no finding, no instruction of unknown effect): see
+    /// [`PathGraph`].
+    pub paths: Option<PathGraph>,
+}
+
+/// The flow graph with each instruction split by the block stacks that
+/// reach it: a node per (instruction, block stack), node 0 the entry, and
+/// an edge wherever the walk goes from one to another. A `finally` body's
+/// END_FINALLY goes on only from the nodes of the paths that entered the
+/// body by falling into it, never from those an exception entered (which
+/// it raises again); a `return` or `break` enters the bodies it leaves.
+/// The flow graph of the instructions alone has paths that no run takes
+/// (in by the exception, out as if entered normally), along which a local
+/// the `try` body assigns looks unassigned after the statement: the
+/// definite-assignment analysis (`locals`) asks this graph instead.
+#[derive(Debug, Default)]
+pub struct PathGraph {
+    /// Each node's instruction.
+    pub instr: Vec<u32>,
+    /// (from, to), by node.
+    pub edges: Vec<(u32, u32)>,
 }
 
 struct Walk<'a> {
@@ -146,28 +168,34 @@ struct Walk<'a> {
     finally_at: Vec<bool>,
     /// 3.8's END_FINALLY: 1 where a path reaches it, 2 where one goes on.
     goes_on: Vec<u8>,
-    /// The block stacks seen at each instruction.
+    /// The block stacks seen at each instruction, and the node of each.
     states: Vec<Vec<Blocks>>,
-    work: Vec<(usize, Blocks)>,
+    nodes: Vec<Vec<u32>>,
+    graph: PathGraph,
+    /// The node being stepped (`u32::MAX` before the first).
+    at_node: u32,
+    /// A path was given up (too many block stacks at an instruction).
+    gave_up: bool,
+    work: Vec<(usize, Blocks, u32)>,
     findings: Vec<Finding>,
     reported: Vec<bool>,
 }
 
-/// The END_FINALLY instructions that never go on ([`Outcome::ends`]), in a
-/// version whose `finally` bodies decide that ([`finally_protocol`]). The
-/// blocks alone decide it, so the walk reads no depth: the depths after
-/// those instructions depend on it. Code without END_FINALLY needs no walk.
-pub fn ends(table: &'static OpcodeTable, instrs: &[FlowInstr]) -> Vec<usize> {
+/// The walk that reads no depth, in a version whose `finally` bodies
+/// decide whether END_FINALLY goes on ([`finally_protocol`]): the END_FINALLY
+/// instructions that never go on ([`Outcome::ends`]; the depths after them
+/// depend on it), and the paths it followed ([`Outcome::paths`]). Code
+/// without END_FINALLY needs no walk.
+pub fn ends(table: &'static OpcodeTable, instrs: &[FlowInstr]) -> Outcome {
     let end_finally = |x: &FlowInstr| x.op.is_some_and(|o| o.op == Op::END_FINALLY);
     if !finally_protocol(table) || !instrs.iter().any(end_finally) {
-        return Vec::new();
+        return Outcome::default();
     }
     analyze(&Input {
         table,
         instrs,
         analysis: None,
     })
-    .ends
 }
 
 /// Walks the block stack of a version that has one (nothing otherwise).
@@ -185,19 +213,26 @@ pub fn analyze(inp: &Input) -> Outcome {
         finally_at,
         goes_on: vec![0; n],
         states: vec![Vec::new(); n],
+        nodes: vec![Vec::new(); n],
+        graph: PathGraph::default(),
+        at_node: u32::MAX,
+        gave_up: false,
         work: Vec::new(),
         findings: Vec::new(),
         reported: vec![false; n],
     };
     w.reach(0, 0, Vec::new());
-    while let Some((i, blocks)) = w.work.pop() {
+    while let Some((i, blocks, node)) = w.work.pop() {
+        w.at_node = node;
         w.step(i, blocks);
     }
     w.findings.sort_by_key(|f| f.at);
     let ends = (0..n).filter(|&i| w.goes_on[i] == 1).collect();
+    let whole = w.findings.is_empty() && !w.gave_up && !inp.instrs.iter().any(|x| x.unknown);
     Outcome {
         findings: w.findings,
         ends,
+        paths: whole.then_some(w.graph),
     }
 }
 
@@ -271,10 +306,13 @@ impl Walk<'_> {
         let Some(seen) = self.states.get(to) else {
             return;
         };
-        if seen.contains(&blocks) {
+        if let Some(k) = seen.iter().position(|b| *b == blocks) {
+            let node = self.nodes[to][k];
+            self.edge(node);
             return;
         }
         if seen.len() >= MAX_ALTERNATIVES {
+            self.gave_up = true;
             let m = format!(
                 "more than {MAX_ALTERNATIVES} different block stacks reach {}: which handler an exception here enters depends on the path in too many ways to verify",
                 self.name(to)
@@ -287,8 +325,19 @@ impl Walk<'_> {
             );
             return;
         }
+        let node = self.graph.instr.len() as u32;
+        self.graph.instr.push(to as u32);
+        self.nodes[to].push(node);
+        self.edge(node);
         self.states[to].push(blocks.clone());
-        self.work.push((to, blocks));
+        self.work.push((to, blocks, node));
+    }
+
+    /// An edge of the [`PathGraph`] from the node being stepped.
+    fn edge(&mut self, to: u32) {
+        if self.at_node != u32::MAX {
+            self.graph.edges.push((self.at_node, to));
+        }
     }
 
     /// Brings `blocks` to instruction `to` along an edge of the code: into

@@ -22,6 +22,7 @@
 //! finishes first, a forward search inside its region finds the reads a
 //! source reaches (every path from a source to a read lies in it).
 
+use super::blockstack::PathGraph;
 use super::facts::{facts, Flow, LocalUse};
 use super::stack::{FlowExcept, FlowInstr};
 use crate::code::kind;
@@ -103,13 +104,17 @@ pub struct Unbound {
 
 /// For each instruction, the locals it reads that some path reaching it
 /// leaves unassigned, in instruction order. Only instructions in
-/// `reachable` (and reached by these edges) are reported.
+/// `reachable` (and reached by these edges) are reported. With `paths`
+/// (3.6-3.8: the block stack's walk, see [`PathGraph`]) the paths are its
+/// graph's, where each instruction may be several nodes; a read is
+/// unassigned when it is at any of its nodes.
 pub fn unbound_reads(
     instrs: &[FlowInstr],
     excepts: &[FlowExcept],
     kinds: &[u8],
     n_args: usize,
     reachable: &[bool],
+    paths: Option<&PathGraph>,
 ) -> Vec<Unbound> {
     let n = instrs.len();
     let nv = kinds.len();
@@ -149,17 +154,32 @@ pub fn unbound_reads(
         return Vec::new();
     }
 
+    // The nodes of the graph: the instructions, or the walk's nodes (whose
+    // graph has the exception edges of the block stack in its own, and is
+    // asked only where no exception table adds others).
+    let paths = paths.filter(|p| excepts.is_empty() && !p.instr.is_empty());
+    let instr_of = |k: usize| paths.map_or(k, |p| p.instr[k] as usize);
+    let effects: Vec<Effect> = match paths {
+        Some(p) => p.instr.iter().map(|&i| effects[i as usize]).collect(),
+        None => effects,
+    };
+    let n = effects.len();
     // Normal edges (fall through, jumps) and exception edges.
     let mut edges: Vec<(usize, usize)> = Vec::with_capacity(n + n / 4);
-    for (i, ins) in instrs.iter().enumerate() {
-        let flow = ins.flow().unwrap_or(Flow::Next);
-        if matches!(flow, Flow::Branch | Flow::Jump) {
-            if let Some(t) = ins.target.filter(|&t| t < n) {
-                edges.push((i, t));
+    match paths {
+        Some(p) => edges.extend(p.edges.iter().map(|&(a, b)| (a as usize, b as usize))),
+        None => {
+            for (i, ins) in instrs.iter().enumerate() {
+                let flow = ins.flow().unwrap_or(Flow::Next);
+                if matches!(flow, Flow::Branch | Flow::Jump) {
+                    if let Some(t) = ins.target.filter(|&t| t < n) {
+                        edges.push((i, t));
+                    }
+                }
+                if matches!(flow, Flow::Next | Flow::Branch) && i + 1 < n {
+                    edges.push((i, i + 1));
+                }
             }
-        }
-        if matches!(flow, Flow::Next | Flow::Branch) && i + 1 < n {
-            edges.push((i, i + 1));
         }
     }
     let succ = Rows::from_pairs(n, &edges);
@@ -198,7 +218,7 @@ pub fn unbound_reads(
             continue;
         }
         let e = &effects[i];
-        if reachable.get(i).copied().unwrap_or(false) {
+        if reachable.get(instr_of(i)).copied().unwrap_or(false) {
             for (slot, r) in e.reads.iter().enumerate() {
                 if let Some(v) = r.filter(|&v| (v as usize) < nv) {
                     reads[v as usize].push((i, slot));
@@ -243,15 +263,26 @@ pub fn unbound_reads(
         }
     }
 
+    // By instruction: unassigned at any of its nodes.
+    let mut by_instr = vec![[false; 2]; instrs.len()];
+    let mut always_by_instr = vec![[false; 2]; instrs.len()];
+    for k in 0..n {
+        for slot in 0..2 {
+            if unbound[k][slot] {
+                by_instr[instr_of(k)][slot] = true;
+                always_by_instr[instr_of(k)][slot] |= always[k][slot];
+            }
+        }
+    }
     let mut out = Vec::new();
-    for (i, e) in effects.iter().enumerate() {
-        for (slot, r) in e.reads.iter().enumerate() {
+    for (i, ins) in instrs.iter().enumerate() {
+        for (slot, r) in effect(ins).reads.iter().enumerate() {
             if let Some(v) = *r {
-                if unbound[i][slot] {
+                if by_instr[i][slot] {
                     out.push(Unbound {
                         at: i,
                         local: v,
-                        always: always[i][slot],
+                        always: always_by_instr[i][slot],
                     });
                 }
             }
@@ -643,7 +674,7 @@ mod tests {
             let n_args = next(nv + 1);
             let reachable: Vec<bool> = (0..n).map(|_| next(6) != 0).collect();
             let fast: Vec<(usize, u32)> =
-                unbound_reads(&instrs, &excepts, &kinds, n_args, &reachable)
+                unbound_reads(&instrs, &excepts, &kinds, n_args, &reachable, None)
                     .iter()
                     .map(|u| (u.at, u.local))
                     .collect();

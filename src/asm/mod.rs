@@ -780,7 +780,8 @@ pub fn assemble_body(
     // never goes on is analysed as such, verified or not (the depths after
     // it, and so the stack size, depend on it).
     let mut flow = flow;
-    for i in crate::analysis::blockstack::ends(table, &flow) {
+    let unwinding = crate::analysis::blockstack::ends(table, &flow);
+    for &i in &unwinding.ends {
         flow[i].ends = true;
     }
     let mut analysis = stack::analyze(table, &flow, &flow_excepts);
@@ -807,6 +808,7 @@ pub fn assemble_body(
             &kinds,
             n_args,
             &analysis.live,
+            unwinding.paths.as_ref(),
         );
         let mut kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
             table,
