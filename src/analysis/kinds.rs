@@ -1169,8 +1169,11 @@ impl Analysis<'_> {
                 }
             })
             .collect();
+        // 3.10's GEN_START pops the value a generator is first sent:
+        // None (a just-started generator refuses any other).
+        let sent = stack::entry_depth(inp.instrs).max(0) as usize;
         State {
-            stack: Vec::new(),
+            stack: vec![Slot::of(NONE); sent],
             locals: Locals::new(locals),
         }
     }
@@ -2031,8 +2034,11 @@ impl Analysis<'_> {
                 s.locals.set(argc, null);
             }
             Op::DELETE_DEREF => {
-                let cell = s.locals.get(argc).unwrap_or(null);
-                self.need_cell(i, argc, cell);
+                // A variable past the table is `undefined-name` (the
+                // verifier's), not a NULL read here.
+                if let Some(cell) = s.locals.get(argc) {
+                    self.need_cell(i, argc, cell);
+                }
             }
             Op::STORE_NAME | Op::STORE_GLOBAL if self.names_conditional(argc, false) => {
                 let v = take(&mut s, 1).pop().unwrap_or(null);
@@ -2212,8 +2218,9 @@ impl Analysis<'_> {
             | Op::STORE_DEREF
             | Op::LOAD_CLASSDEREF
             | Op::LOAD_FROM_DICT_OR_DEREF => {
-                let cell = s.locals.get(argc).unwrap_or(null);
-                self.need_cell(i, argc, cell);
+                if let Some(cell) = s.locals.get(argc) {
+                    self.need_cell(i, argc, cell);
+                }
                 let k = (o == Op::STORE_DEREF || o == Op::LOAD_FROM_DICT_OR_DEREF) as usize;
                 let taken = take(&mut s, k);
                 for x in &taken {

@@ -172,7 +172,7 @@ struct Walk {
 
 /// The depth the code starts at: 3.10 resumes a generator, the first time
 /// too, with the value it was sent on the stack, which GEN_START pops.
-fn entry_depth(instrs: &[FlowInstr]) -> i32 {
+pub fn entry_depth(instrs: &[FlowInstr]) -> i32 {
     match instrs.first().and_then(|i| i.op) {
         Some(op) if op.op == Op::GEN_START => 1,
         _ => 0,
