@@ -150,6 +150,12 @@ fn main() {
             });
             Ok(())
         }));
+        if native(name).is_some() && audit_hooks(name) {
+            trials.push(Trial::test(format!("containment::{name}"), move || {
+                timed(&format!("containment::{name}"), || containment(name));
+                Ok(())
+            }));
+        }
         if native(name).is_none() {
             trials.push(Trial::test(format!("isolation::{name}"), move || {
                 timed(&format!("isolation::{name}"), || isolation(name));
@@ -905,6 +911,116 @@ fn mutants(version: &str) {
 {}",
         drive::report(version, &t),
         saved(&t.misruns)
+    );
+}
+
+/// What the audit hook of `tests/py/mutants.py` lets a mutant change
+/// outside its scratch folder, natively: nothing. Module bodies run as
+/// mutants are (compiled by the interpreter itself) try what one mutant of
+/// the 100,000-mutant runs did, which made /dev/null root-only and broke
+/// every process after it, and the ways around the path check (a
+/// descriptor opened for reading, a path relative to a directory's
+/// descriptor); one changes a file in the scratch folder, which must work.
+/// The bodies that touch /dev/null ask for the mode and owner it has, so
+/// the test harms nothing if the hook lets them through.
+fn containment(version: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let target = outside.join("target");
+    std::fs::write(&target, "x").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mode = || std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    let t = target.display().to_string();
+    let o = outside.display().to_string();
+    let steps: Vec<(&str, String, &str)> = vec![
+        (
+            "cont_devnull_mode",
+            "import os\nos.chmod(os.devnull, 0o666)\n".into(),
+            "exception",
+        ),
+        (
+            "cont_devnull_owner",
+            "import os\nos.chown(os.devnull, 0, 0)\n".into(),
+            "exception",
+        ),
+        (
+            "cont_descriptor",
+            format!("import os\nfd = os.open({t:?}, os.O_RDONLY)\nos.chmod(fd, 0o600)\n"),
+            "exception",
+        ),
+        (
+            "cont_dir_fd",
+            format!("import os\nd = os.open({o:?}, os.O_RDONLY)\nos.chmod('target', 0o600, dir_fd=d)\n"),
+            "exception",
+        ),
+        (
+            "cont_open_dir_fd",
+            format!("import os\nd = os.open({o:?}, os.O_RDONLY)\nos.open('made', os.O_WRONLY | os.O_CREAT, dir_fd=d)\n"),
+            "exception",
+        ),
+        (
+            "cont_scratch",
+            "import os\np = os.path.join(os.environ['TMPDIR'], 'f')\nopen(p, 'w').close()\nos.chmod(p, 0o600)\nos.remove(p)\n".into(),
+            "ok",
+        ),
+    ];
+    let src = tmp.path().join("src");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&src).unwrap();
+    for (name, body, _) in &steps {
+        std::fs::write(src.join(format!("{name}.py")), body).unwrap();
+    }
+    run(&mut py_script(version, "compile_tree.py", &[&src, &out]));
+    let list = tmp.path().join("list.tsv");
+    let results = tmp.path().join("results.tsv");
+    let text: String = steps
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _, _))| {
+            format!(
+                "{k}\t{}\t{name}\n",
+                out.join(format!("{name}.pyc")).display()
+            )
+        })
+        .collect();
+    std::fs::write(&list, text).unwrap();
+    let exe = native(version).expect("a native interpreter");
+    run(std::process::Command::new(exe)
+        .args(["-I", "-S"])
+        .arg(root().join("tests/py/mutants.py"))
+        .arg("run")
+        .arg(&list)
+        .arg(&results)
+        .args(["--timeout", "5"]));
+    let got = std::fs::read_to_string(&results).unwrap();
+    let wrong: Vec<String> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (name, _, want))| {
+            let line = got
+                .lines()
+                .find(|l| l.split('\t').next() == Some(&k.to_string()))
+                .unwrap_or("no result");
+            let outcome = line.split('\t').nth(1).unwrap_or("no result");
+            (outcome != *want).then(|| format!("{name}: {line} (wanted {want})"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{version}:\n{}", wrong.join("\n"));
+    assert_eq!(
+        mode(),
+        0o644,
+        "{version}: a mutant changed a file outside its folder"
+    );
+    assert!(
+        !outside.join("made").exists(),
+        "{version}: a mutant made a file outside its folder"
+    );
+    println!(
+        "{version}: containment: {} of {} as wanted",
+        steps.len(),
+        steps.len()
     );
 }
 

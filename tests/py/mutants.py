@@ -164,6 +164,29 @@ PATH_EVENTS = {
 }
 
 
+# Of those events, (the argument that is a path, the argument that is
+# the descriptor of the directory it is relative to: -1 for none).
+DIR_FD_ARGS = {
+    "os.chmod": ((0, 2),),
+    "os.chown": ((0, 3),),
+    "os.remove": ((0, 1),),
+    "os.rmdir": ((0, 1),),
+    "os.rename": ((0, 2), (1, 3)),
+    "os.mkdir": ((0, 2),),
+    "os.utime": ((0, 3),),
+    "os.mkfifo": ((0, 2),),
+    "os.mknod": ((0, 3),),
+}
+
+
+def _fd_path(fd):
+    """What descriptor `fd` points at, or None."""
+    try:
+        return os.readlink("/proc/self/fd/%d" % fd)
+    except (OSError, TypeError, ValueError, OverflowError):
+        return None
+
+
 class Blocked(Exception):
     pass
 
@@ -183,18 +206,23 @@ class _BlockImports:
 _state = {"scratch": None, "parent": False, "mutant": False}
 
 
-def _inside(path):
+def _inside(path, writing=False):
+    """Whether `path` is in the scratch folder. For writing through `open`,
+    also /dev/null, and a descriptor (opened under these rules). Not for
+    changing a file's mode, owner or times: a descriptor may have been
+    opened for reading anywhere, and /dev/null belongs to the machine (a
+    mutant once made it root-only, which broke every process after it)."""
     scratch = _state["scratch"]
     if scratch is None:
         return False
     if isinstance(path, int):
-        return True  # an open descriptor: it was opened under these rules
+        return writing
     try:
         p = os.fsdecode(path)
     except Exception:
         return False
     p = os.path.normpath(os.path.join(os.getcwd(), p))
-    return p == os.devnull or p == scratch or p.startswith(scratch + os.sep)
+    return (writing and p == os.devnull) or p == scratch or p.startswith(scratch + os.sep)
 
 
 def _hook(event, args):
@@ -220,13 +248,30 @@ def _hook(event, args):
             writes = True
         if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
             writes = True
-        if writes and path is not None and not _inside(path):
+        if writes and path is not None and not _inside(path, writing=True):
             raise Blocked("open for writing: %r" % (path,))
         return
     if event in PATH_EVENTS:
-        for a in args[:2]:
-            if isinstance(a, (str, bytes, os.PathLike)) and not _inside(a):
-                raise Blocked("%s on %r" % (event, a))
+        # A descriptor in a path's place (os.chmod(fd)) names a file that
+        # may have been opened anywhere, and a path relative to a
+        # directory's descriptor lies under that directory: both are
+        # judged by where the descriptor points.
+        dir_fds = dict(DIR_FD_ARGS.get(event, ()))
+        for k, a in enumerate(args[:2]):
+            if isinstance(a, int) and k == 0:
+                where = _fd_path(a)
+                if where is None or not _inside(where):
+                    raise Blocked("%s on descriptor %r" % (event, a))
+            elif isinstance(a, (str, bytes, os.PathLike)):
+                fd = args[dir_fds[k]] if k in dir_fds and len(args) > dir_fds[k] else None
+                if fd not in (None, -1):
+                    base = _fd_path(fd)
+                    try:
+                        a = os.path.join(base, os.fsdecode(a)) if base else None
+                    except Exception:
+                        a = None
+                if a is None or not _inside(a):
+                    raise Blocked("%s on %r" % (event, a))
 
 
 def _refuse(*args, **kwargs):
@@ -248,6 +293,27 @@ def _disarm():
         for name in dir(fh):
             if name.startswith("_") and not name.startswith("__"):
                 setattr(fh, name, _refuse)
+    # os.open's audit event does not carry its `dir_fd`: a file opened for
+    # writing relative to a directory's descriptor is judged here, by where
+    # that descriptor points.
+    real_open = os.open
+
+    def guarded_open(path, flags, mode=0o777, *, dir_fd=None):
+        writes = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        if dir_fd is not None and writes and not _state["parent"]:
+            base = _fd_path(dir_fd)
+            try:
+                full = os.path.join(base, os.fsdecode(path)) if base else None
+            except Exception:
+                full = None
+            if full is None or not _inside(full):
+                raise Blocked("open for writing relative to descriptor %r" % (dir_fd,))
+        return real_open(path, flags, mode, dir_fd=dir_fd)
+
+    os.open = guarded_open
+    posix = sys.modules.get("posix")
+    if posix is not None:
+        posix.open = guarded_open
     limit = sys.getrecursionlimit()
     real = sys.setrecursionlimit
 
