@@ -52,7 +52,10 @@ iterator). Generators, coroutines and async generators are driven for up to
 Mutants are hostile code. (3.6 and 3.7, which have no audit hooks, run them only
 inside the bubblewrap sandbox bench/mutants/drive.rs starts.) An audit hook
 refuses subprocesses, signals to
-other processes, sockets, ctypes, file writes outside a scratch folder,
+other processes, sockets, ctypes, file writes outside a scratch folder
+(and changes to the mode, owner or times of any file outside it,
+/dev/null's too, whether named by path, by descriptor or relative to a
+directory's descriptor),
 tracing, and building code objects; crash helpers that test code calls on
 purpose (faulthandler's _sigsegv and friends, os.abort, signal.raise_signal)
 raise instead. A crash is only ever the interpreter's own.
