@@ -182,11 +182,25 @@ DIR_FD_ARGS = {
 }
 
 
+# The flags of os.open that let it write.
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
 def _fd_path(fd):
     """What descriptor `fd` points at, or None."""
     try:
         return os.readlink("/proc/self/fd/%d" % fd)
     except (OSError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _relative_to(dir_fd, path):
+    """Where `path` lies when taken relative to the directory `dir_fd` points
+    at (an absolute path stays itself), or None."""
+    base = _fd_path(dir_fd)
+    try:
+        return os.path.join(base, os.fsdecode(path)) if base else None
+    except Exception:
         return None
 
 
@@ -249,7 +263,7 @@ def _hook(event, args):
         writes = False
         if isinstance(mode, str) and any(c in mode for c in "wax+"):
             writes = True
-        if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
+        if isinstance(flags, int) and flags & WRITE_FLAGS:
             writes = True
         if writes and path is not None and not _inside(path, writing=True):
             raise Blocked("open for writing: %r" % (path,))
@@ -268,11 +282,7 @@ def _hook(event, args):
             elif isinstance(a, (str, bytes, os.PathLike)):
                 fd = args[dir_fds[k]] if k in dir_fds and len(args) > dir_fds[k] else None
                 if fd not in (None, -1):
-                    base = _fd_path(fd)
-                    try:
-                        a = os.path.join(base, os.fsdecode(a)) if base else None
-                    except Exception:
-                        a = None
+                    a = _relative_to(fd, a)
                 if a is None or not _inside(a):
                     raise Blocked("%s on %r" % (event, a))
 
@@ -302,13 +312,8 @@ def _disarm():
     real_open = os.open
 
     def guarded_open(path, flags, mode=0o777, *, dir_fd=None):
-        writes = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-        if dir_fd is not None and writes and not _state["parent"]:
-            base = _fd_path(dir_fd)
-            try:
-                full = os.path.join(base, os.fsdecode(path)) if base else None
-            except Exception:
-                full = None
+        if dir_fd is not None and flags & WRITE_FLAGS and not _state["parent"]:
+            full = _relative_to(dir_fd, path)
             if full is None or not _inside(full):
                 raise Blocked("open for writing relative to descriptor %r" % (dir_fd,))
         return real_open(path, flags, mode, dir_fd=dir_fd)
