@@ -121,7 +121,8 @@ pub fn unbound_reads(
     if n == 0 {
         return Vec::new();
     }
-    let effects: Vec<Effect> = instrs.iter().map(effect).collect();
+    let by_instr_effects: Vec<Effect> = instrs.iter().map(effect).collect();
+    let effects = &by_instr_effects;
     // Arguments, and cells and free variables (MAKE_CELL and
     // COPY_FREE_VARS fill them before any user code), start assigned.
     let starts_assigned = |v: usize| {
@@ -159,8 +160,12 @@ pub fn unbound_reads(
     // asked only where no exception table adds others).
     let paths = paths.filter(|p| excepts.is_empty() && !p.instr.is_empty());
     let instr_of = |k: usize| paths.map_or(k, |p| p.instr[k] as usize);
-    let effects: Vec<Effect> = match paths {
-        Some(p) => p.instr.iter().map(|&i| effects[i as usize]).collect(),
+    let node_effects: Vec<Effect>;
+    let effects: &[Effect] = match paths {
+        Some(p) => {
+            node_effects = p.instr.iter().map(|&i| effects[i as usize]).collect();
+            &node_effects
+        }
         None => effects,
     };
     let n = effects.len();
@@ -238,7 +243,7 @@ pub fn unbound_reads(
             continue;
         }
         let g = Graph {
-            effects: &effects,
+            effects,
             succ: &succ,
             pred: &pred,
             handlers: &handlers,
@@ -275,8 +280,8 @@ pub fn unbound_reads(
         }
     }
     let mut out = Vec::new();
-    for (i, ins) in instrs.iter().enumerate() {
-        for (slot, r) in effect(ins).reads.iter().enumerate() {
+    for (i, e) in by_instr_effects.iter().enumerate() {
+        for (slot, r) in e.reads.iter().enumerate() {
             if let Some(v) = *r {
                 if by_instr[i][slot] {
                     out.push(Unbound {
