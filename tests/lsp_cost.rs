@@ -236,3 +236,66 @@ fn a_request_after_an_edit_beside_a_huge_constant_costs_the_same_at_any_size() {
         assert!(b <= ALLOC_BOUND, "{bytes:?}");
     }
 }
+
+/// Typing into a block of many instructions, the stack analysis walks the
+/// section that holds the edit again, not the whole block (issue 19, F9):
+/// the depths after a line are kept by section, each for the state its
+/// entry was in (a broken line makes the depths after it guesses, so
+/// typing a line and mending it walks each section after it from both
+/// states once; after that, only the edited one).
+#[test]
+fn typing_into_a_block_of_many_instructions_walks_the_stack_analysis_over_one_section() {
+    let edit = |doc: &mut Document, at: Position, text: &str, version: i32| {
+        let end = if text.is_empty() {
+            Position::new(at.line, at.character + 1)
+        } else {
+            at
+        };
+        doc.apply(
+            &[TextDocumentContentChangeEvent {
+                range: Some(Range::new(at, end)),
+                range_length: None,
+                text: text.into(),
+            }],
+            version,
+        );
+        doc.analysis.stack_walked
+    };
+    // Each section unlike the others (alike ones are walked once).
+    let block = |n: usize| {
+        let lines: String = (0..n / 2)
+            .map(|i| format!("    LOAD_CONST {i}\n    POP_TOP\n"))
+            .collect();
+        format!(".code module\n{lines}    LOAD_CONST None\n    RETURN_VALUE\n")
+    };
+    let walked = [50_000, 100_000].map(|n| {
+        let mut doc = Document::new(
+            &block(n),
+            0,
+            Encoding::Utf16,
+            Version::V3_11,
+            Options::default(),
+        );
+        let opened = doc.analysis.stack_walked;
+        let at = Position::new((n / 2) as u32, 4);
+        // Broken, mended, broken, mended.
+        let typed = [
+            edit(&mut doc, at, "x", 1),
+            edit(&mut doc, at, "", 2),
+            edit(&mut doc, at, "x", 3),
+            edit(&mut doc, at, "", 4),
+        ];
+        (opened, typed)
+    });
+    println!("big block: instructions the stack analysis walked (on opening, then per edit) at n and 2n: {walked:?}");
+    for (n, (opened, typed)) in [50_000, 100_000].into_iter().zip(walked) {
+        // Opened: every instruction, once.
+        assert_eq!(opened, n + 2);
+        // Broken first: the section and every one after it, from a guess.
+        assert!(typed[0] > n / 2, "{typed:?}");
+        // Then one section, wherever the edit is in however large a block.
+        for w in &typed[1..] {
+            assert!(*w <= 2 * pyasm::analysis::stack::SECTION, "{typed:?}");
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod kinds;
 pub mod locals;
 pub mod module;
+pub mod sections;
 pub mod stack;
 pub mod verify;
 

@@ -123,7 +123,7 @@ pub enum Problem {
     FallsOffEnd { at: usize },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct StackResult {
     /// `co_stacksize` as CPython computes it: dead handlers included.
     pub max_depth: u32,
@@ -631,7 +631,35 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     if table.stack_depth_is_largest {
         return analyze_largest(table, instrs);
     }
+    walk(table, instrs, excepts, (entry_depth(instrs), false)).0
+}
+
+/// How a walk of code from a given depth ended, for the code after it
+/// (see [`analyze_sections`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Exit {
+    /// The depth control falls off the end with, and whether it is a
+    /// guess (after an instruction of unknown effect), when one real path
+    /// does, once, and the guess is not one a mismatch before it made
+    /// (whose report the code after it may take over).
+    depth: Option<(i32, bool)>,
+    /// Code no path reaches was walked from an estimated depth: where that
+    /// starts depends on the code before it, so the walk is not the whole
+    /// code's.
+    dead: bool,
+}
+
+/// [`analyze`]'s walk of code entered at its first instruction with
+/// `entry.0` values on the stack (a guess if `entry.1`), and how it ended.
+fn walk(
+    table: &OpcodeTable,
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    entry: (i32, bool),
+) -> (StackResult, Exit) {
     let n = instrs.len();
+    // Times the walk went off the end.
+    let mut exits = 0;
     let mut w = Walk {
         live: None,
         work: Vec::new(),
@@ -683,13 +711,13 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     let mut dead_from = [0usize; 2];
     // Dead code walked from an estimated depth: (instruction, depth).
     let mut seeds: Vec<(usize, i32)> = Vec::new();
-    let entry = entry_depth(instrs);
     if n > 0 {
-        set(0, entry, None, false, None, &mut w);
+        set(0, entry.0, None, entry.1, None, &mut w);
     }
     loop {
         while let Some(i) = w.work.pop() {
             if i >= n {
+                exits += 1;
                 continue;
             }
             let d = w.depths[i].unwrap_or(0);
@@ -1079,6 +1107,12 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
             break;
         }
     }
+    let exit = Exit {
+        depth: w.depths[n]
+            .filter(|_| exits == 1 && w.origin[n].is_none())
+            .map(|d| (d, w.unknown[n])),
+        dead: w.live.is_some() || w.depths[..n].iter().any(Option::is_none),
+    };
     w.depths.truncate(n);
     w.unknown.truncate(n);
     w.pred.truncate(n);
@@ -1089,7 +1123,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
     if max_live < 0 {
         max_live = max;
     }
-    StackResult {
+    let result = StackResult {
         max_depth: max.clamp(0, u32::MAX as i64) as u32,
         live_max_depth: max_live.clamp(0, u32::MAX as i64) as u32,
         live,
@@ -1099,5 +1133,258 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
         depth_from,
         problems: w.problems,
         pred: w.pred,
+    };
+    (result, exit)
+}
+
+/// One instruction as the stack analysis reads it, its jump's target
+/// counted from its section's start: two sections with the same keys,
+/// entries and entry depth are walked alike.
+type InstrKey = (u16, u32, u32, u8);
+
+/// A section's walk, kept by [`SectionMemo`].
+#[derive(Debug)]
+struct Kept {
+    entry: (i32, bool),
+    instrs: Vec<InstrKey>,
+    excepts: Vec<(usize, usize, usize, Option<u32>, bool)>,
+    result: StackResult,
+    exit: Exit,
+}
+
+/// What the stack analysis found in each section of a block (see
+/// [`crate::analysis::sections`]), kept from one analysis of the block to
+/// the next: a section whose instructions and entry depth did not change
+/// is not walked again.
+#[derive(Debug, Default)]
+pub struct SectionMemo {
+    /// The version whose table the sections were walked with.
+    version: Option<crate::versions::Version>,
+    kept: FxHashMap<u64, Vec<std::sync::Arc<Kept>>>,
+    /// Instructions the last analysis walked, of the sections it found no
+    /// walk of (what an edit costs this analysis).
+    pub walked: usize,
+}
+
+impl SectionMemo {
+    /// Instructions the last analysis walked, as [`SectionMemo::walked`].
+    pub fn walked(&self) -> usize {
+        self.walked
     }
+}
+
+/// [`analyze`], section by section (`starts`, from
+/// [`crate::analysis::sections::starts`]), each entered with the depth the
+/// one before it ends with: the same result, which debug builds check.
+/// Sections `memo` holds a walk of are not walked again, and it keeps
+/// this analysis' sections for the next. `None` where the sections cannot
+/// stand for the whole code: a section ends with no known depth to go on
+/// with (code no path reaches, or reached only after a problem), or walks
+/// code no path reaches, whose estimated depth comes from code before it.
+pub fn analyze_in_sections(
+    table: &OpcodeTable,
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    starts: &[usize],
+    memo: &mut SectionMemo,
+) -> Option<StackResult> {
+    if table.stack_depth_is_largest || starts.first() != Some(&0) {
+        return None;
+    }
+    let n = instrs.len();
+    let mut out = StackResult::default();
+    let mut kept: FxHashMap<u64, Vec<std::sync::Arc<Kept>>> = FxHashMap::default();
+    let mut old = std::mem::take(&mut memo.kept);
+    memo.walked = 0;
+    let mut entry = (entry_depth(instrs), false);
+    let mut k_at = 0;
+    for (j, &lo) in starts.iter().enumerate() {
+        let hi = starts.get(j + 1).copied().unwrap_or(n);
+        let last = j + 1 == starts.len();
+        let keys: Vec<InstrKey> = instrs[lo..hi]
+            .iter()
+            .map(|x| {
+                let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
+                let code = x.op.map_or(u16::MAX, |o| o.code as u16);
+                (code, x.arg, target, x.unknown as u8 | (x.ends as u8) << 1)
+            })
+            .collect();
+        let k_end = k_at + excepts[k_at..].iter().take_while(|e| e.start < hi).count();
+        let mine = &excepts[k_at..k_end];
+        let ekeys: Vec<_> = mine
+            .iter()
+            .map(|e| (e.start - lo, e.end - lo, e.handler - lo, e.depth, e.lasti))
+            .collect();
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            (&keys, &ekeys).hash(&mut h);
+            h.finish()
+        };
+        // Sections alike (a block of one instruction over and over) are
+        // kept once.
+        let same =
+            |x: &&std::sync::Arc<Kept>| x.entry == entry && x.instrs == keys && x.excepts == ekeys;
+        let here = kept.get(&hash).and_then(|v| v.iter().find(same)).cloned();
+        let found = here
+            .clone()
+            .or_else(|| old.get(&hash).and_then(|v| v.iter().find(same)).cloned());
+        let section = match found {
+            Some(x) => x,
+            None => {
+                memo.walked += hi - lo;
+                let sub: Vec<FlowInstr> = instrs[lo..hi]
+                    .iter()
+                    .map(|x| FlowInstr {
+                        op: x.op,
+                        arg: x.arg,
+                        target: x.target.map(|t| t - lo),
+                        unknown: x.unknown,
+                        ends: x.ends,
+                    })
+                    .collect();
+                let subx: Vec<FlowExcept> = mine
+                    .iter()
+                    .map(|e| FlowExcept {
+                        start: e.start - lo,
+                        end: e.end - lo,
+                        handler: e.handler - lo,
+                        depth: e.depth,
+                        lasti: e.lasti,
+                        span: e.span.clone(),
+                    })
+                    .collect();
+                let (result, exit) = walk(table, &sub, &subx, entry);
+                std::sync::Arc::new(Kept {
+                    entry,
+                    instrs: keys,
+                    excepts: ekeys,
+                    result,
+                    exit,
+                })
+            }
+        };
+        if section.exit.dead || (!last && section.exit.depth.is_none()) {
+            return None;
+        }
+        let r = &section.result;
+        out.max_depth = out.max_depth.max(r.max_depth);
+        out.live_max_depth = out.live_max_depth.max(r.live_max_depth);
+        out.live.extend_from_slice(&r.live);
+        out.depths.extend_from_slice(&r.depths);
+        out.unknown.extend_from_slice(&r.unknown);
+        out.handler_depths.extend_from_slice(&r.handler_depths);
+        out.depth_from
+            .extend(r.depth_from.iter().map(|f| f.map(|k| k + k_at)));
+        // The section's first instruction is reached first from the one
+        // before it, by falling through.
+        out.pred.extend(
+            r.pred
+                .iter()
+                .enumerate()
+                .map(|(i, p)| p.map(|p| p + lo).or((i == 0 && lo > 0).then(|| lo - 1))),
+        );
+        for p in &r.problems {
+            out.problems.push(match *p {
+                // Not the end of the code: the next section follows.
+                Problem::FallsOffEnd { .. } if !last => continue,
+                Problem::FallsOffEnd { at } => Problem::FallsOffEnd { at: at + lo },
+                Problem::Underflow { at, depth } => Problem::Underflow { at: at + lo, depth },
+                Problem::Mismatch {
+                    at,
+                    first,
+                    second,
+                    from,
+                } => Problem::Mismatch {
+                    at: at + lo,
+                    first,
+                    second,
+                    from: from.map(|f| f + lo),
+                },
+            });
+        }
+        entry = section.exit.depth.unwrap_or((0, false));
+        k_at = k_end;
+        if here.is_none() {
+            kept.entry(hash).or_default().push(section);
+        }
+    }
+    if k_at != excepts.len() {
+        return None;
+    }
+    // A section's walk from the other state its entry was last in stays
+    // too: typing into a line breaks it and mends it by turns, and the
+    // depths after a broken line are guesses.
+    for (hash, v) in kept.iter_mut() {
+        if let Some(mut others) = old.remove(hash) {
+            others.retain(|x| v.iter().all(|y| y.entry != x.entry));
+            v.extend(others.into_iter().take(1));
+        }
+    }
+    memo.kept = kept;
+    Some(out)
+}
+
+/// Instructions a section holds at least (see
+/// [`crate::analysis::sections::starts`]) when the language server keeps
+/// a block's sections: a few hundred, so that walking one again after an
+/// edit costs little and the block's sections are few to look up.
+pub const SECTION: usize = 512;
+
+/// [`analyze`], kept by section in `memo` for a block of more than a few
+/// sections (see [`analyze_in_sections`]); the whole code's walk where the
+/// sections cannot stand for it. Debug builds also walk every block by
+/// sections of a few instructions and check that the result is the whole
+/// walk's.
+pub fn analyze_keeping(
+    table: &OpcodeTable,
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    memo: Option<&mut SectionMemo>,
+) -> StackResult {
+    if let Some(memo) = memo {
+        if memo.version != Some(table.version) {
+            *memo = SectionMemo::default();
+            memo.version = Some(table.version);
+        }
+        if instrs.len() < 4 * SECTION {
+            memo.kept = FxHashMap::default();
+            memo.walked = instrs.len();
+        } else {
+            let starts = super::sections::starts(instrs, excepts, SECTION);
+            if let Some(r) = analyze_in_sections(table, instrs, excepts, &starts, memo) {
+                if cfg!(debug_assertions) {
+                    check_sections(&r, &analyze(table, instrs, excepts));
+                }
+                return r;
+            }
+            memo.walked = instrs.len();
+        }
+    }
+    let whole = analyze(table, instrs, excepts);
+    if cfg!(debug_assertions) {
+        {
+            let starts = super::sections::starts(instrs, excepts, 1);
+            let mut memo = SectionMemo::default();
+            if let Some(r) = analyze_in_sections(table, instrs, excepts, &starts, &mut memo) {
+                check_sections(&r, &whole);
+            }
+        }
+    }
+    whole
+}
+
+/// Panics unless `sections` is the whole code's walk: the same but for
+/// the order of the problems, which follows the order of the walk.
+fn check_sections(sections: &StackResult, whole: &StackResult) {
+    let sorted = |r: &StackResult| {
+        let mut r = r.clone();
+        r.problems.sort_by_key(|p| format!("{p:?}"));
+        r
+    };
+    let (a, b) = (sorted(sections), sorted(whole));
+    assert!(
+        a == b,
+        "the stack analysis by sections differs from the whole walk:\n{a:?}\n{b:?}"
+    );
 }

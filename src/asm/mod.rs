@@ -231,6 +231,7 @@ impl Builder<'_> {
             version,
             is_root: i == 0,
             root_filename: &self.root_filename,
+            memo: None,
         };
         // What the constants will cost with every referenced block copied
         // in, known before anything is copied: a few lines of references
@@ -326,6 +327,10 @@ pub struct BlockContext<'a> {
     pub version: Version,
     pub is_root: bool,
     pub root_filename: &'a PyStr,
+    /// What the stack analysis found in the block's sections the last
+    /// time it was assembled, and keeps for the next (the language server
+    /// keeps one per block): see [`stack::analyze_keeping`].
+    pub memo: Option<&'a std::cell::RefCell<stack::SectionMemo>>,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -784,7 +789,12 @@ pub fn assemble_body(
     for &i in &unwinding.ends {
         flow[i].ends = true;
     }
-    let mut analysis = stack::analyze(table, &flow, &flow_excepts);
+    let mut analysis = stack::analyze_keeping(
+        table,
+        &flow,
+        &flow_excepts,
+        ctx.memo.map(|m| m.borrow_mut()).as_deref_mut(),
+    );
     // The verifier reads operands; an unknown one has none to read.
     let infos: Vec<Option<&'static OpInfo>> = ops
         .iter()

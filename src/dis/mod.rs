@@ -213,6 +213,7 @@ impl Dis {
             version: self.version,
             is_root,
             root_filename: &self.root_filename,
+            memo: None,
         };
         let attempts = [
             Mode::Structured {

@@ -361,6 +361,7 @@ fn finish(
         version,
         is_root,
         root_filename,
+        memo: None,
     };
     drop_default_fields(&ctx, &mut b);
     leave_out_computed(&ctx, &mut b, orig);

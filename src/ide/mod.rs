@@ -17,6 +17,7 @@ mod preamble;
 pub mod timing;
 
 use crate::analysis::module::{self, BlockFacts};
+use crate::analysis::stack::SectionMemo;
 use crate::asm::{self, BlockContext, BlockInfo, Options};
 use crate::code::{Code, PyStr};
 use crate::diag::Diag;
@@ -87,6 +88,10 @@ pub struct Seg {
     pieces: Vec<block::BlockPiece>,
     /// The block lowered, described (see [`FileAnalysis::check_blocks`]).
     described: Option<String>,
+    /// What the stack analysis found in each section of a large block,
+    /// for the next analysis of the block (see
+    /// [`crate::analysis::stack::analyze_keeping`]).
+    memo: SectionMemo,
 }
 
 impl Seg {
@@ -144,6 +149,9 @@ pub struct FileAnalysis {
     /// Bytes of text the last update lowered: the work an edit caused,
     /// counted for the tests that hold it to the edited region.
     pub lowered_bytes: usize,
+    /// Instructions the stack analysis walked in the last update, for the
+    /// same tests (see [`SectionMemo::walked`]).
+    pub stack_walked: usize,
     /// Keep each block and the code object it assembled to, for
     /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
     for_build: bool,
@@ -385,6 +393,7 @@ impl FileAnalysis {
             piece_nodes: preamble::PIECE_NODES,
             reanalysed: 0,
             lowered_bytes: 0,
+            stack_walked: 0,
             for_build,
             check_blocks: false,
         }
@@ -503,6 +512,7 @@ impl FileAnalysis {
         let nodes_of = |seg: &Seg| known.get(&(seg.start, seg.end)).map(Vec::as_slice);
         self.reanalysed = 0;
         self.lowered_bytes = 0;
+        self.stack_walked = 0;
         if self.check_blocks {
             // A block not analysed again keeps the rows its instructions
             // were placed on, even when lines came before it: only the
@@ -657,6 +667,17 @@ impl FileAnalysis {
                 .iter_mut()
                 .flat_map(|s| std::mem::take(&mut s.pieces))
                 .collect();
+            // So do the stack analysis' sections (it checks that what it
+            // kept is what it finds): an edit within a block leaves it one
+            // segment, which takes the old one's.
+            let mut memos: Vec<SectionMemo> = self.segments[i..=j]
+                .iter_mut()
+                .map(|s| std::mem::take(&mut s.memo))
+                .collect();
+            let mut fresh = fresh;
+            for (seg, memo) in fresh.iter_mut().zip(memos.drain(..)) {
+                seg.memo = memo;
+            }
             self.segments.splice(i..=j, fresh);
             // Not the preamble's: its lines have pieces of their own.
             for seg in self.segments[i.max(1)..i + n].iter_mut() {
@@ -838,12 +859,15 @@ impl FileAnalysis {
         let mut facts = BlockFacts::default();
         let mut info = None;
         let mut code = None;
+        let memo = std::cell::RefCell::new(std::mem::take(&mut self.segments[i].memo));
+        memo.borrow_mut().walked = 0;
         if let Some(b) = block {
             facts = module::facts(b, body, version);
             let ctx = BlockContext {
                 version,
                 is_root: i == 1,
                 root_filename: &PyStr::default(),
+                memo: (!self.for_build).then_some(&memo),
             };
             // References to other blocks stay in the constants: a block's
             // findings do not depend on what its constants hold, and
@@ -886,6 +910,8 @@ impl FileAnalysis {
             bi.shrink_to_fit();
         }
         let seg = &mut self.segments[i];
+        seg.memo = memo.into_inner();
+        self.stack_walked += seg.memo.walked();
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
