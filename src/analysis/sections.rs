@@ -7,7 +7,8 @@
 //! A cut before instruction `c` is quiet when nothing but the fall-through
 //! from `c - 1` crosses it: no jump from one side lands on the other, and
 //! every exception entry has its protected range and its handler on one
-//! side. Then what the code after the cut sees of the code before it is
+//! side (with the two instructions after the handler's first, which the
+//! analyses read to tell what kind of handler it is). Then what the code after the cut sees of the code before it is
 //! the state the fall-through brings, and an analysis of the section from
 //! that state finds what an analysis of the whole code finds there.
 //!
@@ -49,9 +50,11 @@ pub fn starts(instrs: &[FlowInstr], excepts: &[FlowExcept], size: usize) -> Vec<
             span(i, t);
         }
     }
+    // A handler's first two instructions stay with it: the analyses tell
+    // a `with` cleanup and a generator's catch-all by them.
     for e in excepts {
         let lo = e.start.min(e.handler);
-        let hi = e.end.saturating_sub(1).max(e.start).max(e.handler);
+        let hi = e.end.saturating_sub(1).max(e.start).max(e.handler + 2);
         span(lo, hi);
     }
     let mut out = vec![0];
@@ -125,6 +128,10 @@ mod tests {
         assert_eq!(starts(&instrs, &[entry(0, 2, 7)], 1), vec![0]);
         // A range 3..4 handled at 1: the cuts from 2 to 4 go.
         assert_eq!(starts(&instrs, &[entry(3, 4, 1)], 1), vec![0, 1, 7]);
+        // A range 0..1 handled at 0: the handler's next two stay with it
+        // (and the jumps keep 3 to 6).
+        assert_eq!(starts(&instrs, &[entry(0, 1, 0)], 1), vec![0, 7]);
+        assert_eq!(starts(&instrs[..2], &[entry(0, 1, 0)], 1), vec![0]);
         // Entries out of section order: not cut.
         assert_eq!(
             starts(&instrs, &[entry(7, 8, 7), entry(0, 1, 0)], 1),

@@ -1201,30 +1201,39 @@ pub fn analyze_in_sections(
     for (j, &lo) in starts.iter().enumerate() {
         let hi = starts.get(j + 1).copied().unwrap_or(n);
         let last = j + 1 == starts.len();
-        let keys: Vec<InstrKey> = instrs[lo..hi]
-            .iter()
-            .map(|x| {
-                let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
-                let code = x.op.map_or(u16::MAX, |o| o.code as u16);
-                (code, x.arg, target, x.unknown as u8 | (x.ends as u8) << 1)
-            })
-            .collect();
+        let key = |x: &FlowInstr| -> InstrKey {
+            let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
+            let code = x.op.map_or(u16::MAX, |o| o.code as u16);
+            (code, x.arg, target, x.unknown as u8 | (x.ends as u8) << 1)
+        };
         let k_end = k_at + excepts[k_at..].iter().take_while(|e| e.start < hi).count();
         let mine = &excepts[k_at..k_end];
         let ekeys: Vec<_> = mine
             .iter()
             .map(|e| (e.start - lo, e.end - lo, e.handler - lo, e.depth, e.lasti))
             .collect();
+        // Hashed and compared as they are, without a copy: most sections
+        // are found.
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
-            (&keys, &ekeys).hash(&mut h);
+            for x in &instrs[lo..hi] {
+                key(x).hash(&mut h);
+            }
+            ekeys.hash(&mut h);
             h.finish()
         };
         // Sections alike (a block of one instruction over and over) are
         // kept once.
-        let same =
-            |x: &&std::sync::Arc<Kept>| x.entry == entry && x.instrs == keys && x.excepts == ekeys;
+        let same = |x: &&std::sync::Arc<Kept>| {
+            x.entry == entry
+                && x.excepts == ekeys
+                && x.instrs.len() == hi - lo
+                && x.instrs
+                    .iter()
+                    .zip(&instrs[lo..hi])
+                    .all(|(k, i)| *k == key(i))
+        };
         let here = kept.get(&hash).and_then(|v| v.iter().find(same)).cloned();
         let found = here
             .clone()
@@ -1257,7 +1266,7 @@ pub fn analyze_in_sections(
                 let (result, exit) = walk(table, &sub, &subx, entry);
                 std::sync::Arc::new(Kept {
                     entry,
-                    instrs: keys,
+                    instrs: instrs[lo..hi].iter().map(key).collect(),
                     excepts: ekeys,
                     result,
                     exit,
