@@ -1208,6 +1208,15 @@ pub fn analyze_in_sections(
         };
         let k_end = k_at + excepts[k_at..].iter().take_while(|e| e.start < hi).count();
         let mine = &excepts[k_at..k_end];
+        // (What `sections::starts` gives: every entry and its handler
+        // inside one section, the sections' entries in order.)
+        let inside = |x: usize| (lo..hi).contains(&x);
+        if mine
+            .iter()
+            .any(|e| !inside(e.start) || e.end > hi || !inside(e.handler))
+        {
+            return None;
+        }
         let ekeys: Vec<_> = mine
             .iter()
             .map(|e| (e.start - lo, e.end - lo, e.handler - lo, e.depth, e.lasti))
