@@ -1164,6 +1164,9 @@ pub struct SectionMemo {
     /// Instructions the last analysis walked, of the sections it found no
     /// walk of (what an edit costs this analysis).
     pub walked: usize,
+    /// Instructions a section holds at least; 0 for [`SECTION`] (tests
+    /// cut small blocks finely, to keep sections in every edit).
+    pub size: usize,
 }
 
 impl SectionMemo {
@@ -1362,14 +1365,18 @@ pub fn analyze_keeping(
 ) -> StackResult {
     if let Some(memo) = memo {
         if memo.version != Some(table.version) {
-            *memo = SectionMemo::default();
+            memo.kept = FxHashMap::default();
             memo.version = Some(table.version);
         }
-        if instrs.len() < 4 * SECTION {
+        let size = match memo.size {
+            0 => SECTION,
+            n => n,
+        };
+        if instrs.len() < 4 * size {
             memo.kept = FxHashMap::default();
             memo.walked = instrs.len();
         } else {
-            let starts = super::sections::starts(instrs, excepts, SECTION);
+            let starts = super::sections::starts(instrs, excepts, size);
             if let Some(r) = analyze_in_sections(table, instrs, excepts, &starts, memo) {
                 if cfg!(debug_assertions) {
                     check_sections(&r, &analyze(table, instrs, excepts));

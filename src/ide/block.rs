@@ -246,6 +246,15 @@ impl FileAnalysis {
         Some(block)
     }
 
+    /// Keeps the stack analysis of any block of at least four sections of
+    /// `n` instructions by section, from the next analysis of each block
+    /// on (for tests: the default keeps only blocks of thousands; the size
+    /// changes no result, which debug builds check at every analysis).
+    #[doc(hidden)]
+    pub fn set_section_size(&mut self, n: usize) {
+        self.section_size = n.max(1);
+    }
+
     /// From the next update on, keeps with each block segment analysed a
     /// description of the block lowering gave (its spans relative to the
     /// segment), for tests to compare with a fresh analysis

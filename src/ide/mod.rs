@@ -152,6 +152,8 @@ pub struct FileAnalysis {
     /// Instructions the stack analysis walked in the last update, for the
     /// same tests (see [`SectionMemo::walked`]).
     pub stack_walked: usize,
+    /// See [`FileAnalysis::set_section_size`].
+    section_size: usize,
     /// Keep each block and the code object it assembled to, for
     /// [`FileAnalysis::link`] (see [`FileAnalysis::for_build`]).
     for_build: bool,
@@ -394,6 +396,7 @@ impl FileAnalysis {
             reanalysed: 0,
             lowered_bytes: 0,
             stack_walked: 0,
+            section_size: 0,
             for_build,
             check_blocks: false,
         }
@@ -861,6 +864,7 @@ impl FileAnalysis {
         let mut code = None;
         let memo = std::cell::RefCell::new(std::mem::take(&mut self.segments[i].memo));
         memo.borrow_mut().walked = 0;
+        memo.borrow_mut().size = self.section_size;
         if let Some(b) = block {
             facts = module::facts(b, body, version);
             let ctx = BlockContext {
