@@ -635,7 +635,7 @@ pub fn analyze(table: &OpcodeTable, instrs: &[FlowInstr], excepts: &[FlowExcept]
 }
 
 /// How a walk of code from a given depth ended, for the code after it
-/// (see [`analyze_sections`]).
+/// (see [`analyze_in_sections`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Exit {
     /// The depth control falls off the end with, and whether it is a
@@ -1169,13 +1169,6 @@ pub struct SectionMemo {
     pub size: usize,
 }
 
-impl SectionMemo {
-    /// Instructions the last analysis walked, as [`SectionMemo::walked`].
-    pub fn walked(&self) -> usize {
-        self.walked
-    }
-}
-
 /// [`analyze`], section by section (`starts`, from
 /// [`crate::analysis::sections::starts`]), each entered with the depth the
 /// one before it ends with: the same result, which debug builds check.
@@ -1388,12 +1381,10 @@ pub fn analyze_keeping(
     }
     let whole = analyze(table, instrs, excepts);
     if cfg!(debug_assertions) {
-        {
-            let starts = super::sections::starts(instrs, excepts, 1);
-            let mut memo = SectionMemo::default();
-            if let Some(r) = analyze_in_sections(table, instrs, excepts, &starts, &mut memo) {
-                check_sections(&r, &whole);
-            }
+        let starts = super::sections::starts(instrs, excepts, 1);
+        let mut memo = SectionMemo::default();
+        if let Some(r) = analyze_in_sections(table, instrs, excepts, &starts, &mut memo) {
+            check_sections(&r, &whole);
         }
     }
     whole

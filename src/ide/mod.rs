@@ -863,8 +863,13 @@ impl FileAnalysis {
         let mut info = None;
         let mut code = None;
         let memo = std::cell::RefCell::new(std::mem::take(&mut self.segments[i].memo));
-        memo.borrow_mut().walked = 0;
-        memo.borrow_mut().size = self.section_size;
+        {
+            let mut m = memo.borrow_mut();
+            // (The stack analysis sets it; a segment that holds no
+            // block never runs it.)
+            m.walked = 0;
+            m.size = self.section_size;
+        }
         if let Some(b) = block {
             facts = module::facts(b, body, version);
             let ctx = BlockContext {
@@ -915,7 +920,7 @@ impl FileAnalysis {
         }
         let seg = &mut self.segments[i];
         seg.memo = memo.into_inner();
-        self.stack_walked += seg.memo.walked();
+        self.stack_walked += seg.memo.walked;
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
