@@ -26,12 +26,14 @@
 //!   With `--phases`, the server runs with `PYASM_LSP_TIMING` set and the
 //!   time of each phase of its work (see `pyasm::ide::timing`) is printed
 //!   too; that run's own figures include the measuring.
-//! - `f9 DIR [--server PATH] [--edits N]`: the inputs of issue 19's
-//!   F9, written to `DIR`: 2 million empty lines before the first `.code`,
-//!   an 8 MB one-line tuple constant, 100,000 instructions with no
-//!   `.code`, and a block of 100,000 instructions. Each is opened, then typed into `N` times at one place (a
-//!   character inserted, then deleted): the median time per edit and the
-//!   size of the largest `publishDiagnostics` are printed.
+//! - `f9 DIR [--server PATH] [--edits N] [--only NAME]`: the inputs of
+//!   issue 19's F9, written to `DIR`: 2 million empty lines before the
+//!   first `.code`, an 8 MB one-line tuple constant, 100,000 instructions
+//!   with no `.code`, and a block of 100,000 instructions (`--only` keeps
+//!   those whose file name contains `NAME`, for profiling one). Each is
+//!   opened, then typed into `N` times at one place (a character inserted,
+//!   then deleted): the median time per edit and the size of the largest
+//!   `publishDiagnostics` are printed.
 //!
 //! The server publishes diagnostics only when they change, so an edit is
 //! timed to its `publishDiagnostics` when one comes, and otherwise to the
@@ -76,7 +78,7 @@ fn main() {
             eprintln!(
                 "usage: lsp_latency make OUT IN.pyasm...\n       \
                  lsp_latency run FILE [--server PATH] [--edits N] [--full-runs N] [--seed N]\n       \
-                 lsp_latency f9 DIR [--server PATH] [--edits N]"
+                 lsp_latency f9 DIR [--server PATH] [--edits N] [--only NAME]"
             );
             std::process::exit(2);
         }
@@ -950,17 +952,20 @@ fn run(args: &[String]) {
     );
 }
 
-/// `f9 DIR [--server PATH] [--edits N]`: see the module's comment.
+/// `f9 DIR [--server PATH] [--edits N] [--only NAME]`: see the module's
+/// comment.
 fn f9(args: &[String]) {
     let dir = std::path::PathBuf::from(&args[0]);
     let mut server = "target/release/pyasm".to_string();
     let mut n_edits = 20usize;
+    let mut only = None;
     let mut it = args[1..].iter();
     while let Some(a) = it.next() {
         let v = it.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
             "--server" => server = v.clone(),
             "--edits" => n_edits = v.parse().expect("--edits N"),
+            "--only" => only = Some(v.clone()),
             _ => panic!("unknown option {a}"),
         }
     }
@@ -995,6 +1000,9 @@ fn f9(args: &[String]) {
     ];
     println!("issue 19 F9 inputs, {n_edits} edits each, server {server}");
     for (name, text, line, col) in inputs {
+        if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
         let path = dir.join(name);
         std::fs::write(&path, &text).unwrap();
         let mut child = Command::new(&server)
