@@ -151,7 +151,7 @@ fn every_emitted_code_is_documented_and_nothing_else() {
 fn the_scan_sees_codes_behind_line_breaks_and_reports() {
     let emitted = emitted_codes();
     // `Diag::error(\n "bad-except"` in lower.rs, `self.report(i, "too-complex"`
-    // in kinds.rs and a warning.
+    // in `kinds` and a warning.
     assert!(emitted["bad-except"].contains("error"));
     assert!(emitted["too-complex"].contains("error"));
     assert!(emitted["unreachable"].contains("warning"));

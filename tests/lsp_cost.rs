@@ -237,14 +237,16 @@ fn a_request_after_an_edit_beside_a_huge_constant_costs_the_same_at_any_size() {
     }
 }
 
-/// Typing into a block of many instructions, the stack analysis walks the
-/// section that holds the edit again, not the whole block (issue 19, F9):
-/// the depths after a line are kept by section, each for the state its
-/// entry was in (a broken line makes the depths after it guesses, so
-/// typing a line and mending it walks each section after it from both
-/// states once; after that, only the edited one).
+/// Typing into a block of many instructions, the stack and kinds analyses
+/// walk the section that holds the edit again, not the whole block (issue
+/// 19, F9): what they found after a line is kept by section, each for the
+/// state its entry was in (a broken line makes the depths after it
+/// guesses, so typing a line and mending it walks each section after it
+/// from both states once; after that, only the edited one). The kinds
+/// analysis does not go past a broken line, and finds the sections after
+/// it as it left them.
 #[test]
-fn typing_into_a_block_of_many_instructions_walks_the_stack_analysis_over_one_section() {
+fn typing_into_a_block_of_many_instructions_walks_the_analyses_over_one_section() {
     let edit = |doc: &mut Document, at: Position, text: &str, version: i32| {
         let end = if text.is_empty() {
             Position::new(at.line, at.character + 1)
@@ -259,7 +261,7 @@ fn typing_into_a_block_of_many_instructions_walks_the_stack_analysis_over_one_se
             }],
             version,
         );
-        doc.analysis.stack_walked
+        (doc.analysis.stack_walked, doc.analysis.kinds_walked)
     };
     // Each section unlike the others (alike ones are walked once).
     let block = |n: usize| {
@@ -276,7 +278,7 @@ fn typing_into_a_block_of_many_instructions_walks_the_stack_analysis_over_one_se
             Version::V3_11,
             Options::default(),
         );
-        let opened = doc.analysis.stack_walked;
+        let opened = (doc.analysis.stack_walked, doc.analysis.kinds_walked);
         let at = Position::new((n / 2) as u32, 4);
         // Broken, mended, broken, mended.
         let typed = [
@@ -287,15 +289,19 @@ fn typing_into_a_block_of_many_instructions_walks_the_stack_analysis_over_one_se
         ];
         (opened, typed)
     });
-    println!("big block: instructions the stack analysis walked (on opening, then per edit) at n and 2n: {walked:?}");
+    println!("big block: instructions the (stack, kinds) analyses walked (on opening, then per edit) at n and 2n: {walked:?}");
+    let section = pyasm::analysis::stack::SECTION;
     for (n, (opened, typed)) in [50_000, 100_000].into_iter().zip(walked) {
         // Opened: every instruction, once.
-        assert_eq!(opened, n + 2);
+        assert_eq!(opened, (n + 2, n + 2));
         // Broken first: the section and every one after it, from a guess.
-        assert!(typed[0] > n / 2, "{typed:?}");
+        assert!(typed[0].0 > n / 2, "{typed:?}");
         // Then one section, wherever the edit is in however large a block.
         for w in &typed[1..] {
-            assert!(*w <= 2 * pyasm::analysis::stack::SECTION, "{typed:?}");
+            assert!(w.0 <= 2 * section, "{typed:?}");
+        }
+        for w in &typed {
+            assert!(w.1 <= 2 * section, "{typed:?}");
         }
     }
 }

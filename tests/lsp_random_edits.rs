@@ -337,18 +337,16 @@ fn only_the_edited_block_is_analysed_again() {
     println!("one edit, one block analysed again (of 40)");
 }
 
-/// A module block of loops, `try` statements (one with a `finally`) and a
-/// `with`, as CPython 3.11 compiles them, its stack analysis kept in
-/// sections of two instructions: a short text typed at a random place and
-/// taken out again, 300 times, each state checked against a fresh
-/// analysis. The block stays near the valid one, so most sections are
-/// found kept, from both states of their entry; the debug build checks
-/// each result against a walk of the whole block.
-#[test]
-fn typing_and_undoing_in_a_block_whose_stack_analysis_is_kept_by_section() {
-    let text = include_str!("data/sections_base.pyasm");
-    let typed = ["x", " ", "1", "#", "L1", "POP_TOP", "(", "'"];
-    let mut rng = Rng(0x5EC7_0001);
+/// Types a short text at a random place of `text` and takes it out again,
+/// 300 times, with the analyses kept in sections of two instructions,
+/// each state checked against a fresh analysis. The block stays near the
+/// valid one, so most sections are found kept, from both states of their
+/// entry; the debug build checks each result against a walk of the whole
+/// block. A line typed at the start of another moves every instruction
+/// after it.
+fn typing_and_undoing(text: &str, seed: u64) {
+    let typed = ["x", " ", "1", "#", "L1", "POP_TOP", "(", "'", "    NOP\n"];
+    let mut rng = Rng(seed);
     let mut doc = Document::new(text, 0, Encoding::Utf16, Version::V3_11, Options::default());
     doc.analysis.set_section_size(2);
     doc.analysis.update(&doc.tree, &RopeSource(&doc.rope));
@@ -357,9 +355,16 @@ fn typing_and_undoing_in_a_block_whose_stack_analysis_is_kept_by_section() {
     let mut version = 0;
     for k in 0..300 {
         let line = rng.below(lines.len());
-        let at = Position::new(line as u32, rng.below(lines[line].len() + 1) as u32);
         let t = typed[rng.below(typed.len())];
-        let end = Position::new(at.line, at.character + t.len() as u32);
+        let column = match t.ends_with('\n') {
+            true => 0,
+            false => rng.below(lines[line].len() + 1),
+        };
+        let at = Position::new(line as u32, column as u32);
+        let end = match t.strip_suffix('\n') {
+            Some(_) => Position::new(at.line + 1, 0),
+            None => Position::new(at.line, at.character + t.len() as u32),
+        };
         for (range, insert) in [(Range::new(at, at), t), (Range::new(at, end), "")] {
             version += 1;
             doc.apply(
@@ -374,4 +379,20 @@ fn typing_and_undoing_in_a_block_whose_stack_analysis_is_kept_by_section() {
         }
         assert_eq!(doc.text(), text, "edit {k} undone");
     }
+}
+
+/// A module block of loops, `try` statements (one with a `finally`) and a
+/// `with`, as CPython 3.11 compiles them, typed into and mended (see
+/// [`typing_and_undoing`]).
+#[test]
+fn typing_and_undoing_in_a_block_whose_stack_analysis_is_kept_by_section() {
+    typing_and_undoing(include_str!("data/sections_base.pyasm"), 0x5EC7_0001);
+}
+
+/// A function whose locals hold values made before the sections that read
+/// them (the loop variables, a nested function called later), whose
+/// identities the kinds analysis' kept sections carry across moves.
+#[test]
+fn typing_and_undoing_in_a_function_whose_analyses_are_kept_by_section() {
+    typing_and_undoing(include_str!("data/sections_function.pyasm"), 0x5EC7_0002);
 }

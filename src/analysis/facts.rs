@@ -1285,7 +1285,6 @@ pub fn removes(table: &OpcodeTable, op: &OpInfo, arg: u32, depth: usize) -> usiz
 mod tests {
     use super::{facts, Operand};
     use crate::versions::Version;
-    use std::path::Path;
 
     /// The string literals of Rust source `src`, as written (escapes
     /// left as they are). Comments, and the quotes of character literals,
@@ -1448,13 +1447,7 @@ mod tests {
 
     #[test]
     fn the_analyses_spell_no_instruction_name() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .collect();
-        files.sort();
+        let files = crate::analysis::tests::sources();
         assert!(files.len() >= 6, "{files:?}");
         let mut seen = 0;
         let mut found = Vec::new();

@@ -12,8 +12,27 @@ pub mod stack;
 pub mod verify;
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
+pub(crate) mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// The source files of `src/analysis`, those of its folders included,
+    /// in order: what the tests that read the sources read.
+    pub(crate) fn sources() -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis")];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
 
     /// The dependency goes one way: the assembler calls the analyses, and
     /// the analyses import nothing of the assembler, so every check is
@@ -23,13 +42,7 @@ mod tests {
         // Spelled in pieces, so that this file does not name it either.
         let asm = "asm";
         let needles = [format!("crate::{asm}"), format!("super::super::{asm}")];
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .collect();
-        files.sort();
+        let files = sources();
         assert!(files.len() >= 7, "{files:?}");
         let mut found = Vec::new();
         for f in &files {

@@ -19,6 +19,28 @@
 use super::stack::{FlowExcept, FlowInstr};
 use crate::versions::ArgKind;
 
+/// What the analyses kept of a block's sections, for the next analysis of
+/// the block (the language server keeps one per block).
+#[derive(Debug, Default)]
+pub struct Memo {
+    pub stack: super::stack::SectionMemo,
+    pub kinds: super::kinds::SectionMemo,
+    /// Instructions a section holds at least; 0 for
+    /// [`super::stack::SECTION`] (tests cut small blocks finely, to keep
+    /// sections in every edit).
+    pub size: usize,
+}
+
+impl Memo {
+    /// The size of a section: see [`Memo::size`].
+    pub fn section_size(&self) -> usize {
+        match self.size {
+            0 => super::stack::SECTION,
+            n => n,
+        }
+    }
+}
+
 /// The first instruction of each section, in order: `0`, then each cut.
 /// A section is cut at the first quiet point at least `size` instructions
 /// after the last cut (`size` at least 1); code that has no quiet point,

@@ -1164,9 +1164,6 @@ pub struct SectionMemo {
     /// Instructions the last analysis walked, of the sections it found no
     /// walk of (what an edit costs this analysis).
     pub walked: usize,
-    /// Instructions a section holds at least; 0 for [`SECTION`] (tests
-    /// cut small blocks finely, to keep sections in every edit).
-    pub size: usize,
 }
 
 /// [`analyze`], section by section (`starts`, from
@@ -1345,26 +1342,24 @@ pub fn analyze_in_sections(
 /// edit costs little and the block's sections are few to look up.
 pub const SECTION: usize = 512;
 
-/// [`analyze`], kept by section in `memo` for a block of more than a few
-/// sections (see [`analyze_in_sections`]); the whole code's walk where the
-/// sections cannot stand for it. Debug builds also walk every block by
+/// [`analyze`], kept by section in `memo` (sections of at least `size`
+/// instructions) for a block of more than a few sections (see
+/// [`analyze_in_sections`]); the whole code's walk where the sections
+/// cannot stand for it. Debug builds also walk every block by
 /// sections of a few instructions and check that the result is the whole
 /// walk's.
 pub fn analyze_keeping(
     table: &OpcodeTable,
     instrs: &[FlowInstr],
     excepts: &[FlowExcept],
-    memo: Option<&mut SectionMemo>,
+    memo: Option<(&mut SectionMemo, usize)>,
 ) -> StackResult {
-    if let Some(memo) = memo {
+    if let Some((memo, size)) = memo {
         if memo.version != Some(table.version) {
             memo.kept = FxHashMap::default();
             memo.version = Some(table.version);
         }
-        let size = match memo.size {
-            0 => SECTION,
-            n => n,
-        };
+        let size = size.max(1);
         if instrs.len() < 4 * size {
             memo.kept = FxHashMap::default();
             memo.walked = instrs.len();

@@ -330,7 +330,7 @@ pub struct BlockContext<'a> {
     /// What the stack analysis found in the block's sections the last
     /// time it was assembled, and keeps for the next (the language server
     /// keeps one per block): see [`stack::analyze_keeping`].
-    pub memo: Option<&'a std::cell::RefCell<stack::SectionMemo>>,
+    pub memo: Option<&'a std::cell::RefCell<crate::analysis::sections::Memo>>,
 }
 
 pub fn default_flags(is_root: bool) -> u32 {
@@ -789,11 +789,13 @@ pub fn assemble_body(
     for &i in &unwinding.ends {
         flow[i].ends = true;
     }
+    let mut memo = ctx.memo.map(|m| m.borrow_mut());
+    let size = memo.as_ref().map_or(0, |m| m.section_size());
     let mut analysis = stack::analyze_keeping(
         table,
         &flow,
         &flow_excepts,
-        ctx.memo.map(|m| m.borrow_mut()).as_deref_mut(),
+        memo.as_deref_mut().map(|m| (&mut m.stack, size)),
     );
     // The verifier reads operands; an unknown one has none to read.
     let infos: Vec<Option<&'static OpInfo>> = ops
@@ -820,7 +822,7 @@ pub fn assemble_body(
             &analysis.live,
             unwinding.paths.as_ref(),
         );
-        let mut kinds_result = crate::analysis::kinds::analyze(&crate::analysis::kinds::Input {
+        let input = crate::analysis::kinds::Input {
             table,
             instrs: &flow,
             excepts: &flow_excepts,
@@ -830,7 +832,11 @@ pub fn assemble_body(
             names: &tabs.names,
             n_args,
             flags: built_flags,
-        });
+        };
+        let mut kinds_result = crate::analysis::kinds::analyze_keeping(
+            &input,
+            memo.as_deref_mut().map(|m| (&mut m.kinds, size)),
+        );
         // Done again where the kinds analysis found instructions that
         // cannot do their work: what follows from them is not reported.
         if let Some(again) = kinds_result.stack.take() {

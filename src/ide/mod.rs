@@ -17,7 +17,7 @@ mod preamble;
 pub mod timing;
 
 use crate::analysis::module::{self, BlockFacts};
-use crate::analysis::stack::SectionMemo;
+use crate::analysis::sections::Memo as SectionMemo;
 use crate::asm::{self, BlockContext, BlockInfo, Options};
 use crate::code::{Code, PyStr};
 use crate::diag::Diag;
@@ -150,8 +150,11 @@ pub struct FileAnalysis {
     /// counted for the tests that hold it to the edited region.
     pub lowered_bytes: usize,
     /// Instructions the stack analysis walked in the last update, for the
-    /// same tests (see [`SectionMemo::walked`]).
+    /// same tests (see [`crate::analysis::stack::SectionMemo::walked`]).
     pub stack_walked: usize,
+    /// Instructions the kinds analysis walked in the last update (see
+    /// [`crate::analysis::kinds::SectionMemo::walked`]).
+    pub kinds_walked: usize,
     /// See [`FileAnalysis::set_section_size`].
     section_size: usize,
     /// Keep each block and the code object it assembled to, for
@@ -396,6 +399,7 @@ impl FileAnalysis {
             reanalysed: 0,
             lowered_bytes: 0,
             stack_walked: 0,
+            kinds_walked: 0,
             section_size: 0,
             for_build,
             check_blocks: false,
@@ -516,6 +520,7 @@ impl FileAnalysis {
         self.reanalysed = 0;
         self.lowered_bytes = 0;
         self.stack_walked = 0;
+        self.kinds_walked = 0;
         if self.check_blocks {
             // A block not analysed again keeps the rows its instructions
             // were placed on, even when lines came before it: only the
@@ -865,9 +870,10 @@ impl FileAnalysis {
         let memo = std::cell::RefCell::new(std::mem::take(&mut self.segments[i].memo));
         {
             let mut m = memo.borrow_mut();
-            // (The stack analysis sets it; a segment that holds no
-            // block never runs it.)
-            m.walked = 0;
+            // (The analyses set them; a segment that holds no block, or
+            // a block not verified, never runs them.)
+            m.stack.walked = 0;
+            m.kinds.walked = 0;
             m.size = self.section_size;
         }
         if let Some(b) = block {
@@ -920,7 +926,8 @@ impl FileAnalysis {
         }
         let seg = &mut self.segments[i];
         seg.memo = memo.into_inner();
-        self.stack_walked += seg.memo.walked;
+        self.stack_walked += seg.memo.stack.walked;
+        self.kinds_walked += seg.memo.kinds.walked;
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;

@@ -38,6 +38,9 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod kept;
+pub use kept::SectionMemo;
+
 const NULL: u32 = 1 << 0;
 const NONE: u32 = 1 << 1;
 const LASTI: u32 = 1 << 2;
@@ -120,7 +123,7 @@ const F_STORED_NULL: u8 = 8;
 const AND_FLAGS: u8 = F_CELLS | F_STRS;
 
 /// One stack slot or local.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 struct Slot {
     bits: u32,
     f: u8,
@@ -421,6 +424,16 @@ impl Locals {
 }
 
 impl State {
+    /// A hash of the slots (debug builds compare states by it).
+    fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        self.stack.hash(&mut h);
+        for i in 0..self.locals.len() {
+            self.locals.slot(i).hash(&mut h);
+        }
+        h.finish()
+    }
     /// Joins `o` into this state; true when something changed. The code
     /// constants of functions whose identity the join loses go to `lost`.
     fn join_from(&mut self, o: &State, lost: &mut Vec<u32>) -> bool {
@@ -624,6 +637,57 @@ fn leaves_unknown(code: &str) -> bool {
 }
 
 pub fn analyze(inp: &Input) -> KindResult {
+    analyze_with(inp, None, None).0
+}
+
+/// [`analyze`], its data flow kept by section in `memo` (sections of at
+/// least `size` instructions, see [`kept`]) for a block of more than a
+/// few sections. Debug builds check every block: a walk by sections (of a
+/// few instructions, when there is no memo) must find what the whole walk
+/// finds, and enter each section in the state the whole walk enters it in.
+pub fn analyze_keeping(inp: &Input, memo: Option<(&mut SectionMemo, usize)>) -> KindResult {
+    if !cfg!(debug_assertions) {
+        return analyze_with(inp, memo, None).0;
+    }
+    let (r, walk) = match memo {
+        Some(m) => analyze_with(inp, Some(m), None),
+        None => analyze_with(inp, Some((&mut SectionMemo::default(), 1)), None),
+    };
+    // (Not cut: that was the whole walk.)
+    let Some(starts) = &walk.starts else {
+        return r;
+    };
+    let (whole, whole_walk) = analyze_with(inp, None, Some(starts));
+    let (a, b) = (format!("{r:?}"), format!("{whole:?}"));
+    assert!(
+        a == b,
+        "the kinds analysis by sections differs from the whole walk:\n{a}\n{b}"
+    );
+    assert!(
+        walk.digests == whole_walk.digests,
+        "the kinds analysis by sections enters a section in another state than the whole walk:\n{:?}\n{:?}",
+        walk.digests,
+        whole_walk.digests
+    );
+    whole
+}
+
+/// What debug builds check of a data flow: where its sections start (when
+/// it went section by section), and a digest of the state each of those
+/// was first entered in.
+#[derive(Default)]
+struct Walked {
+    starts: Option<Vec<usize>>,
+    digests: Vec<(usize, u64)>,
+}
+
+/// [`analyze`], and what debug builds check of its walk: states are
+/// digested where `digest_at` says, or where its sections start.
+fn analyze_with(
+    inp: &Input,
+    memo: Option<(&mut SectionMemo, usize)>,
+    digest_at: Option<&[usize]>,
+) -> (KindResult, Walked) {
     // The sequences first: what breaks one is of unknown effect for the
     // walk over values, and for the depths it reads.
     let structural;
@@ -633,6 +697,7 @@ pub fn analyze(inp: &Input) -> KindResult {
         v: inp.table.version,
         out: KindResult::default(),
         reported: Vec::new(),
+        section_relied: 0,
     };
     a.structure();
     let mut marked = a.leaving_unknown(inp.analysis);
@@ -650,7 +715,7 @@ pub fn analyze(inp: &Input) -> KindResult {
         };
         a.inp = &structural;
     }
-    a.flow();
+    let walked = a.flow(memo, digest_at);
     // Then whatever the walk found.
     let found: Vec<usize> = a
         .leaving_unknown(a.inp.analysis)
@@ -672,11 +737,14 @@ pub fn analyze(inp: &Input) -> KindResult {
     };
     out.functions.sort_by_key(|f| (f.at, f.konst, f.need));
     out.functions.dedup();
-    out
+    (out, walked)
 }
 
 struct Analysis<'a> {
     inp: &'a Input<'a>,
+    /// The hidden parameters relied on since the section being walked
+    /// began (see [`kept`]).
+    section_relied: u8,
     /// The NULL or self sits above the callable (`null_above_callable`).
     late: bool,
     v: Version,
@@ -1178,11 +1246,31 @@ impl Analysis<'_> {
         }
     }
 
-    fn flow(&mut self) {
+    /// The data flow (see [`kept`] for `memo`, [`analyze_with`] for
+    /// `digest_at`).
+    fn flow(
+        &mut self,
+        memo: Option<(&mut SectionMemo, usize)>,
+        digest_at: Option<&[usize]>,
+    ) -> Walked {
         let inp = self.inp;
         let n = inp.instrs.len();
+        let mut run = memo.and_then(|(m, size)| kept::Run::new(m, inp, size));
+        let mut walked = Walked {
+            starts: run.as_ref().map(|r| r.starts()),
+            digests: Vec::new(),
+        };
+        let mut digest: Vec<bool> = match cfg!(debug_assertions) {
+            true => vec![false; n + 1],
+            false => Vec::new(),
+        };
+        for &x in digest_at.or(walked.starts.as_deref()).unwrap_or(&[]) {
+            if let Some(d) = digest.get_mut(x) {
+                *d = true;
+            }
+        }
         if n == 0 {
-            return;
+            return walked;
         }
         let depths = &inp.analysis.depths;
         let mut state: Vec<Option<State>> = vec![None; n + 1];
@@ -1206,7 +1294,30 @@ impl Analysis<'_> {
             true => super::blockstack::finally_entries(inp.instrs),
             false => Vec::new(),
         };
+        let mut finished = true;
         while let Some(i) = work.pop() {
+            if digest.get(i).is_some_and(|d| *d) {
+                digest[i] = false;
+                if let Some(st) = &state[i] {
+                    walked.digests.push((i, st.digest()));
+                }
+            }
+            if let Some(run) = run.as_mut() {
+                let kept = run.visit(
+                    self,
+                    i,
+                    &mut state,
+                    &mut work,
+                    steps,
+                    budget,
+                    &mut reported_at,
+                    &mut handler_reported,
+                );
+                if let Some(k) = kept {
+                    steps += k;
+                    continue;
+                }
+            }
             steps += 1;
             if steps > budget {
                 self.report(
@@ -1215,7 +1326,8 @@ impl Analysis<'_> {
                     "the kinds of values here did not settle within the analysis budget; the code cannot be verified".into(),
                     None,
                 );
-                return;
+                finished = false;
+                break;
             }
             if i >= n || !self.live(i) {
                 continue;
@@ -1352,6 +1464,17 @@ impl Analysis<'_> {
                 }
             }
         }
+        if let Some(run) = run {
+            run.end(
+                self,
+                &state,
+                steps,
+                finished,
+                &reported_at,
+                &handler_reported,
+            );
+        }
+        walked
     }
 
     /// 3.6-3.7 (`unwinds_by_why`): code that falls or jumps into a
@@ -1718,6 +1841,7 @@ impl Analysis<'_> {
         }
         if s.bits & !want == 0 {
             self.out.relied |= s.hid;
+            self.section_relied |= s.hid;
         } else {
             let m = format!(
                 "{} needs {} {what}, but may receive {}: CPython does not check, and would misbehave or crash",
@@ -2051,26 +2175,7 @@ impl Analysis<'_> {
             }
             Op::PUSH_NULL => push.push(Slot { id: id(0), ..null }),
             Op::LOAD_CONST | Op::RETURN_CONST => {
-                let mut slot = match inp.consts.get(argc) {
-                    Some(Obj::None) => Slot::of(NONE),
-                    Some(Obj::Str(_)) => Slot::of(STR),
-                    Some(Obj::Tuple(v)) => {
-                        let mut t = Slot::of(TUPLE);
-                        t.n = v.len() as u32;
-                        if v.iter().all(|x| matches!(x, Obj::Str(_))) {
-                            t.f |= F_STRS;
-                        }
-                        t
-                    }
-                    Some(Obj::Code(_) | Obj::CodeRef(_)) => Slot {
-                        n: a,
-                        ..Slot::of(CODE)
-                    },
-                    Some(Obj::Int(_) | Obj::Float(_) | Obj::Complex(..) | Obj::Bytes(_)) => {
-                        Slot::of(NOT_BOOL)
-                    }
-                    _ => other,
-                };
+                let mut slot = kept::const_kind(inp.consts.get(argc).copied(), a);
                 slot.id = id(0);
                 if o == Op::LOAD_CONST {
                     push.push(slot);
