@@ -121,8 +121,6 @@ pub fn unbound_reads(
     if n == 0 {
         return Vec::new();
     }
-    let by_instr_effects: Vec<Effect> = instrs.iter().map(effect).collect();
-    let effects = &by_instr_effects;
     // Arguments, and cells and free variables (MAKE_CELL and
     // COPY_FREE_VARS fill them before any user code), start assigned.
     let starts_assigned = |v: usize| {
@@ -139,14 +137,20 @@ pub fn unbound_reads(
     // Nothing to answer without a read of a local that may be unbound:
     // then the flow graph is not built at all. Module code, which keeps
     // its variables in names, reads no local.
+    // (Asked before the effects are kept: a block of many instructions
+    // and no locals costs one look at each.)
+    if nv == 0 {
+        return Vec::new();
+    }
     let mut cleared = vec![false; nv];
-    for v in effects.iter().filter_map(|e| e.clears) {
+    for v in instrs.iter().filter_map(|x| effect(x).clears) {
         if let Some(c) = cleared.get_mut(v as usize) {
             *c = true;
         }
     }
-    let to_answer = effects.iter().any(|e| {
-        e.reads
+    let to_answer = instrs.iter().any(|x| {
+        effect(x)
+            .reads
             .iter()
             .flatten()
             .any(|&v| (v as usize) < nv && may_be_unbound(v as usize, cleared[v as usize]))
@@ -154,6 +158,8 @@ pub fn unbound_reads(
     if !to_answer {
         return Vec::new();
     }
+    let by_instr_effects: Vec<Effect> = instrs.iter().map(effect).collect();
+    let effects = &by_instr_effects;
 
     // The nodes of the graph: the instructions, or the walk's nodes (whose
     // graph has the exception edges of the block stack in its own, and is

@@ -1185,7 +1185,15 @@ pub fn analyze_in_sections(
         return None;
     }
     let n = instrs.len();
-    let mut out = StackResult::default();
+    let mut out = StackResult {
+        live: Vec::with_capacity(n),
+        depths: Vec::with_capacity(n),
+        unknown: Vec::with_capacity(n),
+        pred: Vec::with_capacity(n),
+        depth_from: Vec::with_capacity(excepts.len()),
+        handler_depths: Vec::with_capacity(excepts.len()),
+        ..StackResult::default()
+    };
     let mut kept: FxHashMap<u64, Vec<std::sync::Arc<Kept>>> = FxHashMap::default();
     let mut old = std::mem::take(&mut memo.kept);
     memo.walked = 0;

@@ -1277,12 +1277,29 @@ impl Analysis<'_> {
         state[0] = Some(self.entry());
         let mut work = Work::new(n + 1);
         work.push(0);
-        let mut cover: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (k, e) in inp.excepts.iter().enumerate() {
-            for c in cover.iter_mut().take(e.end.min(n)).skip(e.start) {
-                c.push(k);
+        // The entries that cover each instruction, in table order:
+        // `covering[cover_at[i]..cover_at[i + 1]]` (one list, not one per
+        // instruction: a block of 100,000 instructions would allocate
+        // them on every edit).
+        let range = |e: &FlowExcept| e.start.min(n)..e.end.min(n);
+        let mut cover_at = vec![0usize; n + 1];
+        for e in inp.excepts {
+            for i in range(e) {
+                cover_at[i + 1] += 1;
             }
         }
+        for i in 0..n {
+            cover_at[i + 1] += cover_at[i];
+        }
+        let mut covering = vec![0usize; cover_at[n]];
+        let mut fill = cover_at.clone();
+        for (k, e) in inp.excepts.iter().enumerate() {
+            for i in range(e) {
+                covering[fill[i]] = k;
+                fill[i] += 1;
+            }
+        }
+        drop(fill);
         // Each slot's set only grows, so an instruction is revisited a
         // bounded number of times; real code settles in a few passes.
         let width = inp.vars.len() + inp.analysis.max_depth as usize + 1;
@@ -1348,7 +1365,7 @@ impl Analysis<'_> {
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
-            for &k in &cover[i] {
+            for &k in &covering[cover_at[i]..cover_at[i + 1]] {
                 let e = &inp.excepts[k];
                 let Some(hd) = inp.analysis.handler_depths.get(k).copied().flatten() else {
                     continue;
