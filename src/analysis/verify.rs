@@ -42,7 +42,10 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
     let mut out = Vec::new();
     let name = |i: usize| inp.infos[i].map(|o| o.name).unwrap_or("this instruction");
     let depths = &inp.analysis.depths;
-    let causes = DepthCauses::new(inp);
+    // Worked out at the first note that needs it: a block with no depth
+    // problem (most, and the block an edit is typed into) never walks its
+    // paths for them.
+    let causes = std::cell::LazyCell::new(|| DepthCauses::new(inp));
 
     // One stack problem per instruction: an underflow where paths also
     // meet with different depths is the same mistake. An instruction that

@@ -418,8 +418,9 @@ pub enum Children<'a> {
     /// compares such results with the code objects it started from.
     Unresolved,
     /// Only the findings are wanted (the language server, after an edit):
-    /// the code object comes back without its constants, which would be
-    /// copied for nothing.
+    /// the code object comes back without its constants, its bytes and
+    /// its line and exception tables, which would be made for nothing
+    /// (encoding finds no problem of its own).
     Findings,
 }
 
@@ -949,9 +950,10 @@ pub fn assemble_body(
     }
 
     // Encode the instructions.
-    let mut code = Vec::with_capacity(total_units as usize * 2);
+    let encode = !matches!(children, Children::Findings);
+    let mut code = Vec::with_capacity(if encode { total_units as usize * 2 } else { 0 });
     let ext = table.extended_arg();
-    for (i, ins) in instrs.iter().enumerate() {
+    for (i, ins) in instrs.iter().enumerate().filter(|_| encode) {
         let arg = code_arg(i, &args);
         let n = ext_for(i, arg);
         for k in (1..=n).rev() {
@@ -967,6 +969,7 @@ pub fn assemble_body(
     }
 
     let linetable = match &block.linetable {
+        _ if !encode => Vec::new(),
         Some(raw) => raw.clone(),
         None => {
             let firstlineno = block
@@ -988,7 +991,7 @@ pub fn assemble_body(
         handler_depths[line] = analysis.handler_depths[k];
     }
     let exceptiontable = match &block.exceptiontable {
-        _ if split.is_some() => Vec::new(),
+        _ if split.is_some() || !encode => Vec::new(),
         Some(raw) => raw.clone(),
         None => {
             let mut entries = Vec::new();

@@ -1282,16 +1282,16 @@ impl Analysis<'_> {
         // instruction: a block of 100,000 instructions would allocate
         // them on every edit).
         let range = |e: &FlowExcept| e.start.min(n)..e.end.min(n);
-        let mut cover_at = vec![0usize; n + 1];
+        let mut cover_at = vec![0usize; if inp.excepts.is_empty() { 0 } else { n + 1 }];
         for e in inp.excepts {
             for i in range(e) {
                 cover_at[i + 1] += 1;
             }
         }
-        for i in 0..n {
-            cover_at[i + 1] += cover_at[i];
+        for i in 1..cover_at.len() {
+            cover_at[i] += cover_at[i - 1];
         }
-        let mut covering = vec![0usize; cover_at[n]];
+        let mut covering = vec![0usize; cover_at.last().copied().unwrap_or(0)];
         let mut fill = cover_at.clone();
         for (k, e) in inp.excepts.iter().enumerate() {
             for i in range(e) {
@@ -1365,7 +1365,11 @@ impl Analysis<'_> {
                 continue;
             }
             // Exception edges: the handler sees the stack below its depth.
-            for &k in &covering[cover_at[i]..cover_at[i + 1]] {
+            let covers = match cover_at.get(i..i + 2) {
+                Some(&[a, b]) => &covering[a..b],
+                _ => &[],
+            };
+            for &k in covers {
                 let e = &inp.excepts[k];
                 let Some(hd) = inp.analysis.handler_depths.get(k).copied().flatten() else {
                     continue;
