@@ -258,7 +258,7 @@ impl<'m> Run<'m> {
         &mut self,
         a: &mut Analysis,
         i: usize,
-        state: &mut [Option<State>],
+        state: &mut [Option<Box<State>>],
         work: &mut Work,
         steps: usize,
         budget: usize,
@@ -322,7 +322,7 @@ impl<'m> Run<'m> {
     pub(super) fn end(
         mut self,
         a: &mut Analysis,
-        state: &[Option<State>],
+        state: &[Option<Box<State>>],
         steps: usize,
         finished: bool,
         reported_at: &[bool],
@@ -359,7 +359,7 @@ impl<'m> Run<'m> {
     fn finish(
         &mut self,
         a: &Analysis,
-        state: &[Option<State>],
+        state: &[Option<Box<State>>],
         steps: usize,
         reported_at: &[bool],
         handler_reported: &[bool],
@@ -450,7 +450,7 @@ impl<'m> Run<'m> {
         k: &Kept,
         s: Section,
         bases: &[u32],
-        state: &mut [Option<State>],
+        state: &mut [Option<Box<State>>],
         work: &mut Work,
         reported_at: &mut [bool],
         handler_reported: &mut [bool],
@@ -509,7 +509,7 @@ impl<'m> Run<'m> {
         for (x, v) in locals.iter().enumerate() {
             exit.locals.set(x, Slot { id: id(v.id), ..*v });
         }
-        state[s.hi] = Some(exit);
+        state[s.hi] = Some(Box::new(exit));
         work.push(s.hi);
     }
 }

@@ -1273,8 +1273,10 @@ impl Analysis<'_> {
             return walked;
         }
         let depths = &inp.analysis.depths;
-        let mut state: Vec<Option<State>> = vec![None; n + 1];
-        state[0] = Some(self.entry());
+        // Boxed: the list has a slot for every instruction, which a block
+        // of 100,000 whose sections are kept mostly leaves empty.
+        let mut state: Vec<Option<Box<State>>> = vec![None; n + 1];
+        state[0] = Some(Box::new(self.entry()));
         let mut work = Work::new(n + 1);
         work.push(0);
         // The entries that cover each instruction, in table order:
@@ -1349,7 +1351,9 @@ impl Analysis<'_> {
             if i >= n || !self.live(i) {
                 continue;
             }
-            let Some(st) = state[i].clone() else { continue };
+            let Some(st) = state[i].as_deref().cloned() else {
+                continue;
+            };
             // Where the depth is not known, neither are the values: what
             // follows from an instruction already reported is not
             // reported again.
@@ -1539,13 +1543,13 @@ impl Analysis<'_> {
         Some(s)
     }
 
-    fn merge(&mut self, state: &mut [Option<State>], work: &mut Work, t: usize, s: State) {
+    fn merge(&mut self, state: &mut [Option<Box<State>>], work: &mut Work, t: usize, s: State) {
         if t >= state.len() {
             return;
         }
         match &mut state[t] {
             None => {
-                state[t] = Some(s);
+                state[t] = Some(Box::new(s));
                 work.push(t);
             }
             Some(old) if old.stack.len() == s.stack.len() => {
