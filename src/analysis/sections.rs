@@ -41,6 +41,48 @@ impl Memo {
     }
 }
 
+/// One section: instructions `lo..hi`, and exception entries
+/// `k_at..k_end`, those whose ranges start there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub lo: usize,
+    pub hi: usize,
+    pub k_at: usize,
+    pub k_end: usize,
+}
+
+/// The sections of code of `n` instructions that start at `starts`, each
+/// with its exception entries; `None` unless the first starts at 0 and
+/// every entry, range and handler, lies inside one section, the sections'
+/// entries in table order: what [`starts`] gives, which the analyses that
+/// walk sections rely on.
+pub fn with_entries(starts: &[usize], excepts: &[FlowExcept], n: usize) -> Option<Vec<Section>> {
+    if starts.first() != Some(&0) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    let mut k_at = 0;
+    for (j, &lo) in starts.iter().enumerate() {
+        let hi = starts.get(j + 1).copied().unwrap_or(n);
+        let k_end = k_at + excepts[k_at..].iter().take_while(|e| e.start < hi).count();
+        let inside = |x: usize| (lo..hi).contains(&x);
+        if excepts[k_at..k_end]
+            .iter()
+            .any(|e| !inside(e.start) || e.end > hi || !inside(e.handler))
+        {
+            return None;
+        }
+        out.push(Section {
+            lo,
+            hi,
+            k_at,
+            k_end,
+        });
+        k_at = k_end;
+    }
+    (k_at == excepts.len()).then_some(out)
+}
+
 /// The first instruction of each section, in order: `0`, then each cut.
 /// A section is cut at the first quiet point at least `size` instructions
 /// after the last cut (`size` at least 1); code that has no quiet point,

@@ -1181,7 +1181,7 @@ pub fn analyze_in_sections(
     starts: &[usize],
     memo: &mut SectionMemo,
 ) -> Option<StackResult> {
-    if table.stack_depth_is_largest || starts.first() != Some(&0) {
+    if table.stack_depth_is_largest {
         return None;
     }
     let n = instrs.len();
@@ -1198,26 +1198,16 @@ pub fn analyze_in_sections(
     let mut old = std::mem::take(&mut memo.kept);
     memo.walked = 0;
     let mut entry = (entry_depth(instrs), false);
-    let mut k_at = 0;
-    for (j, &lo) in starts.iter().enumerate() {
-        let hi = starts.get(j + 1).copied().unwrap_or(n);
-        let last = j + 1 == starts.len();
+    let sections = super::sections::with_entries(starts, excepts, n)?;
+    for (j, s) in sections.iter().enumerate() {
+        let (lo, hi, k_at) = (s.lo, s.hi, s.k_at);
+        let last = j + 1 == sections.len();
         let key = |x: &FlowInstr| -> InstrKey {
             let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
             let code = x.op.map_or(u16::MAX, |o| o.code as u16);
             (code, x.arg, target, x.unknown as u8 | (x.ends as u8) << 1)
         };
-        let k_end = k_at + excepts[k_at..].iter().take_while(|e| e.start < hi).count();
-        let mine = &excepts[k_at..k_end];
-        // (What `sections::starts` gives: every entry and its handler
-        // inside one section, the sections' entries in order.)
-        let inside = |x: usize| (lo..hi).contains(&x);
-        if mine
-            .iter()
-            .any(|e| !inside(e.start) || e.end > hi || !inside(e.handler))
-        {
-            return None;
-        }
+        let mine = &excepts[k_at..s.k_end];
         let ekeys: Vec<_> = mine
             .iter()
             .map(|e| (e.start - lo, e.end - lo, e.handler - lo, e.depth, e.lasti))
@@ -1323,13 +1313,9 @@ pub fn analyze_in_sections(
             });
         }
         entry = section.exit.depth.unwrap_or((0, false));
-        k_at = k_end;
         if here.is_none() {
             kept.entry(hash).or_default().push(section);
         }
-    }
-    if k_at != excepts.len() {
-        return None;
     }
     // A section's walk from the other state its entry was last in stays
     // too: typing into a line breaks it and mends it by turns, and the

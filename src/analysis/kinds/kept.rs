@@ -27,6 +27,7 @@
 //! Never for code with a block stack (3.10 and older): those are not cut.
 
 use super::{finally_model, Analysis, Finding, Input, MadeFunction, Slot, State, Work};
+use crate::analysis::sections::{self, Section};
 use crate::code::Obj;
 use crate::versions::{ArgKind, Op};
 use rustc_hash::{FxHashMap, FxHasher};
@@ -97,14 +98,6 @@ struct Kept {
     handler_reported: Vec<usize>,
     relied: u8,
     steps: usize,
-}
-
-#[derive(Clone, Copy)]
-struct Section {
-    lo: usize,
-    hi: usize,
-    k_at: usize,
-    k_end: usize,
 }
 
 /// A walk of a section under way, and where its additions begin.
@@ -201,34 +194,8 @@ impl<'m> Run<'m> {
             memo.kept = FxHashMap::default();
             return None;
         }
-        let starts = crate::analysis::sections::starts(inp.instrs, inp.excepts, size.max(1));
-        let mut sections = Vec::with_capacity(starts.len());
-        let mut k_at = 0;
-        for (j, &lo) in starts.iter().enumerate() {
-            let hi = starts.get(j + 1).copied().unwrap_or(n);
-            let k_end = k_at
-                + inp.excepts[k_at..]
-                    .iter()
-                    .take_while(|e| e.start < hi)
-                    .count();
-            let inside = |x: usize| (lo..hi).contains(&x);
-            if inp.excepts[k_at..k_end]
-                .iter()
-                .any(|e| !inside(e.start) || e.end > hi || !inside(e.handler))
-            {
-                return None;
-            }
-            sections.push(Section {
-                lo,
-                hi,
-                k_at,
-                k_end,
-            });
-            k_at = k_end;
-        }
-        if sections.len() < 2 || k_at != inp.excepts.len() || starts[0] != 0 {
-            return None;
-        }
+        let starts = sections::starts(inp.instrs, inp.excepts, size.max(1));
+        let sections = sections::with_entries(&starts, inp.excepts, n).filter(|s| s.len() >= 2)?;
         memo.walked = 0;
         memo.generation += 1;
         let old = std::mem::take(&mut memo.kept);
