@@ -29,7 +29,8 @@
 //! - `f9 DIR [--server PATH] [--edits N] [--only NAME]`: the inputs of
 //!   issue 19's F9, written to `DIR`: 2 million empty lines before the
 //!   first `.code`, an 8 MB one-line tuple constant, 100,000 instructions
-//!   with no `.code`, and a block of 100,000 instructions (`--only` keeps
+//!   with no `.code`, a block of 100,000 instructions, and a function of
+//!   100,000 instructions that store and read locals (`--only` keeps
 //!   those whose file name contains `NAME`, for profiling one). Each is
 //!   opened, then typed into `N` times at one place (a character inserted,
 //!   then deleted): the median time per edit and the size of the largest
@@ -993,6 +994,18 @@ fn f9(args: &[String]) {
             format!(
                 ".code module\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
                 "    NOP\n".repeat(100_000)
+            ),
+            50_000,
+            4,
+        ),
+        // The same in a function whose locals the instructions store and
+        // read: the definite-assignment and kinds analyses have locals
+        // to follow.
+        (
+            "f9_big_function.pyasm",
+            format!(
+                ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n.code f\n    .argcount 1\n    .var a\n    .var b\n    .var c\n    RESUME 0\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
+                "    LOAD_FAST a\n    STORE_FAST b\n    LOAD_FAST b\n    STORE_FAST c\n".repeat(25_000)
             ),
             50_000,
             4,

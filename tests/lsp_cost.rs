@@ -305,3 +305,61 @@ fn typing_into_a_block_of_many_instructions_walks_the_analyses_over_one_section(
         }
     }
 }
+
+/// The same in a function whose instructions store and read its locals:
+/// the definite-assignment pass, and the kinds analysis with locals to
+/// follow, walk one section per edit too.
+#[test]
+fn typing_into_a_function_of_many_instructions_walks_its_analyses_over_one_section() {
+    let n = 100_000;
+    let lines: String = (0..n / 4)
+        .map(|i| {
+            format!("    LOAD_CONST {i}\n    STORE_FAST b\n    LOAD_FAST b\n    STORE_FAST c\n")
+        })
+        .collect();
+    let text = format!(
+        ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n.code f\n    .argcount 1\n    .var a\n    .var b\n    .var c\n    RESUME 0\n{lines}    LOAD_FAST c\n    RETURN_VALUE\n"
+    );
+    let mut doc = Document::new(
+        &text,
+        0,
+        Encoding::Utf16,
+        Version::V3_11,
+        Options::default(),
+    );
+    let walked = |doc: &Document| {
+        let a = &doc.analysis;
+        (a.stack_walked, a.kinds_walked, a.locals_walked)
+    };
+    let opened = walked(&doc);
+    // A STORE_FAST line (breaking a LOAD_CONST would number every later
+    // constant anew).
+    let at = Position::new(10 + (n / 2) as u32, 4);
+    let mut typed = Vec::new();
+    for (k, t) in ["x", "", "x", ""].into_iter().enumerate() {
+        let end = match t {
+            "" => Position::new(at.line, at.character + 1),
+            _ => at,
+        };
+        doc.apply(
+            &[TextDocumentContentChangeEvent {
+                range: Some(Range::new(at, end)),
+                range_length: None,
+                text: t.into(),
+            }],
+            k as i32 + 1,
+        );
+        typed.push(walked(&doc));
+    }
+    println!("big function: instructions the (stack, kinds, definite-assignment) analyses walked, on opening then per edit: {opened:?} {typed:?}");
+    // The module's two instructions; RESUME, the lines and the two that
+    // end the function.
+    assert_eq!(opened, (n + 5, n + 5, n + 5));
+    let section = pyasm::analysis::stack::SECTION;
+    for w in &typed[1..] {
+        assert!(w.0 <= 2 * section, "{typed:?}");
+    }
+    for w in &typed {
+        assert!(w.1 <= 2 * section && w.2 <= 2 * section, "{typed:?}");
+    }
+}

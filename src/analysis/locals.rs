@@ -116,19 +116,65 @@ pub fn unbound_reads(
     reachable: &[bool],
     paths: Option<&PathGraph>,
 ) -> Vec<Unbound> {
+    let unassigned = |v: usize| !starts_assigned(kinds, n_args, v);
+    walk(
+        instrs,
+        excepts,
+        kinds.len(),
+        &unassigned,
+        reachable,
+        paths,
+        false,
+    )
+    .unbound
+}
+
+/// Arguments, and cells and free variables (MAKE_CELL and COPY_FREE_VARS
+/// fill them before any user code), start assigned.
+fn starts_assigned(kinds: &[u8], n_args: usize, v: usize) -> bool {
+    v < n_args
+        || kinds
+            .get(v)
+            .is_some_and(|k| k & (kind::CELL | kind::FREE) != 0)
+}
+
+/// What [`walk`] found.
+struct Walked {
+    unbound: Vec<Unbound>,
+    /// With `ask_end`: the locals some path to the end of the code (falling
+    /// off its last instruction, or jumping there) leaves unassigned;
+    /// `None` when no path gets there.
+    end: Option<Vec<bool>>,
+    /// With `ask_end`: the locals an instruction some path reaches assigns
+    /// or deletes (all of them, past an instruction of unknown effect).
+    touched: Vec<bool>,
+}
+
+/// [`unbound_reads`] of `nv` locals, `unassigned(v)` saying which are
+/// unassigned where the code starts; with `ask_end`, also what
+/// [`Walked::end`] and [`Walked::touched`] say (for a section of a larger
+/// code, see [`unbound_reads_keeping`]; not with `paths`).
+fn walk(
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    nv: usize,
+    unassigned: &dyn Fn(usize) -> bool,
+    reachable: &[bool],
+    paths: Option<&PathGraph>,
+    ask_end: bool,
+) -> Walked {
     let n = instrs.len();
-    let nv = kinds.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    // Arguments, and cells and free variables (MAKE_CELL and
-    // COPY_FREE_VARS fill them before any user code), start assigned.
-    let starts_assigned = |v: usize| {
-        v < n_args
-            || kinds
-                .get(v)
-                .is_some_and(|k| k & (kind::CELL | kind::FREE) != 0)
+    let paths = paths.filter(|_| !ask_end);
+    let mut out = Walked {
+        unbound: Vec::new(),
+        end: None,
+        touched: Vec::new(),
     };
+    if n == 0 {
+        out.end = ask_end.then(|| (0..nv).map(unassigned).collect());
+        return out;
+    }
+    let starts_assigned = |v: usize| !unassigned(v);
     // Whether a read of local `v` can find it unbound, `cleared` saying
     // whether anything deletes it: the one rule for which reads are asked
     // about at all.
@@ -139,8 +185,8 @@ pub fn unbound_reads(
     // its variables in names, reads no local.
     // (Asked before the effects are kept: a block of many instructions
     // and no locals costs one look at each.)
-    if nv == 0 {
-        return Vec::new();
+    if nv == 0 && !ask_end {
+        return out;
     }
     let mut cleared = vec![false; nv];
     for v in instrs.iter().filter_map(|x| effect(x).clears) {
@@ -155,10 +201,14 @@ pub fn unbound_reads(
             .flatten()
             .any(|&v| (v as usize) < nv && may_be_unbound(v as usize, cleared[v as usize]))
     });
-    if !to_answer {
-        return Vec::new();
+    if !to_answer && !ask_end {
+        return out;
     }
-    let by_instr_effects: Vec<Effect> = instrs.iter().map(effect).collect();
+    let mut by_instr_effects: Vec<Effect> = instrs.iter().map(effect).collect();
+    // The end of the code, as a node of its own that assigns nothing.
+    if ask_end {
+        by_instr_effects.push(Effect::default());
+    }
     let effects = &by_instr_effects;
 
     // The nodes of the graph: the instructions, or the walk's nodes (whose
@@ -175,6 +225,9 @@ pub fn unbound_reads(
         None => effects,
     };
     let n = effects.len();
+    // The instructions' nodes, and the end's.
+    let nodes = n - usize::from(ask_end);
+    let end = ask_end.then_some(nodes);
     // Normal edges (fall through, jumps) and exception edges.
     let mut edges: Vec<(usize, usize)> = Vec::with_capacity(n + n / 4);
     match paths {
@@ -197,8 +250,8 @@ pub fn unbound_reads(
     let pred = Rows::from_pairs(n, &edges.iter().map(|&(a, b)| (b, a)).collect::<Vec<_>>());
     let mut cover_pairs = Vec::new();
     let mut covered_pairs = Vec::new();
-    for e in excepts.iter().filter(|e| e.handler < n) {
-        for i in e.start..e.end.min(n) {
+    for e in excepts.iter().filter(|e| e.handler < nodes) {
+        for i in e.start..e.end.min(nodes) {
             cover_pairs.push((i, e.handler));
             covered_pairs.push((e.handler, i));
         }
@@ -240,6 +293,29 @@ pub fn unbound_reads(
             clears[v as usize].push(i);
         }
     }
+    // Every local is asked about where the code ends.
+    if let Some(end) = end.filter(|&e| reached[e]) {
+        for r in &mut reads {
+            r.push((end, 0));
+        }
+        out.end = Some(vec![false; nv]);
+    }
+    if ask_end {
+        out.touched = vec![false; nv];
+        for (i, e) in effects.iter().enumerate().take(nodes) {
+            if !reached[i] {
+                continue;
+            }
+            if e.sets_all {
+                out.touched.fill(true);
+            }
+            for v in e.sets.iter().chain([&e.clears]).flatten() {
+                if let Some(t) = out.touched.get_mut(*v as usize) {
+                    *t = true;
+                }
+            }
+        }
+    }
 
     let mut unbound = vec![[false; 2]; n];
     let mut always = vec![[false; 2]; n];
@@ -269,6 +345,12 @@ pub fn unbound_reads(
         let never =
             g.from_entry && clears[v].is_empty() && !(0..n).any(|i| reached[i] && g.sets(i));
         for (i, slot) in found {
+            if Some(i) == end {
+                if let Some(e) = out.end.as_mut() {
+                    e[v] = true;
+                }
+                continue;
+            }
             unbound[i][slot] = true;
             always[i][slot] = never;
         }
@@ -277,7 +359,7 @@ pub fn unbound_reads(
     // By instruction: unassigned at any of its nodes.
     let mut by_instr = vec![[false; 2]; instrs.len()];
     let mut always_by_instr = vec![[false; 2]; instrs.len()];
-    for k in 0..n {
+    for k in 0..nodes {
         for slot in 0..2 {
             if unbound[k][slot] {
                 by_instr[instr_of(k)][slot] = true;
@@ -285,12 +367,11 @@ pub fn unbound_reads(
             }
         }
     }
-    let mut out = Vec::new();
-    for (i, e) in by_instr_effects.iter().enumerate() {
+    for (i, e) in by_instr_effects.iter().enumerate().take(instrs.len()) {
         for (slot, r) in e.reads.iter().enumerate() {
             if let Some(v) = *r {
                 if by_instr[i][slot] {
-                    out.push(Unbound {
+                    out.unbound.push(Unbound {
                         at: i,
                         local: v,
                         always: always_by_instr[i][slot],
@@ -300,6 +381,215 @@ pub fn unbound_reads(
         }
     }
     out
+}
+
+/// What [`unbound_reads_keeping`] found in each section of a block, kept
+/// for the next analysis of the block: a section whose instructions,
+/// entries, reachable instructions and locals unassigned on entry are the
+/// same is not walked again.
+#[derive(Debug, Default)]
+pub struct SectionMemo {
+    /// The locals' kinds and the argument count the walks were made with.
+    inputs: Option<(Vec<u8>, usize)>,
+    kept: rustc_hash::FxHashMap<u64, Vec<std::sync::Arc<Kept>>>,
+    /// Instructions the last analysis walked: those of the sections it
+    /// found no walk of, or the whole block's.
+    pub walked: usize,
+}
+
+/// One section's walk: its key, and what it found (reads counted from
+/// the section's start).
+#[derive(Debug)]
+struct Kept {
+    key: Vec<u32>,
+    reads: Vec<(usize, u32)>,
+    end: Option<Vec<bool>>,
+    touched: Vec<bool>,
+}
+
+/// [`unbound_reads`], kept by section in `memo` (sections of at least
+/// `size` instructions, see [`crate::analysis::sections`]) for a block of
+/// more than a few sections. Only the fall-through crosses a cut, so each
+/// section is walked alone from the locals the one before it may leave
+/// unassigned; whether a read is of a local nothing ever assigns is
+/// decided over the sections control reaches. Debug builds check the
+/// result against the whole walk (by sections of a few instructions,
+/// when there is no memo).
+pub fn unbound_reads_keeping(
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    kinds: &[u8],
+    n_args: usize,
+    reachable: &[bool],
+    paths: Option<&PathGraph>,
+    memo: Option<(&mut SectionMemo, usize)>,
+) -> Vec<Unbound> {
+    let whole = || unbound_reads(instrs, excepts, kinds, n_args, reachable, paths);
+    let check = cfg!(debug_assertions);
+    let mut fresh = SectionMemo::default();
+    let (memo, size) = match memo {
+        Some(m) => m,
+        None if check => (&mut fresh, 1),
+        None => return whole(),
+    };
+    memo.walked = instrs.len();
+    let Some(found) = in_sections(instrs, excepts, kinds, n_args, reachable, paths, memo, size)
+    else {
+        return whole();
+    };
+    if check {
+        assert_eq!(
+            found,
+            whole(),
+            "definite assignment by sections differs from the whole walk"
+        );
+    }
+    found
+}
+
+/// [`unbound_reads_keeping`] by sections; `None` where the block is not
+/// cut (see [`SectionMemo`]).
+#[allow(clippy::too_many_arguments)]
+fn in_sections(
+    instrs: &[FlowInstr],
+    excepts: &[FlowExcept],
+    kinds: &[u8],
+    n_args: usize,
+    reachable: &[bool],
+    paths: Option<&PathGraph>,
+    memo: &mut SectionMemo,
+    size: usize,
+) -> Option<Vec<Unbound>> {
+    let n = instrs.len();
+    let nv = kinds.len();
+    let inputs = Some((kinds.to_vec(), n_args));
+    if memo.inputs != inputs {
+        memo.kept = Default::default();
+        memo.inputs = inputs;
+    }
+    if paths.is_some() || n < 4 * size.max(1) {
+        memo.kept = Default::default();
+        return None;
+    }
+    let starts = super::sections::starts(instrs, excepts, size.max(1));
+    let sections = super::sections::with_entries(&starts, excepts, n).filter(|s| s.len() >= 2)?;
+    let mut old = std::mem::take(&mut memo.kept);
+    memo.walked = 0;
+    let mut reads: Vec<(usize, u32)> = Vec::new();
+    let mut touched = vec![false; nv];
+    let mut entry: Option<Vec<bool>> = Some(
+        (0..nv)
+            .map(|v| !starts_assigned(kinds, n_args, v))
+            .collect(),
+    );
+    for s in &sections {
+        // A section control does not reach: nothing in it is reached.
+        let Some(unassigned) = entry.take() else {
+            continue;
+        };
+        let (lo, hi) = (s.lo, s.hi);
+        let mut key: Vec<u32> = Vec::with_capacity(4 * (hi - lo) + nv / 32 + 8);
+        for (x, r) in instrs[lo..hi].iter().zip(
+            reachable[lo.min(reachable.len())..]
+                .iter()
+                .chain(std::iter::repeat(&false)),
+        ) {
+            let code = x.op.map_or(u16::MAX as u32, |o| o.code as u32);
+            let flags = x.unknown as u32 | (x.ends as u32) << 1 | (*r as u32) << 2;
+            let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
+            key.extend([code | flags << 16, x.arg, target]);
+        }
+        key.push((s.k_end - s.k_at) as u32);
+        for e in &excepts[s.k_at..s.k_end] {
+            key.extend([
+                (e.start - lo) as u32,
+                (e.end - lo) as u32,
+                (e.handler - lo) as u32,
+            ]);
+        }
+        key.extend(unassigned.chunks(32).map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u32, |w, (k, &b)| w | (b as u32) << k)
+        }));
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            key.hash(&mut h);
+            h.finish()
+        };
+        let same = |k: &&std::sync::Arc<Kept>| k.key == key;
+        let here = memo
+            .kept
+            .get(&hash)
+            .and_then(|v| v.iter().find(same))
+            .cloned();
+        let found = here
+            .clone()
+            .or_else(|| old.get(&hash).and_then(|v| v.iter().find(same)).cloned());
+        let kept = match found {
+            Some(k) => k,
+            None => {
+                memo.walked += hi - lo;
+                let sub: Vec<FlowInstr> = instrs[lo..hi]
+                    .iter()
+                    .map(|x| FlowInstr {
+                        target: x.target.map(|t| t - lo),
+                        ..*x
+                    })
+                    .collect();
+                let subx: Vec<FlowExcept> = excepts[s.k_at..s.k_end]
+                    .iter()
+                    .map(|e| FlowExcept {
+                        start: e.start - lo,
+                        end: e.end - lo,
+                        handler: e.handler - lo,
+                        span: e.span.clone(),
+                        ..*e
+                    })
+                    .collect();
+                let live: Vec<bool> = (lo..hi)
+                    .map(|i| reachable.get(i).copied().unwrap_or(false))
+                    .collect();
+                let w = walk(&sub, &subx, nv, &|v| unassigned[v], &live, None, true);
+                std::sync::Arc::new(Kept {
+                    key,
+                    reads: w.unbound.iter().map(|u| (u.at, u.local)).collect(),
+                    end: w.end,
+                    touched: w.touched,
+                })
+            }
+        };
+        reads.extend(kept.reads.iter().map(|&(at, v)| (at + lo, v)));
+        for (t, &k) in touched.iter_mut().zip(&kept.touched) {
+            *t |= k;
+        }
+        entry = kept.end.clone();
+        if here.is_none() {
+            memo.kept.entry(hash).or_default().push(kept);
+        }
+    }
+    // A section's walk from the other locals it was last entered with
+    // stays too: typing into a line breaks it and mends it by turns.
+    for (hash, v) in memo.kept.iter_mut() {
+        if let Some(mut others) = old.remove(hash) {
+            others.retain(|x| v.iter().all(|y| y.key != x.key));
+            v.extend(others.into_iter().take(1));
+        }
+    }
+    // Never assigned: it does not start assigned, and no instruction
+    // control reaches assigns or deletes it.
+    Some(
+        reads
+            .into_iter()
+            .map(|(at, v)| Unbound {
+                at,
+                local: v,
+                always: !starts_assigned(kinds, n_args, v as usize)
+                    && !touched.get(v as usize).copied().unwrap_or(true),
+            })
+            .collect(),
+    )
 }
 
 /// The flow graph seen by one local `v`.

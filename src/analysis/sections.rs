@@ -25,6 +25,7 @@ use crate::versions::ArgKind;
 pub struct Memo {
     pub stack: super::stack::SectionMemo,
     pub kinds: super::kinds::SectionMemo,
+    pub locals: super::locals::SectionMemo,
     /// Instructions a section holds at least; 0 for
     /// [`super::stack::SECTION`] (tests cut small blocks finely, to keep
     /// sections in every edit).

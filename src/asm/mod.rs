@@ -815,13 +815,14 @@ pub fn assemble_body(
     // compare, and `--no-verify` means it).
     let (verified, kinds_result) = if verify {
         let kinds: Vec<u8> = tabs.vars.iter().map(|(_, k)| *k).collect();
-        let unbound = crate::analysis::locals::unbound_reads(
+        let unbound = crate::analysis::locals::unbound_reads_keeping(
             &flow,
             &flow_excepts,
             &kinds,
             n_args,
             &analysis.live,
             unwinding.paths.as_ref(),
+            memo.as_deref_mut().map(|m| (&mut m.locals, size)),
         );
         let input = crate::analysis::kinds::Input {
             table,

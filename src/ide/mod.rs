@@ -155,6 +155,9 @@ pub struct FileAnalysis {
     /// Instructions the kinds analysis walked in the last update (see
     /// [`crate::analysis::kinds::SectionMemo::walked`]).
     pub kinds_walked: usize,
+    /// Instructions the definite-assignment pass walked (see
+    /// [`crate::analysis::locals::SectionMemo::walked`]).
+    pub locals_walked: usize,
     /// See [`FileAnalysis::set_section_size`].
     section_size: usize,
     /// Keep each block and the code object it assembled to, for
@@ -400,6 +403,7 @@ impl FileAnalysis {
             lowered_bytes: 0,
             stack_walked: 0,
             kinds_walked: 0,
+            locals_walked: 0,
             section_size: 0,
             for_build,
             check_blocks: false,
@@ -521,6 +525,7 @@ impl FileAnalysis {
         self.lowered_bytes = 0;
         self.stack_walked = 0;
         self.kinds_walked = 0;
+        self.locals_walked = 0;
         if self.check_blocks {
             // A block not analysed again keeps the rows its instructions
             // were placed on, even when lines came before it: only the
@@ -874,6 +879,7 @@ impl FileAnalysis {
             // a block not verified, never runs them.)
             m.stack.walked = 0;
             m.kinds.walked = 0;
+            m.locals.walked = 0;
             m.size = self.section_size;
         }
         if let Some(b) = block {
@@ -928,6 +934,7 @@ impl FileAnalysis {
         seg.memo = memo.into_inner();
         self.stack_walked += seg.memo.stack.walked;
         self.kinds_walked += seg.memo.kinds.walked;
+        self.locals_walked += seg.memo.locals.walked;
         seg.at = start;
         seg.dirty = false;
         seg.as_root = i == 1;
