@@ -467,7 +467,7 @@ fn in_sections(
         memo.kept = Default::default();
         memo.inputs = inputs;
     }
-    if paths.is_some() || n < 4 * size.max(1) {
+    if paths.is_some() || n < 4 * size.max(1) || nv > super::sections::MAX_LOCALS {
         memo.kept = Default::default();
         return None;
     }

@@ -19,10 +19,22 @@
 use super::stack::{FlowExcept, FlowInstr};
 use crate::versions::ArgKind;
 
+/// Fast locals a block may have for the analyses that follow them to keep
+/// its sections: each kept section holds what it found of every local
+/// (the kinds analysis its locals' slots on entry and exit, definite
+/// assignment which may be unassigned), and walking a section costs a look
+/// at each. (A hostile function of 8,000 locals, cut after every
+/// instruction as debug builds cut every block, took 459 MiB.)
+pub const MAX_LOCALS: usize = 1024;
+
 /// What the analyses kept of a block's sections, for the next analysis of
-/// the block (the language server keeps one per block).
+/// the block (the language server keeps one per block). Each analysis'
+/// memo keys a section by opcode numbers, which mean other instructions
+/// in another version: [`Memo::keep_for`] empties them all when the
+/// version changes.
 #[derive(Debug, Default)]
 pub struct Memo {
+    version: Option<crate::versions::Version>,
     pub stack: super::stack::SectionMemo,
     pub kinds: super::kinds::SectionMemo,
     pub locals: super::locals::SectionMemo,
@@ -33,6 +45,17 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// Keeps what the analyses found for `version` only.
+    pub fn keep_for(&mut self, version: crate::versions::Version) {
+        if self.version != Some(version) {
+            *self = Memo {
+                version: Some(version),
+                size: self.size,
+                ..Memo::default()
+            };
+        }
+    }
+
     /// The size of a section: see [`Memo::size`].
     pub fn section_size(&self) -> usize {
         match self.size {

@@ -1158,8 +1158,6 @@ struct Kept {
 /// is not walked again.
 #[derive(Debug, Default)]
 pub struct SectionMemo {
-    /// The version whose table the sections were walked with.
-    version: Option<crate::versions::Version>,
     kept: FxHashMap<u64, Vec<std::sync::Arc<Kept>>>,
     /// Instructions the last analysis walked, of the sections it found no
     /// walk of (what an edit costs this analysis).
@@ -1349,10 +1347,6 @@ pub fn analyze_keeping(
     memo: Option<(&mut SectionMemo, usize)>,
 ) -> StackResult {
     if let Some((memo, size)) = memo {
-        if memo.version != Some(table.version) {
-            memo.kept = FxHashMap::default();
-            memo.version = Some(table.version);
-        }
         let size = size.max(1);
         if instrs.len() < 4 * size {
             memo.kept = FxHashMap::default();

@@ -791,6 +791,9 @@ pub fn assemble_body(
         flow[i].ends = true;
     }
     let mut memo = ctx.memo.map(|m| m.borrow_mut());
+    if let Some(m) = memo.as_mut() {
+        m.keep_for(table.version);
+    }
     let size = memo.as_ref().map_or(0, |m| m.section_size());
     let mut analysis = stack::analyze_keeping(
         table,

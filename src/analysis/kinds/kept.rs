@@ -34,16 +34,12 @@ use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// Fast locals a block may have for its sections to be kept: each kept
-/// section holds the locals of the states it is entered with and leaves.
-const MAX_LOCALS: usize = 1024;
-
 /// What the kinds analysis found in each section of a block, kept for
 /// the next analysis of the block (see the module's comment).
 #[derive(Debug, Default)]
 pub struct SectionMemo {
     /// What every section's walk reads beside its own instructions: the
-    /// version, the locals, names and flags (see [`inputs`]).
+    /// locals, names and flags (see [`inputs`]).
     inputs: Option<u64>,
     /// The walks, by the hash of their keys, each with the number of the
     /// last analysis that used it.
@@ -123,10 +119,10 @@ pub(super) struct Run<'m> {
 }
 
 /// A hash of what every section's walk reads of the block besides its
-/// instructions: a memo kept for other inputs is dropped.
+/// instructions (and the version, which `sections::Memo::keep_for`
+/// owns): a memo kept for other inputs is dropped.
 fn inputs(inp: &Input) -> u64 {
     let mut h = FxHasher::default();
-    inp.table.version.hash(&mut h);
     inp.n_args.hash(&mut h);
     inp.flags.hash(&mut h);
     inp.vars.hash(&mut h);
@@ -189,7 +185,7 @@ impl<'m> Run<'m> {
         if n < 4 * size.max(1)
             || finally_model(t)
             || t.unwinds_by_why
-            || inp.vars.len() > MAX_LOCALS
+            || inp.vars.len() > sections::MAX_LOCALS
         {
             memo.kept = FxHashMap::default();
             return None;
