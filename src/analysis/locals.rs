@@ -489,15 +489,10 @@ fn in_sections(
         };
         let (lo, hi) = (s.lo, s.hi);
         let mut key: Vec<u32> = Vec::with_capacity(4 * (hi - lo) + nv / 32 + 8);
-        for (x, r) in instrs[lo..hi].iter().zip(
-            reachable[lo.min(reachable.len())..]
-                .iter()
-                .chain(std::iter::repeat(&false)),
-        ) {
-            let code = x.op.map_or(u16::MAX as u32, |o| o.code as u32);
-            let flags = x.unknown as u32 | (x.ends as u32) << 1 | (*r as u32) << 2;
-            let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
-            key.extend([code | flags << 16, x.arg, target]);
+        for (i, x) in instrs.iter().enumerate().take(hi).skip(lo) {
+            let [code, arg, target] = super::sections::instr_key(x, lo);
+            let reached = reachable.get(i).copied().unwrap_or(false);
+            key.extend([code | (reached as u32) << 18, arg, target]);
         }
         key.push((s.k_end - s.k_at) as u32);
         for e in &excepts[s.k_at..s.k_end] {
@@ -531,23 +526,7 @@ fn in_sections(
             Some(k) => k,
             None => {
                 memo.walked += hi - lo;
-                let sub: Vec<FlowInstr> = instrs[lo..hi]
-                    .iter()
-                    .map(|x| FlowInstr {
-                        target: x.target.map(|t| t - lo),
-                        ..*x
-                    })
-                    .collect();
-                let subx: Vec<FlowExcept> = excepts[s.k_at..s.k_end]
-                    .iter()
-                    .map(|e| FlowExcept {
-                        start: e.start - lo,
-                        end: e.end - lo,
-                        handler: e.handler - lo,
-                        span: e.span.clone(),
-                        ..*e
-                    })
-                    .collect();
+                let (sub, subx) = s.slice(instrs, excepts);
                 let live: Vec<bool> = (lo..hi)
                     .map(|i| reachable.get(i).copied().unwrap_or(false))
                     .collect();

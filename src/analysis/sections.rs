@@ -75,6 +75,50 @@ pub struct Section {
     pub k_end: usize,
 }
 
+impl Section {
+    /// The section's instructions and exception entries as code of their
+    /// own: jump targets, ranges and handlers counted from its start.
+    pub fn slice(
+        &self,
+        instrs: &[FlowInstr],
+        excepts: &[FlowExcept],
+    ) -> (Vec<FlowInstr>, Vec<FlowExcept>) {
+        let lo = self.lo;
+        let sub = instrs[lo..self.hi]
+            .iter()
+            .map(|x| FlowInstr {
+                target: x.target.map(|t| t - lo),
+                ..*x
+            })
+            .collect();
+        let subx = excepts[self.k_at..self.k_end]
+            .iter()
+            .map(|e| FlowExcept {
+                start: e.start - lo,
+                end: e.end - lo,
+                handler: e.handler - lo,
+                span: e.span.clone(),
+                ..*e
+            })
+            .collect();
+        (sub, subx)
+    }
+}
+
+/// An instruction as the analyses that keep sections compare it: its
+/// opcode (`u16::MAX` for one the version does not know) with its
+/// `unknown` and `ends` marks, its argument, and its jump's target counted
+/// from `lo`, the start of its section (`u32::MAX` for none).
+pub fn instr_key(x: &FlowInstr, lo: usize) -> [u32; 3] {
+    let code = x.op.map_or(u16::MAX as u32, |o| o.code as u32);
+    let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
+    [
+        code | (x.unknown as u32) << 16 | (x.ends as u32) << 17,
+        x.arg,
+        target,
+    ]
+}
+
 /// The sections of code of `n` instructions that start at `starts`, each
 /// with its exception entries; `None` unless the first starts at 0 and
 /// every entry, range and handler, lies inside one section, the sections'

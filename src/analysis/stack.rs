@@ -1140,7 +1140,7 @@ fn walk(
 /// One instruction as the stack analysis reads it, its jump's target
 /// counted from its section's start: two sections with the same keys,
 /// entries and entry depth are walked alike.
-type InstrKey = (u16, u32, u32, u8);
+type InstrKey = [u32; 3];
 
 /// A section's walk, kept by [`SectionMemo`].
 #[derive(Debug)]
@@ -1200,11 +1200,7 @@ pub fn analyze_in_sections(
     for (j, s) in sections.iter().enumerate() {
         let (lo, hi, k_at) = (s.lo, s.hi, s.k_at);
         let last = j + 1 == sections.len();
-        let key = |x: &FlowInstr| -> InstrKey {
-            let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(lo) as u32);
-            let code = x.op.map_or(u16::MAX, |o| o.code as u16);
-            (code, x.arg, target, x.unknown as u8 | (x.ends as u8) << 1)
-        };
+        let key = |x: &FlowInstr| -> InstrKey { super::sections::instr_key(x, lo) };
         let mine = &excepts[k_at..s.k_end];
         let ekeys: Vec<_> = mine
             .iter()
@@ -1240,27 +1236,7 @@ pub fn analyze_in_sections(
             Some(x) => x,
             None => {
                 memo.walked += hi - lo;
-                let sub: Vec<FlowInstr> = instrs[lo..hi]
-                    .iter()
-                    .map(|x| FlowInstr {
-                        op: x.op,
-                        arg: x.arg,
-                        target: x.target.map(|t| t - lo),
-                        unknown: x.unknown,
-                        ends: x.ends,
-                    })
-                    .collect();
-                let subx: Vec<FlowExcept> = mine
-                    .iter()
-                    .map(|e| FlowExcept {
-                        start: e.start - lo,
-                        end: e.end - lo,
-                        handler: e.handler - lo,
-                        depth: e.depth,
-                        lasti: e.lasti,
-                        span: e.span.clone(),
-                    })
-                    .collect();
+                let (sub, subx) = s.slice(instrs, excepts);
                 let (result, exit) = walk(table, &sub, &subx, entry);
                 std::sync::Arc::new(Kept {
                     entry,

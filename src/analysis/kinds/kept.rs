@@ -485,15 +485,11 @@ fn key(a: &Analysis, st: &State, s: Section) -> Option<(Key, Vec<u32>)> {
     let instrs = inp.instrs;
     let n = instrs.len();
     let mut w: Vec<u32> = Vec::with_capacity(8 * (s.hi - s.lo) + 64);
-    let code = |x: &super::FlowInstr| {
-        x.op.map_or(u16::MAX as u32, |o| o.code as u32)
-            | (x.unknown as u32) << 16
-            | (x.ends as u32) << 17
-    };
+    // (An instruction's opcode and marks: the first word of its key.)
+    let code = |x: &super::FlowInstr| sections::instr_key(x, 0)[0];
     w.push((s.hi - s.lo) as u32);
     for x in &instrs[s.lo..s.hi] {
-        let target = x.target.map_or(u32::MAX, |t| t.wrapping_sub(s.lo) as u32);
-        w.extend([code(x), x.arg, target]);
+        w.extend(sections::instr_key(x, s.lo));
         if x.op.is_some_and(|o| o.arg == ArgKind::Const) {
             let c = const_kind(inp.consts.get(x.arg as usize).copied(), x.arg);
             w.extend([c.bits, c.n, c.f as u32]);
