@@ -490,6 +490,57 @@ fn memory_comes_back_after_a_large_message() {
 }
 
 #[test]
+fn what_updates_keep_while_typing_is_given_back_when_it_stops() {
+    // Each update after an edit in a block of 50,000 instructions makes
+    // lists of that length and frees them; while edits come, the server
+    // keeps that memory for the next update (see `lsp::Memory`).
+    let mut s = Server::ready(&[], json!({}));
+    let uri = "file:///tmp/pyasm-transport/big.pyasm";
+    let text = format!(
+        ".code module\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
+        "    NOP\n".repeat(50_000)
+    );
+    s.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "pyasm", "version": 1, "text": text}}),
+    );
+    s.still_answers();
+    let opened = s.rss_kib();
+    for version in 2..8 {
+        // A character typed at the start of the first NOP, then deleted.
+        let end = if version % 2 == 0 { 4 } else { 5 };
+        let typed = if version % 2 == 0 { "N" } else { "" };
+        s.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [
+                {"range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": end}}, "text": typed}
+            ]}),
+        );
+    }
+    s.still_answers();
+    let typing = s.rss_kib();
+    // Given back within a second of the last edit; polled for longer, for
+    // a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut rested = s.rss_kib();
+    while rested > opened + 2048 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        rested = s.rss_kib();
+    }
+    println!("resident: {opened} KiB after opening, {typing} KiB while typing, {rested} KiB after");
+    assert!(
+        typing > opened + 4096,
+        "nothing was kept while typing: {opened} KiB, then {typing} KiB{}",
+        s.log()
+    );
+    assert!(
+        rested <= opened + 2048,
+        "{opened} KiB after opening, {rested} KiB after typing stopped{}",
+        s.log()
+    );
+}
+
+#[test]
 fn a_message_that_would_take_too_much_memory_to_parse_is_refused() {
     // 20 MB of small objects: each takes a map node of some 600 bytes once
     // parsed (the whole took 1.6 GB). Refused unparsed, with its id.

@@ -139,9 +139,14 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
 pub struct Hooks {
     /// Runs before the language server makes its first thread.
     pub lsp_start: Option<fn()>,
-    /// Runs after the language server has analysed a whole document, whose
-    /// lowering and verifying freed much more than it kept.
-    pub lsp_after_full_build: Option<fn()>,
+    /// Gives back what the language server freed: runs after it has
+    /// analysed a whole document, whose lowering and verifying freed much
+    /// more than it kept, and a second after the last edit.
+    pub lsp_release_freed: Option<fn()>,
+    /// Runs with `true` before the language server updates a document
+    /// after an edit, and with `false` after: what the update frees may be
+    /// kept for the next update to use again.
+    pub lsp_keep_freed: Option<fn(bool)>,
 }
 
 /// Runs the command line on `args` (the program's name first, as in
@@ -213,7 +218,11 @@ fn run_command(cli: Cli, hooks: &Hooks) -> u8 {
         #[cfg(feature = "lsp")]
         Command::Lsp { max_message_size } => {
             let options = crate::lsp::transport::Options { max_message_size };
-            match crate::lsp::run(options, hooks.lsp_after_full_build) {
+            let memory = crate::lsp::Memory {
+                release_freed: hooks.lsp_release_freed,
+                keep_freed: hooks.lsp_keep_freed,
+            };
+            match crate::lsp::run(options, memory) {
                 Ok(never) => match never {},
                 Err(e) => {
                     eprintln!("pyasm lsp: {e}");

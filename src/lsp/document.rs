@@ -136,13 +136,57 @@ fn parse_rope(rope: &Rope, old: Option<&Tree>, count: bool) -> (Tree, usize) {
     }
 }
 
-/// What runs after a document was analysed whole (see [`super::run`]):
-/// nothing unless the process running the server set it.
-pub(super) static AFTER_FULL_BUILD: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+/// What the process running the server does about the memory analyses
+/// free (see [`super::Memory`]): nothing unless it set it.
+pub(super) static MEMORY: std::sync::OnceLock<super::Memory> = std::sync::OnceLock::new();
 
 fn after_full_build() {
-    if let Some(hook) = AFTER_FULL_BUILD.get() {
+    if let Some(hook) = MEMORY.get().and_then(|m| m.release_freed) {
         hook();
+    }
+}
+
+/// Edits applied so far, in every document: a release scheduled after one
+/// is skipped when another came since.
+static EDITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// After an edit's update, on the server's runtime: gives back what the
+/// updates kept (see [`KeepFreed`]) once [`super::IDLE_RELEASE`] passes with
+/// no other edit.
+pub(super) fn release_when_idle() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let Some(m) = MEMORY.get() else { return };
+    let (Some(release), Some(_)) = (m.release_freed, m.keep_freed) else {
+        return;
+    };
+    let edit = EDITS.fetch_add(1, Relaxed) + 1;
+    tokio::spawn(async move {
+        tokio::time::sleep(super::IDLE_RELEASE).await;
+        if EDITS.load(Relaxed) == edit {
+            release();
+        }
+    });
+}
+
+/// Keeps what is freed for the next update to use again while it lives
+/// (see [`super::Memory::keep_freed`]).
+struct KeepFreed(Option<fn(bool)>);
+
+impl KeepFreed {
+    fn new() -> Self {
+        let hook = MEMORY.get().and_then(|m| m.keep_freed);
+        if let Some(h) = hook {
+            h(true);
+        }
+        KeepFreed(hook)
+    }
+}
+
+impl Drop for KeepFreed {
+    fn drop(&mut self) {
+        if let Some(h) = self.0 {
+            h(false);
+        }
     }
 }
 
@@ -197,6 +241,8 @@ impl Document {
         changes: &[TextDocumentContentChangeEvent],
         version: i32,
     ) -> Vec<String> {
+        // Also when the update panics.
+        let _keep = KeepFreed::new();
         let mut clamped = Vec::new();
         let mut edited = false;
         for (k, c) in changes.iter().enumerate() {

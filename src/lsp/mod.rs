@@ -75,21 +75,37 @@ pub struct Backend {
     publishing: tokio::sync::Mutex<()>,
 }
 
+/// What the process running the server does about the memory documents'
+/// analyses free: the `pyasm` executable passes its allocator's tuning
+/// (see `src/process.rs`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Memory {
+    /// Gives back what was freed: runs after a document has been analysed
+    /// whole (open, or a whole new text), and [`IDLE_RELEASE`] after the
+    /// last edit.
+    pub release_freed: Option<fn()>,
+    /// Runs with `true` before a document is updated after an edit, and
+    /// with `false` after: what the update frees may be kept for the next
+    /// update to use again, rather than given back and taken again.
+    pub keep_freed: Option<fn(bool)>,
+}
+
+/// How long after the last edit what the updates kept
+/// ([`Memory::keep_freed`]) is given back: longer than a pause between
+/// keystrokes.
+pub const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs the server on stdin and stdout until the client says exit (or the
 /// input ends), then ends the process with the status the protocol asks
 /// for: 0 after `shutdown`, 1 otherwise. Returns only if it cannot start.
-/// `after_full_build` runs after a document has been analysed whole (open,
-/// or a whole new text), to give back what that freed: the `pyasm`
-/// executable passes its allocator's collection; the library does nothing
-/// of the kind on its own.
+/// `memory` is what the process does about the memory documents' analyses
+/// free (the library does nothing of the kind on its own).
 pub fn run(
     options: transport::Options,
-    after_full_build: Option<fn()>,
+    memory: Memory,
 ) -> std::io::Result<std::convert::Infallible> {
-    if let Some(hook) = after_full_build {
-        // The first caller's hook stands: the server runs once a process.
-        let _ = document::AFTER_FULL_BUILD.set(hook);
-    }
+    // The first caller's hooks stand: the server runs once a process.
+    let _ = document::MEMORY.set(memory);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -449,6 +465,7 @@ impl LanguageServer for Backend {
             }
             applied.unwrap_or_default()
         };
+        document::release_when_idle();
         let computed = self.diagnostics(&uri);
         self.publish(uri.clone(), computed).await;
         for note in clamped {
