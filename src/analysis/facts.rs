@@ -224,11 +224,28 @@ pub fn forbidden(op: &OpInfo) -> Option<String> {
     }
 }
 
+/// The facts of one instruction: read from [`FACTS`], since the analyses
+/// ask for every instruction they walk.
+pub const fn facts(op: Op) -> OpFacts {
+    FACTS[op as usize]
+}
+
+/// [`facts_of`] every instruction, in the order of `Op`'s variants.
+const FACTS: [OpFacts; Op::ALL.len()] = {
+    let mut all = [facts_of(Op::NOP); Op::ALL.len()];
+    let mut i = 0;
+    while i < Op::ALL.len() {
+        all[Op::ALL[i] as usize] = facts_of(Op::ALL[i]);
+        i += 1;
+    }
+    all
+};
+
 /// The facts of one instruction. Instrumented forms keep what the
 /// analyses always assumed of them (a jump argument makes one a branch,
 /// `INSTRUMENTED_END_ASYNC_FOR` aside); they are reported as forbidden
 /// wherever they are reached.
-pub const fn facts(op: Op) -> OpFacts {
+const fn facts_of(op: Op) -> OpFacts {
     match op {
         Op::PRECALL => OpFacts {
             flow: Flow::Next,
