@@ -171,6 +171,20 @@ pub enum Arg {
     Broken,
 }
 
+impl Arg {
+    /// Whether the operand holds an index or a number as written (a
+    /// `Value`, or a name written `#n`), which nothing checked against the
+    /// tables or the code while resolving it.
+    pub fn has_exact_part(&self) -> bool {
+        match self {
+            Arg::Value(_) => true,
+            Arg::NameFlags { name, .. } => matches!(name, NameRef::Index(_)),
+            Arg::Pair(a, b) => matches!(a, NameRef::Index(_)) || matches!(b, NameRef::Index(_)),
+            Arg::None | Arg::Const(_) | Arg::Name(_) | Arg::Label(_) | Arg::Broken => false,
+        }
+    }
+}
+
 /// A constant as a block gives it: an operand or a pinned `.consts` entry.
 /// Its hash, and whether it refers to other blocks, are found once, when
 /// it is made (its line lowered, or a code object disassembled): a block

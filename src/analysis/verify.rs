@@ -19,6 +19,10 @@ pub struct Input<'a> {
     /// The block's flags, as built.
     pub flags: u32,
     pub instrs: &'a [&'a Instr],
+    /// The instructions whose operands hold an index or a number as
+    /// written ([`crate::model::Arg::has_exact_part`]), in order: only those
+    /// can point past a table or outside the code.
+    pub exact: &'a [usize],
     pub infos: &'a [Option<&'static OpInfo>],
     pub args: &'a [u32],
     /// Offset of each instruction, plus the total at the end.
@@ -456,7 +460,8 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
         .iter()
         .filter(|(_, k)| k & (crate::code::kind::CELL | crate::code::kind::FREE) != 0)
         .count();
-    for (i, ins) in inp.instrs.iter().enumerate() {
+    for &i in inp.exact {
+        let ins = inp.instrs[i];
         let Some(op) = inp.infos[i] else { continue };
         let past = |what: &str, idx: u32, len: usize| {
             Diag::error(
@@ -516,7 +521,8 @@ pub fn verify(inp: &Input) -> Vec<Diag> {
             }
             (Arg::Value(v), k) if k.is_jump() => {
                 let target = inp.table.jump_target(k, inp.offsets[i] + inp.sizes[i], *v);
-                let at_boundary = target.is_some_and(|t| inp.offsets.contains(&t));
+                // (Offsets only grow: every instruction takes a unit.)
+                let at_boundary = target.is_some_and(|t| inp.offsets.binary_search(&t).is_ok());
                 let inside = target.is_some_and(|t| t <= total);
                 if !inside {
                     out.push(Diag::error(

@@ -503,10 +503,14 @@ pub fn assemble_body(
     let mut ops: Vec<(Option<&'static OpInfo>, Operand)> = Vec::with_capacity(instrs.len());
     let mut min_ext: Vec<u32> = Vec::with_capacity(instrs.len());
     let mut broken = false;
+    let mut exact = Vec::new();
     for (idx, ins) in instrs.iter().enumerate() {
         let info = table.by_code(ins.opcode);
         min_ext.push(ins.min_ext as u32);
         broken |= matches!(ins.arg, Arg::Broken);
+        if ins.arg.has_exact_part() {
+            exact.push(idx);
+        }
         let operand = if matches!(ins.arg, Arg::Broken) {
             Operand::Unknown
         } else {
@@ -876,6 +880,7 @@ pub fn assemble_body(
             flags: built_flags,
             block,
             instrs: &instrs,
+            exact: &exact,
             infos: &infos,
             args: &args,
             offsets: &offsets,
