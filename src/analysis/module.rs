@@ -90,17 +90,28 @@ pub fn duplicate_locals(block: &Block) -> Vec<Diag> {
 
 /// Every `@NAME` a block's constants mention.
 pub fn code_refs(block: &Block, body: Body) -> Vec<(String, Span)> {
+    let mut out = pinned_code_refs(block);
+    for ins in body.instrs() {
+        instr_code_refs(ins, &mut out);
+    }
+    out
+}
+
+/// Every `@NAME` a block's pinned constants (`.consts`) mention.
+fn pinned_code_refs(block: &Block) -> Vec<(String, Span)> {
     let mut out = Vec::new();
     let span = block.field_span("consts");
     for c in &block.consts {
         c.each_code_ref(&mut |n| out.push((n.to_string(), span.clone())));
     }
-    for ins in body.instrs() {
-        if let Arg::Const(c) = &ins.arg {
-            c.each_code_ref(&mut |n| out.push((n.to_string(), ins.arg_span.clone())));
-        }
-    }
     out
+}
+
+/// Every `@NAME` an instruction's constant operand mentions, added to `out`.
+fn instr_code_refs(ins: &crate::model::Instr, out: &mut Vec<(String, Span)>) {
+    if let Arg::Const(c) = &ins.arg {
+        c.each_code_ref(&mut |n| out.push((n.to_string(), ins.arg_span.clone())));
+    }
 }
 
 /// What the module-wide checks need of a block whose statements are
@@ -114,7 +125,7 @@ pub fn facts(block: &Block, body: Body, version: Version) -> BlockFacts {
             .qualname
             .as_ref()
             .map(|q| String::from_utf8_lossy(&q.0).into_owned()),
-        refs: code_refs(block, body),
+        refs: pinned_code_refs(block),
         n_free: block
             .vars
             .iter()
@@ -123,7 +134,9 @@ pub fn facts(block: &Block, body: Body, version: Version) -> BlockFacts {
         generator: block.flags.unwrap_or(0) & 0x2a0 == 0x20,
         ..BlockFacts::default()
     };
+    // One pass over the instructions: a block of 100,000 is 12 MB of them.
     for ins in body.instrs() {
+        instr_code_refs(ins, &mut f.refs);
         let Some(op) = table.by_code(ins.opcode) else {
             continue;
         };
