@@ -396,3 +396,47 @@ fn typing_and_undoing_in_a_block_whose_stack_analysis_is_kept_by_section() {
 fn typing_and_undoing_in_a_function_whose_analyses_are_kept_by_section() {
     typing_and_undoing(include_str!("data/sections_function.pyasm"), 0x5EC7_0002);
 }
+
+/// Calls with keyword arguments: the kinds analysis reads a KW_NAMES two
+/// instructions before its call, and cuts between sections fall between
+/// them, so what a kept walk of a section depends on reaches into the one
+/// before it.
+#[test]
+fn typing_and_undoing_in_calls_whose_keyword_names_are_in_the_section_before() {
+    let text = include_str!("data/sections_keywords.pyasm");
+    typing_and_undoing(text, 0x5EC7_0003);
+    // Each KW_NAMES taken out (a `# ` before it) and put back, in sections
+    // of one and two instructions: the call after it is entered in the
+    // same state either way (KW_NAMES moves nothing on the stack), so only
+    // the instructions before a section, in its key, tell its two walks
+    // apart.
+    for size in [1, 2] {
+        let mut doc = Document::new(text, 0, Encoding::Utf16, Version::V3_11, Options::default());
+        doc.analysis.set_section_size(size);
+        doc.analysis.update(&doc.tree, &RopeSource(&doc.rope));
+        let mut version = 0;
+        for (line, l) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("KW_NAMES"))
+        {
+            let at = Position::new(line as u32, 0);
+            let after = Position::new(line as u32, 2);
+            for (range, insert) in [(Range::new(at, at), "# "), (Range::new(at, after), "")] {
+                version += 1;
+                doc.apply(
+                    &[TextDocumentContentChangeEvent {
+                        range: Some(range),
+                        range_length: None,
+                        text: insert.into(),
+                    }],
+                    version,
+                );
+                check(
+                    &doc,
+                    &format!("sections of {size}: {insert:?} before {l:?}"),
+                );
+            }
+        }
+    }
+}
