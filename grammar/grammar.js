@@ -186,10 +186,14 @@ module.exports = grammar({
     // `-` (no location), `L`, `L-L2`, `L:C-E` or `L:C-L2:E`; a column may be
     // `?` when it is unknown. Only valid at the start of an instruction, so a
     // leading `12` is a position while `12` after the opcode is an integer.
+    // A `#` before the digits is read with them (and refused by lowering):
+    // `#` and a digit are no comment, and a line commented out as
+    // `#12:0-5 NOP` would otherwise read as a bare `#` comment and then a
+    // position, the instruction silently kept.
     position: _ => token(choice(
       '-',
-      /[0-9]+(-[0-9]+)?/,
-      /[0-9]+:([0-9]+|\?)-([0-9]+:)?([0-9]+|\?)/,
+      /#?[0-9]+(-[0-9]+)?/,
+      /#?[0-9]+:([0-9]+|\?)-([0-9]+:)?([0-9]+|\?)/,
     )),
 
     // `#` followed by a digit is an index operand, never a comment.

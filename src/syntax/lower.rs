@@ -1223,6 +1223,20 @@ impl<'a> Lowerer<'a> {
         let pos = match position {
             Some(p) => match parse_position(self.text(p)) {
                 Some(pos) => pos,
+                // (A line the parser could not read has its error already.)
+                None if self.text(p).starts_with('#') => {
+                    if !n.has_error() {
+                        self.err(
+                            Diag::error(
+                                "bad-position",
+                                span(p),
+                                "a position is written without `#`; a `#` followed by a digit is an index, not a comment",
+                            )
+                            .help("to comment the line out, write `# ` (with a space) before it"),
+                        );
+                    }
+                    unwritten
+                }
                 None => {
                     self.err(Diag::error(
                         "bad-position",
