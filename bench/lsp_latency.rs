@@ -31,7 +31,9 @@
 //!   first `.code`, an 8 MB one-line tuple constant, 100,000 instructions
 //!   with no `.code`, a block of 100,000 instructions, and a function of
 //!   100,000 instructions that store and read locals (`--only` keeps
-//!   those whose file name contains `NAME`, for profiling one). Each is
+//!   those whose file name contains `NAME`, for profiling one), then the
+//!   big block again at 12,500, 25,000, 50,000 and 200,000 instructions
+//!   (what an edit still costs per instruction of its block). Each is
 //!   opened, then typed into `N` times at one place (a character inserted,
 //!   then deleted): the median time per edit and the size of the largest
 //!   `publishDiagnostics` are printed.
@@ -980,17 +982,17 @@ fn f9(args: &[String]) {
     }
     tuple.push_str(")\n    POP_TOP\n    LOAD_CONST None\n    RETURN_VALUE\n");
     // (name, text, the line and column typed at)
-    let inputs = [
+    let mut inputs = vec![
         (
-            "f9_empty_lines.pyasm",
+            "f9_empty_lines.pyasm".to_string(),
             format!("{}{MODULE}", "\n".repeat(2_000_000)),
             1_000_000u32,
             0u32,
         ),
-        ("f9_huge_constant.pyasm", tuple, 2, 4),
-        ("f9_no_block.pyasm", "    NOP\n".repeat(100_000), 50_000, 4),
+        ("f9_huge_constant.pyasm".to_string(), tuple, 2, 4),
+        ("f9_no_block.pyasm".to_string(), "    NOP\n".repeat(100_000), 50_000, 4),
         (
-            "f9_big_block.pyasm",
+            "f9_big_block.pyasm".to_string(),
             format!(
                 ".code module\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
                 "    NOP\n".repeat(100_000)
@@ -1002,7 +1004,7 @@ fn f9(args: &[String]) {
         // read: the definite-assignment and kinds analyses have locals
         // to follow.
         (
-            "f9_big_function.pyasm",
+            "f9_big_function.pyasm".to_string(),
             format!(
                 ".code module\n    LOAD_CONST None\n    RETURN_VALUE\n.code f\n    .argcount 1\n    .var a\n    .var b\n    .var c\n    RESUME 0\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
                 "    LOAD_FAST a\n    STORE_FAST b\n    LOAD_FAST b\n    STORE_FAST c\n".repeat(25_000)
@@ -1011,12 +1013,25 @@ fn f9(args: &[String]) {
             4,
         ),
     ];
+    // The big block at other sizes: what an edit still costs per
+    // instruction of the block it is typed into.
+    for n in [12_500, 25_000, 50_000, 200_000] {
+        inputs.push((
+            format!("f9_block_of_{n}.pyasm"),
+            format!(
+                ".code module\n{}    LOAD_CONST None\n    RETURN_VALUE\n",
+                "    NOP\n".repeat(n)
+            ),
+            n as u32 / 2,
+            4,
+        ));
+    }
     println!("issue 19 F9 inputs, {n_edits} edits each, server {server}");
     for (name, text, line, col) in inputs {
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }
-        let path = dir.join(name);
+        let path = dir.join(&name);
         std::fs::write(&path, &text).unwrap();
         let mut child = Command::new(&server)
             .arg("lsp")
