@@ -344,6 +344,18 @@ fn only_the_edited_block_is_analysed_again() {
 /// entry; the debug build checks each result against a walk of the whole
 /// block. A line typed at the start of another moves every instruction
 /// after it.
+/// Replaces `range` of `doc` with `text`, as version `version`.
+fn replace(doc: &mut Document, range: Range, text: &str, version: i32) {
+    doc.apply(
+        &[TextDocumentContentChangeEvent {
+            range: Some(range),
+            range_length: None,
+            text: text.into(),
+        }],
+        version,
+    );
+}
+
 fn typing_and_undoing(text: &str, seed: u64) {
     let typed = ["x", " ", "1", "#", "L1", "POP_TOP", "(", "'", "    NOP\n"];
     let mut rng = Rng(seed);
@@ -367,14 +379,7 @@ fn typing_and_undoing(text: &str, seed: u64) {
         };
         for (range, insert) in [(Range::new(at, at), t), (Range::new(at, end), "")] {
             version += 1;
-            doc.apply(
-                &[TextDocumentContentChangeEvent {
-                    range: Some(range),
-                    range_length: None,
-                    text: insert.into(),
-                }],
-                version,
-            );
+            replace(&mut doc, range, insert, version);
             check(&doc, &format!("edit {k}: {insert:?} at {at:?}"));
         }
         assert_eq!(doc.text(), text, "edit {k} undone");
@@ -424,14 +429,7 @@ fn typing_and_undoing_in_calls_whose_keyword_names_are_in_the_section_before() {
             let after = Position::new(line as u32, 2);
             for (range, insert) in [(Range::new(at, at), "# "), (Range::new(at, after), "")] {
                 version += 1;
-                doc.apply(
-                    &[TextDocumentContentChangeEvent {
-                        range: Some(range),
-                        range_length: None,
-                        text: insert.into(),
-                    }],
-                    version,
-                );
+                replace(&mut doc, range, insert, version);
                 check(
                     &doc,
                     &format!("sections of {size}: {insert:?} before {l:?}"),
