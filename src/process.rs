@@ -59,9 +59,7 @@ const MI_OPTION_PURGE_DELAY: i32 = 15;
 /// with this, 132 MiB without, and 87 MiB with glibc's allocator.)
 #[cfg(feature = "mimalloc")]
 pub fn keep_memory_low() {
-    // SAFETY: setting an option is how mimalloc is meant to be configured;
-    // the purge delay is read whenever memory is freed.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+    keep_freed_memory(false);
     // mimalloc asks for transparent huge pages on its arenas, and a 2 MiB
     // page is resident as soon as one byte of it is touched. The kernel
     // honours this flag at every later fault, in mappings made before it
@@ -84,7 +82,8 @@ pub fn keep_memory_low() {
 #[cfg(feature = "mimalloc")]
 pub fn keep_freed_memory(keep: bool) {
     let delay = if keep { KEEP_FREED_MS } else { 0 };
-    // SAFETY: as in `keep_memory_low`.
+    // SAFETY: setting an option is how mimalloc is meant to be configured;
+    // the purge delay is read whenever memory is freed.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
 }
 

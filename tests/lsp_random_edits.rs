@@ -423,7 +423,7 @@ fn typing_and_undoing_in_calls_whose_keyword_names_are_in_the_section_before() {
         for (line, l) in text
             .lines()
             .enumerate()
-            .filter(|(_, l)| l.contains("KW_NAMES"))
+            .filter(|(_, l)| l.split_whitespace().any(|w| w == "KW_NAMES"))
         {
             let at = Position::new(line as u32, 0);
             let after = Position::new(line as u32, 2);

@@ -507,11 +507,12 @@ pub fn assemble_body(
     for (idx, ins) in instrs.iter().enumerate() {
         let info = table.by_code(ins.opcode);
         min_ext.push(ins.min_ext as u32);
-        broken |= matches!(ins.arg, Arg::Broken);
+        let lowered = !matches!(ins.arg, Arg::Broken);
+        broken |= !lowered;
         if ins.arg.has_exact_part() {
             exact.push(idx);
         }
-        let operand = if matches!(ins.arg, Arg::Broken) {
+        let operand = if !lowered {
             Operand::Unknown
         } else {
             match resolve_operand(table, info, ins, idx, &tabs, &labels) {
